@@ -1,0 +1,148 @@
+/**
+ * Configuration: `config/environments/<NODE_ENV>.yaml` with `${VAR}` / `${VAR:-default}` substituted from
+ * the environment, so an environment variable always wins over the file (DESIGN §7).
+ */
+import fs from "fs";
+import path from "path";
+import crypto from "crypto";
+import YAML from "yaml";
+
+export interface Config {
+	env: string;
+	port: number;
+	data_dir: string;
+	transporter: string | null;
+	mongo_uri: string | null;
+	cacher: string;
+	log_level: string;
+	jwt: { secret_key: string | null; expiration: number; refresh_expiration: number };
+	rate_limit: { window_ms: number; default: number; premium: number; login_per_ip: number };
+	http: { body_limit: string; cors_origins: string[] };
+	metrics: { enabled: boolean; port: number; host: string };
+	tracing: { exporter: string | null; jaeger_host: string };
+	broker: {
+		request_timeout: number;
+		circuit_breaker: boolean;
+		retry: boolean;
+		bulkhead: boolean;
+		bulkhead_concurrency: number;
+		bulkhead_max_queue: number;
+		shutdown_timeout: number;
+	};
+}
+
+/** Directory holding `environments/*.yaml`: next to this file in source, `../../config` from `dist/`. */
+function environmentsDir(): string {
+	const local = path.join(__dirname, "environments");
+	if (fs.existsSync(local)) return local;
+	return path.resolve(__dirname, "..", "..", "config", "environments");
+}
+
+/** Replaces `${VAR}` and `${VAR:-default}` with the environment's value (empty when unset). */
+export function substitute(text: string, env: NodeJS.ProcessEnv): string {
+	return text.replace(/\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
+		const value = env[name];
+		return value != null && value !== "" ? value : (fallback ?? "");
+	});
+}
+
+/** Substitutes inside every string of the parsed document, so a value never changes the YAML's structure. */
+function substituteTree(node: any, env: NodeJS.ProcessEnv): any {
+	if (typeof node === "string") return substitute(node, env);
+	if (Array.isArray(node)) return node.map(n => substituteTree(n, env));
+	if (node && typeof node === "object") return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, substituteTree(v, env)]));
+	return node;
+}
+
+const nullIfEmpty = (v: unknown): string | null => (v == null || v === "" ? null : String(v));
+const num = (v: unknown, name: string): number => {
+	const n = Number(v);
+	if (!Number.isFinite(n)) throw new Error(`Configuration: ${name} must be a number, got '${v}'`);
+	return n;
+};
+const bool = (v: unknown): boolean => v === true || v === "true" || v === 1 || v === "1";
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+	const name = env.NODE_ENV || "development";
+	const file = path.join(environmentsDir(), `${name}.yaml`);
+	if (!fs.existsSync(file)) throw new Error(`Configuration: no ${file} for NODE_ENV=${name}`);
+	const raw = substituteTree(YAML.parse(fs.readFileSync(file, "utf8")) ?? {}, env);
+	const jwt = raw.jwt ?? {};
+	const rl = raw.rate_limit ?? {};
+	const http = raw.http ?? {};
+	const metrics = raw.metrics ?? {};
+	const tracing = raw.tracing ?? {};
+	const broker = raw.broker ?? {};
+	return {
+		env: name,
+		port: num(raw.port ?? 3000, "PORT"),
+		data_dir: path.resolve(String(raw.data_dir || "./data")),
+		transporter: nullIfEmpty(raw.transporter),
+		mongo_uri: nullIfEmpty(raw.mongo_uri),
+		cacher: String(raw.cacher || "Memory"),
+		log_level: String(raw.log_level || "info"),
+		jwt: {
+			secret_key: nullIfEmpty(jwt.secret_key),
+			expiration: num(jwt.expiration ?? 3600, "JWT_EXPIRATION"),
+			refresh_expiration: num(jwt.refresh_expiration ?? 1209600, "jwt.refresh_expiration"),
+		},
+		rate_limit: {
+			window_ms: num(rl.window_ms ?? 60000, "rate_limit.window_ms"),
+			default: num(rl.default ?? 1000, "RATE_LIMIT_DEFAULT"),
+			premium: num(rl.premium ?? 10000, "RATE_LIMIT_PREMIUM"),
+			login_per_ip: num(rl.login_per_ip ?? 60, "RATE_LIMIT_LOGIN"),
+		},
+		http: {
+			body_limit: String(http.body_limit || "1mb"),
+			cors_origins: String(http.cors_origins ?? "*")
+				.split(",")
+				.map(s => s.trim())
+				.filter(Boolean),
+		},
+		metrics: {
+			enabled: bool(metrics.enabled),
+			port: num(metrics.port ?? 3030, "METRICS_PORT"),
+			host: String(metrics.host || "127.0.0.1"),
+		},
+		tracing: { exporter: nullIfEmpty(tracing.exporter), jaeger_host: String(tracing.jaeger_host || "127.0.0.1") },
+		broker: {
+			request_timeout: num(broker.request_timeout ?? 10000, "broker.request_timeout"),
+			circuit_breaker: broker.circuit_breaker !== false,
+			retry: broker.retry !== false,
+			bulkhead: broker.bulkhead !== false,
+			bulkhead_concurrency: num(broker.bulkhead_concurrency ?? 50, "broker.bulkhead_concurrency"),
+			bulkhead_max_queue: num(broker.bulkhead_max_queue ?? 500, "broker.bulkhead_max_queue"),
+			shutdown_timeout: num(broker.shutdown_timeout ?? 10000, "broker.shutdown_timeout"),
+		},
+	};
+}
+
+let current: Config | null = null;
+
+/** The configuration of this process, read once. */
+export function getConfig(): Config {
+	if (!current) current = loadConfig();
+	return current;
+}
+
+/** Forget the cached configuration (tests change the environment between brokers). */
+export function resetConfig(): void {
+	current = null;
+}
+
+/**
+ * The JWT signing secret: `JWT_SECRET_KEY`, else (outside production) one generated once and kept in
+ * `DATA_DIR/jwt.secret` so tokens survive a restart. Production refuses to start without it.
+ */
+export function jwtSecret(config: Config = getConfig()): string {
+	if (config.jwt.secret_key) return config.jwt.secret_key;
+	if (config.env === "production") throw new Error("JWT_SECRET_KEY is required in production");
+	const file = path.join(config.data_dir, "jwt.secret");
+	fs.mkdirSync(config.data_dir, { recursive: true });
+	try {
+		fs.writeFileSync(file, crypto.randomBytes(48).toString("base64url"), { flag: "wx", mode: 0o600 });
+	} catch (err) {
+		if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+	}
+	return fs.readFileSync(file, "utf8").trim();
+}

@@ -1,0 +1,94 @@
+/**
+ * Roles, permissions and domain scoping of DESIGN §4 (a role inherits everything below it).
+ * Pure functions over principals; services call them, tests check them.
+ */
+import type { Industry } from "../industries";
+
+export const ROLES = ["viewer", "analyst", "domain_admin", "super_admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = ["read", "write", "execute", "admin"] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const RESOURCES = [
+	"financial_data",
+	"strategic_plans",
+	"compliance_records",
+	"risk_assessments",
+	"ml_models",
+] as const;
+export type Resource = (typeof RESOURCES)[number];
+
+export const TIERS = ["default", "premium"] as const;
+export type Tier = (typeof TIERS)[number];
+
+/** Who is calling: a user, or an API key acting for a machine client. */
+export interface Principal {
+	id: string;
+	username: string;
+	role: Role;
+	domains: string[];
+	tier: Tier;
+	kind: "user" | "api_key";
+}
+
+const ALL_DOMAINS = "*";
+
+export function roleRank(role: Role): number {
+	return ROLES.indexOf(role);
+}
+
+/** The permission matrix: what each role adds to the one below it. */
+function grants(role: Role, permission: Permission, resource: Resource): boolean {
+	switch (role) {
+		case "viewer":
+			return permission === "read";
+		case "analyst":
+			if (resource === "ml_models") return permission === "execute";
+			return permission === "write";
+		case "domain_admin":
+			return permission === "admin" || (resource === "ml_models" && permission === "write");
+		case "super_admin":
+			return true;
+	}
+}
+
+/** Whether `role` holds `permission` on `resource`, counting everything inherited from lower roles. */
+export function roleCan(role: Role, permission: Permission, resource: Resource): boolean {
+	const rank = roleRank(role);
+	if (rank < 0) return false;
+	for (let i = 0; i <= rank; i++) if (grants(ROLES[i], permission, resource)) return true;
+	return false;
+}
+
+export function can(principal: Principal, permission: Permission, resource: Resource): boolean {
+	return roleCan(principal.role, permission, resource);
+}
+
+/** A company (and everything under it) is visible only to principals whose domains include its industry. */
+export function canSeeIndustry(principal: Principal, industry: Industry | string): boolean {
+	if (principal.role === "super_admin") return true;
+	return principal.domains.includes(ALL_DOMAINS) || principal.domains.includes(industry);
+}
+
+/** The industries a principal may see, or null for all of them (used to filter lists). */
+export function visibleIndustries(principal: Principal): string[] | null {
+	if (principal.role === "super_admin" || principal.domains.includes(ALL_DOMAINS)) return null;
+	return principal.domains;
+}
+
+export function isUserAdmin(principal: Principal): boolean {
+	return principal.role === "super_admin" || principal.role === "domain_admin";
+}
+
+/**
+ * Whether `actor` may create, change or delete an account with `target`'s role and domains:
+ * a super_admin manages anyone; a domain_admin manages analysts and viewers inside its own domains.
+ */
+export function canManageAccount(actor: Principal, target: { role: Role; domains: string[] }): boolean {
+	if (actor.role === "super_admin") return true;
+	if (actor.role !== "domain_admin") return false;
+	if (roleRank(target.role) >= roleRank("domain_admin")) return false;
+	if (actor.domains.includes(ALL_DOMAINS)) return true;
+	return target.domains.length > 0 && target.domains.every(d => d !== ALL_DOMAINS && actor.domains.includes(d));
+}

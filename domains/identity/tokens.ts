@@ -1,0 +1,35 @@
+/**
+ * Access tokens: JWT (RFC 7519) signed HS256; only HS256 is accepted, so `alg: none` and tokens signed
+ * with another algorithm or secret are rejected.
+ */
+import crypto from "crypto";
+import jwt from "jsonwebtoken";
+
+export interface AccessClaims {
+	sub: string;
+	jti: string;
+	iat: number;
+	exp: number;
+}
+
+export function signAccessToken(secret: string, userId: string, expiresInSeconds: number): { token: string; claims: AccessClaims } {
+	const jti = crypto.randomUUID();
+	const token = jwt.sign({}, secret, {
+		algorithm: "HS256",
+		subject: userId,
+		jwtid: jti,
+		expiresIn: expiresInSeconds,
+	});
+	return { token, claims: jwt.decode(token) as AccessClaims };
+}
+
+/** The claims of a valid token, or null for any token that is malformed, forged, expired or not HS256. */
+export function verifyAccessToken(secret: string, token: string): AccessClaims | null {
+	try {
+		const claims = jwt.verify(token, secret, { algorithms: ["HS256"] }) as Partial<AccessClaims>;
+		if (typeof claims.sub !== "string" || typeof claims.jti !== "string" || typeof claims.exp !== "number") return null;
+		return claims as AccessClaims;
+	} catch {
+		return null;
+	}
+}

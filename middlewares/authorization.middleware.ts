@@ -1,0 +1,48 @@
+/**
+ * Access control on every action, wherever it is called from (the gateway or another service): an action
+ * needs a principal in `ctx.meta.user` unless it says `auth: "public"`, and the permission it declares as
+ * `permission: [permission, resource]` (DESIGN §4). Domain scoping needs the entity, so services check it.
+ */
+import type { Context, Middleware } from "moleculer";
+import { can, type Permission, type Principal, type Resource } from "../domains/identity/rbac";
+import { forbidden, unauthorized } from "../models/errors";
+
+declare module "moleculer" {
+	interface ActionSchema {
+		/** "public": callable without a principal (login, health, docs). Default: a principal is required. */
+		auth?: "public" | "required";
+		/** The permission the caller's role must hold on the resource. */
+		permission?: [Permission, Resource];
+	}
+}
+
+export interface AuthMeta {
+	user?: Principal | null;
+	/** moleculer-web: the HTTP status of the response. */
+	$statusCode?: number;
+	/** moleculer-web: the Location header of a 201. */
+	$location?: string;
+}
+
+export function principalOf(ctx: Context<unknown, AuthMeta>): Principal {
+	const user = ctx.meta.user;
+	if (!user) throw unauthorized();
+	return user;
+}
+
+export const AuthorizationMiddleware: Middleware = {
+	name: "Authorization",
+	localAction(next: (ctx: Context) => Promise<unknown>, action: any) {
+		const serviceName: string = action.service?.name ?? "";
+		if (serviceName.startsWith("$") || action.visibility === "private" || action.auth === "public") return next;
+		const permission = action.permission as [Permission, Resource] | undefined;
+		return function authorize(ctx: Context<unknown, AuthMeta>) {
+			const user = ctx.meta.user;
+			if (!user) return Promise.reject(unauthorized());
+			if (permission && !can(user, permission[0], permission[1])) {
+				return Promise.reject(forbidden(`Role '${user.role}' may not ${permission[0]} ${permission[1]}`));
+			}
+			return next(ctx);
+		};
+	},
+} as Middleware;

@@ -1,0 +1,171 @@
+/**
+ * moleculer-db with the Mongo adapter when MONGO_URI is set, otherwise the embedded NeDB store persisted
+ * to `DATA_DIR/<collection>.db` (DESIGN §7). Adds the indexes a service declares, entity helpers that
+ * return API-shaped entities (`id` string, ISO timestamps), and cache cleaning across nodes.
+ */
+import fs from "fs";
+import path from "path";
+import type { ServiceSchema } from "moleculer";
+// moleculer-db ships no usable types for 0.15; it is typed once here.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const DbService = require("moleculer-db");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const MongoAdapter = require("moleculer-db-adapter-mongo");
+import { getConfig } from "../config";
+
+export interface IndexSpec {
+	fields: Record<string, 1 | -1>;
+	unique?: boolean;
+}
+
+export type Doc = Record<string, any>;
+
+export interface FindParams {
+	query?: Doc;
+	sort?: string[];
+	limit?: number;
+	offset?: number;
+}
+
+/** The adapter surface both moleculer-db adapters share, as this project uses it. */
+export interface DbAdapter {
+	find(params: FindParams): Promise<Doc[]>;
+	findOne(query: Doc): Promise<Doc | null>;
+	findById(id: unknown): Promise<Doc | null>;
+	count(params: { query?: Doc }): Promise<number>;
+	insert(doc: Doc): Promise<Doc>;
+	updateById(id: unknown, update: Doc): Promise<Doc | null>;
+	updateMany(query: Doc, update: Doc): Promise<number>;
+	removeById(id: unknown): Promise<Doc | null>;
+	removeMany(query: Doc): Promise<number>;
+	entityToObject(doc: Doc): Doc;
+	db?: any;
+	collection?: any;
+}
+
+export interface DbMethods {
+	adapter: DbAdapter;
+	toEntity<T = Doc>(doc: Doc | null): T | null;
+	findEntity<T = Doc>(query: Doc): Promise<T | null>;
+	findEntityById<T = Doc>(id: string): Promise<T | null>;
+	findEntities<T = Doc>(params: FindParams): Promise<T[]>;
+	countEntities(query: Doc): Promise<number>;
+	insertEntity<T = Doc>(doc: Doc): Promise<T>;
+	updateEntity<T = Doc>(id: string, set: Doc, unset?: string[]): Promise<T | null>;
+	removeEntity<T = Doc>(id: string): Promise<T | null>;
+	clearCache(): Promise<void>;
+}
+
+/** True when a write failed on a unique index (NeDB or MongoDB). */
+export function isDuplicateKeyError(err: unknown): boolean {
+	const e = err as { errorType?: string; code?: number };
+	return e?.errorType === "uniqueViolated" || e?.code === 11000;
+}
+
+/** The Mongo adapter when MONGO_URI is set, else NeDB persisted to DATA_DIR/<collection>.db. */
+function createAdapter(collection: string): any {
+	const config = getConfig();
+	if (config.mongo_uri) return new MongoAdapter(config.mongo_uri, { useUnifiedTopology: true });
+	fs.mkdirSync(config.data_dir, { recursive: true });
+	return new DbService.MemoryAdapter({ filename: path.join(config.data_dir, `${collection}.db`) });
+}
+
+export function createDbMixin(collection: string, indexes: IndexSpec[] = []): Partial<ServiceSchema> {
+	const adapter = createAdapter(collection);
+	const schema: Record<string, unknown> = {
+		mixins: [DbService],
+		adapter,
+		collection,
+		settings: { idField: "_id" },
+		// moleculer-db's generic CRUD actions bypass validation and access control: services define their own.
+		actions: {
+			find: false,
+			count: false,
+			list: false,
+			create: false,
+			insert: false,
+			get: false,
+			update: false,
+			remove: false,
+			/** Readiness probe of the store behind this service: a cheap count that fails when it is down. */
+			storeHealth: {
+				visibility: "public",
+				auth: "public",
+				async handler(this: any) {
+					await this.adapter.count({ query: {} });
+					return { status: "ok" };
+				},
+			},
+		},
+		methods: {
+			toEntity(this: DbMethods, doc: Doc | null) {
+				if (!doc) return null;
+				const { _id, ...rest } = this.adapter.entityToObject(doc);
+				return { id: String(_id), ...rest };
+			},
+			async findEntity(this: DbMethods, query: Doc) {
+				return this.toEntity(await this.adapter.findOne(query));
+			},
+			async findEntityById(this: DbMethods, id: string) {
+				if (typeof id !== "string" || id.length === 0 || id.length > 64) return null;
+				return this.toEntity(await this.adapter.findById(id));
+			},
+			async findEntities(this: DbMethods, params: FindParams) {
+				const docs: Doc[] = await this.adapter.find(params);
+				return docs.map(d => this.toEntity(d));
+			},
+			async countEntities(this: DbMethods, query: Doc) {
+				return this.adapter.count({ query });
+			},
+			async insertEntity(this: DbMethods, doc: Doc) {
+				const saved = await this.adapter.insert(doc);
+				await this.clearCache();
+				return this.toEntity(saved);
+			},
+			async updateEntity(this: DbMethods, id: string, set: Doc, unset: string[] = []) {
+				const update: Doc = { $set: set };
+				if (unset.length) update.$unset = Object.fromEntries(unset.map(k => [k, ""]));
+				const saved = await this.adapter.updateById(id, update);
+				await this.clearCache();
+				return this.toEntity(saved);
+			},
+			async removeEntity(this: DbMethods, id: string) {
+				const removed = await this.adapter.removeById(id);
+				await this.clearCache();
+				return this.toEntity(removed);
+			},
+		},
+		async afterConnected(this: { adapter: DbAdapter }) {
+			await ensureIndexes(this.adapter, indexes);
+		},
+	};
+	return schema as Partial<ServiceSchema>;
+}
+
+
+/**
+ * A second collection for a service that keeps more than one (e.g. auth's refresh tokens), on the same
+ * store as the service's own. Connect it in `started` and close it in `stopped`.
+ */
+export async function openStore(broker: unknown, collection: string, indexes: IndexSpec[] = []): Promise<DbAdapter & { disconnect(): Promise<void> }> {
+	const adapter = createAdapter(collection);
+	adapter.init(broker, { schema: { collection }, logger: (broker as any).logger });
+	await adapter.connect();
+	await ensureIndexes(adapter, indexes);
+	return adapter;
+}
+
+async function ensureIndexes(adapter: DbAdapter, indexes: IndexSpec[]): Promise<void> {
+	for (const index of indexes) {
+		const fields = Object.keys(index.fields);
+		if (adapter.collection) {
+			await adapter.collection.createIndex(index.fields, { unique: !!index.unique });
+		} else {
+			await adapter.db.ensureIndex({ fieldName: fields.length === 1 ? fields[0] : fields, unique: !!index.unique });
+		}
+	}
+	if (adapter.db?.setAutocompactionInterval) {
+		// NeDB appends every write; compact the file now and then so it does not grow without bound.
+		adapter.db.setAutocompactionInterval(10 * 60 * 1000);
+	}
+}

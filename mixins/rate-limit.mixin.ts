@@ -1,0 +1,126 @@
+/**
+ * Per-client, per-endpoint rate limits with tiers (DESIGN §4), for the gateway.
+ *
+ * moleculer-web's own `rateLimit` runs before authentication with one limit per route, so it cannot tell a
+ * premium user from a default one. This applies the limit right after authentication instead, on
+ * moleculer-web's store interface (`inc(key)` + `resetTime`): its MemoryStore on one node, a Redis store
+ * shared by every gateway replica when Redis is configured, falling back to memory while Redis is down.
+ */
+import type { IncomingMessage, ServerResponse } from "http";
+import { mixin } from "../models/service";
+import Redis from "ioredis";
+import { Errors as WebErrors } from "moleculer-web";
+import type { Principal } from "../domains/identity/rbac";
+import { getConfig } from "../config";
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { MemoryStore } = require("moleculer-web").RateLimitStores;
+
+interface Counter {
+	count: number;
+	/** Epoch milliseconds when this window ends. */
+	resetAt: number;
+}
+
+interface CounterStore {
+	inc(key: string): Promise<Counter>;
+	close(): Promise<void>;
+}
+
+class MemoryCounterStore implements CounterStore {
+	private store: { inc(key: string): number; resetTime: number; timer: NodeJS.Timeout };
+	constructor(windowMs: number) {
+		this.store = new MemoryStore(windowMs);
+	}
+	async inc(key: string): Promise<Counter> {
+		return { count: this.store.inc(key), resetAt: this.store.resetTime };
+	}
+	async close() {
+		clearInterval(this.store.timer);
+	}
+}
+
+/** Fixed windows aligned to the clock, one Redis key per client, endpoint and window: INCR + PEXPIRE. */
+class RedisCounterStore implements CounterStore {
+	private fallback: MemoryCounterStore;
+	private lastWarning = 0;
+	constructor(
+		private redis: Redis,
+		private windowMs: number,
+		private logger: { warn(...args: unknown[]): void },
+	) {
+		this.fallback = new MemoryCounterStore(windowMs);
+	}
+	async inc(key: string): Promise<Counter> {
+		const window = Math.floor(Date.now() / this.windowMs);
+		const resetAt = (window + 1) * this.windowMs;
+		try {
+			const result = await this.redis.multi().incr(`bizops:rl:${window}:${key}`).pexpire(`bizops:rl:${window}:${key}`, this.windowMs * 2).exec();
+			const count = Number(result?.[0]?.[1]);
+			if (!Number.isFinite(count)) throw new Error("unexpected Redis reply");
+			return { count, resetAt };
+		} catch (err) {
+			if (Date.now() - this.lastWarning > 30000) {
+				this.lastWarning = Date.now();
+				this.logger.warn(`Rate-limit store unavailable (${(err as Error).message}); counting per node until Redis is back`);
+			}
+			return this.fallback.inc(key);
+		}
+	}
+	get healthy() {
+		return this.redis.status === "ready";
+	}
+	async close() {
+		await this.fallback.close();
+		this.redis.disconnect();
+	}
+}
+
+export interface RateLimitThis {
+	rateLimitStore: CounterStore;
+	enforceRateLimit(req: IncomingMessage, res: ServerResponse, client: Principal | null, endpoint: string): Promise<void>;
+	rateLimitStoreHealthy(): boolean;
+}
+
+export function limitFor(client: Principal | null): number {
+	const { rate_limit } = getConfig();
+	if (!client) return rate_limit.login_per_ip;
+	return client.tier === "premium" ? rate_limit.premium : rate_limit.default;
+}
+
+export const RateLimitMixin = mixin<RateLimitThis & { logger: any; broker: any }>({
+	methods: {
+		/** Counts the request; sets X-RateLimit-* headers; throws 429 with Retry-After past the limit. */
+		async enforceRateLimit(this: RateLimitThis & { broker: any }, req: IncomingMessage, res: ServerResponse, client: Principal | null, endpoint: string) {
+			const limit = limitFor(client);
+			const who = client ? `${client.kind}:${client.id}` : `ip:${req.socket.remoteAddress}`;
+			const { count, resetAt } = await this.rateLimitStore.inc(`${who}:${endpoint}`);
+			const remaining = Math.max(0, limit - count);
+			res.setHeader("X-RateLimit-Limit", limit);
+			res.setHeader("X-RateLimit-Remaining", remaining);
+			res.setHeader("X-RateLimit-Reset", Math.ceil(resetAt / 1000));
+			if (count > limit) {
+				res.setHeader("Retry-After", Math.max(1, Math.ceil((resetAt - Date.now()) / 1000)));
+				this.broker.emit("api.request.rate_limited", { client: who, endpoint });
+				throw new WebErrors.RateLimitExceeded("RATE_LIMIT_EXCEEDED", { limit, reset_at: new Date(resetAt).toISOString() });
+			}
+		},
+		rateLimitStoreHealthy(this: RateLimitThis) {
+			return !(this.rateLimitStore instanceof RedisCounterStore) || this.rateLimitStore.healthy;
+		},
+	},
+	created(this: RateLimitThis & { logger: any }) {
+		const config = getConfig();
+		const windowMs = config.rate_limit.window_ms;
+		if (/^redis(s)?:\/\//.test(config.cacher)) {
+			const redis = new Redis(config.cacher, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+			redis.on("error", () => undefined); // reported by inc() when it matters
+			this.rateLimitStore = new RedisCounterStore(redis, windowMs, this.logger);
+		} else {
+			this.rateLimitStore = new MemoryCounterStore(windowMs);
+		}
+	},
+	async stopped(this: RateLimitThis) {
+		await this.rateLimitStore.close();
+	},
+});

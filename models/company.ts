@@ -1,0 +1,32 @@
+/** Company entity and its validation (DESIGN §4). */
+import { INDUSTRIES, type Industry } from "../domains/industries";
+import type { Entity } from "./common";
+
+export interface Company extends Entity {
+	name: string;
+	industry: Industry;
+	ticker?: string;
+	cik?: string;
+	country?: string;
+	currency?: string;
+}
+
+export const COMPANY_SORTABLE = ["name", "industry", "ticker", "created_at", "updated_at"];
+
+/** Fields a client may set; `$$strict` rejects any other. */
+export const companyFields = {
+	name: { type: "string", min: 1, max: 200, trim: true },
+	industry: { type: "enum", values: [...INDUSTRIES], messages: { enumValue: `industry must be one of ${INDUSTRIES.join(", ")}` } },
+	ticker: { type: "string", optional: true, pattern: /^[A-Z0-9.\-]{1,10}$/, messages: { stringPattern: "ticker must be 1-10 upper-case letters, digits, '.' or '-'" } },
+	cik: { type: "string", optional: true, pattern: /^\d{1,10}$/, messages: { stringPattern: "cik must be 1-10 digits" } },
+	country: { type: "string", optional: true, pattern: /^[A-Z]{2}$/, messages: { stringPattern: "country must be an ISO 3166-1 alpha-2 code" } },
+	currency: { type: "string", optional: true, pattern: /^[A-Z]{3}$/, messages: { stringPattern: "currency must be an ISO 4217 code" } },
+} as const;
+
+export const createCompanyParams = { $$strict: true, ...companyFields };
+
+export const updateCompanyParams = {
+	$$strict: true,
+	id: { type: "string", min: 1, max: 64 },
+	...Object.fromEntries(Object.entries(companyFields).map(([k, v]) => [k, { ...v, optional: true }])),
+};

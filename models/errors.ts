@@ -1,0 +1,32 @@
+/** The DESIGN §4 error vocabulary, one constructor per status, used by every service. */
+import { Errors } from "moleculer";
+
+const { MoleculerClientError, MoleculerError } = Errors;
+
+function named<E extends Error>(err: E, name: string): E {
+	err.name = name;
+	return err;
+}
+
+export const unauthorized = (message = "Authentication required", type = "UNAUTHORIZED") =>
+	named(new MoleculerClientError(message, 401, type), "UnauthorizedError");
+
+export const forbidden = (message = "Not permitted", data?: unknown) =>
+	named(new MoleculerClientError(message, 403, "FORBIDDEN", data), "ForbiddenError");
+
+export const notFound = (entity: string, id?: string) =>
+	named(new MoleculerClientError(`${entity} not found`, 404, "NOT_FOUND", id != null ? { id } : undefined), "NotFoundError");
+
+export const conflict = (message: string, data?: unknown) =>
+	named(new MoleculerClientError(message, 409, "CONFLICT", data), "ConflictError");
+
+/** 422 with the offending fields, in the shape of Moleculer's ValidationError (`[{type, field, message}]`). */
+export const unprocessable = (message: string, fields: Array<{ field: string; message: string; type?: string; actual?: unknown }>) =>
+	new Errors.ValidationError(
+		message,
+		"VALIDATION_ERROR",
+		fields.map(f => ({ type: f.type ?? "invalid", ...f })),
+	);
+
+export const serviceUnavailable = (message: string, data?: unknown) =>
+	named(new MoleculerError(message, 503, "SERVICE_UNAVAILABLE", data), "ServiceUnavailableError");

@@ -1,0 +1,62 @@
+/** User and API-key entities and their validation (DESIGN §4, identity and access). */
+import { INDUSTRIES } from "../domains/industries";
+import { ROLES, TIERS, type Role, type Tier } from "../domains/identity/rbac";
+import type { Entity } from "./common";
+
+export interface User extends Entity {
+	username: string;
+	role: Role;
+	domains: string[];
+	tier: Tier;
+}
+
+/** The stored user: the public fields plus the password hash, which never leaves the auth service. */
+export interface UserRecord extends User {
+	password_hash: string;
+}
+
+export interface ApiKey extends Entity {
+	name: string;
+	role: Role;
+	domains: string[];
+	tier: Tier;
+	created_by: string;
+}
+
+export const USER_SORTABLE = ["username", "role", "created_at", "updated_at"];
+
+const domainsField = {
+	type: "array",
+	min: 1,
+	max: INDUSTRIES.length,
+	unique: true,
+	items: { type: "enum", values: [...INDUSTRIES, "*"] },
+} as const;
+
+const password = { type: "string", min: 12, max: 256, messages: { stringMin: "password must be at least 12 characters" } } as const;
+
+export const createUserParams = {
+	$$strict: true,
+	username: { type: "string", pattern: /^[a-zA-Z0-9_.-]{3,64}$/, messages: { stringPattern: "username must be 3-64 letters, digits, '_', '.' or '-'" } },
+	password,
+	role: { type: "enum", values: [...ROLES] },
+	domains: domainsField,
+	tier: { type: "enum", values: [...TIERS], optional: true },
+};
+
+export const updateUserParams = {
+	$$strict: true,
+	id: { type: "string", min: 1, max: 64 },
+	password: { ...password, optional: true },
+	role: { type: "enum", values: [...ROLES], optional: true },
+	domains: { ...domainsField, optional: true },
+	tier: { type: "enum", values: [...TIERS], optional: true },
+};
+
+export const createApiKeyParams = {
+	$$strict: true,
+	name: { type: "string", min: 1, max: 100, trim: true },
+	role: { type: "enum", values: [...ROLES] },
+	domains: domainsField,
+	tier: { type: "enum", values: [...TIERS], optional: true },
+};

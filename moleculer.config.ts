@@ -1,0 +1,76 @@
+/**
+ * Broker configuration, driven by the environment through config/ (DESIGN §7). The embedded default is one
+ * process with no transporter and a Memory cacher; production turns on NATS, Redis, metrics and tracing.
+ */
+import os from "os";
+import type { BrokerOptions, Errors } from "moleculer";
+import { getConfig } from "./config";
+import { AuthorizationMiddleware } from "./middlewares/authorization.middleware";
+
+const config = getConfig();
+
+function cacherOptions(): BrokerOptions["cacher"] {
+	if (/^redis(s)?:\/\//.test(config.cacher)) {
+		return {
+			type: "Redis", // ioredis takes the URL as it is; the cacher's typings only admit an options object.
+			options: { prefix: "bizops", redis: config.cacher as unknown as Record<string, any>, ttl: 300, maxParamsLength: 80 },
+		};
+	}
+	return { type: "Memory", options: { ttl: 300, maxParamsLength: 80, clone: false } };
+}
+
+const brokerConfig: BrokerOptions = {
+	namespace: "bizops",
+	nodeID: process.env.NODE_ID || `${os.hostname().toLowerCase()}-${process.pid}`,
+	logger: { type: "Console", options: { level: config.log_level, formatter: "short", colors: process.stdout.isTTY } },
+	transporter: (config.transporter ?? undefined) as BrokerOptions["transporter"],
+	cacher: cacherOptions(),
+	serializer: "JSON",
+	requestTimeout: config.broker.request_timeout,
+	retryPolicy: {
+		// Only errors Moleculer marks retryable (a node gone, a timeout) are retried; write actions turn it off.
+		enabled: config.broker.retry,
+		retries: 3,
+		delay: 100,
+		maxDelay: 1000,
+		factor: 2,
+		check: (err: Error) => !!(err as Errors.MoleculerRetryableError).retryable,
+	},
+	maxCallLevel: 20,
+	heartbeatInterval: 5,
+	heartbeatTimeout: 15,
+	contextParamsCloning: false,
+	tracking: { enabled: true, shutdownTimeout: config.broker.shutdown_timeout },
+	disableBalancer: false,
+	registry: { strategy: "RoundRobin", preferLocal: true },
+	circuitBreaker: {
+		enabled: config.broker.circuit_breaker,
+		threshold: 0.5,
+		minRequestCount: 20,
+		windowTime: 60,
+		halfOpenTime: 10 * 1000,
+		// Client errors (4xx) say nothing about the health of the node that answered them.
+		check: (err: Error) => !((err as Errors.MoleculerError).code >= 400 && (err as Errors.MoleculerError).code < 500),
+	},
+	bulkhead: {
+		enabled: config.broker.bulkhead,
+		concurrency: config.broker.bulkhead_concurrency,
+		maxQueueSize: config.broker.bulkhead_max_queue,
+	},
+	validator: true,
+	metrics: {
+		enabled: config.metrics.enabled,
+		reporter: { type: "Prometheus", options: { port: config.metrics.port, host: config.metrics.host, path: "/metrics" } },
+	},
+	tracing: {
+		enabled: config.tracing.exporter != null,
+		exporter:
+			config.tracing.exporter === "jaeger"
+				? { type: "Jaeger", options: { host: config.tracing.jaeger_host, port: 6832 } }
+				: { type: "Console" },
+	},
+	middlewares: [AuthorizationMiddleware],
+	replOptions: { delimiter: "bizops $" },
+};
+
+export = brokerConfig;

@@ -1,0 +1,164 @@
+/**
+ * api: the moleculer-web gateway under /api/v1 (DESIGN §4). It authenticates (JWT or X-API-Key), applies
+ * the rate limits, and publishes the REST aliases of every service's actions; access control itself runs
+ * in each action (middlewares/authorization.middleware.ts), so it holds for calls between services too.
+ */
+import type { IncomingMessage, ServerResponse } from "http";
+import type { Context } from "moleculer";
+import type { Schema } from "../models/service";
+import ApiGateway from "moleculer-web";
+import { getConfig, jwtSecret } from "../config";
+import type { Principal } from "../domains/identity/rbac";
+import { digest } from "../domains/identity/passwords";
+import { verifyAccessToken, type AccessClaims } from "../domains/identity/tokens";
+import { OpenApiMixin } from "../mixins/openapi.mixin";
+import { RateLimitMixin, type RateLimitThis } from "../mixins/rate-limit.mixin";
+import { unauthorized } from "../models/errors";
+import { parseApiKey, revokedTokenKey } from "./auth.service";
+
+/** Services that must be reachable for this deployment to serve (readiness). */
+const REQUIRED_SERVICES = ["auth", "companies", "flags"];
+
+/** Verified tokens, so a busy client's token is checked once, not per request (revocation still is). */
+const VERIFIED_TOKENS_MAX = 10000;
+
+interface ApiThis extends RateLimitThis {
+	broker: any;
+	logger: any;
+	verifiedTokens: Map<string, AccessClaims>;
+	jwtSecret: string;
+	verifyToken(token: string): AccessClaims | null;
+}
+
+type AliasLike = { method: string; path: string; action?: { auth?: string } };
+
+const config = getConfig();
+
+const ApiService: Schema<ApiThis> = {
+	name: "api",
+	mixins: [ApiGateway, RateLimitMixin, OpenApiMixin],
+
+	settings: {
+		rest: "/",
+		port: config.port,
+		ip: "0.0.0.0",
+		path: "/api/v1",
+		cors: { origin: config.http.cors_origins.includes("*") ? "*" : config.http.cors_origins, methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"], exposedHeaders: ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"], maxAge: 3600 },
+		log4XXResponses: false,
+		logRequest: null,
+		logResponse: null,
+		logRequestParams: null,
+		logResponseData: null,
+		routes: [
+			{
+				path: "",
+				whitelist: ["**"],
+				autoAliases: true,
+				mappingPolicy: "restrict",
+				authentication: true,
+				mergeParams: true,
+				bodyParsers: { json: { strict: true, limit: config.http.body_limit }, urlencoded: false },
+			},
+		],
+	},
+
+	actions: {
+		// moleculer-web's alias listing would be published under /api/v1 by autoAliases; the OpenAPI document replaces it.
+		listAliases: false,
+
+		live: {
+			auth: "public",
+			rest: "GET /health/live",
+			handler() {
+				return { status: "ok" };
+			},
+		},
+
+		ready: {
+			auth: "public",
+			rest: "GET /health/ready",
+			async handler(this: ApiThis, ctx: Context<unknown, { $statusCode?: number }>) {
+				const services = Object.fromEntries(REQUIRED_SERVICES.map(name => [name, this.broker.registry.hasService(name)]));
+				let store: string;
+				try {
+					await ctx.call("companies.storeHealth", {}, { timeout: 2000, retries: 0 });
+					store = "ok";
+				} catch (err) {
+					store = `unavailable: ${(err as Error).message}`;
+				}
+				const warnings: string[] = [];
+				if (!this.rateLimitStoreHealthy()) warnings.push("rate-limit store (Redis) unavailable: counting per node");
+				const ready = this.broker.started !== false && store === "ok" && Object.values(services).every(Boolean);
+				if (!ready) ctx.meta.$statusCode = 503;
+				return { status: ready ? "ready" : "unavailable", node: this.broker.nodeID, services, store, warnings };
+			},
+		},
+	},
+
+	methods: {
+		/**
+		 * Resolves the caller (X-API-Key or Bearer JWT) and applies its rate limit. Public actions accept
+		 * anonymous callers, limited per IP; everything else needs a valid, unrevoked token of a live user.
+		 */
+		async authenticate(this: ApiThis, ctx: Context<unknown, { token?: { jti: string; exp: number } }>, route: unknown, req: IncomingMessage & { $action?: { auth?: string } }, res: ServerResponse, alias: AliasLike) {
+			const endpoint = `${alias.method} ${alias.path}`;
+			const isPublic = req.$action?.auth === "public";
+			const apiKey = req.headers["x-api-key"];
+			const authorization = req.headers.authorization;
+			let principal: Principal | null = null;
+
+			if (typeof apiKey === "string" && apiKey) {
+				const parsed = parseApiKey(apiKey);
+				principal = parsed && (await ctx.call<Principal | null, { key_id: string; key_digest: string }>("auth.resolveApiKey", { key_id: parsed.key_id, key_digest: digest(parsed.secret) }));
+				if (!principal) throw unauthorized("Invalid API key", "INVALID_API_KEY");
+			} else if (authorization) {
+				const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+				const claims = match ? this.verifyToken(match[1]) : null;
+				if (!claims) throw unauthorized("Invalid or expired token", "INVALID_TOKEN");
+				if (await this.broker.cacher?.get(revokedTokenKey(claims.jti))) throw unauthorized("Token revoked", "TOKEN_REVOKED");
+				principal = await ctx.call<Principal | null, { id: string }>("auth.resolveUser", { id: claims.sub });
+				if (!principal) throw unauthorized("User no longer exists", "INVALID_TOKEN");
+				ctx.meta.token = { jti: claims.jti, exp: claims.exp };
+			} else if (!isPublic) {
+				throw unauthorized("Authentication required: send 'Authorization: Bearer <token>' or 'X-API-Key'", "NO_TOKEN");
+			}
+
+			await this.enforceRateLimit(req, res, principal, endpoint);
+			return principal;
+		},
+
+		verifyToken(this: ApiThis, token: string): AccessClaims | null {
+			const cached = this.verifiedTokens.get(token);
+			if (cached) {
+				if (cached.exp * 1000 > Date.now()) return cached;
+				this.verifiedTokens.delete(token);
+				return null;
+			}
+			const claims = verifyAccessToken(this.jwtSecret, token);
+			if (claims) {
+				if (this.verifiedTokens.size >= VERIFIED_TOKENS_MAX) this.verifiedTokens.delete(this.verifiedTokens.keys().next().value as string);
+				this.verifiedTokens.set(token, claims);
+			}
+			return claims;
+		},
+
+		/** DESIGN §4 error shape; never a stack trace, and server faults say only that they happened. */
+		reformatError(this: ApiThis, err: any) {
+			const code = typeof err.code === "number" && err.code >= 400 && err.code < 600 ? err.code : 500;
+			if (code >= 500 && code !== 503) {
+				this.logger.error("Request failed:", err);
+				return { name: "InternalServerError", message: "Internal server error", code: 500, type: "INTERNAL_ERROR" };
+			}
+			if (err.type === "entity.parse.failed") return { name: "BadRequestError", message: "Malformed JSON body", code: 400, type: "INVALID_JSON" };
+			if (err.type === "entity.too.large") return { name: "PayloadTooLargeError", message: `Body larger than ${config.http.body_limit}`, code: 413, type: "PAYLOAD_TOO_LARGE" };
+			return { name: err.name, message: err.message, code, type: err.type, data: err.data };
+		},
+	},
+
+	created(this: ApiThis) {
+		this.verifiedTokens = new Map();
+		this.jwtSecret = jwtSecret();
+	},
+};
+
+export default ApiService;

@@ -1,0 +1,420 @@
+/**
+ * auth: users, login, access and rotating refresh tokens, logout revocation, API keys, and the bootstrap
+ * admin (DESIGN §4, identity and access). Roles and domain rules live in domains/identity.
+ */
+import type { Context } from "moleculer";
+import type { Schema } from "../models/service";
+import { getConfig, jwtSecret } from "../config";
+import {
+	canManageAccount,
+	isUserAdmin,
+	visibleIndustries,
+	type Principal,
+	type Role,
+	type Tier,
+} from "../domains/identity/rbac";
+import { digest, hashPassword, randomSecret, verifyPassword } from "../domains/identity/passwords";
+import { signAccessToken } from "../domains/identity/tokens";
+import { createDbMixin, isDuplicateKeyError, openStore, type DbAdapter, type DbMethods, type Doc } from "../mixins/db.mixin";
+import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
+import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
+import { listParams, nowIso, pageOf } from "../models/common";
+import { conflict, forbidden, notFound, unauthorized } from "../models/errors";
+import {
+	USER_SORTABLE,
+	createApiKeyParams,
+	createUserParams,
+	updateUserParams,
+	type ApiKey,
+	type User,
+	type UserRecord,
+} from "../models/user";
+
+/** Cache key under which a revoked access token's id is kept until the token would have expired anyway. */
+export const revokedTokenKey = (jti: string) => `revoked-token:${jti}`;
+
+/** API keys are `bzk.<key id>.<secret>`; only a digest of the secret is stored. */
+export const API_KEY_PREFIX = "bzk";
+
+export function parseApiKey(key: string): { key_id: string; secret: string } | null {
+	const parts = key.split(".");
+	if (parts.length !== 3 || parts[0] !== API_KEY_PREFIX || !parts[1] || !parts[2] || parts[1].length > 64) return null;
+	return { key_id: parts[1], secret: parts[2] };
+}
+
+interface AuthMetaWithToken extends AuthMeta {
+	token?: { jti: string; exp: number };
+}
+type AuthContext<P = Record<string, unknown>> = Context<P, AuthMetaWithToken>;
+
+interface AuthThis extends DbMethods {
+	broker: any;
+	logger: any;
+	refreshTokens: DbAdapter & { disconnect(): Promise<void> };
+	revokedTokens: DbAdapter & { disconnect(): Promise<void> };
+	apiKeys: DbAdapter & { disconnect(): Promise<void> };
+	publicUser(record: UserRecord): User;
+	issueTokens(user: UserRecord, family?: string): Promise<{ token: string; refresh_token: string; expires_in: number; user: User }>;
+	revokeAccessToken(jti: string, exp: number): Promise<void>;
+	manageableUser(ctx: AuthContext, id: string): Promise<UserRecord>;
+	assertNotLastSuperAdmin(user: UserRecord): Promise<void>;
+	bootstrapAdmin(): Promise<void>;
+}
+
+// A fixed hash to verify against when the username is unknown, so both cases take the same time.
+const DUMMY_HASH_PROMISE = hashPassword(randomSecret());
+
+const AuthService: Schema<AuthThis> = {
+	name: "auth",
+	// REST paths are absolute under /api/v1 (DESIGN §4), not prefixed with the service name.
+	settings: { rest: "/" },
+	// Its own cache-cleaning events too: a user changed on one auth replica must not stay cached on another.
+	mixins: [createDbMixin("users", [{ fields: { username: 1 }, unique: true }]), createCacheCleanerMixin(["auth"])],
+
+	actions: {
+		login: {
+			auth: "public",
+			rest: "POST /auth/login",
+			params: {
+				$$strict: true,
+				username: { type: "string", min: 1, max: 64 },
+				password: { type: "string", min: 1, max: 256 },
+			},
+			async handler(this: AuthThis, ctx: AuthContext<{ username: string; password: string }>) {
+				const record = (await this.findEntity({ username: ctx.params.username })) as UserRecord | null;
+				const ok = await verifyPassword(ctx.params.password, record?.password_hash ?? (await DUMMY_HASH_PROMISE));
+				if (!record || !ok) {
+					ctx.emit("auth.login.failed", { username: ctx.params.username });
+					throw unauthorized("Invalid username or password", "INVALID_CREDENTIALS");
+				}
+				ctx.emit("auth.login.succeeded", { user_id: record.id });
+				return this.issueTokens(record);
+			},
+		},
+
+		refresh: {
+			auth: "public",
+			rest: "POST /auth/refresh",
+			params: { $$strict: true, refresh_token: { type: "string", min: 1, max: 200 } },
+			async handler(this: AuthThis, ctx: AuthContext<{ refresh_token: string }>) {
+				const stored = await this.refreshTokens.findOne({ token_digest: digest(ctx.params.refresh_token) });
+				if (!stored) throw unauthorized("Invalid refresh token", "INVALID_TOKEN");
+				if (stored.used_at) {
+					// A rotated token presented again means it leaked: end the whole session family.
+					await this.refreshTokens.removeMany({ family: stored.family });
+					this.logger.warn(`Refresh token reuse for user ${stored.user_id}; session revoked`);
+					throw unauthorized("Refresh token already used; session revoked", "TOKEN_REUSED");
+				}
+				if (Date.parse(stored.expires_at) <= Date.now()) throw unauthorized("Refresh token expired", "TOKEN_EXPIRED");
+				const user = (await this.findEntityById(stored.user_id)) as UserRecord | null;
+				if (!user) throw unauthorized("Invalid refresh token", "INVALID_TOKEN");
+				await this.refreshTokens.updateById(stored._id, { $set: { used_at: nowIso() } });
+				return this.issueTokens(user, stored.family);
+			},
+		},
+
+		logout: {
+			rest: "POST /auth/logout",
+			params: { $$strict: true, refresh_token: { type: "string", min: 1, max: 200, optional: true } },
+			async handler(this: AuthThis, ctx: AuthContext<{ refresh_token?: string }>) {
+				const user = principalOf(ctx);
+				if (ctx.meta.token) await this.revokeAccessToken(ctx.meta.token.jti, ctx.meta.token.exp);
+				if (ctx.params.refresh_token) {
+					const stored = await this.refreshTokens.findOne({ token_digest: digest(ctx.params.refresh_token) });
+					if (stored && stored.user_id === user.id) await this.refreshTokens.removeMany({ family: stored.family });
+				}
+				ctx.emit("auth.logged_out", { user_id: user.id });
+				return { logged_out: true };
+			},
+		},
+
+		me: {
+			rest: "GET /auth/me",
+			handler(this: AuthThis, ctx: AuthContext) {
+				return principalOf(ctx);
+			},
+		},
+
+		/** The principal behind a user id, or null when the user no longer exists (used by the gateway). */
+		resolveUser: {
+			visibility: "public",
+			auth: "public",
+			params: { id: { type: "string", min: 1, max: 64 } },
+			cache: { keys: ["id"], ttl: 60 },
+			async handler(this: AuthThis, ctx: Context<{ id: string }>): Promise<Principal | null> {
+				const user = (await this.findEntityById(ctx.params.id)) as UserRecord | null;
+				if (!user) return null;
+				return { id: user.id, username: user.username, role: user.role, domains: user.domains, tier: user.tier, kind: "user" };
+			},
+		},
+
+		/** The principal behind an API key, or null for an unknown key or a wrong secret. */
+		resolveApiKey: {
+			visibility: "public",
+			auth: "public",
+			params: { key_id: { type: "string", min: 1, max: 64 }, key_digest: { type: "string", min: 1, max: 64 } },
+			cache: { keys: ["key_id", "key_digest"], ttl: 60 },
+			async handler(this: AuthThis, ctx: Context<{ key_id: string; key_digest: string }>): Promise<Principal | null> {
+				const key = await this.apiKeys.findById(ctx.params.key_id);
+				if (!key || key.key_digest !== ctx.params.key_digest) return null;
+				return { id: String(key._id), username: `api-key:${key.name}`, role: key.role, domains: key.domains, tier: key.tier, kind: "api_key" };
+			},
+		},
+
+		createUser: {
+			rest: "POST /users",
+			params: createUserParams,
+			async handler(this: AuthThis, ctx: AuthContext<{ username: string; password: string; role: Role; domains: string[]; tier?: Tier }>) {
+				const actor = principalOf(ctx);
+				const { username, password, role, domains } = ctx.params;
+				if (!canManageAccount(actor, { role, domains })) throw forbidden(`Role '${actor.role}' may not create a '${role}' in ${domains.join(", ")}`);
+				if (await this.findEntity({ username })) throw conflict(`Username '${username}' is taken`, { field: "username" });
+				const now = nowIso();
+				try {
+					const saved = (await this.insertEntity({
+						username,
+						password_hash: await hashPassword(password),
+						role,
+						domains,
+						tier: ctx.params.tier ?? "default",
+						created_at: now,
+						updated_at: now,
+					})) as UserRecord;
+					const user = this.publicUser(saved);
+					ctx.emit("auth.user.created", { user, by: actor.id });
+					ctx.meta.$statusCode = 201;
+					ctx.meta.$location = `/api/v1/users/${user.id}`;
+					return user;
+				} catch (err) {
+					if (isDuplicateKeyError(err)) throw conflict(`Username '${username}' is taken`, { field: "username" });
+					throw err;
+				}
+			},
+		},
+
+		listUsers: {
+			rest: "GET /users",
+			params: { $$strict: true, ...listParams(USER_SORTABLE), role: { type: "enum", values: ["viewer", "analyst", "domain_admin", "super_admin"], optional: true } },
+			async handler(this: AuthThis, ctx: AuthContext<{ page?: number; page_size?: number; sort?: string; role?: Role }>) {
+				const actor = principalOf(ctx);
+				if (!isUserAdmin(actor)) throw forbidden("Only admins list users");
+				const query: Doc = {};
+				if (ctx.params.role) query.role = ctx.params.role;
+				const page = ctx.params.page ?? 1;
+				const pageSize = ctx.params.page_size ?? 20;
+				// Users have few rows; the domain filter (a subset test) is applied in memory, then paged.
+				const all = ((await this.findEntities({ query, sort: [ctx.params.sort ?? "username"] })) as UserRecord[]).filter(
+					u => u.id === actor.id || canManageAccount(actor, u),
+				);
+				const rows = all.slice((page - 1) * pageSize, page * pageSize).map(u => this.publicUser(u));
+				return pageOf(rows, all.length, page, pageSize);
+			},
+		},
+
+		getUser: {
+			rest: "GET /users/:id",
+			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
+			async handler(this: AuthThis, ctx: AuthContext<{ id: string }>) {
+				const actor = principalOf(ctx);
+				if (ctx.params.id === actor.id && actor.kind === "user") {
+					const self = (await this.findEntityById(actor.id)) as UserRecord | null;
+					if (self) return this.publicUser(self);
+				}
+				return this.publicUser(await this.manageableUser(ctx, ctx.params.id));
+			},
+		},
+
+		updateUser: {
+			rest: "PATCH /users/:id",
+			params: updateUserParams,
+			async handler(this: AuthThis, ctx: AuthContext<{ id: string; password?: string; role?: Role; domains?: string[]; tier?: Tier }>) {
+				const actor = principalOf(ctx);
+				const { id, password, ...changes } = ctx.params;
+				const isSelf = actor.kind === "user" && id === actor.id;
+				const changesAccess = Object.keys(changes).length > 0;
+				let current: UserRecord;
+				if (isSelf && !changesAccess) {
+					const self = (await this.findEntityById(id)) as UserRecord | null;
+					if (!self) throw notFound("User", id);
+					current = self;
+				} else {
+					if (isSelf) throw forbidden("You may change your own password, not your role, domains or tier");
+					current = await this.manageableUser(ctx, id);
+					const next = { role: changes.role ?? current.role, domains: changes.domains ?? current.domains };
+					if (!canManageAccount(actor, next)) throw forbidden(`Role '${actor.role}' may not make a '${next.role}' in ${next.domains.join(", ")}`);
+					if (changes.role && changes.role !== "super_admin") await this.assertNotLastSuperAdmin(current);
+				}
+				const set: Doc = { ...changes, updated_at: nowIso() };
+				if (password) set.password_hash = await hashPassword(password);
+				const saved = (await this.updateEntity(id, set)) as UserRecord | null;
+				if (!saved) throw notFound("User", id);
+				// A new password or lesser rights end the sessions started under the old ones.
+				if (password || changesAccess) await this.refreshTokens.removeMany({ user_id: id });
+				const user = this.publicUser(saved);
+				ctx.emit("auth.user.updated", { user, by: actor.id, fields: Object.keys(ctx.params).filter(k => k !== "id" && k !== "password").concat(password ? ["password"] : []) });
+				return user;
+			},
+		},
+
+		removeUser: {
+			rest: "DELETE /users/:id",
+			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
+			async handler(this: AuthThis, ctx: AuthContext<{ id: string }>) {
+				const actor = principalOf(ctx);
+				if (actor.kind === "user" && ctx.params.id === actor.id) throw forbidden("You may not delete your own account");
+				const target = await this.manageableUser(ctx, ctx.params.id);
+				await this.assertNotLastSuperAdmin(target);
+				await this.removeEntity(target.id);
+				await this.refreshTokens.removeMany({ user_id: target.id });
+				ctx.emit("auth.user.deleted", { user: this.publicUser(target), by: actor.id });
+				return { id: target.id, deleted: true };
+			},
+		},
+
+		createApiKey: {
+			rest: "POST /auth/api-keys",
+			params: createApiKeyParams,
+			async handler(this: AuthThis, ctx: AuthContext<{ name: string; role: Role; domains: string[]; tier?: Tier }>) {
+				const actor = principalOf(ctx);
+				const { name, role, domains } = ctx.params;
+				if (!canManageAccount(actor, { role, domains })) throw forbidden(`Role '${actor.role}' may not create a '${role}' key in ${domains.join(", ")}`);
+				const secret = randomSecret(32);
+				const now = nowIso();
+				const saved = await this.apiKeys.insert({
+					name,
+					key_digest: digest(secret),
+					role,
+					domains,
+					tier: ctx.params.tier ?? "default",
+					created_by: actor.id,
+					created_at: now,
+					updated_at: now,
+				});
+				const { key_digest: _digest, _id, ...rest } = this.apiKeys.entityToObject(saved);
+				const apiKey = { id: String(_id), ...rest } as ApiKey;
+				ctx.emit("auth.api_key.created", { api_key: apiKey, by: actor.id });
+				ctx.meta.$statusCode = 201;
+				ctx.meta.$location = `/api/v1/auth/api-keys/${apiKey.id}`;
+				// The only time the key is shown: it is not stored, only its digest.
+				return { ...apiKey, key: `${API_KEY_PREFIX}.${apiKey.id}.${secret}` };
+			},
+		},
+
+		listApiKeys: {
+			rest: "GET /auth/api-keys",
+			async handler(this: AuthThis, ctx: AuthContext) {
+				const actor = principalOf(ctx);
+				if (!isUserAdmin(actor)) throw forbidden("Only admins manage API keys");
+				const keys = await this.apiKeys.find({ sort: ["created_at"] });
+				return keys
+					.map(k => {
+						const { key_digest: _digest, _id, ...rest } = this.apiKeys.entityToObject(k);
+						return { id: String(_id), ...rest } as ApiKey;
+					})
+					.filter(k => canManageAccount(actor, k));
+			},
+		},
+
+		removeApiKey: {
+			rest: "DELETE /auth/api-keys/:id",
+			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
+			async handler(this: AuthThis, ctx: AuthContext<{ id: string }>) {
+				const actor = principalOf(ctx);
+				const key = await this.apiKeys.findById(ctx.params.id);
+				if (!key || !canManageAccount(actor, { role: key.role, domains: key.domains })) throw notFound("API key", ctx.params.id);
+				await this.apiKeys.removeById(key._id);
+				await this.clearCache();
+				ctx.emit("auth.api_key.deleted", { id: ctx.params.id, by: actor.id });
+				return { id: ctx.params.id, deleted: true };
+			},
+		},
+	},
+
+	methods: {
+		publicUser(record: UserRecord): User {
+			const { password_hash: _hash, ...user } = record;
+			return user;
+		},
+
+		async issueTokens(this: AuthThis, user: UserRecord, family?: string) {
+			const config = getConfig();
+			const { token } = signAccessToken(jwtSecret(config), user.id, config.jwt.expiration);
+			const refreshToken = randomSecret(32);
+			await this.refreshTokens.insert({
+				token_digest: digest(refreshToken),
+				user_id: user.id,
+				family: family ?? randomSecret(12),
+				expires_at: new Date(Date.now() + config.jwt.refresh_expiration * 1000).toISOString(),
+				created_at: nowIso(),
+			});
+			return { token, refresh_token: refreshToken, expires_in: config.jwt.expiration, user: this.publicUser(user) };
+		},
+
+		async revokeAccessToken(this: AuthThis, jti: string, exp: number) {
+			const ttl = Math.max(1, Math.ceil(exp - Date.now() / 1000));
+			await this.revokedTokens.insert({ jti, expires_at: new Date(exp * 1000).toISOString() });
+			await this.broker.cacher?.set(revokedTokenKey(jti), true, ttl);
+		},
+
+		/** The user `ctx`'s principal may administer; anyone else is a 404 (or 403 for non-admins). */
+		async manageableUser(this: AuthThis, ctx: AuthContext, id: string): Promise<UserRecord> {
+			const actor = principalOf(ctx);
+			if (!isUserAdmin(actor)) throw forbidden("Only admins manage users");
+			const user = (await this.findEntityById(id)) as UserRecord | null;
+			if (!user || !canManageAccount(actor, user)) throw notFound("User", id);
+			return user;
+		},
+
+		async assertNotLastSuperAdmin(this: AuthThis, user: UserRecord) {
+			if (user.role !== "super_admin") return;
+			if ((await this.countEntities({ role: "super_admin" })) <= 1) throw conflict("The last super_admin cannot be removed or demoted");
+		},
+
+		/** DESIGN §4: on first start with no users, `admin` (super_admin) with BIZOPS_ADMIN_PASSWORD or a generated one. */
+		async bootstrapAdmin(this: AuthThis) {
+			if ((await this.countEntities({})) > 0) return;
+			const given = process.env.BIZOPS_ADMIN_PASSWORD;
+			const password = given || randomSecret(18);
+			const now = nowIso();
+			try {
+				await this.insertEntity({
+					username: "admin",
+					password_hash: await hashPassword(password),
+					role: "super_admin",
+					domains: ["*"],
+					tier: "premium",
+					created_at: now,
+					updated_at: now,
+				});
+			} catch (err) {
+				if (isDuplicateKeyError(err)) return; // another replica bootstrapped first
+				throw err;
+			}
+			if (given) this.logger.info("Bootstrap user 'admin' created with the password from BIZOPS_ADMIN_PASSWORD");
+			// Logged once, on purpose: the operator has no other way to learn it.
+			else this.logger.warn(`Bootstrap user 'admin' created with generated password: ${password} (change it: PATCH /api/v1/users/:id)`);
+		},
+	},
+
+	async started(this: AuthThis) {
+		jwtSecret(); // fail fast in production without JWT_SECRET_KEY
+		this.refreshTokens = await openStore(this.broker, "refresh_tokens", [{ fields: { token_digest: 1 }, unique: true }, { fields: { user_id: 1 } }]);
+		this.revokedTokens = await openStore(this.broker, "revoked_tokens", [{ fields: { jti: 1 } }]);
+		this.apiKeys = await openStore(this.broker, "api_keys");
+		await this.bootstrapAdmin();
+		// Revocations outlive a restart: put the unexpired ones back into the (possibly fresh) cacher.
+		const now = new Date().toISOString();
+		await this.revokedTokens.removeMany({ expires_at: { $lte: now } });
+		await this.refreshTokens.removeMany({ expires_at: { $lte: now } });
+		for (const r of await this.revokedTokens.find({})) {
+			const ttl = Math.ceil((Date.parse(r.expires_at) - Date.now()) / 1000);
+			if (ttl > 0) await this.broker.cacher?.set(revokedTokenKey(r.jti), true, ttl);
+		}
+	},
+
+	async stopped(this: AuthThis) {
+		await Promise.all([this.refreshTokens, this.revokedTokens, this.apiKeys].filter(Boolean).map(s => s.disconnect()));
+	},
+};
+
+export default AuthService;

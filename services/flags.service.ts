@@ -1,0 +1,161 @@
+/**
+ * flags: feature flags (DESIGN §7). Seeded from config/feature_flags.yaml, kept in the store, changed at
+ * run time by a super_admin; a change cleans every node's cache, so every node sees it at once.
+ */
+import fs from "fs";
+import path from "path";
+import YAML from "yaml";
+import type { Context } from "moleculer";
+import type { Schema } from "../models/service";
+import { isFlagEnabled, type FeatureFlag } from "../domains/flags/rollout";
+import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
+import { createDbMixin, isDuplicateKeyError, type DbMethods } from "../mixins/db.mixin";
+import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
+import { nowIso } from "../models/common";
+import { forbidden, notFound } from "../models/errors";
+
+type FlagsContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
+
+interface StoredFlag extends FeatureFlag {
+	id: string;
+	created_at: string;
+	updated_at: string;
+}
+
+interface FlagsThis extends DbMethods {
+	logger: any;
+	allFlags(): Promise<StoredFlag[]>;
+	requireSuperAdmin(ctx: FlagsContext): void;
+	seedFlags(): Promise<void>;
+}
+
+/** config/feature_flags.yaml, from the source tree or next to dist/. */
+export function readFlagFile(): FeatureFlag[] {
+	const candidates = [path.resolve(__dirname, "..", "config", "feature_flags.yaml"), path.resolve(__dirname, "..", "..", "config", "feature_flags.yaml")];
+	const file = candidates.find(f => fs.existsSync(f));
+	if (!file) return [];
+	const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+	return Object.entries<Partial<FeatureFlag>>(doc.flags ?? {}).map(([name, f]) => ({
+		name,
+		description: f.description ?? "",
+		enabled: f.enabled === true,
+		rollout_percentage: f.rollout_percentage ?? 100,
+		whitelist: f.whitelist ?? [],
+		gradual_rollout: f.gradual_rollout ?? null,
+	}));
+}
+
+const flagChangeParams = {
+	$$strict: true,
+	name: { type: "string", pattern: /^[a-z0-9_]{1,64}$/ },
+	description: { type: "string", max: 500, optional: true },
+	enabled: { type: "boolean", optional: true },
+	rollout_percentage: { type: "number", min: 0, max: 100, optional: true },
+	whitelist: { type: "array", items: { type: "string", max: 64 }, max: 1000, optional: true },
+	gradual_rollout: {
+		type: "object",
+		optional: true,
+		nullable: true,
+		strict: true,
+		props: { start: { type: "date", convert: true }, end: { type: "date", convert: true } },
+	},
+} as const;
+
+const FlagsService: Schema<FlagsThis> = {
+	name: "flags",
+	// REST paths are absolute under /api/v1 (DESIGN §4), not prefixed with the service name.
+	settings: { rest: "/" },
+	mixins: [createDbMixin("feature_flags", [{ fields: { name: 1 }, unique: true }]), createCacheCleanerMixin(["flags"])],
+
+	actions: {
+		list: {
+			rest: "GET /flags",
+			cache: { keys: [] },
+			async handler(this: FlagsThis, ctx: FlagsContext) {
+				this.requireSuperAdmin(ctx);
+				return this.allFlags();
+			},
+		},
+
+		/** The flags as they are for the caller: `{name: boolean}`. */
+		evaluate: {
+			rest: "GET /flags/evaluate",
+			cache: { keys: ["#user.id", "#user.username"], ttl: 30 },
+			async handler(this: FlagsThis, ctx: FlagsContext) {
+				const user = principalOf(ctx);
+				const now = new Date();
+				return Object.fromEntries((await this.allFlags()).map(f => [f.name, isFlagEnabled(f, user, now)]));
+			},
+		},
+
+		/** Whether one flag is on for the caller; unknown flags are off. For services gating a feature. */
+		isEnabled: {
+			visibility: "public",
+			params: { name: { type: "string", max: 64 } },
+			cache: { keys: ["name", "#user.id", "#user.username"], ttl: 30 },
+			async handler(this: FlagsThis, ctx: FlagsContext<{ name: string }>) {
+				const flag = (await this.findEntity({ name: ctx.params.name })) as StoredFlag | null;
+				return flag ? isFlagEnabled(flag, principalOf(ctx)) : false;
+			},
+		},
+
+		update: {
+			rest: "PUT /flags/:name",
+			params: flagChangeParams,
+			async handler(this: FlagsThis, ctx: FlagsContext<Partial<FeatureFlag> & { name: string; gradual_rollout?: { start: Date; end: Date } | null }>) {
+				this.requireSuperAdmin(ctx);
+				const { name, gradual_rollout, ...changes } = ctx.params;
+				const existing = (await this.findEntity({ name })) as StoredFlag | null;
+				const set: Record<string, unknown> = { ...changes, updated_at: nowIso() };
+				if (gradual_rollout !== undefined) {
+					set.gradual_rollout = gradual_rollout && { start: gradual_rollout.start.toISOString(), end: gradual_rollout.end.toISOString() };
+				}
+				let flag: StoredFlag | null;
+				if (existing) {
+					flag = (await this.updateEntity(existing.id, set)) as StoredFlag | null;
+				} else {
+					flag = (await this.insertEntity({
+						name,
+						description: "",
+						enabled: false,
+						rollout_percentage: 100,
+						whitelist: [],
+						gradual_rollout: null,
+						created_at: set.updated_at,
+						...set,
+					})) as StoredFlag;
+				}
+				if (!flag) throw notFound("Flag", name);
+				ctx.emit("flags.flag.updated", { flag, by: principalOf(ctx).id });
+				return flag;
+			},
+		},
+	},
+
+	methods: {
+		async allFlags(this: FlagsThis) {
+			return (await this.findEntities({ sort: ["name"] })) as StoredFlag[];
+		},
+		requireSuperAdmin(ctx: FlagsContext) {
+			if (principalOf(ctx).role !== "super_admin") throw forbidden("Only a super_admin manages feature flags");
+		},
+		/** Adds flags from the file that the store does not have; stored values win (they may have been changed at run time). */
+		async seedFlags(this: FlagsThis) {
+			for (const flag of readFlagFile()) {
+				if (await this.findEntity({ name: flag.name })) continue;
+				const now = nowIso();
+				try {
+					await this.insertEntity({ ...flag, created_at: now, updated_at: now });
+				} catch (err) {
+					if (!isDuplicateKeyError(err)) throw err;
+				}
+			}
+		},
+	},
+
+	async started(this: FlagsThis) {
+		await this.seedFlags();
+	},
+};
+
+export default FlagsService;
