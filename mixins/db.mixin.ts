@@ -167,5 +167,6 @@ async function ensureIndexes(adapter: DbAdapter, indexes: IndexSpec[]): Promise<
 	if (adapter.db?.setAutocompactionInterval) {
 		// NeDB appends every write; compact the file now and then so it does not grow without bound.
 		adapter.db.setAutocompactionInterval(10 * 60 * 1000);
+		adapter.db._autocompactionIntervalId?.unref?.(); // never the reason a process stays up
 	}
 }

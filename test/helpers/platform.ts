@@ -1,0 +1,111 @@
+/**
+ * Starts the platform in this process the way `npm start` does (moleculer.config + services), on a
+ * random port and a fresh DATA_DIR unless given, and offers a small HTTP client for e2e tests.
+ */
+import fs from "fs";
+import os from "os";
+import path from "path";
+import { ServiceBroker, type ServiceSchema } from "moleculer";
+
+export const ADMIN_PASSWORD = "admin-password-for-tests";
+export const ALL_SERVICES = ["api", "auth", "companies", "flags"];
+
+export interface PlatformOptions {
+	env?: Record<string, string | undefined>;
+	dataDir?: string;
+	services?: string[];
+	nodeID?: string;
+}
+
+export interface HttpResult<T = any> {
+	status: number;
+	headers: Headers;
+	body: T;
+}
+
+export interface Platform {
+	broker: ServiceBroker;
+	url: string;
+	dataDir: string;
+	stop(): Promise<void>;
+	request<T = any>(method: string, urlPath: string, opts?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<HttpResult<T>>;
+	login(username: string, password: string): Promise<string>;
+	createUser(adminToken: string, user: { username: string; role: string; domains: string[]; tier?: string }): Promise<{ id: string; token: string }>;
+}
+
+export function tempDataDir(): string {
+	return fs.mkdtempSync(path.join(os.tmpdir(), "bizops-test-"));
+}
+
+export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
+	const dataDir = opts.dataDir ?? tempDataDir();
+	const env: Record<string, string | undefined> = {
+		NODE_ENV: "test",
+		PORT: "0",
+		DATA_DIR: dataDir,
+		BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+		LOG_LEVEL: "warn",
+		MONGO_URI: undefined,
+		CACHER: undefined,
+		TRANSPORTER: undefined,
+		...opts.env,
+	};
+	for (const [k, v] of Object.entries(env)) {
+		if (v === undefined) delete process.env[k];
+		else process.env[k] = v;
+	}
+
+	let brokerConfig: any;
+	const schemas: ServiceSchema[] = [];
+	jest.isolateModules(() => {
+		brokerConfig = require("../../moleculer.config");
+		for (const name of opts.services ?? ALL_SERVICES) schemas.push(require(`../../services/${name}.service`).default);
+	});
+	const broker = new ServiceBroker({ ...brokerConfig, logger: false, nodeID: opts.nodeID ?? `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}` });
+	const services = schemas.map(s => broker.createService(s));
+	await broker.start();
+
+	const api: any = services.find(s => s.name === "api");
+	if (api) {
+		// moleculer-web generates the REST aliases shortly after start (debounced): wait until all are there.
+		const expected = services.reduce((n, s: any) => n + Object.values(s.schema.actions ?? {}).filter((a: any) => a && a.rest).length, 0);
+		const deadline = Date.now() + 10000;
+		while (api.aliases.length < expected && Date.now() < deadline) await new Promise(r => setTimeout(r, 20));
+	}
+	const url = api ? `http://127.0.0.1:${api.server.address().port}` : "";
+
+	const request: Platform["request"] = async (method, urlPath, o = {}) => {
+		const headers: Record<string, string> = { ...o.headers };
+		if (o.token) headers.authorization = `Bearer ${o.token}`;
+		let body: string | undefined = o.rawBody;
+		if (o.body !== undefined) {
+			headers["content-type"] = "application/json";
+			body = JSON.stringify(o.body);
+		}
+		if (o.rawBody !== undefined) headers["content-type"] ??= "application/json";
+		const res = await fetch(`${url}/api/v1${urlPath}`, { method, headers, body });
+		const text = await res.text();
+		let parsed: unknown = text;
+		try {
+			parsed = text ? JSON.parse(text) : null;
+		} catch {
+			/* not JSON: keep the text */
+		}
+		return { status: res.status, headers: res.headers, body: parsed as any };
+	};
+
+	const login = async (username: string, password: string) => {
+		const res = await request("POST", "/auth/login", { body: { username, password } });
+		if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+		return res.body.token as string;
+	};
+
+	const createUser: Platform["createUser"] = async (adminToken, user) => {
+		const password = `${user.username}-password-123`;
+		const res = await request("POST", "/users", { token: adminToken, body: { ...user, password } });
+		if (res.status !== 201) throw new Error(`create ${user.username}: ${res.status} ${JSON.stringify(res.body)}`);
+		return { id: res.body.id, token: await login(user.username, password) };
+	};
+
+	return { broker, url, dataDir, stop: () => broker.stop(), request, login, createUser };
+}
