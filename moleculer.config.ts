@@ -3,7 +3,7 @@
  * process with no transporter and a Memory cacher; production turns on NATS, Redis, metrics and tracing.
  */
 import os from "os";
-import type { BrokerOptions, Errors } from "moleculer";
+import { ServiceBroker, type BrokerOptions, type Errors } from "moleculer";
 import { getConfig } from "./config";
 import { AuthorizationMiddleware } from "./middlewares/authorization.middleware";
 
@@ -69,7 +69,11 @@ const brokerConfig: BrokerOptions = {
 				? { type: "Jaeger", options: { host: config.tracing.jaeger_host, port: 6832 } }
 				: { type: "Console" },
 	},
-	middlewares: [AuthorizationMiddleware],
+	// Moleculer wraps an action in list order, inside out. Access control goes outside the validator and the
+	// cacher, so a cached answer is never served to a caller who may not have it, and a caller without
+	// rights learns nothing from validation errors. The rest is Moleculer's own list, unchanged.
+	internalMiddlewares: false,
+	middlewares: ServiceBroker.INTERNAL_MIDDLEWARES.flatMap((name: string) => (name === "Cacher" ? [name, AuthorizationMiddleware] : [name])),
 	replOptions: { delimiter: "bizops $" },
 };
 

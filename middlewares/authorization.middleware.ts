@@ -1,10 +1,11 @@
 /**
  * Access control on every action, wherever it is called from (the gateway or another service): an action
  * needs a principal in `ctx.meta.user` unless it says `auth: "public"`, and the permission it declares as
- * `permission: [permission, resource]` (DESIGN §4). Domain scoping needs the entity, so services check it.
+ * `permission: [permission, resource]` or least `role` (DESIGN §4). It runs outside the cacher, so it holds
+ * for cached answers too. Domain scoping needs the entity, so services check it (and key caches by scope).
  */
 import type { Context, Middleware } from "moleculer";
-import { can, type Permission, type Principal, type Resource } from "../domains/identity/rbac";
+import { can, roleRank, type Permission, type Principal, type Resource, type Role } from "../domains/identity/rbac";
 import { forbidden, unauthorized } from "../models/errors";
 
 declare module "moleculer" {
@@ -13,6 +14,8 @@ declare module "moleculer" {
 		auth?: "public" | "required";
 		/** The permission the caller's role must hold on the resource. */
 		permission?: [Permission, Resource];
+		/** The least role the caller must have (for actions outside the permission matrix, e.g. flags). */
+		role?: Role;
 	}
 }
 
@@ -36,12 +39,14 @@ export const AuthorizationMiddleware: Middleware = {
 		const serviceName: string = action.service?.name ?? "";
 		if (serviceName.startsWith("$") || action.visibility === "private" || action.auth === "public") return next;
 		const permission = action.permission as [Permission, Resource] | undefined;
+		const role = action.role as Role | undefined;
 		return function authorize(ctx: Context<unknown, AuthMeta>) {
 			const user = ctx.meta.user;
 			if (!user) return Promise.reject(unauthorized());
 			if (permission && !can(user, permission[0], permission[1])) {
 				return Promise.reject(forbidden(`Role '${user.role}' may not ${permission[0]} ${permission[1]}`));
 			}
+			if (role && roleRank(user.role) < roleRank(role)) return Promise.reject(forbidden(`Only a ${role} may do this`));
 			return next(ctx);
 		};
 	},

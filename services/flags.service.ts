@@ -12,7 +12,7 @@ import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { createDbMixin, isDuplicateKeyError, type DbMethods } from "../mixins/db.mixin";
 import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
 import { nowIso } from "../models/common";
-import { forbidden, notFound } from "../models/errors";
+import { notFound } from "../models/errors";
 
 type FlagsContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
@@ -25,7 +25,6 @@ interface StoredFlag extends FeatureFlag {
 interface FlagsThis extends DbMethods {
 	logger: any;
 	allFlags(): Promise<StoredFlag[]>;
-	requireSuperAdmin(ctx: FlagsContext): void;
 	seedFlags(): Promise<void>;
 }
 
@@ -70,9 +69,9 @@ const FlagsService: Schema<FlagsThis> = {
 	actions: {
 		list: {
 			rest: "GET /flags",
+			role: "super_admin",
 			cache: { keys: [] },
-			async handler(this: FlagsThis, ctx: FlagsContext) {
-				this.requireSuperAdmin(ctx);
+			async handler(this: FlagsThis) {
 				return this.allFlags();
 			},
 		},
@@ -101,9 +100,9 @@ const FlagsService: Schema<FlagsThis> = {
 
 		update: {
 			rest: "PUT /flags/:name",
+			role: "super_admin",
 			params: flagChangeParams,
 			async handler(this: FlagsThis, ctx: FlagsContext<Partial<FeatureFlag> & { name: string; gradual_rollout?: { start: Date; end: Date } | null }>) {
-				this.requireSuperAdmin(ctx);
 				const { name, gradual_rollout, ...changes } = ctx.params;
 				const existing = (await this.findEntity({ name })) as StoredFlag | null;
 				const set: Record<string, unknown> = { ...changes, updated_at: nowIso() };
@@ -135,9 +134,6 @@ const FlagsService: Schema<FlagsThis> = {
 	methods: {
 		async allFlags(this: FlagsThis) {
 			return (await this.findEntities({ sort: ["name"] })) as StoredFlag[];
-		},
-		requireSuperAdmin(ctx: FlagsContext) {
-			if (principalOf(ctx).role !== "super_admin") throw forbidden("Only a super_admin manages feature flags");
 		},
 		/** Adds flags from the file that the store does not have; stored values win (they may have been changed at run time). */
 		async seedFlags(this: FlagsThis) {

@@ -1,0 +1,163 @@
+/**
+ * Companies through HTTP: CRUD, domain scoping (404 outside, absent from lists), validation 422s,
+ * pagination and sorting, caching that never serves a stale or foreign answer; and the gateway's
+ * error shape, OpenAPI document, health and rate limits.
+ */
+import { ADMIN_PASSWORD, startPlatform, type Platform } from "../helpers/platform";
+
+let platform: Platform;
+let admin: string;
+let techAnalyst: string;
+let healthViewer: string;
+
+beforeAll(async () => {
+	platform = await startPlatform();
+	admin = await platform.login("admin", ADMIN_PASSWORD);
+	techAnalyst = (await platform.createUser(admin, { username: "tech-analyst", role: "analyst", domains: ["technology"] })).token;
+	healthViewer = (await platform.createUser(admin, { username: "health-viewer", role: "viewer", domains: ["healthcare"] })).token;
+});
+afterAll(() => platform.stop());
+
+const create = (token: string, body: unknown) => platform.request("POST", "/companies", { token, body });
+
+describe("domain scoping", () => {
+	let healthCo: { id: string };
+
+	beforeAll(async () => {
+		healthCo = (await create(admin, { name: "MediCare Inc", industry: "healthcare", ticker: "MEDI", country: "US", currency: "USD" })).body;
+		await create(admin, { name: "Chipmaker", industry: "technology" });
+	});
+
+	it("a company in another domain is 404 for get, update and delete", async () => {
+		expect((await platform.request("GET", `/companies/${healthCo.id}`, { token: healthViewer })).status).toBe(200);
+		const get = await platform.request("GET", `/companies/${healthCo.id}`, { token: techAnalyst });
+		expect(get.status).toBe(404);
+		expect(get.body).toMatchObject({ code: 404, type: "NOT_FOUND" });
+		expect((await platform.request("PATCH", `/companies/${healthCo.id}`, { token: techAnalyst, body: { name: "Mine now" } })).status).toBe(404);
+		// deleting needs admin rights: a technology domain_admin has them, but not over healthcare
+		const techAdmin = (await platform.createUser(admin, { username: "tech-admin", role: "domain_admin", domains: ["technology"] })).token;
+		expect((await platform.request("DELETE", `/companies/${healthCo.id}`, { token: techAdmin })).status).toBe(404);
+		expect((await platform.request("GET", `/companies/${healthCo.id}`, { token: admin })).body.name).toBe("MediCare Inc");
+	});
+
+	it("a company in another domain is absent from lists, even filtered for", async () => {
+		const list = await platform.request("GET", "/companies?page_size=100", { token: techAnalyst });
+		expect(list.status).toBe(200);
+		const industries = new Set(list.body.rows.map((c: { industry: string }) => c.industry));
+		expect([...industries]).toEqual(["technology"]);
+		const filtered = await platform.request("GET", "/companies?industry=healthcare", { token: techAnalyst });
+		expect(filtered.body).toMatchObject({ rows: [], total: 0 });
+		const health = await platform.request("GET", "/companies?industry=healthcare", { token: healthViewer });
+		expect(health.body.rows.map((c: { name: string }) => c.name)).toContain("MediCare Inc");
+	});
+
+	it("cannot create into, or move a company to, a domain it does not have", async () => {
+		expect((await create(techAnalyst, { name: "Hospital", industry: "healthcare" })).status).toBe(403);
+		const own = (await create(techAnalyst, { name: "Movable", industry: "technology" })).body;
+		expect((await platform.request("PATCH", `/companies/${own.id}`, { token: techAnalyst, body: { industry: "healthcare" } })).status).toBe(403);
+	});
+
+	it("a cached read never answers for another domain, and a write is seen at once", async () => {
+		const co = (await create(admin, { name: "Cache Co", industry: "manufacturing" })).body;
+		expect((await platform.request("GET", `/companies/${co.id}`, { token: admin })).status).toBe(200); // now cached for admin's scope
+		expect((await platform.request("GET", `/companies/${co.id}`, { token: techAnalyst })).status).toBe(404);
+		await platform.request("PATCH", `/companies/${co.id}`, { token: admin, body: { name: "Cache Co Renamed" } });
+		expect((await platform.request("GET", `/companies/${co.id}`, { token: admin })).body.name).toBe("Cache Co Renamed");
+		const list = await platform.request("GET", "/companies?industry=manufacturing", { token: admin });
+		expect(list.body.rows.map((c: { name: string }) => c.name)).toContain("Cache Co Renamed");
+	});
+});
+
+describe("validation", () => {
+	it("422 with the offending fields for wrong types, unknown fields and a bad industry", async () => {
+		const res = await create(admin, { name: 42, industry: "retail", founded: 1999 });
+		expect(res.status).toBe(422);
+		expect(res.body.name).toBe("ValidationError");
+		const fields = res.body.data.map((d: { field?: string; actual?: unknown }) => d.field ?? d.actual);
+		expect(fields).toEqual(expect.arrayContaining(["name", "industry", "founded"]));
+	});
+
+	it("422 for a huge string and for malformed codes", async () => {
+		const res = await create(admin, { name: "x".repeat(10000), industry: "technology", ticker: "lower", country: "USA", currency: "dollars" });
+		expect(res.status).toBe(422);
+		const fields = res.body.data.map((d: { field: string }) => d.field);
+		expect(fields).toEqual(expect.arrayContaining(["name", "ticker", "country", "currency"]));
+	});
+
+	it("422 for a missing required field and for a bad page size", async () => {
+		expect((await create(admin, { industry: "technology" })).status).toBe(422);
+		const page = await platform.request("GET", "/companies?page_size=1000", { token: admin });
+		expect(page.status).toBe(422);
+		expect(page.body.data[0].field).toBe("page_size");
+		expect((await platform.request("GET", "/companies?sort=password", { token: admin })).status).toBe(422);
+	});
+
+	it("400 for malformed JSON and 413 for a body over the limit, never a 500", async () => {
+		const bad = await platform.request("POST", "/companies", { token: admin, rawBody: "{\"name\": " });
+		expect(bad.status).toBe(400);
+		expect(bad.body).toMatchObject({ code: 400, type: "INVALID_JSON" });
+		const big = await platform.request("POST", "/companies", { token: admin, rawBody: JSON.stringify({ name: "y".repeat(2 * 1024 * 1024), industry: "technology" }) });
+		expect(big.status).toBe(413);
+		expect(JSON.stringify(bad.body)).not.toMatch(/at .*\.(js|ts):\d+/);
+	});
+
+	it("nothing is written when validation fails", async () => {
+		const before = (await platform.request("GET", "/companies?industry=financial_services", { token: admin })).body.total;
+		await create(admin, { name: "Half Bank", industry: "financial_services", ticker: "not valid!" });
+		const after = (await platform.request("GET", "/companies?industry=financial_services", { token: admin })).body.total;
+		expect(after).toBe(before);
+	});
+});
+
+describe("lists", () => {
+	beforeAll(async () => {
+		for (const name of ["Delta", "Alpha", "Echo", "Charlie", "Bravo"]) await create(admin, { name: `${name} Bank`, industry: "financial_services" });
+	});
+
+	it("pages and sorts", async () => {
+		const p1 = await platform.request("GET", "/companies?industry=financial_services&page=1&page_size=2&sort=name", { token: admin });
+		expect(p1.body).toMatchObject({ total: 5, page: 1, page_size: 2, total_pages: 3 });
+		expect(p1.body.rows.map((c: { name: string }) => c.name)).toEqual(["Alpha Bank", "Bravo Bank"]);
+		const p3 = await platform.request("GET", "/companies?industry=financial_services&page=3&page_size=2&sort=name", { token: admin });
+		expect(p3.body.rows.map((c: { name: string }) => c.name)).toEqual(["Echo Bank"]);
+		const desc = await platform.request("GET", "/companies?industry=financial_services&page_size=1&sort=-name", { token: admin });
+		expect(desc.body.rows[0].name).toBe("Echo Bank");
+	});
+});
+
+describe("gateway", () => {
+	it("serves liveness and readiness without a token", async () => {
+		expect((await platform.request("GET", "/health/live")).body).toEqual({ status: "ok" });
+		const ready = await platform.request("GET", "/health/ready");
+		expect(ready.status).toBe(200);
+		expect(ready.body).toMatchObject({ status: "ready", store: "ok", services: { auth: true, companies: true, flags: true } });
+	});
+
+	it("publishes an OpenAPI 3 document generated from the actions, and a docs page", async () => {
+		const doc = (await platform.request("GET", "/openapi.json")).body;
+		expect(doc.openapi).toMatch(/^3\./);
+		expect(doc.paths["/api/v1/companies"].post.requestBody.content["application/json"].schema).toMatchObject({
+			required: ["name", "industry"],
+			additionalProperties: false,
+			properties: { industry: { enum: ["financial_services", "healthcare", "manufacturing", "technology"] } },
+		});
+		expect(doc.paths["/api/v1/companies/{id}"].get.parameters[0]).toMatchObject({ name: "id", in: "path" });
+		expect(doc.paths["/api/v1/auth/login"].post.security).toEqual([]);
+		const docs = await platform.request("GET", "/docs");
+		expect(docs.headers.get("content-type")).toMatch(/text\/html/);
+		expect(docs.body).toContain("/api/v1/companies/{id}");
+	});
+
+	it("404 in the error shape for an unknown route", async () => {
+		const res = await platform.request("GET", "/nope", { token: admin });
+		expect(res.status).toBe(404);
+		expect(res.body).toMatchObject({ name: expect.any(String), message: expect.any(String), code: 404 });
+	});
+
+	it("carries rate-limit headers", async () => {
+		const res = await platform.request("GET", "/companies", { token: techAnalyst });
+		expect(res.headers.get("x-ratelimit-limit")).toBe("1000");
+		expect(Number(res.headers.get("x-ratelimit-remaining"))).toBeLessThan(1000);
+		expect(Number(res.headers.get("x-ratelimit-reset"))).toBeGreaterThan(Date.now() / 1000);
+	});
+});

@@ -1,0 +1,102 @@
+/**
+ * Operating behaviour through HTTP: rate limits with tiers and 429 + Retry-After; data, tokens and
+ * revocations surviving a restart on the same DATA_DIR; feature flags changed at run time.
+ */
+import { ADMIN_PASSWORD, startPlatform, tempDataDir, type Platform } from "../helpers/platform";
+
+describe("rate limiting", () => {
+	let platform: Platform;
+	let admin: string;
+	beforeAll(async () => {
+		platform = await startPlatform({ env: { RATE_LIMIT_DEFAULT: "5", RATE_LIMIT_PREMIUM: "8", RATE_LIMIT_LOGIN: "50" } });
+		admin = await platform.login("admin", ADMIN_PASSWORD);
+	});
+	afterAll(() => platform.stop());
+
+	it("429 with Retry-After once a client's per-minute budget for an endpoint is used", async () => {
+		const { token } = await platform.createUser(admin, { username: "busy", role: "viewer", domains: ["technology"] });
+		const statuses: number[] = [];
+		for (let i = 0; i < 5; i++) statuses.push((await platform.request("GET", "/companies", { token })).status);
+		expect(statuses).toEqual([200, 200, 200, 200, 200]);
+		const limited = await platform.request("GET", "/companies", { token });
+		expect(limited.status).toBe(429);
+		expect(limited.body.code).toBe(429);
+		const retryAfter = Number(limited.headers.get("retry-after"));
+		expect(retryAfter).toBeGreaterThanOrEqual(1);
+		expect(retryAfter).toBeLessThanOrEqual(60);
+		expect(limited.headers.get("x-ratelimit-remaining")).toBe("0");
+		// the budget is per endpoint: another one still answers
+		expect((await platform.request("GET", "/auth/me", { token })).status).toBe(200);
+		// and per client: another user is unaffected
+		const other = await platform.createUser(admin, { username: "calm", role: "viewer", domains: ["technology"] });
+		expect((await platform.request("GET", "/companies", { token: other.token })).status).toBe(200);
+	});
+
+	it("gives the premium tier its own, larger limit", async () => {
+		const { token } = await platform.createUser(admin, { username: "vip", role: "viewer", domains: ["technology"], tier: "premium" });
+		const statuses: number[] = [];
+		for (let i = 0; i < 9; i++) statuses.push((await platform.request("GET", "/companies", { token })).status);
+		expect(statuses.filter(s => s === 200)).toHaveLength(8);
+		expect(statuses[8]).toBe(429);
+	});
+});
+
+describe("restart on the same DATA_DIR", () => {
+	it("keeps data, tokens, refresh tokens and revocations", async () => {
+		const dataDir = tempDataDir();
+		let platform = await startPlatform({ dataDir });
+		const login = (await platform.request("POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } })).body;
+		const revoked = await platform.login("admin", ADMIN_PASSWORD);
+		await platform.request("POST", "/auth/logout", { token: revoked });
+		const company = (await platform.request("POST", "/companies", { token: login.token, body: { name: "Durable", industry: "technology" } })).body;
+		await platform.stop();
+
+		// a different admin password on restart must not matter: bootstrap only runs with no users
+		platform = await startPlatform({ dataDir, env: { BIZOPS_ADMIN_PASSWORD: "some-other-password" } });
+		try {
+			expect((await platform.request("GET", `/companies/${company.id}`, { token: login.token })).body.name).toBe("Durable");
+			expect((await platform.request("GET", "/auth/me", { token: revoked })).status).toBe(401);
+			expect((await platform.request("POST", "/auth/refresh", { body: { refresh_token: login.refresh_token } })).status).toBe(200);
+			await expect(platform.login("admin", ADMIN_PASSWORD)).resolves.toEqual(expect.any(String));
+		} finally {
+			await platform.stop();
+		}
+	});
+});
+
+describe("feature flags", () => {
+	let platform: Platform;
+	let admin: string;
+	beforeAll(async () => {
+		platform = await startPlatform();
+		admin = await platform.login("admin", ADMIN_PASSWORD);
+	});
+	afterAll(() => platform.stop());
+
+	it("seeds the flags of config/feature_flags.yaml and evaluates them for the caller", async () => {
+		const list = await platform.request("GET", "/flags", { token: admin });
+		expect(list.status).toBe(200);
+		expect(list.body.map((f: { name: string }) => f.name)).toEqual(expect.arrayContaining(["sec_import", "portfolio_analysis"]));
+		const mine = await platform.request("GET", "/flags/evaluate", { token: admin });
+		expect(mine.body).toMatchObject({ sec_import: true });
+	});
+
+	it("lets only a super_admin change a flag, and the change is seen at once", async () => {
+		const { token } = await platform.createUser(admin, { username: "flag-viewer", role: "viewer", domains: ["*"] });
+		expect((await platform.request("PUT", "/flags/sec_import", { token, body: { enabled: false } })).status).toBe(403);
+		expect((await platform.request("GET", "/flags", { token })).status).toBe(403);
+		expect((await platform.request("GET", "/flags/evaluate", { token })).body.sec_import).toBe(true);
+		const off = await platform.request("PUT", "/flags/sec_import", { token: admin, body: { enabled: false } });
+		expect(off.status).toBe(200);
+		expect((await platform.request("GET", "/flags/evaluate", { token })).body.sec_import).toBe(false);
+		const me = (await platform.request("GET", "/auth/me", { token })).body;
+		await platform.request("PUT", "/flags/sec_import", { token: admin, body: { enabled: true, rollout_percentage: 0, whitelist: [me.username] } });
+		expect((await platform.request("GET", "/flags/evaluate", { token })).body.sec_import).toBe(true);
+		expect((await platform.request("GET", "/flags/evaluate", { token: admin })).body.sec_import).toBe(false);
+	});
+
+	it("422 for a bad flag change", async () => {
+		const res = await platform.request("PUT", "/flags/sec_import", { token: admin, body: { rollout_percentage: 150, colour: "red" } });
+		expect(res.status).toBe(422);
+	});
+});
