@@ -16,7 +16,7 @@ export interface Config {
 	cacher: string;
 	log_level: string;
 	jwt: { secret_key: string | null; expiration: number; refresh_expiration: number };
-	rate_limit: { window_ms: number; default: number; premium: number; login_per_ip: number };
+	rate_limit: { window_ms: number; default: number; premium: number; anonymous_per_ip: number };
 	http: { body_limit: string; cors_origins: string[] };
 	metrics: { enabled: boolean; port: number; host: string };
 	tracing: { exporter: string | null; jaeger_host: string };
@@ -90,7 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			window_ms: num(rl.window_ms ?? 60000, "rate_limit.window_ms"),
 			default: num(rl.default ?? 1000, "RATE_LIMIT_DEFAULT"),
 			premium: num(rl.premium ?? 10000, "RATE_LIMIT_PREMIUM"),
-			login_per_ip: num(rl.login_per_ip ?? 60, "RATE_LIMIT_LOGIN"),
+			anonymous_per_ip: num(rl.anonymous_per_ip ?? 60, "RATE_LIMIT_ANONYMOUS"),
 		},
 		http: {
 			body_limit: String(http.body_limit || "1mb"),

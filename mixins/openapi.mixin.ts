@@ -89,9 +89,9 @@ interface AliasInfo {
 	actionName?: string;
 }
 
-interface ActionInfo {
+export interface ActionInfo {
 	name: string;
-	params?: Record<string, Rule>;
+	params?: Record<string, any>;
 	auth?: string;
 	permission?: [string, string];
 	visibility?: string;

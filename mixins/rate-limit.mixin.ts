@@ -76,6 +76,13 @@ class RedisCounterStore implements CounterStore {
 	}
 }
 
+declare module "moleculer" {
+	interface ActionSchema {
+		/** false: not rate limited (health probes). */
+		rateLimit?: boolean;
+	}
+}
+
 export interface RateLimitThis {
 	rateLimitStore: CounterStore;
 	enforceRateLimit(req: IncomingMessage, res: ServerResponse, client: Principal | null, endpoint: string): Promise<void>;
@@ -84,7 +91,7 @@ export interface RateLimitThis {
 
 export function limitFor(client: Principal | null): number {
 	const { rate_limit } = getConfig();
-	if (!client) return rate_limit.login_per_ip;
+	if (!client) return rate_limit.anonymous_per_ip;
 	return client.tier === "premium" ? rate_limit.premium : rate_limit.default;
 }
 

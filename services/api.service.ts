@@ -21,11 +21,19 @@ const REQUIRED_SERVICES = ["auth", "companies", "flags"];
 
 /** Verified tokens, so a busy client's token is checked once, not per request (revocation still is). */
 const VERIFIED_TOKENS_MAX = 10000;
+/**
+ * Principals resolved by auth, kept by the gateway for a few seconds so a request costs no call to auth;
+ * dropped at once when auth broadcasts a change of users or keys (`cache.clean.auth`), on every replica.
+ */
+const PRINCIPAL_TTL_MS = 5000;
+const PRINCIPALS_MAX = 10000;
 
 interface ApiThis extends RateLimitThis {
 	broker: any;
 	logger: any;
 	verifiedTokens: Map<string, AccessClaims>;
+	principals: Map<string, { principal: Principal | null; until: number }>;
+	resolvePrincipal(ctx: Context, key: string, action: string, params: object): Promise<Principal | null>;
 	jwtSecret: string;
 	verifyToken(token: string): AccessClaims | null;
 }
@@ -68,6 +76,7 @@ const ApiService: Schema<ApiThis> = {
 
 		live: {
 			auth: "public",
+			rateLimit: false,
 			rest: "GET /health/live",
 			handler() {
 				return { status: "ok" };
@@ -76,6 +85,7 @@ const ApiService: Schema<ApiThis> = {
 
 		ready: {
 			auth: "public",
+			rateLimit: false,
 			rest: "GET /health/ready",
 			async handler(this: ApiThis, ctx: Context<unknown, { $statusCode?: number }>) {
 				const services = Object.fromEntries(REQUIRED_SERVICES.map(name => [name, this.broker.registry.hasService(name)]));
@@ -100,7 +110,7 @@ const ApiService: Schema<ApiThis> = {
 		 * Resolves the caller (X-API-Key or Bearer JWT) and applies its rate limit. Public actions accept
 		 * anonymous callers, limited per IP; everything else needs a valid, unrevoked token of a live user.
 		 */
-		async authenticate(this: ApiThis, ctx: Context<unknown, { token?: { jti: string; exp: number } }>, route: unknown, req: IncomingMessage & { $action?: { auth?: string } }, res: ServerResponse, alias: AliasLike) {
+		async authenticate(this: ApiThis, ctx: Context<unknown, { token?: { jti: string; exp: number } }>, route: unknown, req: IncomingMessage & { $action?: { auth?: string; rateLimit?: boolean } }, res: ServerResponse, alias: AliasLike) {
 			const endpoint = `${alias.method} ${alias.path}`;
 			const isPublic = req.$action?.auth === "public";
 			const apiKey = req.headers["x-api-key"];
@@ -109,21 +119,34 @@ const ApiService: Schema<ApiThis> = {
 
 			if (typeof apiKey === "string" && apiKey) {
 				const parsed = parseApiKey(apiKey);
-				principal = parsed && (await ctx.call<Principal | null, { key_id: string; key_digest: string }>("auth.resolveApiKey", { key_id: parsed.key_id, key_digest: digest(parsed.secret) }));
+				if (parsed) {
+					const keyDigest = digest(parsed.secret);
+					principal = await this.resolvePrincipal(ctx, `key:${parsed.key_id}:${keyDigest}`, "auth.resolveApiKey", { key_id: parsed.key_id, key_digest: keyDigest });
+				}
 				if (!principal) throw unauthorized("Invalid API key", "INVALID_API_KEY");
 			} else if (authorization) {
 				const match = /^Bearer\s+(\S+)$/i.exec(authorization);
 				const claims = match ? this.verifyToken(match[1]) : null;
 				if (!claims) throw unauthorized("Invalid or expired token", "INVALID_TOKEN");
 				if (await this.broker.cacher?.get(revokedTokenKey(claims.jti))) throw unauthorized("Token revoked", "TOKEN_REVOKED");
-				principal = await ctx.call<Principal | null, { id: string }>("auth.resolveUser", { id: claims.sub });
+				principal = await this.resolvePrincipal(ctx, `user:${claims.sub}`, "auth.resolveUser", { id: claims.sub });
 				if (!principal) throw unauthorized("User no longer exists", "INVALID_TOKEN");
 				ctx.meta.token = { jti: claims.jti, exp: claims.exp };
 			} else if (!isPublic) {
 				throw unauthorized("Authentication required: send 'Authorization: Bearer <token>' or 'X-API-Key'", "NO_TOKEN");
 			}
 
-			await this.enforceRateLimit(req, res, principal, endpoint);
+			if (req.$action?.rateLimit !== false) await this.enforceRateLimit(req, res, principal, endpoint);
+			return principal;
+		},
+
+		async resolvePrincipal(this: ApiThis, ctx: Context, key: string, action: string, params: object): Promise<Principal | null> {
+			const now = Date.now();
+			const memo = this.principals.get(key);
+			if (memo && memo.until > now) return memo.principal;
+			const principal = await ctx.call<Principal | null, object>(action, params);
+			if (this.principals.size >= PRINCIPALS_MAX) this.principals.clear();
+			this.principals.set(key, { principal, until: now + PRINCIPAL_TTL_MS });
 			return principal;
 		},
 
@@ -155,8 +178,16 @@ const ApiService: Schema<ApiThis> = {
 		},
 	},
 
+	events: {
+		// moleculer-db broadcasts this on every write to users (and auth on API key changes).
+		"cache.clean.auth"(this: ApiThis) {
+			this.principals.clear();
+		},
+	},
+
 	created(this: ApiThis) {
 		this.verifiedTokens = new Map();
+		this.principals = new Map();
 		this.jwtSecret = jwtSecret();
 	},
 };

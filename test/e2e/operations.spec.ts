@@ -8,7 +8,7 @@ describe("rate limiting", () => {
 	let platform: Platform;
 	let admin: string;
 	beforeAll(async () => {
-		platform = await startPlatform({ env: { RATE_LIMIT_DEFAULT: "5", RATE_LIMIT_PREMIUM: "8", RATE_LIMIT_LOGIN: "50" } });
+		platform = await startPlatform({ env: { RATE_LIMIT_DEFAULT: "5", RATE_LIMIT_PREMIUM: "8", RATE_LIMIT_ANONYMOUS: "6" } });
 		admin = await platform.login("admin", ADMIN_PASSWORD);
 	});
 	afterAll(() => platform.stop());
@@ -30,6 +30,13 @@ describe("rate limiting", () => {
 		// and per client: another user is unaffected
 		const other = await platform.createUser(admin, { username: "calm", role: "viewer", domains: ["technology"] });
 		expect((await platform.request("GET", "/companies", { token: other.token })).status).toBe(200);
+	});
+
+	it("limits anonymous callers per IP, but never the health probes", async () => {
+		const statuses: number[] = [];
+		for (let i = 0; i < 7; i++) statuses.push((await platform.request("GET", "/openapi.json")).status);
+		expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429]);
+		for (let i = 0; i < 5; i++) expect((await platform.request("GET", "/health/live")).status).toBe(200);
 	});
 
 	it("gives the premium tier its own, larger limit", async () => {
