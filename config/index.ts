@@ -17,7 +17,7 @@ export interface Config {
 	log_level: string;
 	jwt: { secret_key: string | null; expiration: number; refresh_expiration: number };
 	rate_limit: { window_ms: number; default: number; premium: number; anonymous_per_ip: number };
-	http: { body_limit: string; cors_origins: string[] };
+	http: { body_limit: string; import_body_limit: string; cors_origins: string[] };
 	metrics: { enabled: boolean; port: number; host: string };
 	tracing: { exporter: string | null; jaeger_host: string };
 	broker: {
@@ -94,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		},
 		http: {
 			body_limit: String(http.body_limit || "1mb"),
+			import_body_limit: String(http.import_body_limit || "50mb"),
 			cors_origins: String(http.cors_origins ?? "*")
 				.split(",")
 				.map(s => s.trim())

@@ -17,7 +17,7 @@ import { unauthorized } from "../models/errors";
 import { parseApiKey, revokedTokenKey } from "./auth.service";
 
 /** Services that must be reachable for this deployment to serve (readiness). */
-const REQUIRED_SERVICES = ["auth", "companies", "flags"];
+const REQUIRED_SERVICES = ["auth", "companies", "flags", "finance"];
 
 /** Verified tokens, so a busy client's token is checked once, not per request (revocation still is). */
 const VERIFIED_TOKENS_MAX = 10000;
@@ -58,6 +58,16 @@ const ApiService: Schema<ApiThis> = {
 		logRequestParams: null,
 		logResponseData: null,
 		routes: [
+			{
+				// The SEC import takes a companyfacts document of several MB; every other route keeps the small limit.
+				path: "/companies",
+				whitelist: ["finance.importSec"],
+				aliases: { "POST /:id/import/sec": "finance.importSec" },
+				mappingPolicy: "restrict",
+				authentication: true,
+				mergeParams: true,
+				bodyParsers: { json: { strict: true, limit: config.http.import_body_limit }, urlencoded: false },
+			},
 			{
 				path: "",
 				whitelist: ["**"],

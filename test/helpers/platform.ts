@@ -8,7 +8,7 @@ import path from "path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 
 export const ADMIN_PASSWORD = "admin-password-for-tests";
-export const ALL_SERVICES = ["api", "auth", "companies", "flags"];
+export const ALL_SERVICES = ["api", "auth", "companies", "flags", "finance"];
 
 export interface PlatformOptions {
 	env?: Record<string, string | undefined>;

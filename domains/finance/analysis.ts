@@ -1,0 +1,178 @@
+/**
+ * The analysis of one company at one annual period (DESIGN §6): ratios, scores, trends over the annual
+ * history up to that period, and a benchmark against industry peers.
+ */
+import type { StatementData } from "../../models/statement";
+import { div, growth, median, sub, type Value } from "./math";
+import { computeRatios, figuresOf, type Figures, type RatioExplanations, type RatioGroups } from "./ratios";
+import { altman, beneish, dupont, piotroski, type Altman, type Beneish, type DuPont, type Piotroski } from "./scores";
+
+export interface PeriodValue {
+	period_end: string;
+	value: Value;
+}
+
+export interface Trends {
+	periods: string[];
+	/** Year-over-year growth of each amount, relative to |previous|. */
+	growth: Record<string, PeriodValue[]>;
+	/** Year-over-year change of each margin (fractions, e.g. 0.012 = +1.2 points). */
+	margin_change: Record<string, PeriodValue[]>;
+	/** Compound annual growth over all periods: (last / first)^(1 / years) − 1; null unless both ends are positive. */
+	cagr: Record<string, { value: Value; from: string; to: string; years: number } | null>;
+}
+
+export interface BenchmarkEntry {
+	value: Value;
+	median: Value;
+	/** Share of peers whose value is below this company's, 0–1. */
+	percentile: Value;
+}
+
+export interface Benchmark {
+	industry: string;
+	peer_count: number;
+	ratios: Record<string, BenchmarkEntry>;
+}
+
+export interface Analysis {
+	company_id: string;
+	period_end: string;
+	statement_type: string;
+	currency: string;
+	ratios: RatioGroups;
+	scores: { altman: Altman; piotroski: Piotroski; beneish: Beneish; dupont: DuPont };
+	trends: Trends;
+	benchmark: Benchmark | null;
+	inputs: RatioExplanations;
+	warnings: string[];
+}
+
+const GROWTH_ITEMS = ["revenue", "net_income", "operating_cash_flow", "total_assets"] as const;
+const MARGINS: Record<string, (f: Figures) => Value> = {
+	gross_margin: f => div(f.gross_profit, f.revenue),
+	operating_margin: f => div(f.operating_income, f.revenue),
+	net_margin: f => div(f.net_income, f.revenue),
+	fcf_margin: f => div(sub(f.operating_cash_flow, f.capital_expenditure), f.revenue),
+};
+
+/** The ratios compared against peers, as `group.name`. */
+export const BENCHMARK_RATIOS = [
+	"liquidity.current_ratio",
+	"liquidity.quick_ratio",
+	"profitability.gross_margin",
+	"profitability.operating_margin",
+	"profitability.net_margin",
+	"profitability.roa",
+	"profitability.roe",
+	"leverage.debt_ratio",
+	"leverage.interest_coverage",
+	"efficiency.asset_turnover",
+	"cash_flow.fcf_margin",
+] as const;
+
+const YEAR_MS = 365.25 * 24 * 3600 * 1000;
+
+export function trendsOf(history: Array<{ period_end: string; figures: Figures }>): Trends {
+	const periods = history.map(h => h.period_end);
+	const growthSeries: Record<string, PeriodValue[]> = {};
+	const marginSeries: Record<string, PeriodValue[]> = {};
+	const cagr: Trends["cagr"] = {};
+	for (const item of GROWTH_ITEMS) {
+		growthSeries[item] = [];
+		for (let i = 1; i < history.length; i++) growthSeries[item].push({ period_end: periods[i], value: growth(history[i].figures[item], history[i - 1].figures[item]) });
+		const first = history[0];
+		const last = history[history.length - 1];
+		const a = first?.figures[item];
+		const b = last?.figures[item];
+		if (history.length < 2 || a == null || b == null || a <= 0 || b <= 0) {
+			cagr[item] = null;
+		} else {
+			const years = Math.round(((Date.parse(last.period_end) - Date.parse(first.period_end)) / YEAR_MS) * 100) / 100;
+			cagr[item] = { value: years > 0 ? Math.pow(b / a, 1 / years) - 1 : null, from: first.period_end, to: last.period_end, years };
+		}
+	}
+	for (const name in MARGINS) {
+		const m = history.map(h => MARGINS[name](h.figures));
+		marginSeries[name] = [];
+		for (let i = 1; i < history.length; i++) marginSeries[name].push({ period_end: periods[i], value: sub(m[i], m[i - 1]) });
+	}
+	return { periods, growth: growthSeries, margin_change: marginSeries, cagr };
+}
+
+function ratioAt(ratios: RatioGroups, path: string): Value {
+	const [group, name] = path.split(".");
+	return ratios[group]?.[name] ?? null;
+}
+
+/** This company's ratios against the peers' (their latest annual statements): median and percentile. */
+export function benchmarkOf(industry: string, ratios: RatioGroups, peers: RatioGroups[]): Benchmark {
+	const out: Record<string, BenchmarkEntry> = {};
+	for (const path of BENCHMARK_RATIOS) {
+		const value = ratioAt(ratios, path);
+		const values = peers.map(p => ratioAt(p, path)).filter((v): v is number => v != null);
+		out[path] = {
+			value,
+			median: median(values),
+			percentile: value == null || values.length === 0 ? null : values.filter(v => v < value).length / values.length,
+		};
+	}
+	return { industry, peer_count: peers.length, ratios: out };
+}
+
+export interface AnalysisInput {
+	company_id: string;
+	industry: string;
+	/** The company's annual statements, any order; the analysed period and the ones before it are used. */
+	annual: StatementData[];
+	/** The statement to analyse; default: the latest annual one. */
+	period_end?: string;
+	/** The analysed statement when it is quarterly (annual history still drives trends and scores). */
+	statement?: StatementData;
+	/** Ratio groups of industry peers, for the benchmark; omitted: no benchmark. */
+	peers?: RatioGroups[];
+	/** Warnings stored with the statement. */
+	statement_warnings?: string[];
+}
+
+/** The full analysis; null when there is no statement to analyse. */
+export function analyze(input: AnalysisInput): Analysis | null {
+	const annual = [...input.annual].sort((a, b) => (a.period_end < b.period_end ? -1 : a.period_end > b.period_end ? 1 : 0));
+	let statement = input.statement;
+	let index = -1;
+	if (!statement) {
+		index = input.period_end ? annual.findIndex(s => s.period_end === input.period_end) : annual.length - 1;
+		if (index < 0) return null;
+		statement = annual[index];
+	} else {
+		// the annual history up to the analysed period
+		index = annual.length - 1;
+		while (index >= 0 && annual[index].period_end > statement.period_end) index--;
+	}
+	const history = annual.slice(0, index + 1).map(s => ({ period_end: s.period_end, figures: figuresOf(s) }));
+	const f = statement.statement_type === "annual" && history.length ? history[history.length - 1].figures : figuresOf(statement);
+	// for an annual statement, t−1 and t−2 are the annual periods before it; for a quarterly one, the latest annual periods
+	const priors = statement.statement_type === "annual" ? history.slice(0, -1) : history;
+	const p1 = priors.length >= 1 ? priors[priors.length - 1].figures : null;
+	const p2 = priors.length >= 2 ? priors[priors.length - 2].figures : null;
+
+	const inputs: RatioExplanations = {};
+	const ratios = computeRatios(f, inputs);
+	const warnings = [...(input.statement_warnings ?? [])];
+	if (!p1) warnings.push("no prior annual statement: Piotroski signals that compare periods, and Beneish, cannot be computed");
+	else if (!p2) warnings.push("only one prior annual statement: Piotroski's F_DELTA_ROA and F_DELTA_TURN need two");
+	if (f.market_cap == null && input.industry === "manufacturing") warnings.push("no market data: Altman's primary score is z′ (book equity) instead of z");
+
+	return {
+		company_id: input.company_id,
+		period_end: statement.period_end,
+		statement_type: statement.statement_type,
+		currency: statement.currency,
+		ratios,
+		scores: { altman: altman(f, input.industry), piotroski: piotroski(f, p1, p2), beneish: beneish(f, p1), dupont: dupont(f) },
+		trends: trendsOf(history),
+		benchmark: input.peers ? benchmarkOf(input.industry, ratios, input.peers) : null,
+		inputs,
+		warnings,
+	};
+}

@@ -1,0 +1,415 @@
+/**
+ * finance: financial statements under a company, the SEC companyfacts import, and the analysis of
+ * DESIGN §5–6 (single and portfolio). Every route is scoped through `companies.get`, so a company outside
+ * the caller's domains, and everything under it, is a 404. The formulas live in domains/finance.
+ */
+import type { Context } from "moleculer";
+import { analyze, type Analysis } from "../domains/finance/analysis";
+import { identityWarnings, normalizeStatement } from "../domains/finance/checks";
+import { computeRatios, figuresOf, type RatioGroups } from "../domains/finance/ratios";
+import { parseCompanyFacts, SecDocumentError } from "../domains/finance/sec";
+import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
+import { createDbMixin, isDuplicateKeyError, type DbMethods, type Doc } from "../mixins/db.mixin";
+import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
+import { listParams, nowIso, pageOf } from "../models/common";
+import type { Company } from "../models/company";
+import { conflict, forbidden, notFound, unprocessable } from "../models/errors";
+import type { Schema } from "../models/service";
+import { STATEMENT_SORTABLE, STATEMENT_TYPES, statementFields, type Statement, type StatementData } from "../models/statement";
+
+type FinanceContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
+
+/** Portfolio analysis: at most this many companies per call, this many analysed at once. */
+export const PORTFOLIO_MAX = 500;
+const PORTFOLIO_CONCURRENCY = 16;
+
+const SCOPE_KEYS = ["#user.role", "#user.domains"];
+const idParam = { type: "string", min: 1, max: 64 } as const;
+const dateParam = { type: "string", pattern: /^\d{4}-\d{2}-\d{2}$/, optional: true, messages: { stringPattern: "must be a date YYYY-MM-DD" } } as const;
+
+/** The key that makes a statement unique: one per company, type and period_end (DESIGN §5). */
+const statementKey = (companyId: string, type: string, periodEnd: string) => `${companyId}|${type}|${periodEnd}`;
+
+interface FinanceThis extends DbMethods {
+	broker: any;
+	logger: any;
+	locks: Map<string, Promise<unknown>>;
+	/** The statement schema, compiled once: true, or the validation errors. */
+	checkStatementShape(statement: unknown): true | Array<{ field: string; message: string; type: string }>;
+	company(ctx: FinanceContext, id: string): Promise<Company>;
+	visibleStatement(ctx: FinanceContext, id: string): Promise<Statement>;
+	checkedStatement(input: Partial<StatementData>, company: Company): StatementData & { warnings: string[] };
+	publicStatement(doc: Statement & { statement_key?: string }): Statement;
+	annualStatements(companyId: string): Promise<Statement[]>;
+	withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
+	requireFlag(ctx: FinanceContext, name: string): Promise<void>;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping the order of results. */
+async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+	const results = new Array<R>(items.length);
+	let next = 0;
+	const worker = async () => {
+		while (next < items.length) {
+			const i = next++;
+			results[i] = await fn(items[i]);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+	return results;
+}
+
+const FinanceService: Schema<FinanceThis> = {
+	name: "finance",
+	settings: { rest: "/" },
+	mixins: [
+		createDbMixin("statements", [{ fields: { statement_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
+		// a company's change (its industry, its deletion) changes its analysis and its peers' benchmark
+		createCacheCleanerMixin(["finance", "companies"]),
+	],
+
+	actions: {
+		createStatement: {
+			rest: "POST /companies/:id/statements",
+			permission: ["write", "financial_data"],
+			params: { $$strict: true, id: idParam, ...statementFields },
+			async handler(this: FinanceThis, ctx: FinanceContext<Partial<StatementData> & { id: string }>) {
+				const { id, ...input } = ctx.params;
+				const company = await this.company(ctx, id);
+				const data = this.checkedStatement(input, company);
+				const key = statementKey(company.id, data.statement_type, data.period_end);
+				return this.withLock(key, async () => {
+					if (await this.findEntity({ statement_key: key })) {
+						throw conflict(`A ${data.statement_type} statement for ${data.period_end} exists; PUT /api/v1/statements/:id replaces it`, { field: "period_end" });
+					}
+					const now = nowIso();
+					let saved: Statement;
+					try {
+						saved = this.publicStatement((await this.insertEntity({ ...data, company_id: company.id, statement_key: key, created_at: now, updated_at: now })) as Statement);
+					} catch (err) {
+						if (isDuplicateKeyError(err)) throw conflict(`A ${data.statement_type} statement for ${data.period_end} exists`, { field: "period_end" });
+						throw err;
+					}
+					ctx.emit("finance.statement.created", { statement: saved, by: principalOf(ctx).id });
+					ctx.meta.$statusCode = 201;
+					ctx.meta.$location = `/api/v1/statements/${saved.id}`;
+					return saved;
+				});
+			},
+		},
+
+		listStatements: {
+			rest: "GET /companies/:id/statements",
+			permission: ["read", "financial_data"],
+			params: {
+				$$strict: true,
+				id: idParam,
+				...listParams(STATEMENT_SORTABLE),
+				statement_type: { type: "enum", values: [...STATEMENT_TYPES], optional: true },
+				from: dateParam,
+				to: dateParam,
+			},
+			cache: { keys: ["id", "page", "page_size", "sort", "statement_type", "from", "to", ...SCOPE_KEYS] },
+			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string; page?: number; page_size?: number; sort?: string; statement_type?: string; from?: string; to?: string }>) {
+				const { id, page = 1, page_size: pageSize = 20, sort = "-period_end", statement_type, from, to } = ctx.params;
+				const company = await this.company(ctx, id);
+				const query: Doc = { company_id: company.id };
+				if (statement_type) query.statement_type = statement_type;
+				if (from || to) query.period_end = { ...(from ? { $gte: from } : {}), ...(to ? { $lte: to } : {}) };
+				const [rows, total] = await Promise.all([
+					this.findEntities<Statement>({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
+					this.countEntities(query),
+				]);
+				return pageOf(rows.map(r => this.publicStatement(r)), total, page, pageSize);
+			},
+		},
+
+		getStatement: {
+			rest: "GET /statements/:id",
+			permission: ["read", "financial_data"],
+			params: { $$strict: true, id: idParam },
+			cache: { keys: ["id", ...SCOPE_KEYS] },
+			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string }>) {
+				return this.publicStatement(await this.visibleStatement(ctx, ctx.params.id));
+			},
+		},
+
+		replaceStatement: {
+			rest: "PUT /statements/:id",
+			permission: ["write", "financial_data"],
+			params: { $$strict: true, id: idParam, ...statementFields },
+			async handler(this: FinanceThis, ctx: FinanceContext<Partial<StatementData> & { id: string }>) {
+				const { id, ...input } = ctx.params;
+				const current = await this.visibleStatement(ctx, id);
+				const company = await this.company(ctx, current.company_id);
+				const data = this.checkedStatement(input, company);
+				const key = statementKey(company.id, data.statement_type, data.period_end);
+				return this.withLock(key, async () => {
+					const other = await this.findEntity<Statement>({ statement_key: key });
+					if (other && other.id !== id) throw conflict(`Another ${data.statement_type} statement for ${data.period_end} exists`, { field: "period_end", id: other.id });
+					// PUT replaces: fields left out are removed
+					const unset = ["market", "source"].filter(k => !(k in data));
+					const saved = await this.updateEntity<Statement>(id, { ...data, statement_key: key, updated_at: nowIso() }, unset);
+					if (!saved) throw notFound("Statement", id);
+					const statement = this.publicStatement(saved);
+					ctx.emit("finance.statement.updated", { statement, by: principalOf(ctx).id });
+					return statement;
+				});
+			},
+		},
+
+		removeStatement: {
+			rest: "DELETE /statements/:id",
+			permission: ["admin", "financial_data"],
+			params: { $$strict: true, id: idParam },
+			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string }>) {
+				const statement = await this.visibleStatement(ctx, ctx.params.id);
+				await this.removeEntity(statement.id);
+				ctx.emit("finance.statement.deleted", { statement: this.publicStatement(statement), by: principalOf(ctx).id });
+				return { id: statement.id, deleted: true };
+			},
+		},
+
+		/**
+		 * POST /companies/:id/import/sec (an alias of the gateway's import route, which takes large bodies):
+		 * the body is a companyfacts document. All or nothing; importing again updates, never duplicates.
+		 */
+		importSec: {
+			permission: ["write", "financial_data"],
+			params: { id: idParam, facts: { type: "any" }, cik: { type: "any" } },
+			async handler(this: FinanceThis, ctx: FinanceContext<Record<string, unknown> & { id: string }>) {
+				await this.requireFlag(ctx, "sec_import");
+				const { id, ...doc } = ctx.params;
+				const company = await this.company(ctx, id);
+				let parsed;
+				try {
+					parsed = parseCompanyFacts(doc);
+				} catch (err) {
+					if (err instanceof SecDocumentError) throw unprocessable(err.message, err.problems);
+					throw err;
+				}
+				if (company.cik && company.cik.replace(/^0+/, "") !== parsed.cik) {
+					throw unprocessable(`The document is for CIK ${parsed.cik}, the company's CIK is ${company.cik}`, [{ field: "cik", message: "does not match the company's cik", actual: parsed.cik }]);
+				}
+				// validate every period before writing any
+				const prepared = parsed.periods.map(p => {
+					const { statement, problems } = normalizeStatement(p.statement);
+					if (problems.length) throw unprocessable(`Period ${p.period_end} is not a valid statement`, problems.map(x => ({ ...x, field: `${p.period_end}.${x.field}` })));
+					const check = this.checkStatementShape(statement);
+					if (check !== true) throw unprocessable(`Period ${p.period_end} is not a valid statement`, (check as any[]).map(e => ({ ...e, field: `${p.period_end}.${e.field}` })));
+					return { period: p, data: { ...statement, warnings: identityWarnings(statement) } };
+				});
+				const lockKey = `import|${company.id}`;
+				return this.withLock(lockKey, async () => {
+					const written: Array<{ id: string; before: Statement | null }> = [];
+					const periods = [];
+					try {
+						for (const { period, data } of prepared) {
+							const key = statementKey(company.id, "annual", period.period_end);
+							const existing = await this.findEntity<Statement>({ statement_key: key });
+							const now = nowIso();
+							let action: "created" | "updated" | "unchanged";
+							let saved: Statement;
+							if (!existing) {
+								saved = (await this.insertEntity({ ...data, company_id: company.id, statement_key: key, created_at: now, updated_at: now })) as Statement;
+								written.push({ id: saved.id, before: null });
+								action = "created";
+							} else {
+								// imported figures win; items entered by hand that the filing lacks are kept
+								const merged = {
+									balance_sheet: { ...existing.balance_sheet, ...data.balance_sheet },
+									income_statement: { ...existing.income_statement, ...data.income_statement },
+									cash_flow: { ...existing.cash_flow, ...data.cash_flow },
+								};
+								const same = JSON.stringify(merged) === JSON.stringify({ balance_sheet: existing.balance_sheet, income_statement: existing.income_statement, cash_flow: existing.cash_flow });
+								if (same) {
+									saved = existing;
+									action = "unchanged";
+								} else {
+									const next = { ...existing, ...merged };
+									saved = (await this.updateEntity(existing.id, { ...merged, source: data.source, warnings: identityWarnings(next), updated_at: now })) as Statement;
+									written.push({ id: existing.id, before: existing });
+									action = "updated";
+								}
+							}
+							periods.push({ id: saved.id, period_end: period.period_end, fiscal_year: data.fiscal_year, action, found: period.found, missing: period.missing, tags: period.tags, warnings: saved.warnings ?? [] });
+						}
+					} catch (err) {
+						// all or nothing: undo what this import wrote before the failure
+						for (const w of written.reverse()) {
+							if (w.before) {
+								const { id: _id, ...restored } = w.before as Statement & Doc;
+								await this.updateEntity(w.id, restored).catch(() => undefined);
+							} else await this.removeEntity(w.id).catch(() => undefined);
+						}
+						throw err;
+					}
+					const summary = {
+						company_id: company.id,
+						cik: parsed.cik,
+						entity_name: parsed.entity_name,
+						created: periods.filter(p => p.action === "created").length,
+						updated: periods.filter(p => p.action === "updated").length,
+						unchanged: periods.filter(p => p.action === "unchanged").length,
+						periods,
+					};
+					ctx.emit("finance.statements.imported", { company_id: company.id, cik: parsed.cik, created: summary.created, updated: summary.updated, by: principalOf(ctx).id });
+					return summary;
+				});
+			},
+		},
+
+		analysis: {
+			rest: "GET /companies/:id/analysis",
+			permission: ["read", "financial_data"],
+			params: { $$strict: true, id: idParam, period_end: dateParam },
+			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string; period_end?: string }>) {
+				const company = await this.company(ctx, ctx.params.id);
+				return ctx.call("finance.computeAnalysis", { company_id: company.id, industry: company.industry, period_end: ctx.params.period_end });
+			},
+		},
+
+		/** The analysis itself, cached per company, industry and period; callers check visibility first. */
+		computeAnalysis: {
+			visibility: "public",
+			params: { company_id: idParam, industry: { type: "string" }, period_end: dateParam },
+			cache: { keys: ["company_id", "industry", "period_end"], ttl: 3600 },
+			async handler(this: FinanceThis, ctx: FinanceContext<{ company_id: string; industry: string; period_end?: string }>): Promise<Analysis> {
+				const { company_id, industry, period_end } = ctx.params;
+				const annual = await this.annualStatements(company_id);
+				let statement: Statement | undefined;
+				if (period_end) {
+					statement = annual.find(s => s.period_end === period_end) ?? (await this.findEntity<Statement>({ company_id, period_end })) ?? undefined;
+					if (!statement) throw notFound(`Statement for period ${period_end}`);
+				} else {
+					statement = annual[annual.length - 1];
+					if (!statement) throw notFound("Annual statement (the company has none to analyse)");
+				}
+				const peers = (await ctx.call<RatioGroups[], { industry: string; exclude: string }>("finance.peerRatios", { industry, exclude: company_id })) ?? [];
+				const result = analyze({
+					company_id,
+					industry,
+					annual,
+					period_end: statement.statement_type === "annual" ? statement.period_end : undefined,
+					statement: statement.statement_type === "annual" ? undefined : statement,
+					peers,
+					statement_warnings: statement.warnings,
+				});
+				if (!result) throw notFound("Statement");
+				ctx.emit("finance.analysis.completed", { company_id, period_end: result.period_end });
+				return result;
+			},
+		},
+
+		/** Latest annual ratios of every company in an industry but one: the benchmark's peer group. */
+		peerRatios: {
+			visibility: "public",
+			params: { industry: { type: "string" }, exclude: { type: "string", optional: true } },
+			cache: { keys: ["industry", "exclude"], ttl: 3600 },
+			async handler(this: FinanceThis, ctx: FinanceContext<{ industry: string; exclude?: string }>): Promise<RatioGroups[]> {
+				const companyIds: string[] = [];
+				for (let page = 1; ; page++) {
+					const res = await ctx.call<{ rows: Company[]; total_pages: number }, object>("companies.list", { industry: ctx.params.industry, page, page_size: 100 });
+					companyIds.push(...res.rows.map(c => c.id).filter(cid => cid !== ctx.params.exclude));
+					if (page >= res.total_pages) break;
+				}
+				if (companyIds.length === 0) return [];
+				const latest = new Map<string, Statement>();
+				for (const s of await this.findEntities<Statement>({ query: { company_id: { $in: companyIds }, statement_type: "annual" } })) {
+					const seen = latest.get(s.company_id);
+					if (!seen || s.period_end > seen.period_end) latest.set(s.company_id, s);
+				}
+				return [...latest.values()].map(s => computeRatios(figuresOf(s)));
+			},
+		},
+
+		portfolio: {
+			rest: "POST /analysis/portfolio",
+			permission: ["read", "financial_data"],
+			params: {
+				$$strict: true,
+				company_ids: { type: "array", min: 1, max: PORTFOLIO_MAX, unique: true, items: idParam },
+				period_end: dateParam,
+			},
+			async handler(this: FinanceThis, ctx: FinanceContext<{ company_ids: string[]; period_end?: string }>) {
+				await this.requireFlag(ctx, "portfolio_analysis");
+				const started = Date.now();
+				const results = await mapBounded(ctx.params.company_ids, PORTFOLIO_CONCURRENCY, async id => {
+					try {
+						return { company_id: id, status: 200, analysis: await ctx.call<Analysis, object>("finance.analysis", { id, period_end: ctx.params.period_end }) };
+					} catch (err: any) {
+						const code = typeof err.code === "number" && err.code >= 400 && err.code < 500 ? err.code : 500;
+						return { company_id: id, status: code, error: { name: err.name, message: code === 500 ? "Internal error" : err.message, code, type: err.type } };
+					}
+				});
+				const failed = results.filter(r => r.status !== 200).length;
+				return { count: results.length, succeeded: results.length - failed, failed, elapsed_ms: Date.now() - started, results };
+			},
+		},
+	},
+
+	methods: {
+		/** The company if the caller may see it (404 otherwise), through the companies service's own scoping. */
+		async company(ctx: FinanceContext, id: string): Promise<Company> {
+			return ctx.call<Company, { id: string }>("companies.get", { id });
+		},
+
+		async visibleStatement(this: FinanceThis, ctx: FinanceContext, id: string): Promise<Statement> {
+			const statement = await this.findEntityById<Statement>(id);
+			if (!statement) throw notFound("Statement", id);
+			try {
+				await this.company(ctx, statement.company_id);
+			} catch (err: any) {
+				if (err.code === 404) throw notFound("Statement", id);
+				throw err;
+			}
+			return statement;
+		},
+
+		checkedStatement(this: FinanceThis, input: Partial<StatementData>, company: Company) {
+			const { statement, problems } = normalizeStatement(input, company.currency ?? "USD");
+			if (problems.length) throw unprocessable("Invalid statement", problems);
+			return { ...statement, warnings: identityWarnings(statement) };
+		},
+
+		publicStatement(doc: Statement & { statement_key?: string }): Statement {
+			const { statement_key: _key, ...statement } = doc;
+			return statement;
+		},
+
+		async annualStatements(this: FinanceThis, companyId: string): Promise<Statement[]> {
+			return this.findEntities<Statement>({ query: { company_id: companyId, statement_type: "annual" }, sort: ["period_end"] });
+		},
+
+		/** Serializes writes to one key on this node, so a check-then-write cannot interleave (CongoDB does not enforce unique indexes). */
+		async withLock<T>(this: FinanceThis, key: string, fn: () => Promise<T>): Promise<T> {
+			const previous = this.locks.get(key) ?? Promise.resolve();
+			const run = previous.catch(() => undefined).then(fn);
+			this.locks.set(key, run);
+			try {
+				return await run;
+			} finally {
+				if (this.locks.get(key) === run) this.locks.delete(key);
+			}
+		},
+
+		async requireFlag(ctx: FinanceContext, name: string) {
+			if (!(await ctx.call<boolean, { name: string }>("flags.isEnabled", { name }))) throw forbidden(`The feature '${name}' is not enabled for you`, { flag: name });
+		},
+	},
+
+	events: {
+		// a deleted company takes its statements with it
+		async "companies.deleted"(this: FinanceThis, ctx: Context<{ company: Company }>) {
+			const removed = await this.adapter.removeMany({ company_id: ctx.params.company.id });
+			if (removed) await this.clearCache();
+		},
+	},
+
+	created(this: FinanceThis) {
+		this.locks = new Map();
+		this.checkStatementShape = this.broker.validator.compile({ $$strict: true, ...statementFields });
+	},
+};
+
+export default FinanceService;
