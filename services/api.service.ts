@@ -33,6 +33,7 @@ interface ApiThis extends RateLimitThis {
 	logger: any;
 	verifiedTokens: Map<string, AccessClaims>;
 	principals: Map<string, { principal: Principal | null; until: number }>;
+	encoded: WeakMap<object, string>;
 	resolvePrincipal(ctx: Context, key: string, action: string, params: object): Promise<Principal | null>;
 	jwtSecret: string;
 	verifyToken(token: string): AccessClaims | null;
@@ -175,6 +176,21 @@ const ApiService: Schema<ApiThis> = {
 			return claims;
 		},
 
+		/**
+		 * JSON of a response. A cached answer from the Memory cacher is the same object on every hit, so its
+		 * JSON is kept (weakly, gone with the object) instead of re-serialized: large cached reads such as an
+		 * analysis cost one serialization, not one per request. Cached objects are never mutated.
+		 */
+		encodeResponse(this: ApiThis, _req: unknown, _res: unknown, data: unknown): string {
+			if (data === null || typeof data !== "object") return JSON.stringify(data);
+			let json = this.encoded.get(data);
+			if (json === undefined) {
+				json = JSON.stringify(data);
+				this.encoded.set(data, json);
+			}
+			return json;
+		},
+
 		/** DESIGN §4 error shape; never a stack trace, and server faults say only that they happened. */
 		reformatError(this: ApiThis, err: any) {
 			const code = typeof err.code === "number" && err.code >= 400 && err.code < 600 ? err.code : 500;
@@ -198,6 +214,7 @@ const ApiService: Schema<ApiThis> = {
 	created(this: ApiThis) {
 		this.verifiedTokens = new Map();
 		this.principals = new Map();
+		this.encoded = new WeakMap();
 		this.jwtSecret = jwtSecret();
 	},
 };

@@ -4,9 +4,9 @@
  * the caller's domains, and everything under it, is a 404. The formulas live in domains/finance.
  */
 import type { Context } from "moleculer";
-import { analyze, type Analysis } from "../domains/finance/analysis";
+import { analyze, peerStatsOf, type Analysis, type PeerStats } from "../domains/finance/analysis";
 import { identityWarnings, normalizeStatement } from "../domains/finance/checks";
-import { computeRatios, figuresOf, type RatioGroups } from "../domains/finance/ratios";
+import { computeRatios, figuresOf } from "../domains/finance/ratios";
 import { parseCompanyFacts, SecDocumentError } from "../domains/finance/sec";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { createDbMixin, isDuplicateKeyError, type DbMethods, type Doc } from "../mixins/db.mixin";
@@ -263,6 +263,8 @@ const FinanceService: Schema<FinanceThis> = {
 			rest: "GET /companies/:id/analysis",
 			permission: ["read", "financial_data"],
 			params: { $$strict: true, id: idParam, period_end: dateParam },
+			// keyed by the caller's scope, as the visibility check inside is skipped on a hit
+			cache: { keys: ["id", "period_end", ...SCOPE_KEYS], ttl: 3600 },
 			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string; period_end?: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
 				return ctx.call("finance.computeAnalysis", { company_id: company.id, industry: company.industry, period_end: ctx.params.period_end });
@@ -285,7 +287,7 @@ const FinanceService: Schema<FinanceThis> = {
 					statement = annual[annual.length - 1];
 					if (!statement) throw notFound("Annual statement (the company has none to analyse)");
 				}
-				const peers = (await ctx.call<RatioGroups[], { industry: string; exclude: string }>("finance.peerRatios", { industry, exclude: company_id })) ?? [];
+				const peers = await ctx.call<PeerStats, { industry: string }>("finance.peerStats", { industry });
 				const result = analyze({
 					company_id,
 					industry,
@@ -301,25 +303,26 @@ const FinanceService: Schema<FinanceThis> = {
 			},
 		},
 
-		/** Latest annual ratios of every company in an industry but one: the benchmark's peer group. */
-		peerRatios: {
+		/** The benchmark's peer group: every company of the industry, by its latest annual statement. Cached per industry. */
+		peerStats: {
 			visibility: "public",
-			params: { industry: { type: "string" }, exclude: { type: "string", optional: true } },
-			cache: { keys: ["industry", "exclude"], ttl: 3600 },
-			async handler(this: FinanceThis, ctx: FinanceContext<{ industry: string; exclude?: string }>): Promise<RatioGroups[]> {
+			params: { industry: { type: "string" } },
+			cache: { keys: ["industry"], ttl: 3600 },
+			async handler(this: FinanceThis, ctx: FinanceContext<{ industry: string }>): Promise<PeerStats> {
 				const companyIds: string[] = [];
 				for (let page = 1; ; page++) {
 					const res = await ctx.call<{ rows: Company[]; total_pages: number }, object>("companies.list", { industry: ctx.params.industry, page, page_size: 100 });
-					companyIds.push(...res.rows.map(c => c.id).filter(cid => cid !== ctx.params.exclude));
+					companyIds.push(...res.rows.map(c => c.id));
 					if (page >= res.total_pages) break;
 				}
-				if (companyIds.length === 0) return [];
 				const latest = new Map<string, Statement>();
-				for (const s of await this.findEntities<Statement>({ query: { company_id: { $in: companyIds }, statement_type: "annual" } })) {
-					const seen = latest.get(s.company_id);
-					if (!seen || s.period_end > seen.period_end) latest.set(s.company_id, s);
+				if (companyIds.length) {
+					for (const s of await this.findEntities<Statement>({ query: { company_id: { $in: companyIds }, statement_type: "annual" } })) {
+						const seen = latest.get(s.company_id);
+						if (!seen || s.period_end > seen.period_end) latest.set(s.company_id, s);
+					}
 				}
-				return [...latest.values()].map(s => computeRatios(figuresOf(s)));
+				return peerStatsOf(ctx.params.industry, [...latest.values()].map(s => ({ company_id: s.company_id, ratios: computeRatios(figuresOf(s)) })));
 			},
 		},
 

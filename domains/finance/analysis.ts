@@ -3,7 +3,7 @@
  * history up to that period, and a benchmark against industry peers.
  */
 import type { StatementData } from "../../models/statement";
-import { div, growth, median, sub, type Value } from "./math";
+import { div, growth, sub, type Value } from "./math";
 import { computeRatios, figuresOf, type Figures, type RatioExplanations, type RatioGroups } from "./ratios";
 import { altman, beneish, dupont, piotroski, type Altman, type Beneish, type DuPont, type Piotroski } from "./scores";
 
@@ -100,24 +100,72 @@ export function trendsOf(history: Array<{ period_end: string; figures: Figures }
 	return { periods, growth: growthSeries, margin_change: marginSeries, cagr };
 }
 
-function ratioAt(ratios: RatioGroups, path: string): Value {
-	const [group, name] = path.split(".");
-	return ratios[group]?.[name] ?? null;
+const BENCHMARK_PATHS = BENCHMARK_RATIOS.map(p => p.split(".") as [string, string]);
+
+/**
+ * An industry's peer group, prepared once and reused by every analysis in it: each company's benchmark
+ * ratios (from its latest annual statement) and, per ratio, all their values sorted.
+ */
+export interface PeerStats {
+	industry: string;
+	companies: Record<string, Record<string, Value>>;
+	sorted: Record<string, number[]>;
 }
 
-/** This company's ratios against the peers' (their latest annual statements): median and percentile. */
-export function benchmarkOf(industry: string, ratios: RatioGroups, peers: RatioGroups[]): Benchmark {
-	const out: Record<string, BenchmarkEntry> = {};
-	for (const path of BENCHMARK_RATIOS) {
-		const value = ratioAt(ratios, path);
-		const values = peers.map(p => ratioAt(p, path)).filter((v): v is number => v != null);
-		out[path] = {
-			value,
-			median: median(values),
-			percentile: value == null || values.length === 0 ? null : values.filter(v => v < value).length / values.length,
-		};
+export function peerStatsOf(industry: string, peers: Array<{ company_id: string; ratios: RatioGroups }>): PeerStats {
+	const companies: PeerStats["companies"] = {};
+	const sorted: PeerStats["sorted"] = {};
+	for (const path of BENCHMARK_RATIOS) sorted[path] = [];
+	for (const peer of peers) {
+		const values: Record<string, Value> = {};
+		for (let i = 0; i < BENCHMARK_RATIOS.length; i++) {
+			const [group, name] = BENCHMARK_PATHS[i];
+			const v = peer.ratios[group]?.[name] ?? null;
+			values[BENCHMARK_RATIOS[i]] = v;
+			if (v != null) sorted[BENCHMARK_RATIOS[i]].push(v);
+		}
+		companies[peer.company_id] = values;
 	}
-	return { industry, peer_count: peers.length, ratios: out };
+	for (const path of BENCHMARK_RATIOS) sorted[path].sort((a, b) => a - b);
+	return { industry, companies, sorted };
+}
+
+/** Index of the first element ≥ x in an ascending array. */
+function lowerBound(xs: number[], x: number): number {
+	let lo = 0;
+	let hi = xs.length;
+	while (lo < hi) {
+		const mid = (lo + hi) >> 1;
+		if (xs[mid] < x) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo;
+}
+
+/**
+ * This company's ratios against its peers' (their latest annual statements; the company itself left
+ * out): the peers' median, and the share of peers below this company.
+ */
+export function benchmarkOf(ratios: RatioGroups, stats: PeerStats, companyId?: string): Benchmark {
+	const own = companyId ? stats.companies[companyId] : undefined;
+	const out: Record<string, BenchmarkEntry> = {};
+	for (let i = 0; i < BENCHMARK_RATIOS.length; i++) {
+		const path = BENCHMARK_RATIOS[i];
+		const [group, name] = BENCHMARK_PATHS[i];
+		const value = ratios[group]?.[name] ?? null;
+		const all = stats.sorted[path];
+		const ownValue = own?.[path] ?? null;
+		// the company's own value is taken out of the sorted peers without copying them
+		const skip = ownValue == null ? -1 : lowerBound(all, ownValue);
+		const n = all.length - (skip >= 0 ? 1 : 0);
+		const at = (k: number) => (skip >= 0 && k >= skip ? all[k + 1] : all[k]);
+		const med = n === 0 ? null : n % 2 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
+		let percentile: Value = null;
+		if (value != null && n > 0) percentile = (lowerBound(all, value) - (ownValue != null && ownValue < value ? 1 : 0)) / n;
+		out[path] = { value, median: med, percentile };
+	}
+	const peerCount = Object.keys(stats.companies).length - (own ? 1 : 0);
+	return { industry: stats.industry, peer_count: peerCount, ratios: out };
 }
 
 export interface AnalysisInput {
@@ -129,8 +177,8 @@ export interface AnalysisInput {
 	period_end?: string;
 	/** The analysed statement when it is quarterly (annual history still drives trends and scores). */
 	statement?: StatementData;
-	/** Ratio groups of industry peers, for the benchmark; omitted: no benchmark. */
-	peers?: RatioGroups[];
+	/** The industry's peer group, for the benchmark; omitted: no benchmark. */
+	peers?: PeerStats;
 	/** Warnings stored with the statement. */
 	statement_warnings?: string[];
 }
@@ -171,7 +219,7 @@ export function analyze(input: AnalysisInput): Analysis | null {
 		ratios,
 		scores: { altman: altman(f, input.industry), piotroski: piotroski(f, p1, p2), beneish: beneish(f, p1), dupont: dupont(f) },
 		trends: trendsOf(history),
-		benchmark: input.peers ? benchmarkOf(input.industry, ratios, input.peers) : null,
+		benchmark: input.peers ? benchmarkOf(ratios, input.peers, input.company_id) : null,
 		inputs,
 		warnings,
 	};

@@ -2,7 +2,7 @@
  * Every ratio and score of DESIGN §6 on a worked example whose expected values are written out here as
  * arithmetic from the formulas, plus the null cases.
  */
-import { analyze, benchmarkOf, trendsOf } from "../../domains/finance/analysis";
+import { analyze, benchmarkOf, peerStatsOf, trendsOf } from "../../domains/finance/analysis";
 import { identityWarnings, normalizeStatement } from "../../domains/finance/checks";
 import { computeRatios, figuresOf } from "../../domains/finance/ratios";
 import { altman, beneish, dupont, piotroski, zoneOf } from "../../domains/finance/scores";
@@ -270,12 +270,28 @@ describe("analysis", () => {
 		expect(analyze({ company_id: "c1", industry: "manufacturing", annual: [t], period_end: "1999-12-31" })).toBeNull();
 	});
 
+	const peerGroup = (margins: Record<string, number>) =>
+		peerStatsOf(
+			"manufacturing",
+			Object.entries(margins).map(([company_id, nm]) => ({ company_id, ratios: computeRatios(figuresOf(annual("2023-12-31", { income_statement: { revenue: 100, net_income: nm * 100 } }))) })),
+		);
+
 	it("benchmarks against peers: median and percentile", () => {
-		const peers = [0.1, 0.2, 0.3].map(nm => computeRatios(figuresOf(annual("2023-12-31", { income_statement: { revenue: 100, net_income: nm * 100 } }))));
-		const b = benchmarkOf("manufacturing", computeRatios(f), peers);
+		const b = benchmarkOf(computeRatios(f), peerGroup({ a: 0.1, b: 0.2, c: 0.3 }));
 		expect(b.peer_count).toBe(3);
+		// net margin 0.135: one of three peers (0.1) is below; the median of 0.1, 0.2, 0.3 is 0.2
 		expect(b.ratios["profitability.net_margin"]).toEqual({ value: 0.135, median: 0.2, percentile: 1 / 3 });
 		expect(b.ratios["liquidity.current_ratio"]).toEqual({ value: 2, median: null, percentile: null });
+	});
+
+	it("leaves the company itself out of its peer group", () => {
+		// peers a 0.1, b 0.2, c 0.3, and the company itself ("me") at 0.05 in its latest statement
+		const b = benchmarkOf(computeRatios(f), peerGroup({ a: 0.1, b: 0.2, me: 0.05, c: 0.3 }), "me");
+		expect(b.peer_count).toBe(3);
+		expect(b.ratios["profitability.net_margin"]).toEqual({ value: 0.135, median: 0.2, percentile: 1 / 3 });
+		// with an even peer group the median is the mean of the middle two: (0.1 + 0.2) / 2
+		const even = benchmarkOf(computeRatios(f), peerGroup({ a: 0.1, b: 0.2, me: 0.4 }), "me");
+		expect(even.ratios["profitability.net_margin"]).toEqual({ value: 0.135, median: expect.closeTo(0.15, 12), percentile: 1 / 2 });
 	});
 });
 

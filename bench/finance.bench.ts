@@ -1,0 +1,153 @@
+/**
+ * Issue 3: (1) analysis computation in-process over 10,000 statements; (2) the analysis endpoint cold
+ * (first request per company) and cached, beside the cached company read in the same run; (3) the SEC
+ * import of the Tesla companyfacts document through HTTP.
+ */
+import fs from "fs";
+import path from "path";
+import { analyze, peerStatsOf } from "../domains/finance/analysis";
+import { computeRatios, figuresOf } from "../domains/finance/ratios";
+import { parseCompanyFacts } from "../domains/finance/sec";
+import type { StatementData } from "../models/statement";
+import { ADMIN_PASSWORD, json, machine, run, save, startPlatformProcess, table, type LoadResult } from "./harness";
+
+const TESLA = path.resolve(__dirname, "../../shared/data/sec-companyfacts/tesla.json");
+
+/** Deterministic pseudo-random statements: `companies` × `years`. */
+function syntheticStatements(companies: number, years: number): StatementData[][] {
+	let seed = 42;
+	const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+	const out: StatementData[][] = [];
+	for (let c = 0; c < companies; c++) {
+		const series: StatementData[] = [];
+		let revenue = 500 + rnd() * 5000;
+		for (let y = 0; y < years; y++) {
+			revenue *= 0.9 + rnd() * 0.3;
+			const assets = revenue * (0.8 + rnd());
+			const equity = assets * (0.2 + rnd() * 0.5);
+			series.push({
+				statement_type: "annual",
+				period_end: `${2015 + y}-12-31`,
+				fiscal_year: 2015 + y,
+				fiscal_period: "FY",
+				currency: "USD",
+				balance_sheet: {
+					cash_and_equivalents: assets * 0.1, accounts_receivable: revenue * 0.12, inventory: revenue * 0.1, total_current_assets: assets * 0.4,
+					property_plant_equipment_net: assets * 0.4, total_assets: assets, total_current_liabilities: assets * 0.25, long_term_debt: assets * 0.2,
+					total_liabilities: assets - equity, retained_earnings: equity * 0.5, total_equity: equity, shares_outstanding: 1000,
+				},
+				income_statement: {
+					revenue, cost_of_revenue: revenue * (0.5 + rnd() * 0.2), sga_expense: revenue * 0.15, depreciation_and_amortization: assets * 0.05,
+					operating_income: revenue * (rnd() * 0.2), interest_expense: assets * 0.01, income_before_tax: revenue * 0.1, net_income: revenue * (rnd() * 0.15 - 0.03),
+				},
+				cash_flow: { operating_cash_flow: revenue * 0.12, capital_expenditure: revenue * 0.05 },
+				market: { market_cap: equity * (1 + rnd() * 3) },
+			});
+		}
+		out.push(series);
+	}
+	return out;
+}
+
+function inProcess(): { statements: number; ms: number; per_sec: number } {
+	const data = syntheticStatements(2000, 5); // 10,000 statements
+	const peers = peerStatsOf("manufacturing", data.slice(0, 50).map((s, i) => ({ company_id: `c${i}`, ratios: computeRatios(figuresOf(s[s.length - 1])) })));
+	const runOnce = () => {
+		let n = 0;
+		for (let c = 0; c < data.length; c++) {
+			for (const s of data[c]) {
+				const a = analyze({ company_id: `c${c}`, industry: "manufacturing", annual: data[c], period_end: s.period_end, peers });
+				if (a) n++;
+			}
+		}
+		return n;
+	};
+	runOnce(); // warm-up
+	const t0 = process.hrtime.bigint();
+	const n = runOnce();
+	const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+	return { statements: n, ms: Math.round(ms), per_sec: Math.round((n / ms) * 1000) };
+}
+
+async function overHttp() {
+	const platform = await startPlatformProcess({ RATE_LIMIT_DEFAULT: "100000000", RATE_LIMIT_PREMIUM: "100000000" });
+	try {
+		const api = `${platform.url}/api/v1`;
+		const token = (await json("POST", `${api}/auth/login`, { username: "admin", password: ADMIN_PASSWORD })).token;
+		const auth = { authorization: `Bearer ${token}` };
+
+		// SEC import of Tesla (2.7 MB), into fresh companies
+		const body = fs.readFileSync(TESLA, "utf8");
+		const importMs: number[] = [];
+		for (let i = 0; i < 10; i++) {
+			const co = await json("POST", `${api}/companies`, { name: `Tesla ${i}`, industry: "manufacturing", cik: "1318605" }, auth);
+			const t0 = performance.now();
+			const res = await fetch(`${api}/companies/${co.id}/import/sec`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body });
+			await res.json();
+			importMs.push(performance.now() - t0);
+		}
+		const sorted = [...importMs].sort((a, b) => a - b);
+
+		// 200 companies × 5 annual statements for the cold analyses
+		const data = syntheticStatements(200, 5);
+		const ids: string[] = [];
+		for (let c = 0; c < data.length; c++) {
+			const co = await json("POST", `${api}/companies`, { name: `Bench ${c}`, industry: "technology" }, auth);
+			for (const s of data[c]) await json("POST", `${api}/companies/${co.id}/statements`, s, auth);
+			ids.push(co.id);
+		}
+		const coldMs: number[] = [];
+		const t0 = performance.now();
+		let next = 0;
+		await Promise.all(
+			Array.from({ length: 10 }, async () => {
+				while (next < ids.length) {
+					const id = ids[next++];
+					const s = performance.now();
+					const res = await fetch(`${api}/companies/${id}/analysis`, { headers: auth });
+					await res.json();
+					if (res.status !== 200) throw new Error(`analysis ${id}: ${res.status}`);
+					coldMs.push(performance.now() - s);
+				}
+			}),
+		);
+		const coldTotal = performance.now() - t0;
+		coldMs.sort((a, b) => a - b);
+
+		const results: LoadResult[] = [];
+		results.push(await run("GET /companies/:id (JWT, cached)", `${api}/companies/${ids[0]}`, { headers: auth }));
+		results.push(await run("GET /companies/:id/analysis (JWT, cached)", `${api}/companies/${ids[0]}/analysis`, { headers: auth }));
+		return {
+			import_tesla_ms: { median: Math.round(sorted[5]), max: Math.round(sorted[sorted.length - 1]), runs: importMs.map(Math.round) },
+			cold_analysis: {
+				companies: ids.length,
+				concurrency: 10,
+				per_sec: Math.round((ids.length / coldTotal) * 1000),
+				p50_ms: Math.round(coldMs[coldMs.length >> 1]),
+				p99_ms: Math.round(coldMs[Math.floor(coldMs.length * 0.99)]),
+			},
+			results,
+		};
+	} finally {
+		await platform.stop();
+	}
+}
+
+async function main() {
+	const compute = inProcess();
+	const t0 = performance.now();
+	parseCompanyFacts(JSON.parse(fs.readFileSync(TESLA, "utf8")));
+	const parseMs = Math.round(performance.now() - t0);
+	const http = await overHttp();
+	console.log(`\n${machine()}\n`);
+	console.log(`analysis in-process: ${compute.statements} statements in ${compute.ms} ms = ${compute.per_sec} analyses/s`);
+	console.log(`Tesla companyfacts: read + JSON.parse + map in-process ${parseMs} ms; HTTP import median ${http.import_tesla_ms.median} ms, max ${http.import_tesla_ms.max} ms (10 runs)`);
+	console.log(`cold analysis over HTTP: ${http.cold_analysis.per_sec} companies/s at concurrency 10, p50 ${http.cold_analysis.p50_ms} ms, p99 ${http.cold_analysis.p99_ms} ms`);
+	console.log(`\n${table(http.results)}`);
+	save("finance", { machine: machine(), compute, tesla_parse_ms: parseMs, ...http });
+}
+
+main().catch(err => {
+	console.error(err);
+	process.exit(1);
+});
