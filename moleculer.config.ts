@@ -6,6 +6,8 @@ import os from "os";
 import { ServiceBroker, type BrokerOptions, type Errors } from "moleculer";
 import { getConfig } from "./config";
 import { AuthorizationMiddleware } from "./middlewares/authorization.middleware";
+import { StoreUnavailableMiddleware } from "./middlewares/store-unavailable.middleware";
+import { loadReplCommands } from "./repl";
 
 const config = getConfig();
 
@@ -73,8 +75,9 @@ const brokerConfig: BrokerOptions = {
 	// cacher, so a cached answer is never served to a caller who may not have it, and a caller without
 	// rights learns nothing from validation errors. The rest is Moleculer's own list, unchanged.
 	internalMiddlewares: false,
-	middlewares: ServiceBroker.INTERNAL_MIDDLEWARES.flatMap((name: string) => (name === "Cacher" ? [name, AuthorizationMiddleware] : [name])),
-	replOptions: { delimiter: "bizops $" },
+	// StoreUnavailable, just inside it, turns a store outage into a 503.
+	middlewares: ServiceBroker.INTERNAL_MIDDLEWARES.flatMap((name: string) => (name === "Cacher" ? [name, StoreUnavailableMiddleware, AuthorizationMiddleware] : [name])),
+	replOptions: { delimiter: "bizops $", customCommands: loadReplCommands() },
 };
 
 export = brokerConfig;

@@ -65,7 +65,8 @@ export function isDuplicateKeyError(err: unknown): boolean {
 /** The Mongo adapter when MONGO_URI is set, else NeDB persisted to DATA_DIR/<collection>.db. */
 function createAdapter(collection: string): any {
 	const config = getConfig();
-	if (config.mongo_uri) return new MongoAdapter(config.mongo_uri, { useUnifiedTopology: true });
+	// fail fast (→ 503) while MongoDB is unreachable rather than hold requests for the driver's default 30 s
+	if (config.mongo_uri) return new MongoAdapter(config.mongo_uri, { useUnifiedTopology: true, serverSelectionTimeoutMS: 3000 });
 	fs.mkdirSync(config.data_dir, { recursive: true });
 	return new DbService.MemoryAdapter({ filename: path.join(config.data_dir, `${collection}.db`) });
 }

@@ -12,6 +12,7 @@ import Redis from "ioredis";
 import { Errors as WebErrors } from "moleculer-web";
 import type { Principal } from "../domains/identity/rbac";
 import { getConfig } from "../config";
+import { BUSINESS_COUNTERS, type CounterSpec } from "./business-metrics.mixin";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { MemoryStore } = require("moleculer-web").RateLimitStores;
@@ -98,7 +99,7 @@ export function limitFor(client: Principal | null): number {
 export const RateLimitMixin = mixin<RateLimitThis & { logger: any; broker: any }>({
 	methods: {
 		/** Counts the request; sets X-RateLimit-* headers; throws 429 with Retry-After past the limit. */
-		async enforceRateLimit(this: RateLimitThis & { broker: any }, req: IncomingMessage, res: ServerResponse, client: Principal | null, endpoint: string) {
+		async enforceRateLimit(this: RateLimitThis & { countMetric(spec: CounterSpec, labels?: Record<string, string>): void }, req: IncomingMessage, res: ServerResponse, client: Principal | null, endpoint: string) {
 			const limit = limitFor(client);
 			const who = client ? `${client.kind}:${client.id}` : `ip:${req.socket.remoteAddress}`;
 			const { count, resetAt } = await this.rateLimitStore.inc(`${who}:${endpoint}`);
@@ -108,7 +109,7 @@ export const RateLimitMixin = mixin<RateLimitThis & { logger: any; broker: any }
 			res.setHeader("X-RateLimit-Reset", Math.ceil(resetAt / 1000));
 			if (count > limit) {
 				res.setHeader("Retry-After", Math.max(1, Math.ceil((resetAt - Date.now()) / 1000)));
-				this.broker.emit("api.request.rate_limited", { client: who, endpoint });
+				this.countMetric(BUSINESS_COUNTERS.requestsRateLimited, { endpoint });
 				throw new WebErrors.RateLimitExceeded("RATE_LIMIT_EXCEEDED", { limit, reset_at: new Date(resetAt).toISOString() });
 			}
 		},

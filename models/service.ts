@@ -7,3 +7,9 @@ export type Schema<TThis, TSettings = ServiceSettingSchema & Record<string, any>
 export function mixin<TThis>(schema: Partial<Schema<TThis>>): Partial<ServiceSchema> {
 	return schema as Partial<ServiceSchema>;
 }
+
+/**
+ * For actions that are not idempotent (creates, logins, token rotation, imports): Moleculer retries a call
+ * that timed out or lost its node, and such a call may have done its work already.
+ */
+export const NOT_RETRIED = { enabled: false } as const;

@@ -11,6 +11,7 @@ import { getConfig, jwtSecret } from "../config";
 import type { Principal } from "../domains/identity/rbac";
 import { digest } from "../domains/identity/passwords";
 import { verifyAccessToken, type AccessClaims } from "../domains/identity/tokens";
+import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { OpenApiMixin } from "../mixins/openapi.mixin";
 import { RateLimitMixin, type RateLimitThis } from "../mixins/rate-limit.mixin";
 import { unauthorized } from "../models/errors";
@@ -37,6 +38,7 @@ interface ApiThis extends RateLimitThis {
 	resolvePrincipal(ctx: Context, key: string, action: string, params: object): Promise<Principal | null>;
 	jwtSecret: string;
 	verifyToken(token: string): AccessClaims | null;
+	isRevoked(ctx: Context, jti: string): Promise<boolean>;
 }
 
 type AliasLike = { method: string; path: string; action?: { auth?: string } };
@@ -45,7 +47,7 @@ const config = getConfig();
 
 const ApiService: Schema<ApiThis> = {
 	name: "api",
-	mixins: [ApiGateway, RateLimitMixin, OpenApiMixin],
+	mixins: [ApiGateway, RateLimitMixin, OpenApiMixin, createBusinessMetricsMixin([BUSINESS_COUNTERS.requestsRateLimited])],
 
 	settings: {
 		rest: "/",
@@ -109,6 +111,7 @@ const ApiService: Schema<ApiThis> = {
 				}
 				const warnings: string[] = [];
 				if (!this.rateLimitStoreHealthy()) warnings.push("rate-limit store (Redis) unavailable: counting per node");
+				if (this.broker.cacher && this.broker.cacher.connected === false) warnings.push("cache (Redis) unavailable: answers are computed uncached");
 				const ready = this.broker.started !== false && store === "ok" && Object.values(services).every(Boolean);
 				if (!ready) ctx.meta.$statusCode = 503;
 				return { status: ready ? "ready" : "unavailable", node: this.broker.nodeID, services, store, warnings };
@@ -139,7 +142,7 @@ const ApiService: Schema<ApiThis> = {
 				const match = /^Bearer\s+(\S+)$/i.exec(authorization);
 				const claims = match ? this.verifyToken(match[1]) : null;
 				if (!claims) throw unauthorized("Invalid or expired token", "INVALID_TOKEN");
-				if (await this.broker.cacher?.get(revokedTokenKey(claims.jti))) throw unauthorized("Token revoked", "TOKEN_REVOKED");
+				if (await this.isRevoked(ctx, claims.jti)) throw unauthorized("Token revoked", "TOKEN_REVOKED");
 				principal = await this.resolvePrincipal(ctx, `user:${claims.sub}`, "auth.resolveUser", { id: claims.sub });
 				if (!principal) throw unauthorized("User no longer exists", "INVALID_TOKEN");
 				ctx.meta.token = { jti: claims.jti, exp: claims.exp };
@@ -159,6 +162,13 @@ const ApiService: Schema<ApiThis> = {
 			if (this.principals.size >= PRINCIPALS_MAX) this.principals.clear();
 			this.principals.set(key, { principal, until: now + PRINCIPAL_TTL_MS });
 			return principal;
+		},
+
+		/** Revocations live in the cacher (shared through Redis); while it is down, auth's store answers. */
+		async isRevoked(this: ApiThis, ctx: Context, jti: string): Promise<boolean> {
+			const cacher = this.broker.cacher;
+			if (cacher && cacher.connected !== false) return !!(await cacher.get(revokedTokenKey(jti)));
+			return ctx.call<boolean, { jti: string }>("auth.isRevoked", { jti });
 		},
 
 		verifyToken(this: ApiThis, token: string): AccessClaims | null {
@@ -197,6 +207,9 @@ const ApiService: Schema<ApiThis> = {
 			if (code >= 500 && code !== 503) {
 				this.logger.error("Request failed:", err);
 				return { name: "InternalServerError", message: "Internal server error", code: 500, type: "INTERNAL_ERROR" };
+			}
+			if (err.name === "ServiceNotFoundError" || err.name === "ServiceNotAvailableError") {
+				return { name: "ServiceUnavailableError", message: `A service this request needs is unavailable (${err.data?.action ?? err.data?.service ?? "unknown"}); try again shortly`, code: 503, type: "SERVICE_UNAVAILABLE", data: err.data };
 			}
 			if (err.type === "entity.parse.failed") return { name: "BadRequestError", message: "Malformed JSON body", code: 400, type: "INVALID_JSON" };
 			if (err.type === "entity.too.large") return { name: "PayloadTooLargeError", message: `Body larger than ${config.http.body_limit}`, code: 413, type: "PAYLOAD_TOO_LARGE" };

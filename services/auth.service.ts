@@ -3,7 +3,7 @@
  * admin (DESIGN §4, identity and access). Roles and domain rules live in domains/identity.
  */
 import type { Context } from "moleculer";
-import type { Schema } from "../models/service";
+import { NOT_RETRIED, type Schema } from "../models/service";
 import { getConfig, jwtSecret } from "../config";
 import {
 	canManageAccount,
@@ -16,6 +16,7 @@ import {
 import { digest, hashPassword, randomSecret, verifyPassword } from "../domains/identity/passwords";
 import { signAccessToken } from "../domains/identity/tokens";
 import { createDbMixin, isDuplicateKeyError, openStore, type DbAdapter, type DbMethods, type Doc } from "../mixins/db.mixin";
+import { BUSINESS_COUNTERS, createBusinessMetricsMixin, type CounterSpec } from "../mixins/business-metrics.mixin";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
 import { listParams, nowIso, pageOf } from "../models/common";
@@ -59,6 +60,7 @@ interface AuthThis extends DbMethods {
 	manageableUser(ctx: AuthContext, id: string): Promise<UserRecord>;
 	assertNotLastSuperAdmin(user: UserRecord): Promise<void>;
 	bootstrapAdmin(): Promise<void>;
+	countMetric(spec: CounterSpec, labels?: Record<string, string>): void;
 }
 
 // A fixed hash to verify against when the username is unknown, so both cases take the same time.
@@ -69,10 +71,11 @@ const AuthService: Schema<AuthThis> = {
 	// REST paths are absolute under /api/v1 (DESIGN §4), not prefixed with the service name.
 	settings: { rest: "/" },
 	// Its own cache-cleaning events too: a user changed on one auth replica must not stay cached on another.
-	mixins: [createDbMixin("users", [{ fields: { username: 1 }, unique: true }]), createCacheCleanerMixin(["auth"])],
+	mixins: [createDbMixin("users", [{ fields: { username: 1 }, unique: true }]), createCacheCleanerMixin(["auth"]), createBusinessMetricsMixin([BUSINESS_COUNTERS.loginsFailed])],
 
 	actions: {
 		login: {
+			retryPolicy: NOT_RETRIED,
 			auth: "public",
 			rest: "POST /auth/login",
 			params: {
@@ -84,6 +87,7 @@ const AuthService: Schema<AuthThis> = {
 				const record = (await this.findEntity({ username: ctx.params.username })) as UserRecord | null;
 				const ok = await verifyPassword(ctx.params.password, record?.password_hash ?? (await DUMMY_HASH_PROMISE));
 				if (!record || !ok) {
+					this.countMetric(BUSINESS_COUNTERS.loginsFailed);
 					ctx.emit("auth.login.failed", { username: ctx.params.username });
 					throw unauthorized("Invalid username or password", "INVALID_CREDENTIALS");
 				}
@@ -93,6 +97,7 @@ const AuthService: Schema<AuthThis> = {
 		},
 
 		refresh: {
+			retryPolicy: NOT_RETRIED,
 			auth: "public",
 			rest: "POST /auth/refresh",
 			params: { $$strict: true, refresh_token: { type: "string", min: 1, max: 200 } },
@@ -114,6 +119,7 @@ const AuthService: Schema<AuthThis> = {
 		},
 
 		logout: {
+			retryPolicy: NOT_RETRIED,
 			rest: "POST /auth/logout",
 			params: { $$strict: true, refresh_token: { type: "string", min: 1, max: 200, optional: true } },
 			async handler(this: AuthThis, ctx: AuthContext<{ refresh_token?: string }>) {
@@ -148,6 +154,16 @@ const AuthService: Schema<AuthThis> = {
 			},
 		},
 
+		/** Whether an access token was revoked, from the store (the gateway asks while the cacher is down). */
+		isRevoked: {
+			visibility: "public",
+			auth: "public",
+			params: { jti: { type: "string", min: 1, max: 64 } },
+			async handler(this: AuthThis, ctx: Context<{ jti: string }>): Promise<boolean> {
+				return !!(await this.revokedTokens.findOne({ jti: ctx.params.jti }));
+			},
+		},
+
 		/** The principal behind an API key, or null for an unknown key or a wrong secret. */
 		resolveApiKey: {
 			visibility: "public",
@@ -162,6 +178,7 @@ const AuthService: Schema<AuthThis> = {
 		},
 
 		createUser: {
+			retryPolicy: NOT_RETRIED,
 			rest: "POST /users",
 			params: createUserParams,
 			async handler(this: AuthThis, ctx: AuthContext<{ username: string; password: string; role: Role; domains: string[]; tier?: Tier }>) {
@@ -272,6 +289,7 @@ const AuthService: Schema<AuthThis> = {
 		},
 
 		createApiKey: {
+			retryPolicy: NOT_RETRIED,
 			rest: "POST /auth/api-keys",
 			params: createApiKeyParams,
 			async handler(this: AuthThis, ctx: AuthContext<{ name: string; role: Role; domains: string[]; tier?: Tier }>) {

@@ -3,7 +3,7 @@
  * caller's domains (a company outside them is a 404), every write emits an event and cleans the cache.
  */
 import type { Context } from "moleculer";
-import type { Schema } from "../models/service";
+import { NOT_RETRIED, type Schema } from "../models/service";
 import { canSeeIndustry, visibleIndustries, type Principal } from "../domains/identity/rbac";
 import { INDUSTRIES, type Industry } from "../domains/industries";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
@@ -35,6 +35,7 @@ const CompaniesService: Schema<CompaniesThis> = {
 
 	actions: {
 		create: {
+			retryPolicy: NOT_RETRIED,
 			rest: "POST /companies",
 			permission: ["write", "financial_data"],
 			params: createCompanyParams,

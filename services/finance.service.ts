@@ -8,13 +8,14 @@ import { analyze, peerStatsOf, type Analysis, type PeerStats } from "../domains/
 import { identityWarnings, normalizeStatement } from "../domains/finance/checks";
 import { computeRatios, figuresOf } from "../domains/finance/ratios";
 import { parseCompanyFacts, SecDocumentError } from "../domains/finance/sec";
+import { BUSINESS_COUNTERS, createBusinessMetricsMixin, type CounterSpec } from "../mixins/business-metrics.mixin";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { createDbMixin, isDuplicateKeyError, type DbMethods, type Doc } from "../mixins/db.mixin";
 import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
 import { listParams, nowIso, pageOf } from "../models/common";
 import type { Company } from "../models/company";
 import { conflict, forbidden, notFound, unprocessable } from "../models/errors";
-import type { Schema } from "../models/service";
+import { NOT_RETRIED, type Schema } from "../models/service";
 import { STATEMENT_SORTABLE, STATEMENT_TYPES, statementFields, type Statement, type StatementData } from "../models/statement";
 
 type FinanceContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
@@ -43,6 +44,7 @@ interface FinanceThis extends DbMethods {
 	annualStatements(companyId: string): Promise<Statement[]>;
 	withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
 	requireFlag(ctx: FinanceContext, name: string): Promise<void>;
+	countMetric(spec: CounterSpec, labels?: Record<string, string>): void;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping the order of results. */
@@ -66,10 +68,12 @@ const FinanceService: Schema<FinanceThis> = {
 		createDbMixin("statements", [{ fields: { statement_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
 		// a company's change (its industry, its deletion) changes its analysis and its peers' benchmark
 		createCacheCleanerMixin(["finance", "companies"]),
+		createBusinessMetricsMixin([BUSINESS_COUNTERS.analysesComputed, BUSINESS_COUNTERS.secImports]),
 	],
 
 	actions: {
 		createStatement: {
+			retryPolicy: NOT_RETRIED,
 			rest: "POST /companies/:id/statements",
 			permission: ["write", "financial_data"],
 			params: { $$strict: true, id: idParam, ...statementFields },
@@ -175,6 +179,7 @@ const FinanceService: Schema<FinanceThis> = {
 		 * the body is a companyfacts document. All or nothing; importing again updates, never duplicates.
 		 */
 		importSec: {
+			retryPolicy: NOT_RETRIED,
 			permission: ["write", "financial_data"],
 			params: { id: idParam, facts: { type: "any" }, cik: { type: "any" } },
 			async handler(this: FinanceThis, ctx: FinanceContext<Record<string, unknown> & { id: string }>) {
@@ -185,6 +190,7 @@ const FinanceService: Schema<FinanceThis> = {
 				try {
 					parsed = parseCompanyFacts(doc);
 				} catch (err) {
+					this.countMetric(BUSINESS_COUNTERS.secImports, { outcome: "rejected" });
 					if (err instanceof SecDocumentError) throw unprocessable(err.message, err.problems);
 					throw err;
 				}
@@ -253,6 +259,7 @@ const FinanceService: Schema<FinanceThis> = {
 						unchanged: periods.filter(p => p.action === "unchanged").length,
 						periods,
 					};
+					this.countMetric(BUSINESS_COUNTERS.secImports, { outcome: "imported" });
 					ctx.emit("finance.statements.imported", { company_id: company.id, cik: parsed.cik, created: summary.created, updated: summary.updated, by: principalOf(ctx).id });
 					return summary;
 				});
@@ -298,6 +305,7 @@ const FinanceService: Schema<FinanceThis> = {
 					statement_warnings: statement.warnings,
 				});
 				if (!result) throw notFound("Statement");
+				this.countMetric(BUSINESS_COUNTERS.analysesComputed, { industry });
 				ctx.emit("finance.analysis.completed", { company_id, period_end: result.period_end });
 				return result;
 			},

@@ -1,0 +1,35 @@
+/**
+ * Business metrics on Moleculer's metric registry, exported by its Prometheus reporter next to the
+ * built-in ones. A service declares the counters it owns; later services add theirs the same way.
+ */
+import type { ServiceSchema } from "moleculer";
+
+export interface CounterSpec {
+	name: string;
+	description: string;
+	labelNames?: string[];
+}
+
+/** The counters each service owns (Prometheus: dots become underscores, e.g. bizops_logins_failed_total). */
+export const BUSINESS_COUNTERS = {
+	loginsFailed: { name: "bizops.logins.failed.total", description: "Failed logins" },
+	requestsRateLimited: { name: "bizops.requests.rate_limited.total", description: "Requests refused with 429", labelNames: ["endpoint"] },
+	analysesComputed: { name: "bizops.analyses.computed.total", description: "Analyses computed (cache misses)", labelNames: ["industry"] },
+	secImports: { name: "bizops.sec.imports.total", description: "SEC companyfacts imports", labelNames: ["outcome"] },
+} satisfies Record<string, CounterSpec>;
+
+export function createBusinessMetricsMixin(counters: CounterSpec[]): Partial<ServiceSchema> {
+	return {
+		methods: {
+			countMetric(this: any, spec: CounterSpec, labels?: Record<string, string>) {
+				if (this.broker.isMetricsEnabled()) this.broker.metrics.increment(spec.name, labels);
+			},
+		},
+		created(this: any) {
+			if (!this.broker.isMetricsEnabled()) return;
+			for (const c of counters) {
+				if (!this.broker.metrics.getMetric(c.name)) this.broker.metrics.register({ type: "counter", rate: true, ...c });
+			}
+		},
+	} as Partial<ServiceSchema>;
+}

@@ -1,0 +1,27 @@
+import { asOperator, print, type ReplCommand } from "./index";
+
+const commands: ReplCommand[] = [
+	{
+		command: "company <idOrTicker>",
+		description: "bizops: look up a company by id or ticker, with its latest analysis summary",
+		async action(broker, args) {
+			const key = String(args.idOrTicker);
+			let company: any;
+			if (/^[A-Z0-9.\-]{1,10}$/.test(key)) {
+				const list = await broker.call<{ rows: any[] }, object>("companies.list", { ticker: key }, asOperator);
+				company = list.rows[0];
+			}
+			if (!company) company = await broker.call("companies.get", { id: key }, asOperator).catch(() => null);
+			if (!company) return console.log(`no company '${key}'`);
+			print(company);
+			try {
+				const a: any = await broker.call("finance.analysis", { id: company.id }, asOperator);
+				print({ period_end: a.period_end, altman: { primary: a.scores.altman.primary, zone: a.scores.altman.zone }, piotroski: a.scores.piotroski.score, net_margin: a.ratios.profitability.net_margin });
+			} catch (err) {
+				console.log(`analysis: ${(err as Error).message}`);
+			}
+		},
+	},
+];
+
+export default commands;

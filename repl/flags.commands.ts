@@ -1,0 +1,24 @@
+import { asOperator, print, type ReplCommand } from "./index";
+
+const commands: ReplCommand[] = [
+	{
+		command: "flags [name]",
+		description: "bizops: list feature flags, or change one: flags sec_import --off | --on | --percent 25",
+		options: [
+			{ option: "--on", description: "enable the flag" },
+			{ option: "--off", description: "disable the flag" },
+			{ option: "--percent <n>", description: "rollout percentage, 0-100" },
+		],
+		async action(broker, args) {
+			const o = args.options ?? {};
+			if (!args.name) return print(await broker.call("flags.list", {}, asOperator));
+			const change: Record<string, unknown> = { name: String(args.name) };
+			if (o.on) change.enabled = true;
+			if (o.off) change.enabled = false;
+			if (o.percent != null) change.rollout_percentage = Number(o.percent);
+			print(await broker.call("flags.update", change, asOperator));
+		},
+	},
+];
+
+export default commands;
