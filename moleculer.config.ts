@@ -6,6 +6,7 @@ import os from "os";
 import { ServiceBroker, type BrokerOptions, type Errors } from "moleculer";
 import { getConfig } from "./config";
 import { AuthorizationMiddleware } from "./middlewares/authorization.middleware";
+import { NodeHealthMiddleware } from "./middlewares/node-health.middleware";
 import { StoreUnavailableMiddleware } from "./middlewares/store-unavailable.middleware";
 import { loadReplCommands } from "./repl";
 
@@ -76,7 +77,10 @@ const brokerConfig: BrokerOptions = {
 	// rights learns nothing from validation errors. The rest is Moleculer's own list, unchanged.
 	internalMiddlewares: false,
 	// StoreUnavailable, just inside it, turns a store outage into a 503.
-	middlewares: ServiceBroker.INTERNAL_MIDDLEWARES.flatMap((name: string) => (name === "Cacher" ? [name, StoreUnavailableMiddleware, AuthorizationMiddleware] : [name])),
+	middlewares: [
+		...ServiceBroker.INTERNAL_MIDDLEWARES.flatMap((name: string) => (name === "Cacher" ? [name, StoreUnavailableMiddleware, AuthorizationMiddleware] : [name])),
+		NodeHealthMiddleware(config.health_port),
+	],
 	replOptions: { delimiter: "bizops $", customCommands: loadReplCommands() },
 };
 

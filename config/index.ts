@@ -10,6 +10,8 @@ import YAML from "yaml";
 export interface Config {
 	env: string;
 	port: number;
+	/** Port of the node's own /health/live and /health/ready (every node, gateway or not); null: off. */
+	health_port: number | null;
 	data_dir: string;
 	transporter: string | null;
 	mongo_uri: string | null;
@@ -76,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	return {
 		env: name,
 		port: num(raw.port ?? 3000, "PORT"),
+		health_port: nullIfEmpty(raw.health_port) == null ? null : num(raw.health_port, "HEALTH_PORT"),
 		data_dir: path.resolve(String(raw.data_dir || "./data")),
 		transporter: nullIfEmpty(raw.transporter),
 		mongo_uri: nullIfEmpty(raw.mongo_uri),

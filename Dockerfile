@@ -1,0 +1,30 @@
+# One image for every node group; SERVICES picks what a container runs (DESIGN §8).
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json moleculer.config.ts ./
+COPY bin ./bin
+COPY config ./config
+COPY domains ./domains
+COPY middlewares ./middlewares
+COPY mixins ./mixins
+COPY models ./models
+COPY repl ./repl
+COPY services ./services
+RUN npm run build
+
+FROM node:22-bookworm-slim
+ENV NODE_ENV=production \
+    SERVICEDIR=dist/services \
+    PORT=3000 \
+    HEALTH_PORT=3001 \
+    METRICS_PORT=3030
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY config ./config
+USER node
+EXPOSE 3000 3001 3030
+CMD ["node", "dist/bin/runner.js", "--config", "dist/moleculer.config.js"]
