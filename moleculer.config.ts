@@ -16,14 +16,14 @@ function cacherOptions(): BrokerOptions["cacher"] {
 	if (/^redis(s)?:\/\//.test(config.cacher)) {
 		return {
 			type: "Redis", // ioredis takes the URL as it is; the cacher's typings only admit an options object.
-			options: { prefix: "bizops", redis: config.cacher as unknown as Record<string, any>, ttl: 300, maxParamsLength: 80 },
+			options: { prefix: `bizops-${config.namespace}`, redis: config.cacher as unknown as Record<string, any>, ttl: 300, maxParamsLength: 80 },
 		};
 	}
 	return { type: "Memory", options: { ttl: 300, maxParamsLength: 80, clone: false } };
 }
 
 const brokerConfig: BrokerOptions = {
-	namespace: "bizops",
+	namespace: config.namespace,
 	nodeID: process.env.NODE_ID || `${os.hostname().toLowerCase()}-${process.pid}`,
 	logger: { type: "Console", options: { level: config.log_level, formatter: "short", colors: process.stdout.isTTY } },
 	transporter: (config.transporter ?? undefined) as BrokerOptions["transporter"],
@@ -40,8 +40,8 @@ const brokerConfig: BrokerOptions = {
 		check: (err: Error) => !!(err as Errors.MoleculerRetryableError).retryable,
 	},
 	maxCallLevel: 20,
-	heartbeatInterval: 5,
-	heartbeatTimeout: 15,
+	heartbeatInterval: config.broker.heartbeat_interval,
+	heartbeatTimeout: config.broker.heartbeat_timeout,
 	contextParamsCloning: false,
 	tracking: { enabled: true, shutdownTimeout: config.broker.shutdown_timeout },
 	disableBalancer: false,

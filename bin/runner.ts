@@ -13,4 +13,13 @@ class BizopsRunner extends Runner {
 	}
 }
 
+// Run from the TypeScript sources (`npm start`), a SERVICES name means its *.service.ts; the stock runner
+// only looks for *.service.js, which is what the compiled code (`npm run start:prod`) has.
+if (__filename.endsWith(".ts") && process.env.SERVICES) {
+	process.env.SERVICES = process.env.SERVICES.split(",")
+		.map(s => s.trim())
+		.map(s => (/\.(ts|js)$/.test(s) ? s : `${s}.service.ts`))
+		.join(",");
+}
+
 new BizopsRunner().start(process.argv);

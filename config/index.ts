@@ -9,6 +9,8 @@ import YAML from "yaml";
 
 export interface Config {
 	env: string;
+	/** Moleculer namespace: nodes only see nodes of the same one (and share cache and rate-limit keys with them). */
+	namespace: string;
 	port: number;
 	/** Port of the node's own /health/live and /health/ready (every node, gateway or not); null: off. */
 	health_port: number | null;
@@ -24,6 +26,8 @@ export interface Config {
 	tracing: { exporter: string | null; jaeger_host: string };
 	broker: {
 		request_timeout: number;
+		heartbeat_interval: number;
+		heartbeat_timeout: number;
 		circuit_breaker: boolean;
 		retry: boolean;
 		bulkhead: boolean;
@@ -77,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	const broker = raw.broker ?? {};
 	return {
 		env: name,
+		namespace: String(raw.namespace || "bizops"),
 		port: num(raw.port ?? 3000, "PORT"),
 		health_port: nullIfEmpty(raw.health_port) == null ? null : num(raw.health_port, "HEALTH_PORT"),
 		data_dir: path.resolve(String(raw.data_dir || "./data")),
@@ -110,7 +115,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		},
 		tracing: { exporter: nullIfEmpty(tracing.exporter), jaeger_host: String(tracing.jaeger_host || "127.0.0.1") },
 		broker: {
-			request_timeout: num(broker.request_timeout ?? 10000, "broker.request_timeout"),
+			request_timeout: num(broker.request_timeout ?? 10000, "REQUEST_TIMEOUT"),
+			heartbeat_interval: num(broker.heartbeat_interval ?? 5, "HEARTBEAT_INTERVAL"),
+			heartbeat_timeout: num(broker.heartbeat_timeout ?? 15, "HEARTBEAT_TIMEOUT"),
 			circuit_breaker: broker.circuit_breaker !== false,
 			retry: broker.retry !== false,
 			bulkhead: broker.bulkhead !== false,

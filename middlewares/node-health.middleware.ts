@@ -19,8 +19,9 @@ export async function nodeReadiness(broker: ServiceBroker, accepting: boolean) {
 			stores[svc.name] = `unavailable: ${(err as Error).message}`;
 		}
 	}
-	const ready = accepting && transporter !== "disconnected" && Object.values(stores).every(s => s === "ok");
-	return { status: ready ? "ready" : "unavailable", node: broker.nodeID, services: broker.services.map(s => s.name), transporter, stores };
+	const services = broker.services.map(s => s.name).filter(n => !n.startsWith("$"));
+	const ready = accepting && services.length > 0 && transporter !== "disconnected" && Object.values(stores).every(s => s === "ok");
+	return { status: ready ? "ready" : "unavailable", node: broker.nodeID, services, transporter, stores };
 }
 
 export function NodeHealthMiddleware(port: number | null): Middleware {

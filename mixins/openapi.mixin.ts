@@ -6,6 +6,7 @@
 import fs from "fs";
 import path from "path";
 import type { Context, ServiceSchema } from "moleculer";
+import { restActionsOf, serviceSchemasIn } from "./rest-routes";
 
 type Rule = Record<string, any> | string | Array<Record<string, any> | string>;
 type JsonSchema = Record<string, unknown>;
@@ -217,8 +218,10 @@ export const OpenApiMixin: Partial<ServiceSchema> = {
 	methods: {
 		openApiDocument(this: any) {
 			const actions = new Map<string, ActionInfo>();
+			// the schemas the gateway ships with, then whatever the registry knows besides
+			for (const a of restActionsOf(serviceSchemasIn(path.resolve(__dirname, "..", "services"), []))) actions.set(a.name, a);
 			for (const item of this.broker.registry.getActionList({ skipInternal: true, withEndpoints: false })) {
-				actions.set(item.name, { ...item.action, name: item.name });
+				if (!actions.has(item.name)) actions.set(item.name, { ...item.action, name: item.name });
 			}
 			const aliases: AliasInfo[] = (this.aliases ?? []).map((a: any) => ({
 				method: a.method,

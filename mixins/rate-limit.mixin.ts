@@ -47,6 +47,7 @@ class RedisCounterStore implements CounterStore {
 	private lastWarning = 0;
 	constructor(
 		private redis: Redis,
+		private prefix: string,
 		private windowMs: number,
 		private logger: { warn(...args: unknown[]): void },
 	) {
@@ -56,7 +57,8 @@ class RedisCounterStore implements CounterStore {
 		const window = Math.floor(Date.now() / this.windowMs);
 		const resetAt = (window + 1) * this.windowMs;
 		try {
-			const result = await this.redis.multi().incr(`bizops:rl:${window}:${key}`).pexpire(`bizops:rl:${window}:${key}`, this.windowMs * 2).exec();
+			const redisKey = `${this.prefix}:rl:${window}:${key}`;
+			const result = await this.redis.multi().incr(redisKey).pexpire(redisKey, this.windowMs * 2).exec();
 			const count = Number(result?.[0]?.[1]);
 			if (!Number.isFinite(count)) throw new Error("unexpected Redis reply");
 			return { count, resetAt };
@@ -123,7 +125,7 @@ export const RateLimitMixin = mixin<RateLimitThis & { logger: any; broker: any }
 		if (/^redis(s)?:\/\//.test(config.cacher)) {
 			const redis = new Redis(config.cacher, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
 			redis.on("error", () => undefined); // reported by inc() when it matters
-			this.rateLimitStore = new RedisCounterStore(redis, windowMs, this.logger);
+			this.rateLimitStore = new RedisCounterStore(redis, `bizops-${config.namespace}`, windowMs, this.logger);
 		} else {
 			this.rateLimitStore = new MemoryCounterStore(windowMs);
 		}

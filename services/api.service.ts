@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "http";
 import type { Context } from "moleculer";
-import type { Schema } from "../models/service";
+import { NOT_RETRIED, type Schema } from "../models/service";
 import ApiGateway from "moleculer-web";
 import { getConfig, jwtSecret } from "../config";
 import type { Principal } from "../domains/identity/rbac";
@@ -14,6 +14,7 @@ import { verifyAccessToken, type AccessClaims } from "../domains/identity/tokens
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { OpenApiMixin } from "../mixins/openapi.mixin";
 import { RateLimitMixin, type RateLimitThis } from "../mixins/rate-limit.mixin";
+import { aliasesOf, restActionsOf, serviceSchemasIn } from "../mixins/rest-routes";
 import { unauthorized } from "../models/errors";
 import { parseApiKey, revokedTokenKey } from "./auth.service";
 
@@ -56,6 +57,14 @@ const ApiService: Schema<ApiThis> = {
 		path: "/api/v1",
 		cors: { origin: config.http.cors_origins.includes("*") ? "*" : config.http.cors_origins, methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"], exposedHeaders: ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"], maxAge: 3600 },
 		log4XXResponses: false,
+		/** Every error leaves in the DESIGN §4 shape, with the HTTP status of that shape (see reformatError). */
+		onError(this: ApiThis & { reformatError(err: unknown): { code: number } }, req: IncomingMessage, res: ServerResponse, err: unknown) {
+			if (res.headersSent) return;
+			const body = this.reformatError(err);
+			res.setHeader("Content-Type", "application/json; charset=utf-8");
+			res.writeHead(body.code);
+			res.end(JSON.stringify(body));
+		},
 		logRequest: null,
 		logResponse: null,
 		logRequestParams: null,
@@ -74,7 +83,8 @@ const ApiService: Schema<ApiThis> = {
 			{
 				path: "",
 				whitelist: ["**"],
-				autoAliases: true,
+				// filled in below from every service's `rest` actions (mixins/rest-routes.ts)
+				aliases: {},
 				mappingPolicy: "restrict",
 				authentication: true,
 				mergeParams: true,
@@ -84,8 +94,12 @@ const ApiService: Schema<ApiThis> = {
 	},
 
 	actions: {
-		// moleculer-web's alias listing would be published under /api/v1 by autoAliases; the OpenAPI document replaces it.
+		// moleculer-web's alias listing; the OpenAPI document replaces it.
 		listAliases: false,
+
+		// moleculer-web's HTTP handler must never be retried: the request body is consumed by then. The calls it
+		// makes to services carry their own retry policies.
+		rest: { retryPolicy: NOT_RETRIED },
 
 		live: {
 			auth: "public",
@@ -204,7 +218,9 @@ const ApiService: Schema<ApiThis> = {
 		/** DESIGN §4 error shape; never a stack trace, and server faults say only that they happened. */
 		reformatError(this: ApiThis, err: any) {
 			const code = typeof err.code === "number" && err.code >= 400 && err.code < 600 ? err.code : 500;
-			if (code >= 500 && code !== 503) {
+			// a deliberate 5xx (503 unavailable, 504 timed out: Moleculer's or ours) says something true and safe;
+			// anything else (an exception without a status) is a fault, logged here and described to nobody
+			if (code === 500) {
 				this.logger.error("Request failed:", err);
 				return { name: "InternalServerError", message: "Internal server error", code: 500, type: "INTERNAL_ERROR" };
 			}
@@ -231,5 +247,10 @@ const ApiService: Schema<ApiThis> = {
 		this.jwtSecret = jwtSecret();
 	},
 };
+
+// The routes of every service this code base has, whether or not a node runs it right now (a service with no
+// live node is then a 503, not a 404), and of the gateway itself.
+export const REST_ACTIONS = [...restActionsOf(serviceSchemasIn(__dirname, ["api"])), ...restActionsOf([ApiService])];
+(ApiService.settings!.routes as Array<{ aliases?: Record<string, string> }>)[1].aliases = aliasesOf(REST_ACTIONS);
 
 export default ApiService;

@@ -60,6 +60,7 @@ interface AuthThis extends DbMethods {
 	manageableUser(ctx: AuthContext, id: string): Promise<UserRecord>;
 	assertNotLastSuperAdmin(user: UserRecord): Promise<void>;
 	bootstrapAdmin(): Promise<void>;
+	restoreRevocations(): Promise<void>;
 	countMetric(spec: CounterSpec, labels?: Record<string, string>): void;
 }
 
@@ -371,7 +372,8 @@ const AuthService: Schema<AuthThis> = {
 		async revokeAccessToken(this: AuthThis, jti: string, exp: number) {
 			const ttl = Math.max(1, Math.ceil(exp - Date.now() / 1000));
 			await this.revokedTokens.insert({ jti, expires_at: new Date(exp * 1000).toISOString() });
-			await this.broker.cacher?.set(revokedTokenKey(jti), true, ttl);
+			// while Redis is down the store alone answers (the gateway asks it); the cacher gets it back on reconnect
+			if (this.broker.cacher && this.broker.cacher.connected !== false) await this.broker.cacher.set(revokedTokenKey(jti), true, ttl);
 		},
 
 		/** The user `ctx`'s principal may administer; anyone else is a 404 (or 403 for non-admins). */
@@ -386,6 +388,14 @@ const AuthService: Schema<AuthThis> = {
 		async assertNotLastSuperAdmin(this: AuthThis, user: UserRecord) {
 			if (user.role !== "super_admin") return;
 			if ((await this.countEntities({ role: "super_admin" })) <= 1) throw conflict("The last super_admin cannot be removed or demoted");
+		},
+
+		/** Revocations outlive a restart of the service or of Redis: the unexpired ones go (back) into the cacher. */
+		async restoreRevocations(this: AuthThis) {
+			for (const r of await this.revokedTokens.find({})) {
+				const ttl = Math.ceil((Date.parse(r.expires_at) - Date.now()) / 1000);
+				if (ttl > 0) await this.broker.cacher?.set(revokedTokenKey(r.jti), true, ttl);
+			}
 		},
 
 		/** DESIGN §4: on first start with no users, `admin` (super_admin) with BIZOPS_ADMIN_PASSWORD or a generated one. */
@@ -420,14 +430,12 @@ const AuthService: Schema<AuthThis> = {
 		this.revokedTokens = await openStore(this.broker, "revoked_tokens", [{ fields: { jti: 1 } }]);
 		this.apiKeys = await openStore(this.broker, "api_keys");
 		await this.bootstrapAdmin();
-		// Revocations outlive a restart: put the unexpired ones back into the (possibly fresh) cacher.
 		const now = new Date().toISOString();
 		await this.revokedTokens.removeMany({ expires_at: { $lte: now } });
 		await this.refreshTokens.removeMany({ expires_at: { $lte: now } });
-		for (const r of await this.revokedTokens.find({})) {
-			const ttl = Math.ceil((Date.parse(r.expires_at) - Date.now()) / 1000);
-			if (ttl > 0) await this.broker.cacher?.set(revokedTokenKey(r.jti), true, ttl);
-		}
+		await this.restoreRevocations();
+		// a Redis that comes back (empty, or having missed revocations made while it was down) is refilled
+		this.broker.cacher?.client?.on?.("ready", () => this.restoreRevocations().catch((err: Error) => this.logger.warn("Could not restore revocations", err)));
 	},
 
 	async stopped(this: AuthThis) {

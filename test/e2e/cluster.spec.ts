@@ -1,0 +1,262 @@
+/**
+ * Production mode on loopback: two gateways, a core node (auth, companies, flags) and two finance replicas
+ * as separate processes on NATS, with Redis and MongoDB (CongoDB) — all real processes, killed and
+ * restarted by the tests. Bounded: every wait has a deadline.
+ */
+import fs from "fs";
+import os from "os";
+import path from "path";
+import { ADMIN_PASSWORD } from "../helpers/platform";
+import { clusterPrerequisites, freePort, handledCount, startCongo, startNats, startNode, startRedis, waitFor, type NodeProc, type Proc } from "../helpers/cluster";
+
+const missing = clusterPrerequisites();
+if (missing && process.env.CI) throw new Error(`cluster suite cannot run in CI: ${missing}`);
+if (missing) console.warn(`\n!!!!!!!! SKIPPING the cluster e2e suite: ${missing} (it runs, and must pass, in CI) !!!!!!!!\n`);
+const describeCluster = missing ? describe.skip : describe;
+
+jest.setTimeout(90000);
+
+interface Res {
+	status: number;
+	body: any;
+	headers: Headers;
+}
+
+async function http(base: string, method: string, path: string, opts: { token?: string; body?: unknown; timeoutMs?: number } = {}): Promise<Res> {
+	const headers: Record<string, string> = {};
+	if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+	if (opts.body !== undefined) headers["content-type"] = "application/json";
+	const res = await fetch(`${base}${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(opts.timeoutMs ?? 15000) });
+	const text = await res.text();
+	let body: unknown = text;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		/* keep text */
+	}
+	return { status: res.status, body, headers: res.headers };
+}
+
+const statement = (period_end: string, net_income = 100) => ({
+	statement_type: "annual",
+	period_end,
+	balance_sheet: { total_current_assets: 500, total_current_liabilities: 250, total_assets: 1500, total_liabilities: 700, total_equity: 800, retained_earnings: 300 },
+	income_statement: { revenue: 2000, cost_of_revenue: 1200, operating_income: 400, net_income },
+	cash_flow: { operating_cash_flow: 350, capital_expenditure: 150 },
+});
+
+describeCluster("cluster on NATS, Redis and MongoDB", () => {
+	let nats: Proc;
+	let redis: Proc;
+	let mongo: Proc;
+	let core: NodeProc;
+	let fin1: NodeProc;
+	let fin2: NodeProc;
+	let gw1: NodeProc;
+	let gw2: NodeProc;
+	let env: Record<string, string>;
+	let natsPort: number;
+	let redisPort: number;
+	let mongoPort: number;
+	let mongoDir: string;
+	let admin: string;
+	let companyId: string;
+	const extra: Proc[] = [];
+
+	const gw = (n: 1 | 2) => (n === 1 ? gw1 : gw2).url!;
+
+	beforeAll(async () => {
+		natsPort = freePort();
+		redisPort = freePort();
+		mongoPort = freePort();
+		mongoDir = fs.mkdtempSync(path.join(os.tmpdir(), "bizops-congo-"));
+		[nats, redis, mongo] = await Promise.all([startNats(natsPort), startRedis(redisPort), startCongo(mongoPort, mongoDir)]);
+		env = {
+			NAMESPACE: `e2e-${process.pid}`,
+			TRANSPORTER: `nats://127.0.0.1:${natsPort}`,
+			CACHER: `redis://127.0.0.1:${redisPort}`,
+			MONGO_URI: `mongodb://127.0.0.1:${mongoPort}/bizops`,
+			JWT_SECRET_KEY: "cluster-test-secret-cluster-test-secret",
+			BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+			// above the store's 3 s server-selection timeout, so a store outage is told apart from a slow node
+			REQUEST_TIMEOUT: "4000",
+			HEARTBEAT_INTERVAL: "1",
+			HEARTBEAT_TIMEOUT: "3",
+			RATE_LIMIT_DEFAULT: "20",
+			RATE_LIMIT_PREMIUM: "1000000",
+			RATE_LIMIT_ANONYMOUS: "1000",
+		};
+		core = await startNode("core", "auth,companies,flags", env);
+		[fin1, fin2, gw1, gw2] = await Promise.all([startNode("fin1", "finance", env), startNode("fin2", "finance", env), startNode("gw1", "api", env), startNode("gw2", "api", env)]);
+		for (const g of [gw1, gw2]) await waitFor("gateway ready", async () => (await http(g.url!, "GET", "/health/ready")).status === 200);
+		admin = (await http(gw(1), "POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } })).body.token;
+		companyId = (await http(gw(1), "POST", "/companies", { token: admin, body: { name: "Cluster Co", industry: "technology" } })).body.id;
+		expect((await http(gw(1), "POST", `/companies/${companyId}/statements`, { token: admin, body: statement("2020-12-31") })).status).toBe(201);
+	}, 120000);
+
+	afterAll(async () => {
+		await Promise.all([gw1, gw2, fin1, fin2, core, ...extra].filter(Boolean).map(p => p.stop(5000)));
+		await Promise.all([nats, redis, mongo].filter(Boolean).map(p => p.stop(3000)));
+	}, 60000);
+
+	it("spreads requests over both finance replicas", async () => {
+		const before = [await handledCount(fin1, "finance.listStatements"), await handledCount(fin2, "finance.listStatements")];
+		for (let i = 0; i < 40; i++) expect((await http(gw((i % 2) + 1 as 1 | 2), "GET", `/companies/${companyId}/statements?page=${(i % 5) + 1}`, { token: admin })).status).toBe(200);
+		const after = [await handledCount(fin1, "finance.listStatements"), await handledCount(fin2, "finance.listStatements")];
+		expect(after[0] - before[0]).toBeGreaterThanOrEqual(10);
+		expect(after[1] - before[1]).toBeGreaterThanOrEqual(10);
+	});
+
+	it("two gateway replicas share one rate-limit budget through Redis", async () => {
+		await http(gw(1), "POST", "/users", { token: admin, body: { username: "limited", password: "limited-password-1", role: "viewer", domains: ["technology"] } });
+		const token = (await http(gw(2), "POST", "/auth/login", { body: { username: "limited", password: "limited-password-1" } })).body.token;
+		const statuses: number[] = [];
+		for (let i = 0; i < 20; i++) statuses.push((await http(gw((i % 2) + 1 as 1 | 2), "GET", "/companies", { token })).status);
+		expect(statuses.every(s => s === 200)).toBe(true);
+		const over = await http(gw(1), "GET", "/companies", { token });
+		expect(over.status).toBe(429);
+		expect(over.headers.get("retry-after")).toBeTruthy();
+		expect((await http(gw(2), "GET", "/companies", { token })).status).toBe(429);
+	});
+
+	it("a token revoked on one gateway is refused on the other", async () => {
+		const token = (await http(gw(1), "POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } })).body.token;
+		expect((await http(gw(2), "GET", "/auth/me", { token })).status).toBe(200);
+		expect((await http(gw(1), "POST", "/auth/logout", { token })).status).toBe(200);
+		expect((await http(gw(2), "GET", "/auth/me", { token })).status).toBe(401);
+	});
+
+	it("a cache entry cleaned on one node is cleaned on all", async () => {
+		expect((await http(gw(1), "GET", `/companies/${companyId}`, { token: admin })).body.name).toBe("Cluster Co");
+		expect((await http(gw(2), "GET", `/companies/${companyId}`, { token: admin })).body.name).toBe("Cluster Co");
+		await http(gw(2), "PATCH", `/companies/${companyId}`, { token: admin, body: { name: "Cluster Co Renamed" } });
+		expect((await http(gw(1), "GET", `/companies/${companyId}`, { token: admin })).body.name).toBe("Cluster Co Renamed");
+		// the analysis cached on the finance nodes goes too when a statement changes
+		expect((await http(gw(1), "GET", `/companies/${companyId}/analysis`, { token: admin })).body.ratios.profitability.net_margin).toBeCloseTo(0.05, 10);
+		const list = (await http(gw(2), "GET", `/companies/${companyId}/statements`, { token: admin })).body.rows;
+		await http(gw(2), "PUT", `/statements/${list[0].id}`, { token: admin, body: statement("2020-12-31", 300) });
+		expect((await http(gw(1), "GET", `/companies/${companyId}/analysis`, { token: admin })).body.ratios.profitability.net_margin).toBeCloseTo(0.15, 10);
+	});
+
+	it("SIGKILL of a finance replica under load: no failed read, no lost acknowledged write", async () => {
+		const readFailures: string[] = [];
+		let reads = 0;
+		const writes: Array<{ period_end: string; status: number }> = [];
+		let stop = false;
+		const readers = Array.from({ length: 6 }, async (_, w) => {
+			while (!stop) {
+				const res = await http(gw((w % 2) + 1 as 1 | 2), "GET", `/companies/${companyId}/statements?page=${(reads % 7) + 1}`, { token: admin }).catch(err => ({ status: 0, body: String(err) }) as Res);
+				reads++;
+				if (res.status !== 200) readFailures.push(`${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+			}
+		});
+		let n = 0;
+		const writers = Array.from({ length: 2 }, async () => {
+			while (!stop) {
+				// a new period each time (month ends of 1900, 1901, …), none of them the statement made at the start
+				const i = n++;
+				const period_end = `${1900 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, "0")}-28`;
+				const res = await http(gw(1), "POST", `/companies/${companyId}/statements`, { token: admin, body: { ...statement(period_end), statement_type: "quarterly", fiscal_period: "Q4" } }).catch(() => ({ status: 0 }) as Res);
+				writes.push({ period_end, status: res.status });
+				if (res.status !== 201) console.log("write failed during the kill:", res.status, JSON.stringify(res.body).slice(0, 200));
+			}
+		});
+		await new Promise(r => setTimeout(r, 1500));
+		await fin2.kill();
+		await new Promise(r => setTimeout(r, 5000));
+		stop = true;
+		await Promise.all([...readers, ...writers]);
+
+		const acknowledged = writes.filter(w => w.status === 201).map(w => w.period_end);
+		const failedWrites = writes.filter(w => w.status !== 201);
+		console.log(`SIGKILL under load: ${reads} reads, ${readFailures.length} failed; ${writes.length} writes, ${failedWrites.length} failed (${((100 * failedWrites.length) / Math.max(1, writes.length)).toFixed(1)} %): ${JSON.stringify(failedWrites.map(w => w.status))}`);
+		expect(reads).toBeGreaterThan(50);
+		expect(readFailures).toEqual([]);
+		const stored = new Set<string>();
+		for (let page = 1; ; page++) {
+			const res = await http(gw(2), "GET", `/companies/${companyId}/statements?page=${page}&page_size=100&statement_type=quarterly`, { token: admin });
+			res.body.rows.forEach((s: { period_end: string }) => stored.add(s.period_end));
+			if (page >= res.body.total_pages) break;
+		}
+		expect(acknowledged.filter(p => !stored.has(p))).toEqual([]);
+	});
+
+	it("the restarted replica rejoins and takes traffic", async () => {
+		fin2 = await startNode("fin2", "finance", env);
+		await waitFor("gateway sees fin2", async () => {
+			for (let i = 0; i < 10; i++) await http(gw(1), "GET", `/companies/${companyId}/statements?page=${i + 1}`, { token: admin });
+			return (await handledCount(fin2, "finance.listStatements")) > 0;
+		});
+		const before = await handledCount(fin2, "finance.listStatements");
+		for (let i = 0; i < 20; i++) await http(gw(2), "GET", `/companies/${companyId}/statements?page=${i + 1}`, { token: admin });
+		expect((await handledCount(fin2, "finance.listStatements")) - before).toBeGreaterThanOrEqual(5);
+	});
+
+	it("a SIGTERM'd replica finishes its in-flight requests", async () => {
+		// cold analyses of fresh companies take real work on the finance nodes
+		const ids: string[] = [];
+		for (let i = 0; i < 30; i++) {
+			const id = (await http(gw(1), "POST", "/companies", { token: admin, body: { name: `Drain ${i}`, industry: "manufacturing" } })).body.id;
+			for (const y of [2019, 2020, 2021]) await http(gw(1), "POST", `/companies/${id}/statements`, { token: admin, body: statement(`${y}-12-31`, 50 + i) });
+			ids.push(id);
+		}
+		const inflight = ids.map(id => http(gw((ids.indexOf(id) % 2) + 1 as 1 | 2), "GET", `/companies/${id}/analysis`, { token: admin }));
+		await new Promise(r => setTimeout(r, 20));
+		const stopping = fin1.stop();
+		const results = await Promise.all(inflight);
+		await stopping;
+		expect(results.map(r => r.status)).toEqual(ids.map(() => 200));
+		fin1 = await startNode("fin1", "finance", env);
+	});
+
+	it("reconnects and serves again within 10 s of a NATS restart", async () => {
+		await nats.kill();
+		await new Promise(r => setTimeout(r, 1000));
+		nats = await startNats(natsPort);
+		const restarted = Date.now();
+		await waitFor("a read after the NATS restart", async () => (await http(gw(1), "GET", `/companies/${companyId}/statements?page=${Date.now()}`, { token: admin, timeoutMs: 3000 })).status === 200, 10000, 250);
+		const took = Date.now() - restarted;
+		console.log(`NATS restart: serving again after ${took} ms`);
+		expect(took).toBeLessThanOrEqual(10000);
+		await waitFor("both gateways", async () => (await http(gw(2), "GET", "/health/ready", { timeoutMs: 3000 })).status === 200, 10000);
+	});
+
+	it("serves through a Redis outage (cache bypassed, per-node rate limits, readiness warning) and recovers", async () => {
+		await redis.kill();
+		await waitFor("requests served without Redis", async () => (await http(gw(1), "GET", `/companies/${companyId}`, { token: admin, timeoutMs: 3000 })).status === 200, 10000);
+		const res = await http(gw(1), "GET", `/companies/${companyId}/statements`, { token: admin });
+		expect(res.status).toBe(200);
+		expect(res.headers.get("x-ratelimit-limit")).toBeTruthy();
+		const ready = await http(gw(1), "GET", "/health/ready");
+		expect(ready.body.warnings.join(" ")).toMatch(/Redis/);
+		// a revoked token stays revoked: the gateway asks auth's store while the cacher is down
+		const token = (await http(gw(1), "POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } })).body.token;
+		await http(gw(1), "POST", "/auth/logout", { token });
+		expect((await http(gw(2), "GET", "/auth/me", { token })).status).toBe(401);
+
+		redis = await startRedis(redisPort);
+		await waitFor("readiness without warnings", async () => (await http(gw(1), "GET", "/health/ready")).body.warnings?.length === 0, 15000, 500);
+		// the revocation made while Redis was down holds once the gateways read Redis again
+		await waitFor("revocation restored into Redis", async () => (await http(gw(2), "GET", "/auth/me", { token })).status === 401, 5000);
+		expect((await http(gw(1), "GET", "/auth/me", { token })).status).toBe(401);
+	});
+
+	it("answers 503 while MongoDB is down, and serves again when it is back, without a restart", async () => {
+		await mongo.stop(); // CongoDB keeps its data only through a clean stop
+		const down = await http(gw(1), "GET", `/companies?page=${Date.now() % 1000}`, { token: admin, timeoutMs: 10000 });
+		if (down.status !== 503) console.log("mongo down:", JSON.stringify(down.body), gw1.log.slice(-30).join("\n"));
+		expect(down.status).toBe(503);
+		expect(down.body.message).toMatch(/store is unavailable/);
+		mongo = await startCongo(mongoPort, mongoDir);
+		await waitFor("MongoDB back", async () => (await http(gw(1), "GET", `/companies?page=${Date.now() % 1000}`, { token: admin, timeoutMs: 5000 })).status === 200, 20000, 500);
+	});
+
+	it("answers 503, not a hang, when no node runs a service", async () => {
+		await Promise.all([fin1.stop(), fin2.stop()]);
+		const started = Date.now();
+		const res = await http(gw(1), "GET", `/companies/${companyId}/statements`, { token: admin, timeoutMs: 10000 });
+		if (res.status !== 503) console.log("no node:", JSON.stringify(res.body), gw1.log.slice(-10).join("\n"));
+		expect(res.status).toBe(503);
+		expect(Date.now() - started).toBeLessThan(5000);
+	});
+});

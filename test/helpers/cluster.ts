@@ -1,0 +1,168 @@
+/**
+ * A real bizops cluster on loopback for the e2e suite: private nats-server, redis-server and CongoDB
+ * processes (so a test may kill and restart them), and bizops nodes started as `npm start` starts them,
+ * each with its own SERVICES. Everything is bounded in time and stopped at the end.
+ */
+import { spawn, spawnSync, type ChildProcess } from "child_process";
+import fs from "fs";
+import net from "net";
+import os from "os";
+import path from "path";
+
+const ROOT = path.resolve(__dirname, "../..");
+export const NATS_BIN = ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"].find(f => fs.existsSync(f));
+export const REDIS_BIN = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find(f => fs.existsSync(f));
+
+/** Whether the suite can run here; when not, it says why. */
+export function clusterPrerequisites(): string | null {
+	if (!NATS_BIN) return "nats-server is not installed";
+	if (!REDIS_BIN) return "redis-server is not installed";
+	return null;
+}
+
+let nextPort = 21000 + Math.floor(Math.random() * 20000);
+export function freePort(): number {
+	for (;;) {
+		const port = nextPort++;
+		// a synchronous probe: is anything listening there?
+		const r = spawnSync(process.execPath, ["-e", `require("net").connect(${port},"127.0.0.1").on("connect",()=>process.exit(1)).on("error",()=>process.exit(0))`]);
+		if (r.status === 0) return port;
+	}
+}
+
+export function waitForPort(port: number, timeoutMs = 10000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	return new Promise((resolve, reject) => {
+		const attempt = () => {
+			const socket = net.connect(port, "127.0.0.1");
+			socket.once("connect", () => {
+				socket.destroy();
+				resolve();
+			});
+			socket.once("error", () => {
+				socket.destroy();
+				if (Date.now() > deadline) reject(new Error(`port ${port} not open after ${timeoutMs} ms`));
+				else setTimeout(attempt, 100);
+			});
+		};
+		attempt();
+	});
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20000, everyMs = 200): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	let last: unknown;
+	while (Date.now() < deadline) {
+		try {
+			const v = await fn();
+			if (v) return v;
+		} catch (err) {
+			last = err;
+		}
+		await new Promise(r => setTimeout(r, everyMs));
+	}
+	throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+}
+
+export interface Proc {
+	name: string;
+	child: ChildProcess;
+	log: string[];
+	/** SIGTERM and wait for the exit (SIGKILL after `graceMs`). */
+	stop(graceMs?: number): Promise<void>;
+	kill(): Promise<void>;
+	exited: Promise<number | null>;
+}
+
+function track(name: string, child: ChildProcess): Proc {
+	const log: string[] = [];
+	const keep = (d: Buffer) => {
+		log.push(...d.toString().split("\n").filter(Boolean));
+		if (log.length > 400) log.splice(0, log.length - 400);
+	};
+	child.stdout?.on("data", keep);
+	child.stderr?.on("data", keep);
+	const exited = new Promise<number | null>(resolve => child.once("exit", code => resolve(code)));
+	const stop = async (graceMs = 15000) => {
+		if (child.exitCode != null || child.signalCode != null) return;
+		child.kill("SIGTERM");
+		const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+		await exited;
+		clearTimeout(timer);
+	};
+	const kill = async () => {
+		if (child.exitCode != null || child.signalCode != null) return;
+		child.kill("SIGKILL");
+		await exited;
+	};
+	return { name, child, log, stop, kill, exited };
+}
+
+export async function startNats(port: number): Promise<Proc> {
+	const p = track("nats", spawn(NATS_BIN!, ["-a", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] }));
+	await waitForPort(port);
+	return p;
+}
+
+export async function startRedis(port: number): Promise<Proc> {
+	const p = track("redis", spawn(REDIS_BIN!, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "pipe"] }));
+	await waitForPort(port);
+	return p;
+}
+
+export async function startCongo(port: number, dataDir: string): Promise<Proc> {
+	const p = track("mongo", spawn(process.execPath, [path.join(__dirname, "congo-server.mjs"), String(port), dataDir], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }));
+	await waitForPort(port);
+	return p;
+}
+
+export interface NodeProc extends Proc {
+	url?: string;
+	healthUrl: string;
+	metricsUrl: string;
+}
+
+/** A bizops node running `SERVICES`; resolves once its readiness endpoint says ready. */
+export async function startNode(name: string, services: string, env: Record<string, string>): Promise<NodeProc> {
+	const port = freePort();
+	const healthPort = freePort();
+	const metricsPort = freePort();
+	const child = spawn(process.execPath, ["-r", "@swc-node/register", "bin/runner.ts", "--config", "moleculer.config.ts"], {
+		cwd: ROOT,
+		env: {
+			...process.env,
+			NODE_ENV: "test",
+			LOG_LEVEL: "warn",
+			DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `bizops-${name}-`)),
+			SERVICES: services,
+			SERVICEDIR: "services",
+			NODE_ID: name,
+			PORT: String(port),
+			HEALTH_PORT: String(healthPort),
+			METRICS_ENABLED: "true",
+			METRICS_PORT: String(metricsPort),
+			...env,
+		},
+		stdio: ["ignore", "pipe", "pipe"],
+	});
+	const p = track(name, child) as NodeProc;
+	p.healthUrl = `http://127.0.0.1:${healthPort}/health/ready`;
+	p.metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+	if (services.split(",").includes("api")) p.url = `http://127.0.0.1:${port}/api/v1`;
+	try {
+		await waitFor(`${name} ready`, async () => (await fetch(p.healthUrl)).status === 200, 30000);
+	} catch (err) {
+		throw new Error(`${(err as Error).message}\n${p.log.slice(-30).join("\n")}`);
+	}
+	return p;
+}
+
+/** How many calls of `action` this node has handled, from its Prometheus metrics. */
+export async function handledCount(node: NodeProc, action: string): Promise<number> {
+	const text = await (await fetch(node.metricsUrl)).text();
+	let total = 0;
+	for (const line of text.split("\n")) {
+		if (line.startsWith("moleculer_request_total{") && line.includes(`action="${action}"`)) total += Number(line.split(" ").pop());
+	}
+	return total;
+}
