@@ -1,0 +1,77 @@
+/**
+ * Issue 4: the cached company read and the cached analysis through a gateway node that calls `companies`
+ * and `finance` on other nodes over NATS (Redis cacher, as in production), beside the same two reads on
+ * the single-process platform, in the same run. autocannon -c 50 -d 10 after a 2 s warm-up.
+ */
+import { freePort, startNats, startNode, startRedis, waitFor } from "../test/helpers/cluster";
+import { ADMIN_PASSWORD, json, machine, run, save, startPlatformProcess, table, type LoadResult } from "./harness";
+
+async function seed(api: string, token: string) {
+	const auth = { authorization: `Bearer ${token}` };
+	const company = await json("POST", `${api}/companies`, { name: "Bench Cluster Co", industry: "technology" }, auth);
+	for (const year of [2020, 2021, 2022, 2023, 2024]) {
+		await json(
+			"POST",
+			`${api}/companies/${company.id}/statements`,
+			{
+				statement_type: "annual",
+				period_end: `${year}-12-31`,
+				balance_sheet: { cash_and_equivalents: 100, accounts_receivable: 150, total_current_assets: 500, total_assets: 1500, total_current_liabilities: 250, total_liabilities: 700, retained_earnings: 300, total_equity: 800 },
+				income_statement: { revenue: 2000 + year, cost_of_revenue: 1200, operating_income: 400, interest_expense: 40, net_income: 270 },
+				cash_flow: { operating_cash_flow: 350, capital_expenditure: 150 },
+			},
+			auth,
+		);
+	}
+	return { auth, id: company.id as string };
+}
+
+async function measure(label: string, api: string): Promise<LoadResult[]> {
+	const token = (await json("POST", `${api}/auth/login`, { username: "admin", password: ADMIN_PASSWORD })).token;
+	const { auth, id } = await seed(api, token);
+	return [await run(`${label}: GET /companies/:id (cached)`, `${api}/companies/${id}`, { headers: auth }), await run(`${label}: GET /companies/:id/analysis (cached)`, `${api}/companies/${id}/analysis`, { headers: auth })];
+}
+
+async function main() {
+	const results: LoadResult[] = [];
+
+	const single = await startPlatformProcess({ RATE_LIMIT_PREMIUM: "100000000" });
+	try {
+		results.push(...(await measure("single process", `${single.url}/api/v1`)));
+	} finally {
+		await single.stop();
+	}
+
+	const natsPort = freePort();
+	const redisPort = freePort();
+	const nats = await startNats(natsPort);
+	const redis = await startRedis(redisPort);
+	const env = {
+		NODE_ENV: "development",
+		LOG_LEVEL: "warn",
+		NAMESPACE: `bench-${process.pid}`,
+		TRANSPORTER: `nats://127.0.0.1:${natsPort}`,
+		CACHER: `redis://127.0.0.1:${redisPort}`,
+		JWT_SECRET_KEY: "bench-secret-bench-secret-bench-secret",
+		BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+		RATE_LIMIT_PREMIUM: "100000000",
+	};
+	const nodes = [await startNode("core", "auth,companies,flags", env), await startNode("finance", "finance", env), await startNode("gateway", "api", env)];
+	try {
+		const api = nodes[2].url!;
+		await waitFor("gateway ready", async () => (await fetch(`${api}/health/ready`)).status === 200, 30000);
+		results.push(...(await measure("gateway → NATS", api)));
+	} finally {
+		await Promise.all(nodes.map(n => n.stop(5000)));
+		await Promise.all([nats.stop(), redis.stop()]);
+	}
+
+	console.log(`\n${machine()}; gateway, core (auth, companies, flags) and finance as three processes on NATS, Redis cacher\n`);
+	console.log(table(results));
+	save("cluster", { machine: machine(), results });
+}
+
+main().catch(err => {
+	console.error(err);
+	process.exit(1);
+});

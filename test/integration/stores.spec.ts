@@ -1,0 +1,119 @@
+/**
+ * The companies and finance services on a local broker, called as other services call them
+ * (ctx.meta.user), with one suite run on both stores the db mixin offers: the embedded NeDB files and
+ * MongoDB (CongoDB, started by the global setup).
+ */
+import fs from "fs";
+import path from "path";
+import type { ServiceBroker } from "moleculer";
+import type { Principal } from "../../domains/identity/rbac";
+import { startPlatform, type Platform } from "../helpers/platform";
+
+const principal = (role: Principal["role"], domains: string[]): Principal => ({ id: `${role}-${domains.join("+")}`, username: role, role, domains, tier: "default", kind: "user" });
+const superAdmin = principal("super_admin", ["*"]);
+const techAnalyst = principal("analyst", ["technology"]);
+const healthAdmin = principal("domain_admin", ["healthcare"]);
+
+// The id format shows which store answered: NeDB's 16-character ids, MongoDB's ObjectIds.
+const stores: Array<[string, () => Record<string, string>, RegExp]> = [
+	["embedded NeDB", () => ({}), /^[A-Za-z0-9]{16}$/],
+	["MongoDB (CongoDB)", () => ({ MONGO_URI: `${process.env.TEST_MONGO_URI}/bizops_${Date.now()}_${Math.floor(Math.random() * 1e6)}` }), /^[0-9a-f]{24}$/],
+];
+
+describe.each(stores)("companies on %s", (_name, env, idFormat) => {
+	let platform: Platform;
+	let broker: ServiceBroker;
+	const call = (action: string, params: object, user: Principal | null) => broker.call(action, params, { meta: { user } });
+
+	beforeAll(async () => {
+		platform = await startPlatform({ services: ["companies", "finance", "flags"], env: env() });
+		broker = platform.broker;
+	});
+	afterAll(() => platform.stop());
+
+	it("creates, reads, updates and deletes with string ids and ISO timestamps", async () => {
+		const created: any = await call("companies.create", { name: "Store Co", industry: "technology", ticker: "STOR" }, techAnalyst);
+		expect(created.id).toMatch(idFormat);
+		expect(new Date(created.created_at).toISOString()).toBe(created.created_at);
+		expect(await call("companies.get", { id: created.id }, techAnalyst)).toEqual(created);
+		const updated: any = await call("companies.update", { id: created.id, name: "Store Co 2" }, techAnalyst);
+		expect(updated).toMatchObject({ id: created.id, name: "Store Co 2", ticker: "STOR" });
+		expect(updated.updated_at >= created.updated_at).toBe(true);
+		await call("companies.remove", { id: created.id }, superAdmin);
+		await expect(call("companies.get", { id: created.id }, superAdmin)).rejects.toMatchObject({ code: 404 });
+	});
+
+	it("scopes reads and writes by the caller's domains, also between services", async () => {
+		const health: any = await call("companies.create", { name: "Clinic", industry: "healthcare" }, healthAdmin);
+		await expect(call("companies.get", { id: health.id }, techAnalyst)).rejects.toMatchObject({ code: 404 });
+		await expect(call("companies.update", { id: health.id, name: "x" }, techAnalyst)).rejects.toMatchObject({ code: 404 });
+		const list: any = await call("companies.list", { page_size: 100 }, techAnalyst);
+		expect(list.rows.find((c: { id: string }) => c.id === health.id)).toBeUndefined();
+		await expect(call("companies.list", {}, null)).rejects.toMatchObject({ code: 401 });
+		await expect(call("companies.remove", { id: health.id }, techAnalyst)).rejects.toMatchObject({ code: 403 });
+	});
+
+	it("pages, sorts and filters in the store", async () => {
+		for (const name of ["b-one", "a-two", "c-three"]) await call("companies.create", { name, industry: "manufacturing", cik: "1234" }, superAdmin);
+		const page: any = await call("companies.list", { industry: "manufacturing", sort: "-name", page: 1, page_size: 2 }, superAdmin);
+		expect(page).toMatchObject({ total: 3, page: 1, page_size: 2, total_pages: 2 });
+		expect(page.rows.map((c: { name: string }) => c.name)).toEqual(["c-three", "b-one"]);
+		const byCik: any = await call("companies.list", { cik: "1234" }, superAdmin);
+		expect(byCik.total).toBe(3);
+	});
+
+	it("reports its store healthy for readiness", async () => {
+		await expect(broker.call("companies.storeHealth")).resolves.toEqual({ status: "ok" });
+	});
+
+	describe("finance", () => {
+		let companyId: string;
+		const statement = (period_end: string, net_income: number) => ({
+			statement_type: "annual",
+			period_end,
+			balance_sheet: { total_current_assets: 500, total_current_liabilities: 250, total_assets: 1500, total_liabilities: 700, total_equity: 800 },
+			income_statement: { revenue: 2000, cost_of_revenue: 1200, operating_income: 400, net_income },
+			cash_flow: { operating_cash_flow: 350, capital_expenditure: 150 },
+		});
+
+		beforeAll(async () => {
+			companyId = ((await call("companies.create", { name: "Finance Store Co", industry: "technology", cik: "1318605" }, superAdmin)) as any).id;
+		});
+
+		it("keeps one statement per company, type and period; lists by range; replaces and deletes", async () => {
+			const a: any = await call("finance.createStatement", { id: companyId, ...statement("2022-12-31", 100) }, techAnalyst);
+			expect(a.id).toMatch(idFormat);
+			await expect(call("finance.createStatement", { id: companyId, ...statement("2022-12-31", 100) }, techAnalyst)).rejects.toMatchObject({ code: 409 });
+			await call("finance.createStatement", { id: companyId, ...statement("2023-12-31", 200) }, techAnalyst);
+			const ranged: any = await call("finance.listStatements", { id: companyId, from: "2023-01-01" }, techAnalyst);
+			expect(ranged.rows.map((s: { period_end: string }) => s.period_end)).toEqual(["2023-12-31"]);
+			const replaced: any = await call("finance.replaceStatement", { id: a.id, ...statement("2022-12-31", 150) }, techAnalyst);
+			expect(replaced.income_statement.net_income).toBe(150);
+			const analysis: any = await call("finance.analysis", { id: companyId }, techAnalyst);
+			expect(analysis.period_end).toBe("2023-12-31");
+			expect(analysis.trends.growth.net_income[0].value).toBeCloseTo((200 - 150) / 150, 10);
+			await call("finance.removeStatement", { id: a.id }, superAdmin);
+			await expect(call("finance.getStatement", { id: a.id }, superAdmin)).rejects.toMatchObject({ code: 404 });
+			await expect(call("finance.listStatements", { id: companyId }, healthAdmin)).rejects.toMatchObject({ code: 404 });
+		});
+
+		it("imports SEC companyfacts idempotently", async () => {
+			const doc = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../../shared/data/sec-companyfacts/tesla.json"), "utf8"));
+			const first: any = await call("finance.importSec", { id: companyId, ...doc }, techAnalyst);
+			expect(first.created).toBeGreaterThanOrEqual(10);
+			const again: any = await call("finance.importSec", { id: companyId, ...doc }, techAnalyst);
+			expect(again).toMatchObject({ created: 0, updated: 0 });
+			const all: any = await call("finance.listStatements", { id: companyId, statement_type: "annual", page_size: 100 }, techAnalyst);
+			expect(all.total).toBe(first.created + 1); // plus the 2023 statement made by hand above
+		});
+
+		it("takes a company's statements with it when the company is deleted", async () => {
+			const co: any = await call("companies.create", { name: "Short Lived", industry: "technology" }, superAdmin);
+			await call("finance.createStatement", { id: co.id, ...statement("2023-12-31", 1) }, superAdmin);
+			await call("companies.remove", { id: co.id }, superAdmin);
+			await new Promise(r => setTimeout(r, 50)); // the companies.deleted event is handled asynchronously
+			const left = await (platform.broker.getLocalService("finance") as any).adapter.count({ query: { company_id: co.id } });
+			expect(left).toBe(0);
+		});
+	});
+});
