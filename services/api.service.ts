@@ -42,7 +42,7 @@ interface ApiThis extends RateLimitThis {
 	isRevoked(ctx: Context, jti: string): Promise<boolean>;
 }
 
-type AliasLike = { method: string; path: string; action?: { auth?: string } };
+type AliasLike = { method: string; path: string; fullPath: string; action?: { auth?: string } };
 
 const config = getConfig();
 
@@ -139,7 +139,7 @@ const ApiService: Schema<ApiThis> = {
 		 * anonymous callers, limited per IP; everything else needs a valid, unrevoked token of a live user.
 		 */
 		async authenticate(this: ApiThis, ctx: Context<unknown, { token?: { jti: string; exp: number } }>, route: unknown, req: IncomingMessage & { $action?: { auth?: string; rateLimit?: boolean } }, res: ServerResponse, alias: AliasLike) {
-			const endpoint = `${alias.method} ${alias.path}`;
+			const endpoint = `${alias.method} ${alias.fullPath}`;
 			const isPublic = req.$action?.auth === "public";
 			const apiKey = req.headers["x-api-key"];
 			const authorization = req.headers.authorization;

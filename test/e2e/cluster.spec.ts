@@ -3,6 +3,7 @@
  * as separate processes on NATS, with Redis and MongoDB (CongoDB) — all real processes, killed and
  * restarted by the tests. Bounded: every wait has a deadline.
  */
+import { spawn } from "child_process";
 import fs from "fs";
 import os from "os";
 import path from "path";
@@ -136,6 +137,38 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		const list = (await http(gw(2), "GET", `/companies/${companyId}/statements`, { token: admin })).body.rows;
 		await http(gw(2), "PUT", `/statements/${list[0].id}`, { token: admin, body: statement("2020-12-31", 300) });
 		expect((await http(gw(1), "GET", `/companies/${companyId}/analysis`, { token: admin })).body.ratios.profitability.net_margin).toBeCloseTo(0.15, 10);
+	});
+
+	it("exports business metrics from the nodes that own them", async () => {
+		await http(gw(1), "POST", "/auth/login", { body: { username: "admin", password: "wrong-password" } });
+		await http(gw(1), "GET", `/companies/${companyId}/analysis?period_end=2020-12-31`, { token: admin });
+		const text = async (n: NodeProc) => (await fetch(n.metricsUrl)).text();
+		expect(await text(core)).toMatch(/^bizops_logins_failed_total\{[^}]*\} [1-9]/m);
+		const gateways = (await text(gw1)) + (await text(gw2));
+		expect(gateways).toMatch(/^bizops_requests_rate_limited_total\{[^}]*endpoint="GET \/api\/v1\/companies"\} [1-9]/m);
+		const finance = (await text(fin1)) + (await text(fin2));
+		expect(finance).toMatch(/^bizops_analyses_computed_total\{[^}]*industry="technology"\} [1-9]/m);
+	});
+
+	it("npm run repl attaches to the running cluster with the operator commands", async () => {
+		const repl = spawn(process.execPath, ["-r", "@swc-node/register", "bin/repl.ts"], {
+			cwd: path.resolve(__dirname, "../.."),
+			env: { ...process.env, ...env, NODE_ENV: "test" },
+			stdio: ["pipe", "pipe", "pipe"],
+		});
+		let out = "";
+		repl.stdout.on("data", d => (out += d.toString()));
+		repl.stderr.on("data", d => (out += d.toString()));
+		try {
+			await waitFor("the REPL prompt", async () => out.includes("bizops $"), 20000);
+			repl.stdin.write("health\n");
+			await waitFor("health output", async () => /"node": "fin1"/.test(out) && /"status": "ready"/.test(out), 15000);
+			repl.stdin.write(`company ${companyId}\n`);
+			await waitFor("company output", async () => out.includes("Cluster Co Renamed") && out.includes('"piotroski"'), 15000);
+		} finally {
+			repl.stdin.write("exit\n");
+			repl.kill("SIGTERM");
+		}
 	});
 
 	it("SIGKILL of a finance replica under load: no failed read, no lost acknowledged write", async () => {
