@@ -3,7 +3,6 @@
  * to `DATA_DIR/<collection>.db` (DESIGN §7). Adds the indexes a service declares, entity helpers that
  * return API-shaped entities (`id` string, ISO timestamps), and cache cleaning across nodes.
  */
-import fs from "fs";
 import path from "path";
 import type { ServiceSchema } from "moleculer";
 // moleculer-db ships no usable types for 0.15; it is typed once here.
@@ -67,7 +66,7 @@ function createAdapter(collection: string): any {
 	const config = getConfig();
 	// fail fast (→ 503) while MongoDB is unreachable rather than hold requests for the driver's default 30 s
 	if (config.mongo_uri) return new MongoAdapter(config.mongo_uri, { useUnifiedTopology: true, serverSelectionTimeoutMS: 3000 });
-	fs.mkdirSync(config.data_dir, { recursive: true });
+	// no side effect here (the gateway loads every schema for its routes): NeDB creates DATA_DIR when it connects
 	return new DbService.MemoryAdapter({ filename: path.join(config.data_dir, `${collection}.db`) });
 }
 
