@@ -88,24 +88,12 @@ export interface Statement extends Entity, StatementData {
 	warnings: string[];
 }
 
-/** Amounts that cannot be negative (DESIGN §5: "negative totals where impossible"). */
-const NON_NEGATIVE = new Set<string>([
-	"cash_and_equivalents",
-	"short_term_investments",
-	"accounts_receivable",
-	"inventory",
-	"total_current_assets",
-	"property_plant_equipment_net",
-	"goodwill",
-	"intangible_assets",
-	"total_assets",
-	"total_current_liabilities",
-	"total_liabilities",
-	"shares_outstanding",
-	"revenue",
-	"share_price",
-	"market_cap",
-]);
+/**
+ * Amounts that cannot be negative (DESIGN §5: "negative totals where impossible"): every balance-sheet
+ * amount but retained earnings and equity (accumulated deficits exist), revenue, and market data.
+ */
+const MAY_BE_NEGATIVE = new Set<string>(["retained_earnings", "total_equity"]);
+const NON_NEGATIVE = new Set<string>([...BALANCE_SHEET_ITEMS.filter(i => !MAY_BE_NEGATIVE.has(i)), "revenue", ...MARKET_ITEMS]);
 
 const amount = (name: string) => ({ type: "number", finite: true, optional: true, ...(NON_NEGATIVE.has(name) ? { min: 0 } : {}) });
 

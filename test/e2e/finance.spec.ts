@@ -117,6 +117,23 @@ describe("analysis", () => {
 		expect((await platform.request("GET", `/companies/${co.id}/analysis?period_end=yesterday`, { token: analyst })).status).toBe(422);
 	});
 
+	it("analyses a quarterly statement on its own figures, with the annual history before it", async () => {
+		const co = await company({ name: "Quarterly Co", industry: "technology" });
+		await platform.request("POST", `/companies/${co.id}/statements`, { token: analyst, body: statement("2022-12-31") });
+		const q1 = await platform.request("POST", `/companies/${co.id}/statements`, { token: analyst, body: { ...statement("2023-03-31", { revenue: 500, net_income: 50 }), statement_type: "quarterly", fiscal_period: "Q1" } });
+		expect(q1.status).toBe(201);
+		const res = await platform.request("GET", `/companies/${co.id}/analysis?period_end=2023-03-31`, { token: analyst });
+		expect(res.body).toMatchObject({ period_end: "2023-03-31", statement_type: "quarterly" });
+		expect(res.body.ratios.profitability.net_margin).toBeCloseTo(50 / 500, 10);
+		expect(res.body.trends.periods).toEqual(["2022-12-31"]);
+		// without period_end it is the latest annual statement
+		expect((await platform.request("GET", `/companies/${co.id}/analysis`, { token: analyst })).body.period_end).toBe("2022-12-31");
+		// a quarterly statement needs its quarter
+		const noQuarter = await platform.request("POST", `/companies/${co.id}/statements`, { token: analyst, body: { ...statement("2023-06-30"), statement_type: "quarterly" } });
+		expect(noQuarter.status).toBe(422);
+		expect(noQuarter.body.data[0].field).toBe("fiscal_period");
+	});
+
 	it("benchmarks against the other companies of the industry", async () => {
 		const a = await company({ name: "Peer A", industry: "financial_services" });
 		const b = await company({ name: "Peer B", industry: "financial_services" });
