@@ -5,7 +5,6 @@
  */
 import type { IncomingMessage, ServerResponse } from "http";
 import type { Context } from "moleculer";
-import { NOT_RETRIED, type Schema } from "../models/service";
 import ApiGateway from "moleculer-web";
 import { getConfig, jwtSecret } from "../config";
 import type { Principal } from "../domains/identity/rbac";
@@ -16,10 +15,12 @@ import { OpenApiMixin } from "../mixins/openapi.mixin";
 import { RateLimitMixin, type RateLimitThis } from "../mixins/rate-limit.mixin";
 import { aliasesOf, restActionsOf, serviceSchemasIn } from "../mixins/rest-routes";
 import { unauthorized } from "../models/errors";
+import { NOT_RETRIED, type Schema } from "../models/service";
 import { parseApiKey, revokedTokenKey } from "./auth.service";
 
-/** Services that must be reachable for this deployment to serve (readiness). */
-const REQUIRED_SERVICES = ["auth", "companies", "flags", "finance"];
+/** The other services of this code base: the gateway publishes their routes and needs them for readiness. */
+const SERVICE_SCHEMAS = serviceSchemasIn(__dirname, ["api"]);
+const REQUIRED_SERVICES = SERVICE_SCHEMAS.map(s => s.name as string);
 
 /** Verified tokens, so a busy client's token is checked once, not per request (revocation still is). */
 const VERIFIED_TOKENS_MAX = 10000;
@@ -250,7 +251,7 @@ const ApiService: Schema<ApiThis> = {
 
 // The routes of every service this code base has, whether or not a node runs it right now (a service with no
 // live node is then a 503, not a 404), and of the gateway itself.
-export const REST_ACTIONS = [...restActionsOf(serviceSchemasIn(__dirname, ["api"])), ...restActionsOf([ApiService])];
+export const REST_ACTIONS = [...restActionsOf(SERVICE_SCHEMAS), ...restActionsOf([ApiService])];
 (ApiService.settings!.routes as Array<{ aliases?: Record<string, string> }>)[1].aliases = aliasesOf(REST_ACTIONS);
 
 export default ApiService;

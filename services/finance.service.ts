@@ -208,47 +208,55 @@ const FinanceService: Schema<FinanceThis> = {
 				const lockKey = `import|${company.id}`;
 				return this.withLock(lockKey, async () => {
 					const written: Array<{ id: string; before: Statement | null }> = [];
-					const periods = [];
+					const periods: Array<{ id: string; period_end: string; fiscal_year: number; action: "created" | "updated" | "unchanged"; found: string[]; missing: string[]; tags: Record<string, string>; warnings: string[] }> = [];
 					try {
+						// the adapter directly: one cache cleaning for the whole import, at the end
 						for (const { period, data } of prepared) {
 							const key = statementKey(company.id, "annual", period.period_end);
-							const existing = await this.findEntity<Statement>({ statement_key: key });
-							const now = nowIso();
-							let action: "created" | "updated" | "unchanged";
-							let saved: Statement;
-							if (!existing) {
-								saved = (await this.insertEntity({ ...data, company_id: company.id, statement_key: key, created_at: now, updated_at: now })) as Statement;
-								written.push({ id: saved.id, before: null });
-								action = "created";
-							} else {
-								// imported figures win; items entered by hand that the filing lacks are kept
-								const merged = {
-									balance_sheet: { ...existing.balance_sheet, ...data.balance_sheet },
-									income_statement: { ...existing.income_statement, ...data.income_statement },
-									cash_flow: { ...existing.cash_flow, ...data.cash_flow },
-								};
-								const same = JSON.stringify(merged) === JSON.stringify({ balance_sheet: existing.balance_sheet, income_statement: existing.income_statement, cash_flow: existing.cash_flow });
-								if (same) {
-									saved = existing;
-									action = "unchanged";
+							await this.withLock(key, async () => {
+								const existing = await this.findEntity<Statement>({ statement_key: key });
+								const now = nowIso();
+								let action: "created" | "updated" | "unchanged";
+								let saved: Statement;
+								if (!existing) {
+									saved = this.toEntity<Statement>(await this.adapter.insert({ ...data, company_id: company.id, statement_key: key, created_at: now, updated_at: now }))!;
+									written.push({ id: saved.id, before: null });
+									action = "created";
 								} else {
-									const next = { ...existing, ...merged };
-									saved = (await this.updateEntity(existing.id, { ...merged, source: data.source, warnings: identityWarnings(next), updated_at: now })) as Statement;
-									written.push({ id: existing.id, before: existing });
-									action = "updated";
+									// imported figures win; items entered by hand that the filing lacks are kept
+									const merged = {
+										balance_sheet: { ...existing.balance_sheet, ...data.balance_sheet },
+										income_statement: { ...existing.income_statement, ...data.income_statement },
+										cash_flow: { ...existing.cash_flow, ...data.cash_flow },
+									};
+									const same = JSON.stringify(merged) === JSON.stringify({ balance_sheet: existing.balance_sheet, income_statement: existing.income_statement, cash_flow: existing.cash_flow });
+									if (same) {
+										saved = existing;
+										action = "unchanged";
+									} else {
+										const next = { ...existing, ...merged };
+										saved = this.toEntity<Statement>(await this.adapter.updateById(existing.id, { $set: { ...merged, source: data.source, warnings: identityWarnings(next), updated_at: now } }))!;
+										written.push({ id: existing.id, before: existing });
+										action = "updated";
+									}
 								}
-							}
-							periods.push({ id: saved.id, period_end: period.period_end, fiscal_year: data.fiscal_year, action, found: period.found, missing: period.missing, tags: period.tags, warnings: saved.warnings ?? [] });
+								periods.push({ id: saved.id, period_end: period.period_end, fiscal_year: data.fiscal_year, action, found: period.found, missing: period.missing, tags: period.tags, warnings: saved.warnings ?? [] });
+							});
 						}
 					} catch (err) {
 						// all or nothing: undo what this import wrote before the failure
 						for (const w of written.reverse()) {
 							if (w.before) {
 								const { id: _id, ...restored } = w.before as Statement & Doc;
-								await this.updateEntity(w.id, restored).catch(() => undefined);
-							} else await this.removeEntity(w.id).catch(() => undefined);
+								// the import sets `source`; a statement that had none gets none back
+								const undo: Doc = { $set: restored };
+								if (!("source" in restored)) undo.$unset = { source: "" };
+								await this.adapter.updateById(w.id, undo).catch(() => undefined);
+							} else await this.adapter.removeById(w.id).catch(() => undefined);
 						}
 						throw err;
+					} finally {
+						if (written.length) await this.clearCache();
 					}
 					const summary = {
 						company_id: company.id,

@@ -107,6 +107,28 @@ describe.each(stores)("companies on %s", (_name, env, idFormat) => {
 			expect(all.total).toBe(first.created + 1); // plus the 2023 statement made by hand above
 		});
 
+		it("undoes an import that fails half-way, leaving what was there before", async () => {
+			const co: any = await call("companies.create", { name: "Half Import", industry: "technology" }, superAdmin);
+			const before: any = await call("finance.createStatement", { id: co.id, ...statement("2019-12-31", 7) }, techAnalyst);
+			const doc = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../../shared/data/sec-companyfacts/tesla.json"), "utf8"));
+			const finance: any = platform.broker.getLocalService("finance");
+			const insert = finance.adapter.insert.bind(finance.adapter);
+			let inserts = 0;
+			finance.adapter.insert = async (d: object) => {
+				// Tesla has 13 annual periods, 2009–2021: 2019 exists already (updated), the 12th insert is 2021's
+				if (++inserts === 12) throw new Error("disk full");
+				return insert(d);
+			};
+			try {
+				await expect(call("finance.importSec", { id: co.id, ...doc }, techAnalyst)).rejects.toThrow();
+			} finally {
+				finance.adapter.insert = insert;
+			}
+			const left: any = await call("finance.listStatements", { id: co.id, page_size: 100 }, techAnalyst);
+			expect(inserts).toBe(12);
+			expect(left.rows).toEqual([before]); // the 2019 statement made by hand, as it was before Tesla's 2019 figures were merged in
+		});
+
 		it("takes a company's statements with it when the company is deleted", async () => {
 			const co: any = await call("companies.create", { name: "Short Lived", industry: "technology" }, superAdmin);
 			await call("finance.createStatement", { id: co.id, ...statement("2023-12-31", 1) }, superAdmin);
