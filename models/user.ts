@@ -24,6 +24,7 @@ export interface ApiKey extends Entity {
 }
 
 export const USER_SORTABLE = ["username", "role", "created_at", "updated_at"];
+export const API_KEY_SORTABLE = ["name", "role", "created_at", "updated_at"];
 
 const domainsField = {
 	type: "array",

@@ -22,6 +22,7 @@ import { principalOf, type AuthMeta } from "../middlewares/authorization.middlew
 import { listParams, nowIso, pageOf } from "../models/common";
 import { conflict, forbidden, notFound, unauthorized } from "../models/errors";
 import {
+	API_KEY_SORTABLE,
 	USER_SORTABLE,
 	createApiKeyParams,
 	createUserParams,
@@ -321,16 +322,19 @@ const AuthService: Schema<AuthThis> = {
 
 		listApiKeys: {
 			rest: "GET /auth/api-keys",
-			async handler(this: AuthThis, ctx: AuthContext) {
+			params: { $$strict: true, ...listParams(API_KEY_SORTABLE) },
+			async handler(this: AuthThis, ctx: AuthContext<{ page?: number; page_size?: number; sort?: string }>) {
 				const actor = principalOf(ctx);
 				if (!isUserAdmin(actor)) throw forbidden("Only admins manage API keys");
-				const keys = await this.apiKeys.find({ sort: ["created_at"] });
-				return keys
+				const { page = 1, page_size: pageSize = 20, sort = "created_at" } = ctx.params;
+				// keys are few; the domain filter (a subset test) is applied in memory, then paged
+				const keys = (await this.apiKeys.find({ sort: [sort] }))
 					.map(k => {
 						const { key_digest: _digest, _id, ...rest } = this.apiKeys.entityToObject(k);
 						return { id: String(_id), ...rest } as ApiKey;
 					})
 					.filter(k => canManageAccount(actor, k));
+				return pageOf(keys.slice((page - 1) * pageSize, page * pageSize), keys.length, page, pageSize);
 			},
 		},
 

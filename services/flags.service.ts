@@ -11,7 +11,9 @@ import { isFlagEnabled, type FeatureFlag } from "../domains/flags/rollout";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { createDbMixin, isDuplicateKeyError, type DbMethods } from "../mixins/db.mixin";
 import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
-import { nowIso } from "../models/common";
+import { listParams, nowIso, pageOf } from "../models/common";
+
+const FLAG_SORTABLE = ["name", "enabled", "created_at", "updated_at"];
 import { notFound } from "../models/errors";
 
 type FlagsContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
@@ -70,9 +72,12 @@ const FlagsService: Schema<FlagsThis> = {
 		list: {
 			rest: "GET /flags",
 			role: "super_admin",
-			cache: { keys: [] },
-			async handler(this: FlagsThis) {
-				return this.allFlags();
+			params: { $$strict: true, ...listParams(FLAG_SORTABLE) },
+			cache: { keys: ["page", "page_size", "sort"] },
+			async handler(this: FlagsThis, ctx: FlagsContext<{ page?: number; page_size?: number; sort?: string }>) {
+				const { page = 1, page_size: pageSize = 20, sort = "name" } = ctx.params;
+				const [rows, total] = await Promise.all([this.findEntities({ sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }), this.countEntities({})]);
+				return pageOf(rows, total, page, pageSize);
 			},
 		},
 

@@ -179,7 +179,9 @@ describe("API keys", () => {
 		expect((await platform.request("POST", "/companies", { headers, body: { name: "Key Co", industry: "technology" } })).status).toBe(201);
 		expect((await platform.request("POST", "/companies", { headers, body: { name: "Key Health", industry: "healthcare" } })).status).toBe(403);
 		const listed = await platform.request("GET", "/auth/api-keys", { token: admin });
+		expect(listed.body.rows.map((k: { name: string }) => k.name)).toContain("etl");
 		expect(JSON.stringify(listed.body)).not.toContain(key.split(".")[2]);
+		expect(JSON.stringify(listed.body)).not.toContain("key_digest");
 		expect((await platform.request("DELETE", `/auth/api-keys/${created.body.id}`, { token: admin })).status).toBe(200);
 		expect((await platform.request("GET", "/auth/me", { headers })).status).toBe(401);
 	});

@@ -83,7 +83,8 @@ describe("feature flags", () => {
 	it("seeds the flags of config/feature_flags.yaml and evaluates them for the caller", async () => {
 		const list = await platform.request("GET", "/flags", { token: admin });
 		expect(list.status).toBe(200);
-		expect(list.body.map((f: { name: string }) => f.name)).toEqual(expect.arrayContaining(["sec_import", "portfolio_analysis"]));
+		expect(list.body).toMatchObject({ total: 2, page: 1, page_size: 20, total_pages: 1 });
+		expect(list.body.rows.map((f: { name: string }) => f.name)).toEqual(["portfolio_analysis", "sec_import"]);
 		const mine = await platform.request("GET", "/flags/evaluate", { token: admin });
 		expect(mine.body).toMatchObject({ sec_import: true });
 	});
