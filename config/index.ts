@@ -21,7 +21,8 @@ export interface Config {
 	log_level: string;
 	jwt: { secret_key: string | null; expiration: number; refresh_expiration: number };
 	rate_limit: { window_ms: number; default: number; premium: number; anonymous_per_ip: number };
-	http: { body_limit: string; import_body_limit: string; cors_origins: string[] };
+	/** trust_proxy: take an anonymous caller's address from X-Forwarded-For (behind a proxy you run). */
+	http: { body_limit: string; import_body_limit: string; cors_origins: string[]; trust_proxy: boolean };
 	metrics: { enabled: boolean; port: number; host: string };
 	tracing: { exporter: string | null; jaeger_host: string };
 	broker: {
@@ -103,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		http: {
 			body_limit: String(http.body_limit || "1mb"),
 			import_body_limit: String(http.import_body_limit || "50mb"),
+			trust_proxy: bool(http.trust_proxy),
 			cors_origins: String(http.cors_origins ?? "*")
 				.split(",")
 				.map(s => s.trim())

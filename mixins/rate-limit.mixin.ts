@@ -92,6 +92,16 @@ export interface RateLimitThis {
 	rateLimitStoreHealthy(): boolean;
 }
 
+/** The caller's address: the socket's, or with TRUST_PROXY the first X-Forwarded-For entry (the proxy's client). */
+export function clientAddress(req: IncomingMessage): string {
+	if (getConfig().http.trust_proxy) {
+		const forwarded = req.headers["x-forwarded-for"];
+		const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
+		if (first) return first;
+	}
+	return req.socket.remoteAddress ?? "unknown";
+}
+
 export function limitFor(client: Principal | null): number {
 	const { rate_limit } = getConfig();
 	if (!client) return rate_limit.anonymous_per_ip;
@@ -103,7 +113,7 @@ export const RateLimitMixin = mixin<RateLimitThis & { logger: any; broker: any }
 		/** Counts the request; sets X-RateLimit-* headers; throws 429 with Retry-After past the limit. */
 		async enforceRateLimit(this: RateLimitThis & { countMetric(spec: CounterSpec, labels?: Record<string, string>): void }, req: IncomingMessage, res: ServerResponse, client: Principal | null, endpoint: string) {
 			const limit = limitFor(client);
-			const who = client ? `${client.kind}:${client.id}` : `ip:${req.socket.remoteAddress}`;
+			const who = client ? `${client.kind}:${client.id}` : `ip:${clientAddress(req)}`;
 			const { count, resetAt } = await this.rateLimitStore.inc(`${who}:${endpoint}`);
 			const remaining = Math.max(0, limit - count);
 			res.setHeader("X-RateLimit-Limit", limit);

@@ -39,6 +39,21 @@ describe("rate limiting", () => {
 		for (let i = 0; i < 5; i++) expect((await platform.request("GET", "/health/live")).status).toBe(200);
 	});
 
+	it("counts anonymous callers by socket address, ignoring X-Forwarded-For unless TRUST_PROXY is set", async () => {
+		// the budget of /docs for this address: 6 per minute
+		const spoofed: number[] = [];
+		for (let i = 0; i < 7; i++) spoofed.push((await platform.request("GET", "/docs", { headers: { "x-forwarded-for": `10.0.0.${i}` } })).status);
+		expect(spoofed[6]).toBe(429);
+		const proxied = await startPlatform({ env: { RATE_LIMIT_ANONYMOUS: "2", TRUST_PROXY: "true" } });
+		try {
+			const from = (ip: string) => proxied.request("GET", "/docs", { headers: { "x-forwarded-for": `${ip}, 172.16.0.1` } });
+			expect([(await from("198.51.100.1")).status, (await from("198.51.100.1")).status, (await from("198.51.100.1")).status]).toEqual([200, 200, 429]);
+			expect((await from("198.51.100.2")).status).toBe(200);
+		} finally {
+			await proxied.stop();
+		}
+	});
+
 	it("gives the premium tier its own, larger limit", async () => {
 		const { token } = await platform.createUser(admin, { username: "vip", role: "viewer", domains: ["technology"], tier: "premium" });
 		const statuses: number[] = [];

@@ -50,10 +50,14 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 		TRANSPORTER: undefined,
 		...opts.env,
 	};
-	for (const [k, v] of Object.entries(env)) {
-		if (v === undefined) delete process.env[k];
-		else process.env[k] = v;
-	}
+	const saved = Object.fromEntries(Object.keys(env).map(k => [k, process.env[k]]));
+	const apply = (values: Record<string, string | undefined>) => {
+		for (const [k, v] of Object.entries(values)) {
+			if (v === undefined) delete process.env[k];
+			else process.env[k] = v;
+		}
+	};
+	apply(env);
 
 	let brokerConfig: any;
 	const schemas: ServiceSchema[] = [];
@@ -63,7 +67,12 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 	});
 	const broker = new ServiceBroker({ ...brokerConfig, logger: false, nodeID: opts.nodeID ?? `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}` });
 	const services = schemas.map(s => broker.createService(s));
-	await broker.start();
+	try {
+		await broker.start();
+	} finally {
+		// the configuration is read by now (and kept per module registry): the next platform starts clean
+		apply(saved);
+	}
 
 	const api: any = services.find(s => s.name === "api");
 	if (api) {
