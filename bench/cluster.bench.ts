@@ -1,7 +1,7 @@
 /**
  * Issue 4: the cached company read and the cached analysis through a gateway node that calls `companies`
  * and `finance` on other nodes over NATS (Redis cacher, as in production), beside the same two reads on
- * the single-process platform, in the same run. autocannon -c 50 -d 10 after a 2 s warm-up.
+ * the single-process platform, in the same run. autocannon -c 50 -d 10 after a 5 s warm-up.
  */
 import { freePort, startNats, startNode, startRedis, waitFor } from "../test/helpers/cluster";
 import { ADMIN_PASSWORD, json, machine, run, save, startPlatformProcess, table, type LoadResult } from "./harness";

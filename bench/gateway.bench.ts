@@ -34,7 +34,7 @@ async function main() {
 	} finally {
 		await platform.stop();
 	}
-	console.log(`\n${machine()}; autocannon -c 50 -d 10 (after 2 s warm-up)\n`);
+	console.log(`\n${machine()}; autocannon -c 50 -d 10 (after a 5 s warm-up)\n`);
 	console.log(table(results, bare));
 	save("gateway", { machine: machine(), results, bare });
 }

@@ -86,7 +86,7 @@ export async function startBareServer(body: string): Promise<Started> {
 
 export async function run(name: string, url: string, opts: { headers?: Record<string, string>; connections?: number; duration?: number; method?: string; body?: string } = {}): Promise<LoadResult> {
 	const options = { url, connections: opts.connections ?? 50, headers: opts.headers, method: opts.method ?? "GET", body: opts.body };
-	await autocannon({ ...options, duration: 2 }); // warm-up: JIT, caches, keep-alive sockets
+	await autocannon({ ...options, duration: 5 }); // warm-up: JIT, caches, keep-alive sockets
 	const r = await autocannon({ ...options, duration: opts.duration ?? 10 });
 	return {
 		name,
