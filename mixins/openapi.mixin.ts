@@ -6,7 +6,7 @@
 import fs from "fs";
 import path from "path";
 import type { Context, ServiceSchema } from "moleculer";
-import { restActionsOf, serviceSchemasIn } from "./rest-routes";
+import type { RestAction } from "./rest-routes";
 
 type Rule = Record<string, any> | string | Array<Record<string, any> | string>;
 type JsonSchema = Record<string, unknown>;
@@ -218,8 +218,8 @@ export const OpenApiMixin: Partial<ServiceSchema> = {
 	methods: {
 		openApiDocument(this: any) {
 			const actions = new Map<string, ActionInfo>();
-			// the schemas the gateway ships with, then whatever the registry knows besides
-			for (const a of restActionsOf(serviceSchemasIn(path.resolve(__dirname, "..", "services"), []))) actions.set(a.name, a);
+			// the routes the gateway publishes (from the schemas it ships with), then whatever the registry knows besides
+			for (const a of (this.restActions ?? []) as RestAction[]) actions.set(a.name, a);
 			for (const item of this.broker.registry.getActionList({ skipInternal: true, withEndpoints: false })) {
 				if (!actions.has(item.name)) actions.set(item.name, { ...item.action, name: item.name });
 			}

@@ -9,7 +9,8 @@ export function mixin<TThis>(schema: Partial<Schema<TThis>>): Partial<ServiceSch
 }
 
 /**
- * For actions that are not idempotent (creates, logins, token rotation, imports): Moleculer retries a call
- * that timed out or lost its node, and such a call may have done its work already.
+ * For actions that are not idempotent (creates, logins, token rotation, imports) or whose answer is not
+ * (a deletion retried after it succeeded says 404): Moleculer retries a call that timed out or lost its
+ * node, and such a call may have done its work already.
  */
 export const NOT_RETRIED = { enabled: false } as const;

@@ -13,7 +13,7 @@ import { verifyAccessToken, type AccessClaims } from "../domains/identity/tokens
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { OpenApiMixin } from "../mixins/openapi.mixin";
 import { RateLimitMixin, type RateLimitThis } from "../mixins/rate-limit.mixin";
-import { aliasesOf, restActionsOf, serviceSchemasIn } from "../mixins/rest-routes";
+import { aliasesOf, restActionsOf, serviceSchemasIn, type RestAction } from "../mixins/rest-routes";
 import { unauthorized } from "../models/errors";
 import { NOT_RETRIED, type Schema } from "../models/service";
 import { parseApiKey, revokedTokenKey } from "./auth.service";
@@ -37,6 +37,8 @@ interface ApiThis extends RateLimitThis {
 	verifiedTokens: Map<string, AccessClaims>;
 	principals: Map<string, { principal: Principal | null; until: number }>;
 	encoded: WeakMap<object, string>;
+	/** The REST routes this gateway publishes, for the OpenAPI document. */
+	restActions: RestAction[];
 	resolvePrincipal(ctx: Context, key: string, action: string, params: object): Promise<Principal | null>;
 	jwtSecret: string;
 	verifyToken(token: string): AccessClaims | null;
@@ -245,6 +247,7 @@ const ApiService: Schema<ApiThis> = {
 		this.verifiedTokens = new Map();
 		this.principals = new Map();
 		this.encoded = new WeakMap();
+		this.restActions = REST_ACTIONS;
 		this.jwtSecret = jwtSecret();
 	},
 };

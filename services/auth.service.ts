@@ -8,7 +8,7 @@ import { getConfig, jwtSecret } from "../config";
 import {
 	canManageAccount,
 	isUserAdmin,
-	visibleIndustries,
+	ROLES,
 	type Principal,
 	type Role,
 	type Tier,
@@ -213,7 +213,7 @@ const AuthService: Schema<AuthThis> = {
 
 		listUsers: {
 			rest: "GET /users",
-			params: { $$strict: true, ...listParams(USER_SORTABLE), role: { type: "enum", values: ["viewer", "analyst", "domain_admin", "super_admin"], optional: true } },
+			params: { $$strict: true, ...listParams(USER_SORTABLE), role: { type: "enum", values: [...ROLES], optional: true } },
 			async handler(this: AuthThis, ctx: AuthContext<{ page?: number; page_size?: number; sort?: string; role?: Role }>) {
 				const actor = principalOf(ctx);
 				if (!isUserAdmin(actor)) throw forbidden("Only admins list users");
@@ -276,6 +276,7 @@ const AuthService: Schema<AuthThis> = {
 		},
 
 		removeUser: {
+			retryPolicy: NOT_RETRIED,
 			rest: "DELETE /users/:id",
 			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
 			async handler(this: AuthThis, ctx: AuthContext<{ id: string }>) {
@@ -339,6 +340,7 @@ const AuthService: Schema<AuthThis> = {
 		},
 
 		removeApiKey: {
+			retryPolicy: NOT_RETRIED,
 			rest: "DELETE /auth/api-keys/:id",
 			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
 			async handler(this: AuthThis, ctx: AuthContext<{ id: string }>) {

@@ -110,6 +110,7 @@ const CompaniesService: Schema<CompaniesThis> = {
 		},
 
 		remove: {
+			retryPolicy: NOT_RETRIED,
 			rest: "DELETE /companies/:id",
 			permission: ["admin", "financial_data"],
 			params: idParams,

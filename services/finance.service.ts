@@ -163,6 +163,7 @@ const FinanceService: Schema<FinanceThis> = {
 		},
 
 		removeStatement: {
+			retryPolicy: NOT_RETRIED,
 			rest: "DELETE /statements/:id",
 			permission: ["admin", "financial_data"],
 			params: { $$strict: true, id: idParam },

@@ -3,8 +3,8 @@
  * history up to that period, and a benchmark against industry peers.
  */
 import type { StatementData } from "../../models/statement";
-import { div, growth, sub, type Value } from "./math";
-import { computeRatios, figuresOf, type Figures, type RatioExplanations, type RatioGroups } from "./ratios";
+import { growth, sub, type Value } from "./math";
+import { computeRatios, figuresOf, ratio, type Figures, type RatioExplanations, type RatioGroups } from "./ratios";
 import { altman, beneish, dupont, piotroski, type Altman, type Beneish, type DuPont, type Piotroski } from "./scores";
 
 export interface PeriodValue {
@@ -49,12 +49,7 @@ export interface Analysis {
 }
 
 const GROWTH_ITEMS = ["revenue", "net_income", "operating_cash_flow", "total_assets"] as const;
-const MARGINS: Record<string, (f: Figures) => Value> = {
-	gross_margin: f => div(f.gross_profit, f.revenue),
-	operating_margin: f => div(f.operating_income, f.revenue),
-	net_margin: f => div(f.net_income, f.revenue),
-	fcf_margin: f => div(sub(f.operating_cash_flow, f.capital_expenditure), f.revenue),
-};
+const MARGINS = ["gross_margin", "operating_margin", "net_margin", "fcf_margin"] as const;
 
 /** The ratios compared against peers, as `group.name`. */
 export const BENCHMARK_RATIOS = [
@@ -92,8 +87,8 @@ export function trendsOf(history: Array<{ period_end: string; figures: Figures }
 			cagr[item] = { value: years > 0 ? Math.pow(b / a, 1 / years) - 1 : null, from: first.period_end, to: last.period_end, years };
 		}
 	}
-	for (const name in MARGINS) {
-		const m = history.map(h => MARGINS[name](h.figures));
+	for (const name of MARGINS) {
+		const m = history.map(h => ratio(name, h.figures));
 		marginSeries[name] = [];
 		for (let i = 1; i < history.length; i++) marginSeries[name].push({ period_end: periods[i], value: sub(m[i], m[i - 1]) });
 	}

@@ -88,6 +88,15 @@ export const RATIO_GROUPS: Record<string, RatioDef[]> = {
 	],
 };
 
+const RATIO_BY_NAME = new Map<string, RatioDef>(Object.values(RATIO_GROUPS).flatMap(defs => defs.map(d => [d.name, d] as [string, RatioDef])));
+
+/** One ratio of DESIGN §6 by its name, for the scores and trends that are built on it. */
+export function ratio(name: string, f: Figures): Value {
+	const def = RATIO_BY_NAME.get(name);
+	if (!def) throw new Error(`unknown ratio ${name}`);
+	return def.compute(f);
+}
+
 export type RatioGroups = Record<string, Record<string, Value>>;
 export type RatioExplanations = Record<string, Record<string, Explanation>>;
 

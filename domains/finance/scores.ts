@@ -1,6 +1,6 @@
 /** Distress, quality and manipulation scores of DESIGN §6, on the flat figures of `ratios.ts`. */
 import { add, div, mul, sub, weighted, type Value } from "./math";
-import type { Figures } from "./ratios";
+import { ratio, type Figures } from "./ratios";
 
 export type AltmanVariant = "z" | "z_prime" | "z_double_prime";
 export type Zone = "distress" | "grey" | "safe";
@@ -75,8 +75,8 @@ export function piotroski(t: Figures, p1: Figures | null, p2: Figures | null): P
 	const cfo = div(t.operating_cash_flow, ta1);
 	const leverage = div(t.long_term_debt, avg(t.total_assets, ta1));
 	const leveragePrev = p1 ? div(p1.long_term_debt, avg(ta1, ta2)) : null;
-	const grossMargin = (f: Figures | null) => (f ? div(f.gross_profit, f.revenue) : null);
-	const currentRatio = (f: Figures | null) => (f ? div(f.total_current_assets, f.total_current_liabilities) : null);
+	const grossMargin = (f: Figures | null) => (f ? ratio("gross_margin", f) : null);
+	const currentRatio = (f: Figures | null) => (f ? ratio("current_ratio", f) : null);
 	const turnover = div(t.revenue, ta1);
 	const turnoverPrev = p1 ? div(p1.revenue, ta2) : null;
 	const signals: Record<PiotroskiSignal, boolean | null> = {
@@ -138,9 +138,9 @@ export interface DuPont {
 
 /** DuPont analysis (CFA Institute, "Financial Analysis Techniques"): ROE as a product of three and five factors. */
 export function dupont(f: Figures): DuPont {
-	const netMargin = div(f.net_income, f.revenue);
-	const assetTurnover = div(f.revenue, f.total_assets);
-	const equityMultiplier = div(f.total_assets, f.total_equity);
+	const netMargin = ratio("net_margin", f);
+	const assetTurnover = ratio("asset_turnover", f);
+	const equityMultiplier = ratio("equity_multiplier", f);
 	const taxBurden = div(f.net_income, f.income_before_tax);
 	const interestBurden = div(f.income_before_tax, f.ebit);
 	const ebitMargin = div(f.ebit, f.revenue);
