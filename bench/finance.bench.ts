@@ -11,7 +11,7 @@ import { parseCompanyFacts } from "../domains/finance/sec";
 import type { StatementData } from "../models/statement";
 import { ADMIN_PASSWORD, json, machine, run, save, startPlatformProcess, table, type LoadResult } from "./harness";
 
-const TESLA = path.resolve(__dirname, "../../shared/data/sec-companyfacts/tesla.json");
+const TESLA = path.resolve(__dirname, "../data/sec-companyfacts/tesla.json");
 
 /** Deterministic pseudo-random statements: `companies` × `years`. */
 function syntheticStatements(companies: number, years: number): StatementData[][] {

@@ -3,7 +3,7 @@ import fs from "fs";
 import path from "path";
 import { ADMIN_PASSWORD, startPlatform, type Platform } from "../helpers/platform";
 
-const DATA = path.resolve(__dirname, "../../../shared/data/sec-companyfacts");
+const DATA = path.resolve(__dirname, "../../data/sec-companyfacts");
 const doc = (name: string) => fs.readFileSync(path.join(DATA, name), "utf8");
 
 let platform: Platform;

@@ -98,7 +98,7 @@ describe.each(stores)("companies on %s", (_name, env, idFormat) => {
 		});
 
 		it("imports SEC companyfacts idempotently", async () => {
-			const doc = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../../shared/data/sec-companyfacts/tesla.json"), "utf8"));
+			const doc = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../data/sec-companyfacts/tesla.json"), "utf8"));
 			const first: any = await call("finance.importSec", { id: companyId, ...doc }, techAnalyst);
 			expect(first.created).toBeGreaterThanOrEqual(10);
 			const again: any = await call("finance.importSec", { id: companyId, ...doc }, techAnalyst);
@@ -110,7 +110,7 @@ describe.each(stores)("companies on %s", (_name, env, idFormat) => {
 		it("undoes an import that fails half-way, leaving what was there before", async () => {
 			const co: any = await call("companies.create", { name: "Half Import", industry: "technology" }, superAdmin);
 			const before: any = await call("finance.createStatement", { id: co.id, ...statement("2019-12-31", 7) }, techAnalyst);
-			const doc = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../../shared/data/sec-companyfacts/tesla.json"), "utf8"));
+			const doc = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../data/sec-companyfacts/tesla.json"), "utf8"));
 			const finance: any = platform.broker.getLocalService("finance");
 			const insert = finance.adapter.insert.bind(finance.adapter);
 			let inserts = 0;

@@ -1,9 +1,9 @@
-/** SEC companyfacts → annual statements on the three real documents in ../shared, spot-checked against their facts. */
+/** SEC companyfacts → annual statements on the three real documents shipped in data/sec-companyfacts, spot-checked against their facts. */
 import fs from "fs";
 import path from "path";
 import { parseCompanyFacts, SecDocumentError } from "../../domains/finance/sec";
 
-const DATA = path.resolve(__dirname, "../../../shared/data/sec-companyfacts");
+const DATA = path.resolve(__dirname, "../../data/sec-companyfacts");
 const load = (name: string) => JSON.parse(fs.readFileSync(path.join(DATA, name), "utf8"));
 const period = (imp: ReturnType<typeof parseCompanyFacts>, end: string) => imp.periods.find(p => p.period_end === end)!;
 
