@@ -8,6 +8,7 @@ COPY bin ./bin
 COPY config ./config
 COPY domains ./domains
 COPY middlewares ./middlewares
+COPY lib ./lib
 COPY mixins ./mixins
 COPY models ./models
 COPY repl ./repl

@@ -6,6 +6,7 @@ import os from "os";
 import { ServiceBroker, type BrokerOptions, type Errors } from "moleculer";
 import { getConfig } from "./config";
 import { AuthorizationMiddleware } from "./middlewares/authorization.middleware";
+import { ActionTimeoutsMiddleware, FailoverMiddleware, FailoverStrategy, PromptDiscoverer } from "./middlewares/failover.middleware";
 import { NodeHealthMiddleware } from "./middlewares/node-health.middleware";
 import { StoreUnavailableMiddleware } from "./middlewares/store-unavailable.middleware";
 import { loadReplCommands } from "./repl";
@@ -45,7 +46,8 @@ const brokerConfig: BrokerOptions = {
 	contextParamsCloning: false,
 	tracking: { enabled: true, shutdownTimeout: config.broker.shutdown_timeout },
 	disableBalancer: false,
-	registry: { strategy: "RoundRobin", preferLocal: true },
+	// a node that just let a call time out is skipped; a silent node leaves the registry promptly
+	registry: { strategy: FailoverStrategy as any, preferLocal: true, discoverer: new PromptDiscoverer() as any },
 	circuitBreaker: {
 		enabled: config.broker.circuit_breaker,
 		threshold: 0.5,
@@ -76,9 +78,15 @@ const brokerConfig: BrokerOptions = {
 	// cacher, so a cached answer is never served to a caller who may not have it, and a caller without
 	// rights learns nothing from validation errors. The rest is Moleculer's own list, unchanged.
 	internalMiddlewares: false,
-	// StoreUnavailable, just inside it, turns a store outage into a 503.
+	// StoreUnavailable, just inside it, turns a store outage into a 503. Failover (between Timeout and Retry)
+	// and ActionTimeouts (before Timeout reads the action's timeout): middlewares/failover.middleware.ts.
 	middlewares: [
-		...ServiceBroker.INTERNAL_MIDDLEWARES.flatMap((name: string) => (name === "Cacher" ? [name, StoreUnavailableMiddleware, AuthorizationMiddleware] : [name])),
+		ActionTimeoutsMiddleware({ read: config.broker.read_timeout, write: config.broker.write_timeout }),
+		...ServiceBroker.INTERNAL_MIDDLEWARES.flatMap((name: string) => {
+			if (name === "Cacher") return [name, StoreUnavailableMiddleware, AuthorizationMiddleware];
+			if (name === "Timeout") return [name, FailoverMiddleware()];
+			return [name];
+		}),
 		NodeHealthMiddleware(config.health_port),
 	],
 	replOptions: { delimiter: "bizops $", customCommands: loadReplCommands() },

@@ -26,7 +26,11 @@ export interface Config {
 	metrics: { enabled: boolean; port: number; host: string };
 	tracing: { exporter: string | null; jaeger_host: string };
 	broker: {
+		/** Default for calls; reads, writes and imports have their own (see models/service.ts). */
 		request_timeout: number;
+		read_timeout: number;
+		write_timeout: number;
+		import_timeout: number;
 		heartbeat_interval: number;
 		heartbeat_timeout: number;
 		circuit_breaker: boolean;
@@ -118,8 +122,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		tracing: { exporter: nullIfEmpty(tracing.exporter), jaeger_host: String(tracing.jaeger_host || "127.0.0.1") },
 		broker: {
 			request_timeout: num(broker.request_timeout ?? 10000, "REQUEST_TIMEOUT"),
-			heartbeat_interval: num(broker.heartbeat_interval ?? 5, "HEARTBEAT_INTERVAL"),
-			heartbeat_timeout: num(broker.heartbeat_timeout ?? 15, "HEARTBEAT_TIMEOUT"),
+			read_timeout: num(broker.read_timeout ?? 10000, "READ_TIMEOUT"),
+			write_timeout: num(broker.write_timeout ?? 10000, "WRITE_TIMEOUT"),
+			import_timeout: num(broker.import_timeout ?? 120000, "IMPORT_TIMEOUT"),
+			heartbeat_interval: num(broker.heartbeat_interval ?? 1, "HEARTBEAT_INTERVAL"),
+			heartbeat_timeout: num(broker.heartbeat_timeout ?? 3, "HEARTBEAT_TIMEOUT"),
 			circuit_breaker: broker.circuit_breaker !== false,
 			retry: broker.retry !== false,
 			bulkhead: broker.bulkhead !== false,

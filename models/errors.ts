@@ -30,3 +30,6 @@ export const unprocessable = (message: string, fields: Array<{ field: string; me
 
 export const serviceUnavailable = (message: string, data?: unknown) =>
 	named(new MoleculerError(message, 503, "SERVICE_UNAVAILABLE", data), "ServiceUnavailableError");
+
+export const unsupportedMediaType = (received: string) =>
+	named(new MoleculerClientError(`Content-Type must be application/json${received ? `, not '${received.slice(0, 100)}'` : ""}`, 415, "UNSUPPORTED_MEDIA_TYPE", { expected: "application/json" }), "UnsupportedMediaTypeError");

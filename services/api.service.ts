@@ -14,7 +14,8 @@ import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/busines
 import { OpenApiMixin } from "../mixins/openapi.mixin";
 import { RateLimitMixin, type RateLimitThis } from "../mixins/rate-limit.mixin";
 import { aliasesOf, restActionsOf, serviceSchemasIn, type RestAction } from "../mixins/rest-routes";
-import { unauthorized } from "../models/errors";
+import { unauthorized, unsupportedMediaType } from "../models/errors";
+import { parseByteSize, payloadTooLarge } from "../lib/json-body";
 import { NOT_RETRIED, type Schema } from "../models/service";
 import { parseApiKey, revokedTokenKey } from "./auth.service";
 
@@ -43,6 +44,7 @@ interface ApiThis extends RateLimitThis {
 	jwtSecret: string;
 	verifyToken(token: string): AccessClaims | null;
 	isRevoked(ctx: Context, jti: string): Promise<boolean>;
+	checkBody(req: IncomingMessage, limit: string): void;
 }
 
 type AliasLike = { method: string; path: string; fullPath: string; action?: { auth?: string } };
@@ -74,14 +76,19 @@ const ApiService: Schema<ApiThis> = {
 		logResponseData: null,
 		routes: [
 			{
-				// The SEC import takes a companyfacts document of several MB; every other route keeps the small limit.
+				// The SEC import takes a companyfacts document of up to import_body_limit. The gateway does not read
+				// it: the request is passed on as a stream (in 256 KB transporter chunks), read by finance once the
+				// caller is authenticated, authorized and the feature flag is on.
 				path: "/companies",
 				whitelist: ["finance.importSec"],
-				aliases: { "POST /:id/import/sec": "finance.importSec" },
+				aliases: { "POST /:id/import/sec": "stream:finance.importSec" },
 				mappingPolicy: "restrict",
 				authentication: true,
 				mergeParams: true,
-				bodyParsers: { json: { strict: true, limit: config.http.import_body_limit }, urlencoded: false },
+				bodyParsers: false,
+				onBeforeCall(this: ApiThis, _ctx: Context, _route: unknown, req: IncomingMessage) {
+					this.checkBody(req, config.http.import_body_limit);
+				},
 			},
 			{
 				path: "",
@@ -92,6 +99,9 @@ const ApiService: Schema<ApiThis> = {
 				authentication: true,
 				mergeParams: true,
 				bodyParsers: { json: { strict: true, limit: config.http.body_limit }, urlencoded: false },
+				onBeforeCall(this: ApiThis, _ctx: Context, _route: unknown, req: IncomingMessage) {
+					this.checkBody(req, config.http.body_limit);
+				},
 			},
 		],
 	},
@@ -218,6 +228,20 @@ const ApiService: Schema<ApiThis> = {
 			return json;
 		},
 
+		/**
+		 * A request body must be JSON (415 otherwise, before anything reads it) and, when it declares its
+		 * length, within the route's limit (413 without reading it). A body sent without a length is counted
+		 * as it is read.
+		 */
+		checkBody(req: IncomingMessage, limit: string) {
+			const length = req.headers["content-length"];
+			const hasBody = (length != null && length !== "0") || req.headers["transfer-encoding"] != null;
+			if (!hasBody) return;
+			const type = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+			if (!/^application\/([a-z0-9.+-]+\+)?json$/.test(type)) throw unsupportedMediaType(type);
+			if (length != null && Number(length) > parseByteSize(limit)) throw payloadTooLarge(limit);
+		},
+
 		/** DESIGN §4 error shape; never a stack trace, and server faults say only that they happened. */
 		reformatError(this: ApiThis, err: any) {
 			const code = typeof err.code === "number" && err.code >= 400 && err.code < 600 ? err.code : 500;
@@ -231,7 +255,7 @@ const ApiService: Schema<ApiThis> = {
 				return { name: "ServiceUnavailableError", message: `A service this request needs is unavailable (${err.data?.action ?? err.data?.service ?? "unknown"}); try again shortly`, code: 503, type: "SERVICE_UNAVAILABLE", data: err.data };
 			}
 			if (err.type === "entity.parse.failed") return { name: "BadRequestError", message: "Malformed JSON body", code: 400, type: "INVALID_JSON" };
-			if (err.type === "entity.too.large") return { name: "PayloadTooLargeError", message: `Body larger than ${config.http.body_limit}`, code: 413, type: "PAYLOAD_TOO_LARGE" };
+			if (err.type === "entity.too.large") return { name: "PayloadTooLargeError", message: `Body larger than ${config.http.body_limit}, this route's limit`, code: 413, type: "PAYLOAD_TOO_LARGE", data: { limit: config.http.body_limit } };
 			return { name: err.name, message: err.message, code, type: err.type, data: err.data };
 		},
 	},

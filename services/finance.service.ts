@@ -3,11 +3,14 @@
  * DESIGN §5–6 (single and portfolio). Every route is scoped through `companies.get`, so a company outside
  * the caller's domains, and everything under it, is a 404. The formulas live in domains/finance.
  */
+import type { Readable } from "stream";
 import type { Context } from "moleculer";
+import { getConfig } from "../config";
 import { analyze, peerStatsOf, type Analysis, type PeerStats } from "../domains/finance/analysis";
 import { identityWarnings, normalizeStatement } from "../domains/finance/checks";
 import { computeRatios, figuresOf } from "../domains/finance/ratios";
 import { parseCompanyFacts, SecDocumentError } from "../domains/finance/sec";
+import { readJsonBody } from "../lib/json-body";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin, type CounterSpec } from "../mixins/business-metrics.mixin";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { createDbMixin, isDuplicateKeyError, type DbMethods, type Doc } from "../mixins/db.mixin";
@@ -17,6 +20,8 @@ import type { Company } from "../models/company";
 import { conflict, forbidden, notFound, unprocessable } from "../models/errors";
 import { NOT_RETRIED, type Schema } from "../models/service";
 import { STATEMENT_SORTABLE, STATEMENT_TYPES, statementFields, type Statement, type StatementData } from "../models/statement";
+
+const config = getConfig();
 
 type FinanceContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
@@ -176,17 +181,20 @@ const FinanceService: Schema<FinanceThis> = {
 		},
 
 		/**
-		 * POST /companies/:id/import/sec (an alias of the gateway's import route, which takes large bodies):
-		 * the body is a companyfacts document. All or nothing; importing again updates, never duplicates.
+		 * POST /companies/:id/import/sec (an alias of the gateway's import route): the body, a companyfacts
+		 * document of up to `import_body_limit`, arrives as a stream, so no transporter message carries it
+		 * whole. All or nothing; importing again updates, never duplicates.
 		 */
 		importSec: {
 			retryPolicy: NOT_RETRIED,
+			timeout: config.broker.import_timeout,
 			permission: ["write", "financial_data"],
-			params: { id: idParam, facts: { type: "any" }, cik: { type: "any" } },
-			async handler(this: FinanceThis, ctx: FinanceContext<Record<string, unknown> & { id: string }>) {
+			params: { $$strict: true, id: idParam },
+			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string }>) {
+				// who may import is settled before a byte of the body is read
 				await this.requireFlag(ctx, "sec_import");
-				const { id, ...doc } = ctx.params;
-				const company = await this.company(ctx, id);
+				const company = await this.company(ctx, ctx.params.id);
+				const doc = await readJsonBody(ctx.stream as Readable | null, config.http.import_body_limit);
 				let parsed;
 				try {
 					parsed = parseCompanyFacts(doc);

@@ -98,7 +98,20 @@ describe("validation", () => {
 		expect(bad.body).toMatchObject({ code: 400, type: "INVALID_JSON" });
 		const big = await platform.request("POST", "/companies", { token: admin, rawBody: JSON.stringify({ name: "y".repeat(2 * 1024 * 1024), industry: "technology" }) });
 		expect(big.status).toBe(413);
+		expect(big.body.message).toMatch(/larger than 1mb/);
 		expect(JSON.stringify(bad.body)).not.toMatch(/at .*\.(js|ts):\d+/);
+	});
+
+	it("415 for a body that is not JSON, before anything reads it", async () => {
+		const form = await platform.request("POST", "/companies", { token: admin, rawBody: "name=Form+Co&industry=technology", headers: { "content-type": "application/x-www-form-urlencoded" } });
+		expect(form.status).toBe(415);
+		expect(form.body).toMatchObject({ code: 415, type: "UNSUPPORTED_MEDIA_TYPE" });
+		expect(form.body.message).toMatch(/application\/json/);
+		const text = await platform.request("PATCH", "/companies/whatever", { token: admin, rawBody: "{}", headers: { "content-type": "text/plain" } });
+		expect(text.status).toBe(415);
+		// a JSON type with parameters or a +json suffix is JSON
+		const charset = await platform.request("POST", "/companies", { token: admin, rawBody: JSON.stringify({ name: "Charset Co", industry: "technology" }), headers: { "content-type": "application/json; charset=utf-8" } });
+		expect(charset.status).toBe(201);
 	});
 
 	it("nothing is written when validation fails", async () => {

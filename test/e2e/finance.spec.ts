@@ -224,6 +224,25 @@ describe("SEC companyfacts import", () => {
 		expect(await count(other.id)).toBe(0);
 	});
 
+	it("names the import route's own limit (50mb) for a larger body, with or without a declared length, and wants JSON", async () => {
+		const co = await company({ name: "Huge Filer", industry: "manufacturing" });
+		const huge = Buffer.alloc(60 * 1024 * 1024, 0x20); // 60 MB of JSON white space
+		const declared = await platform.request("POST", `/companies/${co.id}/import/sec`, { token: analyst, rawBody: huge as unknown as string });
+		expect(declared.status).toBe(413);
+		expect(declared.body.message).toMatch(/larger than 50mb/);
+		// chunked: no Content-Length, so the limit is enforced while the body is read
+		const chunks = (async function* () {
+			for (let i = 0; i < 60; i++) yield Buffer.alloc(1024 * 1024, 0x20);
+		})();
+		const res = await fetch(`${platform.url}/api/v1/companies/${co.id}/import/sec`, { method: "POST", headers: { authorization: `Bearer ${analyst}`, "content-type": "application/json" }, body: chunks as any, duplex: "half" } as RequestInit);
+		expect(res.status).toBe(413);
+		expect(((await res.json()) as { message: string }).message).toMatch(/larger than 50mb/);
+
+		const form = await platform.request("POST", `/companies/${co.id}/import/sec`, { token: analyst, rawBody: "cik=1318605", headers: { "content-type": "application/x-www-form-urlencoded" } });
+		expect(form.status).toBe(415);
+		expect(await count(co.id)).toBe(0);
+	});
+
 	it("is refused while the sec_import flag is off for the caller", async () => {
 		const co = await company({ name: "Flagged", industry: "manufacturing" });
 		await platform.request("PUT", "/flags/sec_import", { token: admin, body: { enabled: false } });
