@@ -9,7 +9,7 @@ import { AuthorizationMiddleware } from "./middlewares/authorization.middleware"
 import { ActionTimeoutsMiddleware, FailoverMiddleware, FailoverStrategy, PromptDiscoverer } from "./middlewares/failover.middleware";
 import { NodeHealthMiddleware } from "./middlewares/node-health.middleware";
 import { StoreUnavailableMiddleware } from "./middlewares/store-unavailable.middleware";
-import { loadReplCommands } from "./repl";
+import { loadReplCommands, openRepl } from "./repl";
 
 const config = getConfig();
 
@@ -88,6 +88,8 @@ const brokerConfig: BrokerOptions = {
 			return [name];
 		}),
 		NodeHealthMiddleware(config.health_port),
+		// `--repl` (npm run start:repl) opens the REPL whose calls act as the operator (repl/index.ts)
+		{ name: "OperatorRepl", created: (broker: ServiceBroker) => void (broker.repl = () => openRepl(broker)) },
 	],
 	replOptions: { delimiter: "bizops $", customCommands: loadReplCommands() },
 };

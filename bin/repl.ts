@@ -5,7 +5,7 @@
 import os from "os";
 import { ServiceBroker } from "moleculer";
 import { getConfig } from "../config";
-import { loadReplCommands } from "../repl";
+import { loadReplCommands, openRepl } from "../repl";
 
 if (!getConfig().transporter) {
 	console.error("No TRANSPORTER: there is no cluster to attach to. For the embedded platform use `npm run start:repl`.");
@@ -20,4 +20,4 @@ const broker = new ServiceBroker({
 	logLevel: "warn",
 	replOptions: { delimiter: "bizops $", customCommands: loadReplCommands() },
 });
-broker.start().then(() => broker.repl());
+broker.start().then(() => openRepl(broker));

@@ -13,6 +13,10 @@ class BizopsRunner extends Runner {
 	}
 }
 
+// SERVICES names services of this code base's services folder (`services/` from the sources, `dist/services/`
+// compiled), wherever the runner is started from; the stock runner would look in the current directory.
+if (process.env.SERVICES && !process.env.SERVICEDIR) process.env.SERVICEDIR = require("path").resolve(__dirname, "..", "services");
+
 // Run from the TypeScript sources (`npm start`), a SERVICES name means its *.service.ts; the stock runner
 // only looks for *.service.js, which is what the compiled code (`npm run start:prod`) has.
 if (__filename.endsWith(".ts") && process.env.SERVICES) {

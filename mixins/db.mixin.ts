@@ -15,6 +15,8 @@ import { getConfig } from "../config";
 export interface IndexSpec {
 	fields: Record<string, 1 | -1>;
 	unique?: boolean;
+	/** Documents without the field are not indexed (a unique index then allows many without it). */
+	sparse?: boolean;
 }
 
 export type Doc = Record<string, any>;
@@ -135,8 +137,8 @@ export function createDbMixin(collection: string, indexes: IndexSpec[] = []): Pa
 				return this.toEntity(removed);
 			},
 		},
-		async afterConnected(this: { adapter: DbAdapter }) {
-			await ensureIndexes(this.adapter, indexes);
+		async afterConnected(this: { adapter: DbAdapter; logger: { error(...args: unknown[]): void } }) {
+			await ensureIndexes(this.adapter, indexes, this.logger);
 		},
 	};
 	return schema as Partial<ServiceSchema>;
@@ -151,17 +153,23 @@ export async function openStore(broker: unknown, collection: string, indexes: In
 	const adapter = createAdapter(collection);
 	adapter.init(broker, { schema: { collection }, logger: (broker as any).logger });
 	await adapter.connect();
-	await ensureIndexes(adapter, indexes);
+	await ensureIndexes(adapter, indexes, (broker as any).logger);
 	return adapter;
 }
 
-async function ensureIndexes(adapter: DbAdapter, indexes: IndexSpec[]): Promise<void> {
+async function ensureIndexes(adapter: DbAdapter, indexes: IndexSpec[], logger?: { error(...args: unknown[]): void }): Promise<void> {
 	for (const index of indexes) {
 		const fields = Object.keys(index.fields);
-		if (adapter.collection) {
-			await adapter.collection.createIndex(index.fields, { unique: !!index.unique });
-		} else {
-			await adapter.db.ensureIndex({ fieldName: fields.length === 1 ? fields[0] : fields, unique: !!index.unique });
+		try {
+			if (adapter.collection) {
+				await adapter.collection.createIndex(index.fields, { unique: !!index.unique, sparse: !!index.sparse });
+			} else {
+				await adapter.db.ensureIndex({ fieldName: fields.length === 1 ? fields[0] : fields, unique: !!index.unique, sparse: !!index.sparse });
+			}
+		} catch (err) {
+			// data written before a unique rule existed may break it: serve anyway (services check before writing)
+			if (!index.unique) throw err;
+			logger?.error(`Unique index on ${fields.join(", ")} not created (existing duplicates?): ${(err as Error).message}`);
 		}
 	}
 	if (adapter.db?.setAutocompactionInterval) {

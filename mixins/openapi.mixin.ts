@@ -29,6 +29,7 @@ export function ruleToSchema(rule: Rule): { schema: JsonSchema; optional: boolea
 			if (rule.min != null) schema.minLength = rule.min;
 			if (rule.max != null) schema.maxLength = rule.max;
 			if (rule.pattern) schema.pattern = rule.pattern instanceof RegExp ? rule.pattern.source : String(rule.pattern);
+			if (rule.format) schema.format = rule.format;
 			break;
 		case "number":
 			schema.type = rule.integer ? "integer" : "number";

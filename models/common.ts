@@ -36,3 +36,48 @@ export function pageOf<T>(rows: T[], total: number, page: number, pageSize: numb
 export function nowIso(): string {
 	return new Date().toISOString();
 }
+
+const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** A calendar date YYYY-MM-DD that exists (2021-02-30 does not). */
+export function isIsoDate(value: unknown): value is string {
+	if (typeof value !== "string" || !ISO_DATE.test(value)) return false;
+	const d = new Date(`${value}T00:00:00Z`);
+	return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+/** A calendar date, or an ISO 8601 date-time with a zone, whose date exists. */
+export function isIsoDateTime(value: unknown): value is string {
+	if (typeof value !== "string") return false;
+	const m = ISO_DATE_TIME.exec(value);
+	return !!m && isIsoDate(m[1]) && !Number.isNaN(Date.parse(value));
+}
+
+/** fastest-validator rule for a calendar date field, with messages that name the field. */
+export function isoDateParam(field: string, optional = false) {
+	return {
+		type: "string",
+		format: "date", // for the OpenAPI document
+		optional,
+		custom: (value: unknown, errors: Array<{ type: string; actual?: unknown }>) => {
+			if (value !== undefined && !isIsoDate(value)) errors.push({ type: "calendarDate", actual: typeof value === "string" ? value.slice(0, 40) : value });
+			return value;
+		},
+		messages: { calendarDate: `${field} must be a calendar date YYYY-MM-DD` },
+	} as const;
+}
+
+/** fastest-validator rule for an ISO 8601 date or date-time field. */
+export function isoDateTimeParam(field: string, optional = false) {
+	return {
+		type: "string",
+		format: "date-time",
+		optional,
+		custom: (value: unknown, errors: Array<{ type: string; actual?: unknown }>) => {
+			if (value !== undefined && !isIsoDateTime(value)) errors.push({ type: "calendarDateTime", actual: typeof value === "string" ? value.slice(0, 40) : value });
+			return value;
+		},
+		messages: { calendarDateTime: `${field} must be an ISO 8601 date (YYYY-MM-DD) or date-time with a zone, on a day that exists` },
+	} as const;
+}

@@ -17,7 +17,8 @@ export const COMPANY_SORTABLE = ["name", "industry", "ticker", "created_at", "up
 export const companyFields = {
 	name: { type: "string", min: 1, max: 200, trim: true },
 	industry: { type: "enum", values: [...INDUSTRIES], messages: { enumValue: `industry must be one of ${INDUSTRIES.join(", ")}` } },
-	ticker: { type: "string", optional: true, pattern: /^[A-Z0-9.\-]{1,10}$/, messages: { stringPattern: "ticker must be 1-10 upper-case letters, digits, '.' or '-'" } },
+	// unique in the platform: the ticker case-insensitively (kept upper-case), the CIK without its leading zeros
+	ticker: { type: "string", optional: true, trim: true, uppercase: true, pattern: /^[A-Z0-9.\-]{1,10}$/, messages: { stringPattern: "ticker must be 1-10 letters, digits, '.' or '-'" } },
 	cik: { type: "string", optional: true, pattern: /^\d{1,10}$/, messages: { stringPattern: "cik must be 1-10 digits" } },
 	country: { type: "string", optional: true, pattern: /^[A-Z]{2}$/, messages: { stringPattern: "country must be an ISO 3166-1 alpha-2 code" } },
 	currency: { type: "string", optional: true, pattern: /^[A-Z]{3}$/, messages: { stringPattern: "currency must be an ISO 4217 code" } },
@@ -30,3 +31,6 @@ export const updateCompanyParams = {
 	id: { type: "string", min: 1, max: 64 },
 	...Object.fromEntries(Object.entries(companyFields).map(([k, v]) => [k, { ...v, optional: true }])),
 };
+
+/** A CIK as SEC's data carries it (a number): no leading zeros, so 0001318605 and 1318605 are one company. */
+export const normalizeCik = (cik: string) => cik.replace(/^0+(?=\d)/, "");

@@ -1,5 +1,5 @@
 /** Financial statements (DESIGN §5): line items, the entity, and its validation. */
-import type { Entity } from "./common";
+import { isoDateParam, type Entity } from "./common";
 
 export const BALANCE_SHEET_ITEMS = [
 	"cash_and_equivalents",
@@ -107,12 +107,10 @@ function section(items: readonly string[], optional = false) {
 	};
 }
 
-const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-
 /** The statement body as a client sends it (POST, PUT); `$$strict` rejects unknown keys at every level. */
 export const statementFields = {
 	statement_type: { type: "enum", values: [...STATEMENT_TYPES], messages: { enumValue: "statement_type must be 'annual' or 'quarterly'" } },
-	period_end: { type: "string", pattern: ISO_DATE, messages: { stringPattern: "period_end must be a date YYYY-MM-DD" } },
+	period_end: isoDateParam("period_end"),
 	fiscal_year: { type: "number", integer: true, min: 1900, max: 2200, optional: true },
 	fiscal_period: { type: "enum", values: ["FY", "Q1", "Q2", "Q3", "Q4"], optional: true },
 	currency: { type: "string", pattern: /^[A-Z]{3}$/, optional: true, messages: { stringPattern: "currency must be an ISO 4217 code" } },

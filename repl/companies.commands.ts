@@ -7,8 +7,9 @@ const commands: ReplCommand[] = [
 		async action(broker, args) {
 			const key = String(args.idOrTicker);
 			let company: any;
-			if (/^[A-Z0-9.\-]{1,10}$/.test(key)) {
-				const list = await broker.call<{ rows: any[] }, object>("companies.list", { ticker: key }, asOperator);
+			if (/^[A-Za-z0-9.\-]{1,10}$/.test(key)) {
+				// a ticker is unique in the platform (case-insensitive), so this finds one company or none
+				const list = await broker.call<{ rows: any[] }, object>("companies.list", { ticker: key.toUpperCase() }, asOperator);
 				company = list.rows[0];
 			}
 			if (!company) company = await broker.call("companies.get", { id: key }, asOperator).catch(() => null);

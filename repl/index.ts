@@ -19,6 +19,34 @@ export interface ReplCommand {
 export const OPERATOR: Principal = { id: "repl-operator", username: "repl-operator", role: "super_admin", domains: ["*"], tier: "premium", kind: "user" };
 export const asOperator = { meta: { user: OPERATOR } };
 
+/**
+ * The broker as the REPL sees it: every call it makes (the built-in `call`, `dcall`, and the bizops commands)
+ * acts as the operator unless the command sets `#user` itself.
+ */
+export function operatorView(broker: ServiceBroker): ServiceBroker {
+	const asOperatorCall =
+		(fn: (...a: any[]) => unknown) =>
+		(action: unknown, params?: unknown, opts: { meta?: Record<string, unknown> } = {}) =>
+			fn.call(broker, action, params, { ...opts, meta: { user: OPERATOR, ...opts.meta } });
+	const call = asOperatorCall(broker.call);
+	const mcall = (def: unknown, opts: { meta?: Record<string, unknown> } = {}) => broker.mcall(def as any, { ...opts, meta: { user: OPERATOR, ...opts.meta } } as any);
+	return new Proxy(broker, {
+		get(target, prop) {
+			if (prop === "call") return call;
+			if (prop === "mcall") return mcall;
+			const value = Reflect.get(target, prop, target);
+			return typeof value === "function" ? value.bind(target) : value;
+		},
+	});
+}
+
+/** Opens Moleculer's REPL on the operator's view of the broker. */
+export function openRepl(broker: ServiceBroker) {
+	// eslint-disable-next-line @typescript-eslint/no-var-requires
+	const repl = require("moleculer-repl");
+	return repl(operatorView(broker), broker.options.replOptions);
+}
+
 export function print(value: unknown): void {
 	console.log(JSON.stringify(value, null, 2));
 }

@@ -23,6 +23,9 @@ import { parseApiKey, revokedTokenKey } from "./auth.service";
 const SERVICE_SCHEMAS = serviceSchemasIn(__dirname, ["api"]);
 const REQUIRED_SERVICES = SERVICE_SCHEMAS.map(s => s.name as string);
 
+/** 1 while some node runs the service, 0 while none does (set at each readiness probe). */
+const SERVICE_AVAILABLE_GAUGE = { name: "bizops.gateway.service_available", type: "gauge", labelNames: ["service"], description: "Whether a live node runs the service (1) or none does (0), as this gateway sees it" };
+
 /** Verified tokens, so a busy client's token is checked once, not per request (revocation still is). */
 const VERIFIED_TOKENS_MAX = 10000;
 /**
@@ -34,6 +37,7 @@ const PRINCIPALS_MAX = 10000;
 
 interface ApiThis extends RateLimitThis {
 	broker: any;
+	server?: { listening: boolean };
 	logger: any;
 	verifiedTokens: Map<string, AccessClaims>;
 	principals: Map<string, { principal: Principal | null; until: number }>;
@@ -45,6 +49,7 @@ interface ApiThis extends RateLimitThis {
 	verifyToken(token: string): AccessClaims | null;
 	isRevoked(ctx: Context, jti: string): Promise<boolean>;
 	checkBody(req: IncomingMessage, limit: string): void;
+	serviceAvailability(): Record<string, boolean>;
 }
 
 type AliasLike = { method: string; path: string; fullPath: string; action?: { auth?: string } };
@@ -123,30 +128,48 @@ const ApiService: Schema<ApiThis> = {
 			},
 		},
 
+		/**
+		 * Ready when this gateway can serve: its HTTP server is up, the transporter is connected and auth (who
+		 * every authenticated request needs) answers from its store. A service group with no live node does
+		 * not make the gateway unready (that would take every gateway out of the load balancer and the whole
+		 * API dark): it is listed in `missing_services`, exported as `bizops_gateway_service_available`, and
+		 * its routes answer 503.
+		 */
 		ready: {
 			auth: "public",
 			rateLimit: false,
 			rest: "GET /health/ready",
 			async handler(this: ApiThis, ctx: Context<unknown, { $statusCode?: number }>) {
-				const services = Object.fromEntries(REQUIRED_SERVICES.map(name => [name, this.broker.registry.hasService(name)]));
-				let store: string;
+				const services = this.serviceAvailability();
+				const missing = REQUIRED_SERVICES.filter(name => !services[name]);
+				const transit = this.broker.transit;
+				const transporter = transit ? (transit.connected ? "connected" : "disconnected") : "none";
+				let auth: string;
 				try {
-					await ctx.call("companies.storeHealth", {}, { timeout: 2000, retries: 0 });
-					store = "ok";
+					await ctx.call("auth.storeHealth", {}, { timeout: 2000, retries: 0 });
+					auth = "ok";
 				} catch (err) {
-					store = `unavailable: ${(err as Error).message}`;
+					auth = `unavailable: ${(err as Error).message}`;
 				}
 				const warnings: string[] = [];
+				if (missing.length) warnings.push(`no node runs ${missing.join(", ")}: their routes answer 503`);
 				if (!this.rateLimitStoreHealthy()) warnings.push("rate-limit store (Redis) unavailable: counting per node");
 				if (this.broker.cacher && this.broker.cacher.connected === false) warnings.push("cache (Redis) unavailable: answers are computed uncached");
-				const ready = this.broker.started !== false && store === "ok" && Object.values(services).every(Boolean);
+				const ready = this.broker.started !== false && this.server?.listening !== false && transporter !== "disconnected" && auth === "ok";
 				if (!ready) ctx.meta.$statusCode = 503;
-				return { status: ready ? "ready" : "unavailable", node: this.broker.nodeID, services, store, warnings };
+				return { status: ready ? "ready" : "unavailable", node: this.broker.nodeID, transporter, auth, services, missing_services: missing, warnings };
 			},
 		},
 	},
 
 	methods: {
+		/** Which of the shipped services some live node runs; kept in the gauge too. */
+		serviceAvailability(this: ApiThis): Record<string, boolean> {
+			const services = Object.fromEntries(REQUIRED_SERVICES.map(name => [name, this.broker.registry.hasService(name) as boolean]));
+			if (this.broker.isMetricsEnabled()) for (const name of REQUIRED_SERVICES) this.broker.metrics.set(SERVICE_AVAILABLE_GAUGE.name, services[name] ? 1 : 0, { service: name });
+			return services;
+		},
+
 		/**
 		 * Resolves the caller (X-API-Key or Bearer JWT) and applies its rate limit. Public actions accept
 		 * anonymous callers, limited per IP; everything else needs a valid, unrevoked token of a live user.
@@ -261,6 +284,10 @@ const ApiService: Schema<ApiThis> = {
 	},
 
 	events: {
+		// keeps bizops_gateway_service_available current between readiness probes
+		"$services.changed"(this: ApiThis) {
+			this.serviceAvailability();
+		},
 		// moleculer-db broadcasts this on every write to users (and auth on API key changes).
 		"cache.clean.auth"(this: ApiThis) {
 			this.principals.clear();
@@ -268,6 +295,7 @@ const ApiService: Schema<ApiThis> = {
 	},
 
 	created(this: ApiThis) {
+		if (this.broker.isMetricsEnabled() && !this.broker.metrics.getMetric(SERVICE_AVAILABLE_GAUGE.name)) this.broker.metrics.register(SERVICE_AVAILABLE_GAUGE);
 		this.verifiedTokens = new Map();
 		this.principals = new Map();
 		this.encoded = new WeakMap();

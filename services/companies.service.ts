@@ -7,16 +7,25 @@ import { NOT_RETRIED, type Schema } from "../models/service";
 import { canSeeIndustry, visibleIndustries, type Principal } from "../domains/identity/rbac";
 import { INDUSTRIES, type Industry } from "../domains/industries";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
-import { createDbMixin, type DbMethods, type Doc } from "../mixins/db.mixin";
+import { createDbMixin, isDuplicateKeyError, type DbMethods, type Doc } from "../mixins/db.mixin";
+import { KeyedLock } from "../lib/keyed-lock";
 import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
 import { listParams, nowIso, pageOf } from "../models/common";
-import { COMPANY_SORTABLE, createCompanyParams, updateCompanyParams, type Company } from "../models/company";
-import { forbidden, notFound } from "../models/errors";
+import { COMPANY_SORTABLE, createCompanyParams, normalizeCik, updateCompanyParams, type Company } from "../models/company";
+import { conflict, forbidden, notFound } from "../models/errors";
 
 type CompaniesContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
 interface CompaniesThis extends DbMethods {
+	locks: KeyedLock;
 	visibleCompany(ctx: CompaniesContext, id: string): Promise<Company>;
+	checkUnique(fields: Partial<Company>, selfId?: string): Promise<void>;
+	withIdentifiers<T>(fields: Partial<Company>, fn: () => Promise<T>): Promise<T>;
+}
+
+/** Identifiers as stored: the ticker upper-case (the validator did that), the CIK without leading zeros. */
+function normalized<T extends Partial<Company>>(fields: T): T {
+	return fields.cik ? { ...fields, cik: normalizeCik(fields.cik) } : fields;
 }
 
 /** The part of the principal that decides what a cached read returns. */
@@ -29,9 +38,13 @@ const CompaniesService: Schema<CompaniesThis> = {
 	// REST paths are absolute under /api/v1 (DESIGN §4), not prefixed with the service name.
 	settings: { rest: "/" },
 	mixins: [
-		createDbMixin("companies", [{ fields: { industry: 1 } }, { fields: { name: 1 } }, { fields: { ticker: 1 } }]),
+		createDbMixin("companies", [{ fields: { industry: 1 } }, { fields: { name: 1 } }, { fields: { ticker: 1 }, unique: true, sparse: true }, { fields: { cik: 1 }, unique: true, sparse: true }]),
 		createCacheCleanerMixin(["companies"]),
 	],
+
+	created(this: CompaniesThis) {
+		this.locks = new KeyedLock();
+	},
 
 	actions: {
 		create: {
@@ -42,12 +55,22 @@ const CompaniesService: Schema<CompaniesThis> = {
 			async handler(this: CompaniesThis, ctx: CompaniesContext<Omit<Company, "id" | "created_at" | "updated_at">>) {
 				const user = principalOf(ctx);
 				if (!canSeeIndustry(user, ctx.params.industry)) throw forbidden(`Your domains do not include '${ctx.params.industry}'`);
-				const now = nowIso();
-				const company = (await this.insertEntity({ ...ctx.params, created_at: now, updated_at: now })) as Company;
-				ctx.emit("companies.created", { company, by: user.id });
-				ctx.meta.$statusCode = 201;
-				ctx.meta.$location = `/api/v1/companies/${company.id}`;
-				return company;
+				const fields = normalized(ctx.params);
+				return this.withIdentifiers(fields, async () => {
+					await this.checkUnique(fields);
+					const now = nowIso();
+					let company: Company;
+					try {
+						company = (await this.insertEntity({ ...fields, created_at: now, updated_at: now })) as Company;
+					} catch (err) {
+						if (isDuplicateKeyError(err)) await this.checkUnique(fields);
+						throw err;
+					}
+					ctx.emit("companies.created", { company, by: user.id });
+					ctx.meta.$statusCode = 201;
+					ctx.meta.$location = `/api/v1/companies/${company.id}`;
+					return company;
+				});
 			},
 		},
 
@@ -73,8 +96,8 @@ const CompaniesService: Schema<CompaniesThis> = {
 				} else if (visible) {
 					query.industry = { $in: visible };
 				}
-				if (ticker) query.ticker = ticker;
-				if (cik) query.cik = cik;
+				if (ticker) query.ticker = ticker.toUpperCase();
+				if (cik) query.cik = normalizeCik(cik);
 				const [rows, total] = await Promise.all([
 					this.findEntities({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
 					this.countEntities(query),
@@ -99,13 +122,23 @@ const CompaniesService: Schema<CompaniesThis> = {
 			params: updateCompanyParams,
 			async handler(this: CompaniesThis, ctx: CompaniesContext<Partial<Company> & { id: string }>) {
 				const user = principalOf(ctx);
-				const { id, ...changes } = ctx.params;
+				const { id, ...input } = ctx.params;
 				await this.visibleCompany(ctx, id);
-				if (changes.industry && !canSeeIndustry(user, changes.industry)) throw forbidden(`Your domains do not include '${changes.industry}'`);
-				const company = (await this.updateEntity(id, { ...changes, updated_at: nowIso() })) as Company | null;
-				if (!company) throw notFound("Company", id);
-				ctx.emit("companies.updated", { company, fields: Object.keys(changes), by: user.id });
-				return company;
+				if (input.industry && !canSeeIndustry(user, input.industry)) throw forbidden(`Your domains do not include '${input.industry}'`);
+				const changes = normalized(input);
+				return this.withIdentifiers(changes, async () => {
+					await this.checkUnique(changes, id);
+					let company: Company | null;
+					try {
+						company = (await this.updateEntity(id, { ...changes, updated_at: nowIso() })) as Company | null;
+					} catch (err) {
+						if (isDuplicateKeyError(err)) await this.checkUnique(changes, id);
+						throw err;
+					}
+					if (!company) throw notFound("Company", id);
+					ctx.emit("companies.updated", { company, fields: Object.keys(changes), by: user.id });
+					return company;
+				});
 			},
 		},
 
@@ -125,6 +158,24 @@ const CompaniesService: Schema<CompaniesThis> = {
 	},
 
 	methods: {
+		/** 409 naming the company that already has this ticker or CIK (unique in the platform, whatever the caller may see). */
+		async checkUnique(this: CompaniesThis, fields: Partial<Company>, selfId?: string) {
+			for (const field of ["cik", "ticker"] as const) {
+				const value = fields[field];
+				if (!value) continue;
+				const other = (await this.findEntity({ [field]: value })) as Company | null;
+				if (other && other.id !== selfId) {
+					throw conflict(`A company with ${field} ${value} exists: '${other.name}' (${other.id})`, { field, id: other.id, name: other.name });
+				}
+			}
+		},
+
+		/** Creates and renames that set the same ticker or CIK take turns on this node. */
+		withIdentifiers<T>(this: CompaniesThis, fields: Partial<Company>, fn: () => Promise<T>): Promise<T> {
+			const keys = [fields.cik && `cik:${fields.cik}`, fields.ticker && `ticker:${fields.ticker}`].filter(Boolean) as string[];
+			return keys.length ? this.locks.runAll(keys, fn) : fn();
+		},
+
 		/** The company, if it exists and the caller's domains include its industry; a 404 otherwise. */
 		async visibleCompany(this: CompaniesThis, ctx: CompaniesContext, id: string): Promise<Company> {
 			const user: Principal = principalOf(ctx);

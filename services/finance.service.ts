@@ -11,11 +11,12 @@ import { identityWarnings, normalizeStatement } from "../domains/finance/checks"
 import { computeRatios, figuresOf } from "../domains/finance/ratios";
 import { parseCompanyFacts, SecDocumentError } from "../domains/finance/sec";
 import { readJsonBody } from "../lib/json-body";
+import { KeyedLock } from "../lib/keyed-lock";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin, type CounterSpec } from "../mixins/business-metrics.mixin";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { createDbMixin, isDuplicateKeyError, type DbMethods, type Doc } from "../mixins/db.mixin";
 import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
-import { listParams, nowIso, pageOf } from "../models/common";
+import { isoDateParam, listParams, nowIso, pageOf } from "../models/common";
 import type { Company } from "../models/company";
 import { conflict, forbidden, notFound, unprocessable } from "../models/errors";
 import { NOT_RETRIED, type Schema } from "../models/service";
@@ -31,7 +32,6 @@ const PORTFOLIO_CONCURRENCY = 16;
 
 const SCOPE_KEYS = ["#user.role", "#user.domains"];
 const idParam = { type: "string", min: 1, max: 64 } as const;
-const dateParam = { type: "string", pattern: /^\d{4}-\d{2}-\d{2}$/, optional: true, messages: { stringPattern: "must be a date YYYY-MM-DD" } } as const;
 
 /** The key that makes a statement unique: one per company, type and period_end (DESIGN §5). */
 const statementKey = (companyId: string, type: string, periodEnd: string) => `${companyId}|${type}|${periodEnd}`;
@@ -39,7 +39,7 @@ const statementKey = (companyId: string, type: string, periodEnd: string) => `${
 interface FinanceThis extends DbMethods {
 	broker: any;
 	logger: any;
-	locks: Map<string, Promise<unknown>>;
+	locks: KeyedLock;
 	/** The statement schema, compiled once: true, or the validation errors. */
 	checkStatementShape(statement: unknown): true | Array<{ field: string; message: string; type: string }>;
 	company(ctx: FinanceContext, id: string): Promise<Company>;
@@ -115,8 +115,8 @@ const FinanceService: Schema<FinanceThis> = {
 				id: idParam,
 				...listParams(STATEMENT_SORTABLE),
 				statement_type: { type: "enum", values: [...STATEMENT_TYPES], optional: true },
-				from: dateParam,
-				to: dateParam,
+				from: isoDateParam("from", true),
+				to: isoDateParam("to", true),
 			},
 			cache: { keys: ["id", "page", "page_size", "sort", "statement_type", "from", "to", ...SCOPE_KEYS] },
 			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string; page?: number; page_size?: number; sort?: string; statement_type?: string; from?: string; to?: string }>) {
@@ -286,7 +286,7 @@ const FinanceService: Schema<FinanceThis> = {
 		analysis: {
 			rest: "GET /companies/:id/analysis",
 			permission: ["read", "financial_data"],
-			params: { $$strict: true, id: idParam, period_end: dateParam },
+			params: { $$strict: true, id: idParam, period_end: isoDateParam("period_end", true) },
 			// keyed by the caller's scope, as the visibility check inside is skipped on a hit
 			cache: { keys: ["id", "period_end", ...SCOPE_KEYS], ttl: 3600 },
 			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string; period_end?: string }>) {
@@ -298,7 +298,7 @@ const FinanceService: Schema<FinanceThis> = {
 		/** The analysis itself, cached per company, industry and period; callers check visibility first. */
 		computeAnalysis: {
 			visibility: "public",
-			params: { company_id: idParam, industry: { type: "string" }, period_end: dateParam },
+			params: { company_id: idParam, industry: { type: "string" }, period_end: isoDateParam("period_end", true) },
 			cache: { keys: ["company_id", "industry", "period_end"], ttl: 3600 },
 			async handler(this: FinanceThis, ctx: FinanceContext<{ company_id: string; industry: string; period_end?: string }>): Promise<Analysis> {
 				const { company_id, industry, period_end } = ctx.params;
@@ -357,7 +357,7 @@ const FinanceService: Schema<FinanceThis> = {
 			params: {
 				$$strict: true,
 				company_ids: { type: "array", min: 1, max: PORTFOLIO_MAX, unique: true, items: idParam },
-				period_end: dateParam,
+				period_end: isoDateParam("period_end", true),
 			},
 			async handler(this: FinanceThis, ctx: FinanceContext<{ company_ids: string[]; period_end?: string }>) {
 				await this.requireFlag(ctx, "portfolio_analysis");
@@ -409,16 +409,9 @@ const FinanceService: Schema<FinanceThis> = {
 			return this.findEntities<Statement>({ query: { company_id: companyId, statement_type: "annual" }, sort: ["period_end"] });
 		},
 
-		/** Serializes writes to one key on this node, so a check-then-write cannot interleave (CongoDB does not enforce unique indexes). */
+		/** Serializes writes to one key on this node, so a check-then-write cannot interleave. */
 		async withLock<T>(this: FinanceThis, key: string, fn: () => Promise<T>): Promise<T> {
-			const previous = this.locks.get(key) ?? Promise.resolve();
-			const run = previous.catch(() => undefined).then(fn);
-			this.locks.set(key, run);
-			try {
-				return await run;
-			} finally {
-				if (this.locks.get(key) === run) this.locks.delete(key);
-			}
+			return this.locks.run(key, fn);
 		},
 
 		async requireFlag(ctx: FinanceContext, name: string) {
@@ -435,7 +428,7 @@ const FinanceService: Schema<FinanceThis> = {
 	},
 
 	created(this: FinanceThis) {
-		this.locks = new Map();
+		this.locks = new KeyedLock();
 		this.checkStatementShape = this.broker.validator.compile({ $$strict: true, ...statementFields });
 	},
 };

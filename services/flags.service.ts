@@ -6,15 +6,15 @@ import fs from "fs";
 import path from "path";
 import YAML from "yaml";
 import type { Context } from "moleculer";
-import type { Schema } from "../models/service";
+import { NOT_RETRIED, type Schema } from "../models/service";
 import { isFlagEnabled, type FeatureFlag } from "../domains/flags/rollout";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { createDbMixin, isDuplicateKeyError, type DbMethods } from "../mixins/db.mixin";
 import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
-import { listParams, nowIso, pageOf } from "../models/common";
+import { isoDateTimeParam, listParams, nowIso, pageOf } from "../models/common";
 
 const FLAG_SORTABLE = ["name", "enabled", "created_at", "updated_at"];
-import { notFound } from "../models/errors";
+import { conflict, notFound, unprocessable } from "../models/errors";
 
 type FlagsContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
@@ -58,9 +58,20 @@ const flagChangeParams = {
 		optional: true,
 		nullable: true,
 		strict: true,
-		props: { start: { type: "date", convert: true }, end: { type: "date", convert: true } },
+		props: { start: isoDateTimeParam("gradual_rollout.start"), end: isoDateTimeParam("gradual_rollout.end") },
 	},
 } as const;
+
+type FlagChange = Partial<FeatureFlag> & { name: string; gradual_rollout?: { start: string; end: string } | null };
+
+/** The ramp as stored (ISO 8601 UTC); 422 when it ends before it starts. */
+function gradualRolloutOf(g: FlagChange["gradual_rollout"]) {
+	if (!g) return g;
+	const start = new Date(g.start);
+	const end = new Date(g.end);
+	if (end <= start) throw unprocessable("gradual_rollout must end after it starts", [{ field: "gradual_rollout.end", message: "must be after gradual_rollout.start", type: "dateOrder", actual: g.end }]);
+	return { start: start.toISOString(), end: end.toISOString() };
+}
 
 const FlagsService: Schema<FlagsThis> = {
 	name: "flags",
@@ -103,33 +114,63 @@ const FlagsService: Schema<FlagsThis> = {
 			},
 		},
 
-		update: {
-			rest: "PUT /flags/:name",
+		get: {
+			rest: "GET /flags/:name",
+			role: "super_admin",
+			params: { $$strict: true, name: flagChangeParams.name },
+			async handler(this: FlagsThis, ctx: FlagsContext<{ name: string }>) {
+				const flag = await this.findEntity({ name: ctx.params.name });
+				if (!flag) throw notFound(`Flag '${ctx.params.name}'`);
+				return flag;
+			},
+		},
+
+		/** Creation is explicit: a PUT to a flag that does not exist is a 404, never a new flag (a typo stays a typo). */
+		create: {
+			retryPolicy: NOT_RETRIED,
+			rest: "POST /flags",
 			role: "super_admin",
 			params: flagChangeParams,
-			async handler(this: FlagsThis, ctx: FlagsContext<Partial<FeatureFlag> & { name: string; gradual_rollout?: { start: Date; end: Date } | null }>) {
+			async handler(this: FlagsThis, ctx: FlagsContext<FlagChange>) {
 				const { name, gradual_rollout, ...changes } = ctx.params;
-				const existing = (await this.findEntity({ name })) as StoredFlag | null;
-				const set: Record<string, unknown> = { ...changes, updated_at: nowIso() };
-				if (gradual_rollout !== undefined) {
-					set.gradual_rollout = gradual_rollout && { start: gradual_rollout.start.toISOString(), end: gradual_rollout.end.toISOString() };
-				}
-				let flag: StoredFlag | null;
-				if (existing) {
-					flag = (await this.updateEntity(existing.id, set)) as StoredFlag | null;
-				} else {
+				if (await this.findEntity({ name })) throw conflict(`Flag '${name}' exists; PUT /api/v1/flags/${name} changes it`, { field: "name" });
+				const now = nowIso();
+				let flag: StoredFlag;
+				try {
 					flag = (await this.insertEntity({
 						name,
 						description: "",
 						enabled: false,
 						rollout_percentage: 100,
 						whitelist: [],
-						gradual_rollout: null,
-						created_at: set.updated_at,
-						...set,
+						gradual_rollout: gradualRolloutOf(gradual_rollout) ?? null,
+						...changes,
+						created_at: now,
+						updated_at: now,
 					})) as StoredFlag;
+				} catch (err) {
+					if (isDuplicateKeyError(err)) throw conflict(`Flag '${name}' exists`, { field: "name" });
+					throw err;
 				}
-				if (!flag) throw notFound("Flag", name);
+				ctx.emit("flags.flag.created", { flag, by: principalOf(ctx).id });
+				ctx.meta.$statusCode = 201;
+				ctx.meta.$location = `/api/v1/flags/${name}`;
+				return flag;
+			},
+		},
+
+		update: {
+			rest: "PUT /flags/:name",
+			role: "super_admin",
+			params: flagChangeParams,
+			async handler(this: FlagsThis, ctx: FlagsContext<FlagChange>) {
+				const { name, gradual_rollout, ...changes } = ctx.params;
+				const existing = (await this.findEntity({ name })) as StoredFlag | null;
+				if (!existing) throw notFound(`Flag '${name}' (POST /api/v1/flags creates one)`);
+				const set: Record<string, unknown> = { ...changes, updated_at: nowIso() };
+				if (gradual_rollout !== undefined) set.gradual_rollout = gradualRolloutOf(gradual_rollout);
+				const flag = (await this.updateEntity(existing.id, set)) as StoredFlag | null;
+				if (!flag) throw notFound(`Flag '${name}'`);
 				ctx.emit("flags.flag.updated", { flag, by: principalOf(ctx).id });
 				return flag;
 			},

@@ -4,6 +4,7 @@
  * e.g. through minority interests).
  */
 import type { StatementData } from "../../models/statement";
+import { isIsoDate } from "../../models/common";
 
 export interface FieldProblem {
 	field: string;
@@ -12,13 +13,7 @@ export interface FieldProblem {
 	actual?: unknown;
 }
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-export function isIsoDate(value: string): boolean {
-	if (!ISO_DATE.test(value)) return false;
-	const d = new Date(`${value}T00:00:00Z`);
-	return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
-}
+export { isIsoDate };
 
 /** Fills what follows from the rest (fiscal_year from period_end, fiscal_period FY for annual) and lists what contradicts it. */
 export function normalizeStatement<T extends Partial<StatementData>>(input: T, defaultCurrency = "USD"): { statement: T & StatementData; problems: FieldProblem[] } {
@@ -51,6 +46,8 @@ export function identityWarnings(s: StatementData): string[] {
 	const warnings: string[] = [];
 	const bs = s.balance_sheet;
 	const is = s.income_statement;
+	const items = [bs, is, s.cash_flow, s.market ?? {}].reduce((n, section) => n + Object.keys(section ?? {}).length, 0);
+	if (items === 0) warnings.push("the statement has no line items: its analysis has no values, and as the latest period it is what the analysis shows by default");
 	if (bs.total_assets != null && bs.total_liabilities != null && bs.total_equity != null) {
 		const sum = bs.total_liabilities + bs.total_equity;
 		if (relDiff(bs.total_assets, sum) > 0.01) {

@@ -53,7 +53,8 @@ export const PIOTROSKI_SIGNALS = ["F_ROA", "F_CFO", "F_DELTA_ROA", "F_ACCRUAL", 
 export type PiotroskiSignal = (typeof PIOTROSKI_SIGNALS)[number];
 
 export interface Piotroski {
-	score: number;
+	/** Signals that hold, out of `signals_available`; null when none can be computed (0 would read as the worst). */
+	score: number | null;
 	signals: Record<PiotroskiSignal, boolean | null>;
 	signals_available: number;
 }
@@ -98,7 +99,7 @@ export function piotroski(t: Figures, p1: Figures | null, p2: Figures | null): P
 		available++;
 		if (s) score++;
 	}
-	return { score, signals, signals_available: available };
+	return { score: available === 0 ? null : score, signals, signals_available: available };
 }
 
 export interface Beneish {

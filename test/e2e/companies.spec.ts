@@ -78,7 +78,7 @@ describe("validation", () => {
 	});
 
 	it("422 for a huge string and for malformed codes", async () => {
-		const res = await create(admin, { name: "x".repeat(10000), industry: "technology", ticker: "lower", country: "USA", currency: "dollars" });
+		const res = await create(admin, { name: "x".repeat(10000), industry: "technology", ticker: "has space", country: "USA", currency: "dollars" });
 		expect(res.status).toBe(422);
 		const fields = res.body.data.map((d: { field: string }) => d.field);
 		expect(fields).toEqual(expect.arrayContaining(["name", "ticker", "country", "currency"]));
@@ -114,6 +114,30 @@ describe("validation", () => {
 		expect(charset.status).toBe(201);
 	});
 
+	it("keeps a CIK and a ticker (case-insensitive) unique: a duplicate is a 409 naming the existing company", async () => {
+		const tesla = await create(admin, { name: "Tesla, Inc.", industry: "manufacturing", ticker: "TSLA", cik: "1318605" });
+		expect(tesla.status).toBe(201);
+		const sameTicker = await create(admin, { name: "Tesla copy", industry: "technology", ticker: "tsla" });
+		expect(sameTicker.status).toBe(409);
+		expect(sameTicker.body.data).toMatchObject({ field: "ticker", id: tesla.body.id });
+		expect(sameTicker.body.message).toMatch(/Tesla, Inc\./);
+		// SEC's ten-digit form of the same CIK
+		const sameCik = await create(admin, { name: "Tesla again", industry: "manufacturing", cik: "0001318605" });
+		expect(sameCik.status).toBe(409);
+		expect(sameCik.body.data).toMatchObject({ field: "cik", id: tesla.body.id });
+		// a lower-case ticker is stored upper-case, and a rename onto a taken ticker is refused too
+		const other = await create(admin, { name: "Rivian", industry: "manufacturing", ticker: "rivn" });
+		expect(other.body.ticker).toBe("RIVN");
+		const rename = await platform.request("PATCH", `/companies/${other.body.id}`, { token: admin, body: { ticker: "TSLA" } });
+		expect(rename.status).toBe(409);
+		expect((await platform.request("PATCH", `/companies/${other.body.id}`, { token: admin, body: { ticker: "RIVN", name: "Rivian Automotive" } })).status).toBe(200);
+		const byTicker = await platform.request("GET", "/companies?ticker=tsla", { token: admin });
+		expect(byTicker.body.rows.map((c: { id: string }) => c.id)).toEqual([tesla.body.id]);
+		// two creations racing for one ticker: exactly one wins
+		const race = await Promise.all([create(admin, { name: "Race A", industry: "technology", ticker: "RACE" }), create(admin, { name: "Race B", industry: "technology", ticker: "RACE" })]);
+		expect(race.map(r => r.status).sort()).toEqual([201, 409]);
+	});
+
 	it("nothing is written when validation fails", async () => {
 		const before = (await platform.request("GET", "/companies?industry=financial_services", { token: admin })).body.total;
 		await create(admin, { name: "Half Bank", industry: "financial_services", ticker: "not valid!" });
@@ -143,7 +167,7 @@ describe("gateway", () => {
 		expect((await platform.request("GET", "/health/live")).body).toEqual({ status: "ok" });
 		const ready = await platform.request("GET", "/health/ready");
 		expect(ready.status).toBe(200);
-		expect(ready.body).toMatchObject({ status: "ready", store: "ok", services: { auth: true, companies: true, flags: true } });
+		expect(ready.body).toMatchObject({ status: "ready", auth: "ok", transporter: "none", services: { auth: true, companies: true, flags: true }, missing_services: [], warnings: [] });
 	});
 
 	it("publishes an OpenAPI 3 document generated from the actions, and a docs page", async () => {

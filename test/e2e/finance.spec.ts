@@ -73,6 +73,32 @@ describe("statements", () => {
 		expect(total).toBe(1);
 	});
 
+	it("validates every date as a calendar date: 2021-02-30 does not exist", async () => {
+		const bad = await platform.request("POST", `/companies/${co.id}/statements`, { token: analyst, body: statement("2021-02-30") });
+		expect(bad.status).toBe(422);
+		expect(bad.body.data.map((d: { field: string }) => d.field)).toEqual(["period_end"]);
+		expect(bad.body.data[0].message).toMatch(/calendar date/);
+		for (const query of ["from=2021-02-30", "to=2021-04-31", "from=2021-13-01"]) {
+			const res = await platform.request("GET", `/companies/${co.id}/statements?${query}`, { token: analyst });
+			expect(res.status).toBe(422);
+			expect(res.body.data[0].field).toBe(query.split("=")[0]);
+		}
+		expect((await platform.request("GET", `/companies/${co.id}/analysis?period_end=2023-02-29`, { token: analyst })).status).toBe(422);
+		// a real leap day is a date
+		expect((await platform.request("GET", `/companies/${co.id}/statements?from=2024-02-29`, { token: analyst })).status).toBe(200);
+	});
+
+	it("stores an empty statement with a warning, and its analysis scores nothing rather than the worst", async () => {
+		const empty = await company({ name: "Empty Books", industry: "manufacturing" });
+		const res = await platform.request("POST", `/companies/${empty.id}/statements`, { token: analyst, body: { statement_type: "annual", period_end: "2023-12-31" } });
+		expect(res.status).toBe(201);
+		expect(res.body.warnings.join(" ")).toMatch(/no line items/);
+		const analysis = await platform.request("GET", `/companies/${empty.id}/analysis`, { token: analyst });
+		expect(analysis.status).toBe(200);
+		expect(analysis.body.scores.piotroski).toMatchObject({ score: null, signals_available: 0 });
+		expect(analysis.body.warnings.join(" ")).toMatch(/no line items/);
+	});
+
 	it("stores a broken accounting identity with a warning instead of rejecting it", async () => {
 		const body = statement("2020-12-31");
 		body.balance_sheet.total_equity = 700; // 1500 vs 700 + 700

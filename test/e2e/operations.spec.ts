@@ -118,8 +118,39 @@ describe("feature flags", () => {
 		expect((await platform.request("GET", "/flags/evaluate", { token: admin })).body.sec_import).toBe(false);
 	});
 
-	it("422 for a bad flag change", async () => {
+	it("422 for a bad flag change, including a day that does not exist or a ramp that ends before it starts", async () => {
 		const res = await platform.request("PUT", "/flags/sec_import", { token: admin, body: { rollout_percentage: 150, colour: "red" } });
 		expect(res.status).toBe(422);
+		const feb30 = await platform.request("PUT", "/flags/sec_import", { token: admin, body: { gradual_rollout: { start: "2021-02-30", end: "2021-03-30" } } });
+		expect(feb30.status).toBe(422);
+		expect(feb30.body.data[0].field).toBe("gradual_rollout.start");
+		const backwards = await platform.request("PUT", "/flags/sec_import", { token: admin, body: { gradual_rollout: { start: "2027-01-01T00:00:00Z", end: "2026-01-01" } } });
+		expect(backwards.status).toBe(422);
+		const ramp = await platform.request("PUT", "/flags/sec_import", { token: admin, body: { gradual_rollout: { start: "2026-01-01", end: "2026-12-31T12:00:00+02:00" } } });
+		expect(ramp.status).toBe(200);
+		expect(ramp.body.gradual_rollout).toEqual({ start: "2026-01-01T00:00:00.000Z", end: "2026-12-31T10:00:00.000Z" });
+		await platform.request("PUT", "/flags/sec_import", { token: admin, body: { gradual_rollout: null } });
+	});
+
+	it("never creates a flag by changing or reading one: unknown flags are a 404, creation is a POST", async () => {
+		const before = (await platform.request("GET", "/flags", { token: admin })).body.total;
+		const typo = await platform.request("PUT", "/flags/sec_imprt", { token: admin, body: { enabled: false } });
+		expect(typo.status).toBe(404);
+		expect(typo.body.message).toMatch(/sec_imprt/);
+		expect((await platform.request("GET", "/flags/sec_imprt", { token: admin })).status).toBe(404);
+		expect((await platform.request("GET", "/flags", { token: admin })).body.total).toBe(before);
+
+		const read = await platform.request("GET", "/flags/sec_import", { token: admin });
+		expect(read.status).toBe(200);
+		expect((await platform.request("GET", "/flags/sec_import", { token: admin })).body.updated_at).toBe(read.body.updated_at);
+
+		const created = await platform.request("POST", "/flags", { token: admin, body: { name: "new_reports", description: "Reports v2", enabled: true, rollout_percentage: 10 } });
+		expect(created.status).toBe(201);
+		expect(created.headers.get("location")).toBe("/api/v1/flags/new_reports");
+		expect(created.body).toMatchObject({ name: "new_reports", enabled: true, rollout_percentage: 10, whitelist: [] });
+		expect((await platform.request("POST", "/flags", { token: admin, body: { name: "new_reports" } })).status).toBe(409);
+		expect((await platform.request("GET", "/flags", { token: admin })).body.total).toBe(before + 1);
+		const { token } = await platform.createUser(admin, { username: "flag-maker", role: "domain_admin", domains: ["*"] });
+		expect((await platform.request("POST", "/flags", { token, body: { name: "mine" } })).status).toBe(403);
 	});
 });

@@ -74,7 +74,9 @@ export interface Proc {
 	exited: Promise<number | null>;
 }
 
-function track(name: string, child: ChildProcess): Proc {
+/** `group`: the child leads its own process group (npm and the node it starts), signalled as a whole. */
+function track(name: string, child: ChildProcess, group = false): Proc {
+	const signal = (sig: NodeJS.Signals) => (group && child.pid ? process.kill(-child.pid, sig) : child.kill(sig));
 	const log: string[] = [];
 	const keep = (d: Buffer) => {
 		log.push(...d.toString().split("\n").filter(Boolean));
@@ -85,14 +87,14 @@ function track(name: string, child: ChildProcess): Proc {
 	const exited = new Promise<number | null>(resolve => child.once("exit", code => resolve(code)));
 	const stop = async (graceMs = 15000) => {
 		if (child.exitCode != null || child.signalCode != null) return;
-		child.kill("SIGTERM");
-		const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+		signal("SIGTERM");
+		const timer = setTimeout(() => signal("SIGKILL"), graceMs);
 		await exited;
 		clearTimeout(timer);
 	};
 	const kill = async () => {
 		if (child.exitCode != null || child.signalCode != null) return;
-		child.kill("SIGKILL");
+		signal("SIGKILL");
 		await exited;
 	};
 	return { name, child, log, stop, kill, exited };
@@ -127,15 +129,16 @@ export async function startNode(name: string, services: string, env: Record<stri
 	const port = freePort();
 	const healthPort = freePort();
 	const metricsPort = freePort();
-	const child = spawn(process.execPath, ["-r", "@swc-node/register", "bin/runner.ts", "--config", "moleculer.config.ts"], {
+	// exactly as a user starts a node from the sources: `SERVICES=… npm start`
+	const child = spawn("npm", ["start", "--silent"], {
 		cwd: ROOT,
+		detached: true,
 		env: {
 			...process.env,
 			NODE_ENV: "test",
 			LOG_LEVEL: "warn",
 			DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `bizops-${name}-`)),
 			SERVICES: services,
-			SERVICEDIR: "services",
 			NODE_ID: name,
 			PORT: String(port),
 			HEALTH_PORT: String(healthPort),
@@ -145,7 +148,7 @@ export async function startNode(name: string, services: string, env: Record<stri
 		},
 		stdio: ["ignore", "pipe", "pipe"],
 	});
-	const p = track(name, child) as NodeProc;
+	const p = track(name, child, true) as NodeProc;
 	p.healthUrl = `http://127.0.0.1:${healthPort}/health/ready`;
 	p.metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
 	if (services.split(",").includes("api")) p.url = `http://127.0.0.1:${port}/api/v1`;

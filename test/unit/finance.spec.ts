@@ -186,8 +186,12 @@ describe("Piotroski F-score", () => {
 		expect(p.score).toBe(4); // F_ROA, F_CFO, F_DELTA_LIQUID, F_DELTA_MARGIN
 	});
 
-	it("has no signal at all without a prior year", () => {
-		expect(piotroski(f, null, null)).toMatchObject({ score: 0, signals_available: 0 });
+	it("has no score at all (not the worst, 0) when no signal can be computed", () => {
+		expect(piotroski(f, null, null)).toMatchObject({ score: null, signals_available: 0 });
+		// with a prior year there are signals, and the score counts those that hold
+		const withPrior = piotroski(f, figuresOf(p1), null);
+		expect(withPrior.signals_available).toBeGreaterThan(0);
+		expect(withPrior.score).toBe(Object.values(withPrior.signals).filter(s => s === true).length);
 	});
 });
 
