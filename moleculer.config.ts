@@ -7,11 +7,21 @@ import { ServiceBroker, type BrokerOptions, type Errors } from "moleculer";
 import { getConfig } from "./config";
 import { AuthorizationMiddleware } from "./middlewares/authorization.middleware";
 import { ActionTimeoutsMiddleware, FailoverMiddleware, FailoverStrategy, PromptDiscoverer } from "./middlewares/failover.middleware";
+import { createChannelsMiddleware } from "./lib/channels";
 import { NodeHealthMiddleware } from "./middlewares/node-health.middleware";
 import { StoreUnavailableMiddleware } from "./middlewares/store-unavailable.middleware";
 import { loadReplCommands, openRepl } from "./repl";
 
 const config = getConfig();
+
+/** NATS with the credentials of NATS_USER / NATS_PASSWORD (anyone on NATS can call any action: see docs/security.md). */
+function transporterOptions(): BrokerOptions["transporter"] {
+	if (!config.transporter) return undefined;
+	if (/^nats:\/\//.test(config.transporter) && config.nats.user) {
+		return { type: "NATS", options: { url: config.transporter, user: config.nats.user, pass: config.nats.password ?? undefined } } as BrokerOptions["transporter"];
+	}
+	return config.transporter as BrokerOptions["transporter"];
+}
 
 function cacherOptions(): BrokerOptions["cacher"] {
 	if (/^redis(s)?:\/\//.test(config.cacher)) {
@@ -27,7 +37,7 @@ const brokerConfig: BrokerOptions = {
 	namespace: config.namespace,
 	nodeID: process.env.NODE_ID || `${os.hostname().toLowerCase()}-${process.pid}`,
 	logger: { type: "Console", options: { level: config.log_level, formatter: "short", colors: process.stdout.isTTY } },
-	transporter: (config.transporter ?? undefined) as BrokerOptions["transporter"],
+	transporter: transporterOptions(),
 	cacher: cacherOptions(),
 	serializer: "JSON",
 	requestTimeout: config.broker.request_timeout,
@@ -88,6 +98,7 @@ const brokerConfig: BrokerOptions = {
 			return [name];
 		}),
 		NodeHealthMiddleware(config.health_port),
+		createChannelsMiddleware(config),
 		// `--repl` (npm run start:repl) opens the REPL whose calls act as the operator (repl/index.ts)
 		{ name: "OperatorRepl", created: (broker: ServiceBroker) => void (broker.repl = () => openRepl(broker)) },
 	],

@@ -16,6 +16,8 @@ export interface Config {
 	health_port: number | null;
 	data_dir: string;
 	transporter: string | null;
+	/** NATS credentials (production: from the Secret); the transporter and the durable channels use them. */
+	nats: { user: string | null; password: string | null };
 	mongo_uri: string | null;
 	cacher: string;
 	log_level: string;
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		health_port: nullIfEmpty(raw.health_port) == null ? null : num(raw.health_port, "HEALTH_PORT"),
 		data_dir: path.resolve(String(raw.data_dir || "./data")),
 		transporter: nullIfEmpty(raw.transporter),
+		nats: { user: nullIfEmpty(raw.nats?.user), password: nullIfEmpty(raw.nats?.password) },
 		mongo_uri: nullIfEmpty(raw.mongo_uri),
 		cacher: String(raw.cacher || "Memory"),
 		log_level: String(raw.log_level || "info"),

@@ -12,11 +12,15 @@ import { KeyedLock } from "../lib/keyed-lock";
 import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
 import { listParams, nowIso, pageOf } from "../models/common";
 import { COMPANY_SORTABLE, createCompanyParams, normalizeCik, updateCompanyParams, type Company } from "../models/company";
-import { conflict, forbidden, notFound } from "../models/errors";
+import { conflict, forbidden, notFound, serviceUnavailable } from "../models/errors";
+import { COMPANY_DELETED_CHANNEL } from "../models/events";
+import { ensureChannel, sendToChannel } from "../lib/channels";
 
 type CompaniesContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
 interface CompaniesThis extends DbMethods {
+	broker: any;
+	logger: any;
 	locks: KeyedLock;
 	visibleCompany(ctx: CompaniesContext, id: string): Promise<Company>;
 	checkUnique(fields: Partial<Company>, selfId?: string): Promise<void>;
@@ -44,6 +48,10 @@ const CompaniesService: Schema<CompaniesThis> = {
 
 	created(this: CompaniesThis) {
 		this.locks = new KeyedLock();
+	},
+
+	async started(this: CompaniesThis) {
+		await ensureChannel(this.broker, COMPANY_DELETED_CHANNEL);
 	},
 
 	actions: {
@@ -150,8 +158,21 @@ const CompaniesService: Schema<CompaniesThis> = {
 			async handler(this: CompaniesThis, ctx: CompaniesContext<{ id: string }>) {
 				const user = principalOf(ctx);
 				const company = await this.visibleCompany(ctx, ctx.params.id);
-				await this.removeEntity(company.id);
-				ctx.emit("companies.deleted", { company, by: user.id });
+				const stored = await this.adapter.findById(company.id);
+				await this.adapter.removeById(company.id);
+				const event = { company, by: user.id };
+				try {
+					// what hangs off the company (statements, …) goes through a durable channel: it reaches the
+					// services that own it even if none of their nodes is up right now
+					await sendToChannel(this.broker, COMPANY_DELETED_CHANNEL, event);
+				} catch (err) {
+					// nothing half-done: without the cascade on its way, the company stays
+					if (stored) await this.adapter.insert(stored).catch(() => undefined);
+					this.logger.error(`Deletion of company ${company.id} undone: the durable channel refused the cascade:`, err);
+					throw serviceUnavailable("The message channel is unavailable; the company was not deleted, try again shortly");
+				}
+				await this.clearCache();
+				ctx.emit("companies.deleted", event);
 				return { id: company.id, deleted: true };
 			},
 		},

@@ -19,6 +19,7 @@ import { principalOf, type AuthMeta } from "../middlewares/authorization.middlew
 import { isoDateParam, listParams, nowIso, pageOf } from "../models/common";
 import type { Company } from "../models/company";
 import { conflict, forbidden, notFound, unprocessable } from "../models/errors";
+import { COMPANY_DELETED_CHANNEL } from "../models/events";
 import { NOT_RETRIED, type Schema } from "../models/service";
 import { STATEMENT_SORTABLE, STATEMENT_TYPES, statementFields, type Statement, type StatementData } from "../models/statement";
 
@@ -419,11 +420,14 @@ const FinanceService: Schema<FinanceThis> = {
 		},
 	},
 
-	events: {
-		// a deleted company takes its statements with it
-		async "companies.deleted"(this: FinanceThis, ctx: Context<{ company: Company }>) {
-			const removed = await this.adapter.removeMany({ company_id: ctx.params.company.id });
-			if (removed) await this.clearCache();
+	channels: {
+		// a deleted company takes its statements with it; delivered at least once, so idempotent
+		[COMPANY_DELETED_CHANNEL]: {
+			group: "finance",
+			async handler(this: FinanceThis, payload: { company: Company }) {
+				const removed = await this.adapter.removeMany({ company_id: payload.company.id });
+				if (removed) await this.clearCache();
+			},
 		},
 	},
 

@@ -99,6 +99,28 @@ describe("statements", () => {
 		expect(analysis.body.warnings.join(" ")).toMatch(/no line items/);
 	});
 
+	it("a deleted company takes its statements with it; when the cascade cannot be sent, the company stays", async () => {
+		const doomed = await company({ name: "Doomed Co", industry: "manufacturing" });
+		const st = (await platform.request("POST", `/companies/${doomed.id}/statements`, { token: analyst, body: statement("2023-12-31") })).body;
+		const broker = platform.broker as unknown as { sendToChannel(c: string, p: unknown): Promise<void> };
+		const send = broker.sendToChannel;
+		broker.sendToChannel = () => Promise.reject(new Error("JetStream unavailable"));
+		try {
+			const refused = await platform.request("DELETE", `/companies/${doomed.id}`, { token: admin });
+			expect(refused.status).toBe(503);
+		} finally {
+			broker.sendToChannel = send;
+		}
+		expect((await platform.request("GET", `/companies/${doomed.id}`, { token: admin })).status).toBe(200);
+		expect((await platform.request("GET", `/statements/${st.id}`, { token: admin })).status).toBe(200);
+
+		expect((await platform.request("DELETE", `/companies/${doomed.id}`, { token: admin })).status).toBe(200);
+		expect((await platform.request("GET", `/companies/${doomed.id}`, { token: admin })).status).toBe(404);
+		// the cascade is asynchronous (a durable channel), and quick in one process
+		for (let i = 0; i < 50 && (await platform.request("GET", `/statements/${st.id}`, { token: admin })).status !== 404; i++) await new Promise(r => setTimeout(r, 50));
+		expect((await platform.request("GET", `/statements/${st.id}`, { token: admin })).status).toBe(404);
+	});
+
 	it("stores a broken accounting identity with a warning instead of rejecting it", async () => {
 		const body = statement("2020-12-31");
 		body.balance_sheet.total_equity = 700; // 1500 vs 700 + 700

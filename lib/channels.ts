@@ -1,0 +1,48 @@
+/**
+ * Durable channels (@moleculer/channels) for events that must not be lost, such as the cascade of a company's
+ * deletion to its statements: delivered at least once, to one node of each consuming group, also to a group
+ * that had no node running when the message was sent.
+ *
+ * Adapter by deployment: NATS JetStream when the transporter is NATS (production); Redis Streams when only
+ * the cacher is Redis; in one process (the embedded default) Moleculer's in-process Fake adapter, where
+ * publisher and consumer live and die together.
+ */
+import type { ServiceBroker } from "moleculer";
+import type { Config } from "../config";
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { Middleware: ChannelsMiddleware } = require("@moleculer/channels");
+
+/** Handlers retried this often (redelivered) before the message is parked in the dead-letter queue. */
+const MAX_RETRIES = 10;
+
+export function channelAdapterOptions(config: Config): Record<string, unknown> {
+	const common = { maxRetries: MAX_RETRIES, deadLettering: { enabled: true, queueName: "DEAD_LETTER" } };
+	if (config.transporter && /^nats:\/\//.test(config.transporter)) {
+		const connectionOptions: Record<string, unknown> = {};
+		if (config.nats.user) Object.assign(connectionOptions, { user: config.nats.user, pass: config.nats.password });
+		return { type: "NATS", options: { ...common, nats: { url: config.transporter, connectionOptions } } };
+	}
+	if (/^rediss?:\/\//.test(config.cacher)) return { type: "Redis", options: { ...common, redis: config.cacher } };
+	return { type: "Fake", options: common };
+}
+
+export function createChannelsMiddleware(config: Config) {
+	return ChannelsMiddleware({ adapter: channelAdapterOptions(config) });
+}
+
+/**
+ * A publisher makes sure its channel's JetStream stream exists, so what it sends is kept even when no
+ * consumer has ever started (a consumer's subscription creates it too; both are idempotent).
+ */
+export async function ensureChannel(broker: ServiceBroker, channel: string): Promise<void> {
+	const adapter = (broker as unknown as { channelAdapter?: { addPrefixTopic(n: string): string; createStream?(name: string, subjects: string[]): Promise<unknown> } }).channelAdapter;
+	if (!adapter?.createStream) return;
+	const subject = adapter.addPrefixTopic(channel);
+	await adapter.createStream(subject.split(".").join("_"), [subject]);
+}
+
+/** broker.sendToChannel, typed. */
+export function sendToChannel(broker: ServiceBroker, channel: string, payload: unknown): Promise<void> {
+	return (broker as unknown as { sendToChannel(c: string, p: unknown): Promise<void> }).sendToChannel(channel, payload);
+}
