@@ -18,7 +18,9 @@ const config = getConfig();
 function transporterOptions(): BrokerOptions["transporter"] {
 	if (!config.transporter) return undefined;
 	if (/^nats:\/\//.test(config.transporter) && config.nats.user) {
-		return { type: "NATS", options: { url: config.transporter, user: config.nats.user, pass: config.nats.password ?? undefined } } as BrokerOptions["transporter"];
+		// `servers`, not `url`: Moleculer's NATS transporter overwrites user and pass with the URL's (none) when given a url
+		const servers = config.transporter.split(",").map(u => new URL(u.trim()).host);
+		return { type: "NATS", options: { servers, user: config.nats.user, pass: config.nats.password ?? undefined } } as BrokerOptions["transporter"];
 	}
 	return config.transporter as BrokerOptions["transporter"];
 }

@@ -3,6 +3,9 @@
  * and `finance` on other nodes over NATS (Redis cacher, as in production), beside the same two reads on
  * the single-process platform, in the same run. autocannon -c 50 -d 10 after a 5 s warm-up.
  */
+import fs from "fs";
+import os from "os";
+import path from "path";
 import { freePort, startNats, startNode, startRedis, waitFor } from "../test/helpers/cluster";
 import { ADMIN_PASSWORD, json, machine, run, save, startPlatformProcess, table, type LoadResult } from "./harness";
 
@@ -44,7 +47,7 @@ async function main() {
 
 	const natsPort = freePort();
 	const redisPort = freePort();
-	const nats = await startNats(natsPort);
+	const nats = await startNats(natsPort, { storeDir: fs.mkdtempSync(path.join(os.tmpdir(), "bizops-bench-nats-")) });
 	const redis = await startRedis(redisPort);
 	const env = {
 		NODE_ENV: "development",

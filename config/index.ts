@@ -19,6 +19,8 @@ export interface Config {
 	/** NATS credentials (production: from the Secret); the transporter and the durable channels use them. */
 	nats: { user: string | null; password: string | null };
 	mongo_uri: string | null;
+	/** ms the MongoDB driver waits for a reachable server before a call fails (503). */
+	mongo_timeout: number;
 	cacher: string;
 	log_level: string;
 	jwt: { secret_key: string | null; expiration: number; refresh_expiration: number };
@@ -95,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		transporter: nullIfEmpty(raw.transporter),
 		nats: { user: nullIfEmpty(raw.nats?.user), password: nullIfEmpty(raw.nats?.password) },
 		mongo_uri: nullIfEmpty(raw.mongo_uri),
+		mongo_timeout: num(raw.mongo_timeout ?? 1000, "MONGO_TIMEOUT"),
 		cacher: String(raw.cacher || "Memory"),
 		log_level: String(raw.log_level || "info"),
 		jwt: {

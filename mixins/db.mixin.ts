@@ -66,8 +66,9 @@ export function isDuplicateKeyError(err: unknown): boolean {
 /** The Mongo adapter when MONGO_URI is set, else NeDB persisted to DATA_DIR/<collection>.db. */
 function createAdapter(collection: string): any {
 	const config = getConfig();
-	// fail fast (→ 503) while MongoDB is unreachable rather than hold requests for the driver's default 30 s
-	if (config.mongo_uri) return new MongoAdapter(config.mongo_uri, { useUnifiedTopology: true, serverSelectionTimeoutMS: 3000 });
+	// fail fast (→ 503) while MongoDB is unreachable rather than hold requests for the driver's default 30 s;
+	// below READ_TIMEOUT, so a read tells a store outage (503) from a slow node (504)
+	if (config.mongo_uri) return new MongoAdapter(config.mongo_uri, { useUnifiedTopology: true, serverSelectionTimeoutMS: config.mongo_timeout });
 	// no side effect here (the gateway loads every schema for its routes): NeDB creates DATA_DIR when it connects
 	return new DbService.MemoryAdapter({ filename: path.join(config.data_dir, `${collection}.db`) });
 }

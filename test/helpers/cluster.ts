@@ -100,8 +100,12 @@ function track(name: string, child: ChildProcess, group = false): Proc {
 	return { name, child, log, stop, kill, exited };
 }
 
-export async function startNats(port: number): Promise<Proc> {
-	const p = track("nats", spawn(NATS_BIN!, ["-a", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] }));
+/** A private nats-server as production runs it: JetStream on (kept in `storeDir`) and, given, user and password. */
+export async function startNats(port: number, opts: { storeDir?: string; user?: string; password?: string } = {}): Promise<Proc> {
+	const args = ["-a", "127.0.0.1", "-p", String(port)];
+	if (opts.storeDir) args.push("-js", "-sd", opts.storeDir);
+	if (opts.user) args.push("--user", opts.user, "--pass", opts.password ?? "");
+	const p = track("nats", spawn(NATS_BIN!, args, { stdio: ["ignore", "pipe", "pipe"] }));
 	await waitForPort(port);
 	return p;
 }
@@ -155,6 +159,7 @@ export async function startNode(name: string, services: string, env: Record<stri
 	try {
 		await waitFor(`${name} ready`, async () => (await fetch(p.healthUrl)).status === 200, 30000);
 	} catch (err) {
+		await p.kill(); // a node that never became ready must not outlive the suite
 		throw new Error(`${(err as Error).message}\n${p.log.slice(-30).join("\n")}`);
 	}
 	return p;
