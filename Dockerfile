@@ -1,4 +1,4 @@
-# One image for every node group; SERVICES picks what a container runs (DESIGN §8).
+# One image for every node group; SERVICES picks what a container runs (docs/operations.md).
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

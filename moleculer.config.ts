@@ -1,5 +1,5 @@
 /**
- * Broker configuration, driven by the environment through config/ (DESIGN §7). The embedded default is one
+ * Broker configuration, driven by the environment through config/ (docs/configuration.md). The embedded default is one
  * process with no transporter and a Memory cacher; production turns on NATS, Redis, metrics and tracing.
  */
 import os from "os";

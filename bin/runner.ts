@@ -1,6 +1,6 @@
 /**
  * moleculer-runner, with one change: config/ already maps the environment onto structured broker options
- * (DESIGN §7), and the stock runner's blanket overwrite would replace them with bare strings (e.g.
+ * (docs/configuration.md), and the stock runner's blanket overwrite would replace them with bare strings (e.g.
  * TRACING_EXPORTER=jaeger would drop the Jaeger host). Everything else (SERVICES, SERVICEDIR, --repl,
  * --hot, --instances) is moleculer-runner's own.
  */

@@ -1,6 +1,6 @@
 /**
  * Configuration: `config/environments/<NODE_ENV>.yaml` with `${VAR}` / `${VAR:-default}` substituted from
- * the environment, so an environment variable always wins over the file (DESIGN §7).
+ * the environment, so an environment variable always wins over the file (docs/configuration.md).
  */
 import fs from "fs";
 import path from "path";

@@ -1,4 +1,4 @@
-/** The industry domains a company belongs to and a user is scoped by (DESIGN §3, §4). */
+/** The industry domains a company belongs to and a user is scoped by (docs/architecture.md, §4). */
 export const INDUSTRIES = ["financial_services", "healthcare", "manufacturing", "technology"] as const;
 export type Industry = (typeof INDUSTRIES)[number];
 

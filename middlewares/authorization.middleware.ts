@@ -1,7 +1,7 @@
 /**
  * Access control on every action, wherever it is called from (the gateway or another service): an action
  * needs a principal in `ctx.meta.user` unless it says `auth: "public"`, and the permission it declares as
- * `permission: [permission, resource]` or least `role` (DESIGN §4). It runs outside the cacher, so it holds
+ * `permission: [permission, resource]` or least `role` (docs/api.md). It runs outside the cacher, so it holds
  * for cached answers too. Domain scoping needs the entity, so services check it (and key caches by scope).
  */
 import type { Context, Middleware } from "moleculer";

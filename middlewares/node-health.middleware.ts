@@ -1,5 +1,5 @@
 /**
- * Liveness and readiness for every node, also those without the gateway (DESIGN §8 probes): a small HTTP
+ * Liveness and readiness for every node, also those without the gateway (docs/operations.md probes): a small HTTP
  * server on HEALTH_PORT with `GET /health/live` (the process answers) and `GET /health/ready` (services
  * started, transporter connected, this node's stores answering; 503 otherwise and while shutting down).
  */

@@ -1,5 +1,5 @@
 /**
- * A store that is down is a 503 with a clear message, not a 500 (DESIGN §4): MongoDB driver errors about
+ * A store that is down is a 503 with a clear message, not a 500 (docs/api.md): MongoDB driver errors about
  * the connection (server selection, network, timeouts) become ServiceUnavailable. The driver reconnects by
  * itself, so the next request after recovery is served without a restart.
  */

@@ -1,6 +1,6 @@
 /**
  * moleculer-db with the Mongo adapter when MONGO_URI is set, otherwise the embedded NeDB store persisted
- * to `DATA_DIR/<collection>.db` (DESIGN §7). Adds the indexes a service declares, entity helpers that
+ * to `DATA_DIR/<collection>.db` (docs/configuration.md). Adds the indexes a service declares, entity helpers that
  * return API-shaped entities (`id` string, ISO timestamps), and cache cleaning across nodes.
  */
 import path from "path";

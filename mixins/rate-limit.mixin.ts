@@ -1,5 +1,5 @@
 /**
- * Per-client, per-endpoint rate limits with tiers (DESIGN §4), for the gateway.
+ * Per-client, per-endpoint rate limits with tiers (docs/api.md), for the gateway.
  *
  * moleculer-web's own `rateLimit` runs before authentication with one limit per route, so it cannot tell a
  * premium user from a default one. This applies the limit right after authentication instead, on

@@ -1,4 +1,4 @@
-/** Shapes every entity and list shares (DESIGN §4). */
+/** Shapes every entity and list shares (docs/api.md). */
 export interface Entity {
 	id: string;
 	created_at: string;

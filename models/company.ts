@@ -1,4 +1,4 @@
-/** Company entity and its validation (DESIGN §4). */
+/** Company entity and its validation (docs/api.md). */
 import { INDUSTRIES, type Industry } from "../domains/industries";
 import type { Entity } from "./common";
 

@@ -1,4 +1,4 @@
-/** The DESIGN §4 error vocabulary, one constructor per status, used by every service. */
+/** The docs/api.md error vocabulary, one constructor per status, used by every service. */
 import { Errors } from "moleculer";
 
 const { MoleculerClientError, MoleculerError } = Errors;

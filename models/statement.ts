@@ -1,4 +1,4 @@
-/** Financial statements (DESIGN §5): line items, the entity, and its validation. */
+/** Financial statements (docs/api.md): line items, the entity, and its validation. */
 import { isoDateParam, type Entity } from "./common";
 
 export const BALANCE_SHEET_ITEMS = [
@@ -89,7 +89,7 @@ export interface Statement extends Entity, StatementData {
 }
 
 /**
- * Amounts that cannot be negative (DESIGN §5: "negative totals where impossible"): every balance-sheet
+ * Amounts that cannot be negative (docs/api.md: "negative totals where impossible"): every balance-sheet
  * amount but retained earnings and equity (accumulated deficits exist), revenue, and market data.
  */
 const MAY_BE_NEGATIVE = new Set<string>(["retained_earnings", "total_equity"]);

@@ -1,4 +1,4 @@
-/** User and API-key entities and their validation (DESIGN §4, identity and access). */
+/** User and API-key entities and their validation (docs/api.md, identity and access). */
 import { INDUSTRIES } from "../domains/industries";
 import { ROLES, TIERS, type Role, type Tier } from "../domains/identity/rbac";
 import type { Entity } from "./common";

@@ -1,5 +1,5 @@
 /**
- * api: the moleculer-web gateway under /api/v1 (DESIGN §4). It authenticates (JWT or X-API-Key), applies
+ * api: the moleculer-web gateway under /api/v1 (docs/api.md). It authenticates (JWT or X-API-Key), applies
  * the rate limits, and publishes the REST aliases of every service's actions; access control itself runs
  * in each action (middlewares/authorization.middleware.ts), so it holds for calls between services too.
  */
@@ -67,7 +67,7 @@ const ApiService: Schema<ApiThis> = {
 		path: "/api/v1",
 		cors: { origin: config.http.cors_origins.includes("*") ? "*" : config.http.cors_origins, methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"], exposedHeaders: ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"], maxAge: 3600 },
 		log4XXResponses: false,
-		/** Every error leaves in the DESIGN §4 shape, with the HTTP status of that shape (see reformatError). */
+		/** Every error leaves in the docs/api.md shape, with the HTTP status of that shape (see reformatError). */
 		onError(this: ApiThis & { reformatError(err: unknown): { code: number } }, req: IncomingMessage, res: ServerResponse, err: unknown) {
 			if (res.headersSent) return;
 			const body = this.reformatError(err);
@@ -265,7 +265,7 @@ const ApiService: Schema<ApiThis> = {
 			if (length != null && Number(length) > parseByteSize(limit)) throw payloadTooLarge(limit);
 		},
 
-		/** DESIGN §4 error shape; never a stack trace, and server faults say only that they happened. */
+		/** docs/api.md error shape; never a stack trace, and server faults say only that they happened. */
 		reformatError(this: ApiThis, err: any) {
 			const code = typeof err.code === "number" && err.code >= 400 && err.code < 600 ? err.code : 500;
 			// a deliberate 5xx (503 unavailable, 504 timed out: Moleculer's or ours) says something true and safe;

@@ -1,6 +1,6 @@
 /**
  * auth: users, login, access and rotating refresh tokens, logout revocation, API keys, and the bootstrap
- * admin (DESIGN §4, identity and access). Roles and domain rules live in domains/identity.
+ * admin (docs/api.md, identity and access). Roles and domain rules live in domains/identity.
  */
 import type { Context } from "moleculer";
 import { NOT_RETRIED, type Schema } from "../models/service";
@@ -70,7 +70,7 @@ const DUMMY_HASH_PROMISE = hashPassword(randomSecret());
 
 const AuthService: Schema<AuthThis> = {
 	name: "auth",
-	// REST paths are absolute under /api/v1 (DESIGN §4), not prefixed with the service name.
+	// REST paths are absolute under /api/v1 (docs/api.md), not prefixed with the service name.
 	settings: { rest: "/" },
 	// Its own cache-cleaning events too: a user changed on one auth replica must not stay cached on another.
 	mixins: [createDbMixin("users", [{ fields: { username: 1 }, unique: true }]), createCacheCleanerMixin(["auth"]), createBusinessMetricsMixin([BUSINESS_COUNTERS.loginsFailed])],
@@ -404,7 +404,7 @@ const AuthService: Schema<AuthThis> = {
 			}
 		},
 
-		/** DESIGN §4: on first start with no users, `admin` (super_admin) with BIZOPS_ADMIN_PASSWORD or a generated one. */
+		/** docs/api.md: on first start with no users, `admin` (super_admin) with BIZOPS_ADMIN_PASSWORD or a generated one. */
 		async bootstrapAdmin(this: AuthThis) {
 			if ((await this.countEntities({})) > 0) return;
 			const given = process.env.BIZOPS_ADMIN_PASSWORD;

@@ -39,7 +39,7 @@ const idParams = { $$strict: true, id: { type: "string", min: 1, max: 64 } } as 
 
 const CompaniesService: Schema<CompaniesThis> = {
 	name: "companies",
-	// REST paths are absolute under /api/v1 (DESIGN §4), not prefixed with the service name.
+	// REST paths are absolute under /api/v1 (docs/api.md), not prefixed with the service name.
 	settings: { rest: "/" },
 	mixins: [
 		createDbMixin("companies", [{ fields: { industry: 1 } }, { fields: { name: 1 } }, { fields: { ticker: 1 }, unique: true, sparse: true }, { fields: { cik: 1 }, unique: true, sparse: true }]),

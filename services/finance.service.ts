@@ -1,6 +1,6 @@
 /**
  * finance: financial statements under a company, the SEC companyfacts import, and the analysis of
- * DESIGN §5–6 (single and portfolio). Every route is scoped through `companies.get`, so a company outside
+ * docs/api.md and docs/formulas.md (single and portfolio). Every route is scoped through `companies.get`, so a company outside
  * the caller's domains, and everything under it, is a 404. The formulas live in domains/finance.
  */
 import type { Readable } from "stream";
@@ -34,7 +34,7 @@ const PORTFOLIO_CONCURRENCY = 16;
 const SCOPE_KEYS = ["#user.role", "#user.domains"];
 const idParam = { type: "string", min: 1, max: 64 } as const;
 
-/** The key that makes a statement unique: one per company, type and period_end (DESIGN §5). */
+/** The key that makes a statement unique: one per company, type and period_end (docs/api.md). */
 const statementKey = (companyId: string, type: string, periodEnd: string) => `${companyId}|${type}|${periodEnd}`;
 
 interface FinanceThis extends DbMethods {
@@ -189,6 +189,8 @@ const FinanceService: Schema<FinanceThis> = {
 		importSec: {
 			retryPolicy: NOT_RETRIED,
 			timeout: config.broker.import_timeout,
+			// a 50 MB document takes about 4× its size in memory while parsed: at most two at once per node, four waiting (their bodies buffered), then 429
+			bulkhead: { enabled: true, concurrency: 2, maxQueueSize: 4 },
 			permission: ["write", "financial_data"],
 			params: { $$strict: true, id: idParam },
 			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string }>) {

@@ -1,5 +1,5 @@
 /**
- * flags: feature flags (DESIGN §7). Seeded from config/feature_flags.yaml, kept in the store, changed at
+ * flags: feature flags (docs/configuration.md). Seeded from config/feature_flags.yaml, kept in the store, changed at
  * run time by a super_admin; a change cleans every node's cache, so every node sees it at once.
  */
 import fs from "fs";
@@ -75,7 +75,7 @@ function gradualRolloutOf(g: FlagChange["gradual_rollout"]) {
 
 const FlagsService: Schema<FlagsThis> = {
 	name: "flags",
-	// REST paths are absolute under /api/v1 (DESIGN §4), not prefixed with the service name.
+	// REST paths are absolute under /api/v1 (docs/api.md), not prefixed with the service name.
 	settings: { rest: "/" },
 	mixins: [createDbMixin("feature_flags", [{ fields: { name: 1 }, unique: true }]), createCacheCleanerMixin(["flags"])],
 

@@ -1,5 +1,5 @@
 /**
- * The analysis of one company at one annual period (DESIGN §6): ratios, scores, trends over the annual
+ * The analysis of one company at one annual period (docs/formulas.md): ratios, scores, trends over the annual
  * history up to that period, and a benchmark against industry peers.
  */
 import type { StatementData } from "../../models/statement";

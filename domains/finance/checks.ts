@@ -1,5 +1,5 @@
 /**
- * Checks on a statement beyond its schema (DESIGN §5): field problems that reject it, and accounting
+ * Checks on a statement beyond its schema (docs/api.md): field problems that reject it, and accounting
  * identities that do not hold, which are stored and reported as warnings (real filings break them,
  * e.g. through minority interests).
  */

@@ -1,4 +1,4 @@
-/** Arithmetic where a missing input or a zero denominator gives null, never 0, NaN or Infinity (DESIGN §6). */
+/** Arithmetic where a missing input or a zero denominator gives null, never 0, NaN or Infinity (docs/formulas.md). */
 export type Value = number | null;
 
 const finite = (x: number): Value => (Number.isFinite(x) ? x : null);

@@ -1,11 +1,11 @@
 /**
- * Financial ratios of DESIGN §6, each with the inputs it used so a user can check it by hand.
- * Definitions: CFA Institute, "Financial Analysis Techniques" (CFA Program Curriculum, Level I), as fixed by DESIGN §6.
+ * Financial ratios of docs/formulas.md, each with the inputs it used so a user can check it by hand.
+ * Definitions: CFA Institute, "Financial Analysis Techniques" (CFA Program Curriculum, Level I), as fixed by docs/formulas.md.
  */
 import type { StatementData } from "../../models/statement";
 import { add, div, sub, type Value } from "./math";
 
-/** One statement's figures in one flat record, with the defaults DESIGN §6 allows. */
+/** One statement's figures in one flat record, with the defaults docs/formulas.md allows. */
 export interface Figures {
 	[item: string]: Value;
 }
@@ -21,7 +21,7 @@ export function figuresOf(s: StatementData): Figures {
 	return f;
 }
 
-/** A missing short_term_investments counts as 0 inside a sum whose other terms exist (DESIGN §6). */
+/** A missing short_term_investments counts as 0 inside a sum whose other terms exist (docs/formulas.md). */
 const sti = (f: Figures): number => f.short_term_investments ?? 0;
 
 export interface Explanation {
@@ -90,7 +90,7 @@ export const RATIO_GROUPS: Record<string, RatioDef[]> = {
 
 const RATIO_BY_NAME = new Map<string, RatioDef>(Object.values(RATIO_GROUPS).flatMap(defs => defs.map(d => [d.name, d] as [string, RatioDef])));
 
-/** One ratio of DESIGN §6 by its name, for the scores and trends that are built on it. */
+/** One ratio of docs/formulas.md by its name, for the scores and trends that are built on it. */
 export function ratio(name: string, f: Figures): Value {
 	const def = RATIO_BY_NAME.get(name);
 	if (!def) throw new Error(`unknown ratio ${name}`);

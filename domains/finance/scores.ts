@@ -1,4 +1,4 @@
-/** Distress, quality and manipulation scores of DESIGN §6, on the flat figures of `ratios.ts`. */
+/** Distress, quality and manipulation scores of docs/formulas.md, on the flat figures of `ratios.ts`. */
 import { add, div, mul, sub, weighted, type Value } from "./math";
 import { ratio, type Figures } from "./ratios";
 
@@ -66,7 +66,7 @@ const avg = (a: Value | undefined, b: Value | undefined): Value => div(add(a, b)
 
 /**
  * Piotroski (2000) J. Accounting Research 38, "Value Investing: The Use of Historical Financial Statement
- * Information to Separate Winners from Losers"; t, t−1, t−2 are consecutive annual periods (DESIGN §6).
+ * Information to Separate Winners from Losers"; t, t−1, t−2 are consecutive annual periods (docs/formulas.md).
  */
 export function piotroski(t: Figures, p1: Figures | null, p2: Figures | null): Piotroski {
 	const ta1 = p1?.total_assets ?? null;

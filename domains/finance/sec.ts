@@ -1,5 +1,5 @@
 /**
- * SEC XBRL companyfacts → annual statements, exactly as DESIGN §5 says: facts from 10-K / 10-K/A; an
+ * SEC XBRL companyfacts → annual statements, exactly as docs/api.md says: facts from 10-K / 10-K/A; an
  * instant fact belongs to the period ending on its `end`; a duration fact must span 350–380 days; for the
  * same tag and `end` the latest `filed` wins; `fy` is never used to date a fact; for each line item and
  * period the first tag of the table that has a fact wins. Source: SEC, "XBRL financial data APIs"
@@ -16,7 +16,7 @@ interface Mapping {
 	tags: string[];
 }
 
-/** DESIGN §5's table, in its order. Balance-sheet items are instants; the others are durations. */
+/** docs/api.md's table, in its order. Balance-sheet items are instants; the others are durations. */
 export const SEC_MAPPINGS: Mapping[] = [
 	{ item: "total_assets", section: "balance_sheet", tags: ["Assets"] },
 	{ item: "total_current_assets", section: "balance_sheet", tags: ["AssetsCurrent"] },

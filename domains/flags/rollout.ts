@@ -1,5 +1,5 @@
 /**
- * Feature-flag evaluation (DESIGN §7): `enabled`, `whitelist`, `rollout_percentage` stable per user
+ * Feature-flag evaluation (docs/configuration.md): `enabled`, `whitelist`, `rollout_percentage` stable per user
  * (a user keeps its answer as the percentage only grows: bucket = SHA-1(flag:user) mod 100, as in
  * Unleash's and LaunchDarkly's sticky bucketing), and `gradual_rollout` ramping the percentage over time.
  */

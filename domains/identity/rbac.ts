@@ -1,5 +1,5 @@
 /**
- * Roles, permissions and domain scoping of DESIGN §4 (a role inherits everything below it).
+ * Roles, permissions and domain scoping of docs/api.md (a role inherits everything below it).
  * Pure functions over principals; services call them, tests check them.
  */
 import type { Industry } from "../industries";

@@ -5,8 +5,10 @@ import YAML from "yaml";
 import { ConfigMap, Namespace, Secret, Service } from "kubernetes-models/v1";
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 
-const MODELS = { ConfigMap, Namespace, Secret, Service, Deployment, StatefulSet, HorizontalPodAutoscaler };
+const MODELS = { ConfigMap, Namespace, Secret, Service, Deployment, StatefulSet, HorizontalPodAutoscaler, PodDisruptionBudget, NetworkPolicy };
 const results = [];
 for (const file of process.argv.slice(2)) {
 	for (const doc of YAML.parseAllDocuments(fs.readFileSync(file, "utf8"))) {

@@ -13,7 +13,7 @@ const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
 const K8S = fs.readdirSync(path.join(ROOT, "k8s")).filter(f => f.endsWith(".yaml")).map(f => `k8s/${f}`);
 const k8sDocs = K8S.flatMap(f => YAML.parseAllDocuments(read(f)).map(d => ({ file: f, obj: d.toJS() as any })));
 const compose = YAML.parse(read("docker-compose.yml"));
-const readme = read("README.md");
+const configurationDoc = read("docs/configuration.md");
 
 const containersOf = (obj: any): any[] => obj?.spec?.template?.spec?.containers ?? [];
 
@@ -50,7 +50,7 @@ describe("deployment files", () => {
 		expect(compose["x-bizops"].healthcheck.test.join(" ")).toContain("http://127.0.0.1:3001/health/ready");
 	});
 
-	it("document every environment variable they set, and every one the configuration reads", () => {
+	it("document (docs/configuration.md) every environment variable they set, and every one the configuration reads", () => {
 		const names = new Set<string>();
 		for (const { obj } of k8sDocs) {
 			if (obj.kind === "ConfigMap") Object.keys(obj.data).forEach(k => names.add(k));
@@ -59,8 +59,70 @@ describe("deployment files", () => {
 		}
 		for (const line of read(".env.example").split("\n")) if (/^[A-Z_]+=/.test(line)) names.add(line.split("=")[0]);
 		for (const f of fs.readdirSync(path.join(ROOT, "config/environments"))) for (const m of read(`config/environments/${f}`).replace(/^\s*#.*$/gm, "").matchAll(/\$\{([A-Z0-9_]+)/g)) names.add(m[1]);
-		const undocumented = [...names].filter(n => !readme.includes(`\`${n}\``));
+		const undocumented = [...names].filter(n => !configurationDoc.includes(`\`${n}\``));
 		expect(undocumented).toEqual([]);
+	});
+
+	describe("what a Kubernetes operator expects of each bizops node group", () => {
+		const deployments = k8sDocs.filter(d => d.obj.kind === "Deployment" && d.obj.metadata.name.startsWith("bizops-")).map(d => d.obj);
+		const bytes = (q: string) => {
+			const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi)?$/.exec(q)!;
+			return Number(m[1]) * { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, "": 1 }[m[2] ?? ""]!;
+		};
+
+		it("has all three groups", () => {
+			expect(deployments.map(d => d.metadata.labels.group).sort()).toEqual(["api", "core", "finance"]);
+		});
+
+		it.each(["api", "core", "finance"])("%s: a PodDisruptionBudget and replicas spread across nodes", group => {
+			const d = deployments.find(x => x.metadata.labels.group === group);
+			const pdb = k8sDocs.find(x => x.obj.kind === "PodDisruptionBudget" && x.obj.spec.selector.matchLabels.group === group)?.obj;
+			expect(pdb).toBeDefined();
+			expect(pdb.spec.selector.matchLabels).toEqual(d.spec.selector.matchLabels);
+			expect(pdb.spec.maxUnavailable ?? d.spec.replicas - pdb.spec.minAvailable).toBeLessThan(d.spec.replicas);
+			const spread = d.spec.template.spec.topologySpreadConstraints;
+			expect(spread.map((c: { topologyKey: string }) => c.topologyKey)).toContain("kubernetes.io/hostname");
+			for (const c of spread) expect(c.labelSelector.matchLabels).toEqual(d.spec.selector.matchLabels);
+		});
+
+		it.each(["api", "core", "finance"])("%s: a hardened container", group => {
+			const pod = deployments.find(x => x.metadata.labels.group === group).spec.template.spec;
+			expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+			for (const c of pod.containers) {
+				expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+				// a writable /tmp on an emptyDir, as the root filesystem is read-only
+				const tmp = c.volumeMounts.find((v: { mountPath: string }) => v.mountPath === "/tmp");
+				expect(pod.volumes.find((v: { name: string }) => v.name === tmp.name).emptyDir).toBeDefined();
+			}
+		});
+
+		it("memory limits fit the largest request a pod accepts", () => {
+			const limitOf = (group: string) => bytes(deployments.find(x => x.metadata.labels.group === group).spec.template.spec.containers[0].resources.limits.memory);
+			// finance parses SEC imports of up to 50 MB, about 4× the body in memory while parsed (bench/README.md), so
+			// many at once per node, and buffers the bodies of those waiting
+			const importLimit = 50 * 1024 ** 2;
+			const bulkhead = /importSec: \{[^]*?bulkhead: \{ enabled: true, concurrency: (\d+), maxQueueSize: (\d+) \}/.exec(read("services/finance.service.ts"))!;
+			const [parsing, waiting] = [Number(bulkhead[1]), Number(bulkhead[2])];
+			expect(limitOf("finance")).toBeGreaterThanOrEqual(256 * 1024 ** 2 + parsing * 4 * importLimit + waiting * importLimit);
+			const heap = /--max-old-space-size=(\d+)/.exec(JSON.stringify(deployments.find(x => x.metadata.labels.group === "finance").spec.template.spec.containers[0].env))!;
+			expect(Number(heap[1]) * 1024 ** 2).toBeLessThan(limitOf("finance"));
+			// the gateway never holds an import: it streams it on to finance
+			expect(read("services/api.service.ts")).toMatch(/"POST \/:id\/import\/sec": "stream:finance\.importSec"/);
+			expect(limitOf("api")).toBeGreaterThanOrEqual(bytes("512Mi"));
+		});
+
+		it("NATS requires credentials from the Secret, and only bizops pods reach it", () => {
+			const nats = k8sDocs.find(x => x.obj.kind === "StatefulSet" && x.obj.metadata.name === "nats")!.obj.spec.template.spec.containers[0];
+			expect(nats.args.join(" ")).toContain("--user $(NATS_USER) --pass $(NATS_PASSWORD)");
+			for (const name of ["NATS_USER", "NATS_PASSWORD"]) expect(nats.env.find((e: { name: string }) => e.name === name).valueFrom.secretKeyRef.name).toBe("bizops-secrets");
+			const secret = k8sDocs.find(x => x.obj.kind === "Secret")!.obj;
+			expect(Object.keys(secret.stringData)).toEqual(expect.arrayContaining(["NATS_USER", "NATS_PASSWORD"]));
+			for (const d of deployments) expect(d.spec.template.spec.containers[0].envFrom).toContainEqual({ secretRef: { name: "bizops-secrets" } });
+			const policy = k8sDocs.find(x => x.obj.kind === "NetworkPolicy" && x.obj.spec.podSelector.matchLabels?.app === "nats")!.obj;
+			const clients = policy.spec.ingress.find((r: { ports: Array<{ port: number }> }) => r.ports.some(p => p.port === 4222));
+			expect(clients.from).toEqual([{ podSelector: { matchLabels: { app: "bizops" } } }]);
+			expect(compose.services.nats.command.join(" ")).toMatch(/--user \$\{NATS_USER.*--pass \$\{NATS_PASSWORD/);
+		});
 	});
 
 	it("pass the Kubernetes API schemas", () => {
@@ -68,7 +130,7 @@ describe("deployment files", () => {
 		const out = execFileSync(node, [path.join(ROOT, "test/helpers/validate-k8s.mjs"), ...K8S.map(f => path.join(ROOT, f))], { encoding: "utf8" });
 		const results: Array<{ file: string; kind: string; name: string; error?: string }> = JSON.parse(out);
 		expect(results.filter(r => r.error)).toEqual([]);
-		expect(results.map(r => r.kind)).toEqual(expect.arrayContaining(["Deployment", "Service", "HorizontalPodAutoscaler", "ConfigMap", "Secret", "StatefulSet"]));
+		expect(results.map(r => r.kind)).toEqual(expect.arrayContaining(["Deployment", "Service", "HorizontalPodAutoscaler", "ConfigMap", "Secret", "StatefulSet", "PodDisruptionBudget", "NetworkPolicy"]));
 	});
 
 	it("the schema check does catch a broken manifest", () => {

@@ -1,5 +1,5 @@
 /**
- * Every ratio and score of DESIGN §6 on a worked example whose expected values are written out here as
+ * Every ratio and score of docs/formulas.md on a worked example whose expected values are written out here as
  * arithmetic from the formulas, plus the null cases.
  */
 import { analyze, benchmarkOf, peerStatsOf, trendsOf } from "../../domains/finance/analysis";
@@ -52,7 +52,7 @@ const p2 = annual("2021-12-31", {
 
 const f = figuresOf(t);
 
-describe("ratios (DESIGN §6)", () => {
+describe("ratios (docs/formulas.md)", () => {
 	const r = computeRatios(f);
 
 	it("liquidity", () => {

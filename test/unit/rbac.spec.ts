@@ -2,7 +2,7 @@ import { can, canManageAccount, canSeeIndustry, roleCan, visibleIndustries, RESO
 
 const p = (role: Role, domains: string[] = ["technology"]): Principal => ({ id: "u", username: "u", role, domains, tier: "default", kind: "user" });
 
-describe("permission matrix (DESIGN §4)", () => {
+describe("permission matrix (docs/api.md)", () => {
 	it("viewer: read only", () => {
 		for (const r of RESOURCES) {
 			expect(roleCan("viewer", "read", r)).toBe(true);
