@@ -76,7 +76,14 @@ export interface Proc {
 
 /** `group`: the child leads its own process group (npm and the node it starts), signalled as a whole. */
 function track(name: string, child: ChildProcess, group = false): Proc {
-	const signal = (sig: NodeJS.Signals) => (group && child.pid ? process.kill(-child.pid, sig) : child.kill(sig));
+	const signal = (sig: NodeJS.Signals) => {
+		try {
+			if (group && child.pid) process.kill(-child.pid, sig);
+			else child.kill(sig);
+		} catch {
+			/* already gone */
+		}
+	};
 	const log: string[] = [];
 	const keep = (d: Buffer) => {
 		log.push(...d.toString().split("\n").filter(Boolean));
@@ -84,7 +91,20 @@ function track(name: string, child: ChildProcess, group = false): Proc {
 	};
 	child.stdout?.on("data", keep);
 	child.stderr?.on("data", keep);
-	const exited = new Promise<number | null>(resolve => child.once("exit", code => resolve(code)));
+	const childExited = new Promise<number | null>(resolve => child.once("exit", code => resolve(code)));
+	// npm exits at once on a signal while the node it started may still be draining: wait for the whole group
+	const exited = group ? childExited.then(async code => {
+		const alive = () => {
+			try {
+				process.kill(-child.pid!, 0);
+				return true;
+			} catch {
+				return false;
+			}
+		};
+		while (alive()) await new Promise(r => setTimeout(r, 50));
+		return code;
+	}) : childExited;
 	const stop = async (graceMs = 15000) => {
 		if (child.exitCode != null || child.signalCode != null) return;
 		signal("SIGTERM");
