@@ -2,6 +2,8 @@
  * Operating behaviour through HTTP: rate limits with tiers and 429 + Retry-After; data, tokens and
  * revocations surviving a restart on the same DATA_DIR; feature flags changed at run time.
  */
+import { spawn } from "child_process";
+import path from "path";
 import { ADMIN_PASSWORD, startPlatform, tempDataDir, type Platform } from "../helpers/platform";
 
 describe("rate limiting", () => {
@@ -153,4 +155,36 @@ describe("feature flags", () => {
 		const { token } = await platform.createUser(admin, { username: "flag-maker", role: "domain_admin", domains: ["*"] });
 		expect((await platform.request("POST", "/flags", { token, body: { name: "mine" } })).status).toBe(403);
 	});
+});
+
+describe("the embedded platform's REPL (npm run start:repl)", () => {
+	it("acts as the operator for Moleculer's own call, and reads a flag without writing it", async () => {
+		const repl = spawn("npm", ["run", "--silent", "start:repl"], {
+			cwd: path.resolve(__dirname, "../.."),
+			env: { ...process.env, NODE_ENV: "test", PORT: "0", DATA_DIR: tempDataDir(), BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: "warn" },
+			stdio: ["pipe", "pipe", "pipe"],
+			detached: true,
+		});
+		let out = "";
+		repl.stdout.on("data", d => (out += d));
+		repl.stderr.on("data", d => (out += d));
+		const until = async (what: string, re: RegExp) => {
+			for (let i = 0; i < 150 && !re.test(out); i++) await new Promise(r => setTimeout(r, 100));
+			if (!re.test(out)) throw new Error(`no ${what} in:\n${out.slice(-2000)}`);
+		};
+		try {
+			await until("prompt", /bizops \$/);
+			repl.stdin.write("call companies.list\n");
+			await until("list", /total_pages/);
+			expect(out).not.toMatch(/Authentication required/);
+			repl.stdin.write("flags sec_imprt --off\n");
+			await until("flag answer", /flags sec_imprt: .*not found/i);
+		} finally {
+			try {
+				process.kill(-repl.pid!, "SIGKILL");
+			} catch {
+				/* gone */
+			}
+		}
+	}, 30000);
 });
