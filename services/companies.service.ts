@@ -23,7 +23,7 @@ interface CompaniesThis extends DbMethods {
 	logger: any;
 	locks: KeyedLock;
 	visibleCompany(ctx: CompaniesContext, id: string): Promise<Company>;
-	checkUnique(fields: Partial<Company>, selfId?: string): Promise<void>;
+	checkUnique(fields: Partial<Company>, user: Principal, selfId?: string): Promise<void>;
 	withIdentifiers<T>(fields: Partial<Company>, fn: () => Promise<T>): Promise<T>;
 }
 
@@ -65,13 +65,13 @@ const CompaniesService: Schema<CompaniesThis> = {
 				if (!canSeeIndustry(user, ctx.params.industry)) throw forbidden(`Your domains do not include '${ctx.params.industry}'`);
 				const fields = normalized(ctx.params);
 				return this.withIdentifiers(fields, async () => {
-					await this.checkUnique(fields);
+					await this.checkUnique(fields, user);
 					const now = nowIso();
 					let company: Company;
 					try {
 						company = (await this.insertEntity({ ...fields, created_at: now, updated_at: now })) as Company;
 					} catch (err) {
-						if (isDuplicateKeyError(err)) await this.checkUnique(fields);
+						if (isDuplicateKeyError(err)) await this.checkUnique(fields, user);
 						throw err;
 					}
 					ctx.emit("companies.created", { company, by: user.id });
@@ -135,12 +135,12 @@ const CompaniesService: Schema<CompaniesThis> = {
 				if (input.industry && !canSeeIndustry(user, input.industry)) throw forbidden(`Your domains do not include '${input.industry}'`);
 				const changes = normalized(input);
 				return this.withIdentifiers(changes, async () => {
-					await this.checkUnique(changes, id);
+					await this.checkUnique(changes, user, id);
 					let company: Company | null;
 					try {
 						company = (await this.updateEntity(id, { ...changes, updated_at: nowIso() })) as Company | null;
 					} catch (err) {
-						if (isDuplicateKeyError(err)) await this.checkUnique(changes, id);
+						if (isDuplicateKeyError(err)) await this.checkUnique(changes, user, id);
 						throw err;
 					}
 					if (!company) throw notFound("Company", id);
@@ -179,15 +179,18 @@ const CompaniesService: Schema<CompaniesThis> = {
 	},
 
 	methods: {
-		/** 409 naming the company that already has this ticker or CIK (unique in the platform, whatever the caller may see). */
-		async checkUnique(this: CompaniesThis, fields: Partial<Company>, selfId?: string) {
+		/**
+		 * 409 when another company has this ticker or CIK (unique in the platform), naming it when the caller may
+		 * see it; a company outside the caller's domains is not named.
+		 */
+		async checkUnique(this: CompaniesThis, fields: Partial<Company>, user: Principal, selfId?: string) {
 			for (const field of ["cik", "ticker"] as const) {
 				const value = fields[field];
 				if (!value) continue;
 				const other = (await this.findEntity({ [field]: value })) as Company | null;
-				if (other && other.id !== selfId) {
-					throw conflict(`A company with ${field} ${value} exists: '${other.name}' (${other.id})`, { field, id: other.id, name: other.name });
-				}
+				if (!other || other.id === selfId) continue;
+				if (canSeeIndustry(user, other.industry)) throw conflict(`A company with ${field} ${value} exists: '${other.name}' (${other.id})`, { field, id: other.id, name: other.name });
+				throw conflict(`A company with ${field} ${value} exists outside your domains`, { field });
 			}
 		},
 

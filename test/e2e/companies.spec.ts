@@ -133,6 +133,12 @@ describe("validation", () => {
 		expect((await platform.request("PATCH", `/companies/${other.body.id}`, { token: admin, body: { ticker: "RIVN", name: "Rivian Automotive" } })).status).toBe(200);
 		const byTicker = await platform.request("GET", "/companies?ticker=tsla", { token: admin });
 		expect(byTicker.body.rows.map((c: { id: string }) => c.id)).toEqual([tesla.body.id]);
+		// a caller who may not see the company that has the ticker learns only that it is taken
+		const hidden = await create(techAnalyst, { name: "Tesla look-alike", industry: "technology", ticker: "TSLA" });
+		expect(hidden.status).toBe(409);
+		expect(hidden.body.message).toMatch(/outside your domains/);
+		expect(JSON.stringify(hidden.body)).not.toContain(tesla.body.id);
+		expect(JSON.stringify(hidden.body)).not.toContain("Tesla, Inc.");
 		// two creations racing for one ticker: exactly one wins
 		const race = await Promise.all([create(admin, { name: "Race A", industry: "technology", ticker: "RACE" }), create(admin, { name: "Race B", industry: "technology", ticker: "RACE" })]);
 		expect(race.map(r => r.status).sort()).toEqual([201, 409]);
