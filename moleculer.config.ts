@@ -4,7 +4,7 @@
  */
 import os from "os";
 import { ServiceBroker, type BrokerOptions, type Errors } from "moleculer";
-import { getConfig } from "./config";
+import { getConfig, natsCredentials } from "./config";
 import { AuthorizationMiddleware } from "./middlewares/authorization.middleware";
 import { ActionTimeoutsMiddleware, FailoverMiddleware, FailoverStrategy, PromptDiscoverer } from "./middlewares/failover.middleware";
 import { createChannelsMiddleware } from "./lib/channels";
@@ -17,10 +17,11 @@ const config = getConfig();
 /** NATS with the credentials of NATS_USER / NATS_PASSWORD (anyone on NATS can call any action: see docs/security.md). */
 function transporterOptions(): BrokerOptions["transporter"] {
 	if (!config.transporter) return undefined;
-	if (/^nats:\/\//.test(config.transporter) && config.nats.user) {
+	const credentials = natsCredentials(config);
+	if (credentials) {
 		// `servers`, not `url`: Moleculer's NATS transporter overwrites user and pass with the URL's (none) when given a url
 		const servers = config.transporter.split(",").map(u => new URL(u.trim()).host);
-		return { type: "NATS", options: { servers, user: config.nats.user, pass: config.nats.password ?? undefined } } as BrokerOptions["transporter"];
+		return { type: "NATS", options: { servers, ...credentials } } as BrokerOptions["transporter"];
 	}
 	return config.transporter as BrokerOptions["transporter"];
 }

@@ -172,3 +172,15 @@ export function jwtSecret(config: Config = getConfig()): string {
 	}
 	return fs.readFileSync(file, "utf8").trim();
 }
+
+/**
+ * NATS credentials for the transporter and the durable channels; null without a NATS transporter or (outside
+ * production) without NATS_USER. Production refuses a NATS transporter without them: anyone who can connect
+ * to NATS can call any action as any user (docs/security.md).
+ */
+export function natsCredentials(config: Config = getConfig()): { user: string; pass: string } | null {
+	if (!config.transporter || !/^nats:\/\//.test(config.transporter)) return null;
+	if (config.nats.user) return { user: config.nats.user, pass: config.nats.password ?? "" };
+	if (config.env === "production") throw new Error("NATS_USER and NATS_PASSWORD are required in production (anyone who can connect to NATS can call every action)");
+	return null;
+}

@@ -8,7 +8,7 @@
  * publisher and consumer live and die together.
  */
 import type { ServiceBroker } from "moleculer";
-import type { Config } from "../config";
+import { natsCredentials, type Config } from "../config";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Middleware: ChannelsMiddleware } = require("@moleculer/channels");
@@ -19,8 +19,7 @@ const MAX_RETRIES = 10;
 export function channelAdapterOptions(config: Config): Record<string, unknown> {
 	const common = { maxRetries: MAX_RETRIES, deadLettering: { enabled: true, queueName: "DEAD_LETTER" } };
 	if (config.transporter && /^nats:\/\//.test(config.transporter)) {
-		const connectionOptions: Record<string, unknown> = {};
-		if (config.nats.user) Object.assign(connectionOptions, { user: config.nats.user, pass: config.nats.password });
+		const connectionOptions = natsCredentials(config) ?? {};
 		return { type: "NATS", options: { ...common, nats: { url: config.transporter, connectionOptions } } };
 	}
 	if (/^rediss?:\/\//.test(config.cacher)) return { type: "Redis", options: { ...common, redis: config.cacher } };

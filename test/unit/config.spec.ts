@@ -1,5 +1,5 @@
 import path from "path";
-import { loadConfig, substitute } from "../../config";
+import { loadConfig, natsCredentials, substitute } from "../../config";
 
 describe("configuration", () => {
 	it("substitutes ${VAR} and ${VAR:-default}", () => {
@@ -18,6 +18,14 @@ describe("configuration", () => {
 	it("has production defaults for the cluster", () => {
 		const prod = loadConfig({ NODE_ENV: "production" });
 		expect(prod).toMatchObject({ transporter: "nats://nats:4222", cacher: "redis://redis:6379", tracing: { exporter: "jaeger" }, metrics: { enabled: true } });
+	});
+
+	it("requires NATS credentials in production, and passes them on wherever given", () => {
+		expect(() => natsCredentials(loadConfig({ NODE_ENV: "production" }))).toThrow(/NATS_USER and NATS_PASSWORD are required/);
+		expect(natsCredentials(loadConfig({ NODE_ENV: "production", NATS_USER: "bizops", NATS_PASSWORD: "secret" }))).toEqual({ user: "bizops", pass: "secret" });
+		expect(natsCredentials(loadConfig({ NODE_ENV: "development", TRANSPORTER: "nats://127.0.0.1:4222" }))).toBeNull();
+		expect(natsCredentials(loadConfig({ NODE_ENV: "development", TRANSPORTER: "nats://127.0.0.1:4222", NATS_USER: "u", NATS_PASSWORD: "p" }))).toEqual({ user: "u", pass: "p" });
+		expect(natsCredentials(loadConfig({ NODE_ENV: "production", TRANSPORTER: "tcp://", NATS_USER: "" }))).toBeNull();
 	});
 
 	it("refuses a non-numeric number and an unknown environment", () => {
