@@ -15,7 +15,8 @@ import { OpenApiMixin } from "../mixins/openapi.mixin";
 import { RateLimitMixin, type RateLimitThis } from "../mixins/rate-limit.mixin";
 import { aliasesOf, restActionsOf, serviceSchemasIn, type RestAction } from "../mixins/rest-routes";
 import { unauthorized, unsupportedMediaType } from "../models/errors";
-import { parseByteSize, payloadTooLarge } from "../lib/json-body";
+import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
+import { wireError } from "../lib/http-errors";
 import { NOT_RETRIED, type Schema } from "../models/service";
 import { parseApiKey, revokedTokenKey } from "./auth.service";
 
@@ -70,10 +71,22 @@ const ApiService: Schema<ApiThis> = {
 		/** Every error leaves in the docs/api.md shape, with the HTTP status of that shape (see reformatError). */
 		onError(this: ApiThis & { reformatError(err: unknown): { code: number } }, req: IncomingMessage, res: ServerResponse, err: unknown) {
 			if (res.headersSent) return;
-			const body = this.reformatError(err);
-			res.setHeader("Content-Type", "application/json; charset=utf-8");
-			res.writeHead(body.code);
-			res.end(JSON.stringify(body));
+			let status = 500;
+			let json = '{"name":"InternalServerError","message":"Internal server error","code":500,"type":"INTERNAL_ERROR"}';
+			try {
+				const body = this.reformatError(err);
+				json = JSON.stringify(body);
+				status = body.code;
+			} catch {
+				/* the fallback above */
+			}
+			try {
+				res.setHeader("Content-Type", "application/json; charset=utf-8");
+				res.writeHead(status);
+				res.end(json);
+			} catch {
+				res.destroy();
+			}
 		},
 		logRequest: null,
 		logResponse: null,
@@ -103,7 +116,8 @@ const ApiService: Schema<ApiThis> = {
 				mappingPolicy: "restrict",
 				authentication: true,
 				mergeParams: true,
-				bodyParsers: { json: { strict: true, limit: config.http.body_limit }, urlencoded: false },
+				// nesting is bounded before JSON.parse sees the body (a 400 naming the limit)
+				bodyParsers: { json: { strict: true, limit: config.http.body_limit, verify: (_req: unknown, _res: unknown, buf: Buffer) => assertJsonDepth(buf) }, urlencoded: false },
 				onBeforeCall(this: ApiThis, _ctx: Context, _route: unknown, req: IncomingMessage) {
 					this.checkBody(req, config.http.body_limit);
 				},
@@ -265,21 +279,15 @@ const ApiService: Schema<ApiThis> = {
 			if (length != null && Number(length) > parseByteSize(limit)) throw payloadTooLarge(limit);
 		},
 
-		/** docs/api.md error shape; never a stack trace, and server faults say only that they happened. */
+		/** The docs/api.md error shape (lib/http-errors.ts); server faults are logged and described to nobody. */
 		reformatError(this: ApiThis, err: any) {
-			const code = typeof err.code === "number" && err.code >= 400 && err.code < 600 ? err.code : 500;
-			// a deliberate 5xx (503 unavailable, 504 timed out: Moleculer's or ours) says something true and safe;
-			// anything else (an exception without a status) is a fault, logged here and described to nobody
-			if (code === 500) {
-				this.logger.error("Request failed:", err);
-				return { name: "InternalServerError", message: "Internal server error", code: 500, type: "INTERNAL_ERROR" };
-			}
-			if (err.name === "ServiceNotFoundError" || err.name === "ServiceNotAvailableError") {
-				return { name: "ServiceUnavailableError", message: `A service this request needs is unavailable (${err.data?.action ?? err.data?.service ?? "unknown"}); try again shortly`, code: 503, type: "SERVICE_UNAVAILABLE", data: err.data };
-			}
-			if (err.type === "entity.parse.failed") return { name: "BadRequestError", message: "Malformed JSON body", code: 400, type: "INVALID_JSON" };
-			if (err.type === "entity.too.large") return { name: "PayloadTooLargeError", message: `Body larger than ${config.http.body_limit}, this route's limit`, code: 413, type: "PAYLOAD_TOO_LARGE", data: { limit: config.http.body_limit } };
-			return { name: err.name, message: err.message, code, type: err.type, data: err.data };
+			return wireError(err, config.http.body_limit, fault => {
+				try {
+					this.logger.error("Request failed:", fault instanceof Error ? `${fault.name}: ${fault.message}\n${fault.stack}` : String(fault));
+				} catch {
+					/* a fault that cannot even be logged is still answered */
+				}
+			});
 		},
 	},
 

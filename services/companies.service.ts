@@ -131,7 +131,8 @@ const CompaniesService: Schema<CompaniesThis> = {
 			async handler(this: CompaniesThis, ctx: CompaniesContext<Partial<Company> & { id: string }>) {
 				const user = principalOf(ctx);
 				const { id, ...input } = ctx.params;
-				await this.visibleCompany(ctx, id);
+				const current = await this.visibleCompany(ctx, id);
+				if (Object.keys(input).length === 0) return current; // nothing to change
 				if (input.industry && !canSeeIndustry(user, input.industry)) throw forbidden(`Your domains do not include '${input.industry}'`);
 				const changes = normalized(input);
 				return this.withIdentifiers(changes, async () => {

@@ -167,6 +167,7 @@ const FlagsService: Schema<FlagsThis> = {
 				const { name, gradual_rollout, ...changes } = ctx.params;
 				const existing = (await this.findEntity({ name })) as StoredFlag | null;
 				if (!existing) throw notFound(`Flag '${name}' (POST /api/v1/flags creates one)`);
+				if (Object.keys(changes).length === 0 && gradual_rollout === undefined) return existing; // nothing to change
 				const set: Record<string, unknown> = { ...changes, updated_at: nowIso() };
 				if (gradual_rollout !== undefined) set.gradual_rollout = gradualRolloutOf(gradual_rollout);
 				const flag = (await this.updateEntity(existing.id, set)) as StoredFlag | null;
