@@ -41,8 +41,11 @@ export function boundedValue(value: unknown, depth = 0): unknown {
 /** A validation problem as a client sees it: the rejected value only when it is small and flat. */
 function boundedProblem(p: unknown): unknown {
 	if (!p || typeof p !== "object") return boundedValue(p);
-	const { actual, ...rest } = p as Record<string, unknown>;
+	const { actual, message, field, ...rest } = p as Record<string, unknown>;
 	const shown = boundedValue(rest, 1) as Record<string, unknown>;
+	// our own words: longer, but still bounded (a field path grows with the input's nesting)
+	if (message !== undefined) shown.message = String(message).slice(0, 500);
+	if (field !== undefined) shown.field = String(field).slice(0, 200);
 	if (actual === undefined) return shown;
 	return { ...shown, actual: actual !== null && typeof actual === "object" ? (Array.isArray(actual) ? "[array]" : "[object]") : boundedValue(actual) };
 }
