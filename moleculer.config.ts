@@ -33,7 +33,8 @@ function cacherOptions(): BrokerOptions["cacher"] {
 			options: { prefix: `bizops-${config.namespace}`, redis: config.cacher as unknown as Record<string, any>, ttl: 300, maxParamsLength: 80 },
 		};
 	}
-	return { type: "Memory", options: { ttl: 300, maxParamsLength: 80, clone: false } };
+	// bounded: the least recently used answers go first
+	return { type: "MemoryLRU", options: { max: 20000, ttl: 300, maxParamsLength: 80, clone: false } };
 }
 
 const brokerConfig: BrokerOptions = {

@@ -26,7 +26,8 @@ export interface Config {
 	jwt: { secret_key: string | null; expiration: number; refresh_expiration: number };
 	rate_limit: { window_ms: number; default: number; premium: number; anonymous_per_ip: number };
 	/** trust_proxy: take an anonymous caller's address from X-Forwarded-For (behind a proxy you run). */
-	http: { body_limit: string; import_body_limit: string; cors_origins: string[]; trust_proxy: boolean };
+	/** request_timeout: ms a client has to send a whole request (headers and body). */
+	http: { body_limit: string; import_body_limit: string; cors_origins: string[]; trust_proxy: boolean; request_timeout: number };
 	metrics: { enabled: boolean; port: number; host: string };
 	tracing: { exporter: string | null; jaeger_host: string };
 	broker: {
@@ -115,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			body_limit: String(http.body_limit || "1mb"),
 			import_body_limit: String(http.import_body_limit || "50mb"),
 			trust_proxy: bool(http.trust_proxy),
+			request_timeout: num(http.request_timeout ?? 60000, "HTTP_REQUEST_TIMEOUT"),
 			cors_origins: String(http.cors_origins ?? "*")
 				.split(",")
 				.map(s => s.trim())

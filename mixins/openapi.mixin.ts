@@ -210,8 +210,10 @@ export const OpenApiMixin: Partial<ServiceSchema> = {
 		docs: {
 			auth: "public",
 			rest: "GET /docs",
-			handler(this: any, ctx: Context<unknown, { $responseType?: string }>) {
+			handler(this: any, ctx: Context<unknown, { $responseType?: string; $responseHeaders?: Record<string, string> }>) {
 				ctx.meta.$responseType = "text/html; charset=utf-8";
+				// the page is static HTML with inline styles: nothing else may load or run in it
+				ctx.meta.$responseHeaders = { "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'" };
 				return renderDocs(this.openApiDocument());
 			},
 		},

@@ -14,11 +14,13 @@ export interface Page<T> {
 }
 
 export const MAX_PAGE_SIZE = 100;
+export const MAX_PAGE = 1000;
 
 /** fastest-validator params for `page`, `page_size` and `sort` over the given sortable fields. */
 export function listParams(sortable: string[]) {
 	return {
-		page: { type: "number", integer: true, min: 1, optional: true, convert: true },
+		// bounded, so a page never asks the store to skip more than MAX_PAGE × page_size rows
+		page: { type: "number", integer: true, min: 1, max: MAX_PAGE, optional: true, convert: true },
 		page_size: { type: "number", integer: true, min: 1, max: MAX_PAGE_SIZE, optional: true, convert: true },
 		sort: {
 			type: "string",

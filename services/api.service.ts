@@ -3,16 +3,17 @@
  * the rate limits, and publishes the REST aliases of every service's actions; access control itself runs
  * in each action (middlewares/authorization.middleware.ts), so it holds for calls between services too.
  */
-import type { IncomingMessage, ServerResponse } from "http";
+import http, { type IncomingMessage, type ServerResponse } from "http";
 import type { Context } from "moleculer";
-import ApiGateway from "moleculer-web";
+import ApiGateway, { Errors as WebErrors } from "moleculer-web";
+import { LRUCache } from "lru-cache";
 import { getConfig, jwtSecret } from "../config";
 import type { Principal } from "../domains/identity/rbac";
 import { digest } from "../domains/identity/passwords";
 import { verifyAccessToken, type AccessClaims } from "../domains/identity/tokens";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { OpenApiMixin } from "../mixins/openapi.mixin";
-import { RateLimitMixin, type RateLimitThis } from "../mixins/rate-limit.mixin";
+import { clientAddress, RateLimitMixin, type RateLimitThis } from "../mixins/rate-limit.mixin";
 import { aliasesOf, restActionsOf, serviceSchemasIn, type RestAction } from "../mixins/rest-routes";
 import { unauthorized, unsupportedMediaType } from "../models/errors";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
@@ -35,13 +36,19 @@ const VERIFIED_TOKENS_MAX = 10000;
  */
 const PRINCIPAL_TTL_MS = 5000;
 const PRINCIPALS_MAX = 10000;
+/** Addresses whose failed authentications are being counted. */
+const FAILING_ADDRESSES_MAX = 10000;
 
 interface ApiThis extends RateLimitThis {
 	broker: any;
 	server?: { listening: boolean };
 	logger: any;
-	verifiedTokens: Map<string, AccessClaims>;
-	principals: Map<string, { principal: Principal | null; until: number }>;
+	verifiedTokens: LRUCache<string, AccessClaims>;
+	principals: LRUCache<string, { principal: Principal | null }>;
+	failingAddresses: LRUCache<string, { count: number; resetAt: number }>;
+	resolveCredentials(ctx: Context, apiKey: string | null, authorization: string | null): Promise<Principal>;
+	countFailedAuthentication(req: IncomingMessage): Promise<void>;
+	refuseFailingAddress(req: IncomingMessage, res: ServerResponse): void;
 	encoded: WeakMap<object, string>;
 	/** The REST routes this gateway publishes, for the OpenAPI document. */
 	restActions: RestAction[];
@@ -56,6 +63,11 @@ interface ApiThis extends RateLimitThis {
 type AliasLike = { method: string; path: string; fullPath: string; action?: { auth?: string } };
 
 const config = getConfig();
+
+const HEADERS_TIMEOUT_MS = 10000;
+
+/** A client's request id is used (and echoed) only when it looks like one: letters, digits, '.', '_', '-', ':'. */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 const ApiService: Schema<ApiThis> = {
 	name: "api",
@@ -87,6 +99,19 @@ const ApiService: Schema<ApiThis> = {
 			} catch {
 				res.destroy();
 			}
+		},
+		/**
+		 * Per request, before anything else: the security headers every answer carries, and the request id,
+		 * taken from X-Request-ID only in a safe format (else Moleculer generates one), echoed back.
+		 */
+		rootCallOptions(options: { requestID?: string }, req: IncomingMessage, res: ServerResponse) {
+			const given = req.headers["x-request-id"] ?? req.headers["x-correlation-id"];
+			options.requestID = typeof given === "string" && SAFE_REQUEST_ID.test(given) ? given : undefined;
+			res.setHeader("X-Content-Type-Options", "nosniff");
+			// answers carry tokens and private figures: no shared or browser cache keeps them
+			res.setHeader("Cache-Control", "no-store");
+			res.setHeader("X-Frame-Options", "DENY");
+			res.setHeader("Referrer-Policy", "no-referrer");
 		},
 		logRequest: null,
 		logResponse: null,
@@ -130,12 +155,15 @@ const ApiService: Schema<ApiThis> = {
 		listAliases: false,
 
 		// moleculer-web's HTTP handler must never be retried: the request body is consumed by then. The calls it
-		// makes to services carry their own retry policies.
-		rest: { retryPolicy: NOT_RETRIED },
+		// makes to services carry their own retry policies. Nor queued by the bulkhead: slow requests (imports,
+		// trickling bodies) would otherwise hold up everything behind them, health probes included; the actions
+		// it calls have their bulkheads.
+		rest: { retryPolicy: NOT_RETRIED, bulkhead: { enabled: false } },
 
 		live: {
 			auth: "public",
 			rateLimit: false,
+			bulkhead: { enabled: false },
 			rest: "GET /health/live",
 			handler() {
 				return { status: "ok" };
@@ -152,6 +180,7 @@ const ApiService: Schema<ApiThis> = {
 		ready: {
 			auth: "public",
 			rateLimit: false,
+			bulkhead: { enabled: false },
 			rest: "GET /health/ready",
 			async handler(this: ApiThis, ctx: Context<unknown, { $statusCode?: number }>) {
 				const services = this.serviceAvailability();
@@ -177,6 +206,15 @@ const ApiService: Schema<ApiThis> = {
 	},
 
 	methods: {
+		/**
+		 * moleculer-web's server, with timeouts: a client has HEADERS_TIMEOUT to send its headers and
+		 * `http.request_timeout` for the whole request (a body trickling in byte by byte is cut off), checked
+		 * every second.
+		 */
+		createServer(this: ApiThis & { httpHandler: http.RequestListener; server: http.Server }) {
+			this.server = http.createServer({ headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.http.request_timeout), requestTimeout: config.http.request_timeout, connectionsCheckingInterval: 1000 }, this.httpHandler);
+		},
+
 		/** Which of the shipped services some live node runs; kept in the gauge too. */
 		serviceAvailability(this: ApiThis): Record<string, boolean> {
 			const services = Object.fromEntries(REQUIRED_SERVICES.map(name => [name, this.broker.registry.hasService(name) as boolean]));
@@ -195,21 +233,18 @@ const ApiService: Schema<ApiThis> = {
 			const authorization = req.headers.authorization;
 			let principal: Principal | null = null;
 
-			if (typeof apiKey === "string" && apiKey) {
-				const parsed = parseApiKey(apiKey);
-				if (parsed) {
-					const keyDigest = digest(parsed.secret);
-					principal = await this.resolvePrincipal(ctx, `key:${parsed.key_id}:${keyDigest}`, "auth.resolveApiKey", { key_id: parsed.key_id, key_digest: keyDigest });
+			if ((typeof apiKey === "string" && apiKey) || authorization) {
+				// an address that keeps sending bad credentials is refused before any lookup
+				this.refuseFailingAddress(req, res);
+				try {
+					principal = await this.resolveCredentials(ctx, typeof apiKey === "string" && apiKey ? apiKey : null, authorization ?? null);
+				} catch (err) {
+					await this.countFailedAuthentication(req);
+					// public actions (login, refresh) ignore a stale Authorization header: clients with interceptors send one
+					if (!isPublic) throw err;
+					principal = null;
+					ctx.meta.token = undefined;
 				}
-				if (!principal) throw unauthorized("Invalid API key", "INVALID_API_KEY");
-			} else if (authorization) {
-				const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-				const claims = match ? this.verifyToken(match[1]) : null;
-				if (!claims) throw unauthorized("Invalid or expired token", "INVALID_TOKEN");
-				if (await this.isRevoked(ctx, claims.jti)) throw unauthorized("Token revoked", "TOKEN_REVOKED");
-				principal = await this.resolvePrincipal(ctx, `user:${claims.sub}`, "auth.resolveUser", { id: claims.sub });
-				if (!principal) throw unauthorized("User no longer exists", "INVALID_TOKEN");
-				ctx.meta.token = { jti: claims.jti, exp: claims.exp };
 			} else if (!isPublic) {
 				throw unauthorized("Authentication required: send 'Authorization: Bearer <token>' or 'X-API-Key'", "NO_TOKEN");
 			}
@@ -218,14 +253,50 @@ const ApiService: Schema<ApiThis> = {
 			return principal;
 		},
 
-		async resolvePrincipal(this: ApiThis, ctx: Context, key: string, action: string, params: object): Promise<Principal | null> {
-			const now = Date.now();
-			const memo = this.principals.get(key);
-			if (memo && memo.until > now) return memo.principal;
-			const principal = await ctx.call<Principal | null, object>(action, params);
-			if (this.principals.size >= PRINCIPALS_MAX) this.principals.clear();
-			this.principals.set(key, { principal, until: now + PRINCIPAL_TTL_MS });
+		/** The principal behind an API key or a Bearer token; 401 for anything that is not a valid, live one. */
+		async resolveCredentials(this: ApiThis, ctx: Context<unknown, { token?: { jti: string; exp: number } }>, apiKey: string | null, authorization: string | null): Promise<Principal> {
+			if (apiKey) {
+				const parsed = parseApiKey(apiKey);
+				let principal: Principal | null = null;
+				if (parsed) {
+					const keyDigest = digest(parsed.secret);
+					principal = await this.resolvePrincipal(ctx, `key:${parsed.key_id}:${keyDigest}`, "auth.resolveApiKey", { key_id: parsed.key_id, key_digest: keyDigest });
+				}
+				if (!principal) throw unauthorized("Invalid API key", "INVALID_API_KEY");
+				return principal;
+			}
+			const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
+			const claims = match ? this.verifyToken(match[1]) : null;
+			if (!claims) throw unauthorized("Invalid or expired token", "INVALID_TOKEN");
+			if (await this.isRevoked(ctx, claims.jti)) throw unauthorized("Token revoked", "TOKEN_REVOKED");
+			const principal = await this.resolvePrincipal(ctx, `user:${claims.sub}`, "auth.resolveUser", { id: claims.sub });
+			if (!principal) throw unauthorized("User no longer exists", "INVALID_TOKEN");
+			ctx.meta.token = { jti: claims.jti, exp: claims.exp };
 			return principal;
+		},
+
+		/** Principals (and unknown keys: null) kept a few seconds in a bounded LRU; a flood of random keys evicts only the oldest. */
+		async resolvePrincipal(this: ApiThis, ctx: Context, key: string, action: string, params: object): Promise<Principal | null> {
+			const memo = this.principals.get(key);
+			if (memo !== undefined) return memo.principal;
+			const principal = await ctx.call<Principal | null, object>(action, params);
+			this.principals.set(key, { principal });
+			return principal;
+		},
+
+		/** Failed authentications count against the address's anonymous budget (per minute). */
+		async countFailedAuthentication(this: ApiThis, req: IncomingMessage) {
+			const address = clientAddress(req);
+			const counter = await this.rateLimitStore.inc(`authfail:ip:${address}`);
+			this.failingAddresses.set(address, counter);
+		},
+
+		/** 429 for an address whose failed authentications passed its anonymous budget in this window. */
+		refuseFailingAddress(this: ApiThis, req: IncomingMessage, res: ServerResponse) {
+			const counter = this.failingAddresses.get(clientAddress(req));
+			if (!counter || counter.resetAt <= Date.now() || counter.count < config.rate_limit.anonymous_per_ip) return;
+			res.setHeader("Retry-After", Math.max(1, Math.ceil((counter.resetAt - Date.now()) / 1000)));
+			throw new WebErrors.RateLimitExceeded("TOO_MANY_FAILED_AUTHENTICATIONS", { reset_at: new Date(counter.resetAt).toISOString() });
 		},
 
 		/** Revocations live in the cacher (shared through Redis); while it is down, auth's store answers. */
@@ -243,10 +314,7 @@ const ApiService: Schema<ApiThis> = {
 				return null;
 			}
 			const claims = verifyAccessToken(this.jwtSecret, token);
-			if (claims) {
-				if (this.verifiedTokens.size >= VERIFIED_TOKENS_MAX) this.verifiedTokens.delete(this.verifiedTokens.keys().next().value as string);
-				this.verifiedTokens.set(token, claims);
-			}
+			if (claims) this.verifiedTokens.set(token, claims);
 			return claims;
 		},
 
@@ -304,8 +372,9 @@ const ApiService: Schema<ApiThis> = {
 
 	created(this: ApiThis) {
 		if (this.broker.isMetricsEnabled() && !this.broker.metrics.getMetric(SERVICE_AVAILABLE_GAUGE.name)) this.broker.metrics.register(SERVICE_AVAILABLE_GAUGE);
-		this.verifiedTokens = new Map();
-		this.principals = new Map();
+		this.verifiedTokens = new LRUCache({ max: VERIFIED_TOKENS_MAX });
+		this.principals = new LRUCache({ max: PRINCIPALS_MAX, ttl: PRINCIPAL_TTL_MS });
+		this.failingAddresses = new LRUCache({ max: FAILING_ADDRESSES_MAX });
 		this.encoded = new WeakMap();
 		this.restActions = REST_ACTIONS;
 		this.jwtSecret = jwtSecret();
