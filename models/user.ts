@@ -1,7 +1,7 @@
 /** User and API-key entities and their validation (docs/api.md, identity and access). */
 import { INDUSTRIES } from "../domains/industries";
 import { ROLES, TIERS, type Role, type Tier } from "../domains/identity/rbac";
-import type { Entity } from "./common";
+import { isoDateTimeParam, type Entity } from "./common";
 
 export interface User extends Entity {
 	username: string;
@@ -21,7 +21,12 @@ export interface ApiKey extends Entity {
 	domains: string[];
 	tier: Tier;
 	created_by: string;
+	/** ISO 8601; a key without one lives as long as its issuer may grant what it carries. */
+	expires_at?: string;
 }
+
+/** Keys one issuer may hold at once (each has its own rate budget). */
+export const MAX_API_KEYS_PER_ISSUER = 20;
 
 export const USER_SORTABLE = ["username", "role", "created_at", "updated_at"];
 export const API_KEY_SORTABLE = ["name", "role", "created_at", "updated_at"];
@@ -49,6 +54,8 @@ export const updateUserParams = {
 	$$strict: true,
 	id: { type: "string", min: 1, max: 64 },
 	password: { ...password, optional: true },
+	/** Required to change one's own password. */
+	current_password: { type: "string", min: 1, max: 256, optional: true },
 	role: { type: "enum", values: [...ROLES], optional: true },
 	domains: { ...domainsField, optional: true },
 	tier: { type: "enum", values: [...TIERS], optional: true },
@@ -60,4 +67,5 @@ export const createApiKeyParams = {
 	role: { type: "enum", values: [...ROLES] },
 	domains: domainsField,
 	tier: { type: "enum", values: [...TIERS], optional: true },
+	expires_at: isoDateTimeParam("expires_at", true),
 };

@@ -86,9 +86,11 @@ const ApiService: Schema<ApiThis> = {
 			let status = 500;
 			let json = '{"name":"InternalServerError","message":"Internal server error","code":500,"type":"INTERNAL_ERROR"}';
 			try {
-				const body = this.reformatError(err);
+				const body = this.reformatError(err) as { code: number; data?: { retry_after?: unknown } };
 				json = JSON.stringify(body);
 				status = body.code;
+				// a 429 from a service (login throttling, a full import queue) says when to come back
+				if (status === 429 && typeof body.data?.retry_after === "number" && !res.getHeader("Retry-After")) res.setHeader("Retry-After", body.data.retry_after);
 			} catch {
 				/* the fallback above */
 			}
@@ -226,7 +228,7 @@ const ApiService: Schema<ApiThis> = {
 		 * Resolves the caller (X-API-Key or Bearer JWT) and applies its rate limit. Public actions accept
 		 * anonymous callers, limited per IP; everything else needs a valid, unrevoked token of a live user.
 		 */
-		async authenticate(this: ApiThis, ctx: Context<unknown, { token?: { jti: string; exp: number } }>, route: unknown, req: IncomingMessage & { $action?: { auth?: string; rateLimit?: boolean } }, res: ServerResponse, alias: AliasLike) {
+		async authenticate(this: ApiThis, ctx: Context<unknown, { token?: { jti: string; exp: number; sid?: string } }>, route: unknown, req: IncomingMessage & { $action?: { auth?: string; rateLimit?: boolean } }, res: ServerResponse, alias: AliasLike) {
 			const endpoint = `${alias.method} ${alias.fullPath}`;
 			const isPublic = req.$action?.auth === "public";
 			const apiKey = req.headers["x-api-key"];
@@ -254,7 +256,7 @@ const ApiService: Schema<ApiThis> = {
 		},
 
 		/** The principal behind an API key or a Bearer token; 401 for anything that is not a valid, live one. */
-		async resolveCredentials(this: ApiThis, ctx: Context<unknown, { token?: { jti: string; exp: number } }>, apiKey: string | null, authorization: string | null): Promise<Principal> {
+		async resolveCredentials(this: ApiThis, ctx: Context<unknown, { token?: { jti: string; exp: number; sid?: string } }>, apiKey: string | null, authorization: string | null): Promise<Principal> {
 			if (apiKey) {
 				const parsed = parseApiKey(apiKey);
 				let principal: Principal | null = null;
@@ -271,7 +273,7 @@ const ApiService: Schema<ApiThis> = {
 			if (await this.isRevoked(ctx, claims.jti)) throw unauthorized("Token revoked", "TOKEN_REVOKED");
 			const principal = await this.resolvePrincipal(ctx, `user:${claims.sub}`, "auth.resolveUser", { id: claims.sub });
 			if (!principal) throw unauthorized("User no longer exists", "INVALID_TOKEN");
-			ctx.meta.token = { jti: claims.jti, exp: claims.exp };
+			ctx.meta.token = { jti: claims.jti, exp: claims.exp, sid: claims.sid };
 			return principal;
 		},
 

@@ -2,12 +2,14 @@
  * auth: users, login, access and rotating refresh tokens, logout revocation, API keys, and the bootstrap
  * admin (docs/api.md, identity and access). Roles and domain rules live in domains/identity.
  */
-import type { Context } from "moleculer";
+import { Errors, type Context } from "moleculer";
 import { NOT_RETRIED, type Schema } from "../models/service";
 import { getConfig, jwtSecret } from "../config";
 import {
+	canGrantTier,
 	canManageAccount,
 	isUserAdmin,
+	loginLockMs,
 	ROLES,
 	type Principal,
 	type Role,
@@ -20,12 +22,13 @@ import { BUSINESS_COUNTERS, createBusinessMetricsMixin, type CounterSpec } from 
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
 import { listParams, nowIso, pageOf } from "../models/common";
-import { conflict, forbidden, notFound, unauthorized } from "../models/errors";
+import { conflict, forbidden, notFound, unauthorized, unprocessable } from "../models/errors";
 import {
 	API_KEY_SORTABLE,
 	USER_SORTABLE,
 	createApiKeyParams,
 	createUserParams,
+	MAX_API_KEYS_PER_ISSUER,
 	updateUserParams,
 	type ApiKey,
 	type User,
@@ -45,8 +48,22 @@ export function parseApiKey(key: string): { key_id: string; secret: string } | n
 }
 
 interface AuthMetaWithToken extends AuthMeta {
-	token?: { jti: string; exp: number };
+	token?: { jti: string; exp: number; sid?: string };
 }
+
+/** Failed logins per account name, kept in the cacher (shared by replicas through Redis). */
+interface LoginFailures {
+	count: number;
+	locked_until: number;
+}
+const LOGIN_FAILURES_TTL_S = 3600;
+const loginFailuresKey = (username: string) => `login-failures:${username.toLowerCase()}`;
+const tooManyLogins = (until: number) => {
+	const retryAfter = Math.max(1, Math.ceil((until - Date.now()) / 1000));
+	const err = new Errors.MoleculerClientError(`Too many failed logins for this account; try again in ${retryAfter} s`, 429, "TOO_MANY_LOGINS", { retry_after: retryAfter });
+	err.name = "TooManyRequestsError";
+	return err;
+};
 type AuthContext<P = Record<string, unknown>> = Context<P, AuthMetaWithToken>;
 
 interface AuthThis extends DbMethods {
@@ -60,6 +77,7 @@ interface AuthThis extends DbMethods {
 	revokeAccessToken(jti: string, exp: number): Promise<void>;
 	manageableUser(ctx: AuthContext, id: string): Promise<UserRecord>;
 	assertNotLastSuperAdmin(user: UserRecord): Promise<void>;
+	endSessions(query: Doc): Promise<void>;
 	bootstrapAdmin(): Promise<void>;
 	restoreRevocations(): Promise<void>;
 	countMetric(spec: CounterSpec, labels?: Record<string, string>): void;
@@ -86,13 +104,22 @@ const AuthService: Schema<AuthThis> = {
 				password: { type: "string", min: 1, max: 256 },
 			},
 			async handler(this: AuthThis, ctx: AuthContext<{ username: string; password: string }>) {
+				const throttleKey = loginFailuresKey(ctx.params.username);
+				const failures = ((await this.broker.cacher?.get(throttleKey)) as LoginFailures | null) ?? { count: 0, locked_until: 0 };
+				// locked: refused before the password is even checked, the same for an account that does not exist
+				if (failures.locked_until > Date.now()) throw tooManyLogins(failures.locked_until);
 				const record = (await this.findEntity({ username: ctx.params.username })) as UserRecord | null;
 				const ok = await verifyPassword(ctx.params.password, record?.password_hash ?? (await DUMMY_HASH_PROMISE));
 				if (!record || !ok) {
 					this.countMetric(BUSINESS_COUNTERS.loginsFailed);
 					ctx.emit("auth.login.failed", { username: ctx.params.username });
+					const count = failures.count + 1;
+					const lockMs = loginLockMs(count);
+					await this.broker.cacher?.set(throttleKey, { count, locked_until: lockMs ? Date.now() + lockMs : 0 }, LOGIN_FAILURES_TTL_S);
+					if (lockMs) throw tooManyLogins(Date.now() + lockMs);
 					throw unauthorized("Invalid username or password", "INVALID_CREDENTIALS");
 				}
+				if (failures.count) await this.broker.cacher?.del(throttleKey);
 				ctx.emit("auth.login.succeeded", { user_id: record.id });
 				return this.issueTokens(record);
 			},
@@ -106,16 +133,17 @@ const AuthService: Schema<AuthThis> = {
 			async handler(this: AuthThis, ctx: AuthContext<{ refresh_token: string }>) {
 				const stored = await this.refreshTokens.findOne({ token_digest: digest(ctx.params.refresh_token) });
 				if (!stored) throw unauthorized("Invalid refresh token", "INVALID_TOKEN");
-				if (stored.used_at) {
-					// A rotated token presented again means it leaked: end the whole session family.
-					await this.refreshTokens.removeMany({ family: stored.family });
+				if (Date.parse(stored.expires_at) <= Date.now()) throw unauthorized("Refresh token expired", "TOKEN_EXPIRED");
+				// spent atomically: of concurrent refreshes with one token exactly one marks it, the others are reuse
+				const spent = stored.used_at ? 0 : await this.refreshTokens.updateMany({ _id: stored._id, used_at: { $exists: false } }, { $set: { used_at: nowIso() } });
+				if (!spent) {
+					// a rotated token presented again means it leaked: the whole session ends, its access tokens too
+					await this.endSessions({ family: stored.family });
 					this.logger.warn(`Refresh token reuse for user ${stored.user_id}; session revoked`);
 					throw unauthorized("Refresh token already used; session revoked", "TOKEN_REUSED");
 				}
-				if (Date.parse(stored.expires_at) <= Date.now()) throw unauthorized("Refresh token expired", "TOKEN_EXPIRED");
 				const user = (await this.findEntityById(stored.user_id)) as UserRecord | null;
 				if (!user) throw unauthorized("Invalid refresh token", "INVALID_TOKEN");
-				await this.refreshTokens.updateById(stored._id, { $set: { used_at: nowIso() } });
 				return this.issueTokens(user, stored.family);
 			},
 		},
@@ -127,9 +155,11 @@ const AuthService: Schema<AuthThis> = {
 			async handler(this: AuthThis, ctx: AuthContext<{ refresh_token?: string }>) {
 				const user = principalOf(ctx);
 				if (ctx.meta.token) await this.revokeAccessToken(ctx.meta.token.jti, ctx.meta.token.exp);
+				// the session ends: the one the access token was issued in, and the one of a refresh token given
+				if (ctx.meta.token?.sid) await this.endSessions({ family: ctx.meta.token.sid, user_id: user.id });
 				if (ctx.params.refresh_token) {
 					const stored = await this.refreshTokens.findOne({ token_digest: digest(ctx.params.refresh_token) });
-					if (stored && stored.user_id === user.id) await this.refreshTokens.removeMany({ family: stored.family });
+					if (stored && stored.user_id === user.id) await this.endSessions({ family: stored.family });
 				}
 				ctx.emit("auth.logged_out", { user_id: user.id });
 				return { logged_out: true };
@@ -175,6 +205,12 @@ const AuthService: Schema<AuthThis> = {
 			async handler(this: AuthThis, ctx: Context<{ key_id: string; key_digest: string }>): Promise<Principal | null> {
 				const key = await this.apiKeys.findById(ctx.params.key_id);
 				if (!key || key.key_digest !== ctx.params.key_digest) return null;
+				if (key.expires_at && Date.parse(key.expires_at) <= Date.now()) return null;
+				// a key is worth what its issuer may still grant: issuer deleted, demoted or narrowed, the key stops
+				const issuer = (await this.findEntityById(key.created_by)) as UserRecord | null;
+				if (!issuer) return null;
+				const issuerPrincipal: Principal = { id: issuer.id, username: issuer.username, role: issuer.role, domains: issuer.domains, tier: issuer.tier, kind: "user" };
+				if (!canManageAccount(issuerPrincipal, key as { role: Role; domains: string[] }) || !canGrantTier(issuerPrincipal, key.tier)) return null;
 				return { id: String(key._id), username: `api-key:${key.name}`, role: key.role, domains: key.domains, tier: key.tier, kind: "api_key" };
 			},
 		},
@@ -187,6 +223,7 @@ const AuthService: Schema<AuthThis> = {
 				const actor = principalOf(ctx);
 				const { username, password, role, domains } = ctx.params;
 				if (!canManageAccount(actor, { role, domains })) throw forbidden(`Role '${actor.role}' may not create a '${role}' in ${domains.join(", ")}`);
+				if (ctx.params.tier && !canGrantTier(actor, ctx.params.tier)) throw forbidden(`You may not grant the '${ctx.params.tier}' tier (yours is '${actor.tier ?? "default"}')`);
 				if (await this.findEntity({ username })) throw conflict(`Username '${username}' is taken`, { field: "username" });
 				const now = nowIso();
 				try {
@@ -246,17 +283,22 @@ const AuthService: Schema<AuthThis> = {
 		updateUser: {
 			rest: "PATCH /users/:id",
 			params: updateUserParams,
-			async handler(this: AuthThis, ctx: AuthContext<{ id: string; password?: string; role?: Role; domains?: string[]; tier?: Tier }>) {
+			async handler(this: AuthThis, ctx: AuthContext<{ id: string; password?: string; current_password?: string; role?: Role; domains?: string[]; tier?: Tier }>) {
 				const actor = principalOf(ctx);
-				const { id, password, ...changes } = ctx.params;
+				const { id, password, current_password: currentPassword, ...changes } = ctx.params;
 				const isSelf = actor.kind === "user" && id === actor.id;
 				const changesAccess = Object.keys(changes).length > 0;
 				let current: UserRecord;
 				if (isSelf && !changesAccess) {
 					const self = (await this.findEntityById(id)) as UserRecord | null;
 					if (!self) throw notFound("User", id);
+					// whoever holds a session must also know the password to change it
+					if (password && !(currentPassword && (await verifyPassword(currentPassword, self.password_hash)))) {
+						throw unprocessable("The current password is required to change your password", [{ field: "current_password", message: "must be your current password", type: "currentPassword" }]);
+					}
 					current = self;
 				} else {
+					if (changes.tier && !canGrantTier(actor, changes.tier)) throw forbidden(`You may not grant the '${changes.tier}' tier (yours is '${actor.tier ?? "default"}')`);
 					if (isSelf) throw forbidden("You may change your own password, not your role, domains or tier");
 					current = await this.manageableUser(ctx, id);
 					const next = { role: changes.role ?? current.role, domains: changes.domains ?? current.domains };
@@ -267,8 +309,8 @@ const AuthService: Schema<AuthThis> = {
 				if (password) set.password_hash = await hashPassword(password);
 				const saved = (await this.updateEntity(id, set)) as UserRecord | null;
 				if (!saved) throw notFound("User", id);
-				// A new password or lesser rights end the sessions started under the old ones.
-				if (password || changesAccess) await this.refreshTokens.removeMany({ user_id: id });
+				// A new password or other rights end the sessions started under the old ones, access tokens included.
+				if (password || changesAccess) await this.endSessions({ user_id: id });
 				const user = this.publicUser(saved);
 				ctx.emit("auth.user.updated", { user, by: actor.id, fields: Object.keys(ctx.params).filter(k => k !== "id" && k !== "password").concat(password ? ["password"] : []) });
 				return user;
@@ -285,7 +327,7 @@ const AuthService: Schema<AuthThis> = {
 				const target = await this.manageableUser(ctx, ctx.params.id);
 				await this.assertNotLastSuperAdmin(target);
 				await this.removeEntity(target.id);
-				await this.refreshTokens.removeMany({ user_id: target.id });
+				await this.endSessions({ user_id: target.id });
 				ctx.emit("auth.user.deleted", { user: this.publicUser(target), by: actor.id });
 				return { id: target.id, deleted: true };
 			},
@@ -295,10 +337,15 @@ const AuthService: Schema<AuthThis> = {
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /auth/api-keys",
 			params: createApiKeyParams,
-			async handler(this: AuthThis, ctx: AuthContext<{ name: string; role: Role; domains: string[]; tier?: Tier }>) {
+			async handler(this: AuthThis, ctx: AuthContext<{ name: string; role: Role; domains: string[]; tier?: Tier; expires_at?: string }>) {
 				const actor = principalOf(ctx);
-				const { name, role, domains } = ctx.params;
+				const { name, role, domains, expires_at: expiresAt } = ctx.params;
 				if (!canManageAccount(actor, { role, domains })) throw forbidden(`Role '${actor.role}' may not create a '${role}' key in ${domains.join(", ")}`);
+				if (ctx.params.tier && !canGrantTier(actor, ctx.params.tier)) throw forbidden(`You may not grant the '${ctx.params.tier}' tier (yours is '${actor.tier ?? "default"}')`);
+				if (expiresAt && Date.parse(expiresAt) <= Date.now()) throw unprocessable("expires_at must be in the future", [{ field: "expires_at", message: "must be in the future", type: "dateFuture" }]);
+				if ((await this.apiKeys.count({ query: { created_by: actor.id } })) >= MAX_API_KEYS_PER_ISSUER) {
+					throw conflict(`You hold ${MAX_API_KEYS_PER_ISSUER} API keys, the most one issuer may; delete one first`, { limit: MAX_API_KEYS_PER_ISSUER });
+				}
 				const secret = randomSecret(32);
 				const now = nowIso();
 				const saved = await this.apiKeys.insert({
@@ -308,6 +355,7 @@ const AuthService: Schema<AuthThis> = {
 					domains,
 					tier: ctx.params.tier ?? "default",
 					created_by: actor.id,
+					...(expiresAt ? { expires_at: new Date(expiresAt).toISOString() } : {}),
 					created_at: now,
 					updated_at: now,
 				});
@@ -363,15 +411,25 @@ const AuthService: Schema<AuthThis> = {
 
 		async issueTokens(this: AuthThis, user: UserRecord, family?: string) {
 			const config = getConfig();
-			const { token } = signAccessToken(jwtSecret(config), user.id, config.jwt.expiration);
+			const session = family ?? randomSecret(12);
+			const { token, claims } = signAccessToken(jwtSecret(config), user.id, config.jwt.expiration, session);
 			const refreshToken = randomSecret(32);
 			await this.refreshTokens.insert({
 				token_digest: digest(refreshToken),
 				user_id: user.id,
-				family: family ?? randomSecret(12),
+				family: session,
+				// the access token issued with it, so ending the session revokes that too
+				access_jti: claims.jti,
+				access_exp: claims.exp,
 				expires_at: new Date(Date.now() + config.jwt.refresh_expiration * 1000).toISOString(),
 				created_at: nowIso(),
 			});
+			// a session ended while this refresh ran (reuse detected, logout, password change) stays ended
+			if (family && (await this.revokedTokens.findOne({ session: family }))) {
+				await this.refreshTokens.removeMany({ family });
+				await this.revokeAccessToken(claims.jti, claims.exp);
+				throw unauthorized("The session has ended", "TOKEN_REVOKED");
+			}
 			return { token, refresh_token: refreshToken, expires_in: config.jwt.expiration, user: this.publicUser(user) };
 		},
 
@@ -380,6 +438,20 @@ const AuthService: Schema<AuthThis> = {
 			await this.revokedTokens.insert({ jti, expires_at: new Date(exp * 1000).toISOString() });
 			// while Redis is down the store alone answers (the gateway asks it); the cacher gets it back on reconnect
 			if (this.broker.cacher && this.broker.cacher.connected !== false) await this.broker.cacher.set(revokedTokenKey(jti), true, ttl);
+		},
+
+		/**
+		 * Ends sessions: each is marked ended first (so a refresh racing with this cannot start it again: see
+		 * issueTokens), then its refresh tokens are deleted and the access tokens issued with them revoked.
+		 */
+		async endSessions(this: AuthThis, query: Doc) {
+			const docs = await this.refreshTokens.find({ query });
+			const families = new Set<string>(docs.map(d => d.family as string));
+			if (typeof query.family === "string") families.add(query.family);
+			const until = new Date(Date.now() + getConfig().jwt.refresh_expiration * 1000).toISOString();
+			for (const family of families) await this.revokedTokens.insert({ jti: `session:${family}`, session: family, expires_at: until });
+			for (const d of await this.refreshTokens.find({ query })) if (d.access_jti && d.access_exp * 1000 > Date.now()) await this.revokeAccessToken(d.access_jti, d.access_exp);
+			await this.refreshTokens.removeMany(query);
 		},
 
 		/** The user `ctx`'s principal may administer; anyone else is a 404 (or 403 for non-admins). */

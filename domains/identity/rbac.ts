@@ -92,3 +92,19 @@ export function canManageAccount(actor: Principal, target: { role: Role; domains
 	if (actor.domains.includes(ALL_DOMAINS)) return true;
 	return target.domains.length > 0 && target.domains.every(d => d !== ALL_DOMAINS && actor.domains.includes(d));
 }
+
+/** Tiers ranked: nobody grants a tier above their own (a super_admin grants any). */
+export function canGrantTier(actor: Principal, tier: Tier): boolean {
+	return actor.role === "super_admin" || TIERS.indexOf(tier) <= TIERS.indexOf(actor.tier ?? "default");
+}
+
+/**
+ * Login throttling per account (OWASP Authentication Cheat Sheet, "Login Throttling"): after
+ * FREE_LOGIN_FAILURES failures the account is locked for 30 s, doubling with each further failure up to
+ * 15 minutes. Keyed by the name given, so an unknown account behaves exactly like a known one.
+ */
+export const FREE_LOGIN_FAILURES = 5;
+export function loginLockMs(failures: number): number {
+	if (failures < FREE_LOGIN_FAILURES) return 0;
+	return Math.min(15 * 60 * 1000, 30 * 1000 * 2 ** (failures - FREE_LOGIN_FAILURES));
+}

@@ -8,13 +8,15 @@ import jwt from "jsonwebtoken";
 export interface AccessClaims {
 	sub: string;
 	jti: string;
+	/** The session (refresh-token family) the token was issued in. */
+	sid?: string;
 	iat: number;
 	exp: number;
 }
 
-export function signAccessToken(secret: string, userId: string, expiresInSeconds: number): { token: string; claims: AccessClaims } {
+export function signAccessToken(secret: string, userId: string, expiresInSeconds: number, sessionId?: string): { token: string; claims: AccessClaims } {
 	const jti = crypto.randomUUID();
-	const token = jwt.sign({}, secret, {
+	const token = jwt.sign(sessionId ? { sid: sessionId } : {}, secret, {
 		algorithm: "HS256",
 		subject: userId,
 		jwtid: jti,

@@ -116,3 +116,86 @@ describe("credentials", () => {
 		}
 	});
 });
+
+describe("accounts and sessions", () => {
+	it("throttles logins per account after 5 failures, the same for an account that does not exist", async () => {
+		await platform.createUser(admin, { username: "throttled", role: "viewer", domains: ["technology"] });
+		for (const username of ["throttled", "nobody-at-all"]) {
+			const statuses: number[] = [];
+			for (let i = 0; i < 5; i++) statuses.push((await platform.request("POST", "/auth/login", { body: { username, password: `wrong-${i}` } })).status);
+			expect(statuses).toEqual([401, 401, 401, 401, 429]);
+			const locked = await platform.request("POST", "/auth/login", { body: { username, password: "throttled-password-123" } });
+			expect(locked.status).toBe(429);
+			expect(Number(locked.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+			expect(locked.body.message).toMatch(/Too many failed logins/);
+		}
+		// other accounts are unaffected
+		expect((await platform.request("POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } })).status).toBe(200);
+	});
+
+	it("logout ends the session even without the refresh token; a reused refresh token ends its session's access tokens", async () => {
+		const first = (await platform.request("POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } })).body;
+		expect((await platform.request("POST", "/auth/logout", { token: first.token })).status).toBe(200);
+		expect((await platform.request("POST", "/auth/refresh", { body: { refresh_token: first.refresh_token } })).status).toBe(401);
+
+		const login = (await platform.request("POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } })).body;
+		const rotated = (await platform.request("POST", "/auth/refresh", { body: { refresh_token: login.refresh_token } })).body;
+		expect((await platform.request("GET", "/auth/me", { token: rotated.token })).status).toBe(200);
+		const replay = await platform.request("POST", "/auth/refresh", { body: { refresh_token: login.refresh_token } });
+		expect(replay.status).toBe(401);
+		expect(replay.body.type).toBe("TOKEN_REUSED");
+		expect((await platform.request("GET", "/auth/me", { token: rotated.token })).status).toBe(401);
+		expect((await platform.request("GET", "/auth/me", { token: login.token })).status).toBe(401);
+		expect((await platform.request("POST", "/auth/refresh", { body: { refresh_token: rotated.refresh_token } })).status).toBe(401);
+		expect((await platform.request("GET", "/auth/me", { token: admin })).status).toBe(200); // another session lives on
+	});
+
+	it("of 20 concurrent refreshes with one token exactly one spends it, the others are reuse, and the session ends", async () => {
+		const login = (await platform.request("POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } })).body;
+		const results = await Promise.all(Array.from({ length: 20 }, () => platform.request("POST", "/auth/refresh", { body: { refresh_token: login.refresh_token } })));
+		// the 19 that lost the atomic spend are refused as reuse (or, once the session is gone, as unknown)
+		const refused = results.filter(r => r.status === 401 && r.body.type !== "TOKEN_REVOKED");
+		expect(refused).toHaveLength(19);
+		expect(results.some(r => r.body.type === "TOKEN_REUSED")).toBe(true);
+		// the one that spent it either saw the session end before answering (401) or got tokens that no longer work
+		const winner = results.find(r => !refused.includes(r))!;
+		expect([200, 401]).toContain(winner.status);
+		if (winner.status === 200) {
+			expect((await platform.request("GET", "/auth/me", { token: winner.body.token })).status).toBe(401);
+			expect((await platform.request("POST", "/auth/refresh", { body: { refresh_token: winner.body.refresh_token } })).status).toBe(401);
+		}
+		expect((await platform.request("GET", "/auth/me", { token: login.token })).status).toBe(401);
+	});
+
+	it("nobody grants a tier above their own, and keys per issuer are capped", async () => {
+		const { token } = await platform.createUser(admin, { username: "tier-dadmin", role: "domain_admin", domains: ["technology"] });
+		const user = await platform.request("POST", "/users", { token, body: { username: "tier-user", password: "a-long-password-1", role: "analyst", domains: ["technology"], tier: "premium" } });
+		expect(user.status).toBe(403);
+		const key = await platform.request("POST", "/auth/api-keys", { token, body: { name: "k", role: "viewer", domains: ["technology"], tier: "premium" } });
+		expect(key.status).toBe(403);
+		for (let i = 0; i < 20; i++) expect((await platform.request("POST", "/auth/api-keys", { token, body: { name: `k${i}`, role: "viewer", domains: ["technology"] } })).status).toBe(201);
+		const over = await platform.request("POST", "/auth/api-keys", { token, body: { name: "k20", role: "viewer", domains: ["technology"] } });
+		expect(over.status).toBe(409);
+		expect(over.body.message).toMatch(/20 API keys/);
+	});
+
+	it("an API key expires, and stops when its issuer may no longer grant it", async () => {
+		const past = await platform.request("POST", "/auth/api-keys", { token: admin, body: { name: "old", role: "viewer", domains: ["technology"], expires_at: "2020-01-01T00:00:00Z" } });
+		expect(past.status).toBe(422);
+		const issuer = await platform.createUser(admin, { username: "key-issuer", role: "domain_admin", domains: ["technology", "healthcare"] });
+		const key = (await platform.request("POST", "/auth/api-keys", { token: issuer.token, body: { name: "tech", role: "viewer", domains: ["technology"], expires_at: new Date(Date.now() + 3600000).toISOString() } })).body;
+		expect(key.expires_at).toBeTruthy();
+		const use = () => platform.request("GET", "/companies", { headers: { "x-api-key": key.key } });
+		expect((await use()).status).toBe(200);
+		// the issuer loses the domain: the key stops at once
+		expect((await platform.request("PATCH", `/users/${issuer.id}`, { token: admin, body: { domains: ["healthcare"] } })).status).toBe(200);
+		expect((await use()).status).toBe(401);
+		// and the issuer deleted: a key of theirs stops too
+		await platform.request("PATCH", `/users/${issuer.id}`, { token: admin, body: { domains: ["technology", "healthcare"] } });
+		const again = await platform.login("key-issuer", "key-issuer-password-123");
+		const key2 = (await platform.request("POST", "/auth/api-keys", { token: again, body: { name: "tech2", role: "viewer", domains: ["technology"] } })).body;
+		expect((await platform.request("GET", "/companies", { headers: { "x-api-key": key2.key } })).status).toBe(200);
+		expect((await platform.request("DELETE", `/users/${issuer.id}`, { token: admin })).status).toBe(200);
+		expect((await platform.request("GET", "/companies", { headers: { "x-api-key": key2.key } })).status).toBe(401);
+	});
+});

@@ -134,14 +134,24 @@ describe("roles", () => {
 		expect((await platform.request("PATCH", `/users/${viewer.id}`, { token: analyst.token, body: { role: "analyst" } })).status).toBe(403);
 	});
 
-	it("an analyst cannot raise its own role, but may change its own password", async () => {
+	it("an analyst cannot raise its own role, but may change its own password, knowing the current one; its tokens then end", async () => {
 		const raise = await platform.request("PATCH", `/users/${analyst.id}`, { token: analyst.token, body: { role: "super_admin" } });
 		expect(raise.status).toBe(403);
 		const me = await platform.request("GET", "/auth/me", { token: analyst.token });
 		expect(me.body.role).toBe("analyst");
-		const pw = await platform.request("PATCH", `/users/${analyst.id}`, { token: analyst.token, body: { password: "a-brand-new-password" } });
+		const other = await platform.login("anna-analyst", "anna-analyst-password-123");
+		const without = await platform.request("PATCH", `/users/${analyst.id}`, { token: analyst.token, body: { password: "a-brand-new-password" } });
+		expect(without.status).toBe(422);
+		expect(without.body.data[0].field).toBe("current_password");
+		const wrong = await platform.request("PATCH", `/users/${analyst.id}`, { token: analyst.token, body: { password: "a-brand-new-password", current_password: "not-it-at-all" } });
+		expect(wrong.status).toBe(422);
+		const pw = await platform.request("PATCH", `/users/${analyst.id}`, { token: analyst.token, body: { password: "a-brand-new-password", current_password: "anna-analyst-password-123" } });
 		expect(pw.status).toBe(200);
-		await expect(platform.login("anna-analyst", "a-brand-new-password")).resolves.toEqual(expect.any(String));
+		// every session of the account ends with the old password, this one included
+		expect((await platform.request("GET", "/auth/me", { token: other })).status).toBe(401);
+		expect((await platform.request("GET", "/auth/me", { token: analyst.token })).status).toBe(401);
+		analyst.token = await platform.login("anna-analyst", "a-brand-new-password");
+		expect((await platform.request("GET", "/auth/me", { token: analyst.token })).status).toBe(200);
 	});
 
 	it("a domain_admin manages analysts and viewers inside its domains only", async () => {
