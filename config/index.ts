@@ -166,7 +166,7 @@ export function jwtSecret(config: Config = getConfig()): string {
 	if (config.jwt.secret_key) return config.jwt.secret_key;
 	if (config.env === "production") throw new Error("JWT_SECRET_KEY is required in production");
 	const file = path.join(config.data_dir, "jwt.secret");
-	fs.mkdirSync(config.data_dir, { recursive: true });
+	fs.mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
 	try {
 		fs.writeFileSync(file, crypto.randomBytes(48).toString("base64url"), { flag: "wx", mode: 0o600 });
 	} catch (err) {

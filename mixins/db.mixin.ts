@@ -3,6 +3,7 @@
  * to `DATA_DIR/<collection>.db` (docs/configuration.md). Adds the indexes a service declares, entity helpers that
  * return API-shaped entities (`id` string, ISO timestamps), and cache cleaning across nodes.
  */
+import fs from "fs";
 import path from "path";
 import type { ServiceSchema } from "moleculer";
 // moleculer-db ships no usable types for 0.15; it is typed once here.
@@ -173,9 +174,27 @@ async function ensureIndexes(adapter: DbAdapter, indexes: IndexSpec[], logger?: 
 			logger?.error(`Unique index on ${fields.join(", ")} not created (existing duplicates?): ${(err as Error).message}`);
 		}
 	}
+	if (adapter.db?.filename) protectStoreFile(adapter.db);
 	if (adapter.db?.setAutocompactionInterval) {
 		// NeDB appends every write; compact the file now and then so it does not grow without bound.
 		adapter.db.setAutocompactionInterval(10 * 60 * 1000);
 		adapter.db._autocompactionIntervalId?.unref?.(); // never the reason a process stays up
 	}
+}
+
+/**
+ * The embedded store's files hold password hashes and financial data: the folder is the owner's alone
+ * (0700) and each file 0600, also after NeDB rewrites it (compaction writes a new file and renames it).
+ */
+function protectStoreFile(db: { filename: string; on?(event: string, fn: () => void): void }): void {
+	const chmod = () => {
+		try {
+			fs.chmodSync(path.dirname(db.filename), 0o700);
+			fs.chmodSync(db.filename, 0o600);
+		} catch {
+			/* not there yet: the next compaction sets it */
+		}
+	};
+	chmod();
+	db.on?.("compaction.done", chmod);
 }

@@ -82,6 +82,32 @@ export interface SecImport {
 
 const isObject = (x: unknown): x is Record<string, any> => typeof x === "object" && x !== null && !Array.isArray(x);
 
+/**
+ * What a real annual filing history can hold: one fiscal year end a year, two in a year whose fiscal year
+ * changed (the transition period), and no more years than a company has filed (EDGAR's annual XBRL data
+ * starts in 2009; a century is generous).
+ */
+export const MAX_PERIODS_PER_DOCUMENT = 100;
+const MAX_PERIODS_PER_YEAR = 2;
+
+function checkPeriods(ends: string[]): void {
+	if (ends.length > MAX_PERIODS_PER_DOCUMENT) {
+		throw new SecDocumentError(`The document has ${ends.length} annual periods; a filing history holds at most ${MAX_PERIODS_PER_DOCUMENT}`, [
+			{ field: "facts", message: `at most ${MAX_PERIODS_PER_DOCUMENT} fiscal year ends per document, found ${ends.length}`, type: "secPeriods" },
+		]);
+	}
+	const perYear = new Map<string, string[]>();
+	for (const end of ends) perYear.set(end.slice(0, 4), [...(perYear.get(end.slice(0, 4)) ?? []), end]);
+	const crowded = [...perYear.entries()].filter(([, e]) => e.length > MAX_PERIODS_PER_YEAR);
+	if (crowded.length) {
+		throw new SecDocumentError("The document's annual facts end on more dates than fiscal years can", crowded.slice(0, 5).map(([year, e]) => ({
+			field: "facts",
+			message: `${e.length} fiscal year ends in ${year} (${e.slice(0, 3).join(", ")}, …); a fiscal year ends once a year, twice when it changes`,
+			type: "secPeriods",
+		})));
+	}
+}
+
 /** Validates the facts of one mapped tag's USD unit; collects problems with their JSON paths. */
 function readFacts(raw: unknown, path: string, problems: FieldProblem[]): Fact[] {
 	if (!Array.isArray(raw)) {
@@ -101,6 +127,8 @@ function readFacts(raw: unknown, path: string, problems: FieldProblem[]): Fact[]
 		else if (typeof f.val !== "number" || !Number.isFinite(f.val)) problems.push({ field: `${at}.val`, message: "must be a finite number", type: "number", actual: f.val });
 		else if (typeof f.form !== "string") problems.push({ field: `${at}.form`, message: "must be a string", type: "string", actual: f.form });
 		else if (typeof f.filed !== "string" || !isIsoDate(f.filed)) problems.push({ field: `${at}.filed`, message: "must be a date YYYY-MM-DD", type: "date", actual: f.filed });
+		// a filing reports periods that have ended
+		else if (f.end > f.filed) problems.push({ field: `${at}.end`, message: `a period ending after its filing (${f.filed}) cannot be reported`, type: "secPeriodAfterFiling", actual: f.end });
 		else facts.push(f as Fact);
 	}
 	return facts;
@@ -160,6 +188,8 @@ export function parseCompanyFacts(doc: unknown): SecImport {
 			{ field: "facts", message: `annual statements come from us-gaap facts of 10-K/10-K/A filings; this document has taxonomies: ${taxonomies}`, type: "secAnnualFacts" },
 		]);
 	}
+
+	checkPeriods([...periodEnds].sort());
 
 	const cik = String(doc.cik).replace(/^0+/, "") || "0";
 	const entityName = typeof doc.entityName === "string" ? doc.entityName : "";

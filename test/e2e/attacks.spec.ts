@@ -199,3 +199,52 @@ describe("accounts and sessions", () => {
 		expect((await platform.request("GET", "/companies", { headers: { "x-api-key": key2.key } })).status).toBe(401);
 	});
 });
+
+describe("imports and bodies", () => {
+	const fact = (end: string, val: number) => ({ start: new Date(Date.parse(end) - 364 * 86400000).toISOString().slice(0, 10), end, val, fy: 2020, fp: "FY", form: "10-K", filed: "2024-01-31" });
+
+	it("an SEC document with more period ends than real fiscal years is a 422, and nothing is written", async () => {
+		const co = (await platform.request("POST", "/companies", { token: admin, body: { name: "Many Periods Co", industry: "technology" } })).body;
+		// 2,000 distinct annual durations ending on every day of 2015–2020
+		const facts = Array.from({ length: 2000 }, (_, i) => fact(new Date(Date.UTC(2015, 0, 1) + i * 86400000).toISOString().slice(0, 10), i));
+		const res = await platform.request("POST", `/companies/${co.id}/import/sec`, { token: admin, body: { cik: 1, entityName: "X", facts: { "us-gaap": { Revenues: { units: { USD: facts } } } } } });
+		expect(res.status).toBe(422);
+		expect(res.body.data[0].message).toMatch(/fiscal year ends|at most 100/);
+		expect(JSON.stringify(res.body).length).toBeLessThan(5000);
+		const crowded = await platform.request("POST", `/companies/${co.id}/import/sec`, { token: admin, body: { cik: 1, entityName: "X", facts: { "us-gaap": { Revenues: { units: { USD: ["2020-03-31", "2020-06-30", "2020-09-30"].map(e => fact(e, 1)) } } } } } });
+		expect(crowded.status).toBe(422);
+		expect(crowded.body.data[0].message).toMatch(/3 fiscal year ends in 2020/);
+		const future = await platform.request("POST", `/companies/${co.id}/import/sec`, { token: admin, body: { cik: 1, entityName: "X", facts: { "us-gaap": { Revenues: { units: { USD: [{ ...fact("2030-12-31", 1), filed: "2024-01-31" }] } } } } } });
+		expect(future.status).toBe(422);
+		expect((await platform.request("GET", `/companies/${co.id}/statements`, { token: admin })).body.total).toBe(0);
+	});
+
+	it("an anonymous 48 MB upload is refused before its body is read", async () => {
+		const co = (await platform.request("POST", "/companies", { token: admin, body: { name: "Upload Target", industry: "technology" } })).body;
+		let sent = 0;
+		const body = new ReadableStream({
+			async pull(controller) {
+				if (sent >= 48 * 1024 * 1024) return controller.close();
+				// slowly: the answer must come long before the body would be complete
+				await new Promise(r => setTimeout(r, 20));
+				sent += 1024 * 1024;
+				controller.enqueue(new Uint8Array(1024 * 1024).fill(0x20));
+			},
+		});
+		const res = await fetch(`${platform.url}/api/v1/companies/${co.id}/import/sec`, { method: "POST", headers: { "content-type": "application/json" }, body, duplex: "half" } as RequestInit).catch(err => err as Error);
+		// either the 401 came back, or the server closed the connection on the unread body after answering
+		if (res instanceof Error) expect(sent).toBeLessThan(48 * 1024 * 1024);
+		else {
+			expect(res.status).toBe(401);
+			expect(sent).toBeLessThan(48 * 1024 * 1024);
+		}
+	});
+
+	it("bodies the parser cannot read are 4xx: an unknown charset, an unknown encoding", async () => {
+		const charset = await platform.request("POST", "/companies", { token: admin, rawBody: JSON.stringify({ name: "Latin", industry: "technology" }), headers: { "content-type": "application/json; charset=klingon" } });
+		expect(charset.status).toBe(415);
+		const encoding = await platform.request("POST", "/companies", { token: admin, rawBody: "not really brotli", headers: { "content-encoding": "br-zstd-nonsense" } });
+		expect(encoding.status).toBe(415);
+		for (const res of [charset, encoding]) expect(JSON.stringify(res.body)).not.toMatch(/nodeID|stack/);
+	});
+});

@@ -3,6 +3,7 @@
  * revocations surviving a restart on the same DATA_DIR; feature flags changed at run time.
  */
 import { spawn } from "child_process";
+import fs from "fs";
 import path from "path";
 import { ADMIN_PASSWORD, startPlatform, tempDataDir, type Platform } from "../helpers/platform";
 
@@ -82,6 +83,31 @@ describe("restart on the same DATA_DIR", () => {
 			expect((await platform.request("GET", "/auth/me", { token: revoked })).status).toBe(401);
 			expect((await platform.request("POST", "/auth/refresh", { body: { refresh_token: login.refresh_token } })).status).toBe(200);
 			await expect(platform.login("admin", ADMIN_PASSWORD)).resolves.toEqual(expect.any(String));
+		} finally {
+			await platform.stop();
+		}
+	});
+});
+
+describe("the embedded store's files", () => {
+	it("are readable by their owner only: the folder 0700, every file 0600, also after a compaction", async () => {
+		const dataDir = path.join(tempDataDir(), "store");
+		fs.mkdirSync(dataDir, { mode: 0o755 });
+		fs.chmodSync(dataDir, 0o755);
+		const platform = await startPlatform({ dataDir });
+		try {
+			const token = await platform.login("admin", ADMIN_PASSWORD);
+			await platform.request("POST", "/companies", { token, body: { name: "Private Co", industry: "technology" } });
+			const users: any = platform.broker.getLocalService("auth");
+			await new Promise<void>(resolve => {
+				users.adapter.db.once("compaction.done", () => resolve());
+				users.adapter.db.persistence.compactDatafile();
+			});
+			await new Promise(r => setTimeout(r, 50));
+			expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
+			const files = fs.readdirSync(dataDir);
+			expect(files).toEqual(expect.arrayContaining(["users.db", "companies.db", "jwt.secret"]));
+			for (const f of files) expect([f, fs.statSync(path.join(dataDir, f)).mode & 0o777]).toEqual([f, 0o600]);
 		} finally {
 			await platform.stop();
 		}

@@ -123,6 +123,18 @@ describe("deployment files", () => {
 			expect(clients.from).toEqual([{ podSelector: { matchLabels: { app: "bizops" } } }]);
 			expect(compose.services.nats.command.join(" ")).toMatch(/--user \$\{NATS_USER.*--pass \$\{NATS_PASSWORD/);
 		});
+
+		it("only Prometheus reaches the nodes' unauthenticated /metrics; clients reach only the gateway's HTTP port", () => {
+			const policies = k8sDocs.filter(x => x.obj.kind === "NetworkPolicy" && x.obj.spec.podSelector.matchLabels?.app === "bizops").map(x => x.obj);
+			const rules = policies.flatMap(p => p.spec.ingress as Array<{ from?: unknown[]; ports: Array<{ port: number }> }>);
+			const metrics = rules.filter(r => r.ports.some(p => p.port === 3030));
+			expect(metrics).toHaveLength(1);
+			expect(metrics[0].from).toEqual([{ podSelector: { matchLabels: { app: "prometheus" } } }]);
+			const open = rules.filter(r => !r.from).flatMap(r => r.ports.map(p => p.port));
+			expect(open.sort()).toEqual([3000, 3001]);
+			const gatewayPolicy = policies.find(p => p.spec.podSelector.matchLabels.group === "api");
+			expect(gatewayPolicy.spec.ingress[0].ports.map((p: { port: number }) => p.port)).toEqual([3000]);
+		});
 	});
 
 	it("pass the Kubernetes API schemas", () => {
