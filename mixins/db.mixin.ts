@@ -3,6 +3,7 @@
  * to `DATA_DIR/<collection>.db` (docs/configuration.md). Adds the indexes a service declares, entity helpers that
  * return API-shaped entities (`id` string, ISO timestamps), and cache cleaning across nodes.
  */
+import crypto from "crypto";
 import fs from "fs";
 import path from "path";
 import type { ServiceSchema } from "moleculer";
@@ -56,6 +57,8 @@ export interface DbMethods {
 	updateEntity<T = Doc>(id: string, set: Doc, unset?: string[]): Promise<T | null>;
 	removeEntity<T = Doc>(id: string): Promise<T | null>;
 	clearCache(): Promise<void>;
+	/** An _id derived from a natural key: two writers of the same key (on any replica) collide in the store. */
+	idForKey(key: string): unknown;
 }
 
 /** True when a write failed on a unique index (NeDB or MongoDB). */
@@ -102,6 +105,13 @@ export function createDbMixin(collection: string, indexes: IndexSpec[] = []): Pa
 			},
 		},
 		methods: {
+			idForKey(this: DbMethods, key: string) {
+				// MongoDB: an ObjectId (its _id is unique on every server); NeDB: 16 letters and digits, like its own ids
+				const hash = crypto.createHash("sha256").update(key);
+				const adapter = this.adapter as DbAdapter & { stringToObjectID?(id: string): unknown };
+				if (adapter.collection && adapter.stringToObjectID) return adapter.stringToObjectID(hash.digest("hex").slice(0, 24));
+				return hash.digest("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, 16);
+			},
 			toEntity(this: DbMethods, doc: Doc | null) {
 				if (!doc) return null;
 				const { _id, ...rest } = this.adapter.entityToObject(doc);

@@ -18,6 +18,7 @@ import {
 import { digest, hashPassword, randomSecret, verifyPassword } from "../domains/identity/passwords";
 import { signAccessToken } from "../domains/identity/tokens";
 import { createDbMixin, isDuplicateKeyError, openStore, type DbAdapter, type DbMethods, type Doc } from "../mixins/db.mixin";
+import { KeyedLock } from "../lib/keyed-lock";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin, type CounterSpec } from "../mixins/business-metrics.mixin";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
@@ -76,7 +77,8 @@ interface AuthThis extends DbMethods {
 	issueTokens(user: UserRecord, family?: string): Promise<{ token: string; refresh_token: string; expires_in: number; user: User }>;
 	revokeAccessToken(jti: string, exp: number): Promise<void>;
 	manageableUser(ctx: AuthContext, id: string): Promise<UserRecord>;
-	assertNotLastSuperAdmin(user: UserRecord): Promise<void>;
+	keepingASuperAdmin<T>(superAdmin: UserRecord | null, change: () => Promise<T>, undo: () => Promise<void>): Promise<T>;
+	locks: KeyedLock;
 	endSessions(query: Doc): Promise<void>;
 	bootstrapAdmin(): Promise<void>;
 	restoreRevocations(): Promise<void>;
@@ -303,11 +305,13 @@ const AuthService: Schema<AuthThis> = {
 					current = await this.manageableUser(ctx, id);
 					const next = { role: changes.role ?? current.role, domains: changes.domains ?? current.domains };
 					if (!canManageAccount(actor, next)) throw forbidden(`Role '${actor.role}' may not make a '${next.role}' in ${next.domains.join(", ")}`);
-					if (changes.role && changes.role !== "super_admin") await this.assertNotLastSuperAdmin(current);
 				}
 				const set: Doc = { ...changes, updated_at: nowIso() };
 				if (password) set.password_hash = await hashPassword(password);
-				const saved = (await this.updateEntity(id, set)) as UserRecord | null;
+				const demotes = current.role === "super_admin" && !!changes.role && changes.role !== "super_admin";
+				const saved = (await this.keepingASuperAdmin(demotes ? current : null, async () => (await this.updateEntity(id, set)) as UserRecord | null, async () => {
+					await this.updateEntity(id, { role: current.role, updated_at: current.updated_at });
+				})) as UserRecord | null;
 				if (!saved) throw notFound("User", id);
 				// A new password or other rights end the sessions started under the old ones, access tokens included.
 				if (password || changesAccess) await this.endSessions({ user_id: id });
@@ -325,8 +329,11 @@ const AuthService: Schema<AuthThis> = {
 				const actor = principalOf(ctx);
 				if (actor.kind === "user" && ctx.params.id === actor.id) throw forbidden("You may not delete your own account");
 				const target = await this.manageableUser(ctx, ctx.params.id);
-				await this.assertNotLastSuperAdmin(target);
-				await this.removeEntity(target.id);
+				const stored = await this.adapter.findById(target.id);
+				const removed = await this.keepingASuperAdmin(target, () => this.removeEntity(target.id), async () => {
+					if (stored) await this.adapter.insert(stored);
+				});
+				if (!removed) throw notFound("User", target.id); // deleted meanwhile by someone else
 				await this.endSessions({ user_id: target.id });
 				ctx.emit("auth.user.deleted", { user: this.publicUser(target), by: actor.id });
 				return { id: target.id, deleted: true };
@@ -463,9 +470,24 @@ const AuthService: Schema<AuthThis> = {
 			return user;
 		},
 
-		async assertNotLastSuperAdmin(this: AuthThis, user: UserRecord) {
-			if (user.role !== "super_admin") return;
-			if ((await this.countEntities({ role: "super_admin" })) <= 1) throw conflict("The last super_admin cannot be removed or demoted");
+		/**
+		 * Runs a demotion or removal of `superAdmin` (null: of nobody who matters) so that a super_admin always
+		 * remains: checked before, serialized on this node, and checked after, undoing it if a concurrent change
+		 * (on another replica) took the last one away.
+		 */
+		async keepingASuperAdmin<T>(this: AuthThis, superAdmin: UserRecord | null, change: () => Promise<T>, undo: () => Promise<void>): Promise<T> {
+			if (!superAdmin || superAdmin.role !== "super_admin") return change();
+			return this.locks.run("super_admins", async () => {
+				const lastOne = conflict("The last super_admin cannot be removed or demoted");
+				if ((await this.countEntities({ role: "super_admin" })) <= 1) throw lastOne;
+				const result = await change();
+				if ((await this.countEntities({ role: "super_admin" })) === 0) {
+					await undo();
+					await this.clearCache();
+					throw lastOne;
+				}
+				return result;
+			});
 		},
 
 		/** Revocations outlive a restart of the service or of Redis: the unexpired ones go (back) into the cacher. */
@@ -500,6 +522,10 @@ const AuthService: Schema<AuthThis> = {
 			// Logged once, on purpose: the operator has no other way to learn it.
 			else this.logger.warn(`Bootstrap user 'admin' created with generated password: ${password} (change it: PATCH /api/v1/users/:id)`);
 		},
+	},
+
+	created(this: AuthThis) {
+		this.locks = new KeyedLock();
 	},
 
 	async started(this: AuthThis) {

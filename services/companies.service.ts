@@ -160,7 +160,10 @@ const CompaniesService: Schema<CompaniesThis> = {
 				const user = principalOf(ctx);
 				const company = await this.visibleCompany(ctx, ctx.params.id);
 				const stored = await this.adapter.findById(company.id);
-				await this.adapter.removeById(company.id);
+				if (!stored) throw notFound("Company", company.id);
+				// NeDB answers the number removed, MongoDB the removed document: nothing means a concurrent deletion won
+				const removed = await this.adapter.removeById(company.id);
+				if (!removed) throw notFound("Company", company.id);
 				const event = { company, by: user.id };
 				try {
 					// what hangs off the company (statements, …) goes through a durable channel: it reaches the

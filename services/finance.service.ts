@@ -93,12 +93,16 @@ const FinanceService: Schema<FinanceThis> = {
 						throw conflict(`A ${data.statement_type} statement for ${data.period_end} exists; PUT /api/v1/statements/:id replaces it`, { field: "period_end" });
 					}
 					const now = nowIso();
+					const doc = { ...data, company_id: company.id, statement_key: key, created_at: now, updated_at: now };
 					let saved: Statement;
 					try {
-						saved = this.publicStatement((await this.insertEntity({ ...data, company_id: company.id, statement_key: key, created_at: now, updated_at: now })) as Statement);
+						// the id comes from the key: a replica creating the same statement at the same moment collides (409)
+						saved = this.publicStatement((await this.insertEntity({ _id: this.idForKey(key), ...doc })) as Statement);
 					} catch (err) {
-						if (isDuplicateKeyError(err)) throw conflict(`A ${data.statement_type} statement for ${data.period_end} exists`, { field: "period_end" });
-						throw err;
+						if (!isDuplicateKeyError(err)) throw err;
+						if (await this.findEntity({ statement_key: key })) throw conflict(`A ${data.statement_type} statement for ${data.period_end} exists`, { field: "period_end" });
+						// the id is held by a statement that a PUT moved to another period: any id will do
+						saved = this.publicStatement((await this.insertEntity(doc)) as Statement);
 					}
 					ctx.emit("finance.statement.created", { statement: saved, by: principalOf(ctx).id });
 					ctx.meta.$statusCode = 201;
@@ -231,7 +235,14 @@ const FinanceService: Schema<FinanceThis> = {
 								let action: "created" | "updated" | "unchanged";
 								let saved: Statement;
 								if (!existing) {
-									saved = this.toEntity<Statement>(await this.adapter.insert({ ...data, company_id: company.id, statement_key: key, created_at: now, updated_at: now }))!;
+									const doc = { ...data, company_id: company.id, statement_key: key, created_at: now, updated_at: now };
+									try {
+										saved = this.toEntity<Statement>(await this.adapter.insert({ _id: this.idForKey(key), ...doc }))!;
+									} catch (err) {
+										if (!isDuplicateKeyError(err)) throw err;
+										if (await this.findEntity({ statement_key: key })) throw conflict(`A statement for ${period.period_end} was created meanwhile; import again`, { field: "period_end" });
+										saved = this.toEntity<Statement>(await this.adapter.insert(doc))!; // the id is held by a moved statement
+									}
 									written.push({ id: saved.id, before: null });
 									action = "created";
 								} else {

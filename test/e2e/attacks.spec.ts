@@ -248,3 +248,40 @@ describe("imports and bodies", () => {
 		for (const res of [charset, encoding]) expect(JSON.stringify(res.body)).not.toMatch(/nodeID|stack/);
 	});
 });
+
+describe("races", () => {
+	it("demoting or deleting the last two super_admins at once leaves one", async () => {
+		const second = await platform.createUser(admin, { username: "second-super", role: "super_admin", domains: ["*"] });
+		const ids = (await platform.request("GET", "/users?role=super_admin&page_size=100", { token: admin })).body.rows.map((u: { id: string }) => u.id);
+		expect(ids).toHaveLength(2);
+		const [a, b] = ids;
+		const results = await Promise.all([
+			platform.request("PATCH", `/users/${a}`, { token: second.token, body: { role: "analyst" } }),
+			platform.request("PATCH", `/users/${b}`, { token: admin, body: { role: "analyst" } }),
+		]);
+		expect(results.map(r => r.status).sort()).toEqual([200, 409]);
+		const roles = await Promise.all([["admin", ADMIN_PASSWORD], ["second-super", "second-super-password-123"]].map(async ([u, p]) => (await platform.request("GET", "/auth/me", { token: await platform.login(u, p) })).body.role));
+		expect(roles.filter(r => r === "super_admin")).toHaveLength(1);
+	});
+
+	it("a company deleted twice at once: one 200, one 404; an update racing a deletion is never a 5xx", async () => {
+		// whichever of the two is still a super_admin after the test above
+		let super_ = "";
+		for (const [u, p] of [["admin", ADMIN_PASSWORD], ["second-super", "second-super-password-123"]]) {
+			const token = await platform.login(u, p);
+			if ((await platform.request("GET", "/auth/me", { token })).body.role === "super_admin") super_ = token;
+		}
+		expect(super_).not.toBe("");
+		for (let i = 0; i < 5; i++) {
+			const co = (await platform.request("POST", "/companies", { token: super_, body: { name: `Race ${i}`, industry: "technology" } })).body;
+			const results = await Promise.all([
+				platform.request("DELETE", `/companies/${co.id}`, { token: super_ }),
+				platform.request("DELETE", `/companies/${co.id}`, { token: super_ }),
+				platform.request("PATCH", `/companies/${co.id}`, { token: super_, body: { name: `Renamed ${i}` } }),
+			]);
+			expect(results.slice(0, 2).map(r => r.status).sort()).toEqual([200, 404]);
+			expect([200, 404]).toContain(results[2].status);
+			expect((await platform.request("GET", `/companies/${co.id}`, { token: super_ })).status).toBe(404);
+		}
+	});
+});

@@ -73,6 +73,15 @@ describe("statements", () => {
 		expect(total).toBe(1);
 	});
 
+	it("a period left free by a PUT that moved its statement can be created again", async () => {
+		const moving = await company({ name: "Moving Co", industry: "manufacturing" });
+		const first = (await platform.request("POST", `/companies/${moving.id}/statements`, { token: analyst, body: statement("2022-12-31") })).body;
+		expect((await platform.request("PUT", `/statements/${first.id}`, { token: analyst, body: statement("2021-12-31") })).status).toBe(200);
+		const again = await platform.request("POST", `/companies/${moving.id}/statements`, { token: analyst, body: statement("2022-12-31") });
+		expect(again.status).toBe(201);
+		expect((await platform.request("POST", `/companies/${moving.id}/statements`, { token: analyst, body: statement("2022-12-31") })).status).toBe(409);
+	});
+
 	it("validates every date as a calendar date: 2021-02-30 does not exist", async () => {
 		const bad = await platform.request("POST", `/companies/${co.id}/statements`, { token: analyst, body: statement("2021-02-30") });
 		expect(bad.status).toBe(422);
