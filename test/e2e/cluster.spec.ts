@@ -52,6 +52,7 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 	let redis: Proc;
 	let mongo: Proc;
 	let core: NodeProc;
+	let core2: NodeProc;
 	let fin1: NodeProc;
 	let fin2: NodeProc;
 	let gw1: NodeProc;
@@ -98,7 +99,8 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 			RATE_LIMIT_ANONYMOUS: "1000",
 		};
 		core = await startNode("core", "auth,companies,flags", env);
-		[fin1, fin2, gw1, gw2] = await Promise.all([startNode("fin1", "finance", env), startNode("fin2", "finance", env), startNode("gw1", "api", env), startNode("gw2", "api", env)]);
+		// a second core replica, so auth's races (refresh rotation, the last super_admin) cross processes
+		[core2, fin1, fin2, gw1, gw2] = await Promise.all([startNode("core2", "auth,companies,flags", env), startNode("fin1", "finance", env), startNode("fin2", "finance", env), startNode("gw1", "api", env), startNode("gw2", "api", env)]);
 		for (const g of [gw1, gw2]) await waitFor("gateway ready", async () => (await http(g.url!, "GET", "/health/ready")).status === 200);
 		admin = (await http(gw(1), "POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } })).body.token;
 		companyId = (await http(gw(1), "POST", "/companies", { token: admin, body: { name: "Cluster Co", industry: "technology" } })).body.id;
@@ -106,7 +108,7 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 	}, 120000);
 
 	afterAll(async () => {
-		await Promise.all([gw1, gw2, fin1, fin2, core, ...extra].filter(Boolean).map(p => p.stop(5000)));
+		await Promise.all([gw1, gw2, fin1, fin2, core, core2, ...extra].filter(Boolean).map(p => p.stop(5000)));
 		await Promise.all([nats, redis, mongo].filter(Boolean).map(p => p.stop(3000)));
 	}, 60000);
 
@@ -152,6 +154,29 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		expect((await http(gw(1), "GET", `/companies/${other.id}/statements`, { token: admin })).body.total).toBe(0);
 	});
 
+	it("of 20 concurrent refreshes with one token over two gateways and two auth replicas, exactly one spends it and the session ends", async () => {
+		const login = (await http(gw(1), "POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } })).body;
+		const results = await Promise.all(Array.from({ length: 20 }, (_, i) => http(gw(((i % 2) + 1) as 1 | 2), "POST", "/auth/refresh", { body: { refresh_token: login.refresh_token } })));
+		const refused = results.filter(r => r.status === 401 && r.body.type !== "TOKEN_REVOKED");
+		expect(refused).toHaveLength(19);
+		expect(results.every(r => r.status < 500)).toBe(true);
+		const winner = results.find(r => !refused.includes(r))!;
+		if (winner.status === 200) expect((await http(gw(2), "GET", "/auth/me", { token: winner.body.token })).status).toBe(401);
+		expect((await http(gw(1), "GET", "/auth/me", { token: login.token })).status).toBe(401);
+		expect((await handledCount(core, "auth.refresh")) + (await handledCount(core2, "auth.refresh"))).toBeGreaterThanOrEqual(20);
+	});
+
+	it("the same statement posted at once through two finance replicas is stored once: one 201, the rest 409", async () => {
+		const co = (await http(gw(1), "POST", "/companies", { token: admin, body: { name: "Twin Writes Co", industry: "technology" } })).body;
+		const before = [await handledCount(fin1, "finance.createStatement"), await handledCount(fin2, "finance.createStatement")];
+		const results = await Promise.all(Array.from({ length: 10 }, (_, i) => http(gw(((i % 2) + 1) as 1 | 2), "POST", `/companies/${co.id}/statements`, { token: admin, body: statement("2019-12-31") })));
+		expect(results.map(r => r.status).sort()).toEqual([201, ...Array(9).fill(409)]);
+		expect((await http(gw(1), "GET", `/companies/${co.id}/statements`, { token: admin })).body.total).toBe(1);
+		// both replicas took part
+		expect((await handledCount(fin1, "finance.createStatement")) - before[0]).toBeGreaterThan(0);
+		expect((await handledCount(fin2, "finance.createStatement")) - before[1]).toBeGreaterThan(0);
+	});
+
 	it("two gateway replicas share one rate-limit budget through Redis", async () => {
 		await http(gw(1), "POST", "/users", { token: admin, body: { username: "limited", password: "limited-password-1", role: "viewer", domains: ["technology"] } });
 		const token = (await http(gw(2), "POST", "/auth/login", { body: { username: "limited", password: "limited-password-1" } })).body.token;
@@ -187,7 +212,7 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		await http(gw(1), "POST", "/auth/login", { body: { username: "admin", password: "wrong-password" } });
 		await http(gw(1), "GET", `/companies/${companyId}/analysis?period_end=2020-12-31`, { token: admin });
 		const text = async (n: NodeProc) => (await fetch(n.metricsUrl)).text();
-		expect(await text(core)).toMatch(/^bizops_logins_failed_total\{[^}]*\} [1-9]/m);
+		expect((await text(core)) + (await text(core2))).toMatch(/^bizops_logins_failed_total\{[^}]*\} [1-9]/m);
 		const gateways = (await text(gw1)) + (await text(gw2));
 		expect(gateways).toMatch(/^bizops_requests_rate_limited_total\{[^}]*endpoint="GET \/api\/v1\/companies"\} [1-9]/m);
 		const finance = (await text(fin1)) + (await text(fin2));
@@ -312,7 +337,10 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		await new Promise(r => setTimeout(r, 1000));
 		nats = await startNats(natsPort, natsOptions());
 		const restarted = Date.now();
-		await waitFor("a read after the NATS restart", async () => (await http(gw(1), "GET", `/companies/${companyId}/statements?page=${Date.now()}`, { token: admin, timeoutMs: 3000 })).status === 200, 10000, 250);
+		let last: Res | null = null;
+		await waitFor("a read after the NATS restart", async () => (last = await http(gw(1), "GET", `/companies/${companyId}/statements?page=${(Date.now() % 1000) + 1}`, { token: admin, timeoutMs: 3000 })).status === 200, 10000, 250).catch(err => {
+			throw new Error(`${(err as Error).message}; last answer ${last?.status} ${JSON.stringify(last?.body).slice(0, 300)}`);
+		});
 		const took = Date.now() - restarted;
 		console.log(`NATS restart: serving again after ${took} ms`);
 		expect(took).toBeLessThanOrEqual(10000);
@@ -341,12 +369,12 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 
 	it("answers 503 while MongoDB is down, and serves again when it is back, without a restart", async () => {
 		await mongo.stop(); // CongoDB keeps its data only through a clean stop
-		const down = await http(gw(1), "GET", `/companies?page=${Date.now() % 1000}`, { token: admin, timeoutMs: 10000 });
+		const down = await http(gw(1), "GET", `/companies?page=${(Date.now() % 999) + 1}`, { token: admin, timeoutMs: 10000 });
 		if (down.status !== 503) console.log("mongo down:", JSON.stringify(down.body), gw1.log.slice(-30).join("\n"));
 		expect(down.status).toBe(503);
 		expect(down.body.message).toMatch(/store is unavailable/);
 		mongo = await startCongo(mongoPort, mongoDir);
-		await waitFor("MongoDB back", async () => (await http(gw(1), "GET", `/companies?page=${Date.now() % 1000}`, { token: admin, timeoutMs: 5000 })).status === 200, 20000, 500);
+		await waitFor("MongoDB back", async () => (await http(gw(1), "GET", `/companies?page=${(Date.now() % 999) + 1}`, { token: admin, timeoutMs: 5000 })).status === 200, 20000, 500);
 	});
 
 	it("with the finance group gone: gateways stay ready, its routes answer 503 within 5 s, a deletion still cascades once it is back", async () => {
@@ -380,4 +408,24 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		await waitFor("the statement gone with its company", async () => (await http(gw(1), "GET", `/statements/${st.id}`, { token: admin })).status === 404, 20000, 300);
 		await waitFor("finance back in readiness", async () => (await http(gw(2), "GET", "/health/ready")).body.missing_services?.length === 0, 10000);
 	});
+
+	// last: it may leave the bootstrap admin demoted
+	it("demoting the last two super_admins at once through two auth replicas leaves one", async () => {
+		const second = (await http(gw(1), "POST", "/users", { token: admin, body: { username: "second-super", password: "second-super-password", role: "super_admin", domains: ["*"] } })).body;
+		const secondToken = (await http(gw(2), "POST", "/auth/login", { body: { username: "second-super", password: "second-super-password" } })).body.token;
+		const me = (await http(gw(1), "GET", "/auth/me", { token: admin })).body;
+		const results = await Promise.all([
+			http(gw(1), "PATCH", `/users/${me.id}`, { token: secondToken, body: { role: "analyst" } }),
+			http(gw(2), "PATCH", `/users/${second.id}`, { token: admin, body: { role: "analyst" } }),
+		]);
+		expect(results.every(r => r.status === 200 || r.status === 409)).toBe(true);
+		const roles = await Promise.all(
+			[["admin", ADMIN_PASSWORD], ["second-super", "second-super-password"]].map(async ([username, password]) => {
+				const token = (await http(gw(1), "POST", "/auth/login", { body: { username, password } })).body.token;
+				return (await http(gw(2), "GET", "/auth/me", { token })).body.role;
+			}),
+		);
+		expect(roles.filter(r => r === "super_admin")).toHaveLength(1);
+	});
+
 });
