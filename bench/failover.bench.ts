@@ -91,7 +91,7 @@ async function main() {
 	const results: Record<string, unknown> = { machine: machine(), rounds: ROUNDS };
 	try {
 		const api = gw.url!;
-		await waitFor("gateway ready", async () => (await fetch(`${api}/health/ready`)).status === 200, 30000);
+		await waitFor("the gateway sees every service", async () => ((await (await fetch(`${api}/health/ready`)).json()) as { missing_services?: string[] }).missing_services?.length === 0, 30000);
 		const token = (await json("POST", `${api}/auth/login`, { username: "admin", password: ADMIN_PASSWORD })).token;
 		const auth = { authorization: `Bearer ${token}` };
 		const company = await json("POST", `${api}/companies`, { name: "Failover Co", industry: "technology" }, auth);

@@ -75,8 +75,18 @@ export async function startPlatformProcess(env: Record<string, string> = {}): Pr
 	return { url, child, stop: stopper(child) };
 }
 
-export async function startBareServer(body: string): Promise<Started> {
-	const child = fork(path.join(__dirname, "bare-server.js"), [], { env: { ...process.env, BODY: body }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+/** A bare Node http server answering `body` (the hardware's floor). */
+export function startBareServer(body: string): Promise<Started> {
+	return startForked("bare-server.js", { BODY: body });
+}
+
+/** The framework's floor: a minimal moleculer-web route returning `body`, metrics off (or on). */
+export function startFloorServer(body: string, metrics = false): Promise<Started> {
+	return startForked("floor-server.js", { BODY: body, METRICS: metrics ? "1" : "0" });
+}
+
+async function startForked(script: string, env: Record<string, string>): Promise<Started> {
+	const child = fork(path.join(__dirname, script), [], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
 	const port: number = await new Promise((resolve, reject) => {
 		child.once("message", (m: any) => resolve(m.port));
 		child.once("exit", code => reject(new Error(`bare server exited ${code}`)));

@@ -16,6 +16,7 @@ import { OpenApiMixin } from "../mixins/openapi.mixin";
 import { clientAddress, RateLimitMixin, type RateLimitThis } from "../mixins/rate-limit.mixin";
 import { aliasesOf, restActionsOf, serviceSchemasIn, type RestAction } from "../mixins/rest-routes";
 import { unauthorized, unsupportedMediaType } from "../models/errors";
+import { HTTP_DURATION } from "../middlewares/metrics.middleware";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
 import { wireError } from "../lib/http-errors";
 import { NOT_RETRIED, type Schema } from "../models/service";
@@ -41,6 +42,7 @@ const FAILING_ADDRESSES_MAX = 10000;
 
 interface ApiThis extends RateLimitThis {
 	broker: any;
+	httpDuration: { observe(value: number, labels: Record<string, string>): void } | null;
 	server?: { listening: boolean };
 	logger: any;
 	verifiedTokens: LRUCache<string, AccessClaims>;
@@ -106,7 +108,13 @@ const ApiService: Schema<ApiThis> = {
 		 * Per request, before anything else: the security headers every answer carries, and the request id,
 		 * taken from X-Request-ID only in a safe format (else Moleculer generates one), echoed back.
 		 */
-		rootCallOptions(options: { requestID?: string }, req: IncomingMessage, res: ServerResponse) {
+		rootCallOptions(this: ApiThis, options: { requestID?: string }, req: IncomingMessage & { $alias?: { method: string; fullPath: string } }, res: ServerResponse) {
+			// one observation per HTTP request, by route pattern (bounded) and status, when the answer is sent
+			const metric = this.httpDuration;
+			if (metric) {
+				const started = performance.now();
+				res.once("finish", () => metric.observe(performance.now() - started, { method: req.method ?? "", route: req.$alias ? req.$alias.fullPath : "unmatched", status: String(res.statusCode) }));
+			}
 			const given = req.headers["x-request-id"] ?? req.headers["x-correlation-id"];
 			options.requestID = typeof given === "string" && SAFE_REQUEST_ID.test(given) ? given : undefined;
 			res.setHeader("X-Content-Type-Options", "nosniff");
@@ -370,6 +378,11 @@ const ApiService: Schema<ApiThis> = {
 		"cache.clean.auth"(this: ApiThis) {
 			this.principals.clear();
 		},
+	},
+
+	started(this: ApiThis) {
+		// registered by the LeanMetrics middleware when metrics are on
+		this.httpDuration = this.broker.isMetricsEnabled() ? this.broker.metrics.getMetric(HTTP_DURATION.name) : null;
 	},
 
 	created(this: ApiThis) {

@@ -214,3 +214,26 @@ describe("the embedded platform's REPL (npm run start:repl)", () => {
 		}
 	}, 30000);
 });
+
+describe("metrics", () => {
+	it("count and time every action and every HTTP request by route and status, and count errors by code", async () => {
+		const port = String(31000 + Math.floor(Math.random() * 2000));
+		const platform = await startPlatform({ env: { METRICS_ENABLED: "true", METRICS_PORT: port } });
+		try {
+			const token = await platform.login("admin", ADMIN_PASSWORD);
+			const co = (await platform.request("POST", "/companies", { token, body: { name: "Metered", industry: "technology" } })).body;
+			for (let i = 0; i < 3; i++) await platform.request("GET", `/companies/${co.id}`, { token });
+			await platform.request("GET", "/companies/does-not-exist", { token });
+			const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+			const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+			expect(value(/^bizops_http_duration_bucket\{[^}]*method="GET",route="\/api\/v1\/companies\/:id",status="200",le="\+Inf"\} (\d+)$/m)).toBe(3);
+			expect(value(/^bizops_http_duration_bucket\{[^}]*method="GET",route="\/api\/v1\/companies\/:id",status="404",le="\+Inf"\} (\d+)$/m)).toBe(1);
+			expect(value(/^bizops_action_duration_bucket\{[^}]*action="companies.get",le="\+Inf"\} (\d+)$/m)).toBeGreaterThanOrEqual(4);
+			expect(value(/^bizops_action_errors_total\{[^}]*action="companies.get",code="404"\} (\d+)$/m)).toBe(1);
+			// the gateway's own handler is measured per request above, not per action
+			expect(text).not.toMatch(/action="api\.rest"/);
+		} finally {
+			await platform.stop();
+		}
+	});
+});

@@ -190,7 +190,8 @@ export async function handledCount(node: NodeProc, action: string): Promise<numb
 	const text = await (await fetch(node.metricsUrl)).text();
 	let total = 0;
 	for (const line of text.split("\n")) {
-		if (line.startsWith("moleculer_request_total{") && line.includes(`action="${action}"`)) total += Number(line.split(" ").pop());
+		// the +Inf bucket of the duration histogram counts every call (Moleculer's reporter prints _count only with quantiles)
+		if (line.startsWith("bizops_action_duration_bucket{") && line.includes(`action="${action}"`) && line.includes('le="+Inf"')) total += Number(line.split(" ").pop());
 	}
 	return total;
 }
