@@ -7,6 +7,7 @@
 import type { Context, Middleware } from "moleculer";
 import { can, roleRank, type Permission, type Principal, type Resource, type Role } from "../domains/identity/rbac";
 import { forbidden, unauthorized } from "../models/errors";
+import type { AuthMeta } from "../lib/principal";
 
 declare module "moleculer" {
 	interface ActionSchema {
@@ -17,20 +18,6 @@ declare module "moleculer" {
 		/** The least role the caller must have (for actions outside the permission matrix, e.g. flags). */
 		role?: Role;
 	}
-}
-
-export interface AuthMeta {
-	user?: Principal | null;
-	/** moleculer-web: the HTTP status of the response. */
-	$statusCode?: number;
-	/** moleculer-web: the Location header of a 201. */
-	$location?: string;
-}
-
-export function principalOf(ctx: Context<unknown, AuthMeta>): Principal {
-	const user = ctx.meta.user;
-	if (!user) throw unauthorized();
-	return user;
 }
 
 export const AuthorizationMiddleware: Middleware = {

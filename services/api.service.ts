@@ -10,7 +10,7 @@ import { LRUCache } from "lru-cache";
 import { getConfig, jwtSecret } from "../config";
 import type { Principal } from "../domains/identity/rbac";
 import { digest } from "../domains/identity/passwords";
-import { verifyAccessToken, type AccessClaims } from "../domains/identity/tokens";
+import { parseApiKey, revokedTokenKey, verifyAccessToken, type AccessClaims } from "../domains/identity/tokens";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { OpenApiMixin } from "../mixins/openapi.mixin";
 import { clientAddress, RateLimitMixin, type RateLimitThis } from "../mixins/rate-limit.mixin";
@@ -20,7 +20,6 @@ import { HTTP_DURATION } from "../middlewares/metrics.middleware";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
 import { wireError } from "../lib/http-errors";
 import { NOT_RETRIED, type Schema } from "../models/service";
-import { parseApiKey, revokedTokenKey } from "./auth.service";
 
 /** The other services of this code base: the gateway publishes their routes and needs them for readiness. */
 const SERVICE_SCHEMAS = serviceSchemasIn(__dirname, ["api"]);
@@ -70,6 +69,19 @@ const HEADERS_TIMEOUT_MS = 10000;
 
 /** A client's request id is used (and echoed) only when it looks like one: letters, digits, '.', '_', '-', ':'. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** A route of JSON bodies up to body_limit, nesting bounded before JSON.parse sees them (a 400 naming the limit). */
+const JSON_ROUTE = {
+	path: "",
+	whitelist: ["**"],
+	mappingPolicy: "restrict",
+	authentication: true,
+	mergeParams: true,
+	bodyParsers: { json: { strict: true, limit: config.http.body_limit, verify: (_req: unknown, _res: unknown, buf: Buffer) => assertJsonDepth(buf) }, urlencoded: false },
+	onBeforeCall(this: ApiThis, _ctx: Context, _route: unknown, req: IncomingMessage) {
+		this.checkBody(req, config.http.body_limit);
+	},
+};
 
 const ApiService: Schema<ApiThis> = {
 	name: "api",
@@ -143,20 +155,11 @@ const ApiService: Schema<ApiThis> = {
 					this.checkBody(req, config.http.import_body_limit);
 				},
 			},
-			{
-				path: "",
-				whitelist: ["**"],
-				// filled in below from every service's `rest` actions (mixins/rest-routes.ts)
-				aliases: {},
-				mappingPolicy: "restrict",
-				authentication: true,
-				mergeParams: true,
-				// nesting is bounded before JSON.parse sees the body (a 400 naming the limit)
-				bodyParsers: { json: { strict: true, limit: config.http.body_limit, verify: (_req: unknown, _res: unknown, buf: Buffer) => assertJsonDepth(buf) }, urlencoded: false },
-				onBeforeCall(this: ApiThis, _ctx: Context, _route: unknown, req: IncomingMessage) {
-					this.checkBody(req, config.http.body_limit);
-				},
-			},
+			// filled in below from every service's `rest` actions (mixins/rest-routes.ts)
+			{ ...JSON_ROUTE, aliases: {} },
+			// services this code base does not ship (a plugin, a service added later): their `rest` actions as the
+			// registry announces them, while a node runs them (moleculer-web's autoAliases)
+			{ ...JSON_ROUTE, autoAliases: true },
 		],
 	},
 

@@ -16,12 +16,12 @@ import {
 	type Tier,
 } from "../domains/identity/rbac";
 import { digest, hashPassword, randomSecret, verifyPassword } from "../domains/identity/passwords";
-import { signAccessToken } from "../domains/identity/tokens";
+import { API_KEY_PREFIX, revokedTokenKey, signAccessToken } from "../domains/identity/tokens";
 import { createDbMixin, isDuplicateKeyError, openStore, type DbAdapter, type DbMethods, type Doc } from "../mixins/db.mixin";
 import { KeyedLock } from "../lib/keyed-lock";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin, type CounterSpec } from "../mixins/business-metrics.mixin";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
-import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
+import { principalOf, type AuthMeta } from "../lib/principal";
 import { listParams, nowIso, pageOf } from "../models/common";
 import { conflict, forbidden, notFound, unauthorized, unprocessable } from "../models/errors";
 import {
@@ -35,18 +35,6 @@ import {
 	type User,
 	type UserRecord,
 } from "../models/user";
-
-/** Cache key under which a revoked access token's id is kept until the token would have expired anyway. */
-export const revokedTokenKey = (jti: string) => `revoked-token:${jti}`;
-
-/** API keys are `bzk.<key id>.<secret>`; only a digest of the secret is stored. */
-export const API_KEY_PREFIX = "bzk";
-
-export function parseApiKey(key: string): { key_id: string; secret: string } | null {
-	const parts = key.split(".");
-	if (parts.length !== 3 || parts[0] !== API_KEY_PREFIX || !parts[1] || !parts[2] || parts[1].length > 64) return null;
-	return { key_id: parts[1], secret: parts[2] };
-}
 
 interface AuthMetaWithToken extends AuthMeta {
 	token?: { jti: string; exp: number; sid?: string };

@@ -9,7 +9,7 @@ import { INDUSTRIES, type Industry } from "../domains/industries";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { createDbMixin, isDuplicateKeyError, type DbMethods, type Doc } from "../mixins/db.mixin";
 import { KeyedLock } from "../lib/keyed-lock";
-import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
+import { principalOf, type AuthMeta } from "../lib/principal";
 import { listParams, nowIso, pageOf } from "../models/common";
 import { COMPANY_SORTABLE, createCompanyParams, normalizeCik, updateCompanyParams, type Company } from "../models/company";
 import { conflict, forbidden, notFound, serviceUnavailable } from "../models/errors";

@@ -4,7 +4,7 @@
  * the caller's domains, and everything under it, is a 404. The formulas live in domains/finance.
  */
 import type { Readable } from "stream";
-import type { Context } from "moleculer";
+import type { Context, ServiceSchema } from "moleculer";
 import { getConfig } from "../config";
 import { analyze, peerStatsOf, type Analysis, type PeerStats } from "../domains/finance/analysis";
 import { identityWarnings, normalizeStatement } from "../domains/finance/checks";
@@ -13,13 +13,12 @@ import { parseCompanyFacts, SecDocumentError } from "../domains/finance/sec";
 import { readJsonBody } from "../lib/json-body";
 import { KeyedLock } from "../lib/keyed-lock";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin, type CounterSpec } from "../mixins/business-metrics.mixin";
-import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
+import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin, type CompanyScopedMethods } from "../mixins/company-scoped.mixin";
 import { createDbMixin, isDuplicateKeyError, type DbMethods, type Doc } from "../mixins/db.mixin";
-import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
+import { principalOf, type AuthMeta } from "../lib/principal";
 import { isoDateParam, listParams, nowIso, pageOf } from "../models/common";
 import type { Company } from "../models/company";
 import { conflict, forbidden, notFound, unprocessable } from "../models/errors";
-import { COMPANY_DELETED_CHANNEL } from "../models/events";
 import { NOT_RETRIED, type Schema } from "../models/service";
 import { STATEMENT_SORTABLE, STATEMENT_TYPES, statementFields, type Statement, type StatementData } from "../models/statement";
 
@@ -31,20 +30,18 @@ type FinanceContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 export const PORTFOLIO_MAX = 500;
 const PORTFOLIO_CONCURRENCY = 16;
 
-const SCOPE_KEYS = ["#user.role", "#user.domains"];
+const SCOPE_KEYS = COMPANY_SCOPE_KEYS;
 const idParam = { type: "string", min: 1, max: 64 } as const;
 
 /** The key that makes a statement unique: one per company, type and period_end (docs/api.md). */
 const statementKey = (companyId: string, type: string, periodEnd: string) => `${companyId}|${type}|${periodEnd}`;
 
-interface FinanceThis extends DbMethods {
+interface FinanceThis extends DbMethods, CompanyScopedMethods {
 	broker: any;
 	logger: any;
 	locks: KeyedLock;
 	/** The statement schema, compiled once: true, or the validation errors. */
 	checkStatementShape(statement: unknown): true | Array<{ field: string; message: string; type: string }>;
-	company(ctx: FinanceContext, id: string): Promise<Company>;
-	visibleStatement(ctx: FinanceContext, id: string): Promise<Statement>;
 	checkedStatement(input: Partial<StatementData>, company: Company): StatementData & { warnings: string[] };
 	publicStatement(doc: Statement & { statement_key?: string }): Statement;
 	annualStatements(companyId: string): Promise<Statement[]>;
@@ -72,8 +69,9 @@ const FinanceService: Schema<FinanceThis> = {
 	settings: { rest: "/" },
 	mixins: [
 		createDbMixin("statements", [{ fields: { statement_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
-		// a company's change (its industry, its deletion) changes its analysis and its peers' benchmark
-		createCacheCleanerMixin(["finance", "companies"]),
+		// statements belong to companies: scoped reads, cleaning when a company changes (its industry changes its
+		// analysis and its peers' benchmark), and the deletion cascade
+		createCompanyScopedMixin("finance") as Partial<ServiceSchema>,
 		createBusinessMetricsMixin([BUSINESS_COUNTERS.analysesComputed, BUSINESS_COUNTERS.secImports]),
 	],
 
@@ -144,7 +142,7 @@ const FinanceService: Schema<FinanceThis> = {
 			params: { $$strict: true, id: idParam },
 			cache: { keys: ["id", ...SCOPE_KEYS] },
 			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string }>) {
-				return this.publicStatement(await this.visibleStatement(ctx, ctx.params.id));
+				return this.publicStatement(await this.ownedEntity<Statement>(ctx, ctx.params.id, "Statement"));
 			},
 		},
 
@@ -154,7 +152,7 @@ const FinanceService: Schema<FinanceThis> = {
 			params: { $$strict: true, id: idParam, ...statementFields },
 			async handler(this: FinanceThis, ctx: FinanceContext<Partial<StatementData> & { id: string }>) {
 				const { id, ...input } = ctx.params;
-				const current = await this.visibleStatement(ctx, id);
+				const current = await this.ownedEntity<Statement>(ctx, id, "Statement");
 				const company = await this.company(ctx, current.company_id);
 				const data = this.checkedStatement(input, company);
 				const key = statementKey(company.id, data.statement_type, data.period_end);
@@ -178,7 +176,7 @@ const FinanceService: Schema<FinanceThis> = {
 			permission: ["admin", "financial_data"],
 			params: { $$strict: true, id: idParam },
 			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string }>) {
-				const statement = await this.visibleStatement(ctx, ctx.params.id);
+				const statement = await this.ownedEntity<Statement>(ctx, ctx.params.id, "Statement");
 				await this.removeEntity(statement.id);
 				ctx.emit("finance.statement.deleted", { statement: this.publicStatement(statement), by: principalOf(ctx).id });
 				return { id: statement.id, deleted: true };
@@ -391,23 +389,6 @@ const FinanceService: Schema<FinanceThis> = {
 	},
 
 	methods: {
-		/** The company if the caller may see it (404 otherwise), through the companies service's own scoping. */
-		async company(ctx: FinanceContext, id: string): Promise<Company> {
-			return ctx.call<Company, { id: string }>("companies.get", { id });
-		},
-
-		async visibleStatement(this: FinanceThis, ctx: FinanceContext, id: string): Promise<Statement> {
-			const statement = await this.findEntityById<Statement>(id);
-			if (!statement) throw notFound("Statement", id);
-			try {
-				await this.company(ctx, statement.company_id);
-			} catch (err: any) {
-				if (err.code === 404) throw notFound("Statement", id);
-				throw err;
-			}
-			return statement;
-		},
-
 		checkedStatement(this: FinanceThis, input: Partial<StatementData>, company: Company) {
 			const { statement, problems } = normalizeStatement(input, company.currency ?? "USD");
 			if (problems.length) throw unprocessable("Invalid statement", problems);
@@ -430,17 +411,6 @@ const FinanceService: Schema<FinanceThis> = {
 
 		async requireFlag(ctx: FinanceContext, name: string) {
 			if (!(await ctx.call<boolean, { name: string }>("flags.isEnabled", { name }))) throw forbidden(`The feature '${name}' is not enabled for you`, { flag: name });
-		},
-	},
-
-	channels: {
-		// a deleted company takes its statements with it; delivered at least once, so idempotent
-		[COMPANY_DELETED_CHANNEL]: {
-			group: "finance",
-			async handler(this: FinanceThis, payload: { company: Company }) {
-				const removed = await this.adapter.removeMany({ company_id: payload.company.id });
-				if (removed) await this.clearCache();
-			},
 		},
 	},
 

@@ -10,7 +10,7 @@ import { NOT_RETRIED, type Schema } from "../models/service";
 import { isFlagEnabled, type FeatureFlag } from "../domains/flags/rollout";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { createDbMixin, isDuplicateKeyError, type DbMethods } from "../mixins/db.mixin";
-import { principalOf, type AuthMeta } from "../middlewares/authorization.middleware";
+import { principalOf, type AuthMeta } from "../lib/principal";
 import { isoDateTimeParam, listParams, nowIso, pageOf } from "../models/common";
 
 const FLAG_SORTABLE = ["name", "enabled", "created_at", "updated_at"];

@@ -35,3 +35,15 @@ export function verifyAccessToken(secret: string, token: string): AccessClaims |
 		return null;
 	}
 }
+
+/** Cache key under which a revoked access token's id is kept until the token would have expired anyway. */
+export const revokedTokenKey = (jti: string) => `revoked-token:${jti}`;
+
+/** API keys are `bzk.<key id>.<secret>`; only a digest of the secret is stored. */
+export const API_KEY_PREFIX = "bzk";
+
+export function parseApiKey(key: string): { key_id: string; secret: string } | null {
+	const parts = key.split(".");
+	if (parts.length !== 3 || parts[0] !== API_KEY_PREFIX || !parts[1] || !parts[2] || parts[1].length > 64) return null;
+	return { key_id: parts[1], secret: parts[2] };
+}

@@ -14,6 +14,8 @@ export interface PlatformOptions {
 	env?: Record<string, string | undefined>;
 	dataDir?: string;
 	services?: string[];
+	/** Schemas of services defined by a test, started beside the platform's own. */
+	extraServices?: ServiceSchema[];
 	nodeID?: string;
 }
 
@@ -66,7 +68,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 		for (const name of opts.services ?? ALL_SERVICES) schemas.push(require(`../../services/${name}.service`).default);
 	});
 	const broker = new ServiceBroker({ ...brokerConfig, logger: false, nodeID: opts.nodeID ?? `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}` });
-	const services = schemas.map(s => broker.createService(s));
+	const services = [...schemas, ...(opts.extraServices ?? [])].map(s => broker.createService(s));
 	try {
 		await broker.start();
 	} finally {

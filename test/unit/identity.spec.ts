@@ -1,7 +1,6 @@
 import jwt from "jsonwebtoken";
 import { hashPassword, verifyPassword } from "../../domains/identity/passwords";
-import { signAccessToken, verifyAccessToken } from "../../domains/identity/tokens";
-import { parseApiKey } from "../../services/auth.service";
+import { parseApiKey, signAccessToken, verifyAccessToken } from "../../domains/identity/tokens";
 
 describe("passwords", () => {
 	it("verifies the right password only, with a fresh salt each time", async () => {

@@ -1,0 +1,65 @@
+/**
+ * The kit for a service whose entities belong to a company (statements today; risk assessments, compliance
+ * records, KPIs, plans next). It gives:
+ * - `company(ctx, id)`: the company through `companies.get`, with the caller's scope (a 404 outside it);
+ * - `ownedEntity(ctx, id, label)`: one of this service's entities (field `company_id`), a 404 when missing or
+ *   when its company is outside the caller's scope;
+ * - `COMPANY_SCOPE_KEYS`: the part of a cache key that makes cached answers per caller scope;
+ * - cache cleaning when a company changes, and the company deletion cascade through the durable channel
+ *   (at least once: `onCompanyDeleted` must be idempotent; by default it deletes the entities whose
+ *   `company_id` is the company's).
+ * Mix it in after the db mixin (mixins/db.mixin.ts).
+ */
+import type { Context } from "moleculer";
+import type { Company } from "../models/company";
+import { COMPANY_DELETED_CHANNEL } from "../models/events";
+import { notFound } from "../models/errors";
+import { createCacheCleanerMixin } from "./cache-cleaner.mixin";
+import type { DbMethods } from "./db.mixin";
+
+/** Cache-key parts that make a cached answer specific to the caller's role and domains. */
+export const COMPANY_SCOPE_KEYS = ["#user.role", "#user.domains"];
+
+export interface CompanyScopedMethods {
+	company(ctx: Context, id: string): Promise<Company>;
+	ownedEntity<T extends { company_id: string }>(ctx: Context, id: string, label: string): Promise<T>;
+	onCompanyDeleted(companyId: string): Promise<void>;
+}
+
+type CompanyScopedThis = DbMethods & CompanyScopedMethods & { name: string };
+
+/** `ownService`: the service's own name, whose cache is cleaned with the companies' (e.g. "finance"). */
+export function createCompanyScopedMixin(ownService: string) {
+	return {
+		mixins: [createCacheCleanerMixin([ownService, "companies"])],
+		methods: {
+			async company(ctx: Context, id: string): Promise<Company> {
+				return ctx.call<Company, { id: string }>("companies.get", { id });
+			},
+			async ownedEntity<T extends { company_id: string }>(this: CompanyScopedThis, ctx: Context, id: string, label: string): Promise<T> {
+				const entity = await this.findEntityById<T>(id);
+				if (!entity) throw notFound(label, id);
+				try {
+					await this.company(ctx, entity.company_id);
+				} catch (err) {
+					// outside the caller's scope: as missing as a missing one
+					if ((err as { code?: number }).code === 404) throw notFound(label, id);
+					throw err;
+				}
+				return entity;
+			},
+			async onCompanyDeleted(this: CompanyScopedThis, companyId: string) {
+				const removed = await this.adapter.removeMany({ company_id: companyId });
+				if (removed) await this.clearCache();
+			},
+		},
+		channels: {
+			[COMPANY_DELETED_CHANNEL]: {
+				group: ownService,
+				async handler(this: CompanyScopedThis, payload: { company: Company }) {
+					await this.onCompanyDeleted(payload.company.id);
+				},
+			},
+		},
+	};
+}
