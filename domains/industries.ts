@@ -1,6 +1,7 @@
-/** The industry domains a company belongs to and a user is scoped by (docs/architecture.md, §4). */
-export const INDUSTRIES = ["financial_services", "healthcare", "manufacturing", "technology"] as const;
-export type Industry = (typeof INDUSTRIES)[number];
+/** Industries as business logic sees them; the list itself is part of the model (models/industry.ts). */
+import { INDUSTRIES, type Industry } from "../models/industry";
+
+export { INDUSTRIES, type Industry };
 
 export function isIndustry(value: unknown): value is Industry {
 	return typeof value === "string" && (INDUSTRIES as readonly string[]).includes(value);

@@ -1,5 +1,5 @@
 /** Company entity and its validation (docs/api.md). */
-import { INDUSTRIES, type Industry } from "../domains/industries";
+import { INDUSTRIES, type Industry } from "./industry";
 import type { Entity } from "./common";
 
 export interface Company extends Entity {

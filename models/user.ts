@@ -1,6 +1,6 @@
 /** User and API-key entities and their validation (docs/api.md, identity and access). */
-import { INDUSTRIES } from "../domains/industries";
-import { ROLES, TIERS, type Role, type Tier } from "../domains/identity/rbac";
+import { INDUSTRIES } from "./industry";
+import { ROLES, TIERS, type Role, type Tier } from "./principal";
 import { isoDateTimeParam, type Entity } from "./common";
 
 export interface User extends Entity {
