@@ -8,6 +8,7 @@ import type { Context, ServiceSchema } from "moleculer";
 import { getConfig } from "../config";
 import { analyze, peerStatsOf, type Analysis, type PeerStats } from "../domains/finance/analysis";
 import { identityWarnings, normalizeStatement } from "../domains/finance/checks";
+import { planPeriod, restoreOf } from "../domains/finance/import-plan";
 import { computeRatios, figuresOf } from "../domains/finance/ratios";
 import { parseCompanyFacts, SecDocumentError } from "../domains/finance/sec";
 import { readJsonBody } from "../lib/json-body";
@@ -228,12 +229,11 @@ const FinanceService: Schema<FinanceThis> = {
 						for (const { period, data } of prepared) {
 							const key = statementKey(company.id, "annual", period.period_end);
 							await this.withLock(key, async () => {
-								const existing = await this.findEntity<Statement>({ statement_key: key });
+								const step = planPeriod({ period, data }, await this.findEntity<Statement>({ statement_key: key }));
 								const now = nowIso();
-								let action: "created" | "updated" | "unchanged";
 								let saved: Statement;
-								if (!existing) {
-									const doc = { ...data, company_id: company.id, statement_key: key, created_at: now, updated_at: now };
+								if (step.action === "create") {
+									const doc = { ...step.data, company_id: company.id, statement_key: key, created_at: now, updated_at: now };
 									try {
 										saved = this.toEntity<Statement>(await this.adapter.insert({ _id: this.idForKey(key), ...doc }))!;
 									} catch (err) {
@@ -242,38 +242,19 @@ const FinanceService: Schema<FinanceThis> = {
 										saved = this.toEntity<Statement>(await this.adapter.insert(doc))!; // the id is held by a moved statement
 									}
 									written.push({ id: saved.id, before: null });
-									action = "created";
-								} else {
-									// imported figures win; items entered by hand that the filing lacks are kept
-									const merged = {
-										balance_sheet: { ...existing.balance_sheet, ...data.balance_sheet },
-										income_statement: { ...existing.income_statement, ...data.income_statement },
-										cash_flow: { ...existing.cash_flow, ...data.cash_flow },
-									};
-									const same = JSON.stringify(merged) === JSON.stringify({ balance_sheet: existing.balance_sheet, income_statement: existing.income_statement, cash_flow: existing.cash_flow });
-									if (same) {
-										saved = existing;
-										action = "unchanged";
-									} else {
-										const next = { ...existing, ...merged };
-										saved = this.toEntity<Statement>(await this.adapter.updateById(existing.id, { $set: { ...merged, source: data.source, warnings: identityWarnings(next), updated_at: now } }))!;
-										written.push({ id: existing.id, before: existing });
-										action = "updated";
-									}
-								}
+								} else if (step.action === "update") {
+									saved = this.toEntity<Statement>(await this.adapter.updateById(step.existing.id, { $set: { ...step.set, updated_at: now } }))!;
+									written.push({ id: step.existing.id, before: step.existing });
+								} else saved = step.existing;
+								const action = ({ create: "created", update: "updated", unchanged: "unchanged" } as const)[step.action];
 								periods.push({ id: saved.id, period_end: period.period_end, fiscal_year: data.fiscal_year, action, found: period.found, missing: period.missing, tags: period.tags, warnings: saved.warnings ?? [] });
 							});
 						}
 					} catch (err) {
 						// all or nothing: undo what this import wrote before the failure
 						for (const w of written.reverse()) {
-							if (w.before) {
-								const { id: _id, ...restored } = w.before as Statement & Doc;
-								// the import sets `source`; a statement that had none gets none back
-								const undo: Doc = { $set: restored };
-								if (!("source" in restored)) undo.$unset = { source: "" };
-								await this.adapter.updateById(w.id, undo).catch(() => undefined);
-							} else await this.adapter.removeById(w.id).catch(() => undefined);
+							if (w.before) await this.adapter.updateById(w.id, restoreOf(w.before)).catch(() => undefined);
+							else await this.adapter.removeById(w.id).catch(() => undefined);
 						}
 						throw err;
 					} finally {
