@@ -84,10 +84,7 @@ const brokerConfig: BrokerOptions = {
 	},
 	tracing: {
 		enabled: config.tracing.exporter != null,
-		exporter:
-			config.tracing.exporter === "jaeger"
-				? { type: "Jaeger", options: { host: config.tracing.jaeger_host, port: 6832 } }
-				: { type: "Console" },
+		exporter: config.tracing.exporter === "jaeger" ? { type: "Jaeger", options: { host: config.tracing.jaeger_host, port: 6832 } } : { type: "Console" },
 	},
 	// Moleculer wraps an action in list order, inside out. Access control goes outside the validator and the
 	// cacher, so a cached answer is never served to a caller who may not have it, and a caller without

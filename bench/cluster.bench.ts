@@ -19,7 +19,16 @@ async function seed(api: string, token: string) {
 			{
 				statement_type: "annual",
 				period_end: `${year}-12-31`,
-				balance_sheet: { cash_and_equivalents: 100, accounts_receivable: 150, total_current_assets: 500, total_assets: 1500, total_current_liabilities: 250, total_liabilities: 700, retained_earnings: 300, total_equity: 800 },
+				balance_sheet: {
+					cash_and_equivalents: 100,
+					accounts_receivable: 150,
+					total_current_assets: 500,
+					total_assets: 1500,
+					total_current_liabilities: 250,
+					total_liabilities: 700,
+					retained_earnings: 300,
+					total_equity: 800,
+				},
 				income_statement: { revenue: 2000 + year, cost_of_revenue: 1200, operating_income: 400, interest_expense: 40, net_income: 270 },
 				cash_flow: { operating_cash_flow: 350, capital_expenditure: 150 },
 			},
@@ -32,7 +41,10 @@ async function seed(api: string, token: string) {
 async function measure(label: string, api: string): Promise<LoadResult[]> {
 	const token = (await json("POST", `${api}/auth/login`, { username: "admin", password: ADMIN_PASSWORD })).token;
 	const { auth, id } = await seed(api, token);
-	return [await run(`${label}: GET /companies/:id (cached)`, `${api}/companies/${id}`, { headers: auth }), await run(`${label}: GET /companies/:id/analysis (cached)`, `${api}/companies/${id}/analysis`, { headers: auth })];
+	return [
+		await run(`${label}: GET /companies/:id (cached)`, `${api}/companies/${id}`, { headers: auth }),
+		await run(`${label}: GET /companies/:id/analysis (cached)`, `${api}/companies/${id}/analysis`, { headers: auth }),
+	];
 }
 
 async function main() {
@@ -62,7 +74,11 @@ async function main() {
 	const nodes = [await startNode("core", "auth,companies,flags", env), await startNode("finance", "finance", env), await startNode("gateway", "api", env)];
 	try {
 		const api = nodes[2].url!;
-		await waitFor("the gateway sees every service", async () => ((await (await fetch(`${api}/health/ready`)).json()) as { missing_services?: string[] }).missing_services?.length === 0, 30000);
+		await waitFor(
+			"the gateway sees every service",
+			async () => ((await (await fetch(`${api}/health/ready`)).json()) as { missing_services?: string[] }).missing_services?.length === 0,
+			30000,
+		);
 		results.push(...(await measure("gateway → NATS", api)));
 	} finally {
 		await Promise.all(nodes.map(n => n.stop(5000)));

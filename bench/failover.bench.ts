@@ -38,7 +38,10 @@ async function load(api: string, token: string, companyId: string, ms: number, d
 	const readers = Array.from({ length: 6 }, async () => {
 		while (!stop) {
 			const started = Date.now();
-			const status = await fetch(`${api}/companies/${companyId}/statements?page=${(n++ % 7) + 1}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15000) })
+			const status = await fetch(`${api}/companies/${companyId}/statements?page=${(n++ % 7) + 1}`, {
+				headers: { authorization: `Bearer ${token}` },
+				signal: AbortSignal.timeout(15000),
+			})
 				.then(async r => {
 					const body = await r.text();
 					if (r.status !== 200 && failures.length < 5) failures.push(`${r.status} ${body.slice(0, 200)}`);
@@ -91,11 +94,20 @@ async function main() {
 	const results: Record<string, unknown> = { machine: machine(), rounds: ROUNDS };
 	try {
 		const api = gw.url!;
-		await waitFor("the gateway sees every service", async () => ((await (await fetch(`${api}/health/ready`)).json()) as { missing_services?: string[] }).missing_services?.length === 0, 30000);
+		await waitFor(
+			"the gateway sees every service",
+			async () => ((await (await fetch(`${api}/health/ready`)).json()) as { missing_services?: string[] }).missing_services?.length === 0,
+			30000,
+		);
 		const token = (await json("POST", `${api}/auth/login`, { username: "admin", password: ADMIN_PASSWORD })).token;
 		const auth = { authorization: `Bearer ${token}` };
 		const company = await json("POST", `${api}/companies`, { name: "Failover Co", industry: "technology" }, auth);
-		await json("POST", `${api}/companies/${company.id}/statements`, { statement_type: "annual", period_end: "2024-12-31", balance_sheet: { total_assets: 100 }, income_statement: { revenue: 50 }, cash_flow: {} }, auth);
+		await json(
+			"POST",
+			`${api}/companies/${company.id}/statements`,
+			{ statement_type: "annual", period_end: "2024-12-31", balance_sheet: { total_assets: 100 }, income_statement: { revenue: 50 }, cash_flow: {} },
+			auth,
+		);
 
 		const baseline = await load(api, token, company.id, 6000);
 		const killed: Window[] = [];

@@ -16,7 +16,7 @@ const TESLA = path.resolve(__dirname, "../data/sec-companyfacts/tesla.json");
 /** Deterministic pseudo-random statements: `companies` × `years`. */
 function syntheticStatements(companies: number, years: number): StatementData[][] {
 	let seed = 42;
-	const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+	const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 	const out: StatementData[][] = [];
 	for (let c = 0; c < companies; c++) {
 		const series: StatementData[] = [];
@@ -32,13 +32,28 @@ function syntheticStatements(companies: number, years: number): StatementData[][
 				fiscal_period: "FY",
 				currency: "USD",
 				balance_sheet: {
-					cash_and_equivalents: assets * 0.1, accounts_receivable: revenue * 0.12, inventory: revenue * 0.1, total_current_assets: assets * 0.4,
-					property_plant_equipment_net: assets * 0.4, total_assets: assets, total_current_liabilities: assets * 0.25, long_term_debt: assets * 0.2,
-					total_liabilities: assets - equity, retained_earnings: equity * 0.5, total_equity: equity, shares_outstanding: 1000,
+					cash_and_equivalents: assets * 0.1,
+					accounts_receivable: revenue * 0.12,
+					inventory: revenue * 0.1,
+					total_current_assets: assets * 0.4,
+					property_plant_equipment_net: assets * 0.4,
+					total_assets: assets,
+					total_current_liabilities: assets * 0.25,
+					long_term_debt: assets * 0.2,
+					total_liabilities: assets - equity,
+					retained_earnings: equity * 0.5,
+					total_equity: equity,
+					shares_outstanding: 1000,
 				},
 				income_statement: {
-					revenue, cost_of_revenue: revenue * (0.5 + rnd() * 0.2), sga_expense: revenue * 0.15, depreciation_and_amortization: assets * 0.05,
-					operating_income: revenue * (rnd() * 0.2), interest_expense: assets * 0.01, income_before_tax: revenue * 0.1, net_income: revenue * (rnd() * 0.15 - 0.03),
+					revenue,
+					cost_of_revenue: revenue * (0.5 + rnd() * 0.2),
+					sga_expense: revenue * 0.15,
+					depreciation_and_amortization: assets * 0.05,
+					operating_income: revenue * (rnd() * 0.2),
+					interest_expense: assets * 0.01,
+					income_before_tax: revenue * 0.1,
+					net_income: revenue * (rnd() * 0.15 - 0.03),
 				},
 				cash_flow: { operating_cash_flow: revenue * 0.12, capital_expenditure: revenue * 0.05 },
 				market: { market_cap: equity * (1 + rnd() * 3) },
@@ -51,7 +66,10 @@ function syntheticStatements(companies: number, years: number): StatementData[][
 
 function inProcess(): { statements: number; ms: number; per_sec: number } {
 	const data = syntheticStatements(2000, 5); // 10,000 statements
-	const peers = peerStatsOf("manufacturing", data.slice(0, 50).map((s, i) => ({ company_id: `c${i}`, ratios: computeRatios(figuresOf(s[s.length - 1])) })));
+	const peers = peerStatsOf(
+		"manufacturing",
+		data.slice(0, 50).map((s, i) => ({ company_id: `c${i}`, ratios: computeRatios(figuresOf(s[s.length - 1])) })),
+	);
 	const runOnce = () => {
 		let n = 0;
 		for (let c = 0; c < data.length; c++) {
@@ -141,7 +159,9 @@ async function main() {
 	const http = await overHttp();
 	console.log(`\n${machine()}\n`);
 	console.log(`analysis in-process: ${compute.statements} statements in ${compute.ms} ms = ${compute.per_sec} analyses/s`);
-	console.log(`Tesla companyfacts: read + JSON.parse + map in-process ${parseMs} ms; HTTP import median ${http.import_tesla_ms.median} ms, max ${http.import_tesla_ms.max} ms (10 runs)`);
+	console.log(
+		`Tesla companyfacts: read + JSON.parse + map in-process ${parseMs} ms; HTTP import median ${http.import_tesla_ms.median} ms, max ${http.import_tesla_ms.max} ms (10 runs)`,
+	);
 	console.log(`cold analysis over HTTP: ${http.cold_analysis.per_sec} companies/s at concurrency 10, p50 ${http.cold_analysis.p50_ms} ms, p99 ${http.cold_analysis.p99_ms} ms`);
 	console.log(`\n${table(http.results)}`);
 	save("finance", { machine: machine(), compute, tesla_parse_ms: parseMs, ...http });

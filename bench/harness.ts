@@ -6,7 +6,7 @@ import { fork, spawn, type ChildProcess } from "child_process";
 import fs from "fs";
 import os from "os";
 import path from "path";
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+
 const autocannon = require("autocannon");
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -61,15 +61,20 @@ function stopper(child: ChildProcess): () => Promise<void> {
 export async function startPlatformProcess(env: Record<string, string> = {}): Promise<Started> {
 	const port = freePort();
 	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bizops-bench-"));
-	const child = spawn(
-		process.execPath,
-		["-r", "@swc-node/register", "bin/runner.ts", "--config", "moleculer.config.ts", "--mask", "**/*.service.ts", "services"],
-		{
-			cwd: ROOT,
-			env: { ...process.env, NODE_ENV: "development", PORT: String(port), DATA_DIR: dataDir, BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: "warn", METRICS_PORT: String(port + 1), ...env },
-			stdio: ["ignore", "inherit", "inherit"],
+	const child = spawn(process.execPath, ["-r", "@swc-node/register", "bin/runner.ts", "--config", "moleculer.config.ts", "--mask", "**/*.service.ts", "services"], {
+		cwd: ROOT,
+		env: {
+			...process.env,
+			NODE_ENV: "development",
+			PORT: String(port),
+			DATA_DIR: dataDir,
+			BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+			LOG_LEVEL: "warn",
+			METRICS_PORT: String(port + 1),
+			...env,
 		},
-	);
+		stdio: ["ignore", "inherit", "inherit"],
+	});
 	const url = `http://127.0.0.1:${port}`;
 	await waitFor(`${url}/api/v1/health/ready`);
 	return { url, child, stop: stopper(child) };
@@ -94,7 +99,11 @@ async function startForked(script: string, env: Record<string, string>): Promise
 	return { url: `http://127.0.0.1:${port}`, child, stop: stopper(child) };
 }
 
-export async function run(name: string, url: string, opts: { headers?: Record<string, string>; connections?: number; duration?: number; method?: string; body?: string } = {}): Promise<LoadResult> {
+export async function run(
+	name: string,
+	url: string,
+	opts: { headers?: Record<string, string>; connections?: number; duration?: number; method?: string; body?: string } = {},
+): Promise<LoadResult> {
 	const options = { url, connections: opts.connections ?? 50, headers: opts.headers, method: opts.method ?? "GET", body: opts.body };
 	await autocannon({ ...options, duration: 5 }); // warm-up: JIT, caches, keep-alive sockets
 	const r = await autocannon({ ...options, duration: opts.duration ?? 10 });

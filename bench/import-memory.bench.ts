@@ -17,12 +17,11 @@ async function main() {
 	const doc = JSON.parse(fs.readFileSync(path.join(__dirname, "../data/sec-companyfacts/tesla.json"), "utf8"));
 	const tags = Object.entries(doc.facts["us-gaap"]);
 	let text = JSON.stringify(doc);
-	for (let i = 0; text.length < (LIMIT_MB - 1) * 1024 * 1024; ) {
+	for (let i = 0; text.length < (LIMIT_MB - 1) * 1024 * 1024;) {
 		for (let k = 0; k < 200; k++, i++) doc.facts["us-gaap"][`Padding${i}${tags[i % tags.length][0]}`] = tags[i % tags.length][1];
 		text = JSON.stringify(doc);
 	}
 	const body = Buffer.from(text);
-	text = "";
 	(global as { gc?: () => void }).gc?.();
 	const base = process.memoryUsage().rss;
 	let peak = base;
@@ -34,11 +33,22 @@ async function main() {
 	peak = Math.max(peak, process.memoryUsage().rss);
 	clearInterval(timer);
 	const mb = (n: number) => Math.round(n / 2 ** 20);
-	const result = { machine: machine(), body_mb: +(body.length / 2 ** 20).toFixed(1), periods: parsed.periods.length, parse_ms: ms, rss_before_mb: mb(base), rss_peak_mb: mb(peak), added_mb: mb(peak - base), added_per_body_byte: +((peak - base) / body.length).toFixed(1) };
+	const result = {
+		machine: machine(),
+		body_mb: +(body.length / 2 ** 20).toFixed(1),
+		periods: parsed.periods.length,
+		parse_ms: ms,
+		rss_before_mb: mb(base),
+		rss_peak_mb: mb(peak),
+		added_mb: mb(peak - base),
+		added_per_body_byte: +((peak - base) / body.length).toFixed(1),
+	};
 	console.log(`\n${machine()}\n`);
 	console.log("| body | periods | read + parse | RSS before | RSS peak | added | added / body |");
 	console.log("|---:|---:|---:|---:|---:|---:|---:|");
-	console.log(`| ${result.body_mb} MB | ${result.periods} | ${ms} ms | ${result.rss_before_mb} MB | ${result.rss_peak_mb} MB | ${result.added_mb} MB | ${result.added_per_body_byte}× |`);
+	console.log(
+		`| ${result.body_mb} MB | ${result.periods} | ${ms} ms | ${result.rss_before_mb} MB | ${result.rss_peak_mb} MB | ${result.added_mb} MB | ${result.added_per_body_byte}× |`,
+	);
 	save("import-memory", result);
 }
 

@@ -11,7 +11,7 @@ if (!getConfig().transporter) {
 	console.error("No TRANSPORTER: there is no cluster to attach to. For the embedded platform use `npm run start:repl`.");
 	process.exit(1);
 }
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+
 const config = require("../moleculer.config");
 const broker = new ServiceBroker({
 	...config,

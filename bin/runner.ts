@@ -4,7 +4,7 @@
  * TRACING_EXPORTER=jaeger would drop the Jaeger host). Everything else (SERVICES, SERVICEDIR, --repl,
  * --hot, --instances) is moleculer-runner's own.
  */
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+
 const { Runner } = require("moleculer");
 
 class BizopsRunner extends Runner {

@@ -10,7 +10,6 @@
 import type { ServiceBroker } from "moleculer";
 import { natsCredentials, type Config } from "../config";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Middleware: ChannelsMiddleware } = require("@moleculer/channels");
 
 /** Handlers retried this often (redelivered) before the message is parked in the dead-letter queue. */
@@ -35,7 +34,8 @@ export function createChannelsMiddleware(config: Config) {
  * consumer has ever started (a consumer's subscription creates it too; both are idempotent).
  */
 export async function ensureChannel(broker: ServiceBroker, channel: string): Promise<void> {
-	const adapter = (broker as unknown as { channelAdapter?: { addPrefixTopic(n: string): string; createStream?(name: string, subjects: string[]): Promise<unknown> } }).channelAdapter;
+	const adapter = (broker as unknown as { channelAdapter?: { addPrefixTopic(n: string): string; createStream?(name: string, subjects: string[]): Promise<unknown> } })
+		.channelAdapter;
 	if (!adapter?.createStream) return;
 	const subject = adapter.addPrefixTopic(channel);
 	await adapter.createStream(subject.split(".").join("_"), [subject]);

@@ -56,7 +56,12 @@ const BODY_ERRORS: Record<string, { code: number; name: string; type: string; me
 	"entity.too.deep": { code: 400, name: "BadRequestError", type: "JSON_TOO_DEEP", message: err => String(err.message) },
 	"entity.forbidden.key": { code: 400, name: "BadRequestError", type: "JSON_FORBIDDEN_KEY", message: err => String(err.message) },
 	"entity.too.large": { code: 413, name: "PayloadTooLargeError", type: "PAYLOAD_TOO_LARGE", message: (_e, limit) => `Body larger than ${limit}, this route's limit` },
-	"encoding.unsupported": { code: 415, name: "UnsupportedMediaTypeError", type: "UNSUPPORTED_ENCODING", message: () => "Unsupported Content-Encoding (send the body uncompressed, or gzip/deflate)" },
+	"encoding.unsupported": {
+		code: 415,
+		name: "UnsupportedMediaTypeError",
+		type: "UNSUPPORTED_ENCODING",
+		message: () => "Unsupported Content-Encoding (send the body uncompressed, or gzip/deflate)",
+	},
 	"charset.unsupported": { code: 415, name: "UnsupportedMediaTypeError", type: "UNSUPPORTED_CHARSET", message: () => "Unsupported charset: send JSON as UTF-8" },
 	"request.aborted": { code: 400, name: "BadRequestError", type: "REQUEST_ABORTED", message: () => "The request body was not received completely" },
 	"request.size.invalid": { code: 400, name: "BadRequestError", type: "INVALID_BODY_LENGTH", message: () => "The body's length does not match its Content-Length" },
@@ -80,10 +85,22 @@ export function wireError(err: any, bodyLimit: string, onFault: (err: unknown) =
 		}
 		if (err.name === "ServiceNotFoundError" || err.name === "ServiceNotAvailableError") {
 			const action = typeof err.data?.action === "string" ? err.data.action : typeof err.data?.service === "string" ? err.data.service : "unknown";
-			return { name: "ServiceUnavailableError", message: `A service this request needs is unavailable (${action}); try again shortly`, code: 503, type: "SERVICE_UNAVAILABLE", data: { action } };
+			return {
+				name: "ServiceUnavailableError",
+				message: `A service this request needs is unavailable (${action}); try again shortly`,
+				code: 503,
+				type: "SERVICE_UNAVAILABLE",
+				data: { action },
+			};
 		}
 		const data = Array.isArray(err.data) ? err.data.slice(0, MAX_ITEMS).map(boundedProblem) : err.data === undefined ? undefined : boundedValue(err.data);
-		return { name: String(err.name ?? "Error").slice(0, MAX_STRING), message: String(err.message ?? "").slice(0, 500), code, type: typeof err.type === "string" ? err.type.slice(0, MAX_STRING) : undefined, data };
+		return {
+			name: String(err.name ?? "Error").slice(0, MAX_STRING),
+			message: String(err.message ?? "").slice(0, 500),
+			code,
+			type: typeof err.type === "string" ? err.type.slice(0, MAX_STRING) : undefined,
+			data,
+		};
 	} catch {
 		return { name: "InternalServerError", message: "Internal server error", code: 500, type: "INTERNAL_ERROR" };
 	}

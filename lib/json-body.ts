@@ -85,7 +85,8 @@ export function assertJsonDepth(buf: Buffer, max = MAX_JSON_DEPTH): void {
 		} else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
 	}
 	// `__proto__` as a key would set the prototype of whatever object the body is merged into
-	if (buf.includes(PROTO_KEY)) throw Object.assign(new Error("JSON key '__proto__' is not accepted"), { type: "entity.forbidden.key", status: 400, statusCode: 400, expose: true });
+	if (buf.includes(PROTO_KEY))
+		throw Object.assign(new Error("JSON key '__proto__' is not accepted"), { type: "entity.forbidden.key", status: 400, statusCode: 400, expose: true });
 }
 
 const PROTO_KEY = Buffer.from('"__proto__"');

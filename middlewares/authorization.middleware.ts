@@ -5,7 +5,7 @@
  * for cached answers too. Domain scoping needs the entity, so services check it (and key caches by scope).
  */
 import type { Context, Middleware } from "moleculer";
-import { can, roleRank, type Permission, type Principal, type Resource, type Role } from "../domains/identity/rbac";
+import { can, roleRank, type Permission, type Resource, type Role } from "../domains/identity/rbac";
 import { forbidden, unauthorized } from "../models/errors";
 import type { AuthMeta } from "../lib/principal";
 

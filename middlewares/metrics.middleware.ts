@@ -12,9 +12,31 @@ import type { Context, Middleware, ServiceBroker } from "moleculer";
 /** Latency buckets in ms: a cached read is ~1 ms, an import seconds. */
 export const DURATION_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
-export const ACTION_DURATION = { name: "bizops.action.duration", type: "histogram", labelNames: ["service", "action"], buckets: DURATION_BUCKETS, unit: "millisecond", description: "Action calls handled by this node: count and duration (ms)", rate: false } as const;
-export const ACTION_ERRORS = { name: "bizops.action.errors.total", type: "counter", labelNames: ["service", "action", "code"], description: "Action calls that failed, by error code", rate: false } as const;
-export const HTTP_DURATION = { name: "bizops.http.duration", type: "histogram", labelNames: ["method", "route", "status"], buckets: DURATION_BUCKETS, unit: "millisecond", description: "HTTP requests answered by this gateway: count and duration (ms) by route and status", rate: false } as const;
+export const ACTION_DURATION = {
+	name: "bizops.action.duration",
+	type: "histogram",
+	labelNames: ["service", "action"],
+	buckets: DURATION_BUCKETS,
+	unit: "millisecond",
+	description: "Action calls handled by this node: count and duration (ms)",
+	rate: false,
+} as const;
+export const ACTION_ERRORS = {
+	name: "bizops.action.errors.total",
+	type: "counter",
+	labelNames: ["service", "action", "code"],
+	description: "Action calls that failed, by error code",
+	rate: false,
+} as const;
+export const HTTP_DURATION = {
+	name: "bizops.http.duration",
+	type: "histogram",
+	labelNames: ["method", "route", "status"],
+	buckets: DURATION_BUCKETS,
+	unit: "millisecond",
+	description: "HTTP requests answered by this gateway: count and duration (ms) by route and status",
+	rate: false,
+} as const;
 
 interface Observable {
 	observe(value: number, labels: Record<string, string>): void;
@@ -28,7 +50,8 @@ export function LeanMetricsMiddleware(): Middleware {
 		name: "LeanMetrics",
 		created(broker: ServiceBroker) {
 			if (!broker.isMetricsEnabled()) return;
-			for (const spec of [ACTION_DURATION, ACTION_ERRORS, HTTP_DURATION]) if (!broker.metrics.getMetric(spec.name)) broker.metrics.register({ ...spec, labelNames: [...spec.labelNames] } as any);
+			for (const spec of [ACTION_DURATION, ACTION_ERRORS, HTTP_DURATION])
+				if (!broker.metrics.getMetric(spec.name)) broker.metrics.register({ ...spec, labelNames: [...spec.labelNames] } as any);
 			duration = broker.metrics.getMetric(ACTION_DURATION.name) as unknown as Observable;
 			errors = broker.metrics.getMetric(ACTION_ERRORS.name) as unknown as Observable;
 		},

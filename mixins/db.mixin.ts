@@ -8,9 +8,9 @@ import fs from "fs";
 import path from "path";
 import type { ServiceSchema } from "moleculer";
 // moleculer-db ships no usable types for 0.15; it is typed once here.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+
 const DbService = require("moleculer-db");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+
 const MongoAdapter = require("moleculer-db-adapter-mongo");
 import { getConfig } from "../config";
 
@@ -110,7 +110,10 @@ export function createDbMixin(collection: string, indexes: IndexSpec[] = []): Pa
 				const hash = crypto.createHash("sha256").update(key);
 				const adapter = this.adapter as DbAdapter & { stringToObjectID?(id: string): unknown };
 				if (adapter.collection && adapter.stringToObjectID) return adapter.stringToObjectID(hash.digest("hex").slice(0, 24));
-				return hash.digest("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, 16);
+				return hash
+					.digest("base64")
+					.replace(/[^A-Za-z0-9]/g, "")
+					.slice(0, 16);
 			},
 			toEntity(this: DbMethods, doc: Doc | null) {
 				if (!doc) return null;
@@ -155,7 +158,6 @@ export function createDbMixin(collection: string, indexes: IndexSpec[] = []): Pa
 	};
 	return schema as Partial<ServiceSchema>;
 }
-
 
 /**
  * A second collection for a service that keeps more than one (e.g. auth's refresh tokens), on the same

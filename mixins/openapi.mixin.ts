@@ -213,7 +213,9 @@ export const OpenApiMixin: Partial<ServiceSchema> = {
 			handler(this: any, ctx: Context<unknown, { $responseType?: string; $responseHeaders?: Record<string, string> }>) {
 				ctx.meta.$responseType = "text/html; charset=utf-8";
 				// the page is static HTML with inline styles: nothing else may load or run in it
-				ctx.meta.$responseHeaders = { "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'" };
+				ctx.meta.$responseHeaders = {
+					"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+				};
 				return renderDocs(this.openApiDocument());
 			},
 		},

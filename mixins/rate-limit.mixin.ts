@@ -14,7 +14,6 @@ import type { Principal } from "../domains/identity/rbac";
 import { getConfig } from "../config";
 import { BUSINESS_COUNTERS, type CounterSpec } from "./business-metrics.mixin";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { MemoryStore } = require("moleculer-web").RateLimitStores;
 
 interface Counter {
@@ -58,7 +57,11 @@ class RedisCounterStore implements CounterStore {
 		const resetAt = (window + 1) * this.windowMs;
 		try {
 			const redisKey = `${this.prefix}:rl:${window}:${key}`;
-			const result = await this.redis.multi().incr(redisKey).pexpire(redisKey, this.windowMs * 2).exec();
+			const result = await this.redis
+				.multi()
+				.incr(redisKey)
+				.pexpire(redisKey, this.windowMs * 2)
+				.exec();
 			const count = Number(result?.[0]?.[1]);
 			if (!Number.isFinite(count)) throw new Error("unexpected Redis reply");
 			return { count, resetAt };
@@ -111,7 +114,13 @@ export function limitFor(client: Principal | null): number {
 export const RateLimitMixin = mixin<RateLimitThis & { logger: any; broker: any }>({
 	methods: {
 		/** Counts the request; sets X-RateLimit-* headers; throws 429 with Retry-After past the limit. */
-		async enforceRateLimit(this: RateLimitThis & { countMetric(spec: CounterSpec, labels?: Record<string, string>): void }, req: IncomingMessage, res: ServerResponse, client: Principal | null, endpoint: string) {
+		async enforceRateLimit(
+			this: RateLimitThis & { countMetric(spec: CounterSpec, labels?: Record<string, string>): void },
+			req: IncomingMessage,
+			res: ServerResponse,
+			client: Principal | null,
+			endpoint: string,
+		) {
 			const limit = limitFor(client);
 			const who = client ? `${client.kind}:${client.id}` : `ip:${clientAddress(req)}`;
 			const { count, resetAt } = await this.rateLimitStore.inc(`${who}:${endpoint}`);

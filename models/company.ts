@@ -18,7 +18,14 @@ export const companyFields = {
 	name: { type: "string", min: 1, max: 200, trim: true },
 	industry: { type: "enum", values: [...INDUSTRIES], messages: { enumValue: `industry must be one of ${INDUSTRIES.join(", ")}` } },
 	// unique in the platform: the ticker case-insensitively (kept upper-case), the CIK without its leading zeros
-	ticker: { type: "string", optional: true, trim: true, uppercase: true, pattern: /^[A-Z0-9.\-]{1,10}$/, messages: { stringPattern: "ticker must be 1-10 letters, digits, '.' or '-'" } },
+	ticker: {
+		type: "string",
+		optional: true,
+		trim: true,
+		uppercase: true,
+		pattern: /^[A-Z0-9.-]{1,10}$/,
+		messages: { stringPattern: "ticker must be 1-10 letters, digits, '.' or '-'" },
+	},
 	cik: { type: "string", optional: true, pattern: /^\d{1,10}$/, messages: { stringPattern: "cik must be 1-10 digits" } },
 	country: { type: "string", optional: true, pattern: /^[A-Z]{2}$/, messages: { stringPattern: "country must be an ISO 3166-1 alpha-2 code" } },
 	currency: { type: "string", optional: true, pattern: /^[A-Z]{3}$/, messages: { stringPattern: "currency must be an ISO 4217 code" } },

@@ -8,17 +8,13 @@ function named<E extends Error>(err: E, name: string): E {
 	return err;
 }
 
-export const unauthorized = (message = "Authentication required", type = "UNAUTHORIZED") =>
-	named(new MoleculerClientError(message, 401, type), "UnauthorizedError");
+export const unauthorized = (message = "Authentication required", type = "UNAUTHORIZED") => named(new MoleculerClientError(message, 401, type), "UnauthorizedError");
 
-export const forbidden = (message = "Not permitted", data?: unknown) =>
-	named(new MoleculerClientError(message, 403, "FORBIDDEN", data), "ForbiddenError");
+export const forbidden = (message = "Not permitted", data?: unknown) => named(new MoleculerClientError(message, 403, "FORBIDDEN", data), "ForbiddenError");
 
-export const notFound = (entity: string, id?: string) =>
-	named(new MoleculerClientError(`${entity} not found`, 404, "NOT_FOUND", id != null ? { id } : undefined), "NotFoundError");
+export const notFound = (entity: string, id?: string) => named(new MoleculerClientError(`${entity} not found`, 404, "NOT_FOUND", id != null ? { id } : undefined), "NotFoundError");
 
-export const conflict = (message: string, data?: unknown) =>
-	named(new MoleculerClientError(message, 409, "CONFLICT", data), "ConflictError");
+export const conflict = (message: string, data?: unknown) => named(new MoleculerClientError(message, 409, "CONFLICT", data), "ConflictError");
 
 /** 422 with the offending fields, in the shape of Moleculer's ValidationError (`[{type, field, message}]`). */
 export const unprocessable = (message: string, fields: Array<{ field: string; message: string; type?: string; actual?: unknown }>) =>
@@ -28,8 +24,12 @@ export const unprocessable = (message: string, fields: Array<{ field: string; me
 		fields.map(f => ({ type: f.type ?? "invalid", ...f })),
 	);
 
-export const serviceUnavailable = (message: string, data?: unknown) =>
-	named(new MoleculerError(message, 503, "SERVICE_UNAVAILABLE", data), "ServiceUnavailableError");
+export const serviceUnavailable = (message: string, data?: unknown) => named(new MoleculerError(message, 503, "SERVICE_UNAVAILABLE", data), "ServiceUnavailableError");
 
 export const unsupportedMediaType = (received: string) =>
-	named(new MoleculerClientError(`Content-Type must be application/json${received ? `, not '${received.slice(0, 100)}'` : ""}`, 415, "UNSUPPORTED_MEDIA_TYPE", { expected: "application/json" }), "UnsupportedMediaTypeError");
+	named(
+		new MoleculerClientError(`Content-Type must be application/json${received ? `, not '${received.slice(0, 100)}'` : ""}`, 415, "UNSUPPORTED_MEDIA_TYPE", {
+			expected: "application/json",
+		}),
+		"UnsupportedMediaTypeError",
+	);

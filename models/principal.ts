@@ -6,13 +6,7 @@ export type Role = (typeof ROLES)[number];
 export const PERMISSIONS = ["read", "write", "execute", "admin"] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-export const RESOURCES = [
-	"financial_data",
-	"strategic_plans",
-	"compliance_records",
-	"risk_assessments",
-	"ml_models",
-] as const;
+export const RESOURCES = ["financial_data", "strategic_plans", "compliance_records", "risk_assessments", "ml_models"] as const;
 export type Resource = (typeof RESOURCES)[number];
 
 export const TIERS = ["default", "premium"] as const;

@@ -1,7 +1,12 @@
 /** Service-schema typing shared by services and mixins: `this` is the Moleculer Service plus the service's own members. */
 import type { Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 
-export type Schema<TThis, TSettings = ServiceSettingSchema & Record<string, any>> = ServiceSchema<TSettings, Record<string, any>, Record<string, any>, Service<TSettings> & TThis> & {
+export type Schema<TThis, TSettings = ServiceSettingSchema & Record<string, any>> = ServiceSchema<
+	TSettings,
+	Record<string, any>,
+	Record<string, any>,
+	Service<TSettings> & TThis
+> & {
 	/** Durable channels this service consumes (@moleculer/channels; lib/channels.ts). */
 	channels?: Record<string, { group?: string; maxRetries?: number; handler(this: Service<TSettings> & TThis, payload: any, raw?: unknown): Promise<void> }>;
 };

@@ -37,14 +37,7 @@ export const INCOME_STATEMENT_ITEMS = [
 	"eps_diluted",
 ] as const;
 
-export const CASH_FLOW_ITEMS = [
-	"operating_cash_flow",
-	"capital_expenditure",
-	"investing_cash_flow",
-	"financing_cash_flow",
-	"dividends_paid",
-	"share_repurchases",
-] as const;
+export const CASH_FLOW_ITEMS = ["operating_cash_flow", "capital_expenditure", "investing_cash_flow", "financing_cash_flow", "dividends_paid", "share_repurchases"] as const;
 
 export const MARKET_ITEMS = ["share_price", "market_cap"] as const;
 

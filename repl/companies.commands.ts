@@ -7,7 +7,7 @@ const commands: ReplCommand[] = [
 		async action(broker, args) {
 			const key = String(args.idOrTicker);
 			let company: any;
-			if (/^[A-Za-z0-9.\-]{1,10}$/.test(key)) {
+			if (/^[A-Za-z0-9.-]{1,10}$/.test(key)) {
 				// a ticker is unique in the platform (case-insensitive), so this finds one company or none
 				const list = await broker.call<{ rows: any[] }, object>("companies.list", { ticker: key.toUpperCase() }, asOperator);
 				company = list.rows[0];
@@ -17,7 +17,12 @@ const commands: ReplCommand[] = [
 			print(company);
 			try {
 				const a: any = await broker.call("finance.analysis", { id: company.id }, asOperator);
-				print({ period_end: a.period_end, altman: { primary: a.scores.altman.primary, zone: a.scores.altman.zone }, piotroski: a.scores.piotroski.score, net_margin: a.ratios.profitability.net_margin });
+				print({
+					period_end: a.period_end,
+					altman: { primary: a.scores.altman.primary, zone: a.scores.altman.zone },
+					piotroski: a.scores.piotroski.score,
+					net_margin: a.ratios.profitability.net_margin,
+				});
 			} catch (err) {
 				console.log(`analysis: ${(err as Error).message}`);
 			}

@@ -42,7 +42,6 @@ export function operatorView(broker: ServiceBroker): ServiceBroker {
 
 /** Opens Moleculer's REPL on the operator's view of the broker. */
 export function openRepl(broker: ServiceBroker) {
-	// eslint-disable-next-line @typescript-eslint/no-var-requires
 	const repl = require("moleculer-repl");
 	return repl(operatorView(broker), broker.options.replOptions);
 }

@@ -26,7 +26,12 @@ const SERVICE_SCHEMAS = serviceSchemasIn(__dirname, ["api"]);
 const REQUIRED_SERVICES = SERVICE_SCHEMAS.map(s => s.name as string);
 
 /** 1 while some node runs the service, 0 while none does (set at each readiness probe). */
-const SERVICE_AVAILABLE_GAUGE = { name: "bizops.gateway.service_available", type: "gauge", labelNames: ["service"], description: "Whether a live node runs the service (1) or none does (0), as this gateway sees it" };
+const SERVICE_AVAILABLE_GAUGE = {
+	name: "bizops.gateway.service_available",
+	type: "gauge",
+	labelNames: ["service"],
+	description: "Whether a live node runs the service (1) or none does (0), as this gateway sees it",
+};
 
 /** Verified tokens, so a busy client's token is checked once, not per request (revocation still is). */
 const VERIFIED_TOKENS_MAX = 10000;
@@ -92,7 +97,12 @@ const ApiService: Schema<ApiThis> = {
 		port: config.port,
 		ip: "0.0.0.0",
 		path: "/api/v1",
-		cors: { origin: config.http.cors_origins.includes("*") ? "*" : config.http.cors_origins, methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"], exposedHeaders: ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"], maxAge: 3600 },
+		cors: {
+			origin: config.http.cors_origins.includes("*") ? "*" : config.http.cors_origins,
+			methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+			exposedHeaders: ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"],
+			maxAge: 3600,
+		},
 		log4XXResponses: false,
 		/** Every error leaves in the docs/api.md shape, with the HTTP status of that shape (see reformatError). */
 		onError(this: ApiThis & { reformatError(err: unknown): { code: number } }, req: IncomingMessage, res: ServerResponse, err: unknown) {
@@ -125,7 +135,13 @@ const ApiService: Schema<ApiThis> = {
 			const metric = this.httpDuration;
 			if (metric) {
 				const started = performance.now();
-				res.once("finish", () => metric.observe(performance.now() - started, { method: req.method ?? "", route: req.$alias ? req.$alias.fullPath : "unmatched", status: String(res.statusCode) }));
+				res.once("finish", () =>
+					metric.observe(performance.now() - started, {
+						method: req.method ?? "",
+						route: req.$alias ? req.$alias.fullPath : "unmatched",
+						status: String(res.statusCode),
+					}),
+				);
 			}
 			const given = req.headers["x-request-id"] ?? req.headers["x-correlation-id"];
 			options.requestID = typeof given === "string" && SAFE_REQUEST_ID.test(given) ? given : undefined;
@@ -225,13 +241,17 @@ const ApiService: Schema<ApiThis> = {
 		 * every second.
 		 */
 		createServer(this: ApiThis & { httpHandler: http.RequestListener; server: http.Server }) {
-			this.server = http.createServer({ headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.http.request_timeout), requestTimeout: config.http.request_timeout, connectionsCheckingInterval: 1000 }, this.httpHandler);
+			this.server = http.createServer(
+				{ headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.http.request_timeout), requestTimeout: config.http.request_timeout, connectionsCheckingInterval: 1000 },
+				this.httpHandler,
+			);
 		},
 
 		/** Which of the shipped services some live node runs; kept in the gauge too. */
 		serviceAvailability(this: ApiThis): Record<string, boolean> {
 			const services = Object.fromEntries(REQUIRED_SERVICES.map(name => [name, this.broker.registry.hasService(name) as boolean]));
-			if (this.broker.isMetricsEnabled()) for (const name of REQUIRED_SERVICES) this.broker.metrics.set(SERVICE_AVAILABLE_GAUGE.name, services[name] ? 1 : 0, { service: name });
+			if (this.broker.isMetricsEnabled())
+				for (const name of REQUIRED_SERVICES) this.broker.metrics.set(SERVICE_AVAILABLE_GAUGE.name, services[name] ? 1 : 0, { service: name });
 			return services;
 		},
 
@@ -239,7 +259,14 @@ const ApiService: Schema<ApiThis> = {
 		 * Resolves the caller (X-API-Key or Bearer JWT) and applies its rate limit. Public actions accept
 		 * anonymous callers, limited per IP; everything else needs a valid, unrevoked token of a live user.
 		 */
-		async authenticate(this: ApiThis, ctx: Context<unknown, { token?: { jti: string; exp: number; sid?: string } }>, route: unknown, req: IncomingMessage & { $action?: { auth?: string; rateLimit?: boolean } }, res: ServerResponse, alias: AliasLike) {
+		async authenticate(
+			this: ApiThis,
+			ctx: Context<unknown, { token?: { jti: string; exp: number; sid?: string } }>,
+			route: unknown,
+			req: IncomingMessage & { $action?: { auth?: string; rateLimit?: boolean } },
+			res: ServerResponse,
+			alias: AliasLike,
+		) {
 			const endpoint = `${alias.method} ${alias.fullPath}`;
 			const isPublic = req.$action?.auth === "public";
 			const apiKey = req.headers["x-api-key"];
@@ -267,7 +294,12 @@ const ApiService: Schema<ApiThis> = {
 		},
 
 		/** The principal behind an API key or a Bearer token; 401 for anything that is not a valid, live one. */
-		async resolveCredentials(this: ApiThis, ctx: Context<unknown, { token?: { jti: string; exp: number; sid?: string } }>, apiKey: string | null, authorization: string | null): Promise<Principal> {
+		async resolveCredentials(
+			this: ApiThis,
+			ctx: Context<unknown, { token?: { jti: string; exp: number; sid?: string } }>,
+			apiKey: string | null,
+			authorization: string | null,
+		): Promise<Principal> {
 			if (apiKey) {
 				const parsed = parseApiKey(apiKey);
 				let principal: Principal | null = null;
@@ -355,7 +387,10 @@ const ApiService: Schema<ApiThis> = {
 			const length = req.headers["content-length"];
 			const hasBody = (length != null && length !== "0") || req.headers["transfer-encoding"] != null;
 			if (!hasBody) return;
-			const type = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+			const type = String(req.headers["content-type"] ?? "")
+				.split(";")[0]
+				.trim()
+				.toLowerCase();
 			if (!/^application\/([a-z0-9.+-]+\+)?json$/.test(type)) throw unsupportedMediaType(type);
 			if (length != null && Number(length) > parseByteSize(limit)) throw payloadTooLarge(limit);
 		},

@@ -5,16 +5,7 @@
 import { Errors, type Context } from "moleculer";
 import { NOT_RETRIED, type Schema } from "../models/service";
 import { getConfig, jwtSecret } from "../config";
-import {
-	canGrantTier,
-	canManageAccount,
-	isUserAdmin,
-	loginLockMs,
-	ROLES,
-	type Principal,
-	type Role,
-	type Tier,
-} from "../domains/identity/rbac";
+import { canGrantTier, canManageAccount, isUserAdmin, loginLockMs, ROLES, type Principal, type Role, type Tier } from "../domains/identity/rbac";
 import { digest, hashPassword, randomSecret, verifyPassword } from "../domains/identity/passwords";
 import { API_KEY_PREFIX, revokedTokenKey, signAccessToken } from "../domains/identity/tokens";
 import { createDbMixin, isDuplicateKeyError, openStore, type DbAdapter, type DbMethods, type Doc } from "../mixins/db.mixin";
@@ -213,7 +204,8 @@ const AuthService: Schema<AuthThis> = {
 				const actor = principalOf(ctx);
 				const { username, password, role, domains } = ctx.params;
 				if (!canManageAccount(actor, { role, domains })) throw forbidden(`Role '${actor.role}' may not create a '${role}' in ${domains.join(", ")}`);
-				if (ctx.params.tier && !canGrantTier(actor, ctx.params.tier)) throw forbidden(`You may not grant the '${ctx.params.tier}' tier (yours is '${actor.tier ?? "default"}')`);
+				if (ctx.params.tier && !canGrantTier(actor, ctx.params.tier))
+					throw forbidden(`You may not grant the '${ctx.params.tier}' tier (yours is '${actor.tier ?? "default"}')`);
 				if (await this.findEntity({ username })) throw conflict(`Username '${username}' is taken`, { field: "username" });
 				const now = nowIso();
 				try {
@@ -284,7 +276,9 @@ const AuthService: Schema<AuthThis> = {
 					if (!self) throw notFound("User", id);
 					// whoever holds a session must also know the password to change it
 					if (password && !(currentPassword && (await verifyPassword(currentPassword, self.password_hash)))) {
-						throw unprocessable("The current password is required to change your password", [{ field: "current_password", message: "must be your current password", type: "currentPassword" }]);
+						throw unprocessable("The current password is required to change your password", [
+							{ field: "current_password", message: "must be your current password", type: "currentPassword" },
+						]);
 					}
 					current = self;
 				} else {
@@ -297,14 +291,24 @@ const AuthService: Schema<AuthThis> = {
 				const set: Doc = { ...changes, updated_at: nowIso() };
 				if (password) set.password_hash = await hashPassword(password);
 				const demotes = current.role === "super_admin" && !!changes.role && changes.role !== "super_admin";
-				const saved = (await this.keepingASuperAdmin(demotes ? current : null, async () => (await this.updateEntity(id, set)) as UserRecord | null, async () => {
-					await this.updateEntity(id, { role: current.role, updated_at: current.updated_at });
-				})) as UserRecord | null;
+				const saved = (await this.keepingASuperAdmin(
+					demotes ? current : null,
+					async () => (await this.updateEntity(id, set)) as UserRecord | null,
+					async () => {
+						await this.updateEntity(id, { role: current.role, updated_at: current.updated_at });
+					},
+				)) as UserRecord | null;
 				if (!saved) throw notFound("User", id);
 				// A new password or other rights end the sessions started under the old ones, access tokens included.
 				if (password || changesAccess) await this.endSessions({ user_id: id });
 				const user = this.publicUser(saved);
-				ctx.emit("auth.user.updated", { user, by: actor.id, fields: Object.keys(ctx.params).filter(k => k !== "id" && k !== "password").concat(password ? ["password"] : []) });
+				ctx.emit("auth.user.updated", {
+					user,
+					by: actor.id,
+					fields: Object.keys(ctx.params)
+						.filter(k => k !== "id" && k !== "password")
+						.concat(password ? ["password"] : []),
+				});
 				return user;
 			},
 		},
@@ -318,9 +322,13 @@ const AuthService: Schema<AuthThis> = {
 				if (actor.kind === "user" && ctx.params.id === actor.id) throw forbidden("You may not delete your own account");
 				const target = await this.manageableUser(ctx, ctx.params.id);
 				const stored = await this.adapter.findById(target.id);
-				const removed = await this.keepingASuperAdmin(target, () => this.removeEntity(target.id), async () => {
-					if (stored) await this.adapter.insert(stored);
-				});
+				const removed = await this.keepingASuperAdmin(
+					target,
+					() => this.removeEntity(target.id),
+					async () => {
+						if (stored) await this.adapter.insert(stored);
+					},
+				);
 				if (!removed) throw notFound("User", target.id); // deleted meanwhile by someone else
 				await this.endSessions({ user_id: target.id });
 				ctx.emit("auth.user.deleted", { user: this.publicUser(target), by: actor.id });
@@ -336,8 +344,10 @@ const AuthService: Schema<AuthThis> = {
 				const actor = principalOf(ctx);
 				const { name, role, domains, expires_at: expiresAt } = ctx.params;
 				if (!canManageAccount(actor, { role, domains })) throw forbidden(`Role '${actor.role}' may not create a '${role}' key in ${domains.join(", ")}`);
-				if (ctx.params.tier && !canGrantTier(actor, ctx.params.tier)) throw forbidden(`You may not grant the '${ctx.params.tier}' tier (yours is '${actor.tier ?? "default"}')`);
-				if (expiresAt && Date.parse(expiresAt) <= Date.now()) throw unprocessable("expires_at must be in the future", [{ field: "expires_at", message: "must be in the future", type: "dateFuture" }]);
+				if (ctx.params.tier && !canGrantTier(actor, ctx.params.tier))
+					throw forbidden(`You may not grant the '${ctx.params.tier}' tier (yours is '${actor.tier ?? "default"}')`);
+				if (expiresAt && Date.parse(expiresAt) <= Date.now())
+					throw unprocessable("expires_at must be in the future", [{ field: "expires_at", message: "must be in the future", type: "dateFuture" }]);
 				if ((await this.apiKeys.count({ query: { created_by: actor.id } })) >= MAX_API_KEYS_PER_ISSUER) {
 					throw conflict(`You hold ${MAX_API_KEYS_PER_ISSUER} API keys, the most one issuer may; delete one first`, { limit: MAX_API_KEYS_PER_ISSUER });
 				}
@@ -445,7 +455,8 @@ const AuthService: Schema<AuthThis> = {
 			if (typeof query.family === "string") families.add(query.family);
 			const until = new Date(Date.now() + getConfig().jwt.refresh_expiration * 1000).toISOString();
 			for (const family of families) await this.revokedTokens.insert({ jti: `session:${family}`, session: family, expires_at: until });
-			for (const d of await this.refreshTokens.find({ query })) if (d.access_jti && d.access_exp * 1000 > Date.now()) await this.revokeAccessToken(d.access_jti, d.access_exp);
+			for (const d of await this.refreshTokens.find({ query }))
+				if (d.access_jti && d.access_exp * 1000 > Date.now()) await this.revokeAccessToken(d.access_jti, d.access_exp);
 			await this.refreshTokens.removeMany(query);
 		},
 

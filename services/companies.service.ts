@@ -42,7 +42,12 @@ const CompaniesService: Schema<CompaniesThis> = {
 	// REST paths are absolute under /api/v1 (docs/api.md), not prefixed with the service name.
 	settings: { rest: "/" },
 	mixins: [
-		createDbMixin("companies", [{ fields: { industry: 1 } }, { fields: { name: 1 } }, { fields: { ticker: 1 }, unique: true, sparse: true }, { fields: { cik: 1 }, unique: true, sparse: true }]),
+		createDbMixin("companies", [
+			{ fields: { industry: 1 } },
+			{ fields: { name: 1 } },
+			{ fields: { ticker: 1 }, unique: true, sparse: true },
+			{ fields: { cik: 1 }, unique: true, sparse: true },
+		]),
 		createCacheCleanerMixin(["companies"]),
 	],
 
@@ -106,10 +111,7 @@ const CompaniesService: Schema<CompaniesThis> = {
 				}
 				if (ticker) query.ticker = ticker.toUpperCase();
 				if (cik) query.cik = normalizeCik(cik);
-				const [rows, total] = await Promise.all([
-					this.findEntities({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
-					this.countEntities(query),
-				]);
+				const [rows, total] = await Promise.all([this.findEntities({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }), this.countEntities(query)]);
 				return pageOf(rows, total, page, pageSize);
 			},
 		},
@@ -193,7 +195,8 @@ const CompaniesService: Schema<CompaniesThis> = {
 				if (!value) continue;
 				const other = (await this.findEntity({ [field]: value })) as Company | null;
 				if (!other || other.id === selfId) continue;
-				if (canSeeIndustry(user, other.industry)) throw conflict(`A company with ${field} ${value} exists: '${other.name}' (${other.id})`, { field, id: other.id, name: other.name });
+				if (canSeeIndustry(user, other.industry))
+					throw conflict(`A company with ${field} ${value} exists: '${other.name}' (${other.id})`, { field, id: other.id, name: other.name });
 				throw conflict(`A company with ${field} ${value} exists outside your domains`, { field });
 			}
 		},

@@ -99,7 +99,8 @@ const FinanceService: Schema<FinanceThis> = {
 						saved = this.publicStatement((await this.insertEntity({ _id: this.idForKey(key), ...doc })) as Statement);
 					} catch (err) {
 						if (!isDuplicateKeyError(err)) throw err;
-						if (await this.findEntity({ statement_key: key })) throw conflict(`A ${data.statement_type} statement for ${data.period_end} exists`, { field: "period_end" });
+						if (await this.findEntity({ statement_key: key }))
+							throw conflict(`A ${data.statement_type} statement for ${data.period_end} exists`, { field: "period_end" });
 						// the id is held by a statement that a PUT moved to another period: any id will do
 						saved = this.publicStatement((await this.insertEntity(doc)) as Statement);
 					}
@@ -123,7 +124,10 @@ const FinanceService: Schema<FinanceThis> = {
 				to: isoDateParam("to", true),
 			},
 			cache: { keys: ["id", "page", "page_size", "sort", "statement_type", "from", "to", ...SCOPE_KEYS] },
-			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string; page?: number; page_size?: number; sort?: string; statement_type?: string; from?: string; to?: string }>) {
+			async handler(
+				this: FinanceThis,
+				ctx: FinanceContext<{ id: string; page?: number; page_size?: number; sort?: string; statement_type?: string; from?: string; to?: string }>,
+			) {
 				const { id, page = 1, page_size: pageSize = 20, sort = "-period_end", statement_type, from, to } = ctx.params;
 				const company = await this.company(ctx, id);
 				const query: Doc = { company_id: company.id };
@@ -133,7 +137,12 @@ const FinanceService: Schema<FinanceThis> = {
 					this.findEntities<Statement>({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
 					this.countEntities(query),
 				]);
-				return pageOf(rows.map(r => this.publicStatement(r)), total, page, pageSize);
+				return pageOf(
+					rows.map(r => this.publicStatement(r)),
+					total,
+					page,
+					pageSize,
+				);
 			},
 		},
 
@@ -210,20 +219,39 @@ const FinanceService: Schema<FinanceThis> = {
 					throw err;
 				}
 				if (company.cik && company.cik.replace(/^0+/, "") !== parsed.cik) {
-					throw unprocessable(`The document is for CIK ${parsed.cik}, the company's CIK is ${company.cik}`, [{ field: "cik", message: "does not match the company's cik", actual: parsed.cik }]);
+					throw unprocessable(`The document is for CIK ${parsed.cik}, the company's CIK is ${company.cik}`, [
+						{ field: "cik", message: "does not match the company's cik", actual: parsed.cik },
+					]);
 				}
 				// validate every period before writing any
 				const prepared = parsed.periods.map(p => {
 					const { statement, problems } = normalizeStatement(p.statement);
-					if (problems.length) throw unprocessable(`Period ${p.period_end} is not a valid statement`, problems.map(x => ({ ...x, field: `${p.period_end}.${x.field}` })));
+					if (problems.length)
+						throw unprocessable(
+							`Period ${p.period_end} is not a valid statement`,
+							problems.map(x => ({ ...x, field: `${p.period_end}.${x.field}` })),
+						);
 					const check = this.checkStatementShape(statement);
-					if (check !== true) throw unprocessable(`Period ${p.period_end} is not a valid statement`, (check as any[]).map(e => ({ ...e, field: `${p.period_end}.${e.field}` })));
+					if (check !== true)
+						throw unprocessable(
+							`Period ${p.period_end} is not a valid statement`,
+							(check as any[]).map(e => ({ ...e, field: `${p.period_end}.${e.field}` })),
+						);
 					return { period: p, data: { ...statement, warnings: identityWarnings(statement) } };
 				});
 				const lockKey = `import|${company.id}`;
 				return this.withLock(lockKey, async () => {
 					const written: Array<{ id: string; before: Statement | null }> = [];
-					const periods: Array<{ id: string; period_end: string; fiscal_year: number; action: "created" | "updated" | "unchanged"; found: string[]; missing: string[]; tags: Record<string, string>; warnings: string[] }> = [];
+					const periods: Array<{
+						id: string;
+						period_end: string;
+						fiscal_year: number;
+						action: "created" | "updated" | "unchanged";
+						found: string[];
+						missing: string[];
+						tags: Record<string, string>;
+						warnings: string[];
+					}> = [];
 					try {
 						// the adapter directly: one cache cleaning for the whole import, at the end
 						for (const { period, data } of prepared) {
@@ -238,7 +266,8 @@ const FinanceService: Schema<FinanceThis> = {
 										saved = this.toEntity<Statement>(await this.adapter.insert({ _id: this.idForKey(key), ...doc }))!;
 									} catch (err) {
 										if (!isDuplicateKeyError(err)) throw err;
-										if (await this.findEntity({ statement_key: key })) throw conflict(`A statement for ${period.period_end} was created meanwhile; import again`, { field: "period_end" });
+										if (await this.findEntity({ statement_key: key }))
+											throw conflict(`A statement for ${period.period_end} was created meanwhile; import again`, { field: "period_end" });
 										saved = this.toEntity<Statement>(await this.adapter.insert(doc))!; // the id is held by a moved statement
 									}
 									written.push({ id: saved.id, before: null });
@@ -247,7 +276,16 @@ const FinanceService: Schema<FinanceThis> = {
 									written.push({ id: step.existing.id, before: step.existing });
 								} else saved = step.existing;
 								const action = ({ create: "created", update: "updated", unchanged: "unchanged" } as const)[step.action];
-								periods.push({ id: saved.id, period_end: period.period_end, fiscal_year: data.fiscal_year, action, found: period.found, missing: period.missing, tags: period.tags, warnings: saved.warnings ?? [] });
+								periods.push({
+									id: saved.id,
+									period_end: period.period_end,
+									fiscal_year: data.fiscal_year,
+									action,
+									found: period.found,
+									missing: period.missing,
+									tags: period.tags,
+									warnings: saved.warnings ?? [],
+								});
 							});
 						}
 					} catch (err) {
@@ -270,7 +308,13 @@ const FinanceService: Schema<FinanceThis> = {
 						periods,
 					};
 					this.countMetric(BUSINESS_COUNTERS.secImports, { outcome: "imported" });
-					ctx.emit("finance.statements.imported", { company_id: company.id, cik: parsed.cik, created: summary.created, updated: summary.updated, by: principalOf(ctx).id });
+					ctx.emit("finance.statements.imported", {
+						company_id: company.id,
+						cik: parsed.cik,
+						created: summary.created,
+						updated: summary.updated,
+						by: principalOf(ctx).id,
+					});
 					return summary;
 				});
 			},
@@ -340,7 +384,10 @@ const FinanceService: Schema<FinanceThis> = {
 						if (!seen || s.period_end > seen.period_end) latest.set(s.company_id, s);
 					}
 				}
-				return peerStatsOf(ctx.params.industry, [...latest.values()].map(s => ({ company_id: s.company_id, ratios: computeRatios(figuresOf(s)) })));
+				return peerStatsOf(
+					ctx.params.industry,
+					[...latest.values()].map(s => ({ company_id: s.company_id, ratios: computeRatios(figuresOf(s)) })),
+				);
 			},
 		},
 

@@ -69,7 +69,10 @@ function gradualRolloutOf(g: FlagChange["gradual_rollout"]) {
 	if (!g) return g;
 	const start = new Date(g.start);
 	const end = new Date(g.end);
-	if (end <= start) throw unprocessable("gradual_rollout must end after it starts", [{ field: "gradual_rollout.end", message: "must be after gradual_rollout.start", type: "dateOrder", actual: g.end }]);
+	if (end <= start)
+		throw unprocessable("gradual_rollout must end after it starts", [
+			{ field: "gradual_rollout.end", message: "must be after gradual_rollout.start", type: "dateOrder", actual: g.end },
+		]);
 	return { start: start.toISOString(), end: end.toISOString() };
 }
 

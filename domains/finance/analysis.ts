@@ -182,7 +182,7 @@ export interface AnalysisInput {
 export function analyze(input: AnalysisInput): Analysis | null {
 	const annual = [...input.annual].sort((a, b) => (a.period_end < b.period_end ? -1 : a.period_end > b.period_end ? 1 : 0));
 	let statement = input.statement;
-	let index = -1;
+	let index: number;
 	if (!statement) {
 		index = input.period_end ? annual.findIndex(s => s.period_end === input.period_end) : annual.length - 1;
 		if (index < 0) return null;

@@ -24,13 +24,16 @@ export function normalizeStatement<T extends Partial<StatementData>>(input: T, d
 	} else {
 		const year = Number(s.period_end.slice(0, 4));
 		if (s.fiscal_year == null) s.fiscal_year = year;
-		else if (s.fiscal_year !== year) problems.push({ field: "fiscal_year", message: `fiscal_year is the calendar year of period_end (${year})`, type: "fiscalYear", actual: s.fiscal_year });
+		else if (s.fiscal_year !== year)
+			problems.push({ field: "fiscal_year", message: `fiscal_year is the calendar year of period_end (${year})`, type: "fiscalYear", actual: s.fiscal_year });
 	}
 	if (s.statement_type === "annual") {
 		if (s.fiscal_period == null) s.fiscal_period = "FY";
-		else if (s.fiscal_period !== "FY") problems.push({ field: "fiscal_period", message: "an annual statement's fiscal_period is FY", type: "fiscalPeriod", actual: s.fiscal_period });
+		else if (s.fiscal_period !== "FY")
+			problems.push({ field: "fiscal_period", message: "an annual statement's fiscal_period is FY", type: "fiscalPeriod", actual: s.fiscal_period });
 	} else if (s.statement_type === "quarterly") {
-		if (s.fiscal_period == null || s.fiscal_period === "FY") problems.push({ field: "fiscal_period", message: "a quarterly statement needs fiscal_period Q1-Q4", type: "fiscalPeriod", actual: s.fiscal_period });
+		if (s.fiscal_period == null || s.fiscal_period === "FY")
+			problems.push({ field: "fiscal_period", message: "a quarterly statement needs fiscal_period Q1-Q4", type: "fiscalPeriod", actual: s.fiscal_period });
 	}
 	s.currency ??= defaultCurrency;
 	s.balance_sheet ??= {};

@@ -38,7 +38,12 @@ interface RatioDef {
 
 export const RATIO_GROUPS: Record<string, RatioDef[]> = {
 	liquidity: [
-		{ name: "current_ratio", formula: "total_current_assets / total_current_liabilities", inputs: ["total_current_assets", "total_current_liabilities"], compute: f => div(f.total_current_assets, f.total_current_liabilities) },
+		{
+			name: "current_ratio",
+			formula: "total_current_assets / total_current_liabilities",
+			inputs: ["total_current_assets", "total_current_liabilities"],
+			compute: f => div(f.total_current_assets, f.total_current_liabilities),
+		},
 		{
 			name: "quick_ratio",
 			formula: "(cash_and_equivalents + short_term_investments + accounts_receivable) / total_current_liabilities (a missing short_term_investments counts as 0)",
@@ -51,10 +56,20 @@ export const RATIO_GROUPS: Record<string, RatioDef[]> = {
 			inputs: ["cash_and_equivalents", "short_term_investments", "total_current_liabilities"],
 			compute: f => div(add(f.cash_and_equivalents, sti(f)), f.total_current_liabilities),
 		},
-		{ name: "working_capital", formula: "total_current_assets − total_current_liabilities", inputs: ["total_current_assets", "total_current_liabilities"], compute: f => sub(f.total_current_assets, f.total_current_liabilities) },
+		{
+			name: "working_capital",
+			formula: "total_current_assets − total_current_liabilities",
+			inputs: ["total_current_assets", "total_current_liabilities"],
+			compute: f => sub(f.total_current_assets, f.total_current_liabilities),
+		},
 	],
 	profitability: [
-		{ name: "gross_margin", formula: "gross_profit / revenue (gross_profit defaults to revenue − cost_of_revenue)", inputs: ["gross_profit", "revenue"], compute: f => div(f.gross_profit, f.revenue) },
+		{
+			name: "gross_margin",
+			formula: "gross_profit / revenue (gross_profit defaults to revenue − cost_of_revenue)",
+			inputs: ["gross_profit", "revenue"],
+			compute: f => div(f.gross_profit, f.revenue),
+		},
 		{ name: "operating_margin", formula: "operating_income / revenue", inputs: ["operating_income", "revenue"], compute: f => div(f.operating_income, f.revenue) },
 		{ name: "net_margin", formula: "net_income / revenue", inputs: ["net_income", "revenue"], compute: f => div(f.net_income, f.revenue) },
 		{ name: "roa", formula: "net_income / total_assets", inputs: ["net_income", "total_assets"], compute: f => div(f.net_income, f.total_assets) },
@@ -69,16 +84,31 @@ export const RATIO_GROUPS: Record<string, RatioDef[]> = {
 			compute: f => div(add(f.short_term_debt, f.long_term_debt), f.total_equity),
 		},
 		{ name: "equity_multiplier", formula: "total_assets / total_equity", inputs: ["total_assets", "total_equity"], compute: f => div(f.total_assets, f.total_equity) },
-		{ name: "interest_coverage", formula: "operating_income / interest_expense", inputs: ["operating_income", "interest_expense"], compute: f => div(f.operating_income, f.interest_expense) },
+		{
+			name: "interest_coverage",
+			formula: "operating_income / interest_expense",
+			inputs: ["operating_income", "interest_expense"],
+			compute: f => div(f.operating_income, f.interest_expense),
+		},
 	],
 	efficiency: [
 		{ name: "asset_turnover", formula: "revenue / total_assets", inputs: ["revenue", "total_assets"], compute: f => div(f.revenue, f.total_assets) },
 		{ name: "inventory_turnover", formula: "cost_of_revenue / inventory", inputs: ["cost_of_revenue", "inventory"], compute: f => div(f.cost_of_revenue, f.inventory) },
 		{ name: "receivables_turnover", formula: "revenue / accounts_receivable", inputs: ["revenue", "accounts_receivable"], compute: f => div(f.revenue, f.accounts_receivable) },
-		{ name: "days_sales_outstanding", formula: "365 / receivables_turnover", inputs: ["revenue", "accounts_receivable"], compute: f => div(365, div(f.revenue, f.accounts_receivable)) },
+		{
+			name: "days_sales_outstanding",
+			formula: "365 / receivables_turnover",
+			inputs: ["revenue", "accounts_receivable"],
+			compute: f => div(365, div(f.revenue, f.accounts_receivable)),
+		},
 	],
 	cash_flow: [
-		{ name: "free_cash_flow", formula: "operating_cash_flow − capital_expenditure", inputs: ["operating_cash_flow", "capital_expenditure"], compute: f => sub(f.operating_cash_flow, f.capital_expenditure) },
+		{
+			name: "free_cash_flow",
+			formula: "operating_cash_flow − capital_expenditure",
+			inputs: ["operating_cash_flow", "capital_expenditure"],
+			compute: f => sub(f.operating_cash_flow, f.capital_expenditure),
+		},
 		{
 			name: "fcf_margin",
 			formula: "free_cash_flow / revenue",

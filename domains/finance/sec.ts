@@ -100,11 +100,14 @@ function checkPeriods(ends: string[]): void {
 	for (const end of ends) perYear.set(end.slice(0, 4), [...(perYear.get(end.slice(0, 4)) ?? []), end]);
 	const crowded = [...perYear.entries()].filter(([, e]) => e.length > MAX_PERIODS_PER_YEAR);
 	if (crowded.length) {
-		throw new SecDocumentError("The document's annual facts end on more dates than fiscal years can", crowded.slice(0, 5).map(([year, e]) => ({
-			field: "facts",
-			message: `${e.length} fiscal year ends in ${year} (${e.slice(0, 3).join(", ")}, …); a fiscal year ends once a year, twice when it changes`,
-			type: "secPeriods",
-		})));
+		throw new SecDocumentError(
+			"The document's annual facts end on more dates than fiscal years can",
+			crowded.slice(0, 5).map(([year, e]) => ({
+				field: "facts",
+				message: `${e.length} fiscal year ends in ${year} (${e.slice(0, 3).join(", ")}, …); a fiscal year ends once a year, twice when it changes`,
+				type: "secPeriods",
+			})),
+		);
 	}
 }
 
@@ -123,12 +126,14 @@ function readFacts(raw: unknown, path: string, problems: FieldProblem[]): Fact[]
 			continue;
 		}
 		if (typeof f.end !== "string" || !isIsoDate(f.end)) problems.push({ field: `${at}.end`, message: "must be a date YYYY-MM-DD", type: "date", actual: f.end });
-		else if (f.start !== undefined && (typeof f.start !== "string" || !isIsoDate(f.start))) problems.push({ field: `${at}.start`, message: "must be a date YYYY-MM-DD", type: "date", actual: f.start });
+		else if (f.start !== undefined && (typeof f.start !== "string" || !isIsoDate(f.start)))
+			problems.push({ field: `${at}.start`, message: "must be a date YYYY-MM-DD", type: "date", actual: f.start });
 		else if (typeof f.val !== "number" || !Number.isFinite(f.val)) problems.push({ field: `${at}.val`, message: "must be a finite number", type: "number", actual: f.val });
 		else if (typeof f.form !== "string") problems.push({ field: `${at}.form`, message: "must be a string", type: "string", actual: f.form });
 		else if (typeof f.filed !== "string" || !isIsoDate(f.filed)) problems.push({ field: `${at}.filed`, message: "must be a date YYYY-MM-DD", type: "date", actual: f.filed });
 		// a filing reports periods that have ended
-		else if (f.end > f.filed) problems.push({ field: `${at}.end`, message: `a period ending after its filing (${f.filed}) cannot be reported`, type: "secPeriodAfterFiling", actual: f.end });
+		else if (f.end > f.filed)
+			problems.push({ field: `${at}.end`, message: `a period ending after its filing (${f.filed}) cannot be reported`, type: "secPeriodAfterFiling", actual: f.end });
 		else facts.push(f as Fact);
 	}
 	return facts;

@@ -5,12 +5,7 @@
 import crypto from "crypto";
 import { promisify } from "util";
 
-const scrypt = promisify(crypto.scrypt) as (
-	password: string,
-	salt: Buffer,
-	keylen: number,
-	options: crypto.ScryptOptions,
-) => Promise<Buffer>;
+const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
 
 const N = 16384;
 const R = 8;

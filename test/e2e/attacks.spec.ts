@@ -19,7 +19,15 @@ afterAll(() => platform.stop());
 function trickle(path: string, body: string, everyMs: number, headers: Record<string, string> = {}): { done: Promise<string>; socket: net.Socket } {
 	const { port } = new URL(platform.url);
 	const socket = net.connect(Number(port), "127.0.0.1");
-	const head = [`POST /api/v1${path} HTTP/1.1`, "Host: localhost", "Content-Type: application/json", `Content-Length: ${Buffer.byteLength(body)}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), "", ""].join("\r\n");
+	const head = [
+		`POST /api/v1${path} HTTP/1.1`,
+		"Host: localhost",
+		"Content-Type: application/json",
+		`Content-Length: ${Buffer.byteLength(body)}`,
+		...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+		"",
+		"",
+	].join("\r\n");
 	let answer = "";
 	const done = new Promise<string>(resolve => {
 		socket.on("data", d => (answer += d.toString()));
@@ -38,7 +46,11 @@ function trickle(path: string, body: string, everyMs: number, headers: Record<st
 
 describe("response headers", () => {
 	it("every answer says nosniff and no-store; the docs page has a content security policy", async () => {
-		for (const res of [await platform.request("GET", "/auth/me", { token: admin }), await platform.request("POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } }), await platform.request("GET", "/nowhere")]) {
+		for (const res of [
+			await platform.request("GET", "/auth/me", { token: admin }),
+			await platform.request("POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } }),
+			await platform.request("GET", "/nowhere"),
+		]) {
 			expect(res.headers.get("x-content-type-options")).toBe("nosniff");
 			expect(res.headers.get("cache-control")).toBe("no-store");
 		}
@@ -65,7 +77,9 @@ describe("slow and greedy clients", () => {
 	});
 
 	it("health probes answer at once while 60 requests hang on slow bodies", async () => {
-		const slow = Array.from({ length: 60 }, () => trickle("/companies", JSON.stringify({ name: "Slow Co", industry: "technology", padding: "y".repeat(50) }), 400, { authorization: `Bearer ${admin}` }));
+		const slow = Array.from({ length: 60 }, () =>
+			trickle("/companies", JSON.stringify({ name: "Slow Co", industry: "technology", padding: "y".repeat(50) }), 400, { authorization: `Bearer ${admin}` }),
+		);
 		try {
 			await new Promise(r => setTimeout(r, 300));
 			const started = Date.now();
@@ -89,7 +103,10 @@ describe("slow and greedy clients", () => {
 
 describe("credentials", () => {
 	it("public routes ignore a stale Authorization header", async () => {
-		const login = await platform.request("POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD }, headers: { authorization: "Bearer expired.or.garbage" } });
+		const login = await platform.request("POST", "/auth/login", {
+			body: { username: "admin", password: ADMIN_PASSWORD },
+			headers: { authorization: "Bearer expired.or.garbage" },
+		});
 		expect(login.status).toBe(200);
 		const refresh = await platform.request("POST", "/auth/refresh", { body: { refresh_token: login.body.refresh_token }, headers: { "x-api-key": "bzk.nope.nope" } });
 		expect(refresh.status).toBe(200);
@@ -169,21 +186,33 @@ describe("accounts and sessions", () => {
 
 	it("nobody grants a tier above their own, and keys per issuer are capped", async () => {
 		const { token } = await platform.createUser(admin, { username: "tier-dadmin", role: "domain_admin", domains: ["technology"] });
-		const user = await platform.request("POST", "/users", { token, body: { username: "tier-user", password: "a-long-password-1", role: "analyst", domains: ["technology"], tier: "premium" } });
+		const user = await platform.request("POST", "/users", {
+			token,
+			body: { username: "tier-user", password: "a-long-password-1", role: "analyst", domains: ["technology"], tier: "premium" },
+		});
 		expect(user.status).toBe(403);
 		const key = await platform.request("POST", "/auth/api-keys", { token, body: { name: "k", role: "viewer", domains: ["technology"], tier: "premium" } });
 		expect(key.status).toBe(403);
-		for (let i = 0; i < 20; i++) expect((await platform.request("POST", "/auth/api-keys", { token, body: { name: `k${i}`, role: "viewer", domains: ["technology"] } })).status).toBe(201);
+		for (let i = 0; i < 20; i++)
+			expect((await platform.request("POST", "/auth/api-keys", { token, body: { name: `k${i}`, role: "viewer", domains: ["technology"] } })).status).toBe(201);
 		const over = await platform.request("POST", "/auth/api-keys", { token, body: { name: "k20", role: "viewer", domains: ["technology"] } });
 		expect(over.status).toBe(409);
 		expect(over.body.message).toMatch(/20 API keys/);
 	});
 
 	it("an API key expires, and stops when its issuer may no longer grant it", async () => {
-		const past = await platform.request("POST", "/auth/api-keys", { token: admin, body: { name: "old", role: "viewer", domains: ["technology"], expires_at: "2020-01-01T00:00:00Z" } });
+		const past = await platform.request("POST", "/auth/api-keys", {
+			token: admin,
+			body: { name: "old", role: "viewer", domains: ["technology"], expires_at: "2020-01-01T00:00:00Z" },
+		});
 		expect(past.status).toBe(422);
 		const issuer = await platform.createUser(admin, { username: "key-issuer", role: "domain_admin", domains: ["technology", "healthcare"] });
-		const key = (await platform.request("POST", "/auth/api-keys", { token: issuer.token, body: { name: "tech", role: "viewer", domains: ["technology"], expires_at: new Date(Date.now() + 3600000).toISOString() } })).body;
+		const key = (
+			await platform.request("POST", "/auth/api-keys", {
+				token: issuer.token,
+				body: { name: "tech", role: "viewer", domains: ["technology"], expires_at: new Date(Date.now() + 3600000).toISOString() },
+			})
+		).body;
 		expect(key.expires_at).toBeTruthy();
 		const use = () => platform.request("GET", "/companies", { headers: { "x-api-key": key.key } });
 		expect((await use()).status).toBe(200);
@@ -201,20 +230,37 @@ describe("accounts and sessions", () => {
 });
 
 describe("imports and bodies", () => {
-	const fact = (end: string, val: number) => ({ start: new Date(Date.parse(end) - 364 * 86400000).toISOString().slice(0, 10), end, val, fy: 2020, fp: "FY", form: "10-K", filed: "2024-01-31" });
+	const fact = (end: string, val: number) => ({
+		start: new Date(Date.parse(end) - 364 * 86400000).toISOString().slice(0, 10),
+		end,
+		val,
+		fy: 2020,
+		fp: "FY",
+		form: "10-K",
+		filed: "2024-01-31",
+	});
 
 	it("an SEC document with more period ends than real fiscal years is a 422, and nothing is written", async () => {
 		const co = (await platform.request("POST", "/companies", { token: admin, body: { name: "Many Periods Co", industry: "technology" } })).body;
 		// 2,000 distinct annual durations ending on every day of 2015–2020
 		const facts = Array.from({ length: 2000 }, (_, i) => fact(new Date(Date.UTC(2015, 0, 1) + i * 86400000).toISOString().slice(0, 10), i));
-		const res = await platform.request("POST", `/companies/${co.id}/import/sec`, { token: admin, body: { cik: 1, entityName: "X", facts: { "us-gaap": { Revenues: { units: { USD: facts } } } } } });
+		const res = await platform.request("POST", `/companies/${co.id}/import/sec`, {
+			token: admin,
+			body: { cik: 1, entityName: "X", facts: { "us-gaap": { Revenues: { units: { USD: facts } } } } },
+		});
 		expect(res.status).toBe(422);
 		expect(res.body.data[0].message).toMatch(/fiscal year ends|at most 100/);
 		expect(JSON.stringify(res.body).length).toBeLessThan(5000);
-		const crowded = await platform.request("POST", `/companies/${co.id}/import/sec`, { token: admin, body: { cik: 1, entityName: "X", facts: { "us-gaap": { Revenues: { units: { USD: ["2020-03-31", "2020-06-30", "2020-09-30"].map(e => fact(e, 1)) } } } } } });
+		const crowded = await platform.request("POST", `/companies/${co.id}/import/sec`, {
+			token: admin,
+			body: { cik: 1, entityName: "X", facts: { "us-gaap": { Revenues: { units: { USD: ["2020-03-31", "2020-06-30", "2020-09-30"].map(e => fact(e, 1)) } } } } },
+		});
 		expect(crowded.status).toBe(422);
 		expect(crowded.body.data[0].message).toMatch(/3 fiscal year ends in 2020/);
-		const future = await platform.request("POST", `/companies/${co.id}/import/sec`, { token: admin, body: { cik: 1, entityName: "X", facts: { "us-gaap": { Revenues: { units: { USD: [{ ...fact("2030-12-31", 1), filed: "2024-01-31" }] } } } } } });
+		const future = await platform.request("POST", `/companies/${co.id}/import/sec`, {
+			token: admin,
+			body: { cik: 1, entityName: "X", facts: { "us-gaap": { Revenues: { units: { USD: [{ ...fact("2030-12-31", 1), filed: "2024-01-31" }] } } } } },
+		});
 		expect(future.status).toBe(422);
 		expect((await platform.request("GET", `/companies/${co.id}/statements`, { token: admin })).body.total).toBe(0);
 	});
@@ -231,7 +277,12 @@ describe("imports and bodies", () => {
 				controller.enqueue(new Uint8Array(1024 * 1024).fill(0x20));
 			},
 		});
-		const res = await fetch(`${platform.url}/api/v1/companies/${co.id}/import/sec`, { method: "POST", headers: { "content-type": "application/json" }, body, duplex: "half" } as RequestInit).catch(err => err as Error);
+		const res = await fetch(`${platform.url}/api/v1/companies/${co.id}/import/sec`, {
+			method: "POST",
+			headers: { "content-type": "application/json" },
+			body,
+			duplex: "half",
+		} as RequestInit).catch(err => err as Error);
 		// either the 401 came back, or the server closed the connection on the unread body after answering
 		if (res instanceof Error) expect(sent).toBeLessThan(48 * 1024 * 1024);
 		else {
@@ -241,7 +292,11 @@ describe("imports and bodies", () => {
 	});
 
 	it("bodies the parser cannot read are 4xx: an unknown charset, an unknown encoding", async () => {
-		const charset = await platform.request("POST", "/companies", { token: admin, rawBody: JSON.stringify({ name: "Latin", industry: "technology" }), headers: { "content-type": "application/json; charset=klingon" } });
+		const charset = await platform.request("POST", "/companies", {
+			token: admin,
+			rawBody: JSON.stringify({ name: "Latin", industry: "technology" }),
+			headers: { "content-type": "application/json; charset=klingon" },
+		});
 		expect(charset.status).toBe(415);
 		const encoding = await platform.request("POST", "/companies", { token: admin, rawBody: "not really brotli", headers: { "content-encoding": "br-zstd-nonsense" } });
 		expect(encoding.status).toBe(415);
@@ -260,14 +315,22 @@ describe("races", () => {
 			platform.request("PATCH", `/users/${b}`, { token: admin, body: { role: "analyst" } }),
 		]);
 		expect(results.map(r => r.status).sort()).toEqual([200, 409]);
-		const roles = await Promise.all([["admin", ADMIN_PASSWORD], ["second-super", "second-super-password-123"]].map(async ([u, p]) => (await platform.request("GET", "/auth/me", { token: await platform.login(u, p) })).body.role));
+		const roles = await Promise.all(
+			[
+				["admin", ADMIN_PASSWORD],
+				["second-super", "second-super-password-123"],
+			].map(async ([u, p]) => (await platform.request("GET", "/auth/me", { token: await platform.login(u, p) })).body.role),
+		);
 		expect(roles.filter(r => r === "super_admin")).toHaveLength(1);
 	});
 
 	it("a company deleted twice at once: one 200, one 404; an update racing a deletion is never a 5xx", async () => {
 		// whichever of the two is still a super_admin after the test above
 		let super_ = "";
-		for (const [u, p] of [["admin", ADMIN_PASSWORD], ["second-super", "second-super-password-123"]]) {
+		for (const [u, p] of [
+			["admin", ADMIN_PASSWORD],
+			["second-super", "second-super-password-123"],
+		]) {
 			const token = await platform.login(u, p);
 			if ((await platform.request("GET", "/auth/me", { token })).body.role === "super_admin") super_ = token;
 		}
@@ -279,7 +342,12 @@ describe("races", () => {
 				platform.request("DELETE", `/companies/${co.id}`, { token: super_ }),
 				platform.request("PATCH", `/companies/${co.id}`, { token: super_, body: { name: `Renamed ${i}` } }),
 			]);
-			expect(results.slice(0, 2).map(r => r.status).sort()).toEqual([200, 404]);
+			expect(
+				results
+					.slice(0, 2)
+					.map(r => r.status)
+					.sort(),
+			).toEqual([200, 404]);
 			expect([200, 404]).toContain(results[2].status);
 			expect((await platform.request("GET", `/companies/${co.id}`, { token: super_ })).status).toBe(404);
 		}

@@ -28,7 +28,12 @@ async function http(base: string, method: string, path: string, opts: { token?: 
 	const headers: Record<string, string> = {};
 	if (opts.token) headers.authorization = `Bearer ${opts.token}`;
 	if (opts.body !== undefined) headers["content-type"] = "application/json";
-	const res = await fetch(`${base}${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(opts.timeoutMs ?? 15000) });
+	const res = await fetch(`${base}${path}`, {
+		method,
+		headers,
+		body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+		signal: AbortSignal.timeout(opts.timeoutMs ?? 15000),
+	});
 	const text = await res.text();
 	let body: unknown = text;
 	try {
@@ -100,7 +105,13 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		};
 		core = await startNode("core", "auth,companies,flags", env);
 		// a second core replica, so auth's races (refresh rotation, the last super_admin) cross processes
-		[core2, fin1, fin2, gw1, gw2] = await Promise.all([startNode("core2", "auth,companies,flags", env), startNode("fin1", "finance", env), startNode("fin2", "finance", env), startNode("gw1", "api", env), startNode("gw2", "api", env)]);
+		[core2, fin1, fin2, gw1, gw2] = await Promise.all([
+			startNode("core2", "auth,companies,flags", env),
+			startNode("fin1", "finance", env),
+			startNode("fin2", "finance", env),
+			startNode("gw1", "api", env),
+			startNode("gw2", "api", env),
+		]);
 		// ready as soon as auth answers; the suite wants every group seen by both gateways
 		for (const g of [gw1, gw2]) await waitFor("gateways see every service", async () => (await http(g.url!, "GET", "/health/ready")).body.missing_services?.length === 0);
 		admin = (await http(gw(1), "POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } })).body.token;
@@ -115,7 +126,8 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 
 	it("spreads requests over both finance replicas", async () => {
 		const before = [await handledCount(fin1, "finance.listStatements"), await handledCount(fin2, "finance.listStatements")];
-		for (let i = 0; i < 40; i++) expect((await http(gw((i % 2) + 1 as 1 | 2), "GET", `/companies/${companyId}/statements?page=${(i % 5) + 1}`, { token: admin })).status).toBe(200);
+		for (let i = 0; i < 40; i++)
+			expect((await http(gw(((i % 2) + 1) as 1 | 2), "GET", `/companies/${companyId}/statements?page=${(i % 5) + 1}`, { token: admin })).status).toBe(200);
 		const after = [await handledCount(fin1, "finance.listStatements"), await handledCount(fin2, "finance.listStatements")];
 		expect(after[0] - before[0]).toBeGreaterThanOrEqual(10);
 		expect(after[1] - before[1]).toBeGreaterThanOrEqual(10);
@@ -127,7 +139,24 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		const ok = await connect({ servers: `127.0.0.1:${natsPort}`, user: NATS_USER, pass: NATS_PASSWORD, timeout: 3000, reconnect: false });
 		await ok.close();
 		// a bizops node without them is turned away by NATS
-		const intruder = spawn("npm", ["start", "--silent"], { cwd: path.resolve(__dirname, "../.."), env: { ...process.env, ...env, NODE_ENV: "test", LOG_LEVEL: "warn", NATS_USER: "", NATS_PASSWORD: "", SERVICES: "flags", NODE_ID: "intruder", DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "bizops-intruder-")), METRICS_ENABLED: "false", HEALTH_PORT: "" }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+		const intruder = spawn("npm", ["start", "--silent"], {
+			cwd: path.resolve(__dirname, "../.."),
+			env: {
+				...process.env,
+				...env,
+				NODE_ENV: "test",
+				LOG_LEVEL: "warn",
+				NATS_USER: "",
+				NATS_PASSWORD: "",
+				SERVICES: "flags",
+				NODE_ID: "intruder",
+				DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "bizops-intruder-")),
+				METRICS_ENABLED: "false",
+				HEALTH_PORT: "",
+			},
+			stdio: ["ignore", "pipe", "pipe"],
+			detached: true,
+		});
 		let log = "";
 		intruder.stdout!.on("data", d => (log += d));
 		intruder.stderr!.on("data", d => (log += d));
@@ -142,7 +171,12 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		const co = (await http(gw(1), "POST", "/companies", { token: admin, body: { name: "Tesla, Inc.", industry: "manufacturing", cik: "1318605", ticker: "TSLA" } })).body;
 		const body = fs.readFileSync(path.resolve(__dirname, "../../data/sec-companyfacts/tesla.json"));
 		expect(body.length).toBeGreaterThan(1024 * 1024); // over NATS's default 1 MB max payload
-		const res = await fetch(`${gw(2)}/companies/${co.id}/import/sec`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, body, signal: AbortSignal.timeout(30000) });
+		const res = await fetch(`${gw(2)}/companies/${co.id}/import/sec`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+			body,
+			signal: AbortSignal.timeout(30000),
+		});
 		const result = (await res.json()) as { created: number; periods: Array<{ period_end: string }> };
 		expect(res.status).toBe(200);
 		expect(result.created).toBeGreaterThanOrEqual(10);
@@ -150,14 +184,21 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		expect(analysis.body.period_end).toBe("2021-12-31");
 		// all or nothing across nodes too: a truncated document writes nothing
 		const other = (await http(gw(1), "POST", "/companies", { token: admin, body: { name: "Half Tesla", industry: "manufacturing" } })).body;
-		const truncated = await fetch(`${gw(1)}/companies/${other.id}/import/sec`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, body: body.subarray(0, body.length / 2), signal: AbortSignal.timeout(30000) });
+		const truncated = await fetch(`${gw(1)}/companies/${other.id}/import/sec`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+			body: body.subarray(0, body.length / 2),
+			signal: AbortSignal.timeout(30000),
+		});
 		expect(truncated.status).toBe(400);
 		expect((await http(gw(1), "GET", `/companies/${other.id}/statements`, { token: admin })).body.total).toBe(0);
 	});
 
 	it("of 20 concurrent refreshes with one token over two gateways and two auth replicas, exactly one spends it and the session ends", async () => {
 		const login = (await http(gw(1), "POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } })).body;
-		const results = await Promise.all(Array.from({ length: 20 }, (_, i) => http(gw(((i % 2) + 1) as 1 | 2), "POST", "/auth/refresh", { body: { refresh_token: login.refresh_token } })));
+		const results = await Promise.all(
+			Array.from({ length: 20 }, (_, i) => http(gw(((i % 2) + 1) as 1 | 2), "POST", "/auth/refresh", { body: { refresh_token: login.refresh_token } })),
+		);
 		const refused = results.filter(r => r.status === 401 && r.body.type !== "TOKEN_REVOKED");
 		expect(refused).toHaveLength(19);
 		expect(results.every(r => r.status < 500)).toBe(true);
@@ -170,7 +211,9 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 	it("the same statement posted at once through two finance replicas is stored once: one 201, the rest 409", async () => {
 		const co = (await http(gw(1), "POST", "/companies", { token: admin, body: { name: "Twin Writes Co", industry: "technology" } })).body;
 		const before = [await handledCount(fin1, "finance.createStatement"), await handledCount(fin2, "finance.createStatement")];
-		const results = await Promise.all(Array.from({ length: 10 }, (_, i) => http(gw(((i % 2) + 1) as 1 | 2), "POST", `/companies/${co.id}/statements`, { token: admin, body: statement("2019-12-31") })));
+		const results = await Promise.all(
+			Array.from({ length: 10 }, (_, i) => http(gw(((i % 2) + 1) as 1 | 2), "POST", `/companies/${co.id}/statements`, { token: admin, body: statement("2019-12-31") })),
+		);
 		expect(results.map(r => r.status).sort()).toEqual([201, ...Array(9).fill(409)]);
 		expect((await http(gw(1), "GET", `/companies/${co.id}/statements`, { token: admin })).body.total).toBe(1);
 		// both replicas took part
@@ -182,7 +225,7 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		await http(gw(1), "POST", "/users", { token: admin, body: { username: "limited", password: "limited-password-1", role: "viewer", domains: ["technology"] } });
 		const token = (await http(gw(2), "POST", "/auth/login", { body: { username: "limited", password: "limited-password-1" } })).body.token;
 		const statuses: number[] = [];
-		for (let i = 0; i < 20; i++) statuses.push((await http(gw((i % 2) + 1 as 1 | 2), "GET", "/companies", { token })).status);
+		for (let i = 0; i < 20; i++) statuses.push((await http(gw(((i % 2) + 1) as 1 | 2), "GET", "/companies", { token })).status);
 		expect(statuses.every(s => s === 200)).toBe(true);
 		const over = await http(gw(1), "GET", "/companies", { token });
 		expect(over.status).toBe(429);
@@ -262,7 +305,9 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		const readers = Array.from({ length: 6 }, async (_, w) => {
 			while (!stop) {
 				const started = Date.now();
-				const res = await http(gw((w % 2) + 1 as 1 | 2), "GET", `/companies/${companyId}/statements?page=${(reads % 7) + 1}`, { token: admin }).catch(err => ({ status: 0, body: String(err) }) as Res);
+				const res = await http(gw(((w % 2) + 1) as 1 | 2), "GET", `/companies/${companyId}/statements?page=${(reads % 7) + 1}`, { token: admin }).catch(
+					err => ({ status: 0, body: String(err) }) as Res,
+				);
 				// reads in flight at the kill or sent after it
 				if (killedAt && Date.now() > killedAt) latencies.push(Date.now() - started);
 				reads++;
@@ -275,7 +320,10 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 				// a new period each time (month ends of 1900, 1901, …), none of them the statement made at the start
 				const i = n++;
 				const period_end = `${1900 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, "0")}-28`;
-				const res = await http(gw(1), "POST", `/companies/${companyId}/statements`, { token: admin, body: { ...statement(period_end), statement_type: "quarterly", fiscal_period: "Q4" } }).catch(() => ({ status: 0 }) as Res);
+				const res = await http(gw(1), "POST", `/companies/${companyId}/statements`, {
+					token: admin,
+					body: { ...statement(period_end), statement_type: "quarterly", fiscal_period: "Q4" },
+				}).catch(() => ({ status: 0 }) as Res);
 				writes.push({ period_end, status: res.status });
 				if (res.status !== 201) console.log("write failed during the kill:", res.status, JSON.stringify(res.body).slice(0, 200));
 			}
@@ -293,7 +341,9 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 
 		const acknowledged = writes.filter(w => w.status === 201).map(w => w.period_end);
 		const failedWrites = writes.filter(w => w.status !== 201);
-		console.log(`SIGKILL under load: ${reads} reads, ${readFailures.length} failed; ${writes.length} writes, ${failedWrites.length} failed (${((100 * failedWrites.length) / Math.max(1, writes.length)).toFixed(1)} %): ${JSON.stringify(failedWrites.map(w => w.status))}`);
+		console.log(
+			`SIGKILL under load: ${reads} reads, ${readFailures.length} failed; ${writes.length} writes, ${failedWrites.length} failed (${((100 * failedWrites.length) / Math.max(1, writes.length)).toFixed(1)} %): ${JSON.stringify(failedWrites.map(w => w.status))}`,
+		);
 		expect(reads).toBeGreaterThan(50);
 		expect(readFailures).toEqual([]);
 		const stored = new Set<string>();
@@ -324,7 +374,7 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 			for (const y of [2019, 2020, 2021]) await http(gw(1), "POST", `/companies/${id}/statements`, { token: admin, body: statement(`${y}-12-31`, 50 + i) });
 			ids.push(id);
 		}
-		const inflight = ids.map(id => http(gw((ids.indexOf(id) % 2) + 1 as 1 | 2), "GET", `/companies/${id}/analysis`, { token: admin }));
+		const inflight = ids.map(id => http(gw(((ids.indexOf(id) % 2) + 1) as 1 | 2), "GET", `/companies/${id}/analysis`, { token: admin }));
 		await new Promise(r => setTimeout(r, 20));
 		const stopping = fin1.stop();
 		const results = await Promise.all(inflight);
@@ -339,7 +389,12 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		nats = await startNats(natsPort, natsOptions());
 		const restarted = Date.now();
 		let last: Res | null = null;
-		await waitFor("a read after the NATS restart", async () => (last = await http(gw(1), "GET", `/companies/${companyId}/statements?page=${(Date.now() % 1000) + 1}`, { token: admin, timeoutMs: 3000 })).status === 200, 10000, 250).catch(err => {
+		await waitFor(
+			"a read after the NATS restart",
+			async () => (last = await http(gw(1), "GET", `/companies/${companyId}/statements?page=${(Date.now() % 1000) + 1}`, { token: admin, timeoutMs: 3000 })).status === 200,
+			10000,
+			250,
+		).catch(err => {
 			throw new Error(`${(err as Error).message}; last answer ${last?.status} ${JSON.stringify(last?.body).slice(0, 300)}`);
 		});
 		const took = Date.now() - restarted;
@@ -375,7 +430,12 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		expect(down.status).toBe(503);
 		expect(down.body.message).toMatch(/store is unavailable/);
 		mongo = await startCongo(mongoPort, mongoDir);
-		await waitFor("MongoDB back", async () => (await http(gw(1), "GET", `/companies?page=${(Date.now() % 999) + 1}`, { token: admin, timeoutMs: 5000 })).status === 200, 20000, 500);
+		await waitFor(
+			"MongoDB back",
+			async () => (await http(gw(1), "GET", `/companies?page=${(Date.now() % 999) + 1}`, { token: admin, timeoutMs: 5000 })).status === 200,
+			20000,
+			500,
+		);
 	});
 
 	it("with the finance group gone: gateways stay ready, its routes answer 503 within 5 s, a deletion still cascades once it is back", async () => {
@@ -412,7 +472,9 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 
 	// last: it may leave the bootstrap admin demoted
 	it("demoting the last two super_admins at once through two auth replicas leaves one", async () => {
-		const second = (await http(gw(1), "POST", "/users", { token: admin, body: { username: "second-super", password: "second-super-password", role: "super_admin", domains: ["*"] } })).body;
+		const second = (
+			await http(gw(1), "POST", "/users", { token: admin, body: { username: "second-super", password: "second-super-password", role: "super_admin", domains: ["*"] } })
+		).body;
 		const secondToken = (await http(gw(2), "POST", "/auth/login", { body: { username: "second-super", password: "second-super-password" } })).body.token;
 		const me = (await http(gw(1), "GET", "/auth/me", { token: admin })).body;
 		const results = await Promise.all([
@@ -421,12 +483,14 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		]);
 		expect(results.every(r => r.status === 200 || r.status === 409)).toBe(true);
 		const roles = await Promise.all(
-			[["admin", ADMIN_PASSWORD], ["second-super", "second-super-password"]].map(async ([username, password]) => {
+			[
+				["admin", ADMIN_PASSWORD],
+				["second-super", "second-super-password"],
+			].map(async ([username, password]) => {
 				const token = (await http(gw(1), "POST", "/auth/login", { body: { username, password } })).body.token;
 				return (await http(gw(2), "GET", "/auth/me", { token })).body.role;
 			}),
 		);
 		expect(roles.filter(r => r === "super_admin")).toHaveLength(1);
 	});
-
 });

@@ -93,7 +93,7 @@ describe("validation", () => {
 	});
 
 	it("400 for malformed JSON and 413 for a body over the limit, never a 500", async () => {
-		const bad = await platform.request("POST", "/companies", { token: admin, rawBody: "{\"name\": " });
+		const bad = await platform.request("POST", "/companies", { token: admin, rawBody: '{"name": ' });
 		expect(bad.status).toBe(400);
 		expect(bad.body).toMatchObject({ code: 400, type: "INVALID_JSON" });
 		const big = await platform.request("POST", "/companies", { token: admin, rawBody: JSON.stringify({ name: "y".repeat(2 * 1024 * 1024), industry: "technology" }) });
@@ -103,14 +103,22 @@ describe("validation", () => {
 	});
 
 	it("415 for a body that is not JSON, before anything reads it", async () => {
-		const form = await platform.request("POST", "/companies", { token: admin, rawBody: "name=Form+Co&industry=technology", headers: { "content-type": "application/x-www-form-urlencoded" } });
+		const form = await platform.request("POST", "/companies", {
+			token: admin,
+			rawBody: "name=Form+Co&industry=technology",
+			headers: { "content-type": "application/x-www-form-urlencoded" },
+		});
 		expect(form.status).toBe(415);
 		expect(form.body).toMatchObject({ code: 415, type: "UNSUPPORTED_MEDIA_TYPE" });
 		expect(form.body.message).toMatch(/application\/json/);
 		const text = await platform.request("PATCH", "/companies/whatever", { token: admin, rawBody: "{}", headers: { "content-type": "text/plain" } });
 		expect(text.status).toBe(415);
 		// a JSON type with parameters or a +json suffix is JSON
-		const charset = await platform.request("POST", "/companies", { token: admin, rawBody: JSON.stringify({ name: "Charset Co", industry: "technology" }), headers: { "content-type": "application/json; charset=utf-8" } });
+		const charset = await platform.request("POST", "/companies", {
+			token: admin,
+			rawBody: JSON.stringify({ name: "Charset Co", industry: "technology" }),
+			headers: { "content-type": "application/json; charset=utf-8" },
+		});
 		expect(charset.status).toBe(201);
 	});
 
@@ -140,7 +148,10 @@ describe("validation", () => {
 		expect(JSON.stringify(hidden.body)).not.toContain(tesla.body.id);
 		expect(JSON.stringify(hidden.body)).not.toContain("Tesla, Inc.");
 		// two creations racing for one ticker: exactly one wins
-		const race = await Promise.all([create(admin, { name: "Race A", industry: "technology", ticker: "RACE" }), create(admin, { name: "Race B", industry: "technology", ticker: "RACE" })]);
+		const race = await Promise.all([
+			create(admin, { name: "Race A", industry: "technology", ticker: "RACE" }),
+			create(admin, { name: "Race B", industry: "technology", ticker: "RACE" }),
+		]);
 		expect(race.map(r => r.status).sort()).toEqual([201, 409]);
 	});
 
@@ -173,7 +184,14 @@ describe("gateway", () => {
 		expect((await platform.request("GET", "/health/live")).body).toEqual({ status: "ok" });
 		const ready = await platform.request("GET", "/health/ready");
 		expect(ready.status).toBe(200);
-		expect(ready.body).toMatchObject({ status: "ready", auth: "ok", transporter: "none", services: { auth: true, companies: true, flags: true }, missing_services: [], warnings: [] });
+		expect(ready.body).toMatchObject({
+			status: "ready",
+			auth: "ok",
+			transporter: "none",
+			services: { auth: true, companies: true, flags: true },
+			missing_services: [],
+			warnings: [],
+		});
 	});
 
 	it("publishes an OpenAPI 3 document generated from the actions, and a docs page", async () => {

@@ -24,7 +24,16 @@ const company = async (body: object) => (await platform.request("POST", "/compan
 const statement = (period_end: string, over: { revenue?: number; net_income?: number } = {}) => ({
 	statement_type: "annual",
 	period_end,
-	balance_sheet: { cash_and_equivalents: 100, accounts_receivable: 150, total_current_assets: 500, total_assets: 1500, total_current_liabilities: 250, total_liabilities: 700, retained_earnings: 300, total_equity: 800 },
+	balance_sheet: {
+		cash_and_equivalents: 100,
+		accounts_receivable: 150,
+		total_current_assets: 500,
+		total_assets: 1500,
+		total_current_liabilities: 250,
+		total_liabilities: 700,
+		retained_earnings: 300,
+		total_equity: 800,
+	},
 	income_statement: { revenue: over.revenue ?? 2000, cost_of_revenue: 1200, operating_income: 400, interest_expense: 40, net_income: over.net_income ?? 270 },
 	cash_flow: { operating_cash_flow: 350, capital_expenditure: 150 },
 });
@@ -177,7 +186,10 @@ describe("analysis", () => {
 	it("analyses a quarterly statement on its own figures, with the annual history before it", async () => {
 		const co = await company({ name: "Quarterly Co", industry: "technology" });
 		await platform.request("POST", `/companies/${co.id}/statements`, { token: analyst, body: statement("2022-12-31") });
-		const q1 = await platform.request("POST", `/companies/${co.id}/statements`, { token: analyst, body: { ...statement("2023-03-31", { revenue: 500, net_income: 50 }), statement_type: "quarterly", fiscal_period: "Q1" } });
+		const q1 = await platform.request("POST", `/companies/${co.id}/statements`, {
+			token: analyst,
+			body: { ...statement("2023-03-31", { revenue: 500, net_income: 50 }), statement_type: "quarterly", fiscal_period: "Q1" },
+		});
 		expect(q1.status).toBe(201);
 		const res = await platform.request("GET", `/companies/${co.id}/analysis?period_end=2023-03-31`, { token: analyst });
 		expect(res.body).toMatchObject({ period_end: "2023-03-31", statement_type: "quarterly" });
@@ -291,11 +303,20 @@ describe("SEC companyfacts import", () => {
 		const chunks = (async function* () {
 			for (let i = 0; i < 60; i++) yield Buffer.alloc(1024 * 1024, 0x20);
 		})();
-		const res = await fetch(`${platform.url}/api/v1/companies/${co.id}/import/sec`, { method: "POST", headers: { authorization: `Bearer ${analyst}`, "content-type": "application/json" }, body: chunks as any, duplex: "half" } as RequestInit);
+		const res = await fetch(`${platform.url}/api/v1/companies/${co.id}/import/sec`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${analyst}`, "content-type": "application/json" },
+			body: chunks as any,
+			duplex: "half",
+		} as RequestInit);
 		expect(res.status).toBe(413);
 		expect(((await res.json()) as { message: string }).message).toMatch(/larger than 50mb/);
 
-		const form = await platform.request("POST", `/companies/${co.id}/import/sec`, { token: analyst, rawBody: "cik=1318605", headers: { "content-type": "application/x-www-form-urlencoded" } });
+		const form = await platform.request("POST", `/companies/${co.id}/import/sec`, {
+			token: analyst,
+			rawBody: "cik=1318605",
+			headers: { "content-type": "application/x-www-form-urlencoded" },
+		});
 		expect(form.status).toBe(415);
 		expect(await count(co.id)).toBe(0);
 	});

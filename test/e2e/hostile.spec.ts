@@ -24,7 +24,7 @@ async function snapshot() {
 	});
 }
 
-const pathOf = (template: string) => template.replace(/:(\w+)/g, (_m, name: string) => (name === "name" ? "sec_import" : ids[name === "id" ? "company" : name] ?? "x"));
+const pathOf = (template: string) => template.replace(/:(\w+)/g, (_m, name: string) => (name === "name" ? "sec_import" : (ids[name === "id" ? "company" : name] ?? "x")));
 /** JSON text nested `depth` levels (built as text: JSON.stringify itself overflows on such a value). */
 const nested = (depth: number, asArray = false): string => (asArray ? "[".repeat(depth) + "1" + "]".repeat(depth) : '{"a":'.repeat(depth) + "1" + "}".repeat(depth));
 
@@ -37,7 +37,12 @@ beforeAll(async () => {
 	tokens.viewer = (await platform.createUser(tokens.super_admin, { username: "h-viewer", role: "viewer", domains: ["technology"] })).token;
 	tokens.anonymous = undefined;
 	const company = (await platform.request("POST", "/companies", { token: tokens.super_admin, body: { name: "Hostile Co", industry: "technology", ticker: "HOST" } })).body;
-	const statement = (await platform.request("POST", `/companies/${company.id}/statements`, { token: tokens.super_admin, body: { statement_type: "annual", period_end: "2023-12-31", balance_sheet: { total_assets: 10 }, income_statement: {}, cash_flow: {} } })).body;
+	const statement = (
+		await platform.request("POST", `/companies/${company.id}/statements`, {
+			token: tokens.super_admin,
+			body: { statement_type: "annual", period_end: "2023-12-31", balance_sheet: { total_assets: 10 }, income_statement: {}, cash_flow: {} },
+		})
+	).body;
 	ids = { company: company.id, statement: statement.id };
 });
 afterAll(() => platform.stop());
@@ -110,12 +115,17 @@ describe("hostile bodies on every route that takes one, as every role", () => {
 			fc.string({ maxLength: 20000 }),
 		);
 		await fc.assert(
-			fc.asyncProperty(fc.constantFrom(...writes.filter(r => !["/auth/logout", "/auth/refresh"].includes(r.path))), fc.constantFrom(...ROLES), value, async (route, role, body) => {
-				// a valid name that the random values below must not make stick
-				const res = await platform.request(route.method, pathOf(route.path), { token: tokens[role], rawBody: JSON.stringify(body) });
-				if (res.status >= 500) throw new Error(`${route.method} ${route.path} as ${role}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
-				return true;
-			}),
+			fc.asyncProperty(
+				fc.constantFrom(...writes.filter(r => !["/auth/logout", "/auth/refresh"].includes(r.path))),
+				fc.constantFrom(...ROLES),
+				value,
+				async (route, role, body) => {
+					// a valid name that the random values below must not make stick
+					const res = await platform.request(route.method, pathOf(route.path), { token: tokens[role], rawBody: JSON.stringify(body) });
+					if (res.status >= 500) throw new Error(`${route.method} ${route.path} as ${role}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+					return true;
+				},
+			),
 			{ numRuns: 400 },
 		);
 		expect((await platform.request("GET", "/health/live")).status).toBe(200);
@@ -124,7 +134,11 @@ describe("hostile bodies on every route that takes one, as every role", () => {
 
 	it("hostile query strings on every read route: never a 5xx", async () => {
 		const reads = REST_ACTIONS.filter(a => a.method === "GET");
-		const query = fc.dictionary(fc.constantFrom("page", "page_size", "sort", "industry", "ticker", "cik", "from", "to", "period_end", "statement_type", "role", "$where", "__proto__"), fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom("-1", "1e309", "NaN", "99999999999", "[object Object]", "2021-02-30")), { maxKeys: 5 });
+		const query = fc.dictionary(
+			fc.constantFrom("page", "page_size", "sort", "industry", "ticker", "cik", "from", "to", "period_end", "statement_type", "role", "$where", "__proto__"),
+			fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom("-1", "1e309", "NaN", "99999999999", "[object Object]", "2021-02-30")),
+			{ maxKeys: 5 },
+		);
 		await fc.assert(
 			fc.asyncProperty(fc.constantFrom(...reads), fc.constantFrom(...ROLES), query, async (route, role, q) => {
 				const res = await platform.request("GET", `${pathOf(route.path)}?${new URLSearchParams(q).toString()}`, { token: tokens[role] });

@@ -129,7 +129,10 @@ describe("roles", () => {
 
 	it("403 for an analyst administering users", async () => {
 		expect((await platform.request("GET", "/users", { token: analyst.token })).status).toBe(403);
-		const res = await platform.request("POST", "/users", { token: analyst.token, body: { username: "sneaky", password: "a-long-password-1", role: "viewer", domains: ["technology"] } });
+		const res = await platform.request("POST", "/users", {
+			token: analyst.token,
+			body: { username: "sneaky", password: "a-long-password-1", role: "viewer", domains: ["technology"] },
+		});
 		expect(res.status).toBe(403);
 		expect((await platform.request("PATCH", `/users/${viewer.id}`, { token: analyst.token, body: { role: "analyst" } })).status).toBe(403);
 	});
@@ -143,9 +146,15 @@ describe("roles", () => {
 		const without = await platform.request("PATCH", `/users/${analyst.id}`, { token: analyst.token, body: { password: "a-brand-new-password" } });
 		expect(without.status).toBe(422);
 		expect(without.body.data[0].field).toBe("current_password");
-		const wrong = await platform.request("PATCH", `/users/${analyst.id}`, { token: analyst.token, body: { password: "a-brand-new-password", current_password: "not-it-at-all" } });
+		const wrong = await platform.request("PATCH", `/users/${analyst.id}`, {
+			token: analyst.token,
+			body: { password: "a-brand-new-password", current_password: "not-it-at-all" },
+		});
 		expect(wrong.status).toBe(422);
-		const pw = await platform.request("PATCH", `/users/${analyst.id}`, { token: analyst.token, body: { password: "a-brand-new-password", current_password: "anna-analyst-password-123" } });
+		const pw = await platform.request("PATCH", `/users/${analyst.id}`, {
+			token: analyst.token,
+			body: { password: "a-brand-new-password", current_password: "anna-analyst-password-123" },
+		});
 		expect(pw.status).toBe(200);
 		// every session of the account ends with the old password, this one included
 		expect((await platform.request("GET", "/auth/me", { token: other })).status).toBe(401);
@@ -155,11 +164,20 @@ describe("roles", () => {
 	});
 
 	it("a domain_admin manages analysts and viewers inside its domains only", async () => {
-		const inside = await platform.request("POST", "/users", { token: domainAdmin.token, body: { username: "hank", password: "a-long-password-1", role: "analyst", domains: ["healthcare"] } });
+		const inside = await platform.request("POST", "/users", {
+			token: domainAdmin.token,
+			body: { username: "hank", password: "a-long-password-1", role: "analyst", domains: ["healthcare"] },
+		});
 		expect(inside.status).toBe(201);
-		const outside = await platform.request("POST", "/users", { token: domainAdmin.token, body: { username: "mona", password: "a-long-password-1", role: "analyst", domains: ["manufacturing"] } });
+		const outside = await platform.request("POST", "/users", {
+			token: domainAdmin.token,
+			body: { username: "mona", password: "a-long-password-1", role: "analyst", domains: ["manufacturing"] },
+		});
 		expect(outside.status).toBe(403);
-		const peer = await platform.request("POST", "/users", { token: domainAdmin.token, body: { username: "dan", password: "a-long-password-1", role: "domain_admin", domains: ["healthcare"] } });
+		const peer = await platform.request("POST", "/users", {
+			token: domainAdmin.token,
+			body: { username: "dan", password: "a-long-password-1", role: "domain_admin", domains: ["healthcare"] },
+		});
 		expect(peer.status).toBe(403);
 		const promote = await platform.request("PATCH", `/users/${inside.body.id}`, { token: domainAdmin.token, body: { role: "super_admin" } });
 		expect(promote.status).toBe(403);
@@ -171,10 +189,12 @@ describe("roles", () => {
 	});
 
 	it("409 for a taken username", async () => {
-		const res = await platform.request("POST", "/users", { token: admin, body: { username: "vera-viewer", password: "a-long-password-1", role: "viewer", domains: ["technology"] } });
+		const res = await platform.request("POST", "/users", {
+			token: admin,
+			body: { username: "vera-viewer", password: "a-long-password-1", role: "viewer", domains: ["technology"] },
+		});
 		expect(res.status).toBe(409);
 	});
-
 });
 
 describe("API keys", () => {

@@ -93,18 +93,20 @@ function track(name: string, child: ChildProcess, group = false): Proc {
 	child.stderr?.on("data", keep);
 	const childExited = new Promise<number | null>(resolve => child.once("exit", code => resolve(code)));
 	// npm exits at once on a signal while the node it started may still be draining: wait for the whole group
-	const exited = group ? childExited.then(async code => {
-		const alive = () => {
-			try {
-				process.kill(-child.pid!, 0);
-				return true;
-			} catch {
-				return false;
-			}
-		};
-		while (alive()) await new Promise(r => setTimeout(r, 50));
-		return code;
-	}) : childExited;
+	const exited = group
+		? childExited.then(async code => {
+				const alive = () => {
+					try {
+						process.kill(-child.pid!, 0);
+						return true;
+					} catch {
+						return false;
+					}
+				};
+				while (alive()) await new Promise(r => setTimeout(r, 50));
+				return code;
+			})
+		: childExited;
 	const stop = async (graceMs = 15000) => {
 		if (child.exitCode != null || child.signalCode != null) return;
 		signal("SIGTERM");
@@ -180,7 +182,7 @@ export async function startNode(name: string, services: string, env: Record<stri
 		await waitFor(`${name} ready`, async () => (await fetch(p.healthUrl)).status === 200, 30000);
 	} catch (err) {
 		await p.kill(); // a node that never became ready must not outlive the suite
-		throw new Error(`${(err as Error).message}\n${p.log.slice(-30).join("\n")}`);
+		throw new Error(`${(err as Error).message}\n${p.log.slice(-30).join("\n")}`, { cause: err });
 	}
 	return p;
 }

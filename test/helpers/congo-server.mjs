@@ -4,7 +4,11 @@
 import { congodb } from "@push.rocks/smartmongo";
 
 const dir = process.argv[3];
-const server = new congodb.CongoServer({ port: Number(process.argv[2]), host: "127.0.0.1", ...(dir ? { storage: "memory", persistPath: `${dir}/congo.json`, persistIntervalMs: 500 } : {}) });
+const server = new congodb.CongoServer({
+	port: Number(process.argv[2]),
+	host: "127.0.0.1",
+	...(dir ? { storage: "memory", persistPath: `${dir}/congo.json`, persistIntervalMs: 500 } : {}),
+});
 await server.start();
 console.log("ready");
 const stop = async () => {

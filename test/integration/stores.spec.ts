@@ -57,7 +57,12 @@ describe.each(stores)("companies on %s", (_name, env, idFormat) => {
 	});
 
 	it("pages, sorts and filters in the store", async () => {
-		for (const [name, cik] of [["b-one", "1234"], ["a-two", "1235"], ["c-three", "1236"]]) await call("companies.create", { name, industry: "manufacturing", cik }, superAdmin);
+		for (const [name, cik] of [
+			["b-one", "1234"],
+			["a-two", "1235"],
+			["c-three", "1236"],
+		])
+			await call("companies.create", { name, industry: "manufacturing", cik }, superAdmin);
 		const page: any = await call("companies.list", { industry: "manufacturing", sort: "-name", page: 1, page_size: 2 }, superAdmin);
 		expect(page).toMatchObject({ total: 3, page: 1, page_size: 2, total_pages: 2 });
 		expect(page.rows.map((c: { name: string }) => c.name)).toEqual(["c-three", "b-one"]);

@@ -11,7 +11,13 @@ describe("configuration", () => {
 		const dev = loadConfig({ NODE_ENV: "development" });
 		expect(dev).toMatchObject({ port: 3000, transporter: null, mongo_uri: null, cacher: "Memory", rate_limit: { default: 1000, premium: 10000 } });
 		expect(dev.data_dir).toBe(path.resolve("./data"));
-		const custom = loadConfig({ NODE_ENV: "development", PORT: "8080", RATE_LIMIT_DEFAULT: "7", CORS_ORIGINS: "https://a.example, https://b.example", CACHER: "redis://r:6379" });
+		const custom = loadConfig({
+			NODE_ENV: "development",
+			PORT: "8080",
+			RATE_LIMIT_DEFAULT: "7",
+			CORS_ORIGINS: "https://a.example, https://b.example",
+			CACHER: "redis://r:6379",
+		});
 		expect(custom).toMatchObject({ port: 8080, cacher: "redis://r:6379", rate_limit: { default: 7 }, http: { cors_origins: ["https://a.example", "https://b.example"] } });
 	});
 
@@ -24,7 +30,10 @@ describe("configuration", () => {
 		expect(() => natsCredentials(loadConfig({ NODE_ENV: "production" }))).toThrow(/NATS_USER and NATS_PASSWORD are required/);
 		expect(natsCredentials(loadConfig({ NODE_ENV: "production", NATS_USER: "bizops", NATS_PASSWORD: "secret" }))).toEqual({ user: "bizops", pass: "secret" });
 		expect(natsCredentials(loadConfig({ NODE_ENV: "development", TRANSPORTER: "nats://127.0.0.1:4222" }))).toBeNull();
-		expect(natsCredentials(loadConfig({ NODE_ENV: "development", TRANSPORTER: "nats://127.0.0.1:4222", NATS_USER: "u", NATS_PASSWORD: "p" }))).toEqual({ user: "u", pass: "p" });
+		expect(natsCredentials(loadConfig({ NODE_ENV: "development", TRANSPORTER: "nats://127.0.0.1:4222", NATS_USER: "u", NATS_PASSWORD: "p" }))).toEqual({
+			user: "u",
+			pass: "p",
+		});
 		expect(natsCredentials(loadConfig({ NODE_ENV: "production", TRANSPORTER: "tcp://", NATS_USER: "" }))).toBeNull();
 	});
 

@@ -10,7 +10,10 @@ import YAML from "yaml";
 
 const ROOT = path.resolve(__dirname, "../..");
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
-const K8S = fs.readdirSync(path.join(ROOT, "k8s")).filter(f => f.endsWith(".yaml")).map(f => `k8s/${f}`);
+const K8S = fs
+	.readdirSync(path.join(ROOT, "k8s"))
+	.filter(f => f.endsWith(".yaml"))
+	.map(f => `k8s/${f}`);
 const k8sDocs = K8S.flatMap(f => YAML.parseAllDocuments(read(f)).map(d => ({ file: f, obj: d.toJS() as any })));
 const compose = YAML.parse(read("docker-compose.yml"));
 const configurationDoc = read("docs/configuration.md");
@@ -31,7 +34,10 @@ describe("deployment files", () => {
 		for (const svc of Object.values<any>(compose.services)) if (svc.environment?.SERVICES) groups.push(svc.environment.SERVICES);
 		const named = groups.flatMap(g => g.split(",").map((s: string) => s.trim()));
 		for (const name of named) expect(fs.existsSync(path.join(ROOT, "services", `${name}.service.ts`))).toBe(true);
-		const all = fs.readdirSync(path.join(ROOT, "services")).filter(f => f.endsWith(".service.ts")).map(f => f.replace(".service.ts", ""));
+		const all = fs
+			.readdirSync(path.join(ROOT, "services"))
+			.filter(f => f.endsWith(".service.ts"))
+			.map(f => f.replace(".service.ts", ""));
 		expect(new Set(named)).toEqual(new Set(all));
 	});
 
@@ -58,7 +64,11 @@ describe("deployment files", () => {
 			for (const c of containersOf(obj)) for (const e of c.env ?? []) names.add(e.name);
 		}
 		for (const line of read(".env.example").split("\n")) if (/^[A-Z_]+=/.test(line)) names.add(line.split("=")[0]);
-		for (const f of fs.readdirSync(path.join(ROOT, "config/environments"))) for (const m of read(`config/environments/${f}`).replace(/^\s*#.*$/gm, "").matchAll(/\$\{([A-Z0-9_]+)/g)) names.add(m[1]);
+		for (const f of fs.readdirSync(path.join(ROOT, "config/environments")))
+			for (const m of read(`config/environments/${f}`)
+				.replace(/^\s*#.*$/gm, "")
+				.matchAll(/\$\{([A-Z0-9_]+)/g))
+				names.add(m[1]);
 		const undocumented = [...names].filter(n => !configurationDoc.includes(`\`${n}\``));
 		expect(undocumented).toEqual([]);
 	});
@@ -142,7 +152,9 @@ describe("deployment files", () => {
 		const out = execFileSync(node, [path.join(ROOT, "test/helpers/validate-k8s.mjs"), ...K8S.map(f => path.join(ROOT, f))], { encoding: "utf8" });
 		const results: Array<{ file: string; kind: string; name: string; error?: string }> = JSON.parse(out);
 		expect(results.filter(r => r.error)).toEqual([]);
-		expect(results.map(r => r.kind)).toEqual(expect.arrayContaining(["Deployment", "Service", "HorizontalPodAutoscaler", "ConfigMap", "Secret", "StatefulSet", "PodDisruptionBudget", "NetworkPolicy"]));
+		expect(results.map(r => r.kind)).toEqual(
+			expect.arrayContaining(["Deployment", "Service", "HorizontalPodAutoscaler", "ConfigMap", "Secret", "StatefulSet", "PodDisruptionBudget", "NetworkPolicy"]),
+		);
 	});
 
 	it("the schema check does catch a broken manifest", () => {

@@ -23,13 +23,32 @@ const annual = (period_end: string, parts: Partial<StatementData>): StatementDat
 // t: the analysed year
 const t = annual("2023-12-31", {
 	balance_sheet: {
-		cash_and_equivalents: 100, short_term_investments: 50, accounts_receivable: 150, inventory: 200, total_current_assets: 500,
-		property_plant_equipment_net: 800, total_assets: 1500, accounts_payable: 100, short_term_debt: 50, total_current_liabilities: 250,
-		long_term_debt: 400, total_liabilities: 700, retained_earnings: 300, total_equity: 800, shares_outstanding: 100,
+		cash_and_equivalents: 100,
+		short_term_investments: 50,
+		accounts_receivable: 150,
+		inventory: 200,
+		total_current_assets: 500,
+		property_plant_equipment_net: 800,
+		total_assets: 1500,
+		accounts_payable: 100,
+		short_term_debt: 50,
+		total_current_liabilities: 250,
+		long_term_debt: 400,
+		total_liabilities: 700,
+		retained_earnings: 300,
+		total_equity: 800,
+		shares_outstanding: 100,
 	},
 	income_statement: {
-		revenue: 2000, cost_of_revenue: 1200, sga_expense: 300, depreciation_and_amortization: 100, operating_income: 400,
-		interest_expense: 40, income_before_tax: 360, income_tax_expense: 90, net_income: 270,
+		revenue: 2000,
+		cost_of_revenue: 1200,
+		sga_expense: 300,
+		depreciation_and_amortization: 100,
+		operating_income: 400,
+		interest_expense: 40,
+		income_before_tax: 360,
+		income_tax_expense: 90,
+		net_income: 270,
 	},
 	cash_flow: { operating_cash_flow: 350, capital_expenditure: 150 },
 	market: { market_cap: 2400 },
@@ -37,11 +56,29 @@ const t = annual("2023-12-31", {
 // t−1
 const p1 = annual("2022-12-31", {
 	balance_sheet: {
-		cash_and_equivalents: 80, accounts_receivable: 140, inventory: 180, total_current_assets: 450, property_plant_equipment_net: 750,
-		total_assets: 1400, total_current_liabilities: 260, long_term_debt: 420, total_liabilities: 680, retained_earnings: 200, total_equity: 720,
+		cash_and_equivalents: 80,
+		accounts_receivable: 140,
+		inventory: 180,
+		total_current_assets: 450,
+		property_plant_equipment_net: 750,
+		total_assets: 1400,
+		total_current_liabilities: 260,
+		long_term_debt: 420,
+		total_liabilities: 680,
+		retained_earnings: 200,
+		total_equity: 720,
 		shares_outstanding: 100,
 	},
-	income_statement: { revenue: 1800, cost_of_revenue: 1100, sga_expense: 280, depreciation_and_amortization: 90, operating_income: 340, interest_expense: 42, income_before_tax: 298, net_income: 223 },
+	income_statement: {
+		revenue: 1800,
+		cost_of_revenue: 1100,
+		sga_expense: 280,
+		depreciation_and_amortization: 90,
+		operating_income: 340,
+		interest_expense: 42,
+		income_before_tax: 298,
+		net_income: 223,
+	},
 	cash_flow: { operating_cash_flow: 300, capital_expenditure: 140 },
 });
 // t−2
@@ -92,11 +129,20 @@ describe("ratios (docs/formulas.md)", () => {
 	it("explains each ratio with its formula and inputs", () => {
 		const explain = {};
 		computeRatios(f, explain);
-		expect(explain).toMatchObject({ liquidity: { current_ratio: { formula: "total_current_assets / total_current_liabilities", inputs: { total_current_assets: 500, total_current_liabilities: 250 } } } });
+		expect(explain).toMatchObject({
+			liquidity: { current_ratio: { formula: "total_current_assets / total_current_liabilities", inputs: { total_current_assets: 500, total_current_liabilities: 250 } } },
+		});
 	});
 
 	it("null, never 0, NaN or Infinity, for a missing input or a zero denominator", () => {
-		const bare = computeRatios(figuresOf(annual("2023-12-31", { balance_sheet: { total_current_assets: 100, total_current_liabilities: 0, total_assets: 0 }, income_statement: { revenue: 0, net_income: 5 } })));
+		const bare = computeRatios(
+			figuresOf(
+				annual("2023-12-31", {
+					balance_sheet: { total_current_assets: 100, total_current_liabilities: 0, total_assets: 0 },
+					income_statement: { revenue: 0, net_income: 5 },
+				}),
+			),
+		);
 		expect(bare.liquidity.current_ratio).toBeNull(); // zero denominator
 		expect(bare.liquidity.working_capital).toBe(100); // 100 − 0 is a real value
 		expect(bare.liquidity.quick_ratio).toBeNull(); // cash missing
@@ -167,7 +213,17 @@ describe("Piotroski F-score", () => {
 		// roa_t = 270/1400 = 0.1929 > 0; cfo = 350/1400 = 0.25 > 0; roa_t−1 = 223/1300 = 0.1715 < 0.1929
 		// accrual 0.25 > 0.1929; lever 400/((1500+1400)/2) = 0.2759 < 420/((1400+1300)/2) = 0.3111
 		// current 2 > 450/260 = 1.7308; shares 100 ≤ 100; margin 0.4 > 700/1800 = 0.3889; turn 2000/1400 = 1.4286 > 1800/1300 = 1.3846
-		expect(p.signals).toEqual({ F_ROA: true, F_CFO: true, F_DELTA_ROA: true, F_ACCRUAL: true, F_DELTA_LEVER: true, F_DELTA_LIQUID: true, F_EQ_OFFER: true, F_DELTA_MARGIN: true, F_DELTA_TURN: true });
+		expect(p.signals).toEqual({
+			F_ROA: true,
+			F_CFO: true,
+			F_DELTA_ROA: true,
+			F_ACCRUAL: true,
+			F_DELTA_LEVER: true,
+			F_DELTA_LIQUID: true,
+			F_EQ_OFFER: true,
+			F_DELTA_MARGIN: true,
+			F_DELTA_TURN: true,
+		});
 		expect(p.score).toBe(9);
 		expect(p.signals_available).toBe(9);
 	});
@@ -277,7 +333,10 @@ describe("analysis", () => {
 	const peerGroup = (margins: Record<string, number>) =>
 		peerStatsOf(
 			"manufacturing",
-			Object.entries(margins).map(([company_id, nm]) => ({ company_id, ratios: computeRatios(figuresOf(annual("2023-12-31", { income_statement: { revenue: 100, net_income: nm * 100 } }))) })),
+			Object.entries(margins).map(([company_id, nm]) => ({
+				company_id,
+				ratios: computeRatios(figuresOf(annual("2023-12-31", { income_statement: { revenue: 100, net_income: nm * 100 } }))),
+			})),
 		);
 
 	it("benchmarks against peers: median and percentile", () => {

@@ -2,7 +2,10 @@ import { buildOpenApi, ruleToSchema, type ActionInfo } from "../../mixins/openap
 
 describe("fastest-validator → JSON Schema", () => {
 	it("maps the rule types this project uses", () => {
-		expect(ruleToSchema({ type: "string", min: 1, max: 5, pattern: /^[A-Z]+$/ })).toEqual({ schema: { type: "string", minLength: 1, maxLength: 5, pattern: "^[A-Z]+$" }, optional: false });
+		expect(ruleToSchema({ type: "string", min: 1, max: 5, pattern: /^[A-Z]+$/ })).toEqual({
+			schema: { type: "string", minLength: 1, maxLength: 5, pattern: "^[A-Z]+$" },
+			optional: false,
+		});
 		expect(ruleToSchema({ type: "number", integer: true, min: 1, optional: true })).toEqual({ schema: { type: "integer", minimum: 1 }, optional: true });
 		expect(ruleToSchema({ type: "enum", values: ["a", "b"] }).schema).toEqual({ type: "string", enum: ["a", "b"] });
 		expect(ruleToSchema({ type: "array", items: { type: "string" }, min: 1 }).schema).toEqual({ type: "array", items: { type: "string" }, minItems: 1 });
@@ -18,7 +21,10 @@ describe("fastest-validator → JSON Schema", () => {
 	it("puts path params in the path, GET params in the query and others in the body", () => {
 		const actions = new Map<string, ActionInfo>([
 			["x.get", { name: "x.get", params: { id: { type: "string" }, page: { type: "number", optional: true } } }],
-			["x.update", { name: "x.update", params: { $$strict: true, id: { type: "string" }, name: { type: "string" } }, permission: ["write", "financial_data"] as [string, string] }],
+			[
+				"x.update",
+				{ name: "x.update", params: { $$strict: true, id: { type: "string" }, name: { type: "string" } }, permission: ["write", "financial_data"] as [string, string] },
+			],
 		]);
 		const doc: any = buildOpenApi(
 			[
@@ -34,7 +40,12 @@ describe("fastest-validator → JSON Schema", () => {
 			{ name: "page", in: "query", required: false, schema: { type: "number" } },
 		]);
 		const patch = doc.paths["/api/v1/x/{id}"].patch;
-		expect(patch.requestBody.content["application/json"].schema).toEqual({ type: "object", properties: { name: { type: "string" } }, required: ["name"], additionalProperties: false });
+		expect(patch.requestBody.content["application/json"].schema).toEqual({
+			type: "object",
+			properties: { name: { type: "string" } },
+			required: ["name"],
+			additionalProperties: false,
+		});
 		expect(patch.description).toContain("write");
 	});
 });

@@ -1,0 +1,37 @@
+// ESLint (flat config): JavaScript's and typescript-eslint's recommended rules; formatting is Prettier's.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config({ ignores: ["node_modules/", "dist/", "data/", "coverage/", "bench/results/"] }, js.configs.recommended, ...tseslint.configs.recommended, {
+	languageOptions: {
+		globals: {
+			process: "readonly",
+			console: "readonly",
+			require: "readonly",
+			module: "writable",
+			__dirname: "readonly",
+			Buffer: "readonly",
+			setTimeout: "readonly",
+			clearTimeout: "readonly",
+			setInterval: "readonly",
+			clearInterval: "readonly",
+			fetch: "readonly",
+			URL: "readonly",
+			URLSearchParams: "readonly",
+			AbortSignal: "readonly",
+			performance: "readonly",
+			globalThis: "readonly",
+			ReadableStream: "readonly",
+			Headers: "readonly",
+			RequestInit: "readonly",
+		},
+	},
+	rules: {
+		// `_`-prefixed names are deliberately unused (destructuring a field away)
+		"@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+		// moleculer-db, moleculer-web and the channels middleware ship no usable types: `any` marks those seams
+		"@typescript-eslint/no-explicit-any": "off",
+		// CommonJS interop where a package has no ESM entry
+		"@typescript-eslint/no-require-imports": "off",
+	},
+});
