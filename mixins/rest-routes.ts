@@ -1,12 +1,11 @@
 /**
- * The REST routes of every service in this code base, read from the service schemas themselves.
+ * The REST routes of every service in this code base, read from the service schemas themselves (by
+ * `npm run routes`, into services/routes.json).
  *
  * moleculer-web's `autoAliases` rebuilds the routes from the services online at the moment, so while a
  * node group is down (or leaves and rejoins) its routes vanish and clients get 404s. The gateway instead
  * publishes the routes of every service it ships with: a service with no live node then answers 503.
  */
-import fs from "fs";
-import path from "path";
 
 export interface RestAction {
 	name: string;
@@ -41,13 +40,19 @@ export function restActionsOf(schemas: RoutedSchema[]): RestAction[] {
 	return out;
 }
 
-/** Every `*.service.(ts|js)` schema in `dir` but the ones named. */
-export function serviceSchemasIn(dir: string, except: string[]): RoutedSchema[] {
-	return fs
-		.readdirSync(dir)
-		.filter(f => /\.service\.(ts|js)$/.test(f) && !f.endsWith(".d.ts"))
-		.filter(f => !except.includes(f.replace(/\.service\.(ts|js)$/, "")))
-		.map(f => require(path.join(dir, f)).default as RoutedSchema);
+/**
+ * The routes of the services this code base ships, as `npm run routes` wrote them from the services' own
+ * `rest` declarations (services/routes.json): the gateway knows them without loading the services' code.
+ * `params` are fastest-validator rules made JSON (patterns as their source, custom checks dropped).
+ */
+export interface RouteManifest {
+	services: string[];
+	routes: RestAction[];
+}
+
+/** JSON of a route manifest: RegExp patterns as their source, functions (custom checks) left out. */
+export function manifestJson(manifest: RouteManifest): string {
+	return JSON.stringify(manifest, (_key, value) => (value instanceof RegExp ? value.source : typeof value === "function" ? undefined : value), "\t") + "\n";
 }
 
 export function aliasesOf(actions: RestAction[]): Record<string, string> {

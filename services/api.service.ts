@@ -14,16 +14,17 @@ import { parseApiKey, revokedTokenKey, verifyAccessToken, type AccessClaims } fr
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { OpenApiMixin } from "../mixins/openapi.mixin";
 import { clientAddress, RateLimitMixin, type RateLimitThis } from "../mixins/rate-limit.mixin";
-import { aliasesOf, restActionsOf, serviceSchemasIn, type RestAction } from "../mixins/rest-routes";
+import { aliasesOf, restActionsOf, type RestAction, type RouteManifest } from "../mixins/rest-routes";
+import ROUTE_MANIFEST from "./routes.json";
 import { unauthorized, unsupportedMediaType } from "../models/errors";
 import { HTTP_DURATION } from "../middlewares/metrics.middleware";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
 import { wireError } from "../lib/http-errors";
 import { NOT_RETRIED, type Schema } from "../models/service";
 
-/** The other services of this code base: the gateway publishes their routes and needs them for readiness. */
-const SERVICE_SCHEMAS = serviceSchemasIn(__dirname, ["api"]);
-const REQUIRED_SERVICES = SERVICE_SCHEMAS.map(s => s.name as string);
+/** The other services of this code base (services/routes.json): the gateway publishes their routes and lists them in readiness. */
+const MANIFEST = ROUTE_MANIFEST as RouteManifest;
+const REQUIRED_SERVICES = MANIFEST.services;
 
 /** 1 while some node runs the service, 0 while none does (set at each readiness probe). */
 const SERVICE_AVAILABLE_GAUGE = {
@@ -436,7 +437,7 @@ const ApiService: Schema<ApiThis> = {
 
 // The routes of every service this code base has, whether or not a node runs it right now (a service with no
 // live node is then a 503, not a 404), and of the gateway itself.
-export const REST_ACTIONS = [...restActionsOf(SERVICE_SCHEMAS), ...restActionsOf([ApiService])];
+export const REST_ACTIONS = [...MANIFEST.routes, ...restActionsOf([ApiService])];
 (ApiService.settings!.routes as Array<{ aliases?: Record<string, string> }>)[1].aliases = aliasesOf(REST_ACTIONS);
 
 export default ApiService;
