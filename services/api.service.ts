@@ -172,11 +172,13 @@ const ApiService: Schema<ApiThis> = {
 					this.checkBody(req, config.http.import_body_limit);
 				},
 			},
-			// filled in below from every service's `rest` actions (mixins/rest-routes.ts)
-			{ ...JSON_ROUTE, aliases: {} },
-			// services this code base does not ship (a plugin, a service added later): their `rest` actions as the
-			// registry announces them, while a node runs them (moleculer-web's autoAliases)
-			{ ...JSON_ROUTE, autoAliases: true },
+			// The two JSON routes share a path, so they are told apart by name: moleculer-web takes routes with the
+			// same name (or, without names, the same path) for one and drops the first one's aliases.
+			// The shipped services' routes, filled in below from services/routes.json (mixins/rest-routes.ts).
+			{ ...JSON_ROUTE, name: "shipped", aliases: {} },
+			// Services this code base does not ship (a plugin, a service added later): their `rest` actions as the
+			// registry announces them, while a node runs them (moleculer-web's autoAliases).
+			{ ...JSON_ROUTE, name: "announced", autoAliases: true },
 		],
 	},
 

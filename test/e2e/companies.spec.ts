@@ -222,3 +222,19 @@ describe("gateway", () => {
 		expect(Number(res.headers.get("x-ratelimit-reset"))).toBeGreaterThan(Date.now() / 1000);
 	});
 });
+
+describe("routes", () => {
+	it("every shipped route is there from the start, before the registry's announcements are turned into routes", async () => {
+		const fresh = await startPlatform();
+		try {
+			// no waiting: the shipped routes do not depend on moleculer-web regenerating aliases
+			const token = await fresh.login("admin", ADMIN_PASSWORD);
+			const co = (await fresh.request("POST", "/companies", { token, body: { name: "Early", industry: "technology" } })).body;
+			expect((await fresh.request("GET", `/companies/${co.id}/statements`, { token })).status).toBe(200);
+			const api = fresh.broker.getLocalService("api") as unknown as { routes: Array<{ opts: { name?: string } }> };
+			expect(api.routes.map(r => r.opts.name).filter(Boolean)).toEqual(expect.arrayContaining(["shipped", "announced"]));
+		} finally {
+			await fresh.stop();
+		}
+	});
+});
