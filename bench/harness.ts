@@ -30,7 +30,7 @@ export interface Started {
 }
 
 function freePort(): number {
-	return 20000 + Math.floor(Math.random() * 20000);
+	return 20000 + Math.floor(Math.random() * 12000); // below the ephemeral range (32768+), as in test/helpers/cluster.ts
 }
 
 async function waitFor(url: string, timeoutMs = 30000): Promise<void> {

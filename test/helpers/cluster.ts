@@ -20,9 +20,12 @@ export function clusterPrerequisites(): string | null {
 	return null;
 }
 
-let nextPort = 21000 + Math.floor(Math.random() * 20000);
+// below Linux's ephemeral range (32768+), where outgoing connections (NATS, Redis, MongoDB clients) take their
+// local ports: a probe cannot see those, and a server then fails to listen there (EADDRINUSE)
+let nextPort = 21000 + Math.floor(Math.random() * 9000);
 export function freePort(): number {
 	for (;;) {
+		if (nextPort >= 32000) nextPort = 21000;
 		const port = nextPort++;
 		// a synchronous probe: is anything listening there?
 		const r = spawnSync(process.execPath, ["-e", `require("net").connect(${port},"127.0.0.1").on("connect",()=>process.exit(1)).on("error",()=>process.exit(0))`]);
