@@ -7,33 +7,14 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import { freePort, startNats, startNode, startRedis, waitFor } from "../test/helpers/cluster";
+import { annualStatement } from "../test/helpers/fixtures";
 import { ADMIN_PASSWORD, json, machine, run, save, startPlatformProcess, table, type LoadResult } from "./harness";
 
 async function seed(api: string, token: string) {
 	const auth = { authorization: `Bearer ${token}` };
 	const company = await json("POST", `${api}/companies`, { name: "Bench Cluster Co", industry: "technology" }, auth);
 	for (const year of [2020, 2021, 2022, 2023, 2024]) {
-		await json(
-			"POST",
-			`${api}/companies/${company.id}/statements`,
-			{
-				statement_type: "annual",
-				period_end: `${year}-12-31`,
-				balance_sheet: {
-					cash_and_equivalents: 100,
-					accounts_receivable: 150,
-					total_current_assets: 500,
-					total_assets: 1500,
-					total_current_liabilities: 250,
-					total_liabilities: 700,
-					retained_earnings: 300,
-					total_equity: 800,
-				},
-				income_statement: { revenue: 2000 + year, cost_of_revenue: 1200, operating_income: 400, interest_expense: 40, net_income: 270 },
-				cash_flow: { operating_cash_flow: 350, capital_expenditure: 150 },
-			},
-			auth,
-		);
+		await json("POST", `${api}/companies/${company.id}/statements`, annualStatement(`${year}-12-31`, { revenue: 2000 + year }), auth);
 	}
 	return { auth, id: company.id as string };
 }

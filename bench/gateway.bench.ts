@@ -4,6 +4,7 @@
  * (one process, embedded store, its Prometheus metrics on) serving the authenticated cached company read,
  * the cached analysis and the liveness probe. Rate limiting stays on; the bench client's limit is raised.
  */
+import { annualStatement } from "../test/helpers/fixtures";
 import { ADMIN_PASSWORD, json, machine, run, save, startBareServer, startFloorServer, startPlatformProcess, type LoadResult, type Started } from "./harness";
 
 const TARGETS = { companyVsFloor: 0.5, companyP99Ms: 20, analysisVsCompany: 0.9 };
@@ -28,29 +29,7 @@ async function main() {
 		const token = (await json("POST", `${api}/auth/login`, { username: "bench", password: "bench-password-123" })).token;
 		const auth = { authorization: `Bearer ${token}` };
 		const company = await json("POST", `${api}/companies`, { name: "Bench Corp", industry: "technology", ticker: "BNCH", country: "US", currency: "USD" }, auth);
-		for (const year of [2021, 2022, 2023]) {
-			await json(
-				"POST",
-				`${api}/companies/${company.id}/statements`,
-				{
-					statement_type: "annual",
-					period_end: `${year}-12-31`,
-					balance_sheet: {
-						cash_and_equivalents: 100,
-						accounts_receivable: 150,
-						total_current_assets: 500,
-						total_assets: 1500,
-						total_current_liabilities: 250,
-						total_liabilities: 700,
-						retained_earnings: 300,
-						total_equity: 800,
-					},
-					income_statement: { revenue: 2000 + year, cost_of_revenue: 1200, operating_income: 400, interest_expense: 40, net_income: 270 },
-					cash_flow: { operating_cash_flow: 350, capital_expenditure: 150 },
-				},
-				auth,
-			);
-		}
+		for (const year of [2021, 2022, 2023]) await json("POST", `${api}/companies/${company.id}/statements`, annualStatement(`${year}-12-31`, { revenue: 2000 + year }), auth);
 		companyBody = JSON.stringify(await json("GET", `${api}/companies/${company.id}`, undefined, auth));
 		// a freshly started process serves its first load slower even after run()'s own warm-up: one discarded pass
 		await run("warm-up", `${api}/companies/${company.id}/analysis`, { headers: auth, duration: 5 });

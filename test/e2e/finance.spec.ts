@@ -1,6 +1,7 @@
 /** Statements, SEC import and analysis through HTTP against the running gateway. */
 import fs from "fs";
 import path from "path";
+import { annualStatement } from "../helpers/fixtures";
 import { ADMIN_PASSWORD, startPlatform, type Platform } from "../helpers/platform";
 
 const DATA = path.resolve(__dirname, "../../data/sec-companyfacts");
@@ -21,22 +22,7 @@ afterAll(() => platform.stop());
 
 const company = async (body: object) => (await platform.request("POST", "/companies", { token: admin, body })).body as { id: string };
 
-const statement = (period_end: string, over: { revenue?: number; net_income?: number } = {}) => ({
-	statement_type: "annual",
-	period_end,
-	balance_sheet: {
-		cash_and_equivalents: 100,
-		accounts_receivable: 150,
-		total_current_assets: 500,
-		total_assets: 1500,
-		total_current_liabilities: 250,
-		total_liabilities: 700,
-		retained_earnings: 300,
-		total_equity: 800,
-	},
-	income_statement: { revenue: over.revenue ?? 2000, cost_of_revenue: 1200, operating_income: 400, interest_expense: 40, net_income: over.net_income ?? 270 },
-	cash_flow: { operating_cash_flow: 350, capital_expenditure: 150 },
-});
+const statement = annualStatement;
 
 describe("statements", () => {
 	let co: { id: string };
