@@ -367,7 +367,7 @@ const ApiService: Schema<ApiThis> = {
 		},
 
 		/**
-		 * JSON of a response. A cached answer from the Memory cacher is the same object on every hit, so its
+		 * JSON of a response. A cached answer from the in-memory cacher (MemoryLRU, clone off) is the same object on every hit, so its
 		 * JSON is kept (weakly, gone with the object) instead of re-serialized: large cached reads such as an
 		 * analysis cost one serialization, not one per request. Cached objects are never mutated.
 		 */

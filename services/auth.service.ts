@@ -31,6 +31,11 @@ interface AuthMetaWithToken extends AuthMeta {
 	token?: { jti: string; exp: number; sid?: string };
 }
 
+/** 403 when `actor` would grant a tier above its own (users and API keys alike). */
+function assertMayGrantTier(actor: Principal, tier: Tier | undefined): void {
+	if (tier && !canGrantTier(actor, tier)) throw forbidden(`You may not grant the '${tier}' tier (yours is '${actor.tier ?? "default"}')`);
+}
+
 /** Failed logins per account name, kept in the cacher (shared by replicas through Redis). */
 interface LoginFailures {
 	count: number;
@@ -204,8 +209,7 @@ const AuthService: Schema<AuthThis> = {
 				const actor = principalOf(ctx);
 				const { username, password, role, domains } = ctx.params;
 				if (!canManageAccount(actor, { role, domains })) throw forbidden(`Role '${actor.role}' may not create a '${role}' in ${domains.join(", ")}`);
-				if (ctx.params.tier && !canGrantTier(actor, ctx.params.tier))
-					throw forbidden(`You may not grant the '${ctx.params.tier}' tier (yours is '${actor.tier ?? "default"}')`);
+				assertMayGrantTier(actor, ctx.params.tier);
 				if (await this.findEntity({ username })) throw conflict(`Username '${username}' is taken`, { field: "username" });
 				const now = nowIso();
 				try {
@@ -282,7 +286,7 @@ const AuthService: Schema<AuthThis> = {
 					}
 					current = self;
 				} else {
-					if (changes.tier && !canGrantTier(actor, changes.tier)) throw forbidden(`You may not grant the '${changes.tier}' tier (yours is '${actor.tier ?? "default"}')`);
+					assertMayGrantTier(actor, changes.tier);
 					if (isSelf) throw forbidden("You may change your own password, not your role, domains or tier");
 					current = await this.manageableUser(ctx, id);
 					const next = { role: changes.role ?? current.role, domains: changes.domains ?? current.domains };
@@ -344,8 +348,7 @@ const AuthService: Schema<AuthThis> = {
 				const actor = principalOf(ctx);
 				const { name, role, domains, expires_at: expiresAt } = ctx.params;
 				if (!canManageAccount(actor, { role, domains })) throw forbidden(`Role '${actor.role}' may not create a '${role}' key in ${domains.join(", ")}`);
-				if (ctx.params.tier && !canGrantTier(actor, ctx.params.tier))
-					throw forbidden(`You may not grant the '${ctx.params.tier}' tier (yours is '${actor.tier ?? "default"}')`);
+				assertMayGrantTier(actor, ctx.params.tier);
 				if (expiresAt && Date.parse(expiresAt) <= Date.now())
 					throw unprocessable("expires_at must be in the future", [{ field: "expires_at", message: "must be in the future", type: "dateFuture" }]);
 				if ((await this.apiKeys.count({ query: { created_by: actor.id } })) >= MAX_API_KEYS_PER_ISSUER) {
@@ -455,6 +458,8 @@ const AuthService: Schema<AuthThis> = {
 			if (typeof query.family === "string") families.add(query.family);
 			const until = new Date(Date.now() + getConfig().jwt.refresh_expiration * 1000).toISOString();
 			for (const family of families) await this.revokedTokens.insert({ jti: `session:${family}`, session: family, expires_at: until });
+			// looked up again after the markers: a refresh that inserted its tokens before a marker existed is found
+			// here; one that inserts them later sees the marker and revokes them itself (issueTokens)
 			for (const d of await this.refreshTokens.find({ query }))
 				if (d.access_jti && d.access_exp * 1000 > Date.now()) await this.revokeAccessToken(d.access_jti, d.access_exp);
 			await this.refreshTokens.removeMany(query);
@@ -491,7 +496,8 @@ const AuthService: Schema<AuthThis> = {
 
 		/** Revocations outlive a restart of the service or of Redis: the unexpired ones go (back) into the cacher. */
 		async restoreRevocations(this: AuthThis) {
-			for (const r of await this.revokedTokens.find({})) {
+			// access tokens only: the gateway asks the cacher about those; session markers are read from the store
+			for (const r of await this.revokedTokens.find({ query: { session: { $exists: false } } })) {
 				const ttl = Math.ceil((Date.parse(r.expires_at) - Date.now()) / 1000);
 				if (ttl > 0) await this.broker.cacher?.set(revokedTokenKey(r.jti), true, ttl);
 			}

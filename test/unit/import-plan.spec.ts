@@ -2,38 +2,24 @@
 import { planPeriod, restoreOf, type PreparedPeriod } from "../../domains/finance/import-plan";
 import type { Statement } from "../../models/statement";
 
+/** The 2021 annual statement with the given balance sheet, as the document has it and as a store has it. */
+const annual2021 = (bs: Record<string, number>) => ({
+	statement_type: "annual" as const,
+	period_end: "2021-12-31",
+	fiscal_year: 2021,
+	fiscal_period: "FY",
+	currency: "USD",
+	balance_sheet: bs,
+	income_statement: {},
+	cash_flow: {},
+	warnings: [],
+});
 const prepared = (bs: Record<string, number>): PreparedPeriod => ({
 	period: { period_end: "2021-12-31", statement: {} as never, found: Object.keys(bs), missing: [], tags: {} },
-	data: {
-		statement_type: "annual",
-		period_end: "2021-12-31",
-		fiscal_year: 2021,
-		fiscal_period: "FY",
-		currency: "USD",
-		balance_sheet: bs,
-		income_statement: {},
-		cash_flow: {},
-		source: { type: "sec_companyfacts", cik: "1" },
-		warnings: [],
-	},
+	data: { ...annual2021(bs), source: { type: "sec_companyfacts", cik: "1" } },
 });
 const existing = (bs: Record<string, number>, extra: Partial<Statement> = {}): Statement =>
-	({
-		id: "s1",
-		company_id: "c1",
-		statement_type: "annual",
-		period_end: "2021-12-31",
-		fiscal_year: 2021,
-		fiscal_period: "FY",
-		currency: "USD",
-		balance_sheet: bs,
-		income_statement: {},
-		cash_flow: {},
-		warnings: [],
-		created_at: "",
-		updated_at: "",
-		...extra,
-	}) as Statement;
+	({ id: "s1", company_id: "c1", created_at: "", updated_at: "", ...annual2021(bs), ...extra }) as Statement;
 
 describe("SEC import plan", () => {
 	it("creates a period that is not there", () => {
