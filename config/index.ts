@@ -31,7 +31,7 @@ export interface Config {
 	metrics: { enabled: boolean; port: number; host: string };
 	tracing: { exporter: string | null; jaeger_host: string };
 	broker: {
-		/** Default for calls; reads, writes and imports have their own (see models/service.ts). */
+		/** Default for calls; reads, writes and imports have their own (see lib/service.ts). */
 		request_timeout: number;
 		read_timeout: number;
 		write_timeout: number;

@@ -2,7 +2,7 @@
  * Business metrics on Moleculer's metric registry, exported by its Prometheus reporter next to the
  * built-in ones. A service declares the counters it owns; later services add theirs the same way.
  */
-import type { ServiceSchema } from "moleculer";
+import { defineMixin } from "../lib/service";
 
 export interface CounterSpec {
 	name: string;
@@ -18,18 +18,18 @@ export const BUSINESS_COUNTERS = {
 	secImports: { name: "bizops.sec.imports.total", description: "SEC companyfacts imports", labelNames: ["outcome"] },
 } satisfies Record<string, CounterSpec>;
 
-export function createBusinessMetricsMixin(counters: CounterSpec[]): Partial<ServiceSchema> {
-	return {
+export function createBusinessMetricsMixin(counters: CounterSpec[]) {
+	return defineMixin()({
 		methods: {
-			countMetric(this: any, spec: CounterSpec, labels?: Record<string, string>) {
+			countMetric(spec: CounterSpec, labels?: Record<string, string>): void {
 				if (this.broker.isMetricsEnabled()) this.broker.metrics.increment(spec.name, labels);
 			},
 		},
-		created(this: any) {
+		created() {
 			if (!this.broker.isMetricsEnabled()) return;
 			for (const c of counters) {
 				if (!this.broker.metrics.getMetric(c.name)) this.broker.metrics.register({ type: "counter", rate: true, ...c });
 			}
 		},
-	} as Partial<ServiceSchema>;
+	});
 }

@@ -3,14 +3,14 @@
  * moleculer-db broadcasts `cache.clean.<service>` on every write, so every node, whatever its cacher,
  * drops stale entries.
  */
-import type { ServiceSchema } from "moleculer";
+import { defineMixin } from "../lib/service";
 
-export function createCacheCleanerMixin(serviceNames: string[]): Partial<ServiceSchema> {
+export function createCacheCleanerMixin(serviceNames: string[]) {
 	const events: Record<string, () => Promise<void>> = {};
 	for (const name of serviceNames) {
-		events[`cache.clean.${name}`] = async function (this: any) {
+		events[`cache.clean.${name}`] = async function (this: { broker: { cacher?: { clean(match: string): Promise<unknown> } }; fullName: string }) {
 			if (this.broker.cacher) await this.broker.cacher.clean(`${this.fullName}.**`);
 		};
 	}
-	return { events } as Partial<ServiceSchema>;
+	return defineMixin()({ events });
 }

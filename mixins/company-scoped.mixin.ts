@@ -16,27 +16,23 @@ import { COMPANY_DELETED_CHANNEL } from "../models/events";
 import { notFound } from "../models/errors";
 import { createCacheCleanerMixin } from "./cache-cleaner.mixin";
 import type { DbMethods } from "./db.mixin";
+import { defineMixin, type MembersOf } from "../lib/service";
 
 /** Cache-key parts that make a cached answer specific to the caller's role and domains. */
 export const COMPANY_SCOPE_KEYS = ["#user.role", "#user.domains"];
 
-export interface CompanyScopedMethods {
-	company(ctx: Context, id: string): Promise<Company>;
-	ownedEntity<T extends { company_id: string }>(ctx: Context, id: string, label: string): Promise<T>;
-	onCompanyDeleted(companyId: string): Promise<void>;
-}
-
-type CompanyScopedThis = DbMethods & CompanyScopedMethods & { name: string };
+/** What the mixin adds to a service. */
+export type CompanyScopedMethods = MembersOf<ReturnType<typeof createCompanyScopedMixin>>;
 
 /** `ownService`: the service's own name, whose cache is cleaned with the companies' (e.g. "finance"). */
 export function createCompanyScopedMixin(ownService: string) {
-	return {
+	return defineMixin<object, DbMethods>()({
 		mixins: [createCacheCleanerMixin([ownService, "companies"])],
 		methods: {
 			async company(ctx: Context, id: string): Promise<Company> {
 				return ctx.call<Company, { id: string }>("companies.get", { id });
 			},
-			async ownedEntity<T extends { company_id: string }>(this: CompanyScopedThis, ctx: Context, id: string, label: string): Promise<T> {
+			async ownedEntity<T extends { company_id: string }>(ctx: Context, id: string, label: string): Promise<T> {
 				const entity = await this.findEntityById<T>(id);
 				if (!entity) throw notFound(label, id);
 				try {
@@ -48,7 +44,8 @@ export function createCompanyScopedMixin(ownService: string) {
 				}
 				return entity;
 			},
-			async onCompanyDeleted(this: CompanyScopedThis, companyId: string) {
+			/** At least once: must be idempotent. A service may replace it (its own `methods` win over a mixin's). */
+			async onCompanyDeleted(companyId: string): Promise<void> {
 				const removed = await this.adapter.removeMany({ company_id: companyId });
 				if (removed) await this.clearCache();
 			},
@@ -56,10 +53,10 @@ export function createCompanyScopedMixin(ownService: string) {
 		channels: {
 			[COMPANY_DELETED_CHANNEL]: {
 				group: ownService,
-				async handler(this: CompanyScopedThis, payload: { company: Company }) {
+				async handler(payload: { company: Company }) {
 					await this.onCompanyDeleted(payload.company.id);
 				},
 			},
 		},
-	};
+	});
 }

@@ -6,7 +6,7 @@
 import crypto from "crypto";
 import fs from "fs";
 import path from "path";
-import type { ServiceSchema } from "moleculer";
+import { defineMixin, type MembersOf } from "../lib/service";
 // moleculer-db ships no usable types for 0.15; it is typed once here.
 
 const DbService = require("moleculer-db");
@@ -46,20 +46,8 @@ export interface DbAdapter {
 	collection?: any;
 }
 
-export interface DbMethods {
-	adapter: DbAdapter;
-	toEntity<T = Doc>(doc: Doc | null): T | null;
-	findEntity<T = Doc>(query: Doc): Promise<T | null>;
-	findEntityById<T = Doc>(id: string): Promise<T | null>;
-	findEntities<T = Doc>(params: FindParams): Promise<T[]>;
-	countEntities(query: Doc): Promise<number>;
-	insertEntity<T = Doc>(doc: Doc): Promise<T>;
-	updateEntity<T = Doc>(id: string, set: Doc, unset?: string[]): Promise<T | null>;
-	removeEntity<T = Doc>(id: string): Promise<T | null>;
-	clearCache(): Promise<void>;
-	/** An _id derived from a natural key: two writers of the same key (on any replica) collide in the store. */
-	idForKey(key: string): unknown;
-}
+/** What the db mixin adds to a service: its adapter and API-shaped entity helpers. */
+export type DbMethods = MembersOf<ReturnType<typeof createDbMixin>>;
 
 /** True when a write failed on a unique index (NeDB or MongoDB). */
 export function isDuplicateKeyError(err: unknown): boolean {
@@ -77,13 +65,72 @@ function createAdapter(collection: string): any {
 	return new DbService.MemoryAdapter({ filename: path.join(config.data_dir, `${collection}.db`) });
 }
 
-export function createDbMixin(collection: string, indexes: IndexSpec[] = []): Partial<ServiceSchema> {
+/** The entity helpers, on moleculer-db's members: its adapter, and clearCache (drops this service's cache on every node: it broadcasts `cache.clean.<service>`). */
+const EntityHelpers = defineMixin<{ adapter: DbAdapter; clearCache(): Promise<void> }>()({
+	methods: {
+		/** An _id derived from a natural key: two writers of the same key (on any replica) collide in the store. */
+		idForKey(key: string): unknown {
+			// MongoDB: an ObjectId (its _id is unique on every server); NeDB: 16 letters and digits, like its own ids
+			const hash = crypto.createHash("sha256").update(key);
+			const adapter = this.adapter as DbAdapter & { stringToObjectID?(id: string): unknown };
+			if (adapter.collection && adapter.stringToObjectID) return adapter.stringToObjectID(hash.digest("hex").slice(0, 24));
+			return hash
+				.digest("base64")
+				.replace(/[^A-Za-z0-9]/g, "")
+				.slice(0, 16);
+		},
+		toEntity<T = Doc>(doc: Doc | null): T | null {
+			if (!doc) return null;
+			const { _id, ...rest } = this.adapter.entityToObject(doc);
+			return { id: String(_id), ...rest } as T;
+		},
+		async findEntity<T = Doc>(query: Doc): Promise<T | null> {
+			return this.toEntity<T>(await this.adapter.findOne(query));
+		},
+		async findEntityById<T = Doc>(id: string): Promise<T | null> {
+			if (typeof id !== "string" || id.length === 0 || id.length > 64) return null;
+			return this.toEntity<T>(await this.adapter.findById(id));
+		},
+		async findEntities<T = Doc>(params: FindParams): Promise<T[]> {
+			const docs: Doc[] = await this.adapter.find(params);
+			return docs.map(d => this.toEntity<T>(d) as T);
+		},
+		async countEntities(query: Doc): Promise<number> {
+			return this.adapter.count({ query });
+		},
+		async insertEntity<T = Doc>(doc: Doc): Promise<T> {
+			const saved = await this.adapter.insert(doc);
+			await this.clearCache();
+			return this.toEntity<T>(saved) as T;
+		},
+		async updateEntity<T = Doc>(id: string, set: Doc, unset: string[] = []): Promise<T | null> {
+			const update: Doc = { $set: set };
+			if (unset.length) update.$unset = Object.fromEntries(unset.map(k => [k, ""]));
+			const saved = await this.adapter.updateById(id, update);
+			await this.clearCache();
+			return this.toEntity<T>(saved);
+		},
+		async removeEntity<T = Doc>(id: string): Promise<T | null> {
+			const removed = await this.adapter.removeById(id);
+			await this.clearCache();
+			return this.toEntity<T>(removed);
+		},
+	},
+});
+
+export function createDbMixin(collection: string, indexes: IndexSpec[] = []) {
 	const adapter = createAdapter(collection);
-	const schema: Record<string, unknown> = {
+	const moleculerDb = {
 		mixins: [DbService],
 		adapter,
 		collection,
 		settings: { idField: "_id" },
+		async afterConnected(this: { adapter: DbAdapter; logger: { error(...args: unknown[]): void } }) {
+			await ensureIndexes(this.adapter, indexes, this.logger);
+		},
+	};
+	return defineMixin<{ adapter: DbAdapter }>()({
+		mixins: [moleculerDb, EntityHelpers],
 		// moleculer-db's generic CRUD actions bypass validation and access control: services define their own.
 		actions: {
 			find: false,
@@ -98,65 +145,13 @@ export function createDbMixin(collection: string, indexes: IndexSpec[] = []): Pa
 			storeHealth: {
 				visibility: "public",
 				auth: "public",
-				async handler(this: any) {
+				async handler() {
 					await this.adapter.count({ query: {} });
 					return { status: "ok" };
 				},
 			},
 		},
-		methods: {
-			idForKey(this: DbMethods, key: string) {
-				// MongoDB: an ObjectId (its _id is unique on every server); NeDB: 16 letters and digits, like its own ids
-				const hash = crypto.createHash("sha256").update(key);
-				const adapter = this.adapter as DbAdapter & { stringToObjectID?(id: string): unknown };
-				if (adapter.collection && adapter.stringToObjectID) return adapter.stringToObjectID(hash.digest("hex").slice(0, 24));
-				return hash
-					.digest("base64")
-					.replace(/[^A-Za-z0-9]/g, "")
-					.slice(0, 16);
-			},
-			toEntity(this: DbMethods, doc: Doc | null) {
-				if (!doc) return null;
-				const { _id, ...rest } = this.adapter.entityToObject(doc);
-				return { id: String(_id), ...rest };
-			},
-			async findEntity(this: DbMethods, query: Doc) {
-				return this.toEntity(await this.adapter.findOne(query));
-			},
-			async findEntityById(this: DbMethods, id: string) {
-				if (typeof id !== "string" || id.length === 0 || id.length > 64) return null;
-				return this.toEntity(await this.adapter.findById(id));
-			},
-			async findEntities(this: DbMethods, params: FindParams) {
-				const docs: Doc[] = await this.adapter.find(params);
-				return docs.map(d => this.toEntity(d));
-			},
-			async countEntities(this: DbMethods, query: Doc) {
-				return this.adapter.count({ query });
-			},
-			async insertEntity(this: DbMethods, doc: Doc) {
-				const saved = await this.adapter.insert(doc);
-				await this.clearCache();
-				return this.toEntity(saved);
-			},
-			async updateEntity(this: DbMethods, id: string, set: Doc, unset: string[] = []) {
-				const update: Doc = { $set: set };
-				if (unset.length) update.$unset = Object.fromEntries(unset.map(k => [k, ""]));
-				const saved = await this.adapter.updateById(id, update);
-				await this.clearCache();
-				return this.toEntity(saved);
-			},
-			async removeEntity(this: DbMethods, id: string) {
-				const removed = await this.adapter.removeById(id);
-				await this.clearCache();
-				return this.toEntity(removed);
-			},
-		},
-		async afterConnected(this: { adapter: DbAdapter; logger: { error(...args: unknown[]): void } }) {
-			await ensureIndexes(this.adapter, indexes, this.logger);
-		},
-	};
-	return schema as Partial<ServiceSchema>;
+	});
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import fs from "fs";
 import path from "path";
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context } from "moleculer";
+import { defineMixin } from "../lib/service";
 import type { RestAction } from "./rest-routes";
 
 type Rule = Record<string, any> | string | Array<Record<string, any> | string>;
@@ -198,19 +199,44 @@ function packageVersion(): string {
 	return "0.0.0";
 }
 
-export const OpenApiMixin: Partial<ServiceSchema> = {
+/** moleculer-web's published aliases, as the document needs them. */
+interface PublishedAlias {
+	method: string;
+	path: string;
+	fullPath: string;
+	action?: unknown;
+}
+
+export const OpenApiMixin = defineMixin<object, { restActions?: RestAction[]; aliases?: PublishedAlias[] }>()({
+	methods: {
+		openApiDocument(): JsonSchema {
+			const actions = new Map<string, ActionInfo>();
+			// the routes the gateway publishes (from the schemas it ships with), then whatever the registry knows besides
+			for (const a of this.restActions ?? []) actions.set(a.name, a);
+			for (const item of this.broker.registry.getActionList({ skipInternal: true, withEndpoints: false })) {
+				if (!actions.has(item.name)) actions.set(item.name, { ...item.action, name: item.name });
+			}
+			const aliases: AliasInfo[] = (this.aliases ?? []).map(a => ({
+				method: a.method,
+				path: a.path,
+				fullPath: a.fullPath,
+				actionName: typeof a.action === "string" ? a.action : undefined,
+			}));
+			return buildOpenApi(aliases, actions, { title: "bizops", version: packageVersion() });
+		},
+	},
 	actions: {
 		openapi: {
 			auth: "public",
 			rest: "GET /openapi.json",
-			handler(this: any) {
+			handler() {
 				return this.openApiDocument();
 			},
 		},
 		docs: {
 			auth: "public",
 			rest: "GET /docs",
-			handler(this: any, ctx: Context<unknown, { $responseType?: string; $responseHeaders?: Record<string, string> }>) {
+			handler(ctx: Context<unknown, { $responseType?: string; $responseHeaders?: Record<string, string> }>) {
 				ctx.meta.$responseType = "text/html; charset=utf-8";
 				// the page is static HTML with inline styles: nothing else may load or run in it
 				ctx.meta.$responseHeaders = {
@@ -220,21 +246,4 @@ export const OpenApiMixin: Partial<ServiceSchema> = {
 			},
 		},
 	},
-	methods: {
-		openApiDocument(this: any) {
-			const actions = new Map<string, ActionInfo>();
-			// the routes the gateway publishes (from the schemas it ships with), then whatever the registry knows besides
-			for (const a of (this.restActions ?? []) as RestAction[]) actions.set(a.name, a);
-			for (const item of this.broker.registry.getActionList({ skipInternal: true, withEndpoints: false })) {
-				if (!actions.has(item.name)) actions.set(item.name, { ...item.action, name: item.name });
-			}
-			const aliases: AliasInfo[] = (this.aliases ?? []).map((a: any) => ({
-				method: a.method,
-				path: a.path,
-				fullPath: a.fullPath,
-				actionName: typeof a.action === "string" ? a.action : undefined,
-			}));
-			return buildOpenApi(aliases, actions, { title: "bizops", version: packageVersion() });
-		},
-	},
-};
+});

@@ -7,7 +7,7 @@
  * shared by every gateway replica when Redis is configured, falling back to memory while Redis is down.
  */
 import type { IncomingMessage, ServerResponse } from "http";
-import { mixin } from "../models/service";
+import { defineMixin } from "../lib/service";
 import Redis from "ioredis";
 import { Errors as WebErrors } from "moleculer-web";
 import type { Principal } from "../domains/identity/rbac";
@@ -89,12 +89,6 @@ declare module "moleculer" {
 	}
 }
 
-export interface RateLimitThis {
-	rateLimitStore: CounterStore;
-	enforceRateLimit(req: IncomingMessage, res: ServerResponse, client: Principal | null, endpoint: string): Promise<void>;
-	rateLimitStoreHealthy(): boolean;
-}
-
 /** The caller's address: the socket's, or with TRUST_PROXY the first X-Forwarded-For entry (the proxy's client). */
 export function clientAddress(req: IncomingMessage): string {
 	if (getConfig().http.trust_proxy) {
@@ -111,16 +105,10 @@ export function limitFor(client: Principal | null): number {
 	return client.tier === "premium" ? rate_limit.premium : rate_limit.default;
 }
 
-export const RateLimitMixin = mixin<RateLimitThis & { logger: any; broker: any }>({
+export const RateLimitMixin = defineMixin<{ rateLimitStore: CounterStore }, { countMetric(spec: CounterSpec, labels?: Record<string, string>): void }>()({
 	methods: {
 		/** Counts the request; sets X-RateLimit-* headers; throws 429 with Retry-After past the limit. */
-		async enforceRateLimit(
-			this: RateLimitThis & { countMetric(spec: CounterSpec, labels?: Record<string, string>): void },
-			req: IncomingMessage,
-			res: ServerResponse,
-			client: Principal | null,
-			endpoint: string,
-		) {
+		async enforceRateLimit(req: IncomingMessage, res: ServerResponse, client: Principal | null, endpoint: string): Promise<void> {
 			const limit = limitFor(client);
 			const who = client ? `${client.kind}:${client.id}` : `ip:${clientAddress(req)}`;
 			const { count, resetAt } = await this.rateLimitStore.inc(`${who}:${endpoint}`);
@@ -134,11 +122,11 @@ export const RateLimitMixin = mixin<RateLimitThis & { logger: any; broker: any }
 				throw new WebErrors.RateLimitExceeded("RATE_LIMIT_EXCEEDED", { limit, reset_at: new Date(resetAt).toISOString() });
 			}
 		},
-		rateLimitStoreHealthy(this: RateLimitThis) {
+		rateLimitStoreHealthy(): boolean {
 			return !(this.rateLimitStore instanceof RedisCounterStore) || this.rateLimitStore.healthy;
 		},
 	},
-	created(this: RateLimitThis & { logger: any }) {
+	created() {
 		const config = getConfig();
 		const windowMs = config.rate_limit.window_ms;
 		if (/^redis(s)?:\/\//.test(config.cacher)) {
@@ -149,7 +137,7 @@ export const RateLimitMixin = mixin<RateLimitThis & { logger: any; broker: any }
 			this.rateLimitStore = new MemoryCounterStore(windowMs);
 		}
 	},
-	async stopped(this: RateLimitThis) {
+	async stopped() {
 		await this.rateLimitStore.close();
 	},
 });

@@ -4,7 +4,7 @@
  * in each action (middlewares/authorization.middleware.ts), so it holds for calls between services too.
  */
 import http, { type IncomingMessage, type ServerResponse } from "http";
-import type { Context } from "moleculer";
+import type { Context, MetricRegistry } from "moleculer";
 import ApiGateway, { Errors as WebErrors } from "moleculer-web";
 import { LRUCache } from "lru-cache";
 import { getConfig, jwtSecret } from "../config";
@@ -13,21 +13,21 @@ import { digest } from "../domains/identity/passwords";
 import { parseApiKey, revokedTokenKey, verifyAccessToken, type AccessClaims } from "../domains/identity/tokens";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { OpenApiMixin } from "../mixins/openapi.mixin";
-import { clientAddress, RateLimitMixin, type RateLimitThis } from "../mixins/rate-limit.mixin";
+import { clientAddress, RateLimitMixin } from "../mixins/rate-limit.mixin";
 import { aliasesOf, restActionsOf, type RestAction, type RouteManifest } from "../mixins/rest-routes";
 import ROUTE_MANIFEST from "./routes.json";
 import { unauthorized, unsupportedMediaType } from "../models/errors";
 import { HTTP_DURATION } from "../middlewares/metrics.middleware";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
 import { wireError } from "../lib/http-errors";
-import { NOT_RETRIED, type Schema } from "../models/service";
+import { defineService, NOT_RETRIED } from "../lib/service";
 
 /** The other services of this code base (services/routes.json): the gateway publishes their routes and lists them in readiness. */
 const MANIFEST = ROUTE_MANIFEST as RouteManifest;
 const REQUIRED_SERVICES = MANIFEST.services;
 
 /** 1 while some node runs the service, 0 while none does (set at each readiness probe). */
-const SERVICE_AVAILABLE_GAUGE = {
+const SERVICE_AVAILABLE_GAUGE: MetricRegistry.GaugeMetricOptions = {
 	name: "bizops.gateway.service_available",
 	type: "gauge",
 	labelNames: ["service"],
@@ -45,26 +45,19 @@ const PRINCIPALS_MAX = 10000;
 /** Addresses whose failed authentications are being counted. */
 const FAILING_ADDRESSES_MAX = 10000;
 
-interface ApiThis extends RateLimitThis {
-	broker: any;
+/** What the gateway keeps on itself (set in `created`/`started`), and moleculer-web's members it uses. */
+interface GatewayState {
 	httpDuration: { observe(value: number, labels: Record<string, string>): void } | null;
-	server?: { listening: boolean };
-	logger: any;
 	verifiedTokens: LRUCache<string, AccessClaims>;
 	principals: LRUCache<string, { principal: Principal | null }>;
 	failingAddresses: LRUCache<string, { count: number; resetAt: number }>;
-	resolveCredentials(ctx: Context, apiKey: string | null, authorization: string | null): Promise<Principal>;
-	countFailedAuthentication(req: IncomingMessage): Promise<void>;
-	refuseFailingAddress(req: IncomingMessage, res: ServerResponse): void;
 	encoded: WeakMap<object, string>;
 	/** The REST routes this gateway publishes, for the OpenAPI document. */
 	restActions: RestAction[];
-	resolvePrincipal(ctx: Context, key: string, action: string, params: object): Promise<Principal | null>;
 	jwtSecret: string;
-	verifyToken(token: string): AccessClaims | null;
-	isRevoked(ctx: Context, jti: string): Promise<boolean>;
-	checkBody(req: IncomingMessage, limit: string): void;
-	serviceAvailability(): Record<string, boolean>;
+	/** moleculer-web's */
+	server?: http.Server;
+	httpHandler: http.RequestListener;
 }
 
 type AliasLike = { method: string; path: string; fullPath: string; action?: { auth?: string } };
@@ -76,6 +69,23 @@ const HEADERS_TIMEOUT_MS = 10000;
 /** A client's request id is used (and echoed) only when it looks like one: letters, digits, '.', '_', '-', ':'. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/**
+ * A request body must be JSON (415 otherwise, before anything reads it) and, when it declares its
+ * length, within the route's limit (413 without reading it). A body sent without a length is counted
+ * as it is read.
+ */
+function checkBody(req: IncomingMessage, limit: string): void {
+	const length = req.headers["content-length"];
+	const hasBody = (length != null && length !== "0") || req.headers["transfer-encoding"] != null;
+	if (!hasBody) return;
+	const type = String(req.headers["content-type"] ?? "")
+		.split(";")[0]
+		.trim()
+		.toLowerCase();
+	if (!/^application\/([a-z0-9.+-]+\+)?json$/.test(type)) throw unsupportedMediaType(type);
+	if (length != null && Number(length) > parseByteSize(limit)) throw payloadTooLarge(limit);
+}
+
 /** A route of JSON bodies up to body_limit, nesting bounded before JSON.parse sees them (a 400 naming the limit). */
 const JSON_ROUTE = {
 	path: "",
@@ -84,15 +94,170 @@ const JSON_ROUTE = {
 	authentication: true,
 	mergeParams: true,
 	bodyParsers: { json: { strict: true, limit: config.http.body_limit, verify: (_req: unknown, _res: unknown, buf: Buffer) => assertJsonDepth(buf) }, urlencoded: false },
-	onBeforeCall(this: ApiThis, _ctx: Context, _route: unknown, req: IncomingMessage) {
-		this.checkBody(req, config.http.body_limit);
+	onBeforeCall(_ctx: Context, _route: unknown, req: IncomingMessage) {
+		checkBody(req, config.http.body_limit);
 	},
 };
 
-const ApiService: Schema<ApiThis> = {
+const ApiService = defineService<GatewayState>()({
 	name: "api",
 	mixins: [ApiGateway, RateLimitMixin, OpenApiMixin, createBusinessMetricsMixin([BUSINESS_COUNTERS.requestsRateLimited])],
 
+	methods: {
+		/**
+		 * moleculer-web's server, with timeouts: a client has HEADERS_TIMEOUT to send its headers and
+		 * `http.request_timeout` for the whole request (a body trickling in byte by byte is cut off), checked
+		 * every second.
+		 */
+		createServer() {
+			this.server = http.createServer(
+				{ headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.http.request_timeout), requestTimeout: config.http.request_timeout, connectionsCheckingInterval: 1000 },
+				this.httpHandler,
+			);
+		},
+
+		/** Which of the shipped services some live node runs; kept in the gauge too. */
+		serviceAvailability(): Record<string, boolean> {
+			// the typings require a node id that the registry treats as optional (any node)
+			const registry = this.broker.registry as unknown as { hasService(fullName: string): boolean };
+			const services = Object.fromEntries(REQUIRED_SERVICES.map(name => [name, registry.hasService(name)]));
+			if (this.broker.isMetricsEnabled())
+				for (const name of REQUIRED_SERVICES) this.broker.metrics.set(SERVICE_AVAILABLE_GAUGE.name, services[name] ? 1 : 0, { service: name });
+			return services;
+		},
+
+		/**
+		 * Resolves the caller (X-API-Key or Bearer JWT) and applies its rate limit. Public actions accept
+		 * anonymous callers, limited per IP; everything else needs a valid, unrevoked token of a live user.
+		 */
+		async authenticate(
+			ctx: Context<unknown, { token?: { jti: string; exp: number; sid?: string } }>,
+			route: unknown,
+			req: IncomingMessage & { $action?: { auth?: string; rateLimit?: boolean } },
+			res: ServerResponse,
+			alias: AliasLike,
+		) {
+			const endpoint = `${alias.method} ${alias.fullPath}`;
+			const isPublic = req.$action?.auth === "public";
+			const apiKey = req.headers["x-api-key"];
+			const authorization = req.headers.authorization;
+			let principal: Principal | null = null;
+
+			if ((typeof apiKey === "string" && apiKey) || authorization) {
+				// an address that keeps sending bad credentials is refused before any lookup
+				this.refuseFailingAddress(req, res);
+				try {
+					principal = await this.resolveCredentials(ctx, typeof apiKey === "string" && apiKey ? apiKey : null, authorization ?? null);
+				} catch (err) {
+					await this.countFailedAuthentication(req);
+					// public actions (login, refresh) ignore a stale Authorization header: clients with interceptors send one
+					if (!isPublic) throw err;
+					principal = null;
+					ctx.meta.token = undefined;
+				}
+			} else if (!isPublic) {
+				throw unauthorized("Authentication required: send 'Authorization: Bearer <token>' or 'X-API-Key'", "NO_TOKEN");
+			}
+
+			if (req.$action?.rateLimit !== false) await this.enforceRateLimit(req, res, principal, endpoint);
+			return principal;
+		},
+
+		/** The principal behind an API key or a Bearer token; 401 for anything that is not a valid, live one. */
+		async resolveCredentials(
+			ctx: Context<unknown, { token?: { jti: string; exp: number; sid?: string } }>,
+			apiKey: string | null,
+			authorization: string | null,
+		): Promise<Principal> {
+			if (apiKey) {
+				const parsed = parseApiKey(apiKey);
+				let principal: Principal | null = null;
+				if (parsed) {
+					const keyDigest = digest(parsed.secret);
+					principal = await this.resolvePrincipal(ctx, `key:${parsed.key_id}:${keyDigest}`, "auth.resolveApiKey", { key_id: parsed.key_id, key_digest: keyDigest });
+				}
+				if (!principal) throw unauthorized("Invalid API key", "INVALID_API_KEY");
+				return principal;
+			}
+			const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
+			const claims = match ? this.verifyToken(match[1]) : null;
+			if (!claims) throw unauthorized("Invalid or expired token", "INVALID_TOKEN");
+			if (await this.isRevoked(ctx, claims.jti)) throw unauthorized("Token revoked", "TOKEN_REVOKED");
+			const principal = await this.resolvePrincipal(ctx, `user:${claims.sub}`, "auth.resolveUser", { id: claims.sub });
+			if (!principal) throw unauthorized("User no longer exists", "INVALID_TOKEN");
+			ctx.meta.token = { jti: claims.jti, exp: claims.exp, sid: claims.sid };
+			return principal;
+		},
+
+		/** Principals (and unknown keys: null) kept a few seconds in a bounded LRU; a flood of random keys evicts only the oldest. */
+		async resolvePrincipal(ctx: Context, key: string, action: string, params: object): Promise<Principal | null> {
+			const memo = this.principals.get(key);
+			if (memo !== undefined) return memo.principal;
+			const principal = await ctx.call<Principal | null, object>(action, params);
+			this.principals.set(key, { principal });
+			return principal;
+		},
+
+		/** Failed authentications count against the address's anonymous budget (per minute). */
+		async countFailedAuthentication(req: IncomingMessage) {
+			const address = clientAddress(req);
+			const counter = await this.rateLimitStore.inc(`authfail:ip:${address}`);
+			this.failingAddresses.set(address, counter);
+		},
+
+		/** 429 for an address whose failed authentications passed its anonymous budget in this window. */
+		refuseFailingAddress(req: IncomingMessage, res: ServerResponse) {
+			const counter = this.failingAddresses.get(clientAddress(req));
+			if (!counter || counter.resetAt <= Date.now() || counter.count < config.rate_limit.anonymous_per_ip) return;
+			res.setHeader("Retry-After", Math.max(1, Math.ceil((counter.resetAt - Date.now()) / 1000)));
+			throw new WebErrors.RateLimitExceeded("TOO_MANY_FAILED_AUTHENTICATIONS", { reset_at: new Date(counter.resetAt).toISOString() });
+		},
+
+		/** Revocations live in the cacher (shared through Redis); while it is down, auth's store answers. */
+		async isRevoked(ctx: Context, jti: string): Promise<boolean> {
+			const cacher = this.broker.cacher;
+			if (cacher && cacher.connected !== false) return !!(await cacher.get(revokedTokenKey(jti)));
+			return ctx.call<boolean, { jti: string }>("auth.isRevoked", { jti });
+		},
+
+		verifyToken(token: string): AccessClaims | null {
+			const cached = this.verifiedTokens.get(token);
+			if (cached) {
+				if (cached.exp * 1000 > Date.now()) return cached;
+				this.verifiedTokens.delete(token);
+				return null;
+			}
+			const claims = verifyAccessToken(this.jwtSecret, token);
+			if (claims) this.verifiedTokens.set(token, claims);
+			return claims;
+		},
+
+		/**
+		 * JSON of a response. A cached answer from the in-memory cacher (MemoryLRU, clone off) is the same object on every hit, so its
+		 * JSON is kept (weakly, gone with the object) instead of re-serialized: large cached reads such as an
+		 * analysis cost one serialization, not one per request. Cached objects are never mutated.
+		 */
+		encodeResponse(_req: unknown, _res: unknown, data: unknown): string {
+			if (data === null || typeof data !== "object") return JSON.stringify(data);
+			let json = this.encoded.get(data);
+			if (json === undefined) {
+				json = JSON.stringify(data);
+				this.encoded.set(data, json);
+			}
+			return json;
+		},
+
+		/** The docs/api.md error shape (lib/http-errors.ts); server faults are logged and described to nobody. */
+		reformatError(err: unknown) {
+			return wireError(err, config.http.body_limit, fault => {
+				try {
+					this.logger.error("Request failed:", fault instanceof Error ? `${fault.name}: ${fault.message}\n${fault.stack}` : String(fault));
+				} catch {
+					/* a fault that cannot even be logged is still answered */
+				}
+			});
+		},
+	},
 	settings: {
 		rest: "/",
 		port: config.port,
@@ -106,7 +271,7 @@ const ApiService: Schema<ApiThis> = {
 		},
 		log4XXResponses: false,
 		/** Every error leaves in the docs/api.md shape, with the HTTP status of that shape (see reformatError). */
-		onError(this: ApiThis & { reformatError(err: unknown): { code: number } }, req: IncomingMessage, res: ServerResponse, err: unknown) {
+		onError(req: IncomingMessage, res: ServerResponse, err: unknown) {
 			if (res.headersSent) return;
 			let status = 500;
 			let json = '{"name":"InternalServerError","message":"Internal server error","code":500,"type":"INTERNAL_ERROR"}';
@@ -131,7 +296,7 @@ const ApiService: Schema<ApiThis> = {
 		 * Per request, before anything else: the security headers every answer carries, and the request id,
 		 * taken from X-Request-ID only in a safe format (else Moleculer generates one), echoed back.
 		 */
-		rootCallOptions(this: ApiThis, options: { requestID?: string }, req: IncomingMessage & { $alias?: { method: string; fullPath: string } }, res: ServerResponse) {
+		rootCallOptions(options: { requestID?: string }, req: IncomingMessage & { $alias?: { method: string; fullPath: string } }, res: ServerResponse) {
 			// one observation per HTTP request, by route pattern (bounded) and status, when the answer is sent
 			const metric = this.httpDuration;
 			if (metric) {
@@ -168,8 +333,8 @@ const ApiService: Schema<ApiThis> = {
 				authentication: true,
 				mergeParams: true,
 				bodyParsers: false,
-				onBeforeCall(this: ApiThis, _ctx: Context, _route: unknown, req: IncomingMessage) {
-					this.checkBody(req, config.http.import_body_limit);
+				onBeforeCall(_ctx: Context, _route: unknown, req: IncomingMessage) {
+					checkBody(req, config.http.import_body_limit);
 				},
 			},
 			// The two JSON routes share a path, so they are told apart by name: moleculer-web takes routes with the
@@ -214,7 +379,7 @@ const ApiService: Schema<ApiThis> = {
 			rateLimit: false,
 			bulkhead: { enabled: false },
 			rest: "GET /health/ready",
-			async handler(this: ApiThis, ctx: Context<unknown, { $statusCode?: number }>) {
+			async handler(ctx: Context<unknown, { $statusCode?: number }>) {
 				const services = this.serviceAvailability();
 				const missing = REQUIRED_SERVICES.filter(name => !services[name]);
 				const transit = this.broker.transit;
@@ -237,196 +402,24 @@ const ApiService: Schema<ApiThis> = {
 		},
 	},
 
-	methods: {
-		/**
-		 * moleculer-web's server, with timeouts: a client has HEADERS_TIMEOUT to send its headers and
-		 * `http.request_timeout` for the whole request (a body trickling in byte by byte is cut off), checked
-		 * every second.
-		 */
-		createServer(this: ApiThis & { httpHandler: http.RequestListener; server: http.Server }) {
-			this.server = http.createServer(
-				{ headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.http.request_timeout), requestTimeout: config.http.request_timeout, connectionsCheckingInterval: 1000 },
-				this.httpHandler,
-			);
-		},
-
-		/** Which of the shipped services some live node runs; kept in the gauge too. */
-		serviceAvailability(this: ApiThis): Record<string, boolean> {
-			const services = Object.fromEntries(REQUIRED_SERVICES.map(name => [name, this.broker.registry.hasService(name) as boolean]));
-			if (this.broker.isMetricsEnabled())
-				for (const name of REQUIRED_SERVICES) this.broker.metrics.set(SERVICE_AVAILABLE_GAUGE.name, services[name] ? 1 : 0, { service: name });
-			return services;
-		},
-
-		/**
-		 * Resolves the caller (X-API-Key or Bearer JWT) and applies its rate limit. Public actions accept
-		 * anonymous callers, limited per IP; everything else needs a valid, unrevoked token of a live user.
-		 */
-		async authenticate(
-			this: ApiThis,
-			ctx: Context<unknown, { token?: { jti: string; exp: number; sid?: string } }>,
-			route: unknown,
-			req: IncomingMessage & { $action?: { auth?: string; rateLimit?: boolean } },
-			res: ServerResponse,
-			alias: AliasLike,
-		) {
-			const endpoint = `${alias.method} ${alias.fullPath}`;
-			const isPublic = req.$action?.auth === "public";
-			const apiKey = req.headers["x-api-key"];
-			const authorization = req.headers.authorization;
-			let principal: Principal | null = null;
-
-			if ((typeof apiKey === "string" && apiKey) || authorization) {
-				// an address that keeps sending bad credentials is refused before any lookup
-				this.refuseFailingAddress(req, res);
-				try {
-					principal = await this.resolveCredentials(ctx, typeof apiKey === "string" && apiKey ? apiKey : null, authorization ?? null);
-				} catch (err) {
-					await this.countFailedAuthentication(req);
-					// public actions (login, refresh) ignore a stale Authorization header: clients with interceptors send one
-					if (!isPublic) throw err;
-					principal = null;
-					ctx.meta.token = undefined;
-				}
-			} else if (!isPublic) {
-				throw unauthorized("Authentication required: send 'Authorization: Bearer <token>' or 'X-API-Key'", "NO_TOKEN");
-			}
-
-			if (req.$action?.rateLimit !== false) await this.enforceRateLimit(req, res, principal, endpoint);
-			return principal;
-		},
-
-		/** The principal behind an API key or a Bearer token; 401 for anything that is not a valid, live one. */
-		async resolveCredentials(
-			this: ApiThis,
-			ctx: Context<unknown, { token?: { jti: string; exp: number; sid?: string } }>,
-			apiKey: string | null,
-			authorization: string | null,
-		): Promise<Principal> {
-			if (apiKey) {
-				const parsed = parseApiKey(apiKey);
-				let principal: Principal | null = null;
-				if (parsed) {
-					const keyDigest = digest(parsed.secret);
-					principal = await this.resolvePrincipal(ctx, `key:${parsed.key_id}:${keyDigest}`, "auth.resolveApiKey", { key_id: parsed.key_id, key_digest: keyDigest });
-				}
-				if (!principal) throw unauthorized("Invalid API key", "INVALID_API_KEY");
-				return principal;
-			}
-			const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
-			const claims = match ? this.verifyToken(match[1]) : null;
-			if (!claims) throw unauthorized("Invalid or expired token", "INVALID_TOKEN");
-			if (await this.isRevoked(ctx, claims.jti)) throw unauthorized("Token revoked", "TOKEN_REVOKED");
-			const principal = await this.resolvePrincipal(ctx, `user:${claims.sub}`, "auth.resolveUser", { id: claims.sub });
-			if (!principal) throw unauthorized("User no longer exists", "INVALID_TOKEN");
-			ctx.meta.token = { jti: claims.jti, exp: claims.exp, sid: claims.sid };
-			return principal;
-		},
-
-		/** Principals (and unknown keys: null) kept a few seconds in a bounded LRU; a flood of random keys evicts only the oldest. */
-		async resolvePrincipal(this: ApiThis, ctx: Context, key: string, action: string, params: object): Promise<Principal | null> {
-			const memo = this.principals.get(key);
-			if (memo !== undefined) return memo.principal;
-			const principal = await ctx.call<Principal | null, object>(action, params);
-			this.principals.set(key, { principal });
-			return principal;
-		},
-
-		/** Failed authentications count against the address's anonymous budget (per minute). */
-		async countFailedAuthentication(this: ApiThis, req: IncomingMessage) {
-			const address = clientAddress(req);
-			const counter = await this.rateLimitStore.inc(`authfail:ip:${address}`);
-			this.failingAddresses.set(address, counter);
-		},
-
-		/** 429 for an address whose failed authentications passed its anonymous budget in this window. */
-		refuseFailingAddress(this: ApiThis, req: IncomingMessage, res: ServerResponse) {
-			const counter = this.failingAddresses.get(clientAddress(req));
-			if (!counter || counter.resetAt <= Date.now() || counter.count < config.rate_limit.anonymous_per_ip) return;
-			res.setHeader("Retry-After", Math.max(1, Math.ceil((counter.resetAt - Date.now()) / 1000)));
-			throw new WebErrors.RateLimitExceeded("TOO_MANY_FAILED_AUTHENTICATIONS", { reset_at: new Date(counter.resetAt).toISOString() });
-		},
-
-		/** Revocations live in the cacher (shared through Redis); while it is down, auth's store answers. */
-		async isRevoked(this: ApiThis, ctx: Context, jti: string): Promise<boolean> {
-			const cacher = this.broker.cacher;
-			if (cacher && cacher.connected !== false) return !!(await cacher.get(revokedTokenKey(jti)));
-			return ctx.call<boolean, { jti: string }>("auth.isRevoked", { jti });
-		},
-
-		verifyToken(this: ApiThis, token: string): AccessClaims | null {
-			const cached = this.verifiedTokens.get(token);
-			if (cached) {
-				if (cached.exp * 1000 > Date.now()) return cached;
-				this.verifiedTokens.delete(token);
-				return null;
-			}
-			const claims = verifyAccessToken(this.jwtSecret, token);
-			if (claims) this.verifiedTokens.set(token, claims);
-			return claims;
-		},
-
-		/**
-		 * JSON of a response. A cached answer from the in-memory cacher (MemoryLRU, clone off) is the same object on every hit, so its
-		 * JSON is kept (weakly, gone with the object) instead of re-serialized: large cached reads such as an
-		 * analysis cost one serialization, not one per request. Cached objects are never mutated.
-		 */
-		encodeResponse(this: ApiThis, _req: unknown, _res: unknown, data: unknown): string {
-			if (data === null || typeof data !== "object") return JSON.stringify(data);
-			let json = this.encoded.get(data);
-			if (json === undefined) {
-				json = JSON.stringify(data);
-				this.encoded.set(data, json);
-			}
-			return json;
-		},
-
-		/**
-		 * A request body must be JSON (415 otherwise, before anything reads it) and, when it declares its
-		 * length, within the route's limit (413 without reading it). A body sent without a length is counted
-		 * as it is read.
-		 */
-		checkBody(req: IncomingMessage, limit: string) {
-			const length = req.headers["content-length"];
-			const hasBody = (length != null && length !== "0") || req.headers["transfer-encoding"] != null;
-			if (!hasBody) return;
-			const type = String(req.headers["content-type"] ?? "")
-				.split(";")[0]
-				.trim()
-				.toLowerCase();
-			if (!/^application\/([a-z0-9.+-]+\+)?json$/.test(type)) throw unsupportedMediaType(type);
-			if (length != null && Number(length) > parseByteSize(limit)) throw payloadTooLarge(limit);
-		},
-
-		/** The docs/api.md error shape (lib/http-errors.ts); server faults are logged and described to nobody. */
-		reformatError(this: ApiThis, err: any) {
-			return wireError(err, config.http.body_limit, fault => {
-				try {
-					this.logger.error("Request failed:", fault instanceof Error ? `${fault.name}: ${fault.message}\n${fault.stack}` : String(fault));
-				} catch {
-					/* a fault that cannot even be logged is still answered */
-				}
-			});
-		},
-	},
-
 	events: {
 		// keeps bizops_gateway_service_available current between readiness probes
-		"$services.changed"(this: ApiThis) {
+		"$services.changed"() {
 			this.serviceAvailability();
 		},
 		// moleculer-db broadcasts this on every write to users (and auth on API key changes).
-		"cache.clean.auth"(this: ApiThis) {
+		"cache.clean.auth"() {
 			this.principals.clear();
 		},
 	},
 
-	started(this: ApiThis) {
+	started() {
 		// registered by the LeanMetrics middleware when metrics are on
-		this.httpDuration = this.broker.isMetricsEnabled() ? this.broker.metrics.getMetric(HTTP_DURATION.name) : null;
+		const metric = this.broker.isMetricsEnabled() ? this.broker.metrics.getMetric(HTTP_DURATION.name) : null;
+		this.httpDuration = metric && "observe" in metric ? metric : null;
 	},
 
-	created(this: ApiThis) {
+	created() {
 		if (this.broker.isMetricsEnabled() && !this.broker.metrics.getMetric(SERVICE_AVAILABLE_GAUGE.name)) this.broker.metrics.register(SERVICE_AVAILABLE_GAUGE);
 		this.verifiedTokens = new LRUCache({ max: VERIFIED_TOKENS_MAX });
 		this.principals = new LRUCache({ max: PRINCIPALS_MAX, ttl: PRINCIPAL_TTL_MS });
@@ -435,7 +428,7 @@ const ApiService: Schema<ApiThis> = {
 		this.restActions = REST_ACTIONS;
 		this.jwtSecret = jwtSecret();
 	},
-};
+});
 
 // The routes of every service this code base has, whether or not a node runs it right now (a service with no
 // live node is then a 503, not a 404), and of the gateway itself.

@@ -3,14 +3,14 @@
  * admin (docs/api.md, identity and access). Roles and domain rules live in domains/identity.
  */
 import { Errors, type Context } from "moleculer";
-import { NOT_RETRIED, type Schema } from "../models/service";
+import { defineService, NOT_RETRIED } from "../lib/service";
 import { getConfig, jwtSecret } from "../config";
 import { canGrantTier, canManageAccount, isUserAdmin, loginLockMs, ROLES, type Principal, type Role, type Tier } from "../domains/identity/rbac";
 import { digest, hashPassword, randomSecret, verifyPassword } from "../domains/identity/passwords";
 import { API_KEY_PREFIX, revokedTokenKey, signAccessToken } from "../domains/identity/tokens";
-import { createDbMixin, isDuplicateKeyError, openStore, type DbAdapter, type DbMethods, type Doc } from "../mixins/db.mixin";
+import { createDbMixin, isDuplicateKeyError, openStore, type Doc } from "../mixins/db.mixin";
 import { KeyedLock } from "../lib/keyed-lock";
-import { BUSINESS_COUNTERS, createBusinessMetricsMixin, type CounterSpec } from "../mixins/business-metrics.mixin";
+import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { listParams, nowIso, pageOf } from "../models/common";
@@ -51,33 +51,136 @@ const tooManyLogins = (until: number) => {
 };
 type AuthContext<P = Record<string, unknown>> = Context<P, AuthMetaWithToken>;
 
-interface AuthThis extends DbMethods {
-	broker: any;
-	logger: any;
-	refreshTokens: DbAdapter & { disconnect(): Promise<void> };
-	revokedTokens: DbAdapter & { disconnect(): Promise<void> };
-	apiKeys: DbAdapter & { disconnect(): Promise<void> };
-	publicUser(record: UserRecord): User;
-	issueTokens(user: UserRecord, family?: string): Promise<{ token: string; refresh_token: string; expires_in: number; user: User }>;
-	revokeAccessToken(jti: string, exp: number): Promise<void>;
-	manageableUser(ctx: AuthContext, id: string): Promise<UserRecord>;
-	keepingASuperAdmin<T>(superAdmin: UserRecord | null, change: () => Promise<T>, undo: () => Promise<void>): Promise<T>;
-	locks: KeyedLock;
-	endSessions(query: Doc): Promise<void>;
-	bootstrapAdmin(): Promise<void>;
-	restoreRevocations(): Promise<void>;
-	countMetric(spec: CounterSpec, labels?: Record<string, string>): void;
-}
+/** A second collection of this service (openStore, mixins/db.mixin.ts). */
+type Store = Awaited<ReturnType<typeof openStore>>;
 
 // A fixed hash to verify against when the username is unknown, so both cases take the same time.
 const DUMMY_HASH_PROMISE = hashPassword(randomSecret());
 
-const AuthService: Schema<AuthThis> = {
+const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revokedTokens: Store; apiKeys: Store }>()({
 	name: "auth",
 	// REST paths are absolute under /api/v1 (docs/api.md), not prefixed with the service name.
 	settings: { rest: "/" },
 	// Its own cache-cleaning events too: a user changed on one auth replica must not stay cached on another.
 	mixins: [createDbMixin("users", [{ fields: { username: 1 }, unique: true }]), createCacheCleanerMixin(["auth"]), createBusinessMetricsMixin([BUSINESS_COUNTERS.loginsFailed])],
+
+	methods: {
+		publicUser(record: UserRecord): User {
+			const { password_hash: _hash, ...user } = record;
+			return user;
+		},
+
+		async issueTokens(user: UserRecord, family?: string) {
+			const config = getConfig();
+			const session = family ?? randomSecret(12);
+			const { token, claims } = signAccessToken(jwtSecret(config), user.id, config.jwt.expiration, session);
+			const refreshToken = randomSecret(32);
+			await this.refreshTokens.insert({
+				token_digest: digest(refreshToken),
+				user_id: user.id,
+				family: session,
+				// the access token issued with it, so ending the session revokes that too
+				access_jti: claims.jti,
+				access_exp: claims.exp,
+				expires_at: new Date(Date.now() + config.jwt.refresh_expiration * 1000).toISOString(),
+				created_at: nowIso(),
+			});
+			// a session ended while this refresh ran (reuse detected, logout, password change) stays ended
+			if (family && (await this.revokedTokens.findOne({ session: family }))) {
+				await this.refreshTokens.removeMany({ family });
+				await this.revokeAccessToken(claims.jti, claims.exp);
+				throw unauthorized("The session has ended", "TOKEN_REVOKED");
+			}
+			return { token, refresh_token: refreshToken, expires_in: config.jwt.expiration, user: this.publicUser(user) };
+		},
+
+		async revokeAccessToken(jti: string, exp: number) {
+			const ttl = Math.max(1, Math.ceil(exp - Date.now() / 1000));
+			await this.revokedTokens.insert({ jti, expires_at: new Date(exp * 1000).toISOString() });
+			// while Redis is down the store alone answers (the gateway asks it); the cacher gets it back on reconnect
+			if (this.broker.cacher && this.broker.cacher.connected !== false) await this.broker.cacher.set(revokedTokenKey(jti), true, ttl);
+		},
+
+		/**
+		 * Ends sessions: each is marked ended first (so a refresh racing with this cannot start it again: see
+		 * issueTokens), then its refresh tokens are deleted and the access tokens issued with them revoked.
+		 */
+		async endSessions(query: Doc) {
+			const docs = await this.refreshTokens.find({ query });
+			const families = new Set<string>(docs.map(d => d.family as string));
+			if (typeof query.family === "string") families.add(query.family);
+			const until = new Date(Date.now() + getConfig().jwt.refresh_expiration * 1000).toISOString();
+			for (const family of families) await this.revokedTokens.insert({ jti: `session:${family}`, session: family, expires_at: until });
+			// looked up again after the markers: a refresh that inserted its tokens before a marker existed is found
+			// here; one that inserts them later sees the marker and revokes them itself (issueTokens)
+			for (const d of await this.refreshTokens.find({ query }))
+				if (d.access_jti && d.access_exp * 1000 > Date.now()) await this.revokeAccessToken(d.access_jti, d.access_exp);
+			await this.refreshTokens.removeMany(query);
+		},
+
+		/** The user `ctx`'s principal may administer; anyone else is a 404 (or 403 for non-admins). */
+		async manageableUser(ctx: AuthContext, id: string): Promise<UserRecord> {
+			const actor = principalOf(ctx);
+			if (!isUserAdmin(actor)) throw forbidden("Only admins manage users");
+			const user = (await this.findEntityById(id)) as UserRecord | null;
+			if (!user || !canManageAccount(actor, user)) throw notFound("User", id);
+			return user;
+		},
+
+		/**
+		 * Runs a demotion or removal of `superAdmin` (null: of nobody who matters) so that a super_admin always
+		 * remains: checked before, serialized on this node, and checked after, undoing it if a concurrent change
+		 * (on another replica) took the last one away.
+		 */
+		async keepingASuperAdmin<T>(superAdmin: UserRecord | null, change: () => Promise<T>, undo: () => Promise<void>): Promise<T> {
+			if (!superAdmin || superAdmin.role !== "super_admin") return change();
+			return this.locks.run("super_admins", async () => {
+				const lastOne = conflict("The last super_admin cannot be removed or demoted");
+				if ((await this.countEntities({ role: "super_admin" })) <= 1) throw lastOne;
+				const result = await change();
+				if ((await this.countEntities({ role: "super_admin" })) === 0) {
+					await undo();
+					await this.clearCache();
+					throw lastOne;
+				}
+				return result;
+			});
+		},
+
+		/** Revocations outlive a restart of the service or of Redis: the unexpired ones go (back) into the cacher. */
+		async restoreRevocations() {
+			// access tokens only: the gateway asks the cacher about those; session markers are read from the store
+			for (const r of await this.revokedTokens.find({ query: { session: { $exists: false } } })) {
+				const ttl = Math.ceil((Date.parse(r.expires_at) - Date.now()) / 1000);
+				if (ttl > 0) await this.broker.cacher?.set(revokedTokenKey(r.jti), true, ttl);
+			}
+		},
+
+		/** docs/api.md: on first start with no users, `admin` (super_admin) with BIZOPS_ADMIN_PASSWORD or a generated one. */
+		async bootstrapAdmin() {
+			if ((await this.countEntities({})) > 0) return;
+			const given = process.env.BIZOPS_ADMIN_PASSWORD;
+			const password = given || randomSecret(18);
+			const now = nowIso();
+			try {
+				await this.insertEntity({
+					username: "admin",
+					password_hash: await hashPassword(password),
+					role: "super_admin",
+					domains: ["*"],
+					tier: "premium",
+					created_at: now,
+					updated_at: now,
+				});
+			} catch (err) {
+				if (isDuplicateKeyError(err)) return; // another replica bootstrapped first
+				throw err;
+			}
+			if (given) this.logger.info("Bootstrap user 'admin' created with the password from BIZOPS_ADMIN_PASSWORD");
+			// Logged once, on purpose: the operator has no other way to learn it.
+			else this.logger.warn(`Bootstrap user 'admin' created with generated password: ${password} (change it: PATCH /api/v1/users/:id)`);
+		},
+	},
 
 	actions: {
 		login: {
@@ -89,7 +192,7 @@ const AuthService: Schema<AuthThis> = {
 				username: { type: "string", min: 1, max: 64 },
 				password: { type: "string", min: 1, max: 256 },
 			},
-			async handler(this: AuthThis, ctx: AuthContext<{ username: string; password: string }>) {
+			async handler(ctx: AuthContext<{ username: string; password: string }>) {
 				const throttleKey = loginFailuresKey(ctx.params.username);
 				const failures = ((await this.broker.cacher?.get(throttleKey)) as LoginFailures | null) ?? { count: 0, locked_until: 0 };
 				// locked: refused before the password is even checked, the same for an account that does not exist
@@ -116,7 +219,7 @@ const AuthService: Schema<AuthThis> = {
 			auth: "public",
 			rest: "POST /auth/refresh",
 			params: { $$strict: true, refresh_token: { type: "string", min: 1, max: 200 } },
-			async handler(this: AuthThis, ctx: AuthContext<{ refresh_token: string }>) {
+			async handler(ctx: AuthContext<{ refresh_token: string }>) {
 				const stored = await this.refreshTokens.findOne({ token_digest: digest(ctx.params.refresh_token) });
 				if (!stored) throw unauthorized("Invalid refresh token", "INVALID_TOKEN");
 				if (Date.parse(stored.expires_at) <= Date.now()) throw unauthorized("Refresh token expired", "TOKEN_EXPIRED");
@@ -138,7 +241,7 @@ const AuthService: Schema<AuthThis> = {
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /auth/logout",
 			params: { $$strict: true, refresh_token: { type: "string", min: 1, max: 200, optional: true } },
-			async handler(this: AuthThis, ctx: AuthContext<{ refresh_token?: string }>) {
+			async handler(ctx: AuthContext<{ refresh_token?: string }>) {
 				const user = principalOf(ctx);
 				if (ctx.meta.token) await this.revokeAccessToken(ctx.meta.token.jti, ctx.meta.token.exp);
 				// the session ends: the one the access token was issued in, and the one of a refresh token given
@@ -154,7 +257,7 @@ const AuthService: Schema<AuthThis> = {
 
 		me: {
 			rest: "GET /auth/me",
-			handler(this: AuthThis, ctx: AuthContext) {
+			handler(ctx: AuthContext) {
 				return principalOf(ctx);
 			},
 		},
@@ -165,7 +268,7 @@ const AuthService: Schema<AuthThis> = {
 			auth: "public",
 			params: { id: { type: "string", min: 1, max: 64 } },
 			cache: { keys: ["id"], ttl: 60 },
-			async handler(this: AuthThis, ctx: Context<{ id: string }>): Promise<Principal | null> {
+			async handler(ctx: Context<{ id: string }>): Promise<Principal | null> {
 				const user = (await this.findEntityById(ctx.params.id)) as UserRecord | null;
 				if (!user) return null;
 				return { id: user.id, username: user.username, role: user.role, domains: user.domains, tier: user.tier, kind: "user" };
@@ -177,7 +280,7 @@ const AuthService: Schema<AuthThis> = {
 			visibility: "public",
 			auth: "public",
 			params: { jti: { type: "string", min: 1, max: 64 } },
-			async handler(this: AuthThis, ctx: Context<{ jti: string }>): Promise<boolean> {
+			async handler(ctx: Context<{ jti: string }>): Promise<boolean> {
 				return !!(await this.revokedTokens.findOne({ jti: ctx.params.jti }));
 			},
 		},
@@ -188,7 +291,7 @@ const AuthService: Schema<AuthThis> = {
 			auth: "public",
 			params: { key_id: { type: "string", min: 1, max: 64 }, key_digest: { type: "string", min: 1, max: 64 } },
 			cache: { keys: ["key_id", "key_digest"], ttl: 60 },
-			async handler(this: AuthThis, ctx: Context<{ key_id: string; key_digest: string }>): Promise<Principal | null> {
+			async handler(ctx: Context<{ key_id: string; key_digest: string }>): Promise<Principal | null> {
 				const key = await this.apiKeys.findById(ctx.params.key_id);
 				if (!key || key.key_digest !== ctx.params.key_digest) return null;
 				if (key.expires_at && Date.parse(key.expires_at) <= Date.now()) return null;
@@ -205,7 +308,7 @@ const AuthService: Schema<AuthThis> = {
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /users",
 			params: createUserParams,
-			async handler(this: AuthThis, ctx: AuthContext<{ username: string; password: string; role: Role; domains: string[]; tier?: Tier }>) {
+			async handler(ctx: AuthContext<{ username: string; password: string; role: Role; domains: string[]; tier?: Tier }>) {
 				const actor = principalOf(ctx);
 				const { username, password, role, domains } = ctx.params;
 				if (!canManageAccount(actor, { role, domains })) throw forbidden(`Role '${actor.role}' may not create a '${role}' in ${domains.join(", ")}`);
@@ -237,7 +340,7 @@ const AuthService: Schema<AuthThis> = {
 		listUsers: {
 			rest: "GET /users",
 			params: { $$strict: true, ...listParams(USER_SORTABLE), role: { type: "enum", values: [...ROLES], optional: true } },
-			async handler(this: AuthThis, ctx: AuthContext<{ page?: number; page_size?: number; sort?: string; role?: Role }>) {
+			async handler(ctx: AuthContext<{ page?: number; page_size?: number; sort?: string; role?: Role }>) {
 				const actor = principalOf(ctx);
 				if (!isUserAdmin(actor)) throw forbidden("Only admins list users");
 				const query: Doc = {};
@@ -256,7 +359,7 @@ const AuthService: Schema<AuthThis> = {
 		getUser: {
 			rest: "GET /users/:id",
 			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
-			async handler(this: AuthThis, ctx: AuthContext<{ id: string }>) {
+			async handler(ctx: AuthContext<{ id: string }>) {
 				const actor = principalOf(ctx);
 				if (ctx.params.id === actor.id && actor.kind === "user") {
 					const self = (await this.findEntityById(actor.id)) as UserRecord | null;
@@ -269,7 +372,7 @@ const AuthService: Schema<AuthThis> = {
 		updateUser: {
 			rest: "PATCH /users/:id",
 			params: updateUserParams,
-			async handler(this: AuthThis, ctx: AuthContext<{ id: string; password?: string; current_password?: string; role?: Role; domains?: string[]; tier?: Tier }>) {
+			async handler(ctx: AuthContext<{ id: string; password?: string; current_password?: string; role?: Role; domains?: string[]; tier?: Tier }>) {
 				const actor = principalOf(ctx);
 				const { id, password, current_password: currentPassword, ...changes } = ctx.params;
 				const isSelf = actor.kind === "user" && id === actor.id;
@@ -321,7 +424,7 @@ const AuthService: Schema<AuthThis> = {
 			retryPolicy: NOT_RETRIED,
 			rest: "DELETE /users/:id",
 			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
-			async handler(this: AuthThis, ctx: AuthContext<{ id: string }>) {
+			async handler(ctx: AuthContext<{ id: string }>) {
 				const actor = principalOf(ctx);
 				if (actor.kind === "user" && ctx.params.id === actor.id) throw forbidden("You may not delete your own account");
 				const target = await this.manageableUser(ctx, ctx.params.id);
@@ -344,7 +447,7 @@ const AuthService: Schema<AuthThis> = {
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /auth/api-keys",
 			params: createApiKeyParams,
-			async handler(this: AuthThis, ctx: AuthContext<{ name: string; role: Role; domains: string[]; tier?: Tier; expires_at?: string }>) {
+			async handler(ctx: AuthContext<{ name: string; role: Role; domains: string[]; tier?: Tier; expires_at?: string }>) {
 				const actor = principalOf(ctx);
 				const { name, role, domains, expires_at: expiresAt } = ctx.params;
 				if (!canManageAccount(actor, { role, domains })) throw forbidden(`Role '${actor.role}' may not create a '${role}' key in ${domains.join(", ")}`);
@@ -380,7 +483,7 @@ const AuthService: Schema<AuthThis> = {
 		listApiKeys: {
 			rest: "GET /auth/api-keys",
 			params: { $$strict: true, ...listParams(API_KEY_SORTABLE) },
-			async handler(this: AuthThis, ctx: AuthContext<{ page?: number; page_size?: number; sort?: string }>) {
+			async handler(ctx: AuthContext<{ page?: number; page_size?: number; sort?: string }>) {
 				const actor = principalOf(ctx);
 				if (!isUserAdmin(actor)) throw forbidden("Only admins manage API keys");
 				const { page = 1, page_size: pageSize = 20, sort = "created_at" } = ctx.params;
@@ -399,7 +502,7 @@ const AuthService: Schema<AuthThis> = {
 			retryPolicy: NOT_RETRIED,
 			rest: "DELETE /auth/api-keys/:id",
 			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
-			async handler(this: AuthThis, ctx: AuthContext<{ id: string }>) {
+			async handler(ctx: AuthContext<{ id: string }>) {
 				const actor = principalOf(ctx);
 				const key = await this.apiKeys.findById(ctx.params.id);
 				if (!key || !canManageAccount(actor, { role: key.role, domains: key.domains })) throw notFound("API key", ctx.params.id);
@@ -411,129 +514,11 @@ const AuthService: Schema<AuthThis> = {
 		},
 	},
 
-	methods: {
-		publicUser(record: UserRecord): User {
-			const { password_hash: _hash, ...user } = record;
-			return user;
-		},
-
-		async issueTokens(this: AuthThis, user: UserRecord, family?: string) {
-			const config = getConfig();
-			const session = family ?? randomSecret(12);
-			const { token, claims } = signAccessToken(jwtSecret(config), user.id, config.jwt.expiration, session);
-			const refreshToken = randomSecret(32);
-			await this.refreshTokens.insert({
-				token_digest: digest(refreshToken),
-				user_id: user.id,
-				family: session,
-				// the access token issued with it, so ending the session revokes that too
-				access_jti: claims.jti,
-				access_exp: claims.exp,
-				expires_at: new Date(Date.now() + config.jwt.refresh_expiration * 1000).toISOString(),
-				created_at: nowIso(),
-			});
-			// a session ended while this refresh ran (reuse detected, logout, password change) stays ended
-			if (family && (await this.revokedTokens.findOne({ session: family }))) {
-				await this.refreshTokens.removeMany({ family });
-				await this.revokeAccessToken(claims.jti, claims.exp);
-				throw unauthorized("The session has ended", "TOKEN_REVOKED");
-			}
-			return { token, refresh_token: refreshToken, expires_in: config.jwt.expiration, user: this.publicUser(user) };
-		},
-
-		async revokeAccessToken(this: AuthThis, jti: string, exp: number) {
-			const ttl = Math.max(1, Math.ceil(exp - Date.now() / 1000));
-			await this.revokedTokens.insert({ jti, expires_at: new Date(exp * 1000).toISOString() });
-			// while Redis is down the store alone answers (the gateway asks it); the cacher gets it back on reconnect
-			if (this.broker.cacher && this.broker.cacher.connected !== false) await this.broker.cacher.set(revokedTokenKey(jti), true, ttl);
-		},
-
-		/**
-		 * Ends sessions: each is marked ended first (so a refresh racing with this cannot start it again: see
-		 * issueTokens), then its refresh tokens are deleted and the access tokens issued with them revoked.
-		 */
-		async endSessions(this: AuthThis, query: Doc) {
-			const docs = await this.refreshTokens.find({ query });
-			const families = new Set<string>(docs.map(d => d.family as string));
-			if (typeof query.family === "string") families.add(query.family);
-			const until = new Date(Date.now() + getConfig().jwt.refresh_expiration * 1000).toISOString();
-			for (const family of families) await this.revokedTokens.insert({ jti: `session:${family}`, session: family, expires_at: until });
-			// looked up again after the markers: a refresh that inserted its tokens before a marker existed is found
-			// here; one that inserts them later sees the marker and revokes them itself (issueTokens)
-			for (const d of await this.refreshTokens.find({ query }))
-				if (d.access_jti && d.access_exp * 1000 > Date.now()) await this.revokeAccessToken(d.access_jti, d.access_exp);
-			await this.refreshTokens.removeMany(query);
-		},
-
-		/** The user `ctx`'s principal may administer; anyone else is a 404 (or 403 for non-admins). */
-		async manageableUser(this: AuthThis, ctx: AuthContext, id: string): Promise<UserRecord> {
-			const actor = principalOf(ctx);
-			if (!isUserAdmin(actor)) throw forbidden("Only admins manage users");
-			const user = (await this.findEntityById(id)) as UserRecord | null;
-			if (!user || !canManageAccount(actor, user)) throw notFound("User", id);
-			return user;
-		},
-
-		/**
-		 * Runs a demotion or removal of `superAdmin` (null: of nobody who matters) so that a super_admin always
-		 * remains: checked before, serialized on this node, and checked after, undoing it if a concurrent change
-		 * (on another replica) took the last one away.
-		 */
-		async keepingASuperAdmin<T>(this: AuthThis, superAdmin: UserRecord | null, change: () => Promise<T>, undo: () => Promise<void>): Promise<T> {
-			if (!superAdmin || superAdmin.role !== "super_admin") return change();
-			return this.locks.run("super_admins", async () => {
-				const lastOne = conflict("The last super_admin cannot be removed or demoted");
-				if ((await this.countEntities({ role: "super_admin" })) <= 1) throw lastOne;
-				const result = await change();
-				if ((await this.countEntities({ role: "super_admin" })) === 0) {
-					await undo();
-					await this.clearCache();
-					throw lastOne;
-				}
-				return result;
-			});
-		},
-
-		/** Revocations outlive a restart of the service or of Redis: the unexpired ones go (back) into the cacher. */
-		async restoreRevocations(this: AuthThis) {
-			// access tokens only: the gateway asks the cacher about those; session markers are read from the store
-			for (const r of await this.revokedTokens.find({ query: { session: { $exists: false } } })) {
-				const ttl = Math.ceil((Date.parse(r.expires_at) - Date.now()) / 1000);
-				if (ttl > 0) await this.broker.cacher?.set(revokedTokenKey(r.jti), true, ttl);
-			}
-		},
-
-		/** docs/api.md: on first start with no users, `admin` (super_admin) with BIZOPS_ADMIN_PASSWORD or a generated one. */
-		async bootstrapAdmin(this: AuthThis) {
-			if ((await this.countEntities({})) > 0) return;
-			const given = process.env.BIZOPS_ADMIN_PASSWORD;
-			const password = given || randomSecret(18);
-			const now = nowIso();
-			try {
-				await this.insertEntity({
-					username: "admin",
-					password_hash: await hashPassword(password),
-					role: "super_admin",
-					domains: ["*"],
-					tier: "premium",
-					created_at: now,
-					updated_at: now,
-				});
-			} catch (err) {
-				if (isDuplicateKeyError(err)) return; // another replica bootstrapped first
-				throw err;
-			}
-			if (given) this.logger.info("Bootstrap user 'admin' created with the password from BIZOPS_ADMIN_PASSWORD");
-			// Logged once, on purpose: the operator has no other way to learn it.
-			else this.logger.warn(`Bootstrap user 'admin' created with generated password: ${password} (change it: PATCH /api/v1/users/:id)`);
-		},
-	},
-
-	created(this: AuthThis) {
+	created() {
 		this.locks = new KeyedLock();
 	},
 
-	async started(this: AuthThis) {
+	async started() {
 		jwtSecret(); // fail fast in production without JWT_SECRET_KEY
 		this.refreshTokens = await openStore(this.broker, "refresh_tokens", [{ fields: { token_digest: 1 }, unique: true }, { fields: { user_id: 1 } }]);
 		this.revokedTokens = await openStore(this.broker, "revoked_tokens", [{ fields: { jti: 1 } }]);
@@ -544,12 +529,13 @@ const AuthService: Schema<AuthThis> = {
 		await this.refreshTokens.removeMany({ expires_at: { $lte: now } });
 		await this.restoreRevocations();
 		// a Redis that comes back (empty, or having missed revocations made while it was down) is refilled
-		this.broker.cacher?.client?.on?.("ready", () => this.restoreRevocations().catch((err: Error) => this.logger.warn("Could not restore revocations", err)));
+		const redisCacher = this.broker.cacher as { client?: { on?(event: string, listener: () => void): void } } | undefined;
+		redisCacher?.client?.on?.("ready", () => this.restoreRevocations().catch((err: Error) => this.logger.warn("Could not restore revocations", err)));
 	},
 
-	async stopped(this: AuthThis) {
+	async stopped() {
 		await Promise.all([this.refreshTokens, this.revokedTokens, this.apiKeys].filter(Boolean).map(s => s.disconnect()));
 	},
-};
+});
 
 export default AuthService;

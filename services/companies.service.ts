@@ -3,11 +3,11 @@
  * caller's domains (a company outside them is a 404), every write emits an event and cleans the cache.
  */
 import type { Context } from "moleculer";
-import { NOT_RETRIED, type Schema } from "../models/service";
+import { defineService, NOT_RETRIED } from "../lib/service";
 import { canSeeIndustry, visibleIndustries, type Principal } from "../domains/identity/rbac";
 import { INDUSTRIES, type Industry } from "../domains/industries";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
-import { createDbMixin, isDuplicateKeyError, type DbMethods, type Doc } from "../mixins/db.mixin";
+import { createDbMixin, isDuplicateKeyError, type Doc } from "../mixins/db.mixin";
 import { KeyedLock } from "../lib/keyed-lock";
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { listParams, nowIso, pageOf } from "../models/common";
@@ -17,15 +17,6 @@ import { COMPANY_DELETED_CHANNEL } from "../models/events";
 import { ensureChannel, sendToChannel } from "../lib/channels";
 
 type CompaniesContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
-
-interface CompaniesThis extends DbMethods {
-	broker: any;
-	logger: any;
-	locks: KeyedLock;
-	visibleCompany(ctx: CompaniesContext, id: string): Promise<Company>;
-	checkUnique(fields: Partial<Company>, user: Principal, selfId?: string): Promise<void>;
-	withIdentifiers<T>(fields: Partial<Company>, fn: () => Promise<T>): Promise<T>;
-}
 
 /** Identifiers as stored: the ticker upper-case (the validator did that), the CIK without leading zeros. */
 function normalized<T extends Partial<Company>>(fields: T): T {
@@ -37,7 +28,7 @@ const SCOPE_KEYS = ["#user.role", "#user.domains"];
 
 const idParams = { $$strict: true, id: { type: "string", min: 1, max: 64 } } as const;
 
-const CompaniesService: Schema<CompaniesThis> = {
+const CompaniesService = defineService<{ locks: KeyedLock }>()({
 	name: "companies",
 	// REST paths are absolute under /api/v1 (docs/api.md), not prefixed with the service name.
 	settings: { rest: "/" },
@@ -51,11 +42,42 @@ const CompaniesService: Schema<CompaniesThis> = {
 		createCacheCleanerMixin(["companies"]),
 	],
 
-	created(this: CompaniesThis) {
+	methods: {
+		/**
+		 * 409 when another company has this ticker or CIK (unique in the platform), naming it when the caller may
+		 * see it; a company outside the caller's domains is not named.
+		 */
+		async checkUnique(fields: Partial<Company>, user: Principal, selfId?: string): Promise<void> {
+			for (const field of ["cik", "ticker"] as const) {
+				const value = fields[field];
+				if (!value) continue;
+				const other = (await this.findEntity({ [field]: value })) as Company | null;
+				if (!other || other.id === selfId) continue;
+				if (canSeeIndustry(user, other.industry))
+					throw conflict(`A company with ${field} ${value} exists: '${other.name}' (${other.id})`, { field, id: other.id, name: other.name });
+				throw conflict(`A company with ${field} ${value} exists outside your domains`, { field });
+			}
+		},
+
+		/** Creates and renames that set the same ticker or CIK take turns on this node. */
+		withIdentifiers<T>(fields: Partial<Company>, fn: () => Promise<T>): Promise<T> {
+			const keys = [fields.cik && `cik:${fields.cik}`, fields.ticker && `ticker:${fields.ticker}`].filter(Boolean) as string[];
+			return keys.length ? this.locks.runAll(keys, fn) : fn();
+		},
+
+		/** The company, if it exists and the caller's domains include its industry; a 404 otherwise. */
+		async visibleCompany(ctx: CompaniesContext, id: string): Promise<Company> {
+			const user: Principal = principalOf(ctx);
+			const company = (await this.findEntityById(id)) as Company | null;
+			if (!company || !canSeeIndustry(user, company.industry)) throw notFound("Company", id);
+			return company;
+		},
+	},
+	created() {
 		this.locks = new KeyedLock();
 	},
 
-	async started(this: CompaniesThis) {
+	async started() {
 		await ensureChannel(this.broker, COMPANY_DELETED_CHANNEL);
 	},
 
@@ -65,7 +87,7 @@ const CompaniesService: Schema<CompaniesThis> = {
 			rest: "POST /companies",
 			permission: ["write", "financial_data"],
 			params: createCompanyParams,
-			async handler(this: CompaniesThis, ctx: CompaniesContext<Omit<Company, "id" | "created_at" | "updated_at">>) {
+			async handler(ctx: CompaniesContext<Omit<Company, "id" | "created_at" | "updated_at">>) {
 				const user = principalOf(ctx);
 				if (!canSeeIndustry(user, ctx.params.industry)) throw forbidden(`Your domains do not include '${ctx.params.industry}'`);
 				const fields = normalized(ctx.params);
@@ -98,7 +120,7 @@ const CompaniesService: Schema<CompaniesThis> = {
 				cik: { type: "string", optional: true, max: 10 },
 			},
 			cache: { keys: ["page", "page_size", "sort", "industry", "ticker", "cik", ...SCOPE_KEYS] },
-			async handler(this: CompaniesThis, ctx: CompaniesContext<{ page?: number; page_size?: number; sort?: string; industry?: Industry; ticker?: string; cik?: string }>) {
+			async handler(ctx: CompaniesContext<{ page?: number; page_size?: number; sort?: string; industry?: Industry; ticker?: string; cik?: string }>) {
 				const user = principalOf(ctx);
 				const { page = 1, page_size: pageSize = 20, sort = "name", industry, ticker, cik } = ctx.params;
 				const visible = visibleIndustries(user);
@@ -121,7 +143,7 @@ const CompaniesService: Schema<CompaniesThis> = {
 			permission: ["read", "financial_data"],
 			params: idParams,
 			cache: { keys: ["id", ...SCOPE_KEYS] },
-			async handler(this: CompaniesThis, ctx: CompaniesContext<{ id: string }>) {
+			async handler(ctx: CompaniesContext<{ id: string }>) {
 				return this.visibleCompany(ctx, ctx.params.id);
 			},
 		},
@@ -130,7 +152,7 @@ const CompaniesService: Schema<CompaniesThis> = {
 			rest: "PATCH /companies/:id",
 			permission: ["write", "financial_data"],
 			params: updateCompanyParams,
-			async handler(this: CompaniesThis, ctx: CompaniesContext<Partial<Company> & { id: string }>) {
+			async handler(ctx: CompaniesContext<Partial<Company> & { id: string }>) {
 				const user = principalOf(ctx);
 				const { id, ...input } = ctx.params;
 				const current = await this.visibleCompany(ctx, id);
@@ -158,7 +180,7 @@ const CompaniesService: Schema<CompaniesThis> = {
 			rest: "DELETE /companies/:id",
 			permission: ["admin", "financial_data"],
 			params: idParams,
-			async handler(this: CompaniesThis, ctx: CompaniesContext<{ id: string }>) {
+			async handler(ctx: CompaniesContext<{ id: string }>) {
 				const user = principalOf(ctx);
 				const company = await this.visibleCompany(ctx, ctx.params.id);
 				const stored = await this.adapter.findById(company.id);
@@ -183,38 +205,6 @@ const CompaniesService: Schema<CompaniesThis> = {
 			},
 		},
 	},
-
-	methods: {
-		/**
-		 * 409 when another company has this ticker or CIK (unique in the platform), naming it when the caller may
-		 * see it; a company outside the caller's domains is not named.
-		 */
-		async checkUnique(this: CompaniesThis, fields: Partial<Company>, user: Principal, selfId?: string) {
-			for (const field of ["cik", "ticker"] as const) {
-				const value = fields[field];
-				if (!value) continue;
-				const other = (await this.findEntity({ [field]: value })) as Company | null;
-				if (!other || other.id === selfId) continue;
-				if (canSeeIndustry(user, other.industry))
-					throw conflict(`A company with ${field} ${value} exists: '${other.name}' (${other.id})`, { field, id: other.id, name: other.name });
-				throw conflict(`A company with ${field} ${value} exists outside your domains`, { field });
-			}
-		},
-
-		/** Creates and renames that set the same ticker or CIK take turns on this node. */
-		withIdentifiers<T>(this: CompaniesThis, fields: Partial<Company>, fn: () => Promise<T>): Promise<T> {
-			const keys = [fields.cik && `cik:${fields.cik}`, fields.ticker && `ticker:${fields.ticker}`].filter(Boolean) as string[];
-			return keys.length ? this.locks.runAll(keys, fn) : fn();
-		},
-
-		/** The company, if it exists and the caller's domains include its industry; a 404 otherwise. */
-		async visibleCompany(this: CompaniesThis, ctx: CompaniesContext, id: string): Promise<Company> {
-			const user: Principal = principalOf(ctx);
-			const company = (await this.findEntityById(id)) as Company | null;
-			if (!company || !canSeeIndustry(user, company.industry)) throw notFound("Company", id);
-			return company;
-		},
-	},
-};
+});
 
 export default CompaniesService;

@@ -4,7 +4,8 @@
  * the caller's domains, and everything under it, is a 404. The formulas live in domains/finance.
  */
 import type { Readable } from "stream";
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context } from "moleculer";
+import Validator, { type SyncCheckFunction } from "fastest-validator";
 import { getConfig } from "../config";
 import { analyze, peerStatsOf, type Analysis, type PeerStats } from "../domains/finance/analysis";
 import { identityWarnings, normalizeStatement } from "../domains/finance/checks";
@@ -13,14 +14,14 @@ import { computeRatios, figuresOf } from "../domains/finance/ratios";
 import { parseCompanyFacts, SecDocumentError } from "../domains/finance/sec";
 import { readJsonBody } from "../lib/json-body";
 import { KeyedLock } from "../lib/keyed-lock";
-import { BUSINESS_COUNTERS, createBusinessMetricsMixin, type CounterSpec } from "../mixins/business-metrics.mixin";
-import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin, type CompanyScopedMethods } from "../mixins/company-scoped.mixin";
-import { createDbMixin, isDuplicateKeyError, type DbMethods, type Doc } from "../mixins/db.mixin";
+import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
+import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
+import { createDbMixin, isDuplicateKeyError, type Doc } from "../mixins/db.mixin";
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { isoDateParam, listParams, nowIso, pageOf } from "../models/common";
 import type { Company } from "../models/company";
 import { conflict, forbidden, notFound, unprocessable } from "../models/errors";
-import { NOT_RETRIED, type Schema } from "../models/service";
+import { defineService, NOT_RETRIED } from "../lib/service";
 import { STATEMENT_SORTABLE, STATEMENT_TYPES, statementFields, type Statement, type StatementData } from "../models/statement";
 
 const config = getConfig();
@@ -37,20 +38,6 @@ const idParam = { type: "string", min: 1, max: 64 } as const;
 /** The key that makes a statement unique: one per company, type and period_end (docs/api.md). */
 const statementKey = (companyId: string, type: string, periodEnd: string) => `${companyId}|${type}|${periodEnd}`;
 
-interface FinanceThis extends DbMethods, CompanyScopedMethods {
-	broker: any;
-	logger: any;
-	locks: KeyedLock;
-	/** The statement schema, compiled once: true, or the validation errors. */
-	checkStatementShape(statement: unknown): true | Array<{ field: string; message: string; type: string }>;
-	checkedStatement(input: Partial<StatementData>, company: Company): StatementData & { warnings: string[] };
-	publicStatement(doc: Statement & { statement_key?: string }): Statement;
-	annualStatements(companyId: string): Promise<Statement[]>;
-	withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
-	requireFlag(ctx: FinanceContext, name: string): Promise<void>;
-	countMetric(spec: CounterSpec, labels?: Record<string, string>): void;
-}
-
 /** Runs `fn` over `items` with at most `limit` in flight, keeping the order of results. */
 async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
 	const results = new Array<R>(items.length);
@@ -65,16 +52,45 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 	return results;
 }
 
-const FinanceService: Schema<FinanceThis> = {
+/** The statement schema, compiled once (as Moleculer's validator does: new custom checker functions): true, or the problems. */
+const checkStatementShape = new Validator({ useNewCustomCheckerFunction: true }).compile({ $$strict: true, ...statementFields }) as SyncCheckFunction;
+
+const FinanceService = defineService<{ locks: KeyedLock }>()({
 	name: "finance",
 	settings: { rest: "/" },
 	mixins: [
 		createDbMixin("statements", [{ fields: { statement_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
 		// statements belong to companies: scoped reads, cleaning when a company changes (its industry changes its
 		// analysis and its peers' benchmark), and the deletion cascade
-		createCompanyScopedMixin("finance") as Partial<ServiceSchema>,
+		createCompanyScopedMixin("finance"),
 		createBusinessMetricsMixin([BUSINESS_COUNTERS.analysesComputed, BUSINESS_COUNTERS.secImports]),
 	],
+
+	methods: {
+		checkedStatement(input: Partial<StatementData>, company: Company) {
+			const { statement, problems } = normalizeStatement(input, company.currency ?? "USD");
+			if (problems.length) throw unprocessable("Invalid statement", problems);
+			return { ...statement, warnings: identityWarnings(statement) };
+		},
+
+		publicStatement(doc: Statement & { statement_key?: string }): Statement {
+			const { statement_key: _key, ...statement } = doc;
+			return statement;
+		},
+
+		async annualStatements(companyId: string): Promise<Statement[]> {
+			return this.findEntities<Statement>({ query: { company_id: companyId, statement_type: "annual" }, sort: ["period_end"] });
+		},
+
+		/** Serializes writes to one key on this node, so a check-then-write cannot interleave. */
+		async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+			return this.locks.run(key, fn);
+		},
+
+		async requireFlag(ctx: FinanceContext, name: string) {
+			if (!(await ctx.call<boolean, { name: string }>("flags.isEnabled", { name }))) throw forbidden(`The feature '${name}' is not enabled for you`, { flag: name });
+		},
+	},
 
 	actions: {
 		createStatement: {
@@ -82,7 +98,7 @@ const FinanceService: Schema<FinanceThis> = {
 			rest: "POST /companies/:id/statements",
 			permission: ["write", "financial_data"],
 			params: { $$strict: true, id: idParam, ...statementFields },
-			async handler(this: FinanceThis, ctx: FinanceContext<Partial<StatementData> & { id: string }>) {
+			async handler(ctx: FinanceContext<Partial<StatementData> & { id: string }>) {
 				const { id, ...input } = ctx.params;
 				const company = await this.company(ctx, id);
 				const data = this.checkedStatement(input, company);
@@ -124,10 +140,7 @@ const FinanceService: Schema<FinanceThis> = {
 				to: isoDateParam("to", true),
 			},
 			cache: { keys: ["id", "page", "page_size", "sort", "statement_type", "from", "to", ...SCOPE_KEYS] },
-			async handler(
-				this: FinanceThis,
-				ctx: FinanceContext<{ id: string; page?: number; page_size?: number; sort?: string; statement_type?: string; from?: string; to?: string }>,
-			) {
+			async handler(ctx: FinanceContext<{ id: string; page?: number; page_size?: number; sort?: string; statement_type?: string; from?: string; to?: string }>) {
 				const { id, page = 1, page_size: pageSize = 20, sort = "-period_end", statement_type, from, to } = ctx.params;
 				const company = await this.company(ctx, id);
 				const query: Doc = { company_id: company.id };
@@ -151,7 +164,7 @@ const FinanceService: Schema<FinanceThis> = {
 			permission: ["read", "financial_data"],
 			params: { $$strict: true, id: idParam },
 			cache: { keys: ["id", ...SCOPE_KEYS] },
-			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string }>) {
+			async handler(ctx: FinanceContext<{ id: string }>) {
 				return this.publicStatement(await this.ownedEntity<Statement>(ctx, ctx.params.id, "Statement"));
 			},
 		},
@@ -160,7 +173,7 @@ const FinanceService: Schema<FinanceThis> = {
 			rest: "PUT /statements/:id",
 			permission: ["write", "financial_data"],
 			params: { $$strict: true, id: idParam, ...statementFields },
-			async handler(this: FinanceThis, ctx: FinanceContext<Partial<StatementData> & { id: string }>) {
+			async handler(ctx: FinanceContext<Partial<StatementData> & { id: string }>) {
 				const { id, ...input } = ctx.params;
 				const current = await this.ownedEntity<Statement>(ctx, id, "Statement");
 				const company = await this.company(ctx, current.company_id);
@@ -185,7 +198,7 @@ const FinanceService: Schema<FinanceThis> = {
 			rest: "DELETE /statements/:id",
 			permission: ["admin", "financial_data"],
 			params: { $$strict: true, id: idParam },
-			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string }>) {
+			async handler(ctx: FinanceContext<{ id: string }>) {
 				const statement = await this.ownedEntity<Statement>(ctx, ctx.params.id, "Statement");
 				await this.removeEntity(statement.id);
 				ctx.emit("finance.statement.deleted", { statement: this.publicStatement(statement), by: principalOf(ctx).id });
@@ -205,7 +218,7 @@ const FinanceService: Schema<FinanceThis> = {
 			bulkhead: { enabled: true, concurrency: 2, maxQueueSize: 4 },
 			permission: ["write", "financial_data"],
 			params: { $$strict: true, id: idParam },
-			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string }>) {
+			async handler(ctx: FinanceContext<{ id: string }>) {
 				// who may import is settled before a byte of the body is read
 				await this.requireFlag(ctx, "sec_import");
 				const company = await this.company(ctx, ctx.params.id);
@@ -231,11 +244,11 @@ const FinanceService: Schema<FinanceThis> = {
 							`Period ${p.period_end} is not a valid statement`,
 							problems.map(x => ({ ...x, field: `${p.period_end}.${x.field}` })),
 						);
-					const check = this.checkStatementShape(statement);
+					const check = checkStatementShape(statement);
 					if (check !== true)
 						throw unprocessable(
 							`Period ${p.period_end} is not a valid statement`,
-							(check as any[]).map(e => ({ ...e, field: `${p.period_end}.${e.field}` })),
+							check.map(e => ({ ...e, message: e.message ?? e.type, field: `${p.period_end}.${e.field}` })),
 						);
 					return { period: p, data: { ...statement, warnings: identityWarnings(statement) } };
 				});
@@ -326,7 +339,7 @@ const FinanceService: Schema<FinanceThis> = {
 			params: { $$strict: true, id: idParam, period_end: isoDateParam("period_end", true) },
 			// keyed by the caller's scope, as the visibility check inside is skipped on a hit
 			cache: { keys: ["id", "period_end", ...SCOPE_KEYS], ttl: 3600 },
-			async handler(this: FinanceThis, ctx: FinanceContext<{ id: string; period_end?: string }>) {
+			async handler(ctx: FinanceContext<{ id: string; period_end?: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
 				return ctx.call("finance.computeAnalysis", { company_id: company.id, industry: company.industry, period_end: ctx.params.period_end });
 			},
@@ -337,7 +350,7 @@ const FinanceService: Schema<FinanceThis> = {
 			visibility: "public",
 			params: { company_id: idParam, industry: { type: "string" }, period_end: isoDateParam("period_end", true) },
 			cache: { keys: ["company_id", "industry", "period_end"], ttl: 3600 },
-			async handler(this: FinanceThis, ctx: FinanceContext<{ company_id: string; industry: string; period_end?: string }>): Promise<Analysis> {
+			async handler(ctx: FinanceContext<{ company_id: string; industry: string; period_end?: string }>): Promise<Analysis> {
 				const { company_id, industry, period_end } = ctx.params;
 				const annual = await this.annualStatements(company_id);
 				let statement: Statement | undefined;
@@ -370,7 +383,7 @@ const FinanceService: Schema<FinanceThis> = {
 			visibility: "public",
 			params: { industry: { type: "string" } },
 			cache: { keys: ["industry"], ttl: 3600 },
-			async handler(this: FinanceThis, ctx: FinanceContext<{ industry: string }>): Promise<PeerStats> {
+			async handler(ctx: FinanceContext<{ industry: string }>): Promise<PeerStats> {
 				const companyIds: string[] = [];
 				for (let page = 1; ; page++) {
 					const res = await ctx.call<{ rows: Company[]; total_pages: number }, object>("companies.list", { industry: ctx.params.industry, page, page_size: 100 });
@@ -399,13 +412,14 @@ const FinanceService: Schema<FinanceThis> = {
 				company_ids: { type: "array", min: 1, max: PORTFOLIO_MAX, unique: true, items: idParam },
 				period_end: isoDateParam("period_end", true),
 			},
-			async handler(this: FinanceThis, ctx: FinanceContext<{ company_ids: string[]; period_end?: string }>) {
+			async handler(ctx: FinanceContext<{ company_ids: string[]; period_end?: string }>) {
 				await this.requireFlag(ctx, "portfolio_analysis");
 				const started = Date.now();
 				const results = await mapBounded(ctx.params.company_ids, PORTFOLIO_CONCURRENCY, async id => {
 					try {
 						return { company_id: id, status: 200, analysis: await ctx.call<Analysis, object>("finance.analysis", { id, period_end: ctx.params.period_end }) };
-					} catch (err: any) {
+					} catch (caught) {
+						const err = caught as { code?: unknown; name?: string; message?: string; type?: string };
 						const code = typeof err.code === "number" && err.code >= 400 && err.code < 500 ? err.code : 500;
 						return { company_id: id, status: code, error: { name: err.name, message: code === 500 ? "Internal error" : err.message, code, type: err.type } };
 					}
@@ -416,36 +430,9 @@ const FinanceService: Schema<FinanceThis> = {
 		},
 	},
 
-	methods: {
-		checkedStatement(this: FinanceThis, input: Partial<StatementData>, company: Company) {
-			const { statement, problems } = normalizeStatement(input, company.currency ?? "USD");
-			if (problems.length) throw unprocessable("Invalid statement", problems);
-			return { ...statement, warnings: identityWarnings(statement) };
-		},
-
-		publicStatement(doc: Statement & { statement_key?: string }): Statement {
-			const { statement_key: _key, ...statement } = doc;
-			return statement;
-		},
-
-		async annualStatements(this: FinanceThis, companyId: string): Promise<Statement[]> {
-			return this.findEntities<Statement>({ query: { company_id: companyId, statement_type: "annual" }, sort: ["period_end"] });
-		},
-
-		/** Serializes writes to one key on this node, so a check-then-write cannot interleave. */
-		async withLock<T>(this: FinanceThis, key: string, fn: () => Promise<T>): Promise<T> {
-			return this.locks.run(key, fn);
-		},
-
-		async requireFlag(ctx: FinanceContext, name: string) {
-			if (!(await ctx.call<boolean, { name: string }>("flags.isEnabled", { name }))) throw forbidden(`The feature '${name}' is not enabled for you`, { flag: name });
-		},
-	},
-
-	created(this: FinanceThis) {
+	created() {
 		this.locks = new KeyedLock();
-		this.checkStatementShape = this.broker.validator.compile({ $$strict: true, ...statementFields });
 	},
-};
+});
 
 export default FinanceService;

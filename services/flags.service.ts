@@ -6,10 +6,10 @@ import fs from "fs";
 import path from "path";
 import YAML from "yaml";
 import type { Context } from "moleculer";
-import { NOT_RETRIED, type Schema } from "../models/service";
+import { defineService, NOT_RETRIED } from "../lib/service";
 import { isFlagEnabled, type FeatureFlag } from "../domains/flags/rollout";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
-import { createDbMixin, isDuplicateKeyError, type DbMethods } from "../mixins/db.mixin";
+import { createDbMixin, isDuplicateKeyError } from "../mixins/db.mixin";
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { isoDateTimeParam, listParams, nowIso, pageOf } from "../models/common";
 
@@ -22,12 +22,6 @@ interface StoredFlag extends FeatureFlag {
 	id: string;
 	created_at: string;
 	updated_at: string;
-}
-
-interface FlagsThis extends DbMethods {
-	logger: any;
-	allFlags(): Promise<StoredFlag[]>;
-	seedFlags(): Promise<void>;
 }
 
 /** config/feature_flags.yaml, from the source tree or next to dist/. */
@@ -76,11 +70,29 @@ function gradualRolloutOf(g: FlagChange["gradual_rollout"]) {
 	return { start: start.toISOString(), end: end.toISOString() };
 }
 
-const FlagsService: Schema<FlagsThis> = {
+const FlagsService = defineService()({
 	name: "flags",
 	// REST paths are absolute under /api/v1 (docs/api.md), not prefixed with the service name.
 	settings: { rest: "/" },
 	mixins: [createDbMixin("feature_flags", [{ fields: { name: 1 }, unique: true }]), createCacheCleanerMixin(["flags"])],
+
+	methods: {
+		async allFlags() {
+			return (await this.findEntities({ sort: ["name"] })) as StoredFlag[];
+		},
+		/** Adds flags from the file that the store does not have; stored values win (they may have been changed at run time). */
+		async seedFlags() {
+			for (const flag of readFlagFile()) {
+				if (await this.findEntity({ name: flag.name })) continue;
+				const now = nowIso();
+				try {
+					await this.insertEntity({ ...flag, created_at: now, updated_at: now });
+				} catch (err) {
+					if (!isDuplicateKeyError(err)) throw err;
+				}
+			}
+		},
+	},
 
 	actions: {
 		list: {
@@ -88,7 +100,7 @@ const FlagsService: Schema<FlagsThis> = {
 			role: "super_admin",
 			params: { $$strict: true, ...listParams(FLAG_SORTABLE) },
 			cache: { keys: ["page", "page_size", "sort"] },
-			async handler(this: FlagsThis, ctx: FlagsContext<{ page?: number; page_size?: number; sort?: string }>) {
+			async handler(ctx: FlagsContext<{ page?: number; page_size?: number; sort?: string }>) {
 				const { page = 1, page_size: pageSize = 20, sort = "name" } = ctx.params;
 				const [rows, total] = await Promise.all([this.findEntities({ sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }), this.countEntities({})]);
 				return pageOf(rows, total, page, pageSize);
@@ -99,7 +111,7 @@ const FlagsService: Schema<FlagsThis> = {
 		evaluate: {
 			rest: "GET /flags/evaluate",
 			cache: { keys: ["#user.id", "#user.username"], ttl: 30 },
-			async handler(this: FlagsThis, ctx: FlagsContext) {
+			async handler(ctx: FlagsContext) {
 				const user = principalOf(ctx);
 				const now = new Date();
 				return Object.fromEntries((await this.allFlags()).map(f => [f.name, isFlagEnabled(f, user, now)]));
@@ -111,7 +123,7 @@ const FlagsService: Schema<FlagsThis> = {
 			visibility: "public",
 			params: { name: { type: "string", max: 64 } },
 			cache: { keys: ["name", "#user.id", "#user.username"], ttl: 30 },
-			async handler(this: FlagsThis, ctx: FlagsContext<{ name: string }>) {
+			async handler(ctx: FlagsContext<{ name: string }>) {
 				const flag = (await this.findEntity({ name: ctx.params.name })) as StoredFlag | null;
 				return flag ? isFlagEnabled(flag, principalOf(ctx)) : false;
 			},
@@ -121,7 +133,7 @@ const FlagsService: Schema<FlagsThis> = {
 			rest: "GET /flags/:name",
 			role: "super_admin",
 			params: { $$strict: true, name: flagChangeParams.name },
-			async handler(this: FlagsThis, ctx: FlagsContext<{ name: string }>) {
+			async handler(ctx: FlagsContext<{ name: string }>) {
 				const flag = await this.findEntity({ name: ctx.params.name });
 				if (!flag) throw notFound(`Flag '${ctx.params.name}'`);
 				return flag;
@@ -134,7 +146,7 @@ const FlagsService: Schema<FlagsThis> = {
 			rest: "POST /flags",
 			role: "super_admin",
 			params: flagChangeParams,
-			async handler(this: FlagsThis, ctx: FlagsContext<FlagChange>) {
+			async handler(ctx: FlagsContext<FlagChange>) {
 				const { name, gradual_rollout, ...changes } = ctx.params;
 				if (await this.findEntity({ name })) throw conflict(`Flag '${name}' exists; PUT /api/v1/flags/${name} changes it`, { field: "name" });
 				const now = nowIso();
@@ -166,7 +178,7 @@ const FlagsService: Schema<FlagsThis> = {
 			rest: "PUT /flags/:name",
 			role: "super_admin",
 			params: flagChangeParams,
-			async handler(this: FlagsThis, ctx: FlagsContext<FlagChange>) {
+			async handler(ctx: FlagsContext<FlagChange>) {
 				const { name, gradual_rollout, ...changes } = ctx.params;
 				const existing = (await this.findEntity({ name })) as StoredFlag | null;
 				if (!existing) throw notFound(`Flag '${name}' (POST /api/v1/flags creates one)`);
@@ -181,27 +193,9 @@ const FlagsService: Schema<FlagsThis> = {
 		},
 	},
 
-	methods: {
-		async allFlags(this: FlagsThis) {
-			return (await this.findEntities({ sort: ["name"] })) as StoredFlag[];
-		},
-		/** Adds flags from the file that the store does not have; stored values win (they may have been changed at run time). */
-		async seedFlags(this: FlagsThis) {
-			for (const flag of readFlagFile()) {
-				if (await this.findEntity({ name: flag.name })) continue;
-				const now = nowIso();
-				try {
-					await this.insertEntity({ ...flag, created_at: now, updated_at: now });
-				} catch (err) {
-					if (!isDuplicateKeyError(err)) throw err;
-				}
-			}
-		},
-	},
-
-	async started(this: FlagsThis) {
+	async started() {
 		await this.seedFlags();
 	},
-};
+});
 
 export default FlagsService;

@@ -3,16 +3,16 @@
  * gateway, access control, scoping by the caller's domains, per-scope caching and the company deletion
  * cascade, without a line changed anywhere else.
  */
-import type { Context, ServiceSchema } from "moleculer";
-import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin, type CompanyScopedMethods } from "../../mixins/company-scoped.mixin";
-import { createDbMixin, type DbMethods } from "../../mixins/db.mixin";
+import type { Context } from "moleculer";
+import { defineService, type ThisOf } from "../../lib/service";
+import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../../mixins/company-scoped.mixin";
+import { createDbMixin } from "../../mixins/db.mixin";
 import { nowIso } from "../../models/common";
 import { ADMIN_PASSWORD, startPlatform, type Platform } from "../helpers/platform";
 
-type NotesThis = DbMethods & CompanyScopedMethods;
 let handled = 0;
 
-const NotesService = {
+const NotesService = defineService()({
 	name: "notes",
 	settings: { rest: "/" },
 	mixins: [createDbMixin("notes", [{ fields: { company_id: 1 } }]), createCompanyScopedMixin("notes")],
@@ -21,7 +21,7 @@ const NotesService = {
 			rest: "POST /companies/:id/notes",
 			permission: ["write", "financial_data"],
 			params: { $$strict: true, id: { type: "string", max: 64 }, text: { type: "string", min: 1, max: 500 } },
-			async handler(this: NotesThis, ctx: Context<{ id: string; text: string }, { $statusCode?: number }>) {
+			async handler(ctx: Context<{ id: string; text: string }, { $statusCode?: number }>) {
 				const company = await this.company(ctx, ctx.params.id);
 				ctx.meta.$statusCode = 201;
 				return this.insertEntity({ company_id: company.id, text: ctx.params.text, created_at: nowIso(), updated_at: nowIso() });
@@ -32,7 +32,7 @@ const NotesService = {
 			permission: ["read", "financial_data"],
 			params: { $$strict: true, id: { type: "string", max: 64 } },
 			cache: { keys: ["id", ...COMPANY_SCOPE_KEYS] },
-			async handler(this: NotesThis, ctx: Context<{ id: string }>) {
+			async handler(ctx: Context<{ id: string }>) {
 				handled++;
 				const company = await this.company(ctx, ctx.params.id);
 				return { rows: await this.findEntities({ query: { company_id: company.id }, sort: ["created_at"] }) };
@@ -42,12 +42,36 @@ const NotesService = {
 			rest: "GET /notes/:id",
 			permission: ["read", "financial_data"],
 			params: { $$strict: true, id: { type: "string", max: 64 } },
-			async handler(this: NotesThis, ctx: Context<{ id: string }>) {
+			async handler(ctx: Context<{ id: string }>) {
 				return this.ownedEntity(ctx, ctx.params.id, "Note");
 			},
 		},
 	},
-} as unknown as ServiceSchema;
+});
+
+// `this` is typed from the definition, so a slip is a compile error (tsc runs on the tests too), not an `any`
+defineService()({
+	name: "typed",
+	mixins: [createDbMixin("typed")],
+	methods: {
+		label(n: number): string {
+			return `#${n}`;
+		},
+	},
+	actions: {
+		one: {
+			handler() {
+				// @ts-expect-error a method the service does not have
+				this.lable(1);
+				// @ts-expect-error the wrong argument type
+				this.label("1");
+				// @ts-expect-error the db mixin's helper takes a query object
+				void this.countEntities("all");
+				return this.label(1).toUpperCase();
+			},
+		},
+	},
+});
 
 let platform: Platform;
 let admin: string;
@@ -88,6 +112,6 @@ it("a company-scoped service defined in a test gets routes, RBAC, scoping, cachi
 	// the deletion cascade through the durable channel
 	expect((await platform.request("DELETE", `/companies/${co.id}`, { token: admin })).status).toBe(200);
 	for (let i = 0; i < 50 && (await platform.request("GET", `/notes/${note.body.id}`, { token: admin })).status !== 404; i++) await new Promise(r => setTimeout(r, 50));
-	const store = platform.broker.getLocalService("notes") as unknown as DbMethods;
+	const store = platform.broker.getLocalService("notes") as unknown as ThisOf<typeof NotesService>;
 	expect(await store.countEntities({ company_id: co.id })).toBe(0);
 });

@@ -1,0 +1,78 @@
+/**
+ * Typed service and mixin definitions: `this` in actions, methods, events, channels and lifecycle handlers
+ * is inferred from the definition itself (its settings, its methods, its mixins' members), so no service
+ * writes an interface repeating its own methods.
+ *
+ *   export default defineService<{ locks: KeyedLock }>()({
+ *   	name: "notes",
+ *   	mixins: [createDbMixin("notes"), createCompanyScopedMixin("notes")],
+ *   	methods: { … },
+ *   	actions: { get: { handler(ctx) { return this.ownedEntity(ctx, ctx.params.id, "Note") } } },
+ *   	created() { this.locks = new KeyedLock(); },
+ *   });
+ *
+ * The type argument declares the fields a service sets on itself (in `created`/`started`); leave it out when
+ * there are none. Write `methods` before the actions, events and lifecycle handlers: TypeScript infers the
+ * methods' types in source order, and a handler checked first would see none of them. A mixin built with
+ * `defineMixin` carries the members it adds, and states the members it needs from the service that uses it
+ * (e.g. the company-scoped mixin needs the db mixin's).
+ */
+import type { Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
+
+declare const MEMBERS: unique symbol;
+
+/** A partial schema to mix into a service, carrying (in its type only) the members it adds to `this`. */
+export type Mixin<TMembers = unknown> = Partial<ServiceSchema> & { readonly [MEMBERS]?: TMembers };
+
+/** The members a mixin adds (none known for an untyped schema such as moleculer-web's). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export type MembersOf<T> = T extends { readonly [MEMBERS]?: infer M } ? (unknown extends M ? {} : M) : {};
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+type MixinsMembers<TMixins extends readonly unknown[]> = UnionToIntersection<MembersOf<TMixins[number]>>;
+
+/** A durable channel handler (@moleculer/channels, lib/channels.ts). */
+export interface ChannelSchema<TThis> {
+	group?: string;
+	maxRetries?: number;
+	handler(this: TThis, payload: never, raw?: unknown): Promise<void>;
+}
+
+/** A service or mixin definition whose `this` is `TThis`. */
+export type Definition<TSettings, TMethods, TMixins extends readonly unknown[], TThis> = Omit<ServiceSchema<TSettings, TMethods, object, TThis>, "mixins" | "methods" | "name"> & {
+	mixins?: TMixins;
+	methods?: TMethods;
+	/** Durable channels this service consumes. */
+	channels?: Record<string, ChannelSchema<TThis>>;
+} & ThisType<TThis>;
+
+/** `this` inside a service defined with these settings, fields, methods and mixins. */
+export type ServiceThis<TSettings, TState, TMethods, TMixins extends readonly unknown[]> = Service<TSettings & ServiceSettingSchema> & TState & TMethods & MixinsMembers<TMixins>;
+
+/** `this` of a service or mixin value defined here (for code outside it that Moleculer calls with it, e.g. route hooks). */
+export type ThisOf<T> = Service & MembersOf<T>;
+
+/** Defines a service; `TState` lists the fields it sets on itself. */
+export function defineService<TState extends object = object>() {
+	return <TSettings extends object = ServiceSettingSchema, TMethods = object, const TMixins extends readonly unknown[] = []>(
+		schema: Definition<TSettings, TMethods, TMixins, ServiceThis<TSettings, TState, TMethods, TMixins>> & { name: string },
+	): ServiceSchema<TSettings> & Mixin<TState & TMethods & MixinsMembers<TMixins>> =>
+		schema as unknown as ServiceSchema<TSettings> & Mixin<TState & TMethods & MixinsMembers<TMixins>>;
+}
+
+/**
+ * Defines a mixin; `TState` lists the fields it sets, `TRequires` the members it uses from the service it is
+ * mixed into.
+ */
+export function defineMixin<TState extends object = object, TRequires = unknown>() {
+	return <TSettings extends object = ServiceSettingSchema, TMethods = object, const TMixins extends readonly unknown[] = []>(
+		schema: Definition<TSettings, TMethods, TMixins, ServiceThis<TSettings, TState & TRequires, TMethods, TMixins>>,
+	): Mixin<TState & TMethods & MixinsMembers<TMixins>> => schema as unknown as Mixin<TState & TMethods & MixinsMembers<TMixins>>;
+}
+
+/**
+ * For actions that are not idempotent (creates, logins, token rotation, imports) or whose answer is not
+ * (a deletion retried after it succeeded says 404): Moleculer retries a call that timed out or lost its
+ * node, and such a call may have done its work already.
+ */
+export const NOT_RETRIED = { enabled: false } as const;
