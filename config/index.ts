@@ -27,7 +27,15 @@ export interface Config {
 	rate_limit: { window_ms: number; default: number; premium: number; anonymous_per_ip: number };
 	/** trust_proxy: take an anonymous caller's address from X-Forwarded-For (behind a proxy you run). */
 	/** request_timeout: ms a client has to send a whole request (headers and body). */
-	http: { body_limit: string; import_body_limit: string; cors_origins: string[]; trust_proxy: boolean; request_timeout: number };
+	http: {
+		body_limit: string;
+		import_body_limit: string;
+		cors_origins: string[];
+		trust_proxy: boolean;
+		request_timeout: number;
+		/** s an answer of a cached action is kept by the gateway (lib/answer-cache.ts); 0: not kept. */
+		answer_cache_ttl: number;
+	};
 	metrics: { enabled: boolean; port: number; host: string };
 	tracing: { exporter: string | null; jaeger_host: string };
 	broker: {
@@ -117,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			import_body_limit: String(http.import_body_limit || "50mb"),
 			trust_proxy: bool(http.trust_proxy),
 			request_timeout: num(http.request_timeout ?? 60000, "HTTP_REQUEST_TIMEOUT"),
+			answer_cache_ttl: num(http.answer_cache_ttl ?? 60, "ANSWER_CACHE_TTL"),
 			cors_origins: String(http.cors_origins ?? "*")
 				.split(",")
 				.map(s => s.trim())

@@ -20,6 +20,7 @@ import { unauthorized, unsupportedMediaType } from "../models/errors";
 import { HTTP_DURATION } from "../middlewares/metrics.middleware";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
 import { wireError } from "../lib/http-errors";
+import { AnswerCache, type CachedActionInfo, type CallerScope } from "../lib/answer-cache";
 import { defineService, NOT_RETRIED } from "../lib/service";
 
 /** The other services of this code base (services/routes.json): the gateway publishes their routes and lists them in readiness. */
@@ -55,10 +56,19 @@ interface GatewayState {
 	/** The REST routes this gateway publishes, for the OpenAPI document. */
 	restActions: RestAction[];
 	jwtSecret: string;
+	answers: AnswerCache;
 	/** moleculer-web's */
 	server?: http.Server;
 	httpHandler: http.RequestListener;
+	sendResponse(req: IncomingMessage, res: ServerResponse, data: unknown, action: unknown): void;
 }
+
+/** What moleculer-web hands to `callAction`: the request, with the endpoint it resolved and the call's context. */
+type RoutedRequest = IncomingMessage & { $ctx: Context<unknown, CallerScope & Record<string, unknown>>; $endpoint: { action: CachedActionInfo } };
+
+/** Answers a cached action may not be kept with: it set a status, a location or headers of its own. */
+const ANSWER_META = ["$statusCode", "$location", "$responseType", "$responseHeaders"];
+const ANSWERS_MAX = 10000;
 
 type AliasLike = { method: string; path: string; fullPath: string; action?: { auth?: string } };
 
@@ -233,6 +243,28 @@ const ApiService = defineService<GatewayState>()({
 		},
 
 		/**
+		 * moleculer-web's, with the answer cache in front (lib/answer-cache.ts): a repeated read of a cached
+		 * action is answered here, after authentication and the rate limit, without a call.
+		 */
+		async callAction(route: { callOptions?: object }, _actionName: string, req: RoutedRequest, res: ServerResponse, params: object, isStream: boolean): Promise<boolean> {
+			const ctx = req.$ctx;
+			const action = req.$endpoint.action;
+			const key = isStream ? null : this.answers.keyFor(action, params, ctx.meta);
+			if (key) {
+				const answer = this.answers.get(key);
+				if (answer) {
+					this.sendResponse(req, res, answer, action);
+					return true;
+				}
+			}
+			const generation = this.answers.generation;
+			const data = await ctx.call(req.$endpoint as never, params, isStream ? { ...route.callOptions, stream: req } : { ...route.callOptions });
+			if (key && !ANSWER_META.some(k => ctx.meta[k] !== undefined)) this.answers.set(key, data, generation, action);
+			this.sendResponse(req, res, data, action);
+			return true;
+		},
+
+		/**
 		 * JSON of a response. A cached answer from the in-memory cacher (MemoryLRU, clone off) is the same object on every hit, so its
 		 * JSON is kept (weakly, gone with the object) instead of re-serialized: large cached reads such as an
 		 * analysis cost one serialization, not one per request. Cached objects are never mutated.
@@ -355,7 +387,10 @@ const ApiService = defineService<GatewayState>()({
 		// makes to services carry their own retry policies. Nor queued by the bulkhead: slow requests (imports,
 		// trickling bodies) would otherwise hold up everything behind them, health probes included; the actions
 		// it calls have their bulkheads.
-		rest: { retryPolicy: NOT_RETRIED, bulkhead: { enabled: false } },
+		// No timeout or circuit breaker either: the HTTP server bounds a request's time (http.request_timeout, an
+		// import may take minutes), the calls inside have their own timeouts and breakers, and a breaker here
+		// would open on one failing service's 5xx and take every route down with it.
+		rest: { retryPolicy: NOT_RETRIED, bulkhead: { enabled: false }, timeout: 0, circuitBreaker: { enabled: false } },
 
 		live: {
 			auth: "public",
@@ -408,6 +443,14 @@ const ApiService = defineService<GatewayState>()({
 			this.serviceAvailability();
 		},
 		// moleculer-db broadcasts this on every write to users (and auth on API key changes).
+		// every write on any node: what the gateway kept may be stale
+		"cache.clean.**"() {
+			this.answers.clear();
+		},
+		// a transporter that was away may have missed some of those
+		"$transporter.connected"() {
+			this.answers.clear();
+		},
 		"cache.clean.auth"() {
 			this.principals.clear();
 		},
@@ -427,6 +470,7 @@ const ApiService = defineService<GatewayState>()({
 		this.encoded = new WeakMap();
 		this.restActions = REST_ACTIONS;
 		this.jwtSecret = jwtSecret();
+		this.answers = new AnswerCache(ANSWERS_MAX, config.http.answer_cache_ttl * 1000);
 	},
 });
 

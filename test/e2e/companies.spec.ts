@@ -209,6 +209,29 @@ describe("gateway", () => {
 		expect(docs.body).toContain("/api/v1/companies/{id}");
 	});
 
+	it("answers a repeated read without calling the service, and never past a write, a revocation or a scope", async () => {
+		const co = (await create(admin, { name: "Edge Co", industry: "technology" })).body;
+		// every call of a cached action asks the cacher first: none asked means the gateway answered
+		const cacherReads = jest.spyOn(platform.broker.cacher!, "get");
+		const companyReads = () => cacherReads.mock.calls.filter(([key]) => key.startsWith("companies.get:")).length;
+		try {
+			for (let i = 0; i < 3; i++) expect((await platform.request("GET", `/companies/${co.id}`, { token: techAnalyst })).body.name).toBe("Edge Co");
+			expect(companyReads()).toBe(1);
+			// another scope is not served the kept answer
+			expect((await platform.request("GET", `/companies/${co.id}`, { token: healthViewer })).status).toBe(404);
+			// a write (on any node: its cache.clean broadcast) drops it
+			await platform.request("PATCH", `/companies/${co.id}`, { token: admin, body: { name: "Edge Co 2" } });
+			expect((await platform.request("GET", `/companies/${co.id}`, { token: techAnalyst })).body.name).toBe("Edge Co 2");
+			// authentication still runs on every request: a logged-out token is refused though the answer is kept
+			const session = await platform.createUser(admin, { username: "edge-analyst", role: "analyst", domains: ["technology"] });
+			expect((await platform.request("GET", `/companies/${co.id}`, { token: session.token })).status).toBe(200);
+			await platform.request("POST", "/auth/logout", { token: session.token, body: {} });
+			expect((await platform.request("GET", `/companies/${co.id}`, { token: session.token })).status).toBe(401);
+		} finally {
+			cacherReads.mockRestore();
+		}
+	});
+
 	it("404 in the error shape for an unknown route", async () => {
 		const res = await platform.request("GET", "/nope", { token: admin });
 		expect(res.status).toBe(404);
