@@ -5,3 +5,11 @@
 
 /** `{company, by}`: a company was deleted; whatever hangs off it is to be deleted too (idempotently). */
 export const COMPANY_DELETED_CHANNEL = "companies.deleted";
+
+/**
+ * `{jti, exp}` (exp in epoch seconds): an access token was revoked. A plain broadcast, not a channel: every
+ * gateway keeps the revocations in memory from these, and reloads the whole list from auth on start, on
+ * reconnect and every REVOCATIONS_RESYNC_MS, so one lost on the way is caught up within that time.
+ */
+export const TOKEN_REVOKED_EVENT = "auth.token.revoked";
+export const REVOCATIONS_RESYNC_MS = 30000;

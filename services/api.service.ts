@@ -20,6 +20,7 @@ import { unauthorized, unsupportedMediaType } from "../models/errors";
 import { HTTP_DURATION } from "../middlewares/metrics.middleware";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
 import { wireError } from "../lib/http-errors";
+import { REVOCATIONS_RESYNC_MS, TOKEN_REVOKED_EVENT } from "../models/events";
 import { AnswerCache, type CachedActionInfo, type CallerScope } from "../lib/answer-cache";
 import { defineService, NOT_RETRIED } from "../lib/service";
 
@@ -57,6 +58,10 @@ interface GatewayState {
 	restActions: RestAction[];
 	jwtSecret: string;
 	answers: AnswerCache;
+	/** Revoked access tokens (jti → expiry, epoch s) as auth broadcasts them; complete once loaded from auth. */
+	revoked: Map<string, number>;
+	revocationsLoaded: boolean;
+	revocationsResync: NodeJS.Timeout;
 	/** moleculer-web's */
 	server?: http.Server;
 	httpHandler: http.RequestListener;
@@ -223,11 +228,29 @@ const ApiService = defineService<GatewayState>()({
 			throw new WebErrors.RateLimitExceeded("TOO_MANY_FAILED_AUTHENTICATIONS", { reset_at: new Date(counter.resetAt).toISOString() });
 		},
 
-		/** Revocations live in the cacher (shared through Redis); while it is down, auth's store answers. */
+		/**
+		 * In memory once the list is loaded from auth (fed by its broadcasts since, reloaded every
+		 * REVOCATIONS_RESYNC_MS); until then the cacher (shared through Redis), or auth's store while it is down.
+		 */
 		async isRevoked(ctx: Context, jti: string): Promise<boolean> {
+			if (this.revocationsLoaded) return this.revoked.has(jti);
 			const cacher = this.broker.cacher;
 			if (cacher && cacher.connected !== false) return !!(await cacher.get(revokedTokenKey(jti)));
 			return ctx.call<boolean, { jti: string }>("auth.isRevoked", { jti });
+		},
+
+		/** Merges auth's list of live revocations into the set (revocations are never undone) and drops expired ones. */
+		async loadRevocations(): Promise<void> {
+			try {
+				const list = await this.broker.call<Array<{ jti: string; exp: number }>, object>("auth.revocations", {}, { timeout: 2000, retries: 0 });
+				for (const r of list) this.revoked.set(r.jti, r.exp);
+				const now = Date.now() / 1000;
+				for (const [jti, exp] of this.revoked) if (exp <= now) this.revoked.delete(jti);
+				this.revocationsLoaded = true;
+			} catch (err) {
+				// not loaded yet (auth starting): asked per request until it is; loaded before: broadcasts keep it current
+				if (!this.revocationsLoaded) this.logger.debug(`Revocations not loaded yet: ${(err as Error).message}`);
+			}
 		},
 
 		verifyToken(token: string): AccessClaims | null {
@@ -440,23 +463,32 @@ const ApiService = defineService<GatewayState>()({
 	events: {
 		// keeps bizops_gateway_service_available current between readiness probes
 		"$services.changed"() {
-			this.serviceAvailability();
+			const services = this.serviceAvailability();
+			// auth has just come up, perhaps
+			if (!this.revocationsLoaded && services.auth) void this.loadRevocations();
 		},
-		// moleculer-db broadcasts this on every write to users (and auth on API key changes).
 		// every write on any node: what the gateway kept may be stale
 		"cache.clean.**"() {
 			this.answers.clear();
 		},
-		// a transporter that was away may have missed some of those
+		// a transporter that was away may have missed some broadcasts
 		"$transporter.connected"() {
 			this.answers.clear();
+			void this.loadRevocations();
 		},
+		[TOKEN_REVOKED_EVENT](ctx: Context<{ jti: string; exp: number }>) {
+			this.revoked.set(ctx.params.jti, ctx.params.exp);
+		},
+		// moleculer-db broadcasts this on every write to users (and auth on API key changes).
 		"cache.clean.auth"() {
 			this.principals.clear();
 		},
 	},
 
 	started() {
+		void this.loadRevocations();
+		this.revocationsResync = setInterval(() => void this.loadRevocations(), REVOCATIONS_RESYNC_MS);
+		this.revocationsResync.unref();
 		// registered by the LeanMetrics middleware when metrics are on
 		const metric = this.broker.isMetricsEnabled() ? this.broker.metrics.getMetric(HTTP_DURATION.name) : null;
 		this.httpDuration = metric && "observe" in metric ? metric : null;
@@ -471,6 +503,12 @@ const ApiService = defineService<GatewayState>()({
 		this.restActions = REST_ACTIONS;
 		this.jwtSecret = jwtSecret();
 		this.answers = new AnswerCache(ANSWERS_MAX, config.http.answer_cache_ttl * 1000);
+		this.revoked = new Map();
+		this.revocationsLoaded = false;
+	},
+
+	stopped() {
+		clearInterval(this.revocationsResync);
 	},
 });
 

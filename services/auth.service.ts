@@ -15,6 +15,7 @@ import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { listParams, nowIso, pageOf } from "../models/common";
 import { conflict, forbidden, notFound, unauthorized, unprocessable } from "../models/errors";
+import { TOKEN_REVOKED_EVENT } from "../models/events";
 import {
 	API_KEY_SORTABLE,
 	USER_SORTABLE,
@@ -99,6 +100,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 			await this.revokedTokens.insert({ jti, expires_at: new Date(exp * 1000).toISOString() });
 			// while Redis is down the store alone answers (the gateway asks it); the cacher gets it back on reconnect
 			if (this.broker.cacher && this.broker.cacher.connected !== false) await this.broker.cacher.set(revokedTokenKey(jti), true, ttl);
+			await this.broker.broadcast(TOKEN_REVOKED_EVENT, { jti, exp });
 		},
 
 		/**
@@ -282,6 +284,16 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 			params: { jti: { type: "string", min: 1, max: 64 } },
 			async handler(ctx: Context<{ jti: string }>): Promise<boolean> {
 				return !!(await this.revokedTokens.findOne({ jti: ctx.params.jti }));
+			},
+		},
+
+		/** The access tokens revoked and not yet expired (exp: epoch s), for the gateways' in-memory set. */
+		revocations: {
+			visibility: "public",
+			auth: "public",
+			async handler(): Promise<Array<{ jti: string; exp: number }>> {
+				const docs = await this.revokedTokens.find({ query: { session: { $exists: false }, expires_at: { $gt: nowIso() } } });
+				return docs.map(r => ({ jti: String(r.jti), exp: Math.floor(Date.parse(r.expires_at) / 1000) }));
 			},
 		},
 

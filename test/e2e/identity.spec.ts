@@ -78,6 +78,24 @@ describe("login and tokens", () => {
 		expect((await platform.request("GET", "/auth/me", { token: admin })).status).toBe(200);
 	});
 
+	it("a token revoked before a gateway started is refused by it (it loads auth's list of revocations)", async () => {
+		const token = await platform.login("admin", ADMIN_PASSWORD);
+		expect((await platform.request("POST", "/auth/logout", { token })).status).toBe(200);
+		// a second platform on the same store: its gateway never saw the broadcast
+		const other = await startPlatform({ dataDir: platform.dataDir });
+		try {
+			const gateway = other.broker.getLocalService("api") as unknown as { revocationsLoaded: boolean };
+			for (let i = 0; i < 50 && !gateway.revocationsLoaded; i++) await new Promise(r => setTimeout(r, 20));
+			expect(gateway.revocationsLoaded).toBe(true);
+			const after = await other.request("GET", "/auth/me", { token });
+			expect(after.status).toBe(401);
+			expect(after.body.type).toBe("TOKEN_REVOKED");
+			expect((await other.request("GET", "/auth/me", { token: admin })).status).toBe(200);
+		} finally {
+			await other.stop();
+		}
+	});
+
 	it("401 for the token of a deleted user", async () => {
 		const { id, token } = await platform.createUser(admin, { username: "short-lived", role: "viewer", domains: ["technology"] });
 		expect((await platform.request("GET", "/companies", { token })).status).toBe(200);
