@@ -18,10 +18,9 @@ async function measure(name: string, start: () => Promise<Started>, path = ""): 
 	}
 }
 
-async function main() {
-	const platform = await startPlatformProcess({ RATE_LIMIT_DEFAULT: "100000000", METRICS_ENABLED: "true" });
-	const results: LoadResult[] = [];
-	let companyBody: string;
+/** bizops with its Prometheus metrics on, the bench client's rate limit raised; `env` for a variant. */
+async function measureBizops(results: LoadResult[], label: string, env: Record<string, string>, scenarios: "all" | "company"): Promise<string> {
+	const platform = await startPlatformProcess({ RATE_LIMIT_DEFAULT: "100000000", METRICS_ENABLED: "true", ...env });
 	try {
 		const api = `${platform.url}/api/v1`;
 		const admin = (await json("POST", `${api}/auth/login`, { username: "admin", password: ADMIN_PASSWORD })).token;
@@ -30,15 +29,25 @@ async function main() {
 		const auth = { authorization: `Bearer ${token}` };
 		const company = await json("POST", `${api}/companies`, { name: "Bench Corp", industry: "technology", ticker: "BNCH", country: "US", currency: "USD" }, auth);
 		for (const year of [2021, 2022, 2023]) await json("POST", `${api}/companies/${company.id}/statements`, annualStatement(`${year}-12-31`, { revenue: 2000 + year }), auth);
-		companyBody = JSON.stringify(await json("GET", `${api}/companies/${company.id}`, undefined, auth));
+		const companyBody = JSON.stringify(await json("GET", `${api}/companies/${company.id}`, undefined, auth));
 		// a freshly started process serves its first load slower even after run()'s own warm-up: one discarded pass
 		await run("warm-up", `${api}/companies/${company.id}/analysis`, { headers: auth, duration: 5 });
-		results.push(await run("bizops: GET /companies/:id (JWT, cached)", `${api}/companies/${company.id}`, { headers: auth }));
-		results.push(await run("bizops: GET /companies/:id/analysis (JWT, cached)", `${api}/companies/${company.id}/analysis`, { headers: auth }));
-		results.push(await run("bizops: GET /health/live", `${api}/health/live`));
+		results.push(await run(`bizops${label}: GET /companies/:id (JWT, cached)`, `${api}/companies/${company.id}`, { headers: auth }));
+		if (scenarios === "all") {
+			results.push(await run(`bizops${label}: GET /companies/:id/analysis (JWT, cached)`, `${api}/companies/${company.id}/analysis`, { headers: auth }));
+			results.push(await run(`bizops${label}: GET /health/live`, `${api}/health/live`));
+		}
+		return companyBody;
 	} finally {
 		await platform.stop();
 	}
+}
+
+async function main() {
+	const results: LoadResult[] = [];
+	const companyBody = await measureBizops(results, "", {}, "all");
+	// the step before the gateway's answer cache, in the same run
+	await measureBizops(results, " without the answer cache", { ANSWER_CACHE_TTL: "0" }, "company");
 	results.push(await measure("minimal moleculer-web route, metrics off (the floor)", () => startFloorServer(companyBody)));
 	results.push(await measure("minimal moleculer-web route, metrics on", () => startFloorServer(companyBody, true)));
 	results.push(await measure("bare Node http", () => startBareServer(companyBody)));

@@ -53,7 +53,7 @@ interface GatewayState {
 	verifiedTokens: LRUCache<string, AccessClaims>;
 	principals: LRUCache<string, { principal: Principal | null }>;
 	failingAddresses: LRUCache<string, { count: number; resetAt: number }>;
-	encoded: WeakMap<object, string>;
+	encoded: WeakMap<object, Buffer>;
 	/** The REST routes this gateway publishes, for the OpenAPI document. */
 	restActions: RestAction[];
 	jwtSecret: string;
@@ -131,11 +131,14 @@ const ApiService = defineService<GatewayState>()({
 			);
 		},
 
+		someNodeRuns(service: string): boolean {
+			// the typings require a node id that the registry treats as optional (any node)
+			return (this.broker.registry as unknown as { hasService(fullName: string): boolean }).hasService(service);
+		},
+
 		/** Which of the shipped services some live node runs; kept in the gauge too. */
 		serviceAvailability(): Record<string, boolean> {
-			// the typings require a node id that the registry treats as optional (any node)
-			const registry = this.broker.registry as unknown as { hasService(fullName: string): boolean };
-			const services = Object.fromEntries(REQUIRED_SERVICES.map(name => [name, registry.hasService(name)]));
+			const services = Object.fromEntries(REQUIRED_SERVICES.map(name => [name, this.someNodeRuns(name)]));
 			if (this.broker.isMetricsEnabled())
 				for (const name of REQUIRED_SERVICES) this.broker.metrics.set(SERVICE_AVAILABLE_GAUGE.name, services[name] ? 1 : 0, { service: name });
 			return services;
@@ -241,6 +244,7 @@ const ApiService = defineService<GatewayState>()({
 
 		/** Merges auth's list of live revocations into the set (revocations are never undone) and drops expired ones. */
 		async loadRevocations(): Promise<void> {
+			if (!this.someNodeRuns("auth")) return; // tried again when it appears ($services.changed)
 			try {
 				const list = await this.broker.call<Array<{ jti: string; exp: number }>, object>("auth.revocations", {}, { timeout: 2000, retries: 0 });
 				for (const r of list) this.revoked.set(r.jti, r.exp);
@@ -288,15 +292,17 @@ const ApiService = defineService<GatewayState>()({
 		},
 
 		/**
-		 * JSON of a response. A cached answer from the in-memory cacher (MemoryLRU, clone off) is the same object on every hit, so its
-		 * JSON is kept (weakly, gone with the object) instead of re-serialized: large cached reads such as an
-		 * analysis cost one serialization, not one per request. Cached objects are never mutated.
+		 * JSON of a response. A cached answer (the gateway's, or the in-memory cacher's: MemoryLRU, clone off) is
+		 * the same object on every hit, so its JSON is kept, encoded as UTF-8 bytes (weakly, gone with the
+		 * object), instead of re-serialized and re-encoded: a large cached read such as an analysis costs one
+		 * serialization, not one per request. Cached objects are never mutated. (moleculer-web hands the chunk to
+		 * `res.end`, which takes bytes as well as text.)
 		 */
-		encodeResponse(_req: unknown, _res: unknown, data: unknown): string {
+		encodeResponse(_req: unknown, _res: unknown, data: unknown): string | Buffer {
 			if (data === null || typeof data !== "object") return JSON.stringify(data);
 			let json = this.encoded.get(data);
 			if (json === undefined) {
-				json = JSON.stringify(data);
+				json = Buffer.from(JSON.stringify(data));
 				this.encoded.set(data, json);
 			}
 			return json;

@@ -1,47 +1,124 @@
 /**
- * SEC XBRL companyfacts → annual statements, exactly as docs/api.md says: facts from 10-K / 10-K/A; an
- * instant fact belongs to the period ending on its `end`; a duration fact must span 350–380 days; for the
- * same tag and `end` the latest `filed` wins; `fy` is never used to date a fact; for each line item and
- * period the first tag of the table that has a fact wins. Source: SEC, "XBRL financial data APIs"
- * (data.sec.gov/api/xbrl/companyfacts).
+ * SEC XBRL companyfacts → annual statements, exactly as docs/api.md says: us-gaap facts, or ifrs-full facts
+ * of foreign filers, from annual reports (10-K, 20-F and their amendments); an instant fact belongs to the
+ * period ending on its `end`; a duration fact must span 350–380 days; for the same tag and `end` the latest
+ * `filed` wins; `fy` is never used to date a fact; for each line item and period the first tag of the table
+ * that has a fact wins, and a sum of tags only when none does. The currency is the unit of the monetary
+ * facts, one per document. Source: SEC, "XBRL financial data APIs" (data.sec.gov/api/xbrl/companyfacts);
+ * tags: FASB US GAAP Financial Reporting Taxonomy, IFRS Foundation IFRS Accounting Taxonomy.
  */
 import type { BalanceSheetItem, CashFlowItem, IncomeStatementItem, StatementData, StatementSource } from "../../models/statement";
 import { isIsoDate, type FieldProblem } from "./checks";
 
 type Section = "balance_sheet" | "income_statement" | "cash_flow";
+export type Taxonomy = "us-gaap" | "ifrs-full";
+
+/** Where a line item's figure comes from: the first of `tags` with a fact for the period, or with `sum`, all of them added. */
+interface Source {
+	tags: string[];
+	period: "instant" | "duration";
+	sum?: true;
+}
 
 interface Mapping {
 	item: BalanceSheetItem | IncomeStatementItem | CashFlowItem;
 	section: Section;
-	tags: string[];
+	/** currency: the document's currency; shares: "shares"; per_share: "<currency>/shares". */
+	unit: "currency" | "shares" | "per_share";
+	sources: Source[];
 }
 
-/** docs/api.md's table, in its order. Balance-sheet items are instants; the others are durations. */
-export const SEC_MAPPINGS: Mapping[] = [
-	{ item: "total_assets", section: "balance_sheet", tags: ["Assets"] },
-	{ item: "total_current_assets", section: "balance_sheet", tags: ["AssetsCurrent"] },
-	{ item: "total_current_liabilities", section: "balance_sheet", tags: ["LiabilitiesCurrent"] },
-	{ item: "total_liabilities", section: "balance_sheet", tags: ["Liabilities"] },
-	{ item: "total_equity", section: "balance_sheet", tags: ["StockholdersEquity", "StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest"] },
-	{ item: "retained_earnings", section: "balance_sheet", tags: ["RetainedEarningsAccumulatedDeficit"] },
-	{ item: "cash_and_equivalents", section: "balance_sheet", tags: ["CashAndCashEquivalentsAtCarryingValue"] },
-	{ item: "accounts_receivable", section: "balance_sheet", tags: ["AccountsReceivableNetCurrent"] },
-	{ item: "inventory", section: "balance_sheet", tags: ["InventoryNet"] },
-	{ item: "accounts_payable", section: "balance_sheet", tags: ["AccountsPayableCurrent"] },
-	{ item: "long_term_debt", section: "balance_sheet", tags: ["LongTermDebtNoncurrent", "LongTermDebt"] },
-	{ item: "revenue", section: "income_statement", tags: ["Revenues", "RevenueFromContractWithCustomerExcludingAssessedTax", "SalesRevenueNet"] },
-	{ item: "cost_of_revenue", section: "income_statement", tags: ["CostOfRevenue", "CostOfGoodsAndServicesSold"] },
-	{ item: "gross_profit", section: "income_statement", tags: ["GrossProfit"] },
-	{ item: "operating_income", section: "income_statement", tags: ["OperatingIncomeLoss"] },
-	{ item: "interest_expense", section: "income_statement", tags: ["InterestExpense"] },
-	{ item: "income_before_tax", section: "income_statement", tags: ["IncomeLossFromContinuingOperationsBeforeIncomeTaxesExtraordinaryItemsNoncontrollingInterest"] },
-	{ item: "income_tax_expense", section: "income_statement", tags: ["IncomeTaxExpenseBenefit"] },
-	{ item: "net_income", section: "income_statement", tags: ["NetIncomeLoss"] },
-	{ item: "operating_cash_flow", section: "cash_flow", tags: ["NetCashProvidedByUsedInOperatingActivities"] },
-	{ item: "capital_expenditure", section: "cash_flow", tags: ["PaymentsToAcquirePropertyPlantAndEquipment"] },
+const periodOf = (section: Section): Source["period"] => (section === "balance_sheet" ? "instant" : "duration");
+const map = (item: Mapping["item"], section: Section, tags: string[], unit: Mapping["unit"] = "currency", more: Source[] = []): Mapping => ({
+	item,
+	section,
+	unit,
+	sources: [{ tags, period: periodOf(section) }, ...more],
+});
+
+/** docs/api.md's us-gaap tables, in their order. Balance-sheet items are instants; the others are durations. */
+export const US_GAAP_MAPPINGS: Mapping[] = [
+	map("total_assets", "balance_sheet", ["Assets"]),
+	map("total_current_assets", "balance_sheet", ["AssetsCurrent"]),
+	map("total_current_liabilities", "balance_sheet", ["LiabilitiesCurrent"]),
+	map("total_liabilities", "balance_sheet", ["Liabilities"]),
+	map("total_equity", "balance_sheet", ["StockholdersEquity", "StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest"]),
+	map("retained_earnings", "balance_sheet", ["RetainedEarningsAccumulatedDeficit"]),
+	map("cash_and_equivalents", "balance_sheet", ["CashAndCashEquivalentsAtCarryingValue"]),
+	map("short_term_investments", "balance_sheet", ["ShortTermInvestments", "AvailableForSaleSecuritiesDebtSecuritiesCurrent"]),
+	map("accounts_receivable", "balance_sheet", ["AccountsReceivableNetCurrent"]),
+	map("inventory", "balance_sheet", ["InventoryNet"]),
+	map("property_plant_equipment_net", "balance_sheet", ["PropertyPlantAndEquipmentNet"]),
+	map("goodwill", "balance_sheet", ["Goodwill"]),
+	map("intangible_assets", "balance_sheet", ["IntangibleAssetsNetExcludingGoodwill"]),
+	map("accounts_payable", "balance_sheet", ["AccountsPayableCurrent"]),
+	map("short_term_debt", "balance_sheet", ["DebtCurrent", "LongTermDebtAndCapitalLeaseObligationsCurrent", "LongTermDebtCurrent", "ShortTermBorrowings"]),
+	map("long_term_debt", "balance_sheet", ["LongTermDebtNoncurrent", "LongTermDebt"]),
+	map("shares_outstanding", "balance_sheet", ["CommonStockSharesOutstanding"], "shares", [{ tags: ["WeightedAverageNumberOfSharesOutstandingBasic"], period: "duration" }]),
+	map("revenue", "income_statement", ["Revenues", "RevenueFromContractWithCustomerExcludingAssessedTax", "SalesRevenueNet"]),
+	map("cost_of_revenue", "income_statement", ["CostOfRevenue", "CostOfGoodsAndServicesSold"]),
+	map("gross_profit", "income_statement", ["GrossProfit"]),
+	map("sga_expense", "income_statement", ["SellingGeneralAndAdministrativeExpense"], "currency", [
+		{ tags: ["SellingAndMarketingExpense", "GeneralAndAdministrativeExpense"], period: "duration", sum: true },
+	]),
+	map("research_and_development", "income_statement", ["ResearchAndDevelopmentExpense"]),
+	map("depreciation_and_amortization", "income_statement", [
+		"DepreciationDepletionAndAmortization",
+		"DepreciationAndAmortization",
+		"DepreciationAmortizationAndAccretionNet",
+		"Depreciation",
+	]),
+	map("operating_income", "income_statement", ["OperatingIncomeLoss"]),
+	map("interest_expense", "income_statement", ["InterestExpense"]),
+	map("income_before_tax", "income_statement", ["IncomeLossFromContinuingOperationsBeforeIncomeTaxesExtraordinaryItemsNoncontrollingInterest"]),
+	map("income_tax_expense", "income_statement", ["IncomeTaxExpenseBenefit"]),
+	map("net_income", "income_statement", ["NetIncomeLoss"]),
+	map("eps_basic", "income_statement", ["EarningsPerShareBasic"], "per_share"),
+	map("eps_diluted", "income_statement", ["EarningsPerShareDiluted"], "per_share"),
+	map("operating_cash_flow", "cash_flow", ["NetCashProvidedByUsedInOperatingActivities"]),
+	map("capital_expenditure", "cash_flow", ["PaymentsToAcquirePropertyPlantAndEquipment"]),
+	map("investing_cash_flow", "cash_flow", ["NetCashProvidedByUsedInInvestingActivities"]),
+	map("financing_cash_flow", "cash_flow", ["NetCashProvidedByUsedInFinancingActivities"]),
+	map("dividends_paid", "cash_flow", ["PaymentsOfDividends", "PaymentsOfDividendsCommonStock"]),
+	map("share_repurchases", "cash_flow", ["PaymentsForRepurchaseOfCommonStock"]),
 ];
 
-const ANNUAL_FORMS = new Set(["10-K", "10-K/A"]);
+/** docs/api.md's ifrs-full table (foreign private issuers' 20-F), in its order. */
+export const IFRS_MAPPINGS: Mapping[] = [
+	map("total_assets", "balance_sheet", ["Assets"]),
+	map("total_current_assets", "balance_sheet", ["CurrentAssets"]),
+	map("total_current_liabilities", "balance_sheet", ["CurrentLiabilities"]),
+	map("total_liabilities", "balance_sheet", ["Liabilities"]),
+	map("total_equity", "balance_sheet", ["Equity"]),
+	map("retained_earnings", "balance_sheet", ["RetainedEarnings"]),
+	map("cash_and_equivalents", "balance_sheet", ["CashAndCashEquivalents"]),
+	map("accounts_receivable", "balance_sheet", ["TradeAndOtherCurrentReceivables"]),
+	map("inventory", "balance_sheet", ["Inventories"]),
+	map("accounts_payable", "balance_sheet", ["TradeAndOtherCurrentPayables"]),
+	map("short_term_debt", "balance_sheet", ["CurrentBorrowings", "CurrentPortionOfLongtermBorrowings"]),
+	map("long_term_debt", "balance_sheet", ["NoncurrentBorrowings", "LongtermBorrowings"]),
+	map("property_plant_equipment_net", "balance_sheet", ["PropertyPlantAndEquipment"]),
+	map("shares_outstanding", "balance_sheet", ["NumberOfSharesOutstanding"], "shares"),
+	map("revenue", "income_statement", ["Revenue", "RevenueFromContractsWithCustomers"]),
+	map("cost_of_revenue", "income_statement", ["CostOfSales"]),
+	map("gross_profit", "income_statement", ["GrossProfit"]),
+	map("sga_expense", "income_statement", ["SellingGeneralAndAdministrativeExpense"]),
+	map("operating_income", "income_statement", ["ProfitLossFromOperatingActivities"]),
+	map("interest_expense", "income_statement", ["InterestExpense", "FinanceCosts"]),
+	map("income_before_tax", "income_statement", ["ProfitLossBeforeTax"]),
+	map("income_tax_expense", "income_statement", ["IncomeTaxExpenseContinuingOperations"]),
+	map("net_income", "income_statement", ["ProfitLoss"]),
+	map("eps_basic", "income_statement", ["BasicEarningsLossPerShare"], "per_share"),
+	map("operating_cash_flow", "cash_flow", ["CashFlowsFromUsedInOperatingActivities", "CashFlowsFromUsedInOperations"]),
+	map("capital_expenditure", "cash_flow", ["PurchaseOfPropertyPlantAndEquipmentClassifiedAsInvestingActivities"]),
+	map("investing_cash_flow", "cash_flow", ["CashFlowsFromUsedInInvestingActivities"]),
+	map("financing_cash_flow", "cash_flow", ["CashFlowsFromUsedInFinancingActivities"]),
+];
+
+const MAPPINGS: Record<Taxonomy, Mapping[]> = { "us-gaap": US_GAAP_MAPPINGS, "ifrs-full": IFRS_MAPPINGS };
+
+/** Annual reports: domestic (10-K) and foreign private issuers' (20-F), and their amendments. */
+const ANNUAL_FORMS = new Set(["10-K", "10-K/A", "20-F", "20-F/A"]);
 const DAY_MS = 24 * 3600 * 1000;
 const MIN_DAYS = 350;
 const MAX_DAYS = 380;
@@ -70,13 +147,15 @@ export interface ImportedPeriod {
 	statement: StatementData;
 	found: string[];
 	missing: string[];
-	/** The us-gaap tag each found line item came from. */
+	/** The tag each found line item came from (`A+B` for a sum). */
 	tags: Record<string, string>;
 }
 
 export interface SecImport {
 	cik: string;
 	entity_name: string;
+	taxonomy: Taxonomy;
+	currency: string;
 	periods: ImportedPeriod[];
 }
 
@@ -111,7 +190,7 @@ function checkPeriods(ends: string[]): void {
 	}
 }
 
-/** Validates the facts of one mapped tag's USD unit; collects problems with their JSON paths. */
+/** Validates the facts of one mapped tag's unit; collects problems with their JSON paths. */
 function readFacts(raw: unknown, path: string, problems: FieldProblem[]): Fact[] {
 	if (!Array.isArray(raw)) {
 		problems.push({ field: path, message: "must be an array of facts", type: "array", actual: typeof raw });
@@ -152,9 +231,28 @@ function latestByEnd(facts: Fact[], instant: boolean): Map<string, Fact> {
 			if (days < MIN_DAYS || days > MAX_DAYS) continue;
 		}
 		const seen = byEnd.get(f.end);
-		if (!seen || f.filed > seen.filed || (f.filed === seen.filed && f.form === "10-K/A")) byEnd.set(f.end, f);
+		if (!seen || f.filed > seen.filed || (f.filed === seen.filed && f.form.endsWith("/A"))) byEnd.set(f.end, f);
 	}
 	return byEnd;
+}
+
+const CURRENCY_UNIT = /^[A-Z]{3}$/;
+const unitKey = (mapping: Mapping, currency: string) => (mapping.unit === "shares" ? "shares" : mapping.unit === "per_share" ? `${currency}/shares` : currency);
+
+/** The currency units of a taxonomy's mapped monetary tags that have annual facts. */
+function currencyUnits(facts: Record<string, any>, mappings: Mapping[]): string[] {
+	const units = new Set<string>();
+	for (const mapping of mappings) {
+		if (mapping.unit !== "currency") continue;
+		for (const source of mapping.sources)
+			for (const tag of source.tags) {
+				const tagUnits = facts[tag]?.units;
+				if (!isObject(tagUnits)) continue;
+				for (const [unit, list] of Object.entries(tagUnits))
+					if (CURRENCY_UNIT.test(unit) && Array.isArray(list) && list.some(f => isObject(f) && ANNUAL_FORMS.has(f.form))) units.add(unit);
+			}
+	}
+	return [...units].sort();
 }
 
 /** Annual statements from a companyfacts document; throws SecDocumentError for a malformed or unusable one. */
@@ -163,34 +261,60 @@ export function parseCompanyFacts(doc: unknown): SecImport {
 	const problems: FieldProblem[] = [];
 	if (!isObject(doc.facts)) problems.push({ field: "facts", message: "must be an object of taxonomies", type: "object", actual: typeof doc.facts });
 	if (doc.cik == null || !/^\d{1,10}$/.test(String(doc.cik))) problems.push({ field: "cik", message: "must be the company's CIK (digits)", type: "cik", actual: doc.cik });
-	const gaap = isObject(doc.facts) ? doc.facts["us-gaap"] : undefined;
-	if (gaap !== undefined && !isObject(gaap)) problems.push({ field: "facts.us-gaap", message: "must be an object of tags", type: "object" });
+	for (const taxonomy of Object.keys(MAPPINGS))
+		if (isObject(doc.facts) && doc.facts[taxonomy] !== undefined && !isObject(doc.facts[taxonomy]))
+			problems.push({ field: `facts.${taxonomy}`, message: "must be an object of tags", type: "object" });
 	if (problems.length) throw new SecDocumentError("Malformed companyfacts document", problems);
 
-	// per tag: end → fact
+	// us-gaap when it has annual facts, else ifrs-full (a foreign filer's 20-F)
+	const facts = doc.facts as Record<string, Record<string, any> | undefined>;
+	const taxonomy = (["us-gaap", "ifrs-full"] as const).find(t => isObject(facts[t]) && currencyUnits(facts[t]!, MAPPINGS[t]).length > 0);
+	if (!taxonomy) {
+		const taxonomies = Object.keys(facts).join(", ") || "none";
+		throw new SecDocumentError("No annual facts from 10-K or 20-F filings in this document", [
+			{
+				field: "facts",
+				message: `annual statements come from us-gaap or ifrs-full facts of 10-K, 20-F (or amended) filings; this document has taxonomies: ${taxonomies}`,
+				type: "secAnnualFacts",
+			},
+		]);
+	}
+	const tagFacts = facts[taxonomy]!;
+	const mappings = MAPPINGS[taxonomy];
+	const currencies = currencyUnits(tagFacts, mappings);
+	if (currencies.length > 1) {
+		throw new SecDocumentError(`The document reports its figures in ${currencies.length} currencies (${currencies.join(", ")}); a statement has one`, [
+			{ field: `facts.${taxonomy}`, message: `monetary facts in ${currencies.join(", ")}: import a document in one currency`, type: "secCurrency", actual: currencies },
+		]);
+	}
+	const currency = currencies[0];
+
+	// per tag and period kind: end → fact
 	const byTag = new Map<string, Map<string, Fact>>();
 	const periodEnds = new Set<string>();
-	for (const mapping of SEC_MAPPINGS) {
-		const instant = mapping.section === "balance_sheet";
-		for (const tag of mapping.tags) {
-			if (byTag.has(tag) || !isObject(gaap) || gaap[tag] === undefined) continue;
-			const units = gaap[tag]?.units;
-			if (!isObject(units)) {
-				problems.push({ field: `facts.us-gaap.${tag}.units`, message: "must be an object of units", type: "object" });
-				continue;
+	for (const mapping of mappings) {
+		const unit = unitKey(mapping, currency);
+		for (const source of mapping.sources) {
+			for (const tag of source.tags) {
+				const key = `${tag}|${source.period}`;
+				if (byTag.has(key) || tagFacts[tag] === undefined) continue;
+				const units = tagFacts[tag]?.units;
+				if (!isObject(units)) {
+					problems.push({ field: `facts.${taxonomy}.${tag}.units`, message: "must be an object of units", type: "object" });
+					continue;
+				}
+				if (units[unit] === undefined) continue;
+				const found = latestByEnd(readFacts(units[unit], `facts.${taxonomy}.${tag}.units.${unit}`, problems), source.period === "instant");
+				byTag.set(key, found);
+				// a period is a fiscal year end: where an annual duration ends, or where total assets are reported
+				if (source.period === "duration" || mapping.item === "total_assets") for (const end of found.keys()) periodEnds.add(end);
 			}
-			if (units.USD === undefined) continue;
-			const facts = latestByEnd(readFacts(units.USD, `facts.us-gaap.${tag}.units.USD`, problems), instant);
-			byTag.set(tag, facts);
-			// a period is a fiscal year end: where an annual duration ends, or where total assets are reported
-			if (!instant || mapping.item === "total_assets") for (const end of facts.keys()) periodEnds.add(end);
 		}
 	}
 	if (problems.length) throw new SecDocumentError("Malformed facts in the companyfacts document", problems);
 	if (periodEnds.size === 0) {
-		const taxonomies = Object.keys(doc.facts as object).join(", ") || "none";
-		throw new SecDocumentError("No annual us-gaap facts from 10-K or 10-K/A filings in this document", [
-			{ field: "facts", message: `annual statements come from us-gaap facts of 10-K/10-K/A filings; this document has taxonomies: ${taxonomies}`, type: "secAnnualFacts" },
+		throw new SecDocumentError("No annual facts from 10-K or 20-F filings in this document", [
+			{ field: `facts.${taxonomy}`, message: `no ${taxonomy} fact of an annual report spans a fiscal year or dates total assets`, type: "secAnnualFacts" },
 		]);
 	}
 
@@ -205,7 +329,7 @@ export function parseCompanyFacts(doc: unknown): SecImport {
 			period_end: end,
 			fiscal_year: Number(end.slice(0, 4)),
 			fiscal_period: "FY",
-			currency: "USD",
+			currency,
 			balance_sheet: {},
 			income_statement: {},
 			cash_flow: {},
@@ -215,27 +339,40 @@ export function parseCompanyFacts(doc: unknown): SecImport {
 		const tags: Record<string, string> = {};
 		const accessions = new Set<string>();
 		let filed = "";
-		for (const mapping of SEC_MAPPINGS) {
-			let fact: Fact | undefined;
-			for (const tag of mapping.tags) {
-				fact = byTag.get(tag)?.get(end);
-				if (fact) {
-					tags[mapping.item] = tag;
-					break;
-				}
-			}
-			if (!fact) {
+		for (const mapping of mappings) {
+			const picked = pick(mapping, end, byTag);
+			if (!picked) {
 				missing.push(mapping.item);
 				continue;
 			}
-			(statement[mapping.section] as Record<string, number>)[mapping.item] = fact.val;
+			(statement[mapping.section] as Record<string, number>)[mapping.item] = picked.value;
 			found.push(mapping.item);
-			if (fact.accn) accessions.add(fact.accn);
-			if (fact.filed > filed) filed = fact.filed;
+			tags[mapping.item] = picked.tag;
+			for (const fact of picked.facts) {
+				if (fact.accn) accessions.add(fact.accn);
+				if (fact.filed > filed) filed = fact.filed;
+			}
 		}
 		const source: StatementSource = { type: "sec_companyfacts", cik, entity_name: entityName, accession: [...accessions].sort(), filed };
 		statement.source = source;
 		periods.push({ period_end: end, statement, found, missing, tags });
 	}
-	return { cik, entity_name: entityName, periods };
+	return { cik, entity_name: entityName, taxonomy, currency, periods };
+}
+
+/** The line item's figure for the period: its first source that has one (a sum source needs every tag). */
+function pick(mapping: Mapping, end: string, byTag: Map<string, Map<string, Fact>>): { value: number; tag: string; facts: Fact[] } | null {
+	for (const source of mapping.sources) {
+		const at = (tag: string) => byTag.get(`${tag}|${source.period}`)?.get(end);
+		if (source.sum) {
+			const facts = source.tags.map(at);
+			if (facts.every((f): f is Fact => f !== undefined)) return { value: facts.reduce((sum, f) => sum + f.val, 0), tag: source.tags.join("+"), facts };
+			continue;
+		}
+		for (const tag of source.tags) {
+			const fact = at(tag);
+			if (fact) return { value: fact.val, tag, facts: [fact] };
+		}
+	}
+	return null;
 }
