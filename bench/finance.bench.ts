@@ -74,7 +74,7 @@ function inProcess(): { statements: number; ms: number; per_sec: number } {
 		let n = 0;
 		for (let c = 0; c < data.length; c++) {
 			for (const s of data[c]) {
-				const a = analyze({ company_id: `c${c}`, industry: "manufacturing", annual: data[c], period_end: s.period_end, peers });
+				const a = analyze({ company_id: `c${c}`, industry: "manufacturing", statements: data[c], period_end: s.period_end, peers });
 				if (a) n++;
 			}
 		}

@@ -14,6 +14,9 @@ export const forbidden = (message = "Not permitted", data?: unknown) => named(ne
 
 export const notFound = (entity: string, id?: string) => named(new MoleculerClientError(`${entity} not found`, 404, "NOT_FOUND", id != null ? { id } : undefined), "NotFoundError");
 
+/** A 404 that says in its own words what is missing, with data that helps (e.g. what exists instead). */
+export const missing = (message: string, data?: unknown) => named(new MoleculerClientError(message, 404, "NOT_FOUND", data), "NotFoundError");
+
 export const conflict = (message: string, data?: unknown) => named(new MoleculerClientError(message, 409, "CONFLICT", data), "ConflictError");
 
 /** 422 with the offending fields, in the shape of Moleculer's ValidationError (`[{type, field, message}]`). */

@@ -125,4 +125,27 @@ export const statementFields = {
 	},
 } as const;
 
+/**
+ * Fields a GET answer carries that a client may send back with PUT: accepted and ignored (the server sets
+ * them). `id` comes from the path.
+ */
+export const STATEMENT_READ_ONLY_FIELDS = ["company_id", "created_at", "updated_at", "warnings"] as const;
+export const statementReadOnlyFields = Object.fromEntries(STATEMENT_READ_ONLY_FIELDS.map(f => [f, { type: "any", optional: true }]));
+
+const patchSection = (items: readonly string[]) => ({
+	type: "object",
+	strict: true,
+	optional: true,
+	props: Object.fromEntries(items.map(i => [i, { ...amount(i), nullable: true }])),
+});
+
+/** PATCH: any top-level field; within a section only the line items sent change, and `null` removes one. */
+export const statementPatchFields = {
+	...Object.fromEntries(Object.entries(statementFields).map(([k, rule]) => [k, { ...rule, optional: true }])),
+	balance_sheet: patchSection(BALANCE_SHEET_ITEMS),
+	income_statement: patchSection(INCOME_STATEMENT_ITEMS),
+	cash_flow: patchSection(CASH_FLOW_ITEMS),
+	market: { ...patchSection(MARKET_ITEMS), nullable: true },
+};
+
 export const STATEMENT_SORTABLE = ["period_end", "fiscal_year", "created_at", "updated_at"];

@@ -7,7 +7,7 @@ import type { Readable } from "stream";
 import type { Context } from "moleculer";
 import Validator, { type SyncCheckFunction } from "fastest-validator";
 import { getConfig } from "../config";
-import { analyze, peerStatsOf, type Analysis, type PeerStats } from "../domains/finance/analysis";
+import { analysedStatement, analyze, peerStatsOf, type Analysis, type PeerStats } from "../domains/finance/analysis";
 import { identityWarnings, normalizeStatement } from "../domains/finance/checks";
 import { planPeriod, restoreOf } from "../domains/finance/import-plan";
 import { computeRatios, figuresOf } from "../domains/finance/ratios";
@@ -20,9 +20,19 @@ import { createDbMixin, isDuplicateKeyError, type Doc } from "../mixins/db.mixin
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { isoDateParam, listParams, nowIso, pageOf } from "../models/common";
 import type { Company } from "../models/company";
-import { conflict, forbidden, notFound, unprocessable } from "../models/errors";
+import { conflict, forbidden, missing, notFound, unprocessable } from "../models/errors";
 import { defineService, NOT_RETRIED } from "../lib/service";
-import { STATEMENT_SORTABLE, STATEMENT_TYPES, statementFields, type Statement, type StatementData } from "../models/statement";
+import {
+	STATEMENT_READ_ONLY_FIELDS,
+	STATEMENT_SORTABLE,
+	STATEMENT_TYPES,
+	statementFields,
+	statementPatchFields,
+	statementReadOnlyFields,
+	type Statement,
+	type StatementData,
+} from "../models/statement";
+import { applyStatementPatch, type StatementPatch } from "../domains/finance/patch";
 
 const config = getConfig();
 
@@ -78,8 +88,30 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			return statement;
 		},
 
-		async annualStatements(companyId: string): Promise<Statement[]> {
-			return this.findEntities<Statement>({ query: { company_id: companyId, statement_type: "annual" }, sort: ["period_end"] });
+		statementExists(existing: Statement): Error {
+			return conflict(
+				`A ${existing.statement_type} statement for ${existing.period_end} exists (${existing.id}); PUT or PATCH /api/v1/statements/${existing.id} changes it`,
+				{ field: "period_end", id: existing.id },
+			);
+		},
+
+		/** Replaces `current` with `input` (checked against the company): a 409 naming the statement that holds the new period, if another does. */
+		async saveStatement(ctx: FinanceContext, current: Statement, input: Partial<StatementData>): Promise<Statement> {
+			const company = await this.company(ctx, current.company_id);
+			const data = this.checkedStatement(input, company);
+			const key = statementKey(company.id, data.statement_type, data.period_end);
+			return this.withLock(key, async () => {
+				const other = await this.findEntity<Statement>({ statement_key: key });
+				if (other && other.id !== current.id)
+					throw conflict(`Another ${data.statement_type} statement for ${data.period_end} exists (${other.id})`, { field: "period_end", id: other.id });
+				// the whole statement is replaced: fields it no longer has are removed
+				const unset = ["market", "source"].filter(k => !(k in data));
+				const saved = await this.updateEntity<Statement>(current.id, { ...data, statement_key: key, updated_at: nowIso() }, unset);
+				if (!saved) throw notFound("Statement", current.id);
+				const statement = this.publicStatement(saved);
+				ctx.emit("finance.statement.updated", { statement, by: principalOf(ctx).id });
+				return statement;
+			});
 		},
 
 		/** Serializes writes to one key on this node, so a check-then-write cannot interleave. */
@@ -104,9 +136,8 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				const data = this.checkedStatement(input, company);
 				const key = statementKey(company.id, data.statement_type, data.period_end);
 				return this.withLock(key, async () => {
-					if (await this.findEntity({ statement_key: key })) {
-						throw conflict(`A ${data.statement_type} statement for ${data.period_end} exists; PUT /api/v1/statements/:id replaces it`, { field: "period_end" });
-					}
+					const existing = await this.findEntity<Statement>({ statement_key: key });
+					if (existing) throw this.statementExists(existing);
 					const now = nowIso();
 					const doc = { ...data, company_id: company.id, statement_key: key, created_at: now, updated_at: now };
 					let saved: Statement;
@@ -115,8 +146,8 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 						saved = this.publicStatement((await this.insertEntity({ _id: this.idForKey(key), ...doc })) as Statement);
 					} catch (err) {
 						if (!isDuplicateKeyError(err)) throw err;
-						if (await this.findEntity({ statement_key: key }))
-							throw conflict(`A ${data.statement_type} statement for ${data.period_end} exists`, { field: "period_end" });
+						const raced = await this.findEntity<Statement>({ statement_key: key });
+						if (raced) throw this.statementExists(raced);
 						// the id is held by a statement that a PUT moved to another period: any id will do
 						saved = this.publicStatement((await this.insertEntity(doc)) as Statement);
 					}
@@ -172,24 +203,25 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 		replaceStatement: {
 			rest: "PUT /statements/:id",
 			permission: ["write", "financial_data"],
-			params: { $$strict: true, id: idParam, ...statementFields },
+			// a statement as GET answers it can be sent back: its read-only fields are ignored
+			params: { $$strict: true, id: idParam, ...statementFields, ...statementReadOnlyFields },
 			async handler(ctx: FinanceContext<Partial<StatementData> & { id: string }>) {
-				const { id, ...input } = ctx.params;
+				const { id, ...body } = ctx.params;
+				const input = Object.fromEntries(Object.entries(body).filter(([k]) => !(STATEMENT_READ_ONLY_FIELDS as readonly string[]).includes(k)));
 				const current = await this.ownedEntity<Statement>(ctx, id, "Statement");
-				const company = await this.company(ctx, current.company_id);
-				const data = this.checkedStatement(input, company);
-				const key = statementKey(company.id, data.statement_type, data.period_end);
-				return this.withLock(key, async () => {
-					const other = await this.findEntity<Statement>({ statement_key: key });
-					if (other && other.id !== id) throw conflict(`Another ${data.statement_type} statement for ${data.period_end} exists`, { field: "period_end", id: other.id });
-					// PUT replaces: fields left out are removed
-					const unset = ["market", "source"].filter(k => !(k in data));
-					const saved = await this.updateEntity<Statement>(id, { ...data, statement_key: key, updated_at: nowIso() }, unset);
-					if (!saved) throw notFound("Statement", id);
-					const statement = this.publicStatement(saved);
-					ctx.emit("finance.statement.updated", { statement, by: principalOf(ctx).id });
-					return statement;
-				});
+				return this.saveStatement(ctx, current, input);
+			},
+		},
+
+		updateStatement: {
+			rest: "PATCH /statements/:id",
+			permission: ["write", "financial_data"],
+			params: { $$strict: true, id: idParam, ...statementPatchFields },
+			async handler(ctx: FinanceContext<StatementPatch & { id: string }>) {
+				const { id, ...patch } = ctx.params;
+				const current = await this.ownedEntity<Statement>(ctx, id, "Statement");
+				const { id: _id, company_id: _company, created_at: _created, updated_at: _updated, warnings: _warnings, ...data } = this.publicStatement(current);
+				return this.saveStatement(ctx, current, applyStatementPatch(data, patch));
 			},
 		},
 
@@ -315,6 +347,8 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 						company_id: company.id,
 						cik: parsed.cik,
 						entity_name: parsed.entity_name,
+						taxonomy: parsed.taxonomy,
+						currency: parsed.currency,
 						created: periods.filter(p => p.action === "created").length,
 						updated: periods.filter(p => p.action === "updated").length,
 						unchanged: periods.filter(p => p.action === "unchanged").length,
@@ -341,33 +375,47 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			cache: { keys: ["id", "period_end", ...SCOPE_KEYS], ttl: 3600 },
 			async handler(ctx: FinanceContext<{ id: string; period_end?: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
-				return ctx.call("finance.computeAnalysis", { company_id: company.id, industry: company.industry, period_end: ctx.params.period_end });
+				return ctx.call("finance.computeAnalysis", {
+					company_id: company.id,
+					industry: company.industry,
+					name: company.name,
+					ticker: company.ticker ?? null,
+					period_end: ctx.params.period_end,
+				});
 			},
 		},
 
 		/** The analysis itself, cached per company, industry and period; callers check visibility first. */
 		computeAnalysis: {
 			visibility: "public",
-			params: { company_id: idParam, industry: { type: "string" }, period_end: isoDateParam("period_end", true) },
+			params: {
+				company_id: idParam,
+				industry: { type: "string" },
+				name: { type: "string", optional: true },
+				ticker: { type: "string", optional: true, nullable: true },
+				period_end: isoDateParam("period_end", true),
+			},
+			// a company's name or ticker changing cleans this cache (companies' cache.clean), so they need not be in the key
 			cache: { keys: ["company_id", "industry", "period_end"], ttl: 3600 },
-			async handler(ctx: FinanceContext<{ company_id: string; industry: string; period_end?: string }>): Promise<Analysis> {
+			async handler(ctx: FinanceContext<{ company_id: string; industry: string; name?: string; ticker?: string | null; period_end?: string }>): Promise<Analysis> {
 				const { company_id, industry, period_end } = ctx.params;
-				const annual = await this.annualStatements(company_id);
-				let statement: Statement | undefined;
-				if (period_end) {
-					statement = annual.find(s => s.period_end === period_end) ?? (await this.findEntity<Statement>({ company_id, period_end })) ?? undefined;
-					if (!statement) throw notFound(`Statement for period ${period_end}`);
-				} else {
-					statement = annual[annual.length - 1];
-					if (!statement) throw notFound("Annual statement (the company has none to analyse)");
+				const statements = await this.findEntities<Statement>({ query: { company_id }, sort: ["period_end"] });
+				const statement = analysedStatement(statements, period_end);
+				if (!statement) {
+					if (!period_end) throw notFound("Statement (the company has none to analyse)");
+					const periods = statements.map(s => `${s.period_end} (${s.statement_type})`);
+					throw missing(`No statement for period ${period_end}; ${periods.length ? `the company's periods: ${periods.join(", ")}` : "the company has no statements"}`, {
+						periods: statements.map(s => ({ period_end: s.period_end, statement_type: s.statement_type })),
+					});
 				}
 				const peers = await ctx.call<PeerStats, { industry: string }>("finance.peerStats", { industry });
 				const result = analyze({
 					company_id,
 					industry,
-					annual,
-					period_end: statement.statement_type === "annual" ? statement.period_end : undefined,
-					statement: statement.statement_type === "annual" ? undefined : statement,
+					company_name: ctx.params.name ?? null,
+					ticker: ctx.params.ticker ?? null,
+					statements,
+					period_end: statement.period_end,
 					peers,
 					statement_warnings: statement.warnings,
 				});

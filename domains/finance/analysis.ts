@@ -1,9 +1,11 @@
 /**
- * The analysis of one company at one annual period (docs/formulas.md): ratios, scores, trends over the annual
- * history up to that period, and a benchmark against industry peers.
+ * The analysis of one company at one period (docs/formulas.md): ratios, scores, trends over the annual
+ * history up to that period, and a benchmark against industry peers. A quarterly statement's ratios are its
+ * own, but flow/balance ratios and the scores (calibrated on annual figures) are on trailing twelve months.
  */
 import type { StatementData } from "../../models/statement";
 import { growth, sub, type Value } from "./math";
+import { periodBefore, trailingTwelveMonths, type AnalysedPeriod } from "./periods";
 import { computeRatios, figuresOf, ratio, type Figures, type RatioExplanations, type RatioGroups } from "./ratios";
 import { altman, beneish, dupont, piotroski, type Altman, type Beneish, type DuPont, type Piotroski } from "./scores";
 
@@ -35,16 +37,33 @@ export interface Benchmark {
 	ratios: Record<string, BenchmarkEntry>;
 }
 
+export interface AnalysisPeriod {
+	period_end: string;
+	statement_type: string;
+	/** The figures of the ratios: annual, or quarterly (a quarter's flow/balance ratios say ttm in ratio_details). */
+	basis: "annual" | "quarterly";
+	/** The figures of the scores: annual, ttm (a quarter's trailing twelve months), or null (a quarter without them). */
+	scores_basis: "annual" | "ttm" | null;
+	/** For a TTM: the period ends of its four quarters. */
+	ttm_quarters?: string[];
+	/** The periods the scores compare with, by date: twelve (t−1) and twenty-four (t−2) months earlier. */
+	compared_with: { t_minus_1: string | null; t_minus_2: string | null };
+}
+
 export interface Analysis {
 	company_id: string;
+	company: { id: string; name: string | null; ticker: string | null; industry: string };
 	period_end: string;
 	statement_type: string;
 	currency: string;
+	period: AnalysisPeriod;
 	ratios: RatioGroups;
-	scores: { altman: Altman; piotroski: Piotroski; beneish: Beneish; dupont: DuPont };
+	/** Per ratio: formula, unit, basis, inputs, and why it is null when it is. */
+	ratio_details: RatioExplanations;
+	/** Null for a quarterly statement without its trailing twelve months (a warning says which quarters are missing). */
+	scores: { altman: Altman | null; piotroski: Piotroski | null; beneish: Beneish | null; dupont: DuPont & { basis: string } };
 	trends: Trends;
 	benchmark: Benchmark | null;
-	inputs: RatioExplanations;
 	warnings: string[];
 }
 
@@ -166,56 +185,96 @@ export function benchmarkOf(ratios: RatioGroups, stats: PeerStats, companyId?: s
 export interface AnalysisInput {
 	company_id: string;
 	industry: string;
-	/** The company's annual statements, any order; the analysed period and the ones before it are used. */
-	annual: StatementData[];
-	/** The statement to analyse; default: the latest annual one. */
+	company_name?: string | null;
+	ticker?: string | null;
+	/** The company's statements, annual and quarterly, in any order. */
+	statements: StatementData[];
+	/** The period to analyse (its annual statement, else its quarterly one); default: the latest annual, else the latest. */
 	period_end?: string;
-	/** The analysed statement when it is quarterly (annual history still drives trends and scores). */
-	statement?: StatementData;
 	/** The industry's peer group, for the benchmark; omitted: no benchmark. */
 	peers?: PeerStats;
-	/** Warnings stored with the statement. */
+	/** Warnings stored with the analysed statement. */
 	statement_warnings?: string[];
+}
+
+const byPeriodEnd = (a: StatementData, b: StatementData) => (a.period_end < b.period_end ? -1 : a.period_end > b.period_end ? 1 : 0);
+/** Days of a lone quarter, for days-based ratios on its own figures. */
+const QUARTER_DAYS = 365 / 4;
+
+/** The statement an analysis is of: `period_end`'s annual statement, else its quarterly one; default the latest annual, else the latest. */
+export function analysedStatement<T extends StatementData>(statements: T[], periodEnd?: string): T | undefined {
+	const sorted = [...statements].sort(byPeriodEnd);
+	const annual = sorted.filter(s => s.statement_type === "annual");
+	if (periodEnd) return annual.find(s => s.period_end === periodEnd) ?? sorted.find(s => s.period_end === periodEnd);
+	return annual[annual.length - 1] ?? sorted[sorted.length - 1];
 }
 
 /** The full analysis; null when there is no statement to analyse. */
 export function analyze(input: AnalysisInput): Analysis | null {
-	const annual = [...input.annual].sort((a, b) => (a.period_end < b.period_end ? -1 : a.period_end > b.period_end ? 1 : 0));
-	let statement = input.statement;
-	let index: number;
-	if (!statement) {
-		index = input.period_end ? annual.findIndex(s => s.period_end === input.period_end) : annual.length - 1;
-		if (index < 0) return null;
-		statement = annual[index];
-	} else {
-		// the annual history up to the analysed period
-		index = annual.length - 1;
-		while (index >= 0 && annual[index].period_end > statement.period_end) index--;
-	}
-	const history = annual.slice(0, index + 1).map(s => ({ period_end: s.period_end, figures: figuresOf(s) }));
-	const f = statement.statement_type === "annual" && history.length ? history[history.length - 1].figures : figuresOf(statement);
-	// for an annual statement, t−1 and t−2 are the annual periods before it; for a quarterly one, the latest annual periods
-	const priors = statement.statement_type === "annual" ? history.slice(0, -1) : history;
-	const p1 = priors.length >= 1 ? priors[priors.length - 1].figures : null;
-	const p2 = priors.length >= 2 ? priors[priors.length - 2].figures : null;
-
-	const inputs: RatioExplanations = {};
-	const ratios = computeRatios(f, inputs);
+	const statement = analysedStatement(input.statements, input.period_end);
+	if (!statement) return null;
+	const all = [...input.statements].sort(byPeriodEnd);
+	const isAnnual = statement.statement_type === "annual";
 	const warnings = [...(input.statement_warnings ?? [])];
-	if (!p1) warnings.push("no prior annual statement: Piotroski signals that compare periods, and Beneish, cannot be computed");
-	else if (!p2) warnings.push("only one prior annual statement: Piotroski's F_DELTA_ROA and F_DELTA_TURN need two");
-	if (f.market_cap == null && input.industry === "manufacturing") warnings.push("no market data: Altman's primary score is z′ (book equity) instead of z");
+
+	// the figures the scores are computed on: the annual statement, or the quarter's trailing twelve months
+	let scored: AnalysedPeriod | null = null;
+	if (isAnnual) scored = { basis: "annual", period_end: statement.period_end, statement };
+	else {
+		const ttm = trailingTwelveMonths(all, statement);
+		if (ttm.period) scored = ttm.period;
+		else
+			warnings.push(
+				`scores need the trailing twelve months of a quarterly statement: the quarters ending about ${ttm.missing.join(", ")} are missing, so Altman, Piotroski and Beneish are null`,
+			);
+	}
+	const own: Figures = { ...figuresOf(statement), period_days: isAnnual ? 365 : QUARTER_DAYS };
+	const twelveMonths: Figures | null = scored ? { ...figuresOf(scored.statement), period_days: 365 } : null;
+	const ownBasis = isAnnual ? "annual" : "quarterly";
+
+	const p1 = scored ? periodBefore(all, scored, 12) : undefined;
+	const p2 = scored ? periodBefore(all, scored, 24) : undefined;
+	const f1 = p1 ? figuresOf(p1.statement) : null;
+	const f2 = p2 ? figuresOf(p2.statement) : null;
+	if (scored && !p1) warnings.push(`no statement twelve months before ${scored.period_end}: Piotroski's comparing signals and Beneish cannot be computed`);
+	else if (scored && !p2) warnings.push(`no statement twenty-four months before ${scored.period_end}: Piotroski's F_DELTA_ROA and F_DELTA_TURN need it`);
+	if (own.market_cap == null && input.industry === "manufacturing") warnings.push("no market data: Altman's primary score is z′ (book equity) instead of z");
+
+	const details: RatioExplanations = {};
+	// a quarter's flow/balance ratios on its trailing twelve months when they exist; everything else on its own figures
+	const ratios = computeRatios(own, details, def =>
+		def.kind === "flow_balance" && !isAnnual && twelveMonths ? { figures: twelveMonths, basis: "ttm" } : { figures: own, basis: ownBasis },
+	);
+
+	// the annual history up to the analysed period, for trends
+	const history = all.filter(s => s.statement_type === "annual" && s.period_end <= statement.period_end).map(s => ({ period_end: s.period_end, figures: figuresOf(s) }));
+	const benchmark = input.peers ? benchmarkOf(ratios, input.peers, input.company_id) : null;
+	if (benchmark && benchmark.peer_count === 0) warnings.push(`no other company of the ${benchmark.industry} industry has an annual statement: the benchmark has no medians`);
 
 	return {
 		company_id: input.company_id,
+		company: { id: input.company_id, name: input.company_name ?? null, ticker: input.ticker ?? null, industry: input.industry },
 		period_end: statement.period_end,
 		statement_type: statement.statement_type,
 		currency: statement.currency,
+		period: {
+			period_end: statement.period_end,
+			statement_type: statement.statement_type,
+			basis: ownBasis,
+			scores_basis: scored ? (scored.basis === "ttm" ? "ttm" : "annual") : null,
+			...(scored?.quarters ? { ttm_quarters: scored.quarters } : {}),
+			compared_with: { t_minus_1: p1?.period_end ?? null, t_minus_2: p2?.period_end ?? null },
+		},
 		ratios,
-		scores: { altman: altman(f, input.industry), piotroski: piotroski(f, p1, p2), beneish: beneish(f, p1), dupont: dupont(f) },
+		ratio_details: details,
+		scores: {
+			altman: twelveMonths ? altman(twelveMonths, input.industry) : null,
+			piotroski: twelveMonths ? piotroski(twelveMonths, f1, f2) : null,
+			beneish: twelveMonths ? beneish(twelveMonths, f1) : null,
+			dupont: { ...dupont(twelveMonths ?? own), basis: twelveMonths ? (isAnnual ? "annual" : "ttm") : "quarterly" },
+		},
 		trends: trendsOf(history),
-		benchmark: input.peers ? benchmarkOf(ratios, input.peers, input.company_id) : null,
-		inputs,
+		benchmark,
 		warnings,
 	};
 }

@@ -36,6 +36,9 @@ describe("statements", () => {
 		expect(created.body).toMatchObject({ company_id: co.id, fiscal_year: 2022, fiscal_period: "FY", currency: "USD", warnings: [] });
 		const dup = await platform.request("POST", `/companies/${co.id}/statements`, { token: analyst, body: statement("2022-12-31") });
 		expect(dup.status).toBe(409);
+		// the conflict names the statement that holds the period, so the client can PUT or PATCH it
+		expect(dup.body.data).toMatchObject({ field: "period_end", id: created.body.id });
+		expect(dup.body.message).toContain(`/api/v1/statements/${created.body.id}`);
 		await platform.request("POST", `/companies/${co.id}/statements`, { token: analyst, body: statement("2023-12-31") });
 		const list = await platform.request("GET", `/companies/${co.id}/statements?statement_type=annual&from=2023-01-01`, { token: analyst });
 		expect(list.body.rows.map((s: { period_end: string }) => s.period_end)).toEqual(["2023-12-31"]);
@@ -156,7 +159,8 @@ describe("analysis", () => {
 		expect(first.status).toBe(200);
 		expect(first.body).toMatchObject({ company_id: co.id, period_end: "2023-12-31" });
 		expect(first.body.ratios.profitability.net_margin).toBeCloseTo(270 / 2000, 10);
-		expect(first.body.inputs.profitability.net_margin.inputs).toEqual({ net_income: 270, revenue: 2000 });
+		expect(first.body.ratio_details.profitability.net_margin).toMatchObject({ unit: "fraction", basis: "annual", inputs: { net_income: 270, revenue: 2000 } });
+		expect(first.body.company).toEqual({ id: co.id, name: "Analysed Co", ticker: null, industry: "technology" });
 		expect(first.body.scores.altman.primary).toBe("z_double_prime");
 		expect(first.body.trends.growth.revenue[0].value).toBeCloseTo((2000 - 1800) / 1800, 10);
 		// cached now; a changed statement must show at once
@@ -165,11 +169,17 @@ describe("analysis", () => {
 		expect(second.body.ratios.profitability.net_margin).toBeCloseTo(500 / 2000, 10);
 		const earlier = await platform.request("GET", `/companies/${co.id}/analysis?period_end=2022-12-31`, { token: analyst });
 		expect(earlier.body.ratios.profitability.net_margin).toBeCloseTo(200 / 1800, 10);
-		expect((await platform.request("GET", `/companies/${co.id}/analysis?period_end=2001-12-31`, { token: analyst })).status).toBe(404);
+		const noPeriod = await platform.request("GET", `/companies/${co.id}/analysis?period_end=2001-12-31`, { token: analyst });
+		expect(noPeriod.status).toBe(404);
+		expect(noPeriod.body.message).toBe("No statement for period 2001-12-31; the company's periods: 2022-12-31 (annual), 2023-12-31 (annual)");
+		expect(noPeriod.body.data.periods).toEqual([
+			{ period_end: "2022-12-31", statement_type: "annual" },
+			{ period_end: "2023-12-31", statement_type: "annual" },
+		]);
 		expect((await platform.request("GET", `/companies/${co.id}/analysis?period_end=yesterday`, { token: analyst })).status).toBe(422);
 	});
 
-	it("analyses a quarterly statement on its own figures, with the annual history before it", async () => {
+	it("analyses a quarterly statement on its own figures; its scores need the four quarters, and say which are missing", async () => {
 		const co = await company({ name: "Quarterly Co", industry: "technology" });
 		await platform.request("POST", `/companies/${co.id}/statements`, { token: analyst, body: statement("2022-12-31") });
 		const q1 = await platform.request("POST", `/companies/${co.id}/statements`, {
@@ -178,8 +188,11 @@ describe("analysis", () => {
 		});
 		expect(q1.status).toBe(201);
 		const res = await platform.request("GET", `/companies/${co.id}/analysis?period_end=2023-03-31`, { token: analyst });
-		expect(res.body).toMatchObject({ period_end: "2023-03-31", statement_type: "quarterly" });
+		expect(res.body).toMatchObject({ period_end: "2023-03-31", statement_type: "quarterly", period: { basis: "quarterly", scores_basis: null } });
 		expect(res.body.ratios.profitability.net_margin).toBeCloseTo(50 / 500, 10);
+		// one quarter's flows against annual zones would read as distress: no scores, and why
+		expect(res.body.scores).toMatchObject({ altman: null, piotroski: null, beneish: null });
+		expect(res.body.warnings.join(" ")).toMatch(/quarters ending about 2022-06-30, 2022-09-30, 2022-12-31 are missing/);
 		expect(res.body.trends.periods).toEqual(["2022-12-31"]);
 		// without period_end it is the latest annual statement
 		expect((await platform.request("GET", `/companies/${co.id}/analysis`, { token: analyst })).body.period_end).toBe("2022-12-31");
@@ -187,6 +200,66 @@ describe("analysis", () => {
 		const noQuarter = await platform.request("POST", `/companies/${co.id}/statements`, { token: analyst, body: { ...statement("2023-06-30"), statement_type: "quarterly" } });
 		expect(noQuarter.status).toBe(422);
 		expect(noQuarter.body.data[0].field).toBe("fiscal_period");
+	});
+
+	it("scores four quarters on their trailing twelve months, as computed by hand", async () => {
+		const co = await company({ name: "TTM Co", industry: "technology" });
+		const quarter = (period_end: string, fiscal_period: string, revenue: number, net_income: number) => ({
+			statement_type: "quarterly",
+			period_end,
+			fiscal_period,
+			balance_sheet: { total_current_assets: 600, total_current_liabilities: 300, total_assets: 2000, total_liabilities: 900, retained_earnings: 400, total_equity: 1100 },
+			income_statement: { revenue, operating_income: revenue / 4, net_income },
+			cash_flow: { operating_cash_flow: net_income * 2 },
+		});
+		for (const q of [quarter("2024-03-31", "Q1", 400, 40), quarter("2024-06-30", "Q2", 420, 45), quarter("2024-09-30", "Q3", 440, 50), quarter("2024-12-31", "Q4", 460, 55)])
+			expect((await platform.request("POST", `/companies/${co.id}/statements`, { token: analyst, body: q })).status).toBe(201);
+		const res = await platform.request("GET", `/companies/${co.id}/analysis?period_end=2024-12-31`, { token: analyst });
+		expect(res.body.period).toMatchObject({ scores_basis: "ttm", ttm_quarters: ["2024-03-31", "2024-06-30", "2024-09-30", "2024-12-31"] });
+		// z″ = 6.56·X1 + 3.26·X2 + 6.72·X3 + 1.05·X4 with EBIT over the four quarters: (400+420+440+460)/4 = 430
+		const zpp = 6.56 * (300 / 2000) + 3.26 * (400 / 2000) + 6.72 * (430 / 2000) + 1.05 * (1100 / 900);
+		expect(res.body.scores.altman.z_double_prime).toBeCloseTo(zpp, 10);
+		expect(res.body.scores.altman.zone).toBe(zpp > 2.6 ? "safe" : zpp < 1.1 ? "distress" : "grey");
+		// ROA is a flow over a balance: TTM net income 190 over total assets 2000, labelled ttm
+		expect(res.body.ratios.profitability.roa).toBeCloseTo(190 / 2000, 10);
+		expect(res.body.ratio_details.profitability.roa.basis).toBe("ttm");
+		expect(res.body.ratios.profitability.net_margin).toBeCloseTo(55 / 460, 10);
+	});
+
+	it("takes back a statement as GET gives it (PUT), changes some line items (PATCH), and removes one with null", async () => {
+		const co = await company({ name: "Edited Co", industry: "technology" });
+		const created = (await platform.request("POST", `/companies/${co.id}/statements`, { token: analyst, body: statement("2023-12-31") })).body;
+		const read = (await platform.request("GET", `/statements/${created.id}`, { token: analyst })).body;
+		const back = await platform.request("PUT", `/statements/${created.id}`, {
+			token: analyst,
+			body: { ...read, income_statement: { ...read.income_statement, revenue: 2100 } },
+		});
+		expect(back.status).toBe(200);
+		expect(back.body).toMatchObject({ id: created.id, company_id: co.id, created_at: created.created_at });
+		expect(back.body.income_statement.revenue).toBe(2100);
+
+		const patched = await platform.request("PATCH", `/statements/${created.id}`, {
+			token: analyst,
+			body: { income_statement: { net_income: 300, interest_expense: null }, balance_sheet: { inventory: 120 } },
+		});
+		expect(patched.body).toMatchObject({ id: created.id });
+		expect(patched.body.income_statement).toEqual({ revenue: 2100, cost_of_revenue: 1200, operating_income: 400, net_income: 300 });
+		expect(patched.body.balance_sheet.inventory).toBe(120);
+		expect(patched.body.balance_sheet.total_assets).toBe(1500);
+		const analysis = await platform.request("GET", `/companies/${co.id}/analysis`, { token: analyst });
+		expect(analysis.body.ratios.profitability.net_margin).toBeCloseTo(300 / 2100, 10);
+		expect(analysis.body.ratio_details.leverage.interest_coverage.null_reason).toBe("missing interest_expense");
+
+		const bad = await platform.request("PATCH", `/statements/${created.id}`, { token: analyst, body: { income_statement: { revenue: -5, profit: 1 } } });
+		expect(bad.status).toBe(422);
+		expect(bad.body.data.map((e: { field: string }) => e.field).sort()).toEqual(["income_statement", "income_statement.revenue"]);
+		expect(JSON.stringify(bad.body.data)).toContain("profit"); // the unknown line item is named
+		// moving it onto a period another statement holds names that statement
+		const other = (await platform.request("POST", `/companies/${co.id}/statements`, { token: analyst, body: statement("2022-12-31") })).body;
+		const clash = await platform.request("PATCH", `/statements/${created.id}`, { token: analyst, body: { period_end: "2022-12-31" } });
+		expect(clash.status).toBe(409);
+		expect(clash.body.data.id).toBe(other.id);
+		expect((await platform.request("PATCH", `/statements/${created.id}`, { token: outsider, body: { income_statement: { revenue: 1 } } })).status).toBe(404);
 	});
 
 	it("benchmarks against the other companies of the industry", async () => {
@@ -242,7 +315,31 @@ describe("SEC companyfacts import", () => {
 
 		const analysis = await platform.request("GET", `/companies/${co.id}/analysis`, { token: analyst });
 		expect(analysis.body.period_end).toBe("2021-12-31");
+		expect(analysis.body.company).toMatchObject({ name: "Tesla, Inc.", ticker: "TSLA" });
 		expect(analysis.body.ratios.profitability.net_margin).toBeCloseTo(5519000000 / 53823000000, 10);
+		// the further line items of the 10-K filed 2022-02-07: DebtCurrent 1,088 M, LongTermDebt 4,254 M, StockholdersEquity 30,189 M
+		expect(stored.body.balance_sheet).toMatchObject({ short_term_debt: 1088000000, long_term_debt: 4254000000, shares_outstanding: 986000000 });
+		expect(stored.body.income_statement).toMatchObject({ sga_expense: 4517000000, depreciation_and_amortization: 1910000000, eps_basic: 5.6 });
+		expect(analysis.body.ratios.leverage.debt_to_equity).toBeCloseTo((1088000000 + 4254000000) / 30189000000, 10);
+		// shares: 960 M at 2020-12-31 (CommonStockSharesOutstanding), 986 M for 2021 (weighted average, no instant reported): they rose
+		expect(analysis.body.scores.piotroski.signals.F_EQ_OFFER).toBe(false);
+		expect(analysis.body.period.compared_with).toEqual({ t_minus_1: "2020-12-31", t_minus_2: "2019-12-31" });
+		// Beneish M against 2020, every input from the two 10-K years
+		const [t, p] = [
+			{ ar: 1913e6, rev: 53823e6, gp: 13606e6, ca: 27100e6, ppe: 18884e6, ta: 62131e6, dep: 1910e6, sga: 4517e6, cl: 19705e6, ltd: 4254e6, ni: 5519e6, cfo: 11497e6 },
+			{ ar: 1886e6, rev: 31536e6, gp: 6630e6, ca: 26717e6, ppe: 12747e6, ta: 52148e6, dep: 1570e6, sga: 3145e6, cl: 14248e6, ltd: 8462e6 },
+		];
+		const DSRI = t.ar / t.rev / (p.ar / p.rev);
+		const GMI = p.gp / p.rev / (t.gp / t.rev);
+		const AQI = (1 - (t.ca + t.ppe) / t.ta) / (1 - (p.ca + p.ppe) / p.ta);
+		const SGI = t.rev / p.rev;
+		const DEPI = p.dep / (p.dep + p.ppe) / (t.dep / (t.dep + t.ppe));
+		const SGAI = t.sga / t.rev / (p.sga / p.rev);
+		const TATA = (t.ni - t.cfo) / t.ta;
+		const LVGI = (t.cl + t.ltd) / t.ta / ((p.cl + p.ltd) / p.ta);
+		const M = -4.84 + 0.92 * DSRI + 0.528 * GMI + 0.404 * AQI + 0.892 * SGI + 0.115 * DEPI - 0.172 * SGAI + 4.679 * TATA - 0.327 * LVGI;
+		expect(analysis.body.scores.beneish.m_score).toBeCloseTo(M, 10);
+		expect(analysis.body.scores.beneish.likely_manipulator).toBe(M > -1.78);
 	});
 
 	it("imports Snowflake's years ending 31 January", async () => {
@@ -252,13 +349,54 @@ describe("SEC companyfacts import", () => {
 		expect(res.body.periods.every((p: { period_end: string }) => p.period_end.endsWith("-01-31"))).toBe(true);
 		const fy = res.body.periods.find((p: { period_end: string }) => p.period_end === "2025-01-31");
 		expect(fy.fiscal_year).toBe(2025);
+		// the mapped line items its 10-K lacks, per period
+		expect(fy.missing).toEqual(["inventory", "short_term_debt", "long_term_debt", "interest_expense", "dividends_paid"]);
+		expect(fy.tags.sga_expense).toBe("SellingAndMarketingExpense+GeneralAndAdministrativeExpense");
+		const analysis = (await platform.request("GET", `/companies/${co.id}/analysis`, { token: analyst })).body;
+		expect(analysis.ratio_details.leverage.debt_to_equity.null_reason).toBe("missing short_term_debt, long_term_debt");
+		expect(analysis.scores.beneish.m_score).toBeNull();
+		expect(analysis.scores.beneish.null_reasons.LVGI).toBe("missing long_term_debt (t), long_term_debt (t−1)");
+		// shares (weighted average) 328.0 M → 332.7 M: they rose
+		expect(analysis.scores.piotroski.signals.F_EQ_OFFER).toBe(false);
 	});
 
-	it("refuses an IFRS 20-F document, a document for another CIK, a malformed and a truncated one, writing nothing", async () => {
-		const co = await company({ name: "LPA", industry: "technology", cik: "1997711" });
-		const ifrs = await platform.request("POST", `/companies/${co.id}/import/sec`, { token: analyst, rawBody: doc("logistic-properties-americas.json") });
-		expect(ifrs.status).toBe(422);
-		expect(ifrs.body.data[0].message).toMatch(/ifrs-full/);
+	it("imports Logistic Properties of the Americas, an IFRS 20-F filer, and analyses it as far as its figures go", async () => {
+		const co = await company({ name: "Logistic Properties of the Americas", industry: "financial_services", ticker: "LPA", cik: "1997711" });
+		const lpaAnalyst = (await platform.createUser(admin, { username: "lpa-analyst", role: "analyst", domains: ["financial_services"] })).token;
+		const res = await platform.request("POST", `/companies/${co.id}/import/sec`, { token: lpaAnalyst, rawBody: doc("logistic-properties-americas.json") });
+		expect(res.status).toBe(200);
+		expect(res.body).toMatchObject({ taxonomy: "ifrs-full", currency: "USD", created: 4 });
+		const fy2023 = res.body.periods.find((p: { period_end: string }) => p.period_end === "2023-12-31");
+		expect(fy2023.missing).toEqual(["accounts_receivable", "inventory", "cost_of_revenue", "gross_profit"]);
+		const stored = (await platform.request("GET", `/statements/${fy2023.id}`, { token: lpaAnalyst })).body;
+		expect(stored.currency).toBe("USD");
+		expect(stored.balance_sheet).toMatchObject({
+			total_assets: 590825310,
+			total_equity: 260942917,
+			short_term_debt: 16703098,
+			long_term_debt: 269854235,
+			shares_outstanding: 168142740,
+		});
+		expect(stored.income_statement).toMatchObject({ revenue: 39436343, net_income: 7156005, interest_expense: 22557977 });
+		const analysis = (await platform.request("GET", `/companies/${co.id}/analysis?period_end=2023-12-31`, { token: lpaAnalyst })).body;
+		expect(analysis.currency).toBe("USD");
+		expect(analysis.ratios.leverage.debt_to_equity).toBeCloseTo((16703098 + 269854235) / 260942917, 10);
+		expect(analysis.ratios.profitability.roe).toBeCloseTo(7156005 / 260942917, 10);
+		expect(analysis.scores.piotroski.signals.F_EQ_OFFER).toBe(true); // 168,142,740 shares both years
+		// no receivables in its filings: Beneish cannot be computed, and says why
+		expect(analysis.scores.beneish.m_score).toBeNull();
+		expect(analysis.scores.beneish.null_reasons.DSRI).toBe("missing accounts_receivable (t), accounts_receivable (t−1)");
+		expect(analysis.ratio_details.profitability.gross_margin.null_reason).toBe("missing gross_profit");
+	});
+
+	it("refuses a document in two currencies, a document for another CIK, a malformed and a truncated one, writing nothing", async () => {
+		const co = await company({ name: "Refused Filer", industry: "technology", cik: "1999999" });
+		const twoCurrencies = JSON.parse(doc("logistic-properties-americas.json"));
+		twoCurrencies.facts["ifrs-full"].Revenue.units.EUR = twoCurrencies.facts["ifrs-full"].Revenue.units.USD;
+		const mixed = await platform.request("POST", `/companies/${co.id}/import/sec`, { token: analyst, body: twoCurrencies });
+		expect(mixed.status).toBe(422);
+		expect(mixed.body.message).toMatch(/2 currencies \(EUR, USD\)/);
+		expect(mixed.body.data[0]).toMatchObject({ field: "facts.ifrs-full", type: "secCurrency" });
 
 		const wrongCik = await platform.request("POST", `/companies/${co.id}/import/sec`, { token: analyst, rawBody: doc("tesla.json") });
 		expect(wrongCik.status).toBe(422);

@@ -320,14 +320,14 @@ describe("trends", () => {
 
 describe("analysis", () => {
 	it("analyses the latest annual period by default, or the one asked for", () => {
-		const a = analyze({ company_id: "c1", industry: "manufacturing", annual: [t, p2, p1] })!;
+		const a = analyze({ company_id: "c1", industry: "manufacturing", statements: [t, p2, p1] })!;
 		expect(a.period_end).toBe("2023-12-31");
-		expect(a.scores.piotroski.score).toBe(9);
+		expect(a.scores.piotroski!.score).toBe(9);
 		expect(a.trends.periods).toHaveLength(3);
-		const earlier = analyze({ company_id: "c1", industry: "manufacturing", annual: [t, p2, p1], period_end: "2022-12-31" })!;
+		const earlier = analyze({ company_id: "c1", industry: "manufacturing", statements: [t, p2, p1], period_end: "2022-12-31" })!;
 		expect(earlier.period_end).toBe("2022-12-31");
 		expect(earlier.trends.periods).toEqual(["2021-12-31", "2022-12-31"]);
-		expect(analyze({ company_id: "c1", industry: "manufacturing", annual: [t], period_end: "1999-12-31" })).toBeNull();
+		expect(analyze({ company_id: "c1", industry: "manufacturing", statements: [t], period_end: "1999-12-31" })).toBeNull();
 	});
 
 	const peerGroup = (margins: Record<string, number>) =>
@@ -372,5 +372,127 @@ describe("statement checks", () => {
 		expect(identityWarnings(minority)).toEqual([expect.stringMatching(/total_assets \(1500\) differs from total_liabilities \+ total_equity \(1450\)/)]);
 		const withinOnePercent = { ...t, balance_sheet: { ...t.balance_sheet, total_equity: 790 } };
 		expect(identityWarnings(withinOnePercent)).toEqual([]);
+	});
+});
+
+describe("quarterly statements: scores on trailing twelve months", () => {
+	const quarter = (period_end: string, fiscal_period: string, revenue: number, netIncome: number, ocf: number, totalAssets: number): StatementData => ({
+		statement_type: "quarterly",
+		period_end,
+		fiscal_year: Number(period_end.slice(0, 4)),
+		fiscal_period,
+		currency: "USD",
+		balance_sheet: {
+			total_current_assets: 400 + totalAssets / 10,
+			total_current_liabilities: 200,
+			total_assets: totalAssets,
+			total_liabilities: 600,
+			retained_earnings: 250,
+			total_equity: totalAssets - 600,
+		},
+		income_statement: { revenue, cost_of_revenue: revenue * 0.6, operating_income: revenue * 0.2, net_income: netIncome },
+		cash_flow: { operating_cash_flow: ocf, capital_expenditure: 30 },
+	});
+	const q1 = quarter("2024-03-31", "Q1", 480, 60, 80, 1450);
+	const q2 = quarter("2024-06-30", "Q2", 500, 65, 85, 1480);
+	const q3 = quarter("2024-09-30", "Q3", 510, 70, 90, 1500);
+	const q4 = quarter("2024-12-31", "Q4", 530, 75, 95, 1550);
+	// the annual statement twelve months before the last quarter, listed after unrelated ones so position cannot stand in for date
+	const fy2023 = annual("2023-12-31", {
+		balance_sheet: {
+			total_current_assets: 520,
+			total_current_liabilities: 210,
+			total_assets: 1400,
+			total_liabilities: 620,
+			retained_earnings: 200,
+			total_equity: 780,
+			long_term_debt: 300,
+		},
+		income_statement: { revenue: 1800, cost_of_revenue: 1100, operating_income: 330, net_income: 200 },
+		cash_flow: { operating_cash_flow: 300 },
+	});
+	const fy2021 = annual("2021-12-31", { balance_sheet: { total_assets: 1000 }, income_statement: { revenue: 1000, net_income: 10 } });
+
+	it("computes Altman, Piotroski and Beneish on the four quarters (flows summed, balances at the end), against the year before by date", () => {
+		const a = analyze({ company_id: "c1", industry: "technology", statements: [q3, fy2021, q1, q4, fy2023, q2], period_end: "2024-12-31" })!;
+		expect(a.statement_type).toBe("quarterly");
+		expect(a.period).toMatchObject({ basis: "quarterly", scores_basis: "ttm", ttm_quarters: ["2024-03-31", "2024-06-30", "2024-09-30", "2024-12-31"] });
+		expect(a.period.compared_with).toEqual({ t_minus_1: "2023-12-31", t_minus_2: null });
+		// TTM by hand: revenue 480+500+510+530 = 2020; EBIT 0.2 × 2020 = 404; balances of Q4
+		const ttmRevenue = 2020;
+		const ebit = 0.2 * ttmRevenue;
+		const x1 = (400 + 155 - 200) / 1550;
+		const x2 = 250 / 1550;
+		const x3 = ebit / 1550;
+		const x4 = (1550 - 600) / 600;
+		expect(a.scores.altman!.z_double_prime).toBeCloseTo(6.56 * x1 + 3.26 * x2 + 6.72 * x3 + 1.05 * x4, 10);
+		// Piotroski on TTM net income 270 and OCF 350 over total assets twelve months before (1400)
+		const roa = (60 + 65 + 70 + 75) / 1400;
+		expect(a.scores.piotroski!.signals.F_ROA).toBe(roa > 0);
+		expect(a.scores.piotroski!.signals.F_ACCRUAL).toBe((80 + 85 + 90 + 95) / 1400 > roa);
+		expect(a.scores.piotroski!.signals.F_DELTA_MARGIN).toBe(0.4 > (1800 - 1100) / 1800);
+		expect(a.scores.beneish!.indices.SGI).toBeCloseTo(ttmRevenue / 1800, 10);
+		// flow/flow ratios stay the quarter's; flow/balance ones are on the TTM and say so
+		expect(a.ratios.profitability.net_margin).toBeCloseTo(75 / 530, 10);
+		expect(a.ratios.profitability.roa).toBeCloseTo(270 / 1550, 10);
+		expect(a.ratio_details.profitability.roa.basis).toBe("ttm");
+		expect(a.ratio_details.profitability.net_margin.basis).toBe("quarterly");
+		expect(a.scores.dupont.basis).toBe("ttm");
+	});
+
+	it("with three quarters: the scores are null and a warning names the missing quarter", () => {
+		const a = analyze({ company_id: "c1", industry: "technology", statements: [q1, q3, q4, fy2023], period_end: "2024-12-31" })!;
+		expect(a.scores).toMatchObject({ altman: null, piotroski: null, beneish: null });
+		expect(a.period.scores_basis).toBeNull();
+		expect(a.warnings.join(" ")).toMatch(/quarters ending about 2024-06-30 are missing/);
+		// flow/balance ratios fall back to the quarter's own figures, labelled so
+		expect(a.ratios.profitability.roa).toBeCloseTo(75 / 1550, 10);
+		expect(a.ratio_details.profitability.roa.basis).toBe("quarterly");
+		expect(a.ratios.efficiency.days_sales_outstanding).toBeNull();
+		expect(a.scores.dupont.basis).toBe("quarterly");
+	});
+});
+
+describe("comparisons by date, reasons, units", () => {
+	it("compares with the statement twelve months earlier, not the previous one in the list", () => {
+		// 2022 is missing: 2021 is not t−1 of 2023
+		const a = analyze({ company_id: "c1", industry: "manufacturing", statements: [t, p2] })!;
+		expect(a.period.compared_with).toEqual({ t_minus_1: null, t_minus_2: "2021-12-31" });
+		expect(a.scores.beneish!.m_score).toBeNull();
+		expect(a.scores.beneish!.null_reasons.SGI).toBe("no statement twelve months earlier (t−1)");
+		expect(a.scores.piotroski!.signals.F_DELTA_ROA).toBeNull();
+		expect(a.warnings.join(" ")).toMatch(/no statement twelve months before 2023-12-31/);
+	});
+
+	it("Beneish's GMI uses the reported gross profit first, as the gross margin ratio does", () => {
+		const reported = annual("2023-12-31", { ...t, income_statement: { ...t.income_statement, gross_profit: 900 } });
+		const b = beneish(figuresOf(reported), figuresOf(p1));
+		expect(b.indices.GMI).toBeCloseTo((1800 - 1100) / 1800 / (900 / 2000), 10);
+	});
+
+	it("says each ratio's unit and why a value is null", () => {
+		const sparse = annual("2023-12-31", { balance_sheet: { total_assets: 100, total_equity: 0 }, income_statement: { revenue: 50 } });
+		const a = analyze({ company_id: "c1", industry: "technology", statements: [sparse] })!;
+		expect(a.ratio_details.leverage.debt_to_equity).toMatchObject({ unit: "times", null_reason: "missing short_term_debt, long_term_debt" });
+		expect(a.ratio_details.leverage.equity_multiplier).toMatchObject({ unit: "times", null_reason: "a denominator is zero" });
+		expect(a.ratio_details.profitability.net_margin).toMatchObject({ unit: "fraction", null_reason: "missing net_income" });
+		expect(a.ratio_details.efficiency.days_sales_outstanding.unit).toBe("days");
+		expect(a.ratio_details.cash_flow.free_cash_flow.unit).toBe("currency");
+		expect(a.ratio_details.efficiency.asset_turnover.null_reason).toBeUndefined();
+		expect(a.scores.altman!.null_reasons.z_double_prime).toMatch(/^missing total_current_assets, total_current_liabilities, retained_earnings, ebit, total_liabilities$/);
+		expect(a.scores.altman!.definition.variants.z_double_prime).toEqual({
+			coefficients: { x1: 6.56, x2: 3.26, x3: 6.72, x4_book: 1.05 },
+			distress_below: 1.1,
+			safe_above: 2.6,
+		});
+		expect(a.scores.piotroski!.definitions.F_EQ_OFFER).toBe("shares_outstanding did not rise");
+		expect(a.scores.piotroski!.null_reasons.F_EQ_OFFER).toBe("missing shares_outstanding (t), the t−1 statement");
+		expect(a.scores.beneish!.definition.threshold).toBe(-1.78);
+	});
+
+	it("warns when the benchmark has no peers", () => {
+		const a = analyze({ company_id: "c1", industry: "technology", statements: [t], peers: peerStatsOf("technology", []) })!;
+		expect(a.benchmark!.peer_count).toBe(0);
+		expect(a.warnings.join(" ")).toMatch(/no other company of the technology industry/);
 	});
 });

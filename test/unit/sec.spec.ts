@@ -1,7 +1,7 @@
 /** SEC companyfacts → annual statements on the three real documents shipped in data/sec-companyfacts, spot-checked against their facts. */
 import fs from "fs";
 import path from "path";
-import { parseCompanyFacts, SecDocumentError } from "../../domains/finance/sec";
+import { IFRS_MAPPINGS, parseCompanyFacts, SecDocumentError, US_GAAP_MAPPINGS } from "../../domains/finance/sec";
 
 const DATA = path.resolve(__dirname, "../../data/sec-companyfacts");
 const load = (name: string) => JSON.parse(fs.readFileSync(path.join(DATA, name), "utf8"));
@@ -42,7 +42,31 @@ describe("Tesla (CIK 1318605, calendar years)", () => {
 		const p = period(imp, "2021-12-31");
 		expect(p.found).toEqual(expect.arrayContaining(["total_assets", "revenue", "net_income"]));
 		expect(p.tags.revenue).toBe("Revenues");
-		expect([...p.found, ...p.missing].sort()).toHaveLength(21);
+		expect([...p.found, ...p.missing].sort()).toEqual(US_GAAP_MAPPINGS.map(m => m.item).sort());
+		expect(p.missing).toEqual(["short_term_investments", "dividends_paid", "share_repurchases"]);
+	});
+
+	it("maps the further line items as the 10-K reports them (filed 2022-02-07)", () => {
+		const s = period(imp, "2021-12-31").statement;
+		expect(s.balance_sheet).toMatchObject({
+			short_term_debt: 1088000000, // DebtCurrent
+			long_term_debt: 4254000000, // LongTermDebt (no LongTermDebtNoncurrent)
+			property_plant_equipment_net: 18884000000,
+			goodwill: 200000000,
+			intangible_assets: 257000000,
+			shares_outstanding: 986000000, // no CommonStockSharesOutstanding at 2021-12-31: WeightedAverageNumberOfSharesOutstandingBasic
+		});
+		expect(s.income_statement).toMatchObject({
+			sga_expense: 4517000000,
+			research_and_development: 2593000000,
+			depreciation_and_amortization: 1910000000, // Depreciation, the first of the D&A tags present
+			eps_basic: 5.6,
+			eps_diluted: 4.9,
+		});
+		expect(s.cash_flow).toMatchObject({ investing_cash_flow: -7868000000, financing_cash_flow: -5203000000 });
+		// 2020's shares come from the instant tag, reported at 2020-12-31 in the same filing
+		expect(period(imp, "2020-12-31").statement.balance_sheet.shares_outstanding).toBe(960000000);
+		expect(period(imp, "2020-12-31").tags.shares_outstanding).toBe("CommonStockSharesOutstanding");
 	});
 });
 
@@ -60,16 +84,72 @@ describe("Snowflake (CIK 1640147, fiscal years ending 31 January)", () => {
 		expect(period(imp, "2025-01-31").tags.revenue).toBe("RevenueFromContractWithCustomerExcludingAssessedTax");
 		expect(period(imp, "2024-01-31").statement.balance_sheet.total_equity).toBe(5180308000);
 	});
+
+	it("sums selling and marketing with general and administrative when no SG&A tag is reported", () => {
+		const p = period(imp, "2025-01-31");
+		expect(p.statement.income_statement.sga_expense).toBe(1672092000 + 412262000);
+		expect(p.tags.sga_expense).toBe("SellingAndMarketingExpense+GeneralAndAdministrativeExpense");
+		expect(p.statement.balance_sheet.short_term_investments).toBe(2008873000); // AvailableForSaleSecuritiesDebtSecuritiesCurrent
+		expect(p.statement.cash_flow.share_repurchases).toBe(1932333000);
+		expect(p.missing).toEqual(["inventory", "short_term_debt", "long_term_debt", "interest_expense", "dividends_paid"]);
+	});
 });
 
-describe("Logistic Properties of the Americas (IFRS, 20-F)", () => {
-	it("is refused with the reason: no us-gaap facts from 10-K filings", () => {
-		expect(() => parseCompanyFacts(load("logistic-properties-americas.json"))).toThrow(SecDocumentError);
+describe("Logistic Properties of the Americas (CIK 1997711, IFRS, 20-F)", () => {
+	const doc = load("logistic-properties-americas.json");
+	const imp = parseCompanyFacts(doc);
+
+	it("reads ifrs-full facts of 20-F filings, in the facts' currency", () => {
+		expect(imp).toMatchObject({ cik: "1997711", taxonomy: "ifrs-full", currency: "USD" });
+		expect(imp.periods.map(p => p.period_end)).toEqual(["2021-12-31", "2022-12-31", "2023-12-31", "2024-12-31"]);
+		const p = period(imp, "2023-12-31");
+		expect(p.statement.currency).toBe("USD");
+		expect(p.statement.balance_sheet).toMatchObject({
+			total_assets: 590825310,
+			total_equity: 260942917, // Equity
+			short_term_debt: 16703098, // CurrentPortionOfLongtermBorrowings (no CurrentBorrowings)
+			long_term_debt: 269854235, // LongtermBorrowings
+			shares_outstanding: 168142740,
+		});
+		expect(p.statement.income_statement).toMatchObject({
+			revenue: 39436343,
+			operating_income: 34184829,
+			interest_expense: 22557977,
+			net_income: 7156005,
+			sga_expense: 1531337,
+		});
+		// the 20-F filed 2025-04-02 restated 2023's EPS (0.019 in the one filed 2024-04-26): the latest filing wins
+		expect(p.statement.income_statement.eps_basic).toBe(0.11);
+		expect(p.statement.cash_flow).toMatchObject({ operating_cash_flow: 17199470, capital_expenditure: 126476 }); // CashFlowsFromUsedInOperations
+		expect(p.missing).toEqual(["accounts_receivable", "inventory", "cost_of_revenue", "gross_profit"]);
+		expect([...p.found, ...p.missing].sort()).toEqual(IFRS_MAPPINGS.map(m => m.item).sort());
+	});
+
+	it("refuses a document whose monetary facts come in two currencies, naming them", () => {
+		const twoCurrencies = structuredClone(doc);
+		twoCurrencies.facts["ifrs-full"].Revenue.units.EUR = twoCurrencies.facts["ifrs-full"].Revenue.units.USD;
+		expect(() => parseCompanyFacts(twoCurrencies)).toThrow(SecDocumentError);
 		try {
-			parseCompanyFacts(load("logistic-properties-americas.json"));
+			parseCompanyFacts(twoCurrencies);
 		} catch (err) {
-			expect((err as SecDocumentError).problems[0].message).toMatch(/ifrs-full/);
+			expect((err as SecDocumentError).message).toMatch(/2 currencies \(EUR, USD\)/);
+			expect((err as SecDocumentError).problems[0]).toMatchObject({ field: "facts.ifrs-full", type: "secCurrency", actual: ["EUR", "USD"] });
 		}
+	});
+
+	it("takes a whole document in another currency as that currency", () => {
+		const inEuros = structuredClone(doc);
+		for (const tag of Object.values<{ units: Record<string, unknown> }>(inEuros.facts["ifrs-full"])) {
+			if (tag.units.USD) {
+				tag.units.EUR = tag.units.USD;
+				delete tag.units.USD;
+			}
+			if (tag.units["USD/shares"]) tag.units["EUR/shares"] = tag.units["USD/shares"];
+		}
+		const p = period(parseCompanyFacts(inEuros), "2023-12-31");
+		expect(p.statement.currency).toBe("EUR");
+		expect(p.statement.balance_sheet.total_assets).toBe(590825310);
+		expect(p.statement.income_statement.eps_basic).toBe(0.11);
 	});
 });
 
