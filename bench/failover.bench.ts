@@ -10,7 +10,7 @@
 import fs from "fs";
 import os from "os";
 import path from "path";
-import { freePort, handledCount, startCongo, startNats, startNode, startRedis, waitFor, type NodeProc } from "../test/helpers/cluster";
+import { freePort, handledCount, startCongo, startNats, startNode, startRedis, unaskedPages, waitFor, type NodeProc } from "../test/helpers/cluster";
 import { ADMIN_PASSWORD, json, machine, save } from "./harness";
 
 const ROUNDS = Number(process.env.FAILOVER_ROUNDS ?? 3);
@@ -27,6 +27,8 @@ interface Window {
 const failures: string[] = [];
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+/** Each read asks a page not asked before, so the gateway's answer cache never serves it and it reaches finance. */
+const freshPage = unaskedPages();
 
 /** Six readers for `ms`; `during(at)` runs at 2 s; latencies counted from `from()` on (0: all). */
 async function load(api: string, token: string, companyId: string, ms: number, during?: () => Promise<void>): Promise<Window> {
@@ -34,11 +36,11 @@ async function load(api: string, token: string, companyId: string, ms: number, d
 	let failed = 0;
 	let from = 0;
 	let stop = false;
-	let n = 0;
 	const readers = Array.from({ length: 6 }, async () => {
 		while (!stop) {
 			const started = Date.now();
-			const status = await fetch(`${api}/companies/${companyId}/statements?page=${(n++ % 7) + 1}`, {
+			// a page not asked before: the gateway answers a repeated read itself, and this measures calls to finance
+			const status = await fetch(`${api}/companies/${companyId}/statements?${freshPage()}`, {
 				headers: { authorization: `Bearer ${token}` },
 				signal: AbortSignal.timeout(15000),
 			})
@@ -115,7 +117,7 @@ async function main() {
 			killed.push(await load(api, token, company.id, 8000, () => fin2.kill()));
 			fin2 = await startNode("fin2", "finance", env);
 			await waitFor("fin2 takes traffic", async () => {
-				for (let i = 0; i < 10; i++) await fetch(`${api}/companies/${company.id}/statements?page=${i + 100}`, { headers: auth });
+				for (let i = 0; i < 10; i++) await fetch(`${api}/companies/${company.id}/statements?${freshPage()}`, { headers: auth });
 				return (await handledCount(fin2, "finance.listStatements")) > 0;
 			});
 		}
@@ -125,7 +127,7 @@ async function main() {
 			// the read is sent as the last node dies, not once it is gone
 			const killing = fin1.kill();
 			const started = Date.now();
-			const res = await fetch(`${api}/companies/${company.id}/statements?page=${round + 200}`, { headers: auth, signal: AbortSignal.timeout(30000) });
+			const res = await fetch(`${api}/companies/${company.id}/statements?${freshPage()}`, { headers: auth, signal: AbortSignal.timeout(30000) });
 			noNode.push({ status: res.status, ms: Date.now() - started });
 			await killing;
 			[fin1, fin2] = [await startNode("fin1", "finance", env), await startNode("fin2", "finance", env)];

@@ -200,3 +200,15 @@ export async function handledCount(node: NodeProc, action: string): Promise<numb
 	}
 	return total;
 }
+
+/**
+ * Query strings for pages never asked before (page ≤ 1000, page_size ≤ 100, the limits of list params): the
+ * gateways answer a repeated read themselves, so a read meant to reach a service must be a new one.
+ */
+export function unaskedPages(): () => string {
+	let asked = 0;
+	return () => {
+		const n = asked++;
+		return `page=${(n % 1000) + 1}&page_size=${(Math.floor(n / 1000) % 100) + 1}`;
+	};
+}
