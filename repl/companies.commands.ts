@@ -1,3 +1,4 @@
+import type { Analysis } from "../domains/finance/analysis";
 import { asOperator, print, type ReplCommand } from "./index";
 
 const commands: ReplCommand[] = [
@@ -16,12 +17,15 @@ const commands: ReplCommand[] = [
 			if (!company) return console.log(`no company '${key}'`);
 			print(company);
 			try {
-				const a: any = await broker.call("finance.analysis", { id: company.id }, asOperator);
+				const a = await broker.call<Analysis, object>("finance.analysis", { id: company.id }, asOperator);
+				// scores are null for a quarter without its trailing twelve months
 				print({
 					period_end: a.period_end,
-					altman: { primary: a.scores.altman.primary, zone: a.scores.altman.zone },
-					piotroski: a.scores.piotroski.score,
+					scores_basis: a.period.scores_basis,
+					altman: a.scores.altman ? { primary: a.scores.altman.primary, zone: a.scores.altman.zone } : null,
+					piotroski: a.scores.piotroski ? `${a.scores.piotroski.score} / ${a.scores.piotroski.signals_available}` : null,
 					net_margin: a.ratios.profitability.net_margin,
+					warnings: a.warnings,
 				});
 			} catch (err) {
 				console.log(`analysis: ${(err as Error).message}`);
