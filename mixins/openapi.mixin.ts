@@ -31,6 +31,7 @@ export function ruleToSchema(rule: Rule): { schema: JsonSchema; optional: boolea
 			if (rule.max != null) schema.maxLength = rule.max;
 			if (rule.pattern) schema.pattern = rule.pattern instanceof RegExp ? rule.pattern.source : String(rule.pattern);
 			if (rule.format) schema.format = rule.format;
+			if (Array.isArray(rule.values)) schema.enum = rule.values; // a string checked against a list known at run time
 			break;
 		case "number":
 			schema.type = rule.integer ? "integer" : "number";

@@ -1,5 +1,5 @@
 /** Company entity and its validation (docs/api.md). */
-import { INDUSTRIES, type Industry } from "./industry";
+import { industryParam, type Industry } from "./industry";
 import type { Entity } from "./common";
 
 export interface Company extends Entity {
@@ -16,7 +16,7 @@ export const COMPANY_SORTABLE = ["name", "industry", "ticker", "created_at", "up
 /** Fields a client may set; `$$strict` rejects any other. */
 export const companyFields = {
 	name: { type: "string", min: 1, max: 200, trim: true },
-	industry: { type: "enum", values: [...INDUSTRIES], messages: { enumValue: `industry must be one of ${INDUSTRIES.join(", ")}` } },
+	industry: industryParam(),
 	// unique in the platform: the ticker case-insensitively (kept upper-case), the CIK without its leading zeros
 	ticker: {
 		type: "string",

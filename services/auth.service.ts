@@ -16,6 +16,8 @@ import { principalOf, type AuthMeta } from "../lib/principal";
 import { listParams, nowIso, pageOf } from "../models/common";
 import { conflict, forbidden, notFound, unauthorized, unprocessable } from "../models/errors";
 import { TOKEN_REVOKED_EVENT } from "../models/events";
+// loads the industry modules (domains/industries/), so an industry added as a folder is a valid industry here too
+import "../domains/industries/registry";
 import {
 	API_KEY_SORTABLE,
 	USER_SORTABLE,

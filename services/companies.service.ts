@@ -5,7 +5,9 @@
 import type { Context } from "moleculer";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { canSeeIndustry, visibleIndustries, type Principal } from "../domains/identity/rbac";
-import { INDUSTRIES, type Industry } from "../domains/industries";
+import { industryParam, type Industry } from "../models/industry";
+// loads the industry modules (domains/industries/), so an industry added as a folder is a valid industry here too
+import "../domains/industries/registry";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { createDbMixin, isDuplicateKeyError, type Doc } from "../mixins/db.mixin";
 import { KeyedLock } from "../lib/keyed-lock";
@@ -115,7 +117,7 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 			params: {
 				$$strict: true,
 				...listParams(COMPANY_SORTABLE),
-				industry: { type: "enum", values: [...INDUSTRIES], optional: true },
+				industry: industryParam(true),
 				ticker: { type: "string", optional: true, max: 10 },
 				cik: { type: "string", optional: true, max: 10 },
 			},

@@ -2,13 +2,14 @@
  * Starts the platform in this process the way `npm start` does (moleculer.config + services), on a
  * random port and a fresh DATA_DIR unless given, and offers a small HTTP client for e2e tests.
  */
+import type { IndustryModule } from "../../domains/industries/module";
 import fs from "fs";
 import os from "os";
 import path from "path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 
 export const ADMIN_PASSWORD = "admin-password-for-tests";
-export const ALL_SERVICES = ["api", "auth", "companies", "flags", "finance"];
+export const ALL_SERVICES = ["api", "auth", "companies", "flags", "finance", "domains"];
 
 export interface PlatformOptions {
 	env?: Record<string, string | undefined>;
@@ -16,6 +17,8 @@ export interface PlatformOptions {
 	services?: string[];
 	/** Schemas of services defined by a test, started beside the platform's own. */
 	extraServices?: ServiceSchema[];
+	/** Industry modules besides the shipped ones (domains/industries/), as a new folder would add. */
+	industryModules?: IndustryModule[];
 	nodeID?: string;
 }
 
@@ -65,6 +68,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 	const schemas: ServiceSchema[] = [];
 	jest.isolateModules(() => {
 		brokerConfig = require("../../moleculer.config");
+		// industry modules defined by a test, registered in this platform's module registry before the services load
+		for (const module of opts.industryModules ?? []) require("../../domains/industries/registry").registerIndustryModule(module);
 		for (const name of opts.services ?? ALL_SERVICES) schemas.push(require(`../../services/${name}.service`).default);
 	});
 	const broker = new ServiceBroker({ ...brokerConfig, logger: false, nodeID: opts.nodeID ?? `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}` });

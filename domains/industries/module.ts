@@ -1,0 +1,130 @@
+/**
+ * An industry module (docs/domains.md): the operational metrics a company of the industry reports per period,
+ * the KPIs computed from them (and from its statements) with cited thresholds, and the regulations that
+ * apply. Each module is one folder under domains/industries/; registry.ts finds them.
+ */
+import type { Value } from "../finance/math";
+
+export interface MetricDef {
+	unit: "currency" | "count" | "hours" | "minutes" | "days" | "fraction";
+	description: string;
+	/** Counts are whole numbers. */
+	integer?: boolean;
+	/** Fractions lie in [0, 1]. */
+	max?: number;
+}
+
+/** What the statements contribute to KPIs (from the finance analysis of the same period). */
+export interface FinanceFigures {
+	operating_margin?: Value;
+	inventory_turnover?: Value;
+	fcf_margin?: Value;
+	/** Year-over-year revenue growth, as a fraction. */
+	revenue_growth?: Value;
+}
+
+export interface KpiInputs {
+	metrics: Record<string, number>;
+	/** Days the period covers (365 for a year). */
+	period_days: number;
+	finance: FinanceFigures;
+}
+
+/**
+ * good / watch bands: `higher` is good at or above `good`, watch at or above `watch`; `lower` the reverse;
+ * `range` good inside [good[0], good[1]], watch inside [watch[0], watch[1]]. Null: the KPI is informational.
+ */
+export type Threshold = { direction: "higher" | "lower"; good: number; watch: number } | { direction: "range"; good: [number, number]; watch: [number, number] };
+
+export interface KpiDef {
+	name: string;
+	unit: "fraction" | "times" | "days" | "months" | "currency" | "rate" | "points";
+	formula: string;
+	/** The metrics (or `finance.<figure>`) it reads; any missing one makes it not_assessed. */
+	inputs: string[];
+	compute(inputs: KpiInputs): Value;
+	threshold: Threshold | null;
+	/** Where the threshold comes from: a regulation, a paper, or "convention: …". */
+	source: string;
+}
+
+export interface IndustryModule {
+	id: string;
+	name: string;
+	metrics: Record<string, MetricDef>;
+	/** Checks across metrics (e.g. good units within total units): the problems, as 422 fields. */
+	consistency?(metrics: Record<string, number>): Array<{ field: string; message: string }>;
+	kpis: KpiDef[];
+	/** The regulation_type ids that apply to the industry's companies. */
+	regulations: string[];
+}
+
+export type KpiStatus = "good" | "watch" | "bad" | "not_assessed" | "informational";
+
+export interface KpiResult {
+	name: string;
+	value: Value;
+	unit: KpiDef["unit"];
+	formula: string;
+	threshold: Threshold | null;
+	status: KpiStatus;
+	inputs: Record<string, Value>;
+	/** Why it is not assessed. */
+	reason?: string;
+	source: string;
+}
+
+/** The status of a value against a threshold; exactly at a band's edge is inside it. */
+export function statusOf(value: number, threshold: Threshold): "good" | "watch" | "bad" {
+	if (threshold.direction === "range") {
+		const inside = ([lo, hi]: [number, number]) => value >= lo && value <= hi;
+		return inside(threshold.good) ? "good" : inside(threshold.watch) ? "watch" : "bad";
+	}
+	if (threshold.direction === "higher") return value >= threshold.good ? "good" : value >= threshold.watch ? "watch" : "bad";
+	return value <= threshold.good ? "good" : value <= threshold.watch ? "watch" : "bad";
+}
+
+function inputValue(name: string, inputs: KpiInputs): Value {
+	if (name.startsWith("finance.")) return inputs.finance[name.slice("finance.".length) as keyof FinanceFigures] ?? null;
+	return inputs.metrics[name] ?? null;
+}
+
+/** Every KPI of the module on one period's metrics; missing inputs make a KPI not_assessed, never a pass. */
+export function evaluateKpis(module: IndustryModule, inputs: KpiInputs): KpiResult[] {
+	return module.kpis.map(kpi => {
+		const used = Object.fromEntries(kpi.inputs.map(n => [n, inputValue(n, inputs)]));
+		const missing = kpi.inputs.filter(n => used[n] == null);
+		const base = { name: kpi.name, unit: kpi.unit, formula: kpi.formula, threshold: kpi.threshold, inputs: used, source: kpi.source };
+		if (missing.length) return { ...base, value: null, status: "not_assessed" as const, reason: `missing ${missing.join(", ")}` };
+		const value = kpi.compute(inputs);
+		if (value == null) return { ...base, value: null, status: "not_assessed" as const, reason: "a denominator is zero" };
+		return { ...base, value, status: kpi.threshold ? statusOf(value, kpi.threshold) : ("informational" as const) };
+	});
+}
+
+/** Problems with a period's metrics against the module: unknown names, wrong kinds of numbers, inconsistencies. */
+export function checkMetrics(module: IndustryModule, metrics: Record<string, unknown>): Array<{ field: string; message: string; type: string; actual?: unknown }> {
+	const problems: Array<{ field: string; message: string; type: string; actual?: unknown }> = [];
+	const known = Object.keys(module.metrics);
+	for (const [name, value] of Object.entries(metrics)) {
+		const def = module.metrics[name];
+		const field = `metrics.${name}`;
+		if (!def) {
+			problems.push({ field, message: `not a ${module.id} metric; known: ${known.join(", ")}`, type: "metricUnknown", actual: name });
+			continue;
+		}
+		if (typeof value !== "number" || !Number.isFinite(value)) problems.push({ field, message: "must be a finite number", type: "number", actual: value });
+		else if (value < 0) problems.push({ field, message: "cannot be negative", type: "numberMin", actual: value });
+		else if (def.integer && !Number.isInteger(value)) problems.push({ field, message: "must be a whole number", type: "numberInteger", actual: value });
+		else if (def.max != null && value > def.max) problems.push({ field, message: `must be at most ${def.max}`, type: "numberMax", actual: value });
+	}
+	if (!problems.length && module.consistency) for (const p of module.consistency(metrics as Record<string, number>)) problems.push({ ...p, type: "metricConsistency" });
+	return problems;
+}
+
+/** A pair of metrics where the first may not exceed the second, when both are given. */
+export function notAbove(metrics: Record<string, number>, part: string, whole: string): Array<{ field: string; message: string }> {
+	return metrics[part] != null && metrics[whole] != null && metrics[part] > metrics[whole]
+		? [{ field: `metrics.${part}`, message: `cannot exceed ${whole} (${metrics[whole]})` }]
+		: [];
+}

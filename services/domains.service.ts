@@ -1,0 +1,201 @@
+/**
+ * domains: the industry hub (docs/domains.md). It publishes the industry modules of domains/industries/ (their
+ * operational metrics, KPIs with cited thresholds, and regulations), keeps a company's operational metrics
+ * per period, validated against its industry's module, and computes its KPIs from them and its statements.
+ */
+import type { Context } from "moleculer";
+import type { Analysis } from "../domains/finance/analysis";
+import { checkMetrics, evaluateKpis, type FinanceFigures, type IndustryModule } from "../domains/industries/module";
+import { industryModule, industryModules } from "../domains/industries/registry";
+import { KeyedLock } from "../lib/keyed-lock";
+import { principalOf, type AuthMeta } from "../lib/principal";
+import { defineService, NOT_RETRIED } from "../lib/service";
+import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
+import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
+import { createDbMixin } from "../mixins/db.mixin";
+import { isoDateParam, listParams, nowIso, pageOf } from "../models/common";
+import { missing, unprocessable } from "../models/errors";
+import type { OperationalMetrics } from "../models/operational-metrics";
+
+type DomainsContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
+
+const idParam = { type: "string", min: 1, max: 64 } as const;
+/** One record per company and period_end. */
+const metricsKey = (companyId: string, periodEnd: string) => `${companyId}|${periodEnd}`;
+
+/** What a client sees of a module: everything but the code. */
+function describeModule(module: IndustryModule) {
+	return {
+		id: module.id,
+		name: module.name,
+		metrics: Object.entries(module.metrics).map(([name, def]) => ({ name, ...def })),
+		kpis: module.kpis.map(k => ({ name: k.name, unit: k.unit, formula: k.formula, inputs: k.inputs, threshold: k.threshold, source: k.source })),
+		regulations: module.regulations,
+	};
+}
+
+const DomainsService = defineService<{ locks: KeyedLock }>()({
+	name: "domains",
+	settings: { rest: "/" },
+	mixins: [
+		createDbMixin("operational_metrics", [{ fields: { metrics_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
+		// metrics belong to companies (scoping, cleaning, deletion cascade); KPIs read the statements too
+		createCompanyScopedMixin("domains"),
+		createCacheCleanerMixin(["finance"]),
+	],
+
+	methods: {
+		moduleOf(industry: string): IndustryModule {
+			const module = industryModule(industry);
+			if (!module)
+				throw missing(
+					`No industry module '${industry}'; the modules: ${industryModules()
+						.map(m => m.id)
+						.join(", ")}`,
+				);
+			return module;
+		},
+
+		publicRecord(doc: OperationalMetrics & { metrics_key?: string }): OperationalMetrics {
+			const { metrics_key: _key, ...record } = doc;
+			return record;
+		},
+
+		/** The statements' part of the KPIs, from the finance analysis of the same period; empty when there is none. */
+		async financeFigures(ctx: DomainsContext, companyId: string, industry: string, periodEnd: string): Promise<{ figures: FinanceFigures; warning?: string }> {
+			try {
+				const a = await ctx.call<Analysis, object>("finance.computeAnalysis", { company_id: companyId, industry, period_end: periodEnd });
+				const growth = a.trends.growth.revenue.find(g => g.period_end === a.period_end)?.value ?? null;
+				return {
+					figures: {
+						operating_margin: a.ratios.profitability.operating_margin,
+						inventory_turnover: a.ratios.efficiency.inventory_turnover,
+						fcf_margin: a.ratios.cash_flow.fcf_margin,
+						revenue_growth: growth,
+					},
+				};
+			} catch (err) {
+				if ((err as { code?: number }).code !== 404) throw err;
+				return { figures: {}, warning: `no statement for ${periodEnd}: the KPIs computed from the statements are not assessed` };
+			}
+		},
+	},
+
+	actions: {
+		listDomains: {
+			rest: "GET /domains",
+			role: "viewer",
+			cache: { keys: [] },
+			handler() {
+				return { rows: industryModules().map(describeModule) };
+			},
+		},
+
+		getDomain: {
+			rest: "GET /domains/:industry",
+			role: "viewer",
+			params: { $$strict: true, industry: { type: "string", min: 1, max: 40 } },
+			cache: { keys: ["industry"] },
+			handler(ctx: DomainsContext<{ industry: string }>) {
+				return describeModule(this.moduleOf(ctx.params.industry));
+			},
+		},
+
+		/** Creates or replaces the company's metrics for one period (201 or 200), validated against its industry's module. */
+		recordMetrics: {
+			retryPolicy: NOT_RETRIED,
+			rest: "POST /companies/:id/operational-metrics",
+			permission: ["write", "financial_data"],
+			params: {
+				$$strict: true,
+				id: idParam,
+				period_end: isoDateParam("period_end"),
+				period_days: { type: "number", integer: true, min: 1, max: 366, optional: true, default: 365 },
+				metrics: { type: "record", key: { type: "string", max: 64 }, value: { type: "any" } },
+			},
+			async handler(ctx: DomainsContext<{ id: string; period_end: string; period_days: number; metrics: Record<string, unknown> }>) {
+				const { id, period_end, period_days, metrics } = ctx.params;
+				const company = await this.company(ctx, id);
+				const module = this.moduleOf(company.industry);
+				const problems = checkMetrics(module, metrics);
+				if (problems.length) throw unprocessable(`Invalid ${module.id} metrics: ${problems.map(p => `${p.field} ${p.message}`).join("; ")}`, problems);
+				const key = metricsKey(company.id, period_end);
+				return this.locks.run(key, async () => {
+					const existing = await this.findEntity<OperationalMetrics>({ metrics_key: key });
+					const now = nowIso();
+					const fields = {
+						company_id: company.id,
+						industry: module.id,
+						period_end,
+						period_days,
+						metrics: metrics as Record<string, number>,
+						metrics_key: key,
+						updated_at: now,
+					};
+					let saved: OperationalMetrics;
+					if (existing) saved = (await this.updateEntity<OperationalMetrics>(existing.id, fields))!;
+					else {
+						saved = await this.insertEntity<OperationalMetrics>({ _id: this.idForKey(key), ...fields, created_at: now });
+						ctx.meta.$statusCode = 201;
+					}
+					const record = this.publicRecord(saved);
+					ctx.emit("domains.metrics.recorded", { record, by: principalOf(ctx).id });
+					return record;
+				});
+			},
+		},
+
+		listMetrics: {
+			rest: "GET /companies/:id/operational-metrics",
+			permission: ["read", "financial_data"],
+			params: { $$strict: true, id: idParam, ...listParams(["period_end", "updated_at"]) },
+			cache: { keys: ["id", "page", "page_size", "sort", ...COMPANY_SCOPE_KEYS] },
+			async handler(ctx: DomainsContext<{ id: string; page?: number; page_size?: number; sort?: string }>) {
+				const { id, page = 1, page_size: pageSize = 20, sort = "-period_end" } = ctx.params;
+				const company = await this.company(ctx, id);
+				const query = { company_id: company.id };
+				const [rows, total] = await Promise.all([
+					this.findEntities<OperationalMetrics>({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
+					this.countEntities(query),
+				]);
+				return pageOf(
+					rows.map(r => this.publicRecord(r)),
+					total,
+					page,
+					pageSize,
+				);
+			},
+		},
+
+		/** The company's KPIs for a period (default: its latest metrics), each with value, unit, threshold, status and inputs. */
+		kpis: {
+			rest: "GET /companies/:id/kpis",
+			permission: ["read", "financial_data"],
+			params: { $$strict: true, id: idParam, period_end: isoDateParam("period_end", true) },
+			cache: { keys: ["id", "period_end", ...COMPANY_SCOPE_KEYS], ttl: 3600 },
+			async handler(ctx: DomainsContext<{ id: string; period_end?: string }>) {
+				const company = await this.company(ctx, ctx.params.id);
+				const module = this.moduleOf(company.industry);
+				const records = await this.findEntities<OperationalMetrics>({ query: { company_id: company.id }, sort: ["-period_end"] });
+				const record = ctx.params.period_end ? records.find(r => r.period_end === ctx.params.period_end) : records[0];
+				if (ctx.params.period_end && !record)
+					throw missing(`No operational metrics for ${ctx.params.period_end}; the company's periods: ${records.map(r => r.period_end).join(", ") || "none"}`, {
+						periods: records.map(r => r.period_end),
+					});
+				const warnings: string[] = [];
+				if (!record) warnings.push("no operational metrics recorded: the KPIs computed from them are not assessed");
+				const periodEnd = record?.period_end ?? ctx.params.period_end;
+				const finance = periodEnd ? await this.financeFigures(ctx, company.id, company.industry, periodEnd) : { figures: {} };
+				if (finance.warning) warnings.push(finance.warning);
+				const kpis = evaluateKpis(module, { metrics: record?.metrics ?? {}, period_days: record?.period_days ?? 365, finance: finance.figures });
+				return { company_id: company.id, industry: module.id, period_end: periodEnd ?? null, period_days: record?.period_days ?? null, kpis, warnings };
+			},
+		},
+	},
+
+	created() {
+		this.locks = new KeyedLock();
+	},
+});
+
+export default DomainsService;
