@@ -6,6 +6,7 @@ import os from "os";
 import { ServiceBroker, type BrokerOptions, type Errors } from "moleculer";
 import { getConfig, natsCredentials } from "./config";
 import { AuthorizationMiddleware } from "./middlewares/authorization.middleware";
+import { DefinedParamsMiddleware } from "./middlewares/defined-params.middleware";
 import { ActionTimeoutsMiddleware, FailoverMiddleware, FailoverStrategy, PromptDiscoverer } from "./middlewares/failover.middleware";
 import { createChannelsMiddleware } from "./lib/channels";
 import { LeanMetricsMiddleware } from "./middlewares/metrics.middleware";
@@ -95,6 +96,8 @@ const brokerConfig: BrokerOptions = {
 	middlewares: [
 		ActionTimeoutsMiddleware({ read: config.broker.read_timeout, write: config.broker.write_timeout }),
 		...ServiceBroker.INTERNAL_MIDDLEWARES.flatMap((name: string) => {
+			// wrapped just inside the validator, so it sees the validated params
+			if (name === "Validator") return [DefinedParamsMiddleware, name];
 			if (name === "Cacher") return [name, StoreUnavailableMiddleware, AuthorizationMiddleware];
 			if (name === "Timeout") return [name, FailoverMiddleware()];
 			// the same measurements for a fraction of the cost (middlewares/metrics.middleware.ts)
