@@ -9,6 +9,7 @@
  */
 import type { ServiceBroker } from "moleculer";
 import { natsCredentials, type Config } from "../config";
+import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
 
 const { Middleware: ChannelsMiddleware } = require("@moleculer/channels");
 
@@ -44,4 +45,16 @@ export async function ensureChannel(broker: ServiceBroker, channel: string): Pro
 /** broker.sendToChannel, typed. */
 export function sendToChannel(broker: ServiceBroker, channel: string, payload: unknown): Promise<void> {
 	return (broker as unknown as { sendToChannel(c: string, p: unknown): Promise<void> }).sendToChannel(channel, payload);
+}
+
+/**
+ * Tells the consumers of a company's figures that they changed. The write it follows has happened, so a
+ * channel that refuses is logged, not thrown: the next change (or an explicit evaluation) catches up.
+ */
+export async function announceCompanyDataChanged(broker: ServiceBroker, change: CompanyDataChanged): Promise<void> {
+	try {
+		await sendToChannel(broker, COMPANY_DATA_CHANGED_CHANNEL, change);
+	} catch (err) {
+		broker.logger.warn(`Could not announce the change of company ${change.company_id}'s ${change.source}: ${(err as Error).message}`);
+	}
 }

@@ -5,8 +5,9 @@
  */
 import type { Context } from "moleculer";
 import type { Analysis } from "../domains/finance/analysis";
-import { checkMetrics, evaluateKpis, type FinanceFigures, type IndustryModule } from "../domains/industries/module";
+import { checkMetrics, evaluateKpis, type CompanyKpis, type FinanceFigures, type IndustryModule } from "../domains/industries/module";
 import { industryModule, industryModules } from "../domains/industries/registry";
+import { announceCompanyDataChanged, ensureChannel } from "../lib/channels";
 import { KeyedLock } from "../lib/keyed-lock";
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
@@ -15,6 +16,7 @@ import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-
 import { createDbMixin } from "../mixins/db.mixin";
 import { isoDateParam, listParams, nowIso, pageOf } from "../models/common";
 import { missing, unprocessable } from "../models/errors";
+import { COMPANY_DATA_CHANGED_CHANNEL } from "../models/events";
 import type { OperationalMetrics } from "../models/operational-metrics";
 
 type DomainsContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
@@ -140,6 +142,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 					}
 					const record = this.publicRecord(saved);
 					ctx.emit("domains.metrics.recorded", { record, by: principalOf(ctx).id });
+					await announceCompanyDataChanged(this.broker, { company_id: company.id, source: "operational_metrics", period_end });
 					return record;
 				});
 			},
@@ -173,28 +176,43 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 			permission: ["read", "financial_data"],
 			params: { $$strict: true, id: idParam, period_end: isoDateParam("period_end", true) },
 			cache: { keys: ["id", "period_end", ...COMPANY_SCOPE_KEYS], ttl: 3600 },
-			async handler(ctx: DomainsContext<{ id: string; period_end?: string }>) {
+			async handler(ctx: DomainsContext<{ id: string; period_end?: string }>): Promise<CompanyKpis> {
 				const company = await this.company(ctx, ctx.params.id);
-				const module = this.moduleOf(company.industry);
-				const records = await this.findEntities<OperationalMetrics>({ query: { company_id: company.id }, sort: ["-period_end"] });
-				const record = ctx.params.period_end ? records.find(r => r.period_end === ctx.params.period_end) : records[0];
-				if (ctx.params.period_end && !record)
-					throw missing(`No operational metrics for ${ctx.params.period_end}; the company's periods: ${records.map(r => r.period_end).join(", ") || "none"}`, {
+				return ctx.call<CompanyKpis, object>("domains.computeKpis", { company_id: company.id, industry: company.industry, period_end: ctx.params.period_end });
+			},
+		},
+
+		/** The KPIs themselves, cached per company, industry and period; callers check visibility first (compliance, risk). */
+		computeKpis: {
+			visibility: "public",
+			params: { company_id: idParam, industry: { type: "string" }, period_end: isoDateParam("period_end", true) },
+			cache: { keys: ["company_id", "industry", "period_end"], ttl: 3600 },
+			async handler(ctx: DomainsContext<{ company_id: string; industry: string; period_end?: string }>): Promise<CompanyKpis> {
+				const { company_id, industry, period_end } = ctx.params;
+				const module = this.moduleOf(industry);
+				const records = await this.findEntities<OperationalMetrics>({ query: { company_id }, sort: ["-period_end"] });
+				const record = period_end ? records.find(r => r.period_end === period_end) : records[0];
+				if (period_end && !record)
+					throw missing(`No operational metrics for ${period_end}; the company's periods: ${records.map(r => r.period_end).join(", ") || "none"}`, {
 						periods: records.map(r => r.period_end),
 					});
 				const warnings: string[] = [];
 				if (!record) warnings.push("no operational metrics recorded: the KPIs computed from them are not assessed");
-				const periodEnd = record?.period_end ?? ctx.params.period_end;
-				const finance = periodEnd ? await this.financeFigures(ctx, company.id, company.industry, periodEnd) : { figures: {} };
+				const periodEnd = record?.period_end ?? null;
+				const finance = periodEnd ? await this.financeFigures(ctx, company_id, industry, periodEnd) : { figures: {} };
 				if (finance.warning) warnings.push(finance.warning);
 				const kpis = evaluateKpis(module, { metrics: record?.metrics ?? {}, period_days: record?.period_days ?? 365, finance: finance.figures });
-				return { company_id: company.id, industry: module.id, period_end: periodEnd ?? null, period_days: record?.period_days ?? null, kpis, warnings };
+				return { company_id, industry: module.id, period_end: periodEnd, period_days: record?.period_days ?? null, kpis, warnings };
 			},
 		},
 	},
 
 	created() {
 		this.locks = new KeyedLock();
+	},
+
+	async started() {
+		await ensureChannel(this.broker, COMPANY_DATA_CHANGED_CHANNEL);
 	},
 });
 

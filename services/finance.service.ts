@@ -12,6 +12,8 @@ import { identityWarnings, normalizeStatement } from "../domains/finance/checks"
 import { planPeriod, restoreOf } from "../domains/finance/import-plan";
 import { computeRatios, figuresOf } from "../domains/finance/ratios";
 import { parseCompanyFacts, SecDocumentError } from "../domains/finance/sec";
+import { announceCompanyDataChanged, ensureChannel } from "../lib/channels";
+import { COMPANY_DATA_CHANGED_CHANNEL } from "../models/events";
 import { readJsonBody } from "../lib/json-body";
 import { KeyedLock } from "../lib/keyed-lock";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
@@ -110,6 +112,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				if (!saved) throw notFound("Statement", current.id);
 				const statement = this.publicStatement(saved);
 				ctx.emit("finance.statement.updated", { statement, by: principalOf(ctx).id });
+				await announceCompanyDataChanged(this.broker, { company_id: statement.company_id, source: "statements", period_end: statement.period_end });
 				return statement;
 			});
 		},
@@ -152,6 +155,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 						saved = this.publicStatement((await this.insertEntity(doc)) as Statement);
 					}
 					ctx.emit("finance.statement.created", { statement: saved, by: principalOf(ctx).id });
+					await announceCompanyDataChanged(this.broker, { company_id: company.id, source: "statements", period_end: saved.period_end });
 					ctx.meta.$statusCode = 201;
 					ctx.meta.$location = `/api/v1/statements/${saved.id}`;
 					return saved;
@@ -234,6 +238,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				const statement = await this.ownedEntity<Statement>(ctx, ctx.params.id, "Statement");
 				await this.removeEntity(statement.id);
 				ctx.emit("finance.statement.deleted", { statement: this.publicStatement(statement), by: principalOf(ctx).id });
+				await announceCompanyDataChanged(this.broker, { company_id: statement.company_id, source: "statements", period_end: statement.period_end });
 				return { id: statement.id, deleted: true };
 			},
 		},
@@ -355,6 +360,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 						periods,
 					};
 					this.countMetric(BUSINESS_COUNTERS.secImports, { outcome: "imported" });
+					if (summary.created + summary.updated > 0) await announceCompanyDataChanged(this.broker, { company_id: company.id, source: "statements" });
 					ctx.emit("finance.statements.imported", {
 						company_id: company.id,
 						cik: parsed.cik,
@@ -480,6 +486,10 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 
 	created() {
 		this.locks = new KeyedLock();
+	},
+
+	async started() {
+		await ensureChannel(this.broker, COMPANY_DATA_CHANGED_CHANNEL);
 	},
 });
 

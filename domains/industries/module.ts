@@ -74,6 +74,16 @@ export interface KpiResult {
 	source: string;
 }
 
+/** A company's KPIs for one period (GET /companies/:id/kpis). */
+export interface CompanyKpis {
+	company_id: string;
+	industry: string;
+	period_end: string | null;
+	period_days: number | null;
+	kpis: KpiResult[];
+	warnings: string[];
+}
+
 /** The status of a value against a threshold; exactly at a band's edge is inside it. */
 export function statusOf(value: number, threshold: Threshold): "good" | "watch" | "bad" {
 	if (threshold.direction === "range") {

@@ -495,7 +495,12 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 			http(gw(1), "PATCH", `/users/${me.id}`, { token: secondToken, body: { role: "analyst" } }),
 			http(gw(2), "PATCH", `/users/${second.id}`, { token: admin, body: { role: "analyst" } }),
 		]);
-		expect(results.every(r => r.status === 200 || r.status === 409)).toBe(true);
+		// each is applied (200), refused because it would leave none (409), or refused because the other demotion
+		// ended the caller's session or took its rights first (401: the demoted admin's token is revoked at once on
+		// every gateway; 403: the caller is no longer a super_admin)
+		const statuses = results.map(r => r.status);
+		if (!statuses.every(s => [200, 401, 403, 409].includes(s))) console.log(`demotions answered ${JSON.stringify(results.map(r => [r.status, r.body]))}`);
+		expect(statuses.every(s => [200, 401, 403, 409].includes(s))).toBe(true);
 		const roles = await Promise.all(
 			[
 				["admin", ADMIN_PASSWORD],
@@ -508,6 +513,6 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		// never none: across replicas both demotions may be undone (each saw none left), never both kept
 		const remaining = roles.filter(r => r === "super_admin").length;
 		expect(remaining).toBeGreaterThanOrEqual(1);
-		expect(remaining).toBe(results.filter(r => r.status === 409).length);
+		expect(remaining).toBe(results.filter(r => r.status !== 200).length);
 	});
 });
