@@ -16,3 +16,8 @@ export function principalOf(ctx: Context<unknown, AuthMeta>): Principal {
 	if (!user) throw unauthorized();
 	return user;
 }
+
+/** A service acting on its own behalf (a channel message, a scheduled task): every domain, full rights. */
+export function servicePrincipal(service: string): Principal {
+	return { id: `service:${service}`, username: service, role: "super_admin", domains: ["*"], tier: "premium", kind: "user" };
+}

@@ -86,11 +86,15 @@ export function evaluateAttestation(requirement: AttestationRequirement, attesta
 	return { ...base, status: attestation.answer ? "met" : "not_met", attestation };
 }
 
-/** A date `months` after `from` (ISO), halved cadences in days. */
-function addMonths(from: Date, months: number): string {
-	const d = new Date(from.getTime());
+/** `from` moved by `months`, kept within the month (31 March + 3 months = 30 June); a half month counts as 15 days. */
+export function addMonths(from: Date, months: number): string {
 	const whole = Math.floor(months);
-	d.setUTCMonth(d.getUTCMonth() + whole);
+	const monthIndex = from.getUTCFullYear() * 12 + from.getUTCMonth() + whole;
+	const year = Math.floor(monthIndex / 12);
+	const month = monthIndex - year * 12;
+	const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+	const d = new Date(from.getTime());
+	d.setUTCFullYear(year, month, Math.min(from.getUTCDate(), lastDay));
 	if (months > whole) d.setUTCDate(d.getUTCDate() + Math.round((months - whole) * 30.4375));
 	return d.toISOString();
 }

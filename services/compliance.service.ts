@@ -1,0 +1,227 @@
+/**
+ * compliance: the regulation catalogue per industry and a company's compliance records (docs/compliance.md).
+ * A record is one regulation evaluated for one company: quantitative rules on its KPIs and analysis, and
+ * attestations users answer with evidence that expires. Records re-evaluate themselves when the company's
+ * figures change (the durable `companies.data.changed` channel).
+ */
+import type { Context } from "moleculer";
+import { regulation, regulationsFor, REGULATIONS, type Regulation, type RuleRequirement } from "../domains/compliance/catalogue";
+import { addMonths, evaluateRegulation, type Attestation, type Evaluation, type ObservedFigure } from "../domains/compliance/evaluation";
+import type { Analysis } from "../domains/finance/analysis";
+import type { CompanyKpis } from "../domains/industries/module";
+import { KeyedLock } from "../lib/keyed-lock";
+import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
+import { defineService, NOT_RETRIED } from "../lib/service";
+import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
+import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
+import { createDbMixin } from "../mixins/db.mixin";
+import { isoDateParam, isoDateTimeParam, nowIso } from "../models/common";
+import { missing, notFound, unprocessable } from "../models/errors";
+import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
+import { industryParam } from "../models/industry";
+
+type ComplianceContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
+
+export interface ComplianceRecord extends Evaluation {
+	id: string;
+	company_id: string;
+	industry: string;
+	attestations: Record<string, Attestation>;
+	created_at: string;
+	updated_at: string;
+}
+
+const idParam = { type: "string", min: 1, max: 64 } as const;
+const recordKey = (companyId: string, regulationType: string) => `${companyId}|${regulationType}`;
+/** Calls made on the service's own behalf (a channel message has no caller). */
+const AS_COMPLIANCE = { meta: { user: servicePrincipal("compliance") } };
+
+const ComplianceService = defineService<{ locks: KeyedLock }>()({
+	name: "compliance",
+	settings: { rest: "/" },
+	mixins: [
+		createDbMixin("compliance_records", [{ fields: { record_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
+		createCompanyScopedMixin("compliance"),
+		// records read the company's KPIs and analysis
+		createCacheCleanerMixin(["domains", "finance"]),
+	],
+
+	methods: {
+		regulationFor(regulationType: string, industry: string): Regulation {
+			const found = regulation(regulationType);
+			const applicable = regulationsFor(industry).map(r => r.id);
+			if (!found)
+				throw unprocessable(`Unknown regulation_type '${regulationType}'`, [
+					{ field: "regulation_type", message: `must be one of ${applicable.join(", ")}`, type: "enumValue", actual: regulationType },
+				]);
+			if (!applicable.includes(found.id))
+				throw unprocessable(`${found.name} does not apply to ${industry} companies`, [
+					{ field: "regulation_type", message: `for ${industry}: one of ${applicable.join(", ")}`, type: "regulationIndustry", actual: regulationType },
+				]);
+			return found;
+		},
+
+		/** The figures the regulation's rules read: the company's latest KPIs and, when a rule needs it, its analysis. */
+		async figuresFor(regulationToEvaluate: Regulation, companyId: string, industry: string): Promise<(rule: RuleRequirement) => ObservedFigure | undefined> {
+			const rules = regulationToEvaluate.requirements.filter((r): r is RuleRequirement => r.kind === "rule");
+			const needsKpis = rules.some(r => "kpi" in r.figure);
+			const needsAnalysis = rules.some(r => "analysis" in r.figure);
+			const kpis = needsKpis ? await this.broker.call<CompanyKpis, object>("domains.computeKpis", { company_id: companyId, industry }, AS_COMPLIANCE) : null;
+			let analysis: Analysis | null = null;
+			if (needsAnalysis) {
+				analysis = await this.broker.call<Analysis, object>("finance.computeAnalysis", { company_id: companyId, industry }, AS_COMPLIANCE).catch(err => {
+					if ((err as { code?: number }).code === 404) return null; // no statements: not assessed
+					throw err;
+				});
+			}
+			return rule => {
+				if ("kpi" in rule.figure) {
+					const name = rule.figure.kpi;
+					const kpi = kpis?.kpis.find(k => k.name === name);
+					return kpi ? { value: kpi.value, period_end: kpis!.period_end, formula: kpi.formula, inputs: kpi.inputs } : undefined;
+				}
+				if (!analysis?.scores.beneish) return undefined;
+				return {
+					value: analysis.scores.beneish.m_score,
+					period_end: analysis.period_end,
+					formula: analysis.scores.beneish.definition.m_score,
+					inputs: analysis.scores.beneish.indices,
+				};
+			};
+		},
+
+		/** Evaluates the regulation for the company and stores the record (its attestations kept). */
+		async evaluateAndStore(companyId: string, industry: string, regulationToEvaluate: Regulation): Promise<ComplianceRecord> {
+			const key = recordKey(companyId, regulationToEvaluate.id);
+			return this.locks.run(key, async () => {
+				const existing = await this.findEntity<ComplianceRecord>({ record_key: key });
+				const attestations = existing?.attestations ?? {};
+				const evaluation = evaluateRegulation(regulationToEvaluate, await this.figuresFor(regulationToEvaluate, companyId, industry), attestations, new Date());
+				const now = nowIso();
+				const fields = { ...evaluation, company_id: companyId, industry, attestations, record_key: key, updated_at: now };
+				const saved = existing
+					? await this.updateEntity<ComplianceRecord>(existing.id, fields)
+					: await this.insertEntity<ComplianceRecord>({ _id: this.idForKey(key), ...fields, created_at: now });
+				const record = this.publicRecord(saved!);
+				this.broker.emit("compliance.record.updated", { record });
+				return record;
+			});
+		},
+
+		publicRecord(doc: ComplianceRecord & { record_key?: string }): ComplianceRecord {
+			const { record_key: _key, ...record } = doc;
+			return record;
+		},
+	},
+
+	actions: {
+		listRegulations: {
+			rest: "GET /regulations",
+			role: "viewer",
+			params: { $$strict: true, industry: industryParam(true) },
+			cache: { keys: ["industry"] },
+			handler(ctx: ComplianceContext<{ industry?: string }>) {
+				const rows = ctx.params.industry ? regulationsFor(ctx.params.industry) : REGULATIONS;
+				return { rows };
+			},
+		},
+
+		evaluate: {
+			retryPolicy: NOT_RETRIED,
+			rest: "POST /companies/:id/compliance/evaluate",
+			permission: ["write", "compliance_records"],
+			params: { $$strict: true, id: idParam, regulation_type: { type: "string", min: 1, max: 40 } },
+			async handler(ctx: ComplianceContext<{ id: string; regulation_type: string }>) {
+				const company = await this.company(ctx, ctx.params.id);
+				const found = this.regulationFor(ctx.params.regulation_type, company.industry);
+				return this.evaluateAndStore(company.id, company.industry, found);
+			},
+		},
+
+		listRecords: {
+			rest: "GET /companies/:id/compliance-records",
+			permission: ["read", "compliance_records"],
+			params: { $$strict: true, id: idParam },
+			cache: { keys: ["id", ...COMPANY_SCOPE_KEYS], ttl: 60 },
+			async handler(ctx: ComplianceContext<{ id: string }>) {
+				const company = await this.company(ctx, ctx.params.id);
+				const records = await this.findEntities<ComplianceRecord>({ query: { company_id: company.id }, sort: ["regulation_type"] });
+				const now = Date.now();
+				const rows = await Promise.all(
+					records.map(async r => {
+						// an answer that expired since the record was assessed no longer counts: evaluated again
+						const expired = r.requirements.some(q => q.status !== "not_assessed" && q.attestation && Date.parse(q.attestation.expires_at) <= now);
+						const found = expired ? regulation(r.regulation_type) : undefined;
+						return found ? this.evaluateAndStore(r.company_id, r.industry, found) : this.publicRecord(r);
+					}),
+				);
+				return { rows };
+			},
+		},
+
+		/** Answers an attestation requirement of a record, with evidence and an expiry; the record is evaluated again. */
+		attest: {
+			retryPolicy: NOT_RETRIED,
+			rest: "PATCH /compliance-records/:id/attestations/:requirement",
+			permission: ["write", "compliance_records"],
+			params: {
+				$$strict: true,
+				id: idParam,
+				requirement: { type: "string", min: 1, max: 64 },
+				answer: { type: "boolean" },
+				evidence: { type: "string", min: 1, max: 2000 },
+				effective_date: isoDateParam("effective_date", true),
+				expires_at: isoDateTimeParam("expires_at", true),
+			},
+			async handler(ctx: ComplianceContext<{ id: string; requirement: string; answer: boolean; evidence: string; effective_date?: string; expires_at?: string }>) {
+				const record = await this.ownedEntity<ComplianceRecord>(ctx, ctx.params.id, "Compliance record");
+				const found = regulation(record.regulation_type);
+				const requirement = found?.requirements.find(r => r.id === ctx.params.requirement);
+				if (!found || !requirement || requirement.kind !== "attestation") {
+					const attestable = found?.requirements.filter(r => r.kind === "attestation").map(r => r.id) ?? [];
+					throw missing(`No attestation '${ctx.params.requirement}' in ${record.regulation_type}; its attestations: ${attestable.join(", ") || "none"}`, {
+						attestations: attestable,
+					});
+				}
+				const now = new Date();
+				const expiresAt = new Date(ctx.params.expires_at ?? addMonths(now, requirement.validity_months));
+				if (expiresAt.getTime() <= now.getTime())
+					throw unprocessable("expires_at is in the past", [{ field: "expires_at", message: "must be in the future", type: "dateMin", actual: ctx.params.expires_at }]);
+				const attestation: Attestation = {
+					answer: ctx.params.answer,
+					evidence: ctx.params.evidence,
+					effective_date: ctx.params.effective_date ?? now.toISOString().slice(0, 10),
+					expires_at: expiresAt.toISOString(),
+					by: principalOf(ctx).id,
+					attested_at: now.toISOString(),
+				};
+				await this.locks.run(recordKey(record.company_id, record.regulation_type), async () => {
+					const current = await this.findEntityById<ComplianceRecord>(record.id);
+					if (!current) throw notFound("Compliance record", record.id);
+					await this.updateEntity(record.id, { attestations: { ...current.attestations, [requirement.id]: attestation } });
+				});
+				return this.evaluateAndStore(record.company_id, record.industry, found);
+			},
+		},
+	},
+
+	channels: {
+		[COMPANY_DATA_CHANGED_CHANNEL]: {
+			group: "compliance",
+			/** The company's figures changed: every record it has is evaluated again (idempotent: it recomputes). */
+			async handler(payload: CompanyDataChanged) {
+				const records = await this.findEntities<ComplianceRecord>({ query: { company_id: payload.company_id } });
+				for (const record of records) {
+					const found = regulation(record.regulation_type);
+					if (found) await this.evaluateAndStore(record.company_id, record.industry, found);
+				}
+			},
+		},
+	},
+
+	created() {
+		this.locks = new KeyedLock();
+	},
+});
+
+export default ComplianceService;
