@@ -54,7 +54,11 @@ async function main() {
 		BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD,
 		RATE_LIMIT_PREMIUM: "100000000",
 	};
-	const nodes = [await startNode("core", "auth,companies,flags,domains,compliance", env), await startNode("finance", "finance", env), await startNode("gateway", "api", env)];
+	const nodes = [
+		await startNode("core", "auth,companies,flags,domains,compliance,risk", env),
+		await startNode("finance", "finance", env),
+		await startNode("gateway", "api", env),
+	];
 	try {
 		const api = nodes[2].url!;
 		await waitFor(
@@ -68,7 +72,7 @@ async function main() {
 		await Promise.all([nats.stop(), redis.stop()]);
 	}
 
-	console.log(`\n${machine()}; gateway, core (auth, companies, flags, domains, compliance) and finance as three processes on NATS, Redis cacher\n`);
+	console.log(`\n${machine()}; gateway, core (auth, companies, flags, domains, compliance, risk) and finance as three processes on NATS, Redis cacher\n`);
 	console.log(table(results));
 	const rate = (name: string) => results.find(r => r.name === name)!.requests_per_sec;
 	console.log("\n| target (issue 9): over NATS ≥ 0.5 of the single process | measured | met |\n|---|---:|---|");

@@ -103,10 +103,10 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 			RATE_LIMIT_PREMIUM: "1000000",
 			RATE_LIMIT_ANONYMOUS: "1000",
 		};
-		core = await startNode("core", "auth,companies,flags,domains,compliance", env);
+		core = await startNode("core", "auth,companies,flags,domains,compliance,risk", env);
 		// a second core replica, so auth's races (refresh rotation, the last super_admin) cross processes
 		[core2, fin1, fin2, gw1, gw2] = await Promise.all([
-			startNode("core2", "auth,companies,flags,domains,compliance", env),
+			startNode("core2", "auth,companies,flags,domains,compliance,risk", env),
 			startNode("fin1", "finance", env),
 			startNode("fin2", "finance", env),
 			startNode("gw1", "api", env),

@@ -9,7 +9,7 @@ import path from "path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 
 export const ADMIN_PASSWORD = "admin-password-for-tests";
-export const ALL_SERVICES = ["api", "auth", "companies", "flags", "finance", "domains", "compliance"];
+export const ALL_SERVICES = ["api", "auth", "companies", "flags", "finance", "domains", "compliance", "risk"];
 
 export interface PlatformOptions {
 	env?: Record<string, string | undefined>;

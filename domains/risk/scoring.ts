@@ -1,0 +1,160 @@
+/**
+ * Risk scores (docs/risk.md). Automatic financial risks score 0–100 from the finance analysis: each factor
+ * maps its value between a safe and a distress level onto 0–100, weighted, so the score explains itself
+ * (factor value, weight, contribution). Manual risks sit on a 5×5 likelihood × impact grid with
+ * ISO/IEC 27005-style levels, inherent and residual.
+ */
+import type { Analysis } from "../finance/analysis";
+import type { Value } from "../finance/math";
+
+export const AUTOMATIC_RISK_TYPES = ["credit_distress", "liquidity", "leverage", "profitability"] as const;
+export type AutomaticRiskType = (typeof AUTOMATIC_RISK_TYPES)[number];
+export type RiskLevel = "low" | "medium" | "high" | "critical";
+
+interface FactorDef {
+	name: string;
+	value(a: Analysis): Value;
+	/** Levels for the analysis at hand: at `safe` the factor adds 0, at `distress` 100, linear between. */
+	levels(a: Analysis): { safe: number; distress: number } | null;
+	weight: number;
+	source: string;
+}
+
+export interface RiskFactor {
+	name: string;
+	value: Value;
+	safe: number | null;
+	distress: number | null;
+	weight: number;
+	/** 0–100: where the value lies between safe and distress. */
+	factor_score: number | null;
+	/** Points of the risk score this factor adds. */
+	contribution: number | null;
+	source: string;
+	reason?: string;
+}
+
+const RATIOS = "convention: levels read from CFA Institute, Financial Analysis Techniques";
+const fixed = (safe: number, distress: number) => () => ({ safe, distress });
+
+const FACTORS: Record<AutomaticRiskType, FactorDef[]> = {
+	credit_distress: [
+		{
+			name: "altman_primary",
+			value: a => (a.scores.altman ? a.scores.altman[a.scores.altman.primary] : null),
+			levels: a => {
+				const variant = a.scores.altman ? a.scores.altman.definition.variants[a.scores.altman.primary] : null;
+				return variant ? { safe: variant.safe_above, distress: variant.distress_below } : null;
+			},
+			weight: 0.5,
+			source: "Altman (1968, 2000): the primary variant's zones",
+		},
+		{
+			name: "piotroski_share",
+			value: a => (a.scores.piotroski?.score != null && a.scores.piotroski.signals_available ? a.scores.piotroski.score / a.scores.piotroski.signals_available : null),
+			levels: fixed(8 / 9, 2 / 9),
+			weight: 0.3,
+			source: "Piotroski (2000): 8–9 of 9 strong, 0–2 weak",
+		},
+		{ name: "interest_coverage", value: a => a.ratios.leverage.interest_coverage, levels: fixed(8, 1.5), weight: 0.2, source: RATIOS },
+	],
+	liquidity: [
+		{ name: "current_ratio", value: a => a.ratios.liquidity.current_ratio, levels: fixed(2, 1), weight: 0.4, source: RATIOS },
+		{ name: "quick_ratio", value: a => a.ratios.liquidity.quick_ratio, levels: fixed(1, 0.5), weight: 0.35, source: RATIOS },
+		{ name: "cash_ratio", value: a => a.ratios.liquidity.cash_ratio, levels: fixed(0.5, 0.1), weight: 0.25, source: RATIOS },
+	],
+	leverage: [
+		{ name: "debt_to_equity", value: a => a.ratios.leverage.debt_to_equity, levels: fixed(0.5, 3), weight: 0.4, source: RATIOS },
+		{ name: "debt_ratio", value: a => a.ratios.leverage.debt_ratio, levels: fixed(0.4, 0.8), weight: 0.35, source: RATIOS },
+		{ name: "interest_coverage", value: a => a.ratios.leverage.interest_coverage, levels: fixed(8, 1.5), weight: 0.25, source: RATIOS },
+	],
+	profitability: [
+		{ name: "net_margin", value: a => a.ratios.profitability.net_margin, levels: fixed(0.1, -0.05), weight: 0.35, source: RATIOS },
+		{ name: "roa", value: a => a.ratios.profitability.roa, levels: fixed(0.08, -0.02), weight: 0.35, source: RATIOS },
+		{ name: "operating_margin", value: a => a.ratios.profitability.operating_margin, levels: fixed(0.15, 0), weight: 0.3, source: RATIOS },
+	],
+};
+
+/** Where `value` lies from `safe` (0) to `distress` (100), clamped; either direction. */
+export function factorScore(value: number, safe: number, distress: number): number {
+	const t = (value - safe) / (distress - safe);
+	return Math.round(Math.min(1, Math.max(0, t)) * 1000) / 10;
+}
+
+export function levelOfScore(score: number): RiskLevel {
+	return score < 25 ? "low" : score < 50 ? "medium" : score < 75 ? "high" : "critical";
+}
+
+export interface AutomaticAssessment {
+	risk_type: AutomaticRiskType;
+	risk_score: number | null;
+	level: RiskLevel | null;
+	risk_factors: RiskFactor[];
+	period_end: string;
+	reason?: string;
+}
+
+/** One automatic assessment: the weighted factors that have values (their weights renormalised); null when none has. */
+export function assessAutomatic(riskType: AutomaticRiskType, analysis: Analysis): AutomaticAssessment {
+	const factors: RiskFactor[] = FACTORS[riskType].map(def => {
+		const value = def.value(analysis);
+		const levels = def.levels(analysis);
+		if (value == null || !levels)
+			return {
+				name: def.name,
+				value,
+				safe: levels?.safe ?? null,
+				distress: levels?.distress ?? null,
+				weight: def.weight,
+				factor_score: null,
+				contribution: null,
+				source: def.source,
+				reason: "no value in the analysis",
+			};
+		return {
+			name: def.name,
+			value,
+			safe: levels.safe,
+			distress: levels.distress,
+			weight: def.weight,
+			factor_score: factorScore(value, levels.safe, levels.distress),
+			contribution: null,
+			source: def.source,
+		};
+	});
+	const scored = factors.filter(f => f.factor_score != null);
+	const totalWeight = scored.reduce((sum, f) => sum + f.weight, 0);
+	if (!scored.length)
+		return { risk_type: riskType, risk_score: null, level: null, risk_factors: factors, period_end: analysis.period_end, reason: "no factor has a value: not assessed" };
+	for (const f of scored) f.contribution = Math.round(((f.weight * f.factor_score!) / totalWeight) * 10) / 10;
+	const score = Math.round(scored.reduce((sum, f) => sum + (f.weight * f.factor_score!) / totalWeight, 0) * 10) / 10;
+	return { risk_type: riskType, risk_score: score, level: levelOfScore(score), risk_factors: factors, period_end: analysis.period_end };
+}
+
+/** ISO/IEC 27005-style levels on the 5×5 grid: likelihood × impact 1–4 low, 5–9 medium, 10–16 high, 17–25 critical. */
+export function gridLevel(likelihood: number, impact: number): RiskLevel {
+	const product = likelihood * impact;
+	return product <= 4 ? "low" : product <= 9 ? "medium" : product <= 16 ? "high" : "critical";
+}
+
+/** A grid position as a 0–100 score (likelihood × impact × 4). */
+export const gridScore = (likelihood: number, impact: number): number => likelihood * impact * 4;
+
+export interface Acceptance {
+	by: string;
+	at: string;
+	expires_at: string;
+	rationale: string;
+	/** The risk state approved: a higher residual level revokes the acceptance. */
+	approved: { residual_likelihood: number; residual_impact: number; level: RiskLevel };
+}
+
+const LEVEL_RANK: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+
+/** Whether an acceptance still holds: revoked when it expired or when the residual level rose above the one approved. */
+export function acceptanceStatus(acceptance: Acceptance, residualLikelihood: number, residualImpact: number, now: Date): { status: "active" | "revoked"; reason?: string } {
+	if (Date.parse(acceptance.expires_at) <= now.getTime()) return { status: "revoked", reason: `expired on ${acceptance.expires_at}` };
+	const level = gridLevel(residualLikelihood, residualImpact);
+	if (LEVEL_RANK[level] > LEVEL_RANK[acceptance.approved.level]) return { status: "revoked", reason: `the residual level rose from ${acceptance.approved.level} to ${level}` };
+	return { status: "active" };
+}

@@ -1,0 +1,139 @@
+/**
+ * Risk through HTTP: automatic financial assessments that explain themselves and follow the statements by
+ * themselves; manual risks on the 5×5 grid with treatment and acceptance; the matrix; scoping and roles.
+ */
+import { annualStatement } from "../helpers/fixtures";
+import { ADMIN_PASSWORD, startPlatform, type Platform } from "../helpers/platform";
+
+let platform: Platform;
+let admin: string;
+let analyst: string;
+let viewer: string;
+let domainAdmin: string;
+let outsider: string;
+
+beforeAll(async () => {
+	platform = await startPlatform();
+	admin = await platform.login("admin", ADMIN_PASSWORD);
+	analyst = (await platform.createUser(admin, { username: "risk-analyst", role: "analyst", domains: ["manufacturing"] })).token;
+	viewer = (await platform.createUser(admin, { username: "risk-viewer", role: "viewer", domains: ["manufacturing"] })).token;
+	domainAdmin = (await platform.createUser(admin, { username: "risk-admin", role: "domain_admin", domains: ["manufacturing"] })).token;
+	outsider = (await platform.createUser(admin, { username: "risk-outsider", role: "analyst", domains: ["technology"] })).token;
+});
+afterAll(() => platform.stop());
+
+const company = async (body: object) => (await platform.request("POST", "/companies", { token: admin, body })).body as { id: string };
+const until = async <T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean): Promise<T> => {
+	for (let i = 0; i < 100; i++) {
+		const v = await probe();
+		if (ok(v)) return v;
+		await new Promise(r => setTimeout(r, 20));
+	}
+	throw new Error(`timed out waiting for ${what}`);
+};
+const creditScore = async (id: string) => {
+	const rows = (await platform.request("GET", `/companies/${id}/risk-assessments?method=automatic`, { token: viewer })).body.rows as Array<{
+		risk_type: string;
+		risk_score: number;
+	}>;
+	return rows.find(r => r.risk_type === "credit_distress")?.risk_score;
+};
+
+describe("automatic financial assessments", () => {
+	it("score the analysis with factors that explain the score, and follow a deteriorating statement by themselves", async () => {
+		const co = await company({ name: "Risky Works", industry: "manufacturing" });
+		const created = (await platform.request("POST", `/companies/${co.id}/statements`, { token: analyst, body: annualStatement("2023-12-31") })).body;
+		const res = await platform.request("POST", `/companies/${co.id}/risk-assessments/auto`, { token: analyst });
+		expect(res.status).toBe(200);
+		expect(res.body.rows.map((r: { risk_type: string }) => r.risk_type)).toEqual(["credit_distress", "liquidity", "leverage", "profitability"]);
+		const liquidity = res.body.rows[1];
+		expect(liquidity).toMatchObject({ method: "automatic", period_end: "2023-12-31" });
+		// current ratio 500 / 250 = 2.0: exactly the safe level, no risk from it
+		expect(liquidity.risk_factors[0]).toMatchObject({ name: "current_ratio", value: 2, weight: 0.4, factor_score: 0, contribution: 0 });
+		const before = await creditScore(co.id);
+
+		// the statement deteriorates: losses, no retained earnings; the assessment follows without a call
+		await platform.request("PATCH", `/statements/${created.id}`, {
+			token: analyst,
+			body: { income_statement: { operating_income: -200, net_income: -400 }, balance_sheet: { retained_earnings: -500, total_current_assets: 260 } },
+		});
+		const after = await until(
+			"credit/distress re-scored",
+			() => creditScore(co.id),
+			s => s !== before,
+		);
+		expect(after).toBeGreaterThan(before!);
+	});
+});
+
+describe("manual risks", () => {
+	let co: { id: string };
+	beforeAll(async () => {
+		co = await company({ name: "Grid Works", industry: "manufacturing" });
+	});
+
+	it("sit on the 5×5 grid, inherent and residual, with a treatment and an owner; the matrix counts them", async () => {
+		const res = await platform.request("POST", `/companies/${co.id}/risk-assessments`, {
+			token: analyst,
+			body: {
+				risk_type: "operational",
+				title: "Single supplier for castings",
+				likelihood: 4,
+				impact: 4,
+				residual_likelihood: 2,
+				residual_impact: 4,
+				mitigation_strategies: ["qualify a second supplier"],
+				treatment: { strategy: "mitigate", owner: "Head of procurement", due_date: "2026-06-30" },
+			},
+		});
+		expect(res.status).toBe(201);
+		expect(res.headers.get("location")).toBe(`/api/v1/risk-assessments/${res.body.id}`);
+		expect(res.body).toMatchObject({ method: "manual", inherent: { level: "high" }, residual: { likelihood: 2, impact: 4, level: "medium" }, risk_score: 32, level: "medium" });
+		const higher = await platform.request("POST", `/companies/${co.id}/risk-assessments`, {
+			token: analyst,
+			body: { risk_type: "strategic", title: "x", likelihood: 2, impact: 2, residual_likelihood: 3 },
+		});
+		expect(higher.status).toBe(422);
+		expect(higher.body.data[0].field).toBe("residual_likelihood");
+		const matrix = (await platform.request("GET", `/companies/${co.id}/risk-matrix`, { token: viewer })).body;
+		expect(matrix.residual[1][3]).toBe(1); // likelihood 2, impact 4
+		expect(matrix.inherent[3][3]).toBe(1);
+		expect(matrix.levels[4][4]).toBe("critical");
+	});
+
+	it("a domain_admin accepts a residual risk until a date; a viewer or analyst cannot; a higher residual level revokes it", async () => {
+		const risk = (
+			await platform.request("POST", `/companies/${co.id}/risk-assessments`, {
+				token: analyst,
+				body: { risk_type: "strategic", title: "New entrant", likelihood: 3, impact: 3 },
+			})
+		).body;
+		const body = { rationale: "Within appetite for 2026", expires_at: "2099-01-01T00:00:00Z" };
+		expect((await platform.request("POST", `/risk-assessments/${risk.id}/accept`, { token: viewer, body })).status).toBe(403);
+		expect((await platform.request("POST", `/risk-assessments/${risk.id}/accept`, { token: analyst, body })).status).toBe(403);
+		const accepted = await platform.request("POST", `/risk-assessments/${risk.id}/accept`, { token: domainAdmin, body });
+		expect(accepted.status).toBe(200);
+		expect(accepted.body.acceptance).toMatchObject({ status: "active", approved: { residual_likelihood: 3, residual_impact: 3, level: "medium" } });
+		expect(accepted.body.treatment.strategy).toBe("accept");
+		const worse = await platform.request("PATCH", `/risk-assessments/${risk.id}`, {
+			token: analyst,
+			body: { likelihood: 5, impact: 4, residual_likelihood: 5, residual_impact: 4 },
+		});
+		expect(worse.body.acceptance).toMatchObject({ status: "revoked", reason: "the residual level rose from medium to critical" });
+		expect((await platform.request("POST", `/risk-assessments/${risk.id}/accept`, { token: domainAdmin, body: { ...body, expires_at: "2001-01-01T00:00:00Z" } })).status).toBe(
+			422,
+		);
+	});
+
+	it("scoping and roles as everywhere", async () => {
+		const risk = (
+			await platform.request("POST", `/companies/${co.id}/risk-assessments`, { token: analyst, body: { risk_type: "cyber", title: "Ransomware", likelihood: 3, impact: 5 } })
+		).body;
+		expect((await platform.request("GET", `/risk-assessments/${risk.id}`, { token: outsider })).status).toBe(404);
+		expect((await platform.request("GET", `/companies/${co.id}/risk-matrix`, { token: outsider })).status).toBe(404);
+		expect(
+			(await platform.request("POST", `/companies/${co.id}/risk-assessments`, { token: viewer, body: { risk_type: "cyber", title: "x", likelihood: 1, impact: 1 } })).status,
+		).toBe(403);
+		expect((await platform.request("GET", `/risk-assessments/${risk.id}`, { token: viewer })).body.title).toBe("Ransomware");
+	});
+});

@@ -1,0 +1,129 @@
+/** Risk scores: factors between safe and distress levels, weights renormalised over what exists, the 5×5 grid, acceptances. */
+import { analyze } from "../../domains/finance/analysis";
+import { acceptanceStatus, assessAutomatic, factorScore, gridLevel, gridScore, levelOfScore, type Acceptance } from "../../domains/risk/scoring";
+import type { StatementData } from "../../models/statement";
+
+const statement = (
+	period_end: string,
+	f: {
+		ca: number;
+		cl: number;
+		cash: number;
+		ar: number;
+		ta: number;
+		tl: number;
+		eq: number;
+		re: number;
+		ltd: number;
+		std: number;
+		rev: number;
+		oi: number;
+		ie: number;
+		ni: number;
+	},
+): StatementData => ({
+	statement_type: "annual",
+	period_end,
+	fiscal_year: Number(period_end.slice(0, 4)),
+	fiscal_period: "FY",
+	currency: "USD",
+	balance_sheet: {
+		total_current_assets: f.ca,
+		total_current_liabilities: f.cl,
+		cash_and_equivalents: f.cash,
+		accounts_receivable: f.ar,
+		total_assets: f.ta,
+		total_liabilities: f.tl,
+		total_equity: f.eq,
+		retained_earnings: f.re,
+		long_term_debt: f.ltd,
+		short_term_debt: f.std,
+	},
+	income_statement: { revenue: f.rev, operating_income: f.oi, interest_expense: f.ie, net_income: f.ni },
+	cash_flow: {},
+});
+const healthy = statement("2023-12-31", { ca: 600, cl: 200, cash: 150, ar: 100, ta: 1500, tl: 500, eq: 1000, re: 600, ltd: 200, std: 50, rev: 2000, oi: 300, ie: 20, ni: 220 });
+const weak = statement("2023-12-31", { ca: 180, cl: 240, cash: 10, ar: 60, ta: 1500, tl: 1300, eq: 200, re: -300, ltd: 900, std: 200, rev: 1200, oi: -40, ie: 90, ni: -150 });
+const analysis = (s: StatementData) => analyze({ company_id: "c1", industry: "technology", statements: [s] })!;
+
+describe("factor scores", () => {
+	it("map the value from safe (0) to distress (100), either direction, clamped", () => {
+		expect(factorScore(2, 2, 1)).toBe(0);
+		expect(factorScore(1.5, 2, 1)).toBe(50);
+		expect(factorScore(0.5, 2, 1)).toBe(100);
+		expect(factorScore(1.75, 0.5, 3)).toBe(50); // debt to equity: higher is worse
+		expect(levelOfScore(24.9)).toBe("low");
+		expect(levelOfScore(75)).toBe("critical");
+	});
+});
+
+describe("automatic assessments", () => {
+	it("liquidity: each factor's value, weight and contribution, the score their weighted sum", () => {
+		const a = assessAutomatic("liquidity", analysis(healthy));
+		// current 3.0 (safe), quick (150 + 100) / 200 = 1.25 (safe), cash 0.75 (safe)
+		expect(a).toMatchObject({ risk_score: 0, level: "low" });
+		const w = assessAutomatic("liquidity", analysis(weak));
+		const current = factorScore(180 / 240, 2, 1); // 0.75 → 100
+		const quick = factorScore(70 / 240, 1, 0.5); // 0.29 → 100
+		const cash = factorScore(10 / 240, 0.5, 0.1); // 0.04 → 100
+		expect(w.risk_factors.map(f => f.factor_score)).toEqual([current, quick, cash]);
+		expect(w.risk_score).toBeCloseTo(0.4 * current + 0.35 * quick + 0.25 * cash, 1);
+		expect(w.level).toBe("critical");
+		expect(w.risk_factors.reduce((s, f) => s + f.contribution!, 0)).toBeCloseTo(w.risk_score!, 0);
+	});
+
+	it("a deteriorating statement raises the credit/distress score", () => {
+		const before = assessAutomatic("credit_distress", analysis(healthy)).risk_score!;
+		const after = assessAutomatic("credit_distress", analysis(weak)).risk_score!;
+		expect(after).toBeGreaterThan(before);
+		expect(assessAutomatic("credit_distress", analysis(weak)).risk_factors[0]).toMatchObject({ name: "altman_primary", safe: 2.6, distress: 1.1 });
+	});
+
+	it("weights are renormalised over the factors that have values; none: not assessed", () => {
+		const noCoverage = statement("2023-12-31", {
+			ca: 600,
+			cl: 200,
+			cash: 150,
+			ar: 100,
+			ta: 1500,
+			tl: 500,
+			eq: 1000,
+			re: 600,
+			ltd: 200,
+			std: 50,
+			rev: 2000,
+			oi: 300,
+			ie: 0,
+			ni: 220,
+		});
+		const a = assessAutomatic("leverage", analysis(noCoverage));
+		expect(a.risk_factors.find(f => f.name === "interest_coverage")).toMatchObject({ factor_score: null, reason: "no value in the analysis" });
+		const dte = factorScore(250 / 1000, 0.5, 3);
+		const dr = factorScore(500 / 1500, 0.4, 0.8);
+		expect(a.risk_score).toBeCloseTo((0.4 * dte + 0.35 * dr) / 0.75, 1);
+		const empty = { ...healthy, balance_sheet: {}, income_statement: {} };
+		expect(assessAutomatic("profitability", analysis(empty))).toMatchObject({ risk_score: null, level: null });
+	});
+});
+
+describe("the 5×5 grid and acceptances", () => {
+	it("ISO 27005-style levels", () => {
+		expect([gridLevel(1, 4), gridLevel(3, 3), gridLevel(4, 4), gridLevel(5, 4)]).toEqual(["low", "medium", "high", "critical"]);
+		expect(gridScore(5, 5)).toBe(100);
+	});
+
+	it("an acceptance is revoked when it expires or when the residual level rises above the one approved", () => {
+		const acceptance: Acceptance = {
+			by: "u",
+			at: "2025-01-01T00:00:00Z",
+			expires_at: "2026-01-01T00:00:00Z",
+			rationale: "r",
+			approved: { residual_likelihood: 2, residual_impact: 4, level: "medium" },
+		};
+		const now = new Date("2025-06-01T00:00:00Z");
+		expect(acceptanceStatus(acceptance, 2, 4, now)).toEqual({ status: "active" });
+		expect(acceptanceStatus(acceptance, 3, 3, now)).toEqual({ status: "active" }); // still medium
+		expect(acceptanceStatus(acceptance, 4, 4, now)).toEqual({ status: "revoked", reason: "the residual level rose from medium to high" });
+		expect(acceptanceStatus(acceptance, 2, 4, new Date("2026-02-01T00:00:00Z")).status).toBe("revoked");
+	});
+});
