@@ -2,6 +2,7 @@
  * The kit for a service whose entities belong to a company (statements today; risk assessments, compliance
  * records, KPIs, plans next). It gives:
  * - `company(ctx, id)`: the company through `companies.get`, with the caller's scope (a 404 outside it);
+ * - `companiesInScope(ctx)`: every company the caller may see, for portfolio views;
  * - `ownedEntity(ctx, id, label)`: one of this service's entities (field `company_id`), a 404 when missing or
  *   when its company is outside the caller's scope;
  * - `COMPANY_SCOPE_KEYS`: the part of a cache key that makes cached answers per caller scope;
@@ -31,6 +32,15 @@ export function createCompanyScopedMixin(ownService: string) {
 		methods: {
 			async company(ctx: Context, id: string): Promise<Company> {
 				return ctx.call<Company, { id: string }>("companies.get", { id });
+			},
+			/** Every company in the caller's domains (for portfolio views; `filter`: companies.list's), a hundred per call. */
+			async companiesInScope(ctx: Context, filter: { industry?: string } = {}): Promise<Company[]> {
+				const companies: Company[] = [];
+				for (let page = 1; ; page++) {
+					const res = await ctx.call<{ rows: Company[]; total_pages: number }, object>("companies.list", { ...filter, page, page_size: 100 });
+					companies.push(...res.rows);
+					if (page >= res.total_pages) return companies;
+				}
 			},
 			async ownedEntity<T extends { company_id: string }>(ctx: Context, id: string, label: string): Promise<T> {
 				const entity = await this.findEntityById<T>(id);

@@ -31,6 +31,17 @@ export function listParams(sortable: string[]) {
 	} as const;
 }
 
+/** `page` and `page_size` alone (for lists whose order is fixed, e.g. worst first). */
+export function pageParams() {
+	const { page, page_size } = listParams([]);
+	return { page, page_size };
+}
+
+/** One page of rows already in order. */
+export function pageOfAll<T>(all: T[], page: number, pageSize: number): Page<T> {
+	return pageOf(all.slice((page - 1) * pageSize, page * pageSize), all.length, page, pageSize);
+}
+
 export function pageOf<T>(rows: T[], total: number, page: number, pageSize: number): Page<T> {
 	return { rows, total, page, page_size: pageSize, total_pages: Math.ceil(total / pageSize) };
 }

@@ -6,7 +6,7 @@
  */
 import type { Context } from "moleculer";
 import { regulation, regulationsFor, REGULATIONS, type Regulation, type RuleRequirement } from "../domains/compliance/catalogue";
-import { addMonths, evaluateRegulation, type Attestation, type Evaluation, type ObservedFigure } from "../domains/compliance/evaluation";
+import { addMonths, evaluateRegulation, type Attestation, type ComplianceStatus, type Evaluation, type ObservedFigure } from "../domains/compliance/evaluation";
 import type { Analysis } from "../domains/finance/analysis";
 import type { CompanyKpis } from "../domains/industries/module";
 import { KeyedLock } from "../lib/keyed-lock";
@@ -15,7 +15,7 @@ import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin } from "../mixins/db.mixin";
-import { isoDateParam, isoDateTimeParam, nowIso } from "../models/common";
+import { isoDateParam, isoDateTimeParam, nowIso, pageOfAll, pageParams } from "../models/common";
 import { missing, notFound, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
 import { industryParam } from "../models/industry";
@@ -32,6 +32,8 @@ export interface ComplianceRecord extends Evaluation {
 }
 
 const idParam = { type: "string", min: 1, max: 64 } as const;
+/** Worst first. */
+const STATUS_ORDER: ComplianceStatus[] = ["non_compliant", "partially_compliant", "not_assessed", "compliant"];
 const recordKey = (companyId: string, regulationType: string) => `${companyId}|${regulationType}`;
 /** Calls made on the service's own behalf (a channel message has no caller). */
 const AS_COMPLIANCE = { meta: { user: servicePrincipal("compliance") } };
@@ -156,6 +158,35 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 					}),
 				);
 				return { rows };
+			},
+		},
+
+		/** For an officer: every company in the caller's domains with its records by status, worst first. */
+		summary: {
+			rest: "GET /compliance/summary",
+			permission: ["read", "compliance_records"],
+			params: { $$strict: true, ...pageParams() },
+			cache: { keys: ["page", "page_size", ...COMPANY_SCOPE_KEYS], ttl: 60 },
+			async handler(ctx: ComplianceContext<{ page?: number; page_size?: number }>) {
+				const { page = 1, page_size: pageSize = 20 } = ctx.params;
+				const companies = await this.companiesInScope(ctx);
+				const records = companies.length ? await this.findEntities<ComplianceRecord>({ query: { company_id: { $in: companies.map(c => c.id) } } }) : [];
+				const now = Date.now();
+				const counts: Record<ComplianceStatus, number> = { non_compliant: 0, partially_compliant: 0, not_assessed: 0, compliant: 0 };
+				const rows = companies.map(c => {
+					const own = records.filter(r => r.company_id === c.id);
+					const byStatus: Record<ComplianceStatus, number> = { non_compliant: 0, partially_compliant: 0, not_assessed: 0, compliant: 0 };
+					for (const r of own) {
+						byStatus[r.compliance_status]++;
+						counts[r.compliance_status]++;
+					}
+					const worst = STATUS_ORDER.find(s => byStatus[s] > 0) ?? null;
+					const overdue = own.filter(r => Date.parse(r.next_review) <= now).map(r => r.regulation_type);
+					return { company_id: c.id, name: c.name, industry: c.industry, records: own.length, by_status: byStatus, worst_status: worst, overdue_reviews: overdue };
+				});
+				const rank = (s: ComplianceStatus | null) => (s == null ? STATUS_ORDER.length : STATUS_ORDER.indexOf(s));
+				rows.sort((a, b) => rank(a.worst_status) - rank(b.worst_status) || b.by_status.non_compliant - a.by_status.non_compliant || a.name.localeCompare(b.name));
+				return { companies: companies.length, counts, ...pageOfAll(rows, page, pageSize) };
 			},
 		},
 

@@ -438,12 +438,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			params: { industry: { type: "string" } },
 			cache: { keys: ["industry"], ttl: 3600 },
 			async handler(ctx: FinanceContext<{ industry: string }>): Promise<PeerStats> {
-				const companyIds: string[] = [];
-				for (let page = 1; ; page++) {
-					const res = await ctx.call<{ rows: Company[]; total_pages: number }, object>("companies.list", { industry: ctx.params.industry, page, page_size: 100 });
-					companyIds.push(...res.rows.map(c => c.id));
-					if (page >= res.total_pages) break;
-				}
+				const companyIds = (await this.companiesInScope(ctx, { industry: ctx.params.industry })).map(c => c.id);
 				const latest = new Map<string, Statement>();
 				if (companyIds.length) {
 					for (const s of await this.findEntities<Statement>({ query: { company_id: { $in: companyIds }, statement_type: "annual" } })) {

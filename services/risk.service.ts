@@ -24,7 +24,7 @@ import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin } from "../mixins/db.mixin";
-import { isoDateParam, isoDateTimeParam, nowIso } from "../models/common";
+import { isoDateParam, isoDateTimeParam, nowIso, pageOfAll, pageParams } from "../models/common";
 import { conflict, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
 
@@ -318,6 +318,41 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 				const assessment = this.publicAssessment(saved!);
 				ctx.emit("risk.assessment.accepted", { assessment, by: principalOf(ctx).id });
 				return assessment;
+			},
+		},
+
+		/** For an officer: every company in the caller's domains with its risks by level, worst first. */
+		summary: {
+			rest: "GET /risk/summary",
+			permission: ["read", "risk_assessments"],
+			params: { $$strict: true, ...pageParams() },
+			cache: { keys: ["page", "page_size", ...COMPANY_SCOPE_KEYS], ttl: 60 },
+			async handler(ctx: RiskContext<{ page?: number; page_size?: number }>) {
+				const { page = 1, page_size: pageSize = 20 } = ctx.params;
+				const companies = await this.companiesInScope(ctx);
+				const assessments = companies.length ? await this.findEntities<RiskAssessment>({ query: { company_id: { $in: companies.map(c => c.id) } } }) : [];
+				const byCompany = new Map<string, RiskAssessment[]>();
+				for (const a of assessments) byCompany.set(a.company_id, [...(byCompany.get(a.company_id) ?? []), a]);
+				const counts: Record<RiskLevel | "not_assessed", number> = { critical: 0, high: 0, medium: 0, low: 0, not_assessed: 0 };
+				const rows = companies.map(c => {
+					const own = byCompany.get(c.id) ?? [];
+					const byLevel: Record<RiskLevel | "not_assessed", number> = { critical: 0, high: 0, medium: 0, low: 0, not_assessed: 0 };
+					for (const a of own) byLevel[a.level ?? "not_assessed"]++;
+					for (const [level, n] of Object.entries(byLevel)) counts[level as RiskLevel | "not_assessed"] += n;
+					const worst = own.reduce<RiskAssessment | null>((w, a) => (a.risk_score != null && (w == null || a.risk_score > w.risk_score!) ? a : w), null);
+					return {
+						company_id: c.id,
+						name: c.name,
+						industry: c.industry,
+						assessments: own.length,
+						by_level: byLevel,
+						worst_level: worst?.level ?? null,
+						worst_score: worst?.risk_score ?? null,
+						worst_risk: worst ? { id: worst.id, risk_type: worst.risk_type, title: worst.title ?? null } : null,
+					};
+				});
+				rows.sort((a, b) => (b.worst_score ?? -1) - (a.worst_score ?? -1) || a.name.localeCompare(b.name));
+				return { companies: companies.length, counts, ...pageOfAll(rows, page, pageSize) };
 			},
 		},
 

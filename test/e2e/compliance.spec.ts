@@ -124,3 +124,20 @@ describe("a bank's Basel III record", () => {
 		expect((await platform.request("GET", `/companies/${bank.id}/compliance-records`, { token: viewer })).body.rows).toHaveLength(1);
 	});
 });
+
+describe("the officer's portfolio view", () => {
+	it("lists every company in the caller's domains with its records by status, worst first", async () => {
+		const weak = await company({ name: "AAA Weak Bank", industry: "financial_services" });
+		await platform.request("POST", `/companies/${weak.id}/operational-metrics`, { token: analyst, body: { period_end: "2024-12-31", metrics: capital(30) } });
+		await platform.request("POST", `/companies/${weak.id}/compliance/evaluate`, { token: analyst, body: { regulation_type: "basel_iii" } });
+		const hospital = await company({ name: "Hidden Hospital", industry: "healthcare" });
+		await platform.request("POST", `/companies/${hospital.id}/compliance/evaluate`, { token: admin, body: { regulation_type: "hipaa" } });
+		const res = await platform.request("GET", "/compliance/summary?page_size=100", { token: viewer });
+		expect(res.status).toBe(200);
+		expect(res.body.rows.map((r: { name: string }) => r.name)).not.toContain("Hidden Hospital");
+		expect(res.body.rows[0]).toMatchObject({ worst_status: "non_compliant" });
+		const row = res.body.rows.find((r: { name: string }) => r.name === "AAA Weak Bank");
+		expect(row).toMatchObject({ records: 1, by_status: { non_compliant: 1 }, overdue_reviews: [] });
+		expect(res.body.counts.non_compliant).toBeGreaterThanOrEqual(1);
+	});
+});

@@ -137,3 +137,32 @@ describe("manual risks", () => {
 		expect((await platform.request("GET", `/risk-assessments/${risk.id}`, { token: viewer })).body.title).toBe("Ransomware");
 	});
 });
+
+describe("the officer's portfolio view", () => {
+	it("lists every company in the caller's domains with its risks by level, worst first, paged", async () => {
+		const calm = await company({ name: "Calm Works", industry: "manufacturing" });
+		const hot = await company({ name: "Hot Works", industry: "manufacturing" });
+		const hidden = await company({ name: "Hidden Tech", industry: "technology" });
+		const post = (id: string, likelihood: number, impact: number) =>
+			platform.request("POST", `/companies/${id}/risk-assessments`, {
+				token: admin,
+				body: { risk_type: "operational", title: `L${likelihood} I${impact}`, likelihood, impact },
+			});
+		await post(calm.id, 1, 2);
+		await post(hot.id, 5, 5);
+		await post(hot.id, 2, 2);
+		await post(hidden.id, 5, 5);
+		const res = await platform.request("GET", "/risk/summary?page_size=100", { token: viewer });
+		expect(res.status).toBe(200);
+		const names = res.body.rows.map((r: { name: string }) => r.name);
+		expect(names).not.toContain("Hidden Tech");
+		expect(names.indexOf("Hot Works")).toBeLessThan(names.indexOf("Calm Works"));
+		expect(res.body.rows[0]).toMatchObject({ worst_level: "critical", worst_score: 100 });
+		const hotRow = res.body.rows.find((r: { name: string }) => r.name === "Hot Works");
+		expect(hotRow).toMatchObject({ assessments: 2, by_level: { critical: 1, low: 1 } });
+		expect(res.body.counts.critical).toBeGreaterThanOrEqual(1);
+		const firstPage = (await platform.request("GET", "/risk/summary?page_size=1", { token: viewer })).body;
+		expect(firstPage).toMatchObject({ page: 1, page_size: 1, total: res.body.total });
+		expect(firstPage.rows).toHaveLength(1);
+	});
+});
