@@ -8,61 +8,10 @@ import path from "path";
 import { analyze, peerStatsOf } from "../domains/finance/analysis";
 import { computeRatios, figuresOf } from "../domains/finance/ratios";
 import { parseCompanyFacts } from "../domains/finance/sec";
-import type { StatementData } from "../models/statement";
+import { syntheticStatements } from "../test/helpers/fixtures";
 import { ADMIN_PASSWORD, json, machine, run, save, startPlatformProcess, table, type LoadResult } from "./harness";
 
 const TESLA = path.resolve(__dirname, "../data/sec-companyfacts/tesla.json");
-
-/** Deterministic pseudo-random statements: `companies` × `years`. */
-function syntheticStatements(companies: number, years: number): StatementData[][] {
-	let seed = 42;
-	const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-	const out: StatementData[][] = [];
-	for (let c = 0; c < companies; c++) {
-		const series: StatementData[] = [];
-		let revenue = 500 + rnd() * 5000;
-		for (let y = 0; y < years; y++) {
-			revenue *= 0.9 + rnd() * 0.3;
-			const assets = revenue * (0.8 + rnd());
-			const equity = assets * (0.2 + rnd() * 0.5);
-			series.push({
-				statement_type: "annual",
-				period_end: `${2015 + y}-12-31`,
-				fiscal_year: 2015 + y,
-				fiscal_period: "FY",
-				currency: "USD",
-				balance_sheet: {
-					cash_and_equivalents: assets * 0.1,
-					accounts_receivable: revenue * 0.12,
-					inventory: revenue * 0.1,
-					total_current_assets: assets * 0.4,
-					property_plant_equipment_net: assets * 0.4,
-					total_assets: assets,
-					total_current_liabilities: assets * 0.25,
-					long_term_debt: assets * 0.2,
-					total_liabilities: assets - equity,
-					retained_earnings: equity * 0.5,
-					total_equity: equity,
-					shares_outstanding: 1000,
-				},
-				income_statement: {
-					revenue,
-					cost_of_revenue: revenue * (0.5 + rnd() * 0.2),
-					sga_expense: revenue * 0.15,
-					depreciation_and_amortization: assets * 0.05,
-					operating_income: revenue * (rnd() * 0.2),
-					interest_expense: assets * 0.01,
-					income_before_tax: revenue * 0.1,
-					net_income: revenue * (rnd() * 0.15 - 0.03),
-				},
-				cash_flow: { operating_cash_flow: revenue * 0.12, capital_expenditure: revenue * 0.05 },
-				market: { market_cap: equity * (1 + rnd() * 3) },
-			});
-		}
-		out.push(series);
-	}
-	return out;
-}
 
 function inProcess(): { statements: number; ms: number; per_sec: number } {
 	const data = syntheticStatements(2000, 5); // 10,000 statements

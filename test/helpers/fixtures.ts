@@ -1,3 +1,5 @@
+import type { StatementData } from "../../models/statement";
+
 /** A complete annual statement for tests and benchmarks: every ratio of the analysis has its inputs. */
 export const annualStatement = (period_end: string, over: { revenue?: number; net_income?: number } = {}) => ({
 	statement_type: "annual",
@@ -15,3 +17,54 @@ export const annualStatement = (period_end: string, over: { revenue?: number; ne
 	income_statement: { revenue: over.revenue ?? 2000, cost_of_revenue: 1200, operating_income: 400, interest_expense: 40, net_income: over.net_income ?? 270 },
 	cash_flow: { operating_cash_flow: 350, capital_expenditure: 150 },
 });
+
+/** Deterministic pseudo-random statements: `companies` × `years`. */
+export function syntheticStatements(companies: number, years: number): StatementData[][] {
+	let seed = 42;
+	const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+	const out: StatementData[][] = [];
+	for (let c = 0; c < companies; c++) {
+		const series: StatementData[] = [];
+		let revenue = 500 + rnd() * 5000;
+		for (let y = 0; y < years; y++) {
+			revenue *= 0.9 + rnd() * 0.3;
+			const assets = revenue * (0.8 + rnd());
+			const equity = assets * (0.2 + rnd() * 0.5);
+			series.push({
+				statement_type: "annual",
+				period_end: `${2015 + y}-12-31`,
+				fiscal_year: 2015 + y,
+				fiscal_period: "FY",
+				currency: "USD",
+				balance_sheet: {
+					cash_and_equivalents: assets * 0.1,
+					accounts_receivable: revenue * 0.12,
+					inventory: revenue * 0.1,
+					total_current_assets: assets * 0.4,
+					property_plant_equipment_net: assets * 0.4,
+					total_assets: assets,
+					total_current_liabilities: assets * 0.25,
+					long_term_debt: assets * 0.2,
+					total_liabilities: assets - equity,
+					retained_earnings: equity * 0.5,
+					total_equity: equity,
+					shares_outstanding: 1000,
+				},
+				income_statement: {
+					revenue,
+					cost_of_revenue: revenue * (0.5 + rnd() * 0.2),
+					sga_expense: revenue * 0.15,
+					depreciation_and_amortization: assets * 0.05,
+					operating_income: revenue * (rnd() * 0.2),
+					interest_expense: assets * 0.01,
+					income_before_tax: revenue * 0.1,
+					net_income: revenue * (rnd() * 0.15 - 0.03),
+				},
+				cash_flow: { operating_cash_flow: revenue * 0.12, capital_expenditure: revenue * 0.05 },
+				market: { market_cap: equity * (1 + rnd() * 3) },
+			});
+		}
+		out.push(series);
+	}
+	return out;
+}

@@ -1,0 +1,85 @@
+/**
+ * Issue 11: KPIs, compliance rules and automatic risk for 1,000 companies, in process (the domain functions
+ * the services call), with the rate of each and of the three together; the analysis they read is computed
+ * beforehand and timed apart, as the services read it from finance's cache.
+ */
+import { regulation, type RuleRequirement } from "../domains/compliance/catalogue";
+import { evaluateRegulation } from "../domains/compliance/evaluation";
+import { analyze, type Analysis } from "../domains/finance/analysis";
+import { evaluateKpis, type KpiResult } from "../domains/industries/module";
+import { industryModule } from "../domains/industries/registry";
+import { assessAutomatic, AUTOMATIC_RISK_TYPES } from "../domains/risk/scoring";
+import { syntheticStatements } from "../test/helpers/fixtures";
+import { machine, save } from "./harness";
+
+const COMPANIES = 1000;
+const ROUNDS = 5;
+
+function bankMetrics(i: number): Record<string, number> {
+	const rwa = 1000 + (i % 97) * 10;
+	return {
+		cet1_capital: rwa * (0.03 + (i % 13) * 0.005),
+		tier1_capital: rwa * (0.05 + (i % 13) * 0.005),
+		total_capital: rwa * (0.07 + (i % 13) * 0.005),
+		risk_weighted_assets: rwa,
+		leverage_exposure: rwa * 2.5,
+		hqla: 100 + (i % 40),
+		net_cash_outflows_30d: 110,
+		available_stable_funding: 100 + (i % 30),
+		required_stable_funding: 110,
+		gross_loans: 800,
+		non_performing_loans: 10 + (i % 50),
+		loan_loss_reserves: 20,
+		operating_expenses: 55 + (i % 20),
+		operating_revenue: 100,
+	};
+}
+
+/** Best of ROUNDS runs of `fn` over every company, in ms. */
+function time(fn: (i: number) => void): number {
+	let best = Infinity;
+	for (let r = 0; r < ROUNDS; r++) {
+		const started = performance.now();
+		for (let i = 0; i < COMPANIES; i++) fn(i);
+		best = Math.min(best, performance.now() - started);
+	}
+	return best;
+}
+
+function main() {
+	const statements = syntheticStatements(COMPANIES, 5);
+	const bank = industryModule("financial_services")!;
+	const basel = regulation("basel_iii")!;
+	const metrics = Array.from({ length: COMPANIES }, (_, i) => bankMetrics(i));
+	const analyses: Analysis[] = [];
+	const analysisMs = time(i => (analyses[i] = analyze({ company_id: `c${i}`, industry: "financial_services", statements: statements[i] })!));
+	const kpis: KpiResult[][] = [];
+	const kpiMs = time(i => (kpis[i] = evaluateKpis(bank, { metrics: metrics[i], period_days: 365, finance: {} })));
+	const figuresOf = (i: number) => (rule: RuleRequirement) => {
+		const kpi = "kpi" in rule.figure ? kpis[i].find(k => k.name === (rule.figure as { kpi: string }).kpi) : undefined;
+		return kpi ? { value: kpi.value, period_end: "2024-12-31", formula: kpi.formula, inputs: kpi.inputs } : undefined;
+	};
+	const now = new Date();
+	const rulesMs = time(i => evaluateRegulation(basel, figuresOf(i), {}, now));
+	const riskMs = time(i => AUTOMATIC_RISK_TYPES.forEach(t => assessAutomatic(t, analyses[i])));
+	const allMs = time(i => {
+		const k = evaluateKpis(bank, { metrics: metrics[i], period_days: 365, finance: {} });
+		kpis[i] = k;
+		evaluateRegulation(basel, figuresOf(i), {}, now);
+		for (const t of AUTOMATIC_RISK_TYPES) assessAutomatic(t, analyses[i]);
+	});
+	const rate = (ms: number) => Math.round((COMPANIES / ms) * 1000);
+	const rows = [
+		["analysis (read by risk; finance's, cached by the services)", analysisMs],
+		["KPIs (10 per bank)", kpiMs],
+		["Basel III rules (6 rules + 1 attestation)", rulesMs],
+		["automatic risk (4 assessments)", riskMs],
+		["KPIs + rules + risk together", allMs],
+	] as const;
+	console.log(`\n${machine()}; ${COMPANIES} companies, best of ${ROUNDS} rounds, in process\n`);
+	console.log("| step | ms for 1,000 companies | companies/s |\n|---|---:|---:|");
+	for (const [name, ms] of rows) console.log(`| ${name} | ${ms.toFixed(1)} | ${rate(ms).toLocaleString("en-US")} |`);
+	save("grc", { machine: machine(), companies: COMPANIES, rows: rows.map(([name, ms]) => ({ name, ms, per_sec: rate(ms) })) });
+}
+
+main();
