@@ -7,11 +7,11 @@
  */
 import type { Context } from "moleculer";
 import type { Analysis } from "../domains/finance/analysis";
+import { DEFAULT_MATRIX, matrixLevel, parseMatrixLibrary, type RiskMatrix } from "../domains/risk/matrix";
 import {
 	acceptanceStatus,
 	assessAutomatic,
 	AUTOMATIC_RISK_TYPES,
-	gridLevel,
 	gridScore,
 	type Acceptance,
 	type AutomaticAssessment,
@@ -23,7 +23,7 @@ import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin } from "../mixins/db.mixin";
+import { createDbMixin, openStore } from "../mixins/db.mixin";
 import { isoDateParam, isoDateTimeParam, nowIso, pageOfAll, pageParams } from "../models/common";
 import { conflict, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
@@ -40,12 +40,15 @@ export interface RiskAssessment {
 	method: "automatic" | "manual";
 	title?: string;
 	risk_score: number | null;
-	level: RiskLevel | null;
+	/** The risk level: low … critical for automatic ones, the matrix's level name for manual ones. */
+	level: string | null;
 	risk_factors: RiskFactor[];
 	mitigation_strategies: string[];
 	/** Manual: the grid, before and after mitigation. */
-	inherent?: { likelihood: number; impact: number; level: RiskLevel };
-	residual?: { likelihood: number; impact: number; level: RiskLevel };
+	/** Manual: the matrix (its URN) the grid positions are on. */
+	matrix?: string;
+	inherent?: GridPosition;
+	residual?: GridPosition;
 	treatment?: { strategy: (typeof TREATMENTS)[number]; owner: string; due_date?: string };
 	acceptance?: Acceptance & { status: "active" | "revoked"; reason?: string };
 	period_end?: string;
@@ -55,8 +58,16 @@ export interface RiskAssessment {
 	updated_at: string;
 }
 
+interface GridPosition {
+	likelihood: number;
+	impact: number;
+	level: string;
+	/** The level's rank in the matrix (0 lowest). */
+	level_index: number;
+}
+
 const idParam = { type: "string", min: 1, max: 64 } as const;
-const gridParam = { type: "number", integer: true, min: 1, max: 5 } as const;
+const gridParam = { type: "number", integer: true, min: 1, max: 10 } as const;
 /** How long an automatic assessment holds before it is stale (it is refreshed by every statement change). */
 const AUTOMATIC_VALIDITY_DAYS = 90;
 /** Manual assessments are reviewed at least yearly. */
@@ -67,6 +78,7 @@ const automaticKey = (companyId: string, riskType: string) => `${companyId}|auto
 
 const manualFields = {
 	risk_type: { type: "enum", values: [...MANUAL_RISK_TYPES] },
+	matrix: { type: "string", min: 1, max: 200, optional: true },
 	title: { type: "string", min: 1, max: 200 },
 	likelihood: gridParam,
 	impact: gridParam,
@@ -83,6 +95,7 @@ const manualFields = {
 
 type ManualInput = {
 	risk_type: string;
+	matrix?: string;
 	title: string;
 	likelihood: number;
 	impact: number;
@@ -92,7 +105,7 @@ type ManualInput = {
 	treatment?: RiskAssessment["treatment"];
 };
 
-const RiskService = defineService<{ locks: KeyedLock }>()({
+const RiskService = defineService<{ locks: KeyedLock; matrices: Awaited<ReturnType<typeof openStore>> }>()({
 	name: "risk",
 	settings: { rest: "/" },
 	mixins: [
@@ -103,31 +116,52 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 	],
 
 	methods: {
-		/** A manual assessment's grid fields, checked (the residual is what remains after mitigation: never above the inherent). */
-		manualGrid(input: ManualInput) {
+		/** A manual assessment's grid fields on its matrix, checked (the residual is what remains after mitigation: never above the inherent). */
+		async manualGrid(input: ManualInput) {
+			const matrix = await this.matrixByUrn(input.matrix ?? DEFAULT_MATRIX.urn);
+			const problems: Array<{ field: string; message: string; type: string }> = [];
+			const within = (field: string, value: number | undefined, levels: number) => {
+				if (value != null && value > levels) problems.push({ field, message: `${matrix.name} has ${levels} levels`, type: "numberMax" });
+			};
+			within("likelihood", input.likelihood, matrix.probability.length);
+			within("impact", input.impact, matrix.impact.length);
+			within("residual_likelihood", input.residual_likelihood, matrix.probability.length);
+			within("residual_impact", input.residual_impact, matrix.impact.length);
+			if (problems.length) throw unprocessable(`Outside the ${matrix.name} grid`, problems);
 			const residualLikelihood = input.residual_likelihood ?? input.likelihood;
 			const residualImpact = input.residual_impact ?? input.impact;
-			const problems = [
-				...(residualLikelihood > input.likelihood
-					? [{ field: "residual_likelihood", message: `cannot exceed the inherent likelihood (${input.likelihood})`, type: "numberMax" }]
-					: []),
-				...(residualImpact > input.impact ? [{ field: "residual_impact", message: `cannot exceed the inherent impact (${input.impact})`, type: "numberMax" }] : []),
-			];
+			if (residualLikelihood > input.likelihood)
+				problems.push({ field: "residual_likelihood", message: `cannot exceed the inherent likelihood (${input.likelihood})`, type: "numberMax" });
+			if (residualImpact > input.impact) problems.push({ field: "residual_impact", message: `cannot exceed the inherent impact (${input.impact})`, type: "numberMax" });
 			if (problems.length) throw unprocessable("The residual risk is what remains after mitigation: it cannot exceed the inherent risk", problems);
-			const residualLevel = gridLevel(residualLikelihood, residualImpact);
-			return {
-				inherent: { likelihood: input.likelihood, impact: input.impact, level: gridLevel(input.likelihood, input.impact) },
-				residual: { likelihood: residualLikelihood, impact: residualImpact, level: residualLevel },
-				risk_score: gridScore(residualLikelihood, residualImpact),
-				level: residualLevel,
+			const position = (likelihood: number, impact: number): GridPosition => {
+				const level = matrixLevel(matrix, likelihood, impact);
+				return { likelihood, impact, level: level.name, level_index: level.index };
 			};
+			const residual = position(residualLikelihood, residualImpact);
+			return {
+				matrix: matrix.urn,
+				inherent: position(input.likelihood, input.impact),
+				residual,
+				risk_score: gridScore(residualLikelihood, residualImpact, matrix.probability.length, matrix.impact.length),
+				level: residual.level,
+			};
+		},
+
+		/** A risk matrix by URN: the default, or one imported; a 422 naming those that exist otherwise. */
+		async matrixByUrn(urn: string): Promise<RiskMatrix> {
+			if (urn === DEFAULT_MATRIX.urn) return DEFAULT_MATRIX;
+			const stored = await this.matrices.findOne({ urn });
+			if (stored) return stored as unknown as RiskMatrix;
+			const known = [DEFAULT_MATRIX.urn, ...(await this.matrices.find({})).map(m => String(m.urn))];
+			throw unprocessable(`No risk matrix ${urn}`, [{ field: "matrix", message: `must be one of ${known.join(", ")}`, type: "enumValue" }]);
 		},
 
 		/** The assessment as answered: an acceptance's status is worked out now (expired, or the residual level rose). */
 		publicAssessment(doc: RiskAssessment & { assessment_key?: string }): RiskAssessment {
 			const { assessment_key: _key, ...assessment } = doc;
 			if (assessment.acceptance && assessment.residual) {
-				const { status, reason } = acceptanceStatus(assessment.acceptance, assessment.residual.likelihood, assessment.residual.impact, new Date());
+				const { status, reason } = acceptanceStatus(assessment.acceptance, assessment.residual, new Date());
 				assessment.acceptance = { ...assessment.acceptance, status, ...(reason ? { reason } : {}) };
 				if (!reason) delete assessment.acceptance.reason;
 			}
@@ -207,7 +241,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 			async handler(ctx: RiskContext<ManualInput & { id: string }>) {
 				const { id, ...input } = ctx.params;
 				const company = await this.company(ctx, id);
-				const grid = this.manualGrid(input);
+				const grid = await this.manualGrid(input);
 				const now = new Date();
 				const saved = await this.insertEntity<RiskAssessment>({
 					company_id: company.id,
@@ -267,13 +301,14 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 				const current = await this.manualAssessment(ctx, id);
 				const merged: ManualInput = {
 					risk_type: change.risk_type ?? current.risk_type,
+					matrix: change.matrix ?? current.matrix,
 					title: change.title ?? current.title ?? "",
 					likelihood: change.likelihood ?? current.inherent!.likelihood,
 					impact: change.impact ?? current.inherent!.impact,
 					residual_likelihood: change.residual_likelihood ?? current.residual?.likelihood,
 					residual_impact: change.residual_impact ?? current.residual?.impact,
 				};
-				const grid = this.manualGrid(merged);
+				const grid = await this.manualGrid(merged);
 				const now = nowIso();
 				const saved = await this.updateEntity<RiskAssessment>(id, {
 					...grid,
@@ -308,7 +343,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 					at: nowIso(),
 					expires_at: new Date(ctx.params.expires_at).toISOString(),
 					rationale: ctx.params.rationale,
-					approved: { residual_likelihood: residual.likelihood, residual_impact: residual.impact, level: residual.level },
+					approved: { residual_likelihood: residual.likelihood, residual_impact: residual.impact, level: residual.level, level_index: residual.level_index },
 				};
 				const saved = await this.updateEntity<RiskAssessment>(current.id, {
 					acceptance,
@@ -333,12 +368,13 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 				const assessments = companies.length ? await this.findEntities<RiskAssessment>({ query: { company_id: { $in: companies.map(c => c.id) } } }) : [];
 				const byCompany = new Map<string, RiskAssessment[]>();
 				for (const a of assessments) byCompany.set(a.company_id, [...(byCompany.get(a.company_id) ?? []), a]);
-				const counts: Record<RiskLevel | "not_assessed", number> = { critical: 0, high: 0, medium: 0, low: 0, not_assessed: 0 };
+				// the four levels of automatic and default-matrix risks; an imported matrix's levels are counted under their own names
+				const counts: Record<string, number> = { critical: 0, high: 0, medium: 0, low: 0, not_assessed: 0 };
 				const rows = companies.map(c => {
 					const own = byCompany.get(c.id) ?? [];
-					const byLevel: Record<RiskLevel | "not_assessed", number> = { critical: 0, high: 0, medium: 0, low: 0, not_assessed: 0 };
-					for (const a of own) byLevel[a.level ?? "not_assessed"]++;
-					for (const [level, n] of Object.entries(byLevel)) counts[level as RiskLevel | "not_assessed"] += n;
+					const byLevel: Record<string, number> = { critical: 0, high: 0, medium: 0, low: 0, not_assessed: 0 };
+					for (const a of own) byLevel[a.level ?? "not_assessed"] = (byLevel[a.level ?? "not_assessed"] ?? 0) + 1;
+					for (const [level, n] of Object.entries(byLevel)) counts[level] = (counts[level] ?? 0) + n;
 					const worst = own.reduce<RiskAssessment | null>((w, a) => (a.risk_score != null && (w == null || a.risk_score > w.risk_score!) ? a : w), null);
 					return {
 						company_id: c.id,
@@ -356,24 +392,70 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 			},
 		},
 
-		/** Counts of the company's manual risks per cell of the 5×5 grid (residual, and inherent). */
+		/** Counts of the company's manual risks per cell of a matrix's grid (residual, and inherent), with each cell's level. */
 		matrix: {
 			rest: "GET /companies/:id/risk-matrix",
 			permission: ["read", "risk_assessments"],
-			params: { $$strict: true, id: idParam },
-			cache: { keys: ["id", ...COMPANY_SCOPE_KEYS], ttl: 60 },
-			async handler(ctx: RiskContext<{ id: string }>) {
+			params: { $$strict: true, id: idParam, matrix: { type: "string", min: 1, max: 200, optional: true } },
+			cache: { keys: ["id", "matrix", ...COMPANY_SCOPE_KEYS], ttl: 60 },
+			async handler(ctx: RiskContext<{ id: string; matrix?: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
-				const manual = await this.findEntities<RiskAssessment>({ query: { company_id: company.id, method: "manual" } });
-				const grid = () => Array.from({ length: 5 }, () => Array.from({ length: 5 }, () => 0));
+				const matrix = await this.matrixByUrn(ctx.params.matrix ?? DEFAULT_MATRIX.urn);
+				const manual = (await this.findEntities<RiskAssessment>({ query: { company_id: company.id, method: "manual" } })).filter(
+					a => (a.matrix ?? DEFAULT_MATRIX.urn) === matrix.urn,
+				);
+				const grid = () => matrix.probability.map(() => matrix.impact.map(() => 0));
 				const residual = grid();
 				const inherent = grid();
 				for (const a of manual) {
 					if (a.residual) residual[a.residual.likelihood - 1][a.residual.impact - 1]++;
 					if (a.inherent) inherent[a.inherent.likelihood - 1][a.inherent.impact - 1]++;
 				}
-				const levels = Array.from({ length: 5 }, (_, l) => Array.from({ length: 5 }, (_, i) => gridLevel(l + 1, i + 1)));
-				return { company_id: company.id, likelihood: [1, 2, 3, 4, 5], impact: [1, 2, 3, 4, 5], levels, residual, inherent, count: manual.length };
+				const levels = matrix.grid.map(row => row.map(index => matrix.risk[index].name));
+				return {
+					company_id: company.id,
+					matrix: { urn: matrix.urn, name: matrix.name },
+					probability: matrix.probability,
+					impact: matrix.impact,
+					risk: matrix.risk,
+					levels,
+					residual,
+					inherent,
+					count: manual.length,
+				};
+			},
+		},
+
+		/** Risk matrices: the default and those imported. */
+		listMatrices: {
+			rest: "GET /risk-matrices",
+			role: "viewer",
+			cache: { keys: [] },
+			async handler() {
+				const imported = (await this.matrices.find({ sort: ["urn"] })).map(({ _id, ...m }) => m);
+				return { rows: [DEFAULT_MATRIX, ...imported] };
+			},
+		},
+
+		/** Imports the risk matrices of a CISO Assistant library (its YAML text); all or nothing; an URN imported again is replaced. */
+		importMatrices: {
+			retryPolicy: NOT_RETRIED,
+			rest: "POST /risk-matrices",
+			permission: ["admin", "risk_assessments"],
+			params: { $$strict: true, content: { type: "string", min: 1, max: 1_000_000 } },
+			async handler(ctx: RiskContext<{ content: string }>) {
+				const { matrices, problems } = parseMatrixLibrary(ctx.params.content);
+				if (problems.length) throw unprocessable(`Not an importable risk matrix library: ${problems[0].field} ${problems[0].message}`, problems);
+				if (matrices.some(m => m.urn === DEFAULT_MATRIX.urn))
+					throw unprocessable("The default matrix cannot be replaced", [{ field: "urn", message: "is the default's", type: "urn" }]);
+				for (const matrix of matrices) {
+					const existing = await this.matrices.findOne({ urn: matrix.urn });
+					if (existing) await this.matrices.updateById(existing._id, { $set: matrix });
+					else await this.matrices.insert({ ...matrix });
+				}
+				await this.clearCache();
+				ctx.emit("risk.matrices.imported", { urns: matrices.map(m => m.urn), by: principalOf(ctx).id });
+				return { imported: matrices.map(m => ({ urn: m.urn, name: m.name, size: `${m.probability.length}×${m.impact.length}` })) };
 			},
 		},
 	},
@@ -399,6 +481,14 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 
 	created() {
 		this.locks = new KeyedLock();
+	},
+
+	async started() {
+		this.matrices = await openStore(this.broker, "risk_matrices", [{ fields: { urn: 1 }, unique: true }]);
+	},
+
+	async stopped() {
+		await this.matrices?.disconnect();
 	},
 });
 

@@ -131,30 +131,29 @@ export function assessAutomatic(riskType: AutomaticRiskType, analysis: Analysis)
 	return { risk_type: riskType, risk_score: score, level: levelOfScore(score), risk_factors: factors, period_end: analysis.period_end };
 }
 
-/** ISO/IEC 27005-style levels on the 5×5 grid: likelihood × impact 1–4 low, 5–9 medium, 10–16 high, 17–25 critical. */
+/** ISO/IEC 27005-style levels on the default 5×5 grid: likelihood × impact 1–4 low, 5–9 medium, 10–16 high, 17–25 critical. */
 export function gridLevel(likelihood: number, impact: number): RiskLevel {
 	const product = likelihood * impact;
 	return product <= 4 ? "low" : product <= 9 ? "medium" : product <= 16 ? "high" : "critical";
 }
 
-/** A grid position as a 0–100 score (likelihood × impact × 4). */
-export const gridScore = (likelihood: number, impact: number): number => likelihood * impact * 4;
+/** A grid position as a 0–100 score: likelihood × impact over the grid's largest product (5 × 5: × 4). */
+export const gridScore = (likelihood: number, impact: number, probabilityLevels = 5, impactLevels = 5): number =>
+	Math.round(((likelihood * impact) / (probabilityLevels * impactLevels)) * 1000) / 10;
 
 export interface Acceptance {
 	by: string;
 	at: string;
 	expires_at: string;
 	rationale: string;
-	/** The risk state approved: a higher residual level revokes the acceptance. */
-	approved: { residual_likelihood: number; residual_impact: number; level: RiskLevel };
+	/** The risk state approved: a higher residual level (by its rank in the matrix) revokes the acceptance. */
+	approved: { residual_likelihood: number; residual_impact: number; level: string; level_index: number };
 }
 
-const LEVEL_RANK: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2, critical: 3 };
-
 /** Whether an acceptance still holds: revoked when it expired or when the residual level rose above the one approved. */
-export function acceptanceStatus(acceptance: Acceptance, residualLikelihood: number, residualImpact: number, now: Date): { status: "active" | "revoked"; reason?: string } {
+export function acceptanceStatus(acceptance: Acceptance, residual: { level: string; level_index: number }, now: Date): { status: "active" | "revoked"; reason?: string } {
 	if (Date.parse(acceptance.expires_at) <= now.getTime()) return { status: "revoked", reason: `expired on ${acceptance.expires_at}` };
-	const level = gridLevel(residualLikelihood, residualImpact);
-	if (LEVEL_RANK[level] > LEVEL_RANK[acceptance.approved.level]) return { status: "revoked", reason: `the residual level rose from ${acceptance.approved.level} to ${level}` };
+	if (residual.level_index > acceptance.approved.level_index)
+		return { status: "revoked", reason: `the residual level rose from ${acceptance.approved.level} to ${residual.level}` };
 	return { status: "active" };
 }

@@ -166,3 +166,51 @@ describe("the officer's portfolio view", () => {
 		expect(firstPage.rows).toHaveLength(1);
 	});
 });
+
+describe("risk matrices as data", () => {
+	const library = [
+		"urn: urn:example:risk:library:three",
+		"name: Three by three",
+		"objects:",
+		"  risk_matrix:",
+		"    - urn: urn:example:risk:matrix:three",
+		"      name: three by three",
+		"      probability: [{ name: Low }, { name: Medium }, { name: High }]",
+		"      impact: [{ name: Low }, { name: Medium }, { name: High }]",
+		"      risk: [{ name: Acceptable }, { name: Tolerable }, { name: Unacceptable }]",
+		"      grid: [[0, 0, 1], [0, 1, 2], [1, 2, 2]]",
+	].join("\n");
+
+	it("a domain_admin imports a CISO Assistant library; assessments on it take its levels; the matrix view counts them", async () => {
+		expect((await platform.request("POST", "/risk-matrices", { token: analyst, body: { content: library } })).status).toBe(403);
+		const bad = await platform.request("POST", "/risk-matrices", { token: domainAdmin, body: { content: library.replace("[1, 2, 2]", "[1, 2]") } });
+		expect(bad.status).toBe(422);
+		expect(bad.body.data[0].field).toBe("objects.risk_matrix[0].grid[2]");
+		const imported = await platform.request("POST", "/risk-matrices", { token: domainAdmin, body: { content: library } });
+		expect(imported.body.imported).toEqual([{ urn: "urn:example:risk:matrix:three", name: "three by three", size: "3×3" }]);
+		expect((await platform.request("GET", "/risk-matrices", { token: viewer })).body.rows.map((m: { urn: string }) => m.urn)).toEqual([
+			"urn:bizops:risk:matrix:default-5x5",
+			"urn:example:risk:matrix:three",
+		]);
+		const co = await company({ name: "Matrix Works", industry: "manufacturing" });
+		const risk = await platform.request("POST", `/companies/${co.id}/risk-assessments`, {
+			token: analyst,
+			body: { risk_type: "operational", title: "Press failure", matrix: "urn:example:risk:matrix:three", likelihood: 3, impact: 2 },
+		});
+		expect(risk.body).toMatchObject({ matrix: "urn:example:risk:matrix:three", level: "Unacceptable", residual: { likelihood: 3, impact: 2, level_index: 2 } });
+		const outside = await platform.request("POST", `/companies/${co.id}/risk-assessments`, {
+			token: analyst,
+			body: { risk_type: "operational", title: "x", matrix: "urn:example:risk:matrix:three", likelihood: 4, impact: 1 },
+		});
+		expect(outside.status).toBe(422);
+		expect(outside.body.data[0].field).toBe("likelihood");
+		const view = (await platform.request("GET", `/companies/${co.id}/risk-matrix?matrix=urn:example:risk:matrix:three`, { token: viewer })).body;
+		expect(view.residual).toEqual([
+			[0, 0, 0],
+			[0, 0, 0],
+			[0, 1, 0],
+		]);
+		expect(view.levels[2][2]).toBe("Unacceptable");
+		expect((await platform.request("GET", `/companies/${co.id}/risk-matrix?matrix=urn:nope:x`, { token: viewer })).status).toBe(422);
+	});
+});

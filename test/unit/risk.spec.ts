@@ -1,6 +1,7 @@
 /** Risk scores: factors between safe and distress levels, weights renormalised over what exists, the 5×5 grid, acceptances. */
 import { analyze } from "../../domains/finance/analysis";
 import { acceptanceStatus, assessAutomatic, factorScore, gridLevel, gridScore, levelOfScore, type Acceptance } from "../../domains/risk/scoring";
+import { DEFAULT_MATRIX, matrixLevel, parseMatrixLibrary } from "../../domains/risk/matrix";
 import type { StatementData } from "../../models/statement";
 
 const statement = (
@@ -107,9 +108,12 @@ describe("automatic assessments", () => {
 });
 
 describe("the 5×5 grid and acceptances", () => {
-	it("ISO 27005-style levels", () => {
+	it("ISO 27005-style levels, the default matrix's grid the same as data", () => {
 		expect([gridLevel(1, 4), gridLevel(3, 3), gridLevel(4, 4), gridLevel(5, 4)]).toEqual(["low", "medium", "high", "critical"]);
+		for (let l = 1; l <= 5; l++) for (let i = 1; i <= 5; i++) expect(matrixLevel(DEFAULT_MATRIX, l, i).name).toBe(gridLevel(l, i));
 		expect(gridScore(5, 5)).toBe(100);
+		expect(gridScore(2, 4)).toBe(32);
+		expect(gridScore(2, 2, 3, 3)).toBeCloseTo(44.4, 1);
 	});
 
 	it("an acceptance is revoked when it expires or when the residual level rises above the one approved", () => {
@@ -118,12 +122,62 @@ describe("the 5×5 grid and acceptances", () => {
 			at: "2025-01-01T00:00:00Z",
 			expires_at: "2026-01-01T00:00:00Z",
 			rationale: "r",
-			approved: { residual_likelihood: 2, residual_impact: 4, level: "medium" },
+			approved: { residual_likelihood: 2, residual_impact: 4, level: "medium", level_index: 1 },
 		};
 		const now = new Date("2025-06-01T00:00:00Z");
-		expect(acceptanceStatus(acceptance, 2, 4, now)).toEqual({ status: "active" });
-		expect(acceptanceStatus(acceptance, 3, 3, now)).toEqual({ status: "active" }); // still medium
-		expect(acceptanceStatus(acceptance, 4, 4, now)).toEqual({ status: "revoked", reason: "the residual level rose from medium to high" });
-		expect(acceptanceStatus(acceptance, 2, 4, new Date("2026-02-01T00:00:00Z")).status).toBe("revoked");
+		const at = (l: number, i: number) => {
+			const level = matrixLevel(DEFAULT_MATRIX, l, i);
+			return { level: level.name, level_index: level.index };
+		};
+		expect(acceptanceStatus(acceptance, at(2, 4), now)).toEqual({ status: "active" });
+		expect(acceptanceStatus(acceptance, at(3, 3), now)).toEqual({ status: "active" }); // still medium
+		expect(acceptanceStatus(acceptance, at(4, 4), now)).toEqual({ status: "revoked", reason: "the residual level rose from medium to high" });
+		expect(acceptanceStatus(acceptance, at(2, 4), new Date("2026-02-01T00:00:00Z")).status).toBe("revoked");
+	});
+});
+
+describe("risk matrices from a CISO Assistant library", () => {
+	const library = `
+urn: urn:example:risk:library:three
+name: Three by three
+objects:
+  risk_matrix:
+    - urn: urn:example:risk:matrix:three
+      ref_id: three
+      name: three by three
+      probability:
+        - { abbreviation: L, name: Low }
+        - { abbreviation: M, name: Medium }
+        - { abbreviation: H, name: High }
+      impact:
+        - { name: Low }
+        - { name: Medium }
+        - { name: High }
+      risk:
+        - { name: Acceptable, hexcolor: "#BBF7D0" }
+        - { name: Tolerable }
+        - { name: Unacceptable }
+      grid:
+        - [0, 0, 1]
+        - [0, 1, 2]
+        - [1, 2, 2]
+`;
+
+	it("reads objects.risk_matrix: levels, risk levels and the grid of risk indices", () => {
+		const { matrices, problems } = parseMatrixLibrary(library);
+		expect(problems).toEqual([]);
+		expect(matrices[0]).toMatchObject({
+			urn: "urn:example:risk:matrix:three",
+			name: "three by three",
+			risk: [{ name: "Acceptable", hexcolor: "#BBF7D0" }, { name: "Tolerable" }, { name: "Unacceptable" }],
+		});
+		expect(matrixLevel(matrices[0], 3, 2)).toEqual({ index: 2, name: "Unacceptable" });
+	});
+
+	it("names what is wrong: a grid of the wrong size, a cell that is no risk level, no matrix, no YAML", () => {
+		expect(parseMatrixLibrary(library.replace("- [1, 2, 2]", "- [1, 2]")).problems[0]).toMatchObject({ field: "objects.risk_matrix[0].grid[2]", type: "grid" });
+		expect(parseMatrixLibrary(library.replace("- [0, 0, 1]", "- [0, 0, 7]")).problems[0]).toMatchObject({ field: "objects.risk_matrix[0].grid[0][2]" });
+		expect(parseMatrixLibrary("urn: x\nobjects: {}\n").problems[0].message).toMatch(/no objects.risk_matrix/);
+		expect(parseMatrixLibrary("a: [unclosed").problems[0].type).toBe("yaml");
 	});
 });

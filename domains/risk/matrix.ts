@@ -1,0 +1,131 @@
+/**
+ * Risk matrices as data, in CISO Assistant's library shape (`probability[]`, `impact[]`, `risk[]`, `grid`, where
+ * `grid[p][i]` is the index of the risk level for probability p and impact i), importable from its library
+ * YAML (objects.risk_matrix[]). Source of the shape: intuitem/ciso-assistant-community, backend/library.
+ */
+import YAML from "yaml";
+
+export interface MatrixLevel {
+	abbreviation?: string;
+	name: string;
+	description?: string;
+	hexcolor?: string;
+}
+
+export interface RiskMatrix {
+	urn: string;
+	ref_id?: string;
+	name: string;
+	description?: string;
+	probability: MatrixLevel[];
+	impact: MatrixLevel[];
+	risk: MatrixLevel[];
+	grid: number[][];
+}
+
+export interface MatrixProblem {
+	field: string;
+	message: string;
+	type: string;
+}
+
+/** The platform's default: 5 × 5, ISO/IEC 27005-style levels by likelihood × impact (1–4 low, 5–9 medium, 10–16 high, 17–25 critical). */
+export const DEFAULT_MATRIX: RiskMatrix = {
+	urn: "urn:bizops:risk:matrix:default-5x5",
+	ref_id: "default-5x5",
+	name: "bizops 5×5",
+	description: "Likelihood × impact 1–4 low, 5–9 medium, 10–16 high, 17–25 critical",
+	probability: ["Rare", "Unlikely", "Possible", "Likely", "Almost certain"].map(name => ({ name })),
+	impact: ["Negligible", "Minor", "Moderate", "Major", "Severe"].map(name => ({ name })),
+	risk: ["low", "medium", "high", "critical"].map(name => ({ name })),
+	grid: Array.from({ length: 5 }, (_, p) =>
+		Array.from({ length: 5 }, (_, i) => {
+			const product = (p + 1) * (i + 1);
+			return product <= 4 ? 0 : product <= 9 ? 1 : product <= 16 ? 2 : 3;
+		}),
+	),
+};
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+
+function levels(raw: unknown, field: string, problems: MatrixProblem[]): MatrixLevel[] {
+	if (!Array.isArray(raw) || raw.length < 2 || raw.length > 10) {
+		problems.push({ field, message: "must be a list of 2 to 10 levels", type: "array" });
+		return [];
+	}
+	return raw.map((level, i) => {
+		if (!isObject(level) || typeof level.name !== "string" || !level.name) problems.push({ field: `${field}[${i}].name`, message: "each level needs a name", type: "string" });
+		const l = (isObject(level) ? level : {}) as Record<string, unknown>;
+		return {
+			name: String(l.name ?? ""),
+			...(typeof l.abbreviation === "string" ? { abbreviation: l.abbreviation } : {}),
+			...(typeof l.description === "string" ? { description: l.description } : {}),
+			...(typeof l.hexcolor === "string" ? { hexcolor: l.hexcolor } : {}),
+		};
+	});
+}
+
+/** One matrix checked: levels named, the grid probability × impact, every cell a risk level's index. */
+export function checkMatrix(raw: unknown, field = "risk_matrix"): { matrix?: RiskMatrix; problems: MatrixProblem[] } {
+	const problems: MatrixProblem[] = [];
+	if (!isObject(raw)) return { problems: [{ field, message: "must be a risk matrix object", type: "object" }] };
+	if (typeof raw.urn !== "string" || !/^urn:[a-z0-9][a-z0-9-]*:[\w:.-]+$/i.test(raw.urn))
+		problems.push({ field: `${field}.urn`, message: "must be a URN (urn:<namespace>:…)", type: "urn" });
+	if (typeof raw.name !== "string" || !raw.name) problems.push({ field: `${field}.name`, message: "is required", type: "string" });
+	const probability = levels(raw.probability, `${field}.probability`, problems);
+	const impact = levels(raw.impact, `${field}.impact`, problems);
+	const risk = levels(raw.risk, `${field}.risk`, problems);
+	const grid = raw.grid;
+	if (!Array.isArray(grid) || grid.length !== probability.length)
+		problems.push({ field: `${field}.grid`, message: `must have one row per probability level (${probability.length})`, type: "grid" });
+	else
+		grid.forEach((row, p) => {
+			if (!Array.isArray(row) || row.length !== impact.length)
+				problems.push({ field: `${field}.grid[${p}]`, message: `must have one cell per impact level (${impact.length})`, type: "grid" });
+			else
+				row.forEach((cell, i) => {
+					if (!Number.isInteger(cell) || cell < 0 || cell >= risk.length)
+						problems.push({ field: `${field}.grid[${p}][${i}]`, message: `must be the index of a risk level (0–${risk.length - 1})`, type: "grid" });
+				});
+		});
+	if (problems.length) return { problems };
+	return {
+		matrix: {
+			urn: raw.urn as string,
+			...(typeof raw.ref_id === "string" ? { ref_id: raw.ref_id } : {}),
+			name: raw.name as string,
+			...(typeof raw.description === "string" ? { description: raw.description } : {}),
+			probability,
+			impact,
+			risk,
+			grid: grid as number[][],
+		},
+		problems,
+	};
+}
+
+/** The risk matrices of a CISO Assistant library (YAML text), each checked. */
+export function parseMatrixLibrary(text: string): { matrices: RiskMatrix[]; problems: MatrixProblem[] } {
+	let doc: unknown;
+	try {
+		doc = YAML.parse(text, { maxAliasCount: 100 });
+	} catch (err) {
+		return { matrices: [], problems: [{ field: "content", message: `not YAML: ${(err as Error).message.split("\n")[0]}`, type: "yaml" }] };
+	}
+	const list = isObject(doc) && isObject(doc.objects) ? doc.objects.risk_matrix : undefined;
+	if (!Array.isArray(list) || !list.length) return { matrices: [], problems: [{ field: "content", message: "no objects.risk_matrix in this library", type: "library" }] };
+	const matrices: RiskMatrix[] = [];
+	const problems: MatrixProblem[] = [];
+	list.forEach((raw, k) => {
+		const checked = checkMatrix(raw, `objects.risk_matrix[${k}]`);
+		if (checked.matrix) matrices.push(checked.matrix);
+		problems.push(...checked.problems);
+	});
+	return { matrices, problems };
+}
+
+/** The risk level of a grid position (1-based likelihood and impact) in a matrix. */
+export function matrixLevel(matrix: RiskMatrix, likelihood: number, impact: number): { index: number; name: string } {
+	const index = matrix.grid[likelihood - 1][impact - 1];
+	return { index, name: matrix.risk[index].name };
+}
