@@ -5,7 +5,7 @@
  */
 import type { Context } from "moleculer";
 import type { Analysis } from "../domains/finance/analysis";
-import { checkMetrics, evaluateKpis, type CompanyKpis, type FinanceFigures, type IndustryModule } from "../domains/industries/module";
+import { APPETITE_TIERS, checkAppetite, checkMetrics, evaluateKpis, type Appetite, type CompanyKpis, type FinanceFigures, type IndustryModule } from "../domains/industries/module";
 import { industryModule, industryModules } from "../domains/industries/registry";
 import { announceCompanyDataChanged, ensureChannel } from "../lib/channels";
 import { KeyedLock } from "../lib/keyed-lock";
@@ -13,7 +13,7 @@ import { principalOf, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin } from "../mixins/db.mixin";
+import { createDbMixin, openStore } from "../mixins/db.mixin";
 import { isoDateParam, listParams, nowIso, pageOf } from "../models/common";
 import { missing, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL } from "../models/events";
@@ -36,7 +36,7 @@ function describeModule(module: IndustryModule) {
 	};
 }
 
-const DomainsService = defineService<{ locks: KeyedLock }>()({
+const DomainsService = defineService<{ locks: KeyedLock; appetites: Awaited<ReturnType<typeof openStore>> }>()({
 	name: "domains",
 	settings: { rest: "/" },
 	mixins: [
@@ -56,6 +56,18 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 						.join(", ")}`,
 				);
 			return module;
+		},
+
+		/** The company's appetite tiers, by KPI name. */
+		async appetitesOf(companyId: string): Promise<Record<string, Appetite>> {
+			const docs = await this.appetites.find({ query: { company_id: companyId } });
+			return Object.fromEntries(docs.map(d => [String(d.kpi), d.appetite as Appetite]));
+		},
+
+		/** The deletion cascade: the metrics (the mixin's default) and the appetites. */
+		async onCompanyDeleted(companyId: string): Promise<void> {
+			const removed = (await this.adapter.removeMany({ company_id: companyId })) + (await this.appetites.removeMany({ company_id: companyId }));
+			if (removed) await this.clearCache();
 		},
 
 		publicRecord(doc: OperationalMetrics & { metrics_key?: string }): OperationalMetrics {
@@ -182,6 +194,49 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 			},
 		},
 
+		/** The company's appetite for one KPI in three tiers (regulatory minimum, internal limit, early warning); replaces the previous. */
+		setAppetite: {
+			rest: "PUT /companies/:id/kpi-appetite/:kpi",
+			permission: ["admin", "risk_assessments"],
+			params: {
+				$$strict: true,
+				id: idParam,
+				kpi: { type: "string", min: 1, max: 64 },
+				...Object.fromEntries(APPETITE_TIERS.map(t => [t, { type: "number", finite: true, optional: true }])),
+			},
+			async handler(ctx: DomainsContext<Appetite & { id: string; kpi: string }>) {
+				const { id, kpi: name, ...tiers } = ctx.params;
+				const company = await this.company(ctx, id);
+				const module = this.moduleOf(company.industry);
+				const kpi = module.kpis.find(k => k.name === name);
+				if (!kpi) throw missing(`No KPI '${name}' for ${module.id}; its KPIs: ${module.kpis.map(k => k.name).join(", ")}`, { kpis: module.kpis.map(k => k.name) });
+				const appetite: Appetite = Object.fromEntries(APPETITE_TIERS.filter(t => tiers[t] != null).map(t => [t, tiers[t]]));
+				const problems = checkAppetite(kpi, appetite);
+				if (problems.length) throw unprocessable(`Invalid appetite for ${name}: ${problems.map(p => `${p.field} ${p.message}`).join("; ")}`, problems);
+				const key = `${company.id}|${name}`;
+				await this.locks.run(key, async () => {
+					const existing = await this.appetites.findOne({ appetite_key: key });
+					const fields = { company_id: company.id, kpi: name, appetite, appetite_key: key, updated_at: nowIso(), by: principalOf(ctx).id };
+					if (existing) await this.appetites.updateById(existing._id, { $set: fields });
+					else await this.appetites.insert({ ...fields, created_at: nowIso() });
+				});
+				await this.clearCache();
+				ctx.emit("domains.appetite.set", { company_id: company.id, kpi: name, appetite, by: principalOf(ctx).id });
+				return { company_id: company.id, kpi: name, ...appetite };
+			},
+		},
+
+		getAppetite: {
+			rest: "GET /companies/:id/kpi-appetite",
+			permission: ["read", "financial_data"],
+			params: { $$strict: true, id: idParam },
+			async handler(ctx: DomainsContext<{ id: string }>) {
+				const company = await this.company(ctx, ctx.params.id);
+				const appetites = await this.appetitesOf(company.id);
+				return { company_id: company.id, rows: Object.entries(appetites).map(([kpi, tiers]) => ({ kpi, ...tiers })) };
+			},
+		},
+
 		/** The KPIs themselves, cached per company, industry and period; callers check visibility first (compliance, risk). */
 		computeKpis: {
 			visibility: "public",
@@ -201,7 +256,11 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 				const periodEnd = record?.period_end ?? null;
 				const finance = periodEnd ? await this.financeFigures(ctx, company_id, industry, periodEnd) : { figures: {} };
 				if (finance.warning) warnings.push(finance.warning);
-				const kpis = evaluateKpis(module, { metrics: record?.metrics ?? {}, period_days: record?.period_days ?? 365, finance: finance.figures });
+				const kpis = evaluateKpis(
+					module,
+					{ metrics: record?.metrics ?? {}, period_days: record?.period_days ?? 365, finance: finance.figures },
+					await this.appetitesOf(company_id),
+				);
 				return { company_id, industry: module.id, period_end: periodEnd, period_days: record?.period_days ?? null, kpis, warnings };
 			},
 		},
@@ -212,7 +271,12 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 	},
 
 	async started() {
+		this.appetites = await openStore(this.broker, "kpi_appetites", [{ fields: { appetite_key: 1 }, unique: true }, { fields: { company_id: 1 } }]);
 		await ensureChannel(this.broker, COMPANY_DATA_CHANGED_CHANNEL);
+	},
+
+	async stopped() {
+		await this.appetites?.disconnect();
 	},
 });
 

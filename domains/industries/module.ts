@@ -61,6 +61,19 @@ export interface IndustryModule {
 
 export type KpiStatus = "good" | "watch" | "bad" | "not_assessed" | "informational";
 
+/**
+ * A company's appetite for one KPI, in three tiers (e.g. LCR 100 / 110 / 115 %): the regulatory minimum, its
+ * own internal limit, and an early warning before it. Each is optional; in the KPI's direction they are in
+ * that order (for a KPI where higher is better: minimum ≤ limit ≤ warning).
+ */
+export interface Appetite {
+	regulatory_minimum?: number;
+	internal_limit?: number;
+	early_warning?: number;
+}
+export const APPETITE_TIERS = ["regulatory_minimum", "internal_limit", "early_warning"] as const;
+export type AppetiteTier = (typeof APPETITE_TIERS)[number];
+
 export interface KpiResult {
 	name: string;
 	value: Value;
@@ -72,6 +85,8 @@ export interface KpiResult {
 	/** Why it is not assessed. */
 	reason?: string;
 	source: string;
+	/** The company's own tiers for this KPI, and the most serious one the value breaches (null: none). */
+	appetite?: Appetite & { breached: AppetiteTier | null };
 }
 
 /** A company's KPIs for one period (GET /companies/:id/kpis). */
@@ -99,8 +114,37 @@ function inputValue(name: string, inputs: KpiInputs): Value {
 	return inputs.metrics[name] ?? null;
 }
 
+/** The most serious tier `value` breaches (beyond a tier in the bad direction; exactly at it is not a breach). */
+export function appetiteBreach(value: number, direction: "higher" | "lower", appetite: Appetite): AppetiteTier | null {
+	const breaches = (tier: number | undefined) => tier != null && (direction === "higher" ? value < tier : value > tier);
+	return APPETITE_TIERS.find(t => breaches(appetite[t])) ?? null;
+}
+
+/** Problems with an appetite for a KPI: it must have a direction, and its tiers must be in order along it. */
+export function checkAppetite(kpi: KpiDef, appetite: Appetite): Array<{ field: string; message: string; type: string }> {
+	if (!kpi.threshold || kpi.threshold.direction === "range")
+		return [{ field: "kpi", message: `${kpi.name} has no direction (better higher or lower): no appetite tiers`, type: "appetiteKpi" }];
+	const given = APPETITE_TIERS.filter(t => appetite[t] != null);
+	if (!given.length) return [{ field: "regulatory_minimum", message: "give at least one tier", type: "required" }];
+	const higher = kpi.threshold.direction === "higher";
+	const problems = [];
+	for (let i = 1; i < given.length; i++) {
+		const [a, b] = [appetite[given[i - 1]]!, appetite[given[i]]!];
+		if (higher ? b < a : b > a)
+			problems.push({
+				field: given[i],
+				message: `must be ${higher ? "at least" : "at most"} ${given[i - 1]} (${a}) for ${kpi.name}, where ${higher ? "higher" : "lower"} is better`,
+				type: "appetiteOrder",
+			});
+	}
+	return problems;
+}
+
+/** A KPI's status against the company's appetite, when it has one: early warning breached → watch, a limit or the minimum → bad. */
+const APPETITE_STATUS: Record<AppetiteTier, "watch" | "bad"> = { early_warning: "watch", internal_limit: "bad", regulatory_minimum: "bad" };
+
 /** Every KPI of the module on one period's metrics; missing inputs make a KPI not_assessed, never a pass. */
-export function evaluateKpis(module: IndustryModule, inputs: KpiInputs): KpiResult[] {
+export function evaluateKpis(module: IndustryModule, inputs: KpiInputs, appetites: Record<string, Appetite> = {}): KpiResult[] {
 	return module.kpis.map(kpi => {
 		const used = Object.fromEntries(kpi.inputs.map(n => [n, inputValue(n, inputs)]));
 		const missing = kpi.inputs.filter(n => used[n] == null);
@@ -108,7 +152,13 @@ export function evaluateKpis(module: IndustryModule, inputs: KpiInputs): KpiResu
 		if (missing.length) return { ...base, value: null, status: "not_assessed" as const, reason: `missing ${missing.join(", ")}` };
 		const value = kpi.compute(inputs);
 		if (value == null) return { ...base, value: null, status: "not_assessed" as const, reason: "a denominator is zero" };
-		return { ...base, value, status: kpi.threshold ? statusOf(value, kpi.threshold) : ("informational" as const) };
+		const status = kpi.threshold ? statusOf(value, kpi.threshold) : ("informational" as const);
+		const appetite = appetites[kpi.name];
+		if (!appetite || !kpi.threshold || kpi.threshold.direction === "range") return { ...base, value, status };
+		const breached = appetiteBreach(value, kpi.threshold.direction, appetite);
+		// the company's own tiers are stricter than the module's bands, never looser
+		const worse = (a: KpiStatus, b: KpiStatus) => (["good", "watch", "bad"].indexOf(a) >= ["good", "watch", "bad"].indexOf(b) ? a : b);
+		return { ...base, value, status: breached ? worse(status, APPETITE_STATUS[breached]) : status, appetite: { ...appetite, breached } };
 	});
 }
 

@@ -17,7 +17,6 @@ export function registerIndustryModule(module: IndustryModule): void {
 function loadShippedModules(): void {
 	for (const entry of fs.readdirSync(__dirname, { withFileTypes: true })) {
 		if (!entry.isDirectory()) continue;
-		// eslint-disable-next-line @typescript-eslint/no-require-imports -- the folders are discovered, not listed
 		const loaded = require(path.join(__dirname, entry.name)) as { default?: IndustryModule };
 		if (!loaded.default?.id || loaded.default.id !== entry.name)
 			throw new Error(`domains/industries/${entry.name}: its index must export the module with id '${entry.name}' as default`);

@@ -134,6 +134,25 @@ describe("operational metrics and KPIs", () => {
 	});
 });
 
+describe("appetite per KPI", () => {
+	it("a domain_admin sets three tiers for a KPI; the KPI then says which it breaches", async () => {
+		const bank = await company({ name: "Appetite Bank", industry: "financial_services" });
+		await postMetrics(analyst, bank.id, { period_end: "2024-12-31", metrics: { hqla: 112, net_cash_outflows_30d: 100 } });
+		const tiers = { regulatory_minimum: 1, internal_limit: 1.1, early_warning: 1.15 };
+		expect((await platform.request("PUT", `/companies/${bank.id}/kpi-appetite/lcr`, { token: analyst, body: tiers })).status).toBe(403);
+		const domainAdmin = (await platform.createUser(admin, { username: "hub-admin", role: "domain_admin", domains: ["financial_services"] })).token;
+		const set = await platform.request("PUT", `/companies/${bank.id}/kpi-appetite/lcr`, { token: domainAdmin, body: tiers });
+		expect(set.status).toBe(200);
+		const lcr = (await platform.request("GET", `/companies/${bank.id}/kpis`, { token: viewer })).body.kpis.find((k: { name: string }) => k.name === "lcr");
+		expect(lcr).toMatchObject({ value: 1.12, status: "watch", appetite: { ...tiers, breached: "early_warning" } });
+		expect((await platform.request("GET", `/companies/${bank.id}/kpi-appetite`, { token: viewer })).body.rows).toEqual([{ kpi: "lcr", ...tiers }]);
+		const disordered = await platform.request("PUT", `/companies/${bank.id}/kpi-appetite/lcr`, { token: domainAdmin, body: { regulatory_minimum: 1, internal_limit: 0.9 } });
+		expect(disordered.status).toBe(422);
+		expect(disordered.body.data[0].field).toBe("internal_limit");
+		expect((await platform.request("PUT", `/companies/${bank.id}/kpi-appetite/roe`, { token: domainAdmin, body: tiers })).status).toBe(404);
+	});
+});
+
 describe("a fifth industry, defined in this test alone", () => {
 	it("is an industry for companies and users, with its metrics validated and its KPIs computed", async () => {
 		const plant = await company({ name: "Windfarm", industry: "energy" });

@@ -1,5 +1,5 @@
 /** The industry modules' KPIs on hand-computed examples, at their thresholds' edges, and with inputs missing. */
-import { checkMetrics, evaluateKpis, statusOf, type KpiInputs, type KpiResult } from "../../domains/industries/module";
+import { checkAppetite, checkMetrics, evaluateKpis, statusOf, type KpiInputs, type KpiResult } from "../../domains/industries/module";
 import { industryModule, industryModules } from "../../domains/industries/registry";
 
 const kpisOf = (industry: string, metrics: Record<string, number>, extra: Partial<KpiInputs> = {}) => {
@@ -143,5 +143,33 @@ describe("status bands", () => {
 		expect(statusOf(5.01, { direction: "lower", good: 3, watch: 5 })).toBe("bad");
 		expect(statusOf(0.5, { direction: "range", good: [0.65, 0.85], watch: [0.5, 0.9] })).toBe("watch");
 		expect(statusOf(0.91, { direction: "range", good: [0.65, 0.85], watch: [0.5, 0.9] })).toBe("bad");
+	});
+});
+
+describe("appetite in three tiers", () => {
+	const lcr = industryModule("financial_services")!.kpis.find(k => k.name === "lcr")!;
+	const appetite = { regulatory_minimum: 1, internal_limit: 1.1, early_warning: 1.15 };
+	const withLcr = (value: number) =>
+		evaluateKpis(industryModule("financial_services")!, { metrics: { hqla: value * 100, net_cash_outflows_30d: 100 }, period_days: 365, finance: {} }, { lcr: appetite }).find(
+			k => k.name === "lcr",
+		)!;
+
+	it("names the most serious tier breached; exactly at a tier is not a breach; the status never looser than the module's", () => {
+		expect(withLcr(1.2)).toMatchObject({ status: "good", appetite: { ...appetite, breached: null } });
+		expect(withLcr(1.15).appetite!.breached).toBeNull();
+		expect(withLcr(1.12)).toMatchObject({ status: "watch", appetite: { breached: "early_warning" } });
+		expect(withLcr(1.05)).toMatchObject({ status: "bad", appetite: { breached: "internal_limit" } });
+		expect(withLcr(0.95)).toMatchObject({ status: "bad", appetite: { breached: "regulatory_minimum" } });
+	});
+
+	it("tiers must be in order along the KPI's direction, and the KPI must have one", () => {
+		expect(checkAppetite(lcr, appetite)).toEqual([]);
+		expect(checkAppetite(lcr, { regulatory_minimum: 1, internal_limit: 0.9 })[0]).toMatchObject({ field: "internal_limit", type: "appetiteOrder" });
+		const npl = industryModule("financial_services")!.kpis.find(k => k.name === "npl_ratio")!; // lower is better
+		expect(checkAppetite(npl, { regulatory_minimum: 0.08, internal_limit: 0.05, early_warning: 0.04 })).toEqual([]);
+		expect(checkAppetite(npl, { regulatory_minimum: 0.04, internal_limit: 0.05 })[0].field).toBe("internal_limit");
+		const occupancy = industryModule("healthcare")!.kpis.find(k => k.name === "occupancy_rate")!;
+		expect(checkAppetite(occupancy, { early_warning: 0.8 })[0].type).toBe("appetiteKpi");
+		expect(checkAppetite(lcr, {})[0].type).toBe("required");
 	});
 });
