@@ -8,16 +8,7 @@
 import type { Context } from "moleculer";
 import type { Analysis } from "../domains/finance/analysis";
 import { DEFAULT_MATRIX, matrixLevel, parseMatrixLibrary, type RiskMatrix } from "../domains/risk/matrix";
-import {
-	acceptanceStatus,
-	assessAutomatic,
-	AUTOMATIC_RISK_TYPES,
-	gridScore,
-	type Acceptance,
-	type AutomaticAssessment,
-	type RiskFactor,
-	type RiskLevel,
-} from "../domains/risk/scoring";
+import { acceptanceStatus, assessAutomatic, AUTOMATIC_RISK_TYPES, gridScore, type Acceptance, type AutomaticAssessment, type RiskFactor } from "../domains/risk/scoring";
 import { KeyedLock } from "../lib/keyed-lock";
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
