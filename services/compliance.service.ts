@@ -6,6 +6,7 @@
  */
 import type { Context } from "moleculer";
 import { regulation, regulationsFor, REGULATIONS, type Regulation, type RuleRequirement } from "../domains/compliance/catalogue";
+import { parseFrameworkLibrary } from "../domains/compliance/framework";
 import { addMonths, evaluateRegulation, type Attestation, type ComplianceStatus, type Evaluation, type ObservedFigure } from "../domains/compliance/evaluation";
 import type { Analysis } from "../domains/finance/analysis";
 import type { CompanyKpis } from "../domains/industries/module";
@@ -14,9 +15,9 @@ import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin } from "../mixins/db.mixin";
+import { createDbMixin, openStore } from "../mixins/db.mixin";
 import { isoDateParam, isoDateTimeParam, nowIso, pageOfAll, pageParams } from "../models/common";
-import { missing, notFound, unprocessable } from "../models/errors";
+import { conflict, missing, notFound, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
 import { industryParam } from "../models/industry";
 
@@ -38,7 +39,7 @@ const recordKey = (companyId: string, regulationType: string) => `${companyId}|$
 /** Calls made on the service's own behalf (a channel message has no caller). */
 const AS_COMPLIANCE = { meta: { user: servicePrincipal("compliance") } };
 
-const ComplianceService = defineService<{ locks: KeyedLock }>()({
+const ComplianceService = defineService<{ locks: KeyedLock; frameworks: Awaited<ReturnType<typeof openStore>> }>()({
 	name: "compliance",
 	settings: { rest: "/" },
 	mixins: [
@@ -49,9 +50,16 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 	],
 
 	methods: {
-		regulationFor(regulationType: string, industry: string): Regulation {
-			const found = regulation(regulationType);
-			const applicable = regulationsFor(industry).map(r => r.id);
+		/** The catalogue and the frameworks imported into it. */
+		async allRegulations(): Promise<Regulation[]> {
+			const imported = (await this.frameworks.find({ sort: ["id"] })).map(({ _id, ...f }) => f as unknown as Regulation);
+			return [...REGULATIONS, ...imported];
+		},
+
+		async regulationFor(regulationType: string, industry: string): Promise<Regulation> {
+			const all = await this.allRegulations();
+			const found = regulation(regulationType, all);
+			const applicable = regulationsFor(industry, all).map(r => r.id);
 			if (!found)
 				throw unprocessable(`Unknown regulation_type '${regulationType}'`, [
 					{ field: "regulation_type", message: `must be one of ${applicable.join(", ")}`, type: "enumValue", actual: regulationType },
@@ -122,9 +130,51 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 			role: "viewer",
 			params: { $$strict: true, industry: industryParam(true) },
 			cache: { keys: ["industry"] },
-			handler(ctx: ComplianceContext<{ industry?: string }>) {
-				const rows = ctx.params.industry ? regulationsFor(ctx.params.industry) : REGULATIONS;
-				return { rows };
+			async handler(ctx: ComplianceContext<{ industry?: string }>) {
+				const all = await this.allRegulations();
+				return { rows: ctx.params.industry ? regulationsFor(ctx.params.industry, all) : all };
+			},
+		},
+
+		/**
+		 * Imports the framework of a CISO Assistant library (its YAML) as a regulation for the given industries:
+		 * assessable nodes become attestations, or rules when they carry a data rule. Importing the same framework
+		 * again replaces it (its records keep their attestations where the requirement ids are the same).
+		 */
+		importFramework: {
+			retryPolicy: NOT_RETRIED,
+			rest: "POST /frameworks",
+			permission: ["admin", "compliance_records"],
+			params: {
+				$$strict: true,
+				content: { type: "string", min: 1, max: 5_000_000 },
+				industries: [
+					{ type: "equal", value: "all" },
+					{ type: "array", min: 1, max: 50, items: industryParam() },
+				],
+				cadence_months: { type: "number", integer: true, min: 1, max: 60, optional: true, default: 12 },
+			},
+			async handler(ctx: ComplianceContext<{ content: string; industries: string[] | "all"; cadence_months: number }>) {
+				const { regulation: imported, problems } = parseFrameworkLibrary(ctx.params.content, ctx.params.industries, ctx.params.cadence_months);
+				if (!imported) throw unprocessable(`Not an importable framework library: ${problems[0].field} ${problems[0].message}`, problems);
+				if (REGULATIONS.some(r => r.id === imported.id)) throw conflict(`'${imported.id}' is a regulation of the shipped catalogue`, { field: "ref_id", id: imported.id });
+				const existing = await this.frameworks.findOne({ id: imported.id });
+				if (existing && existing.urn !== imported.urn)
+					throw conflict(`Another framework (${existing.urn}) is imported as '${imported.id}'`, { field: "ref_id", id: imported.id });
+				if (existing) await this.frameworks.updateById(existing._id, { $set: imported });
+				else await this.frameworks.insert({ ...imported });
+				await this.clearCache();
+				ctx.emit("compliance.framework.imported", { id: imported.id, urn: imported.urn, by: principalOf(ctx).id });
+				const rules = imported.requirements.filter(r => r.kind === "rule").length;
+				return {
+					id: imported.id,
+					urn: imported.urn,
+					name: imported.name,
+					industries: imported.industries,
+					requirements: imported.requirements.length,
+					rules,
+					attestations: imported.requirements.length - rules,
+				};
 			},
 		},
 
@@ -135,7 +185,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 			params: { $$strict: true, id: idParam, regulation_type: { type: "string", min: 1, max: 40 } },
 			async handler(ctx: ComplianceContext<{ id: string; regulation_type: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
-				const found = this.regulationFor(ctx.params.regulation_type, company.industry);
+				const found = await this.regulationFor(ctx.params.regulation_type, company.industry);
 				return this.evaluateAndStore(company.id, company.industry, found);
 			},
 		},
@@ -149,11 +199,12 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 				const company = await this.company(ctx, ctx.params.id);
 				const records = await this.findEntities<ComplianceRecord>({ query: { company_id: company.id }, sort: ["regulation_type"] });
 				const now = Date.now();
+				const all = await this.allRegulations();
 				const rows = await Promise.all(
 					records.map(async r => {
 						// an answer that expired since the record was assessed no longer counts: evaluated again
 						const expired = r.requirements.some(q => q.status !== "not_assessed" && q.attestation && Date.parse(q.attestation.expires_at) <= now);
-						const found = expired ? regulation(r.regulation_type) : undefined;
+						const found = expired ? regulation(r.regulation_type, all) : undefined;
 						return found ? this.evaluateAndStore(r.company_id, r.industry, found) : this.publicRecord(r);
 					}),
 				);
@@ -206,7 +257,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 			},
 			async handler(ctx: ComplianceContext<{ id: string; requirement: string; answer: boolean; evidence: string; effective_date?: string; expires_at?: string }>) {
 				const record = await this.ownedEntity<ComplianceRecord>(ctx, ctx.params.id, "Compliance record");
-				const found = regulation(record.regulation_type);
+				const found = regulation(record.regulation_type, await this.allRegulations());
 				const requirement = found?.requirements.find(r => r.id === ctx.params.requirement);
 				if (!found || !requirement || requirement.kind !== "attestation") {
 					const attestable = found?.requirements.filter(r => r.kind === "attestation").map(r => r.id) ?? [];
@@ -242,8 +293,9 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 			/** The company's figures changed: every record it has is evaluated again (idempotent: it recomputes). */
 			async handler(payload: CompanyDataChanged) {
 				const records = await this.findEntities<ComplianceRecord>({ query: { company_id: payload.company_id } });
+				const all = records.length ? await this.allRegulations() : [];
 				for (const record of records) {
-					const found = regulation(record.regulation_type);
+					const found = regulation(record.regulation_type, all);
 					if (found) await this.evaluateAndStore(record.company_id, record.industry, found);
 				}
 			},
@@ -252,6 +304,14 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 
 	created() {
 		this.locks = new KeyedLock();
+	},
+
+	async started() {
+		this.frameworks = await openStore(this.broker, "compliance_frameworks", [{ fields: { id: 1 }, unique: true }]);
+	},
+
+	async stopped() {
+		await this.frameworks?.disconnect();
 	},
 });
 

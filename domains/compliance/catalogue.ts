@@ -24,6 +24,8 @@ export interface RuleRequirement {
 	/** A breach raises a review flag instead of a violation (e.g. SOX on the Beneish M-score). */
 	flag_only?: boolean;
 	source: string;
+	/** The stable URN of the framework node it came from (imported frameworks). */
+	urn?: string;
 }
 
 export interface AttestationRequirement {
@@ -32,6 +34,7 @@ export interface AttestationRequirement {
 	text: string;
 	/** Months an answer holds when no expiry is given. */
 	validity_months: number;
+	urn?: string;
 }
 
 export type Requirement = RuleRequirement | AttestationRequirement;
@@ -44,6 +47,8 @@ export interface Regulation {
 	cadence_months: number;
 	requirements: Requirement[];
 	source: string;
+	/** Imported frameworks: the framework's URN. */
+	urn?: string;
 }
 
 const attestation = (id: string, text: string, validity_months = 12): AttestationRequirement => ({ id, kind: "attestation", text, validity_months });
@@ -246,10 +251,10 @@ export const REGULATIONS: Regulation[] = [
 	},
 ];
 
-export function regulationsFor(industry: string): Regulation[] {
-	return REGULATIONS.filter(r => r.industries === "all" || r.industries.includes(industry));
+export function regulationsFor(industry: string, all: Regulation[] = REGULATIONS): Regulation[] {
+	return all.filter(r => r.industries === "all" || r.industries.includes(industry));
 }
 
-export function regulation(id: string): Regulation | undefined {
-	return REGULATIONS.find(r => r.id === id);
+export function regulation(id: string, all: Regulation[] = REGULATIONS): Regulation | undefined {
+	return all.find(r => r.id === id);
 }

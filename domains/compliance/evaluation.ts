@@ -31,6 +31,8 @@ export interface Attestation {
 
 export interface RequirementResult {
 	id: string;
+	/** The framework node's stable URN (imported frameworks). */
+	urn?: string;
 	kind: "rule" | "attestation";
 	text: string;
 	status: RequirementStatus;
@@ -113,7 +115,10 @@ export function evaluateRegulation(
 	attestations: Record<string, Attestation>,
 	now: Date,
 ): Evaluation {
-	const requirements = regulation.requirements.map(r => (r.kind === "rule" ? evaluateRule(r, figures(r)) : evaluateAttestation(r, attestations[r.id], now)));
+	const requirements = regulation.requirements.map(r => {
+		const result = r.kind === "rule" ? evaluateRule(r, figures(r)) : evaluateAttestation(r, attestations[r.id], now);
+		return r.urn ? { ...result, urn: r.urn } : result;
+	});
 	const violations: Violation[] = [];
 	const flags: Evaluation["review_flags"] = [];
 	for (const result of requirements) {

@@ -141,3 +141,42 @@ describe("the officer's portfolio view", () => {
 		expect(res.body.counts.non_compliant).toBeGreaterThanOrEqual(1);
 	});
 });
+
+describe("frameworks imported from a CISO Assistant library", () => {
+	const library = [
+		"urn: urn:example:risk:library:liquidity-policy",
+		"name: Liquidity policy",
+		"objects:",
+		"  framework:",
+		"    urn: urn:example:risk:framework:liquidity-policy",
+		"    ref_id: liquidity-policy",
+		"    name: Liquidity policy",
+		"    requirement_nodes:",
+		"      - { urn: 'urn:example:risk:req_node:liquidity-policy:1.1', assessable: true, ref_id: '1.1', name: LCR above the internal floor, data_rule: { metric: lcr, op: '>=', threshold: 1.1 } }",
+		"      - { urn: 'urn:example:risk:req_node:liquidity-policy:1.2', assessable: true, ref_id: '1.2', name: Contingency funding plan tested }",
+	].join("\n");
+
+	it("become regulations: a data rule evaluated on the company's KPI, the rest attested; scoped to the industries given", async () => {
+		const body = { content: library, industries: ["financial_services"], cadence_months: 6 };
+		expect((await platform.request("POST", "/frameworks", { token: analyst, body })).status).toBe(403);
+		const imported = await platform.request("POST", "/frameworks", { token: admin, body });
+		expect(imported.body).toMatchObject({ id: "liquidity_policy", urn: "urn:example:risk:framework:liquidity-policy", requirements: 2, rules: 1, attestations: 1 });
+		expect((await platform.request("POST", "/frameworks", { token: admin, body: { ...body, content: "objects: {}" } })).status).toBe(422);
+		expect((await platform.request("GET", "/regulations?industry=financial_services", { token: viewer })).body.rows.map((r: { id: string }) => r.id)).toContain(
+			"liquidity_policy",
+		);
+		expect((await platform.request("GET", "/regulations?industry=technology", { token: viewer })).body.rows.map((r: { id: string }) => r.id)).not.toContain("liquidity_policy");
+
+		const bank = await company({ name: "Framework Bank", industry: "financial_services" });
+		await platform.request("POST", `/companies/${bank.id}/operational-metrics`, {
+			token: analyst,
+			body: { period_end: "2024-12-31", metrics: { hqla: 105, net_cash_outflows_30d: 100 } },
+		});
+		const record = (await platform.request("POST", `/companies/${bank.id}/compliance/evaluate`, { token: analyst, body: { regulation_type: "liquidity_policy" } })).body;
+		expect(record.compliance_status).toBe("non_compliant");
+		expect(record.requirements[0]).toMatchObject({ id: "1_1", urn: "urn:example:risk:req_node:liquidity-policy:1.1", status: "not_met", observed: 1.05, threshold: 1.1 });
+		const next = (Date.parse(record.next_review) - Date.parse(record.assessed_at)) / 86_400_000;
+		expect(next).toBeGreaterThan(85); // a 6-month cadence, halved
+		expect(next).toBeLessThan(95);
+	});
+});

@@ -1,6 +1,7 @@
 /** Regulations evaluated on hand-made figures: thresholds exactly at the edge, buffers, flags, expiry, aggregation. */
 import { regulation, regulationsFor, type RuleRequirement } from "../../domains/compliance/catalogue";
 import { complianceStatusOf, evaluateRegulation, evaluateRule, type Attestation } from "../../domains/compliance/evaluation";
+import { parseFrameworkLibrary } from "../../domains/compliance/framework";
 
 const basel = regulation("basel_iii")!;
 const rule = (id: string) => basel.requirements.find(r => r.id === id) as RuleRequirement;
@@ -99,5 +100,43 @@ describe("a regulation", () => {
 		expect(regulationsFor("financial_services").map(r => r.id)).toEqual(["basel_iii", "aml_kyc", "sox", "iso_27001", "gdpr"]);
 		expect(regulationsFor("manufacturing").map(r => r.id)).toEqual(["sox", "iso_9001", "osha", "iso_27001", "gdpr"]);
 		expect(complianceStatusOf(["met", "not_assessed"])).toBe("partially_compliant");
+	});
+});
+
+describe("frameworks from a CISO Assistant library", () => {
+	const library = [
+		"urn: urn:example:risk:library:liquidity-policy",
+		"name: Liquidity policy",
+		"objects:",
+		"  framework:",
+		"    urn: urn:example:risk:framework:liquidity-policy",
+		"    ref_id: liquidity-policy",
+		"    name: Liquidity policy",
+		"    requirement_nodes:",
+		"      - { urn: 'urn:example:risk:req_node:liquidity-policy:1', assessable: false, depth: 1, ref_id: '1', name: Buffers }",
+		"      - { urn: 'urn:example:risk:req_node:liquidity-policy:1.1', assessable: true, depth: 2, ref_id: '1.1', name: LCR above the internal floor, data_rule: { metric: lcr, op: '>=', threshold: 1.1 } }",
+		"      - { urn: 'urn:example:risk:req_node:liquidity-policy:1.2', assessable: true, depth: 2, ref_id: '1.2', name: Contingency funding plan tested }",
+	].join("\n");
+
+	it("makes assessable nodes requirements with their URNs: a data rule computed, the rest attested", () => {
+		const { regulation: framework, problems } = parseFrameworkLibrary(library, ["financial_services"], 6);
+		expect(problems).toEqual([]);
+		expect(framework).toMatchObject({ id: "liquidity_policy", urn: "urn:example:risk:framework:liquidity-policy", industries: ["financial_services"], cadence_months: 6 });
+		expect(framework!.requirements).toEqual([
+			expect.objectContaining({ id: "1_1", kind: "rule", figure: { kpi: "lcr" }, op: ">=", threshold: 1.1, urn: "urn:example:risk:req_node:liquidity-policy:1.1" }),
+			expect.objectContaining({ id: "1_2", kind: "attestation", urn: "urn:example:risk:req_node:liquidity-policy:1.2" }),
+		]);
+		const e = evaluateRegulation(framework!, () => ({ value: 1.05, period_end: "2024-12-31" }), {}, now);
+		expect(e.requirements[0]).toMatchObject({ urn: "urn:example:risk:req_node:liquidity-policy:1.1", status: "not_met" });
+		expect(e.compliance_status).toBe("non_compliant");
+	});
+
+	it("names what is wrong", () => {
+		expect(parseFrameworkLibrary("objects: {}", "all", 12).problems[0].message).toMatch(/no objects.framework/);
+		expect(parseFrameworkLibrary(library.replace("op: '>='", "op: '=='"), "all", 12).problems[0]).toMatchObject({
+			field: "objects.framework.requirement_nodes[1].data_rule",
+			type: "dataRule",
+		});
+		expect(parseFrameworkLibrary(library.replace("urn: urn:example:risk:framework:liquidity-policy", "urn: nope"), "all", 12).problems[0].field).toBe("objects.framework.urn");
 	});
 });
