@@ -8,7 +8,18 @@
 import type { Context } from "moleculer";
 import type { Analysis } from "../domains/finance/analysis";
 import { DEFAULT_MATRIX, matrixLevel, parseMatrixLibrary, type RiskMatrix } from "../domains/risk/matrix";
-import { acceptanceStatus, assessAutomatic, AUTOMATIC_RISK_TYPES, gridScore, type Acceptance, type AutomaticAssessment, type RiskFactor } from "../domains/risk/scoring";
+import {
+	acceptanceStatus,
+	assessAutomatic,
+	AUTOMATIC_RISK_TYPES,
+	conditionBroken,
+	gridScore,
+	type Acceptance,
+	type AutomaticAssessment,
+	type KpiState,
+	type RiskFactor,
+} from "../domains/risk/scoring";
+import type { CompanyKpis } from "../domains/industries/module";
 import { KeyedLock } from "../lib/keyed-lock";
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
@@ -102,8 +113,8 @@ const RiskService = defineService<{ locks: KeyedLock; matrices: Awaited<ReturnTy
 	mixins: [
 		createDbMixin("risk_assessments", [{ fields: { assessment_key: 1 }, unique: true, sparse: true }, { fields: { company_id: 1 } }]),
 		createCompanyScopedMixin("risk"),
-		// automatic assessments read the finance analysis
-		createCacheCleanerMixin(["finance"]),
+		// automatic assessments read the finance analysis; acceptances may hold until a KPI breaches
+		createCacheCleanerMixin(["finance", "domains"]),
 	],
 
 	methods: {
@@ -195,6 +206,23 @@ const RiskService = defineService<{ locks: KeyedLock; matrices: Awaited<ReturnTy
 			return saved;
 		},
 
+		/** Acceptances that hold until a KPI breaches: revoked now if it does (the company's current KPIs, read once). */
+		async withKpiConditions(companyId: string, assessments: RiskAssessment[]): Promise<RiskAssessment[]> {
+			const conditional = assessments.filter(a => a.acceptance?.until_kpi && a.acceptance.status === "active");
+			if (!conditional.length) return assessments;
+			const company = await this.broker.call<{ id: string; industry: string }, object>("companies.get", { id: companyId }, AS_RISK);
+			const kpis = await this.broker.call<CompanyKpis, object>("domains.computeKpis", { company_id: companyId, industry: company.industry }, AS_RISK);
+			const state = (name: string): KpiState | undefined => {
+				const k = kpis.kpis.find(x => x.name === name);
+				return k ? { value: k.value, status: k.status, breached: k.appetite?.breached ?? null } : undefined;
+			};
+			for (const a of conditional) {
+				const broken = conditionBroken(a.acceptance!.until_kpi!, state(a.acceptance!.until_kpi!.kpi));
+				if (broken) a.acceptance = { ...a.acceptance!, status: "revoked", reason: broken };
+			}
+			return assessments;
+		},
+
 		async manualAssessment(ctx: RiskContext, id: string): Promise<RiskAssessment> {
 			const assessment = await this.ownedEntity<RiskAssessment>(ctx, id, "Risk assessment");
 			if (assessment.method !== "manual")
@@ -220,7 +248,12 @@ const RiskService = defineService<{ locks: KeyedLock; matrices: Awaited<ReturnTy
 				if (ctx.params.risk_type) query.risk_type = ctx.params.risk_type;
 				if (ctx.params.method) query.method = ctx.params.method;
 				const rows = await this.findEntities<RiskAssessment>({ query, sort: ["-risk_score"] });
-				return { rows: rows.map(r => this.publicAssessment(r)) };
+				return {
+					rows: await this.withKpiConditions(
+						company.id,
+						rows.map(r => this.publicAssessment(r)),
+					),
+				};
 			},
 		},
 
@@ -279,7 +312,8 @@ const RiskService = defineService<{ locks: KeyedLock; matrices: Awaited<ReturnTy
 			permission: ["read", "risk_assessments"],
 			params: { $$strict: true, id: idParam },
 			async handler(ctx: RiskContext<{ id: string }>) {
-				return this.publicAssessment(await this.ownedEntity<RiskAssessment>(ctx, ctx.params.id, "Risk assessment"));
+				const assessment = this.publicAssessment(await this.ownedEntity<RiskAssessment>(ctx, ctx.params.id, "Risk assessment"));
+				return (await this.withKpiConditions(assessment.company_id, [assessment]))[0];
 			},
 		},
 
@@ -321,8 +355,22 @@ const RiskService = defineService<{ locks: KeyedLock; matrices: Awaited<ReturnTy
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /risk-assessments/:id/accept",
 			permission: ["admin", "risk_assessments"],
-			params: { $$strict: true, id: idParam, rationale: { type: "string", min: 1, max: 2000 }, expires_at: isoDateTimeParam("expires_at") },
-			async handler(ctx: RiskContext<{ id: string; rationale: string; expires_at: string }>) {
+			params: {
+				$$strict: true,
+				id: idParam,
+				rationale: { type: "string", min: 1, max: 2000 },
+				expires_at: isoDateTimeParam("expires_at"),
+				until_kpi: {
+					type: "object",
+					strict: true,
+					optional: true,
+					props: {
+						kpi: { type: "string", min: 1, max: 64 },
+						tier: { type: "enum", values: ["regulatory_minimum", "internal_limit", "early_warning"], default: "internal_limit" },
+					},
+				},
+			},
+			async handler(ctx: RiskContext<{ id: string; rationale: string; expires_at: string; until_kpi?: Acceptance["until_kpi"] }>) {
 				const current = await this.manualAssessment(ctx, ctx.params.id);
 				if (Date.parse(ctx.params.expires_at) <= Date.now())
 					throw unprocessable("An acceptance must end in the future", [
@@ -335,13 +383,14 @@ const RiskService = defineService<{ locks: KeyedLock; matrices: Awaited<ReturnTy
 					expires_at: new Date(ctx.params.expires_at).toISOString(),
 					rationale: ctx.params.rationale,
 					approved: { residual_likelihood: residual.likelihood, residual_impact: residual.impact, level: residual.level, level_index: residual.level_index },
+					...(ctx.params.until_kpi ? { until_kpi: ctx.params.until_kpi } : {}),
 				};
 				const saved = await this.updateEntity<RiskAssessment>(current.id, {
 					acceptance,
 					treatment: { ...(current.treatment ?? { owner: principalOf(ctx).username }), strategy: "accept" },
 					updated_at: nowIso(),
 				});
-				const assessment = this.publicAssessment(saved!);
+				const [assessment] = await this.withKpiConditions(current.company_id, [this.publicAssessment(saved!)]);
 				ctx.emit("risk.assessment.accepted", { assessment, by: principalOf(ctx).id });
 				return assessment;
 			},

@@ -148,6 +148,25 @@ export interface Acceptance {
 	rationale: string;
 	/** The risk state approved: a higher residual level (by its rank in the matrix) revokes the acceptance. */
 	approved: { residual_likelihood: number; residual_impact: number; level: string; level_index: number };
+	/** Revoked too when this KPI of the company breaches this tier of its appetite (or, without appetite, turns bad). */
+	until_kpi?: { kpi: string; tier: "regulatory_minimum" | "internal_limit" | "early_warning" };
+}
+
+/** What the condition of an acceptance reads: the KPI's current value, status and appetite breach. */
+export interface KpiState {
+	value: number | null;
+	status: string;
+	breached: "regulatory_minimum" | "internal_limit" | "early_warning" | null;
+}
+
+const TIER_SEVERITY = { early_warning: 0, internal_limit: 1, regulatory_minimum: 2 } as const;
+
+/** Whether a KPI's state breaks an acceptance's condition: its appetite breached at the tier or worse, or, with no appetite, bad. */
+export function conditionBroken(condition: NonNullable<Acceptance["until_kpi"]>, state: KpiState | undefined): string | null {
+	if (!state || state.value == null) return null; // not assessed: nothing shows a breach
+	if (state.breached && TIER_SEVERITY[state.breached] >= TIER_SEVERITY[condition.tier]) return `${condition.kpi} breached its ${state.breached} (${state.value})`;
+	if (!state.breached && state.status === "bad") return `${condition.kpi} is bad (${state.value})`;
+	return null;
 }
 
 /** Whether an acceptance still holds: revoked when it expired or when the residual level rose above the one approved. */

@@ -125,6 +125,38 @@ describe("manual risks", () => {
 		);
 	});
 
+	it("an acceptance may hold until a KPI breaches a tier of the company's appetite, and is revoked by itself when it does", async () => {
+		const plant = await company({ name: "Safety Works", industry: "manufacturing" });
+		const incidents = (n: number) =>
+			platform.request("POST", `/companies/${plant.id}/operational-metrics`, {
+				token: analyst,
+				body: { period_end: "2024-12-31", metrics: { recordable_incidents: n, hours_worked: 400_000 } },
+			});
+		await incidents(2); // TRIR 2 × 200,000 / 400,000 = 1
+		expect(
+			(
+				await platform.request("PUT", `/companies/${plant.id}/kpi-appetite/trir`, {
+					token: domainAdmin,
+					body: { regulatory_minimum: 5, internal_limit: 4, early_warning: 3 },
+				})
+			).status,
+		).toBe(200);
+		const risk = (
+			await platform.request("POST", `/companies/${plant.id}/risk-assessments`, {
+				token: analyst,
+				body: { risk_type: "operational", title: "Forklift traffic", likelihood: 3, impact: 3 },
+			})
+		).body;
+		const accepted = await platform.request("POST", `/risk-assessments/${risk.id}/accept`, {
+			token: domainAdmin,
+			body: { rationale: "Accepted while injuries stay within our limit", expires_at: "2099-01-01T00:00:00Z", until_kpi: { kpi: "trir", tier: "internal_limit" } },
+		});
+		expect(accepted.body.acceptance).toMatchObject({ status: "active", until_kpi: { kpi: "trir", tier: "internal_limit" } });
+		await incidents(9); // TRIR 4.5: beyond the internal limit of 4
+		const after = (await platform.request("GET", `/risk-assessments/${risk.id}`, { token: viewer })).body;
+		expect(after.acceptance).toMatchObject({ status: "revoked", reason: "trir breached its internal_limit (4.5)" });
+	});
+
 	it("scoping and roles as everywhere", async () => {
 		const risk = (
 			await platform.request("POST", `/companies/${co.id}/risk-assessments`, { token: analyst, body: { risk_type: "cyber", title: "Ransomware", likelihood: 3, impact: 5 } })

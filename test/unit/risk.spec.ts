@@ -1,6 +1,6 @@
 /** Risk scores: factors between safe and distress levels, weights renormalised over what exists, the 5×5 grid, acceptances. */
 import { analyze } from "../../domains/finance/analysis";
-import { acceptanceStatus, assessAutomatic, factorScore, gridLevel, gridScore, levelOfScore, type Acceptance } from "../../domains/risk/scoring";
+import { acceptanceStatus, assessAutomatic, conditionBroken, factorScore, gridLevel, gridScore, levelOfScore, type Acceptance } from "../../domains/risk/scoring";
 import { DEFAULT_MATRIX, matrixLevel, parseMatrixLibrary } from "../../domains/risk/matrix";
 import type { StatementData } from "../../models/statement";
 
@@ -179,5 +179,17 @@ objects:
 		expect(parseMatrixLibrary(library.replace("- [0, 0, 1]", "- [0, 0, 7]")).problems[0]).toMatchObject({ field: "objects.risk_matrix[0].grid[0][2]" });
 		expect(parseMatrixLibrary("urn: x\nobjects: {}\n").problems[0].message).toMatch(/no objects.risk_matrix/);
 		expect(parseMatrixLibrary("a: [unclosed").problems[0].type).toBe("yaml");
+	});
+});
+
+describe("an acceptance until a KPI breaches", () => {
+	const condition = { kpi: "lcr", tier: "internal_limit" as const };
+	it("is broken by a breach of its tier or a worse one, or by a bad KPI without appetite; never by a missing value", () => {
+		expect(conditionBroken(condition, { value: 1.12, status: "watch", breached: "early_warning" })).toBeNull();
+		expect(conditionBroken(condition, { value: 1.05, status: "bad", breached: "internal_limit" })).toBe("lcr breached its internal_limit (1.05)");
+		expect(conditionBroken(condition, { value: 0.9, status: "bad", breached: "regulatory_minimum" })).toMatch(/regulatory_minimum/);
+		expect(conditionBroken(condition, { value: 0.9, status: "bad", breached: null })).toBe("lcr is bad (0.9)");
+		expect(conditionBroken(condition, { value: null, status: "not_assessed", breached: null })).toBeNull();
+		expect(conditionBroken(condition, undefined)).toBeNull();
 	});
 });
