@@ -5,6 +5,7 @@
  */
 import type { StatementData } from "../../models/statement";
 import { growth, sub, type Value } from "./math";
+import { industryModule } from "../industries/registry";
 import { periodBefore, trailingTwelveMonths, type AnalysedPeriod } from "./periods";
 import { computeRatios, figuresOf, ratio, type Figures, type RatioExplanations, type RatioGroups } from "./ratios";
 import { altman, beneish, dupont, piotroski, type Altman, type Beneish, type DuPont, type Piotroski } from "./scores";
@@ -29,12 +30,16 @@ export interface BenchmarkEntry {
 	median: Value;
 	/** Share of peers whose value is below this company's, 0–1. */
 	percentile: Value;
+	/** The industry module's published median, when it has one (see `reference`). */
+	reference_median?: number;
 }
 
 export interface Benchmark {
 	industry: string;
 	peer_count: number;
 	ratios: Record<string, BenchmarkEntry>;
+	/** Where the reference medians come from, and when they held. */
+	reference?: { source: string; as_of: string };
 }
 
 export interface AnalysisPeriod {
@@ -249,6 +254,11 @@ export function analyze(input: AnalysisInput): Analysis | null {
 	// the annual history up to the analysed period, for trends
 	const history = all.filter(s => s.statement_type === "annual" && s.period_end <= statement.period_end).map(s => ({ period_end: s.period_end, figures: figuresOf(s) }));
 	const benchmark = input.peers ? benchmarkOf(ratios, input.peers, input.company_id) : null;
+	const published = industryModule(input.industry)?.benchmark_medians;
+	if (benchmark && published) {
+		benchmark.reference = { source: published.source, as_of: published.as_of };
+		for (const [path, median] of Object.entries(published.ratios)) if (benchmark.ratios[path]) benchmark.ratios[path].reference_median = median;
+	}
 	if (benchmark && benchmark.peer_count === 0) warnings.push(`no other company of the ${benchmark.industry} industry has an annual statement: the benchmark has no medians`);
 
 	return {

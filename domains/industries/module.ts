@@ -57,7 +57,15 @@ export interface IndustryModule {
 	kpis: KpiDef[];
 	/** The regulation_type ids that apply to the industry's companies. */
 	regulations: string[];
+	/**
+	 * Published medians of finance ratios for the industry (keys as the benchmark's: `profitability.net_margin`),
+	 * shown beside the platform's own peer medians: a reference that holds when the platform has few peers.
+	 */
+	benchmark_medians?: { source: string; as_of: string; ratios: Record<string, number> };
 }
+
+/** Where the shipped modules' reference medians come from (quarterly margins, first quarter of 2012). */
+export const SP500_SECTOR_MEDIANS = 'Bloomberg News, "Summary of First Quarter Margins for S&P 500 Stocks by Sectors" (11 May 2012): S&P 500 sector medians';
 
 export type KpiStatus = "good" | "watch" | "bad" | "not_assessed" | "informational";
 

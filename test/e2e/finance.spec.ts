@@ -269,7 +269,9 @@ describe("analysis", () => {
 		await platform.request("POST", `/companies/${b.id}/statements`, { token: admin, body: statement("2023-12-31", { net_income: 300 }) });
 		const res = await platform.request("GET", `/companies/${a.id}/analysis`, { token: admin });
 		expect(res.body.benchmark).toMatchObject({ industry: "financial_services", peer_count: 1 });
-		expect(res.body.benchmark.ratios["profitability.net_margin"]).toEqual({ value: 100 / 2000, median: 300 / 2000, percentile: 0 });
+		// beside the platform's peers, the industry module's published median, with its source
+		expect(res.body.benchmark.ratios["profitability.net_margin"]).toEqual({ value: 100 / 2000, median: 300 / 2000, percentile: 0, reference_median: 0.158 });
+		expect(res.body.benchmark.reference).toEqual({ source: expect.stringMatching(/S&P 500 sector medians, Financials$/), as_of: "2012-03-31" });
 	});
 
 	it("analyses a portfolio in one call, with a per-company status", async () => {

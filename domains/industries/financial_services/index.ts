@@ -5,7 +5,7 @@
  * "The Liquidity Coverage Ratio" (2013) and BCBS 295, "The Net Stable Funding Ratio" (2014): 100 %.
  */
 import { div } from "../../finance/math";
-import { notAbove, type IndustryModule } from "../module";
+import { notAbove, SP500_SECTOR_MEDIANS, type IndustryModule } from "../module";
 
 const BASEL = "BCBS Basel III (2010/2011): minimum plus 2.5 % conservation buffer = good, minimum = watch";
 
@@ -124,6 +124,11 @@ const financialServices: IndustryModule = {
 		},
 	],
 	regulations: ["basel_iii", "aml_kyc", "sox", "gdpr"],
+	benchmark_medians: {
+		source: `${SP500_SECTOR_MEDIANS}, Financials`,
+		as_of: "2012-03-31",
+		ratios: { "profitability.net_margin": 0.158, "profitability.operating_margin": 0.206 },
+	},
 };
 
 export default financialServices;

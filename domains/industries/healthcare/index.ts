@@ -1,6 +1,6 @@
 /** Hospitals and care providers: liquidity, margin and capacity use, as rating agencies and hospital managers read them. */
 import { div, mul, sub } from "../../finance/math";
-import { notAbove, type IndustryModule } from "../module";
+import { notAbove, SP500_SECTOR_MEDIANS, type IndustryModule } from "../module";
 
 const healthcare: IndustryModule = {
 	id: "healthcare",
@@ -54,6 +54,11 @@ const healthcare: IndustryModule = {
 		},
 	],
 	regulations: ["hipaa", "sox", "gdpr"],
+	benchmark_medians: {
+		source: `${SP500_SECTOR_MEDIANS}, Health Care`,
+		as_of: "2012-03-31",
+		ratios: { "profitability.net_margin": 0.135, "profitability.operating_margin": 0.198 },
+	},
 };
 
 export default healthcare;

@@ -1,6 +1,6 @@
 /** Factories: equipment effectiveness, quality and safety. */
 import { div, mul } from "../../finance/math";
-import { notAbove, type IndustryModule } from "../module";
+import { notAbove, SP500_SECTOR_MEDIANS, type IndustryModule } from "../module";
 
 const manufacturing: IndustryModule = {
 	id: "manufacturing",
@@ -56,6 +56,11 @@ const manufacturing: IndustryModule = {
 		},
 	],
 	regulations: ["iso_9001", "osha", "sox", "gdpr"],
+	benchmark_medians: {
+		source: `${SP500_SECTOR_MEDIANS}, Industrials`,
+		as_of: "2012-03-31",
+		ratios: { "profitability.net_margin": 0.075, "profitability.operating_margin": 0.128 },
+	},
 };
 
 export default manufacturing;

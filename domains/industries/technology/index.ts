@@ -1,6 +1,6 @@
 /** Software and subscription businesses: recurring revenue, retention and unit economics. */
 import { add, div, mul, sub } from "../../finance/math";
-import { notAbove, type IndustryModule } from "../module";
+import { notAbove, SP500_SECTOR_MEDIANS, type IndustryModule } from "../module";
 
 const DAYS_PER_MONTH = 365.25 / 12;
 
@@ -88,6 +88,11 @@ const technology: IndustryModule = {
 		},
 	],
 	regulations: ["soc2", "iso_27001", "sox", "gdpr"],
+	benchmark_medians: {
+		source: `${SP500_SECTOR_MEDIANS}, Information Technology`,
+		as_of: "2012-03-31",
+		ratios: { "profitability.net_margin": 0.136, "profitability.operating_margin": 0.184 },
+	},
 };
 
 export default technology;
