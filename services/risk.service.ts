@@ -7,13 +7,15 @@
  */
 import type { Context } from "moleculer";
 import type { Analysis } from "../domains/finance/analysis";
-import { DEFAULT_MATRIX, matrixLevel, parseMatrixLibrary, type RiskMatrix } from "../domains/risk/matrix";
+import { DEFAULT_MATRIX, impactOfExposure, likelihoodOfScore, matrixLevel, parseMatrixLibrary, type RiskMatrix } from "../domains/risk/matrix";
 import {
 	acceptanceStatus,
 	assessAutomatic,
 	AUTOMATIC_RISK_TYPES,
 	conditionBroken,
+	EXPOSURES,
 	gridScore,
+	measuresOf,
 	type Acceptance,
 	type AutomaticAssessment,
 	type KpiState,
@@ -49,6 +51,9 @@ export interface RiskAssessment {
 	/** Manual: the grid, before and after mitigation. */
 	/** Manual: the matrix (its URN) the grid positions are on. */
 	matrix?: string;
+	/** Automatic: the money at stake and the measures impact bands are shares of (they place it on a matrix with bands). */
+	exposure?: { formula: string; value: number | null };
+	measures?: { equity: number | null; ebitda: number | null; cash: number | null };
 	inherent?: GridPosition;
 	residual?: GridPosition;
 	treatment?: { strategy: (typeof TREATMENTS)[number]; owner: string; due_date?: string };
@@ -185,6 +190,8 @@ const RiskService = defineService<{ locks: KeyedLock; matrices: Awaited<ReturnTy
 					level: result.level,
 					risk_factors: result.risk_factors,
 					mitigation_strategies: [],
+					exposure: { formula: EXPOSURES[riskType].formula, value: EXPOSURES[riskType].value(analysis) },
+					measures: measuresOf(analysis),
 					period_end: result.period_end,
 					assessed_at: now.toISOString(),
 					expires_at: daysFrom(now, AUTOMATIC_VALIDITY_DAYS),
@@ -452,9 +459,21 @@ const RiskService = defineService<{ locks: KeyedLock; matrices: Awaited<ReturnTy
 					if (a.inherent) inherent[a.inherent.likelihood - 1][a.inherent.impact - 1]++;
 				}
 				const levels = matrix.grid.map(row => row.map(index => matrix.risk[index].name));
+				// automatic risks land on a matrix with impact bands: likelihood from the score, impact from the exposure
+				let automatic: number[][] | null = null;
+				if (matrix.impact_bands) {
+					automatic = grid();
+					const auto = await this.findEntities<RiskAssessment>({ query: { company_id: company.id, method: "automatic" } });
+					for (const a of auto) {
+						if (a.risk_score == null || a.exposure?.value == null || !a.measures) continue;
+						const impact = impactOfExposure(matrix, a.exposure.value, a.measures[matrix.impact_bands.measure]);
+						if (impact != null) automatic[likelihoodOfScore(matrix, a.risk_score) - 1][impact - 1]++;
+					}
+				}
 				return {
 					company_id: company.id,
-					matrix: { urn: matrix.urn, name: matrix.name },
+					matrix: { urn: matrix.urn, name: matrix.name, impact_bands: matrix.impact_bands ?? null },
+					automatic,
 					probability: matrix.probability,
 					impact: matrix.impact,
 					risk: matrix.risk,

@@ -65,6 +65,8 @@ export interface Analysis {
 	ratios: RatioGroups;
 	/** Per ratio: formula, unit, basis, inputs, and why it is null when it is. */
 	ratio_details: RatioExplanations;
+	/** The amounts other services size things by (risk exposures, impact bands), on the ratios' figures; null when missing. */
+	key_figures: Record<"revenue" | "ebitda" | "net_income" | "total_assets" | "total_liabilities" | "total_equity" | "cash_and_equivalents" | "debt" | "working_capital", Value>;
 	/** Null for a quarterly statement without its trailing twelve months (a warning says which quarters are missing). */
 	scores: { altman: Altman | null; piotroski: Piotroski | null; beneish: Beneish | null; dupont: DuPont & { basis: string } };
 	trends: Trends;
@@ -214,6 +216,22 @@ export function analysedStatement<T extends StatementData>(statements: T[], peri
 	return annual[annual.length - 1] ?? sorted[sorted.length - 1];
 }
 
+function keyFiguresOf(f: Figures): Analysis["key_figures"] {
+	const v = (x: Value | undefined) => x ?? null;
+	return {
+		revenue: v(f.revenue),
+		// EBITDA = EBIT + depreciation and amortization
+		ebitda: f.ebit != null && f.depreciation_and_amortization != null ? f.ebit + f.depreciation_and_amortization : null,
+		net_income: v(f.net_income),
+		total_assets: v(f.total_assets),
+		total_liabilities: v(f.total_liabilities),
+		total_equity: v(f.total_equity),
+		cash_and_equivalents: v(f.cash_and_equivalents),
+		debt: f.short_term_debt == null && f.long_term_debt == null ? null : (f.short_term_debt ?? 0) + (f.long_term_debt ?? 0),
+		working_capital: f.total_current_assets != null && f.total_current_liabilities != null ? f.total_current_assets - f.total_current_liabilities : null,
+	};
+}
+
 /** The full analysis; null when there is no statement to analyse. */
 export function analyze(input: AnalysisInput): Analysis | null {
 	const statement = analysedStatement(input.statements, input.period_end);
@@ -277,6 +295,7 @@ export function analyze(input: AnalysisInput): Analysis | null {
 		},
 		ratios,
 		ratio_details: details,
+		key_figures: keyFiguresOf(own),
 		scores: {
 			altman: twelveMonths ? altman(twelveMonths, input.industry) : null,
 			piotroski: twelveMonths ? piotroski(twelveMonths, f1, f2) : null,

@@ -12,8 +12,19 @@ export interface MatrixLevel {
 	hexcolor?: string;
 }
 
+/**
+ * Numeric impact bands (a bizops extension of the library shape): the upper bound of each impact level but
+ * the last, as a share of the company's equity, EBITDA or cash, so an automatic risk's money exposure lands
+ * on the grid.
+ */
+export interface ImpactBands {
+	measure: "equity" | "ebitda" | "cash";
+	upper_bounds: number[];
+}
+
 export interface RiskMatrix {
 	urn: string;
+	impact_bands?: ImpactBands;
 	ref_id?: string;
 	name: string;
 	description?: string;
@@ -38,6 +49,8 @@ export const DEFAULT_MATRIX: RiskMatrix = {
 	probability: ["Rare", "Unlikely", "Possible", "Likely", "Almost certain"].map(name => ({ name })),
 	impact: ["Negligible", "Minor", "Moderate", "Major", "Severe"].map(name => ({ name })),
 	risk: ["low", "medium", "high", "critical"].map(name => ({ name })),
+	// convention: losses up to 1 %, 5 %, 10 % and 25 % of equity, and above
+	impact_bands: { measure: "equity", upper_bounds: [0.01, 0.05, 0.1, 0.25] },
 	grid: Array.from({ length: 5 }, (_, p) =>
 		Array.from({ length: 5 }, (_, i) => {
 			const product = (p + 1) * (i + 1);
@@ -88,9 +101,25 @@ export function checkMatrix(raw: unknown, field = "risk_matrix"): { matrix?: Ris
 						problems.push({ field: `${field}.grid[${p}][${i}]`, message: `must be the index of a risk level (0–${risk.length - 1})`, type: "grid" });
 				});
 		});
+	const bands = raw.impact_bands;
+	if (bands !== undefined) {
+		const ok =
+			isObject(bands) &&
+			["equity", "ebitda", "cash"].includes(String(bands.measure)) &&
+			Array.isArray(bands.upper_bounds) &&
+			bands.upper_bounds.length === impact.length - 1 &&
+			bands.upper_bounds.every((b, k, all) => typeof b === "number" && b > 0 && (k === 0 || b > (all[k - 1] as number)));
+		if (!ok)
+			problems.push({
+				field: `${field}.impact_bands`,
+				message: `must be {measure: equity, ebitda or cash, upper_bounds: ${impact.length - 1} rising shares}`,
+				type: "impactBands",
+			});
+	}
 	if (problems.length) return { problems };
 	return {
 		matrix: {
+			...(bands !== undefined ? { impact_bands: bands as unknown as ImpactBands } : {}),
 			urn: raw.urn as string,
 			...(typeof raw.ref_id === "string" ? { ref_id: raw.ref_id } : {}),
 			name: raw.name as string,
@@ -128,4 +157,18 @@ export function parseMatrixLibrary(text: string): { matrices: RiskMatrix[]; prob
 export function matrixLevel(matrix: RiskMatrix, likelihood: number, impact: number): { index: number; name: string } {
 	const index = matrix.grid[likelihood - 1][impact - 1];
 	return { index, name: matrix.risk[index].name };
+}
+
+/** The impact level (1-based) of a money exposure on a matrix with bands; null without bands or a usable measure. */
+export function impactOfExposure(matrix: RiskMatrix, exposure: number, measure: number | null): number | null {
+	if (!matrix.impact_bands || measure == null || measure <= 0) return null;
+	const share = Math.max(0, exposure) / measure;
+	const index = matrix.impact_bands.upper_bounds.findIndex(bound => share <= bound);
+	return (index < 0 ? matrix.impact_bands.upper_bounds.length : index) + 1;
+}
+
+/** The likelihood level (1-based) of a 0–100 score, in even bands over the matrix's probability levels. */
+export function likelihoodOfScore(matrix: RiskMatrix, score: number): number {
+	const levels = matrix.probability.length;
+	return Math.min(levels, Math.floor((Math.max(0, score) / 100) * levels) + 1);
 }

@@ -85,6 +85,27 @@ export function levelOfScore(score: number): RiskLevel {
 	return score < 25 ? "low" : score < 50 ? "medium" : score < 75 ? "high" : "critical";
 }
 
+/**
+ * The money at stake in an automatic risk (convention): liquidity, the current shortfall (current liabilities
+ * beyond current assets); leverage, the debt; profitability, the loss; credit/distress, the liabilities.
+ */
+export const EXPOSURES: Record<AutomaticRiskType, { formula: string; value(a: Analysis): Value }> = {
+	liquidity: {
+		formula: "max(0, total_current_liabilities − total_current_assets)",
+		value: a => (a.key_figures.working_capital == null ? null : Math.max(0, -a.key_figures.working_capital)),
+	},
+	leverage: { formula: "short_term_debt + long_term_debt", value: a => a.key_figures.debt },
+	profitability: { formula: "max(0, −net_income)", value: a => (a.key_figures.net_income == null ? null : Math.max(0, -a.key_figures.net_income)) },
+	credit_distress: { formula: "total_liabilities", value: a => a.key_figures.total_liabilities },
+};
+
+/** The measures impact bands are shares of. */
+export const measuresOf = (a: Analysis): Record<"equity" | "ebitda" | "cash", Value> => ({
+	equity: a.key_figures.total_equity,
+	ebitda: a.key_figures.ebitda,
+	cash: a.key_figures.cash_and_equivalents,
+});
+
 export interface AutomaticAssessment {
 	risk_type: AutomaticRiskType;
 	risk_score: number | null;

@@ -63,6 +63,15 @@ describe("automatic financial assessments", () => {
 			s => s !== before,
 		);
 		expect(after).toBeGreaterThan(before!);
+		// on the default matrix (impact bands: shares of equity) the automatic risks land by score and exposure
+		const view = (await platform.request("GET", `/companies/${co.id}/risk-matrix`, { token: viewer })).body;
+		const rows = (await platform.request("GET", `/companies/${co.id}/risk-assessments?method=automatic`, { token: viewer })).body.rows;
+		const credit = rows.find((r: { risk_type: string }) => r.risk_type === "credit_distress");
+		expect(credit.exposure).toEqual({ formula: "total_liabilities", value: 700 });
+		expect(credit.measures.equity).toBe(800);
+		const placed = view.automatic.flat().reduce((a: number, b: number) => a + b, 0);
+		expect(placed).toBe(3); // leverage has no debt figures: not placed
+		expect(view.automatic[Math.min(4, Math.floor(credit.risk_score / 20))][4]).toBe(1); // 700 / 800 of equity: beyond 25 %
 	});
 });
 

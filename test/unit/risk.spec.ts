@@ -1,7 +1,7 @@
 /** Risk scores: factors between safe and distress levels, weights renormalised over what exists, the 5×5 grid, acceptances. */
 import { analyze } from "../../domains/finance/analysis";
 import { acceptanceStatus, assessAutomatic, conditionBroken, factorScore, gridLevel, gridScore, levelOfScore, type Acceptance } from "../../domains/risk/scoring";
-import { DEFAULT_MATRIX, matrixLevel, parseMatrixLibrary } from "../../domains/risk/matrix";
+import { DEFAULT_MATRIX, impactOfExposure, likelihoodOfScore, matrixLevel, parseMatrixLibrary } from "../../domains/risk/matrix";
 import type { StatementData } from "../../models/statement";
 
 const statement = (
@@ -191,5 +191,35 @@ describe("an acceptance until a KPI breaches", () => {
 		expect(conditionBroken(condition, { value: 0.9, status: "bad", breached: null })).toBe("lcr is bad (0.9)");
 		expect(conditionBroken(condition, { value: null, status: "not_assessed", breached: null })).toBeNull();
 		expect(conditionBroken(condition, undefined)).toBeNull();
+	});
+});
+
+describe("impact bands: automatic risks on the grid", () => {
+	it("the exposure's share of the measure picks the impact level, the score the likelihood", () => {
+		// default bands: 1 %, 5 %, 10 %, 25 % of equity
+		expect(impactOfExposure(DEFAULT_MATRIX, 0, 1000)).toBe(1);
+		expect(impactOfExposure(DEFAULT_MATRIX, 10, 1000)).toBe(1); // exactly 1 %
+		expect(impactOfExposure(DEFAULT_MATRIX, 50.1, 1000)).toBe(3);
+		expect(impactOfExposure(DEFAULT_MATRIX, 900, 1000)).toBe(5);
+		expect(impactOfExposure(DEFAULT_MATRIX, 10, null)).toBeNull();
+		expect(impactOfExposure(DEFAULT_MATRIX, 10, -5)).toBeNull(); // negative equity: no share to speak of
+		expect([0, 19.9, 20, 99.9, 100].map(s => likelihoodOfScore(DEFAULT_MATRIX, s))).toEqual([1, 1, 2, 5, 5]);
+	});
+
+	it("an imported matrix's bands must rise and fit its impact levels", () => {
+		const three = parseMatrixLibrary(
+			[
+				"objects:",
+				"  risk_matrix:",
+				"    - urn: urn:example:risk:matrix:banded",
+				"      name: banded",
+				"      probability: [{ name: L }, { name: M }, { name: H }]",
+				"      impact: [{ name: L }, { name: M }, { name: H }]",
+				"      risk: [{ name: ok }, { name: not ok }]",
+				"      grid: [[0, 0, 1], [0, 1, 1], [1, 1, 1]]",
+				"      impact_bands: { measure: cash, upper_bounds: [0.1, 0.05] }",
+			].join("\n"),
+		);
+		expect(three.problems[0]).toMatchObject({ field: "objects.risk_matrix[0].impact_bands", type: "impactBands" });
 	});
 });
