@@ -205,3 +205,20 @@ function protectStoreFile(db: { filename: string; on?(event: string, fn: () => v
 	chmod();
 	db.on?.("compaction.done", chmod);
 }
+
+export type Store = Awaited<ReturnType<typeof openStore>>;
+
+/**
+ * A second collection kept by a service beside its own (e.g. the risk matrices of `risk`), as the member
+ * `field`: opened when the service starts, closed when it stops.
+ */
+export function createStoreMixin<K extends string>(field: K, collection: string, indexes: IndexSpec[] = []) {
+	return defineMixin<Record<K, Store>>()({
+		async started() {
+			(this as Record<K, Store>)[field] = await openStore(this.broker, collection, indexes);
+		},
+		async stopped() {
+			await (this as Partial<Record<K, Store>>)[field]?.disconnect();
+		},
+	});
+}

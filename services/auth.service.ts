@@ -8,7 +8,7 @@ import { getConfig, jwtSecret } from "../config";
 import { canGrantTier, canManageAccount, isUserAdmin, loginLockMs, ROLES, type Principal, type Role, type Tier } from "../domains/identity/rbac";
 import { digest, hashPassword, randomSecret, verifyPassword } from "../domains/identity/passwords";
 import { API_KEY_PREFIX, revokedTokenKey, signAccessToken } from "../domains/identity/tokens";
-import { createDbMixin, isDuplicateKeyError, openStore, type Doc } from "../mixins/db.mixin";
+import { createDbMixin, isDuplicateKeyError, openStore, type Doc, type Store } from "../mixins/db.mixin";
 import { KeyedLock } from "../lib/keyed-lock";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
@@ -53,9 +53,6 @@ const tooManyLogins = (until: number) => {
 	return err;
 };
 type AuthContext<P = Record<string, unknown>> = Context<P, AuthMetaWithToken>;
-
-/** A second collection of this service (openStore, mixins/db.mixin.ts). */
-type Store = Awaited<ReturnType<typeof openStore>>;
 
 // A fixed hash to verify against when the username is unknown, so both cases take the same time.
 const DUMMY_HASH_PROMISE = hashPassword(randomSecret());

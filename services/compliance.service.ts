@@ -15,7 +15,7 @@ import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin, openStore } from "../mixins/db.mixin";
+import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
 import { isoDateParam, isoDateTimeParam, nowIso, pageOfAll, pageParams } from "../models/common";
 import { conflict, missing, notFound, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
@@ -39,10 +39,11 @@ const recordKey = (companyId: string, regulationType: string) => `${companyId}|$
 /** Calls made on the service's own behalf (a channel message has no caller). */
 const AS_COMPLIANCE = { meta: { user: servicePrincipal("compliance") } };
 
-const ComplianceService = defineService<{ locks: KeyedLock; frameworks: Awaited<ReturnType<typeof openStore>> }>()({
+const ComplianceService = defineService<{ locks: KeyedLock }>()({
 	name: "compliance",
 	settings: { rest: "/" },
 	mixins: [
+		createStoreMixin("frameworks", "compliance_frameworks", [{ fields: { id: 1 }, unique: true }]),
 		createDbMixin("compliance_records", [{ fields: { record_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
 		createCompanyScopedMixin("compliance"),
 		// records read the company's KPIs and analysis
@@ -304,14 +305,6 @@ const ComplianceService = defineService<{ locks: KeyedLock; frameworks: Awaited<
 
 	created() {
 		this.locks = new KeyedLock();
-	},
-
-	async started() {
-		this.frameworks = await openStore(this.broker, "compliance_frameworks", [{ fields: { id: 1 }, unique: true }]);
-	},
-
-	async stopped() {
-		await this.frameworks?.disconnect();
 	},
 });
 

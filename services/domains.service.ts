@@ -13,7 +13,7 @@ import { principalOf, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin, openStore } from "../mixins/db.mixin";
+import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
 import { isoDateParam, listParams, nowIso, pageOf } from "../models/common";
 import { missing, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL } from "../models/events";
@@ -36,10 +36,11 @@ function describeModule(module: IndustryModule) {
 	};
 }
 
-const DomainsService = defineService<{ locks: KeyedLock; appetites: Awaited<ReturnType<typeof openStore>> }>()({
+const DomainsService = defineService<{ locks: KeyedLock }>()({
 	name: "domains",
 	settings: { rest: "/" },
 	mixins: [
+		createStoreMixin("appetites", "kpi_appetites", [{ fields: { appetite_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
 		createDbMixin("operational_metrics", [{ fields: { metrics_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
 		// metrics belong to companies (scoping, cleaning, deletion cascade); KPIs read the statements too
 		createCompanyScopedMixin("domains"),
@@ -271,12 +272,7 @@ const DomainsService = defineService<{ locks: KeyedLock; appetites: Awaited<Retu
 	},
 
 	async started() {
-		this.appetites = await openStore(this.broker, "kpi_appetites", [{ fields: { appetite_key: 1 }, unique: true }, { fields: { company_id: 1 } }]);
 		await ensureChannel(this.broker, COMPANY_DATA_CHANGED_CHANNEL);
-	},
-
-	async stopped() {
-		await this.appetites?.disconnect();
 	},
 });
 

@@ -27,7 +27,7 @@ import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin, openStore } from "../mixins/db.mixin";
+import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
 import { isoDateParam, isoDateTimeParam, nowIso, pageOfAll, pageParams } from "../models/common";
 import { conflict, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
@@ -112,10 +112,11 @@ type ManualInput = {
 	treatment?: RiskAssessment["treatment"];
 };
 
-const RiskService = defineService<{ locks: KeyedLock; matrices: Awaited<ReturnType<typeof openStore>> }>()({
+const RiskService = defineService<{ locks: KeyedLock }>()({
 	name: "risk",
 	settings: { rest: "/" },
 	mixins: [
+		createStoreMixin("matrices", "risk_matrices", [{ fields: { urn: 1 }, unique: true }]),
 		createDbMixin("risk_assessments", [{ fields: { assessment_key: 1 }, unique: true, sparse: true }, { fields: { company_id: 1 } }]),
 		createCompanyScopedMixin("risk"),
 		// automatic assessments read the finance analysis; acceptances may hold until a KPI breaches
@@ -540,14 +541,6 @@ const RiskService = defineService<{ locks: KeyedLock; matrices: Awaited<ReturnTy
 
 	created() {
 		this.locks = new KeyedLock();
-	},
-
-	async started() {
-		this.matrices = await openStore(this.broker, "risk_matrices", [{ fields: { urn: 1 }, unique: true }]);
-	},
-
-	async stopped() {
-		await this.matrices?.disconnect();
 	},
 });
 

@@ -2,7 +2,8 @@
  * Compliance through HTTP: the catalogue, a bank's Basel III record from its own figures, re-evaluated by
  * itself when they change, attestations with evidence, scoping and roles.
  */
-import { ADMIN_PASSWORD, startPlatform, type Platform } from "../helpers/platform";
+import { LIQUIDITY_POLICY_LIBRARY } from "../helpers/fixtures";
+import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
 
 let platform: Platform;
 let admin: string;
@@ -35,14 +36,6 @@ const basel = async (companyId: string, token = viewer) => {
 	const res = await platform.request("GET", `/companies/${companyId}/compliance-records`, { token });
 	return res.body.rows?.find((r: { regulation_type: string }) => r.regulation_type === "basel_iii");
 };
-const until = async <T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean): Promise<T> => {
-	for (let i = 0; i < 100; i++) {
-		const v = await probe();
-		if (ok(v)) return v;
-		await new Promise(r => setTimeout(r, 20));
-	}
-	throw new Error(`timed out waiting for ${what}`);
-};
 
 describe("the regulation catalogue", () => {
 	it("lists regulations per industry, with their requirements, thresholds and sources", async () => {
@@ -71,7 +64,7 @@ describe("a bank's Basel III record", () => {
 
 		// raising capital: the record follows by itself (the durable channel), no evaluate call
 		await platform.request("POST", `/companies/${bank.id}/operational-metrics`, { token: analyst, body: { period_end: "2024-12-31", metrics: capital(80) } });
-		const after = await until(
+		const after = await eventually(
 			"the record re-evaluated",
 			() => basel(bank.id),
 			r => r?.violations.every((v: { requirement: string }) => v.requirement !== "cet1_minimum"),
@@ -143,18 +136,7 @@ describe("the officer's portfolio view", () => {
 });
 
 describe("frameworks imported from a CISO Assistant library", () => {
-	const library = [
-		"urn: urn:example:risk:library:liquidity-policy",
-		"name: Liquidity policy",
-		"objects:",
-		"  framework:",
-		"    urn: urn:example:risk:framework:liquidity-policy",
-		"    ref_id: liquidity-policy",
-		"    name: Liquidity policy",
-		"    requirement_nodes:",
-		"      - { urn: 'urn:example:risk:req_node:liquidity-policy:1.1', assessable: true, ref_id: '1.1', name: LCR above the internal floor, data_rule: { metric: lcr, op: '>=', threshold: 1.1 } }",
-		"      - { urn: 'urn:example:risk:req_node:liquidity-policy:1.2', assessable: true, ref_id: '1.2', name: Contingency funding plan tested }",
-	].join("\n");
+	const library = LIQUIDITY_POLICY_LIBRARY;
 
 	it("become regulations: a data rule evaluated on the company's KPI, the rest attested; scoped to the industries given", async () => {
 		const body = { content: library, industries: ["financial_services"], cadence_months: 6 };

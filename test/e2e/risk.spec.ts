@@ -3,7 +3,7 @@
  * themselves; manual risks on the 5×5 grid with treatment and acceptance; the matrix; scoping and roles.
  */
 import { annualStatement } from "../helpers/fixtures";
-import { ADMIN_PASSWORD, startPlatform, type Platform } from "../helpers/platform";
+import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
 
 let platform: Platform;
 let admin: string;
@@ -23,14 +23,6 @@ beforeAll(async () => {
 afterAll(() => platform.stop());
 
 const company = async (body: object) => (await platform.request("POST", "/companies", { token: admin, body })).body as { id: string };
-const until = async <T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean): Promise<T> => {
-	for (let i = 0; i < 100; i++) {
-		const v = await probe();
-		if (ok(v)) return v;
-		await new Promise(r => setTimeout(r, 20));
-	}
-	throw new Error(`timed out waiting for ${what}`);
-};
 const creditScore = async (id: string) => {
 	const rows = (await platform.request("GET", `/companies/${id}/risk-assessments?method=automatic`, { token: viewer })).body.rows as Array<{
 		risk_type: string;
@@ -57,7 +49,7 @@ describe("automatic financial assessments", () => {
 			token: analyst,
 			body: { income_statement: { operating_income: -200, net_income: -400 }, balance_sheet: { retained_earnings: -500, total_current_assets: 260 } },
 		});
-		const after = await until(
+		const after = await eventually(
 			"credit/distress re-scored",
 			() => creditScore(co.id),
 			s => s !== before,

@@ -68,3 +68,18 @@ export function syntheticStatements(companies: number, years: number): Statement
 	}
 	return out;
 }
+
+/** A CISO Assistant framework library (its YAML) with one data rule and one attestation, for the compliance tests. */
+export const LIQUIDITY_POLICY_LIBRARY = [
+	"urn: urn:example:risk:library:liquidity-policy",
+	"name: Liquidity policy",
+	"objects:",
+	"  framework:",
+	"    urn: urn:example:risk:framework:liquidity-policy",
+	"    ref_id: liquidity-policy",
+	"    name: Liquidity policy",
+	"    requirement_nodes:",
+	"      - { urn: 'urn:example:risk:req_node:liquidity-policy:1', assessable: false, depth: 1, ref_id: '1', name: Buffers }",
+	"      - { urn: 'urn:example:risk:req_node:liquidity-policy:1.1', assessable: true, depth: 2, ref_id: '1.1', name: LCR above the internal floor, data_rule: { metric: lcr, op: '>=', threshold: 1.1 } }",
+	"      - { urn: 'urn:example:risk:req_node:liquidity-policy:1.2', assessable: true, depth: 2, ref_id: '1.2', name: Contingency funding plan tested }",
+].join("\n");

@@ -125,3 +125,13 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 
 	return { broker, url, dataDir, stop: () => broker.stop(), request, login, createUser };
 }
+
+/** Polls `probe` until `ok` holds (for what follows a write asynchronously, e.g. through a durable channel). */
+export async function eventually<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, tries = 100, everyMs = 20): Promise<T> {
+	for (let i = 0; i < tries; i++) {
+		const value = await probe();
+		if (ok(value)) return value;
+		await new Promise(resolve => setTimeout(resolve, everyMs));
+	}
+	throw new Error(`timed out waiting for ${what}`);
+}

@@ -2,6 +2,7 @@
 import { regulation, regulationsFor, type RuleRequirement } from "../../domains/compliance/catalogue";
 import { complianceStatusOf, evaluateRegulation, evaluateRule, type Attestation } from "../../domains/compliance/evaluation";
 import { parseFrameworkLibrary } from "../../domains/compliance/framework";
+import { LIQUIDITY_POLICY_LIBRARY } from "../helpers/fixtures";
 
 const basel = regulation("basel_iii")!;
 const rule = (id: string) => basel.requirements.find(r => r.id === id) as RuleRequirement;
@@ -104,19 +105,7 @@ describe("a regulation", () => {
 });
 
 describe("frameworks from a CISO Assistant library", () => {
-	const library = [
-		"urn: urn:example:risk:library:liquidity-policy",
-		"name: Liquidity policy",
-		"objects:",
-		"  framework:",
-		"    urn: urn:example:risk:framework:liquidity-policy",
-		"    ref_id: liquidity-policy",
-		"    name: Liquidity policy",
-		"    requirement_nodes:",
-		"      - { urn: 'urn:example:risk:req_node:liquidity-policy:1', assessable: false, depth: 1, ref_id: '1', name: Buffers }",
-		"      - { urn: 'urn:example:risk:req_node:liquidity-policy:1.1', assessable: true, depth: 2, ref_id: '1.1', name: LCR above the internal floor, data_rule: { metric: lcr, op: '>=', threshold: 1.1 } }",
-		"      - { urn: 'urn:example:risk:req_node:liquidity-policy:1.2', assessable: true, depth: 2, ref_id: '1.2', name: Contingency funding plan tested }",
-	].join("\n");
+	const library = LIQUIDITY_POLICY_LIBRARY;
 
 	it("makes assessable nodes requirements with their URNs: a data rule computed, the rest attested", () => {
 		const { regulation: framework, problems } = parseFrameworkLibrary(library, ["financial_services"], 6);
