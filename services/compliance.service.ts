@@ -75,9 +75,18 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 		/** The figures the regulation's rules read: the company's latest KPIs and, when a rule needs it, its analysis. */
 		async figuresFor(regulationToEvaluate: Regulation, companyId: string, industry: string): Promise<(rule: RuleRequirement) => ObservedFigure | undefined> {
 			const rules = regulationToEvaluate.requirements.filter((r): r is RuleRequirement => r.kind === "rule");
-			const needsKpis = rules.some(r => "kpi" in r.figure);
+			// KPIs per period the rules read: the latest metrics, and any period a rule names (read once each)
+			const periods = [...new Set(rules.flatMap(r => ("kpi" in r.figure ? [r.figure.period_end ?? "latest"] : [])))];
+			const kpisByPeriod = new Map<string, CompanyKpis | null>();
+			for (const period of periods) {
+				const params = { company_id: companyId, industry, ...(period === "latest" ? {} : { period_end: period }) };
+				const kpis = await this.broker.call<CompanyKpis, object>("domains.computeKpis", params, AS_COMPLIANCE).catch(err => {
+					if ((err as { code?: number }).code === 404) return null; // no metrics for that period: not assessed
+					throw err;
+				});
+				kpisByPeriod.set(period, kpis);
+			}
 			const needsAnalysis = rules.some(r => "analysis" in r.figure);
-			const kpis = needsKpis ? await this.broker.call<CompanyKpis, object>("domains.computeKpis", { company_id: companyId, industry }, AS_COMPLIANCE) : null;
 			let analysis: Analysis | null = null;
 			if (needsAnalysis) {
 				analysis = await this.broker.call<Analysis, object>("finance.computeAnalysis", { company_id: companyId, industry }, AS_COMPLIANCE).catch(err => {
@@ -88,6 +97,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 			return rule => {
 				if ("kpi" in rule.figure) {
 					const name = rule.figure.kpi;
+					const kpis = kpisByPeriod.get(rule.figure.period_end ?? "latest");
 					const kpi = kpis?.kpis.find(k => k.name === name);
 					return kpi ? { value: kpi.value, period_end: kpis!.period_end, formula: kpi.formula, inputs: kpi.inputs } : undefined;
 				}

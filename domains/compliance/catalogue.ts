@@ -4,8 +4,11 @@
  * and source cited), and attestations a user answers with evidence that expires.
  */
 
-/** Where a rule's observed value comes from: a KPI of the company's industry module, or its finance analysis. */
-export type Figure = { kpi: string } | { analysis: "beneish_m_score" };
+/**
+ * Where a rule's observed value comes from: a KPI of the company's industry module (of its latest metrics, or of
+ * the period `period_end` when given), or its finance analysis.
+ */
+export type Figure = { kpi: string; period_end?: string } | { analysis: "beneish_m_score" };
 
 export interface RuleRequirement {
 	id: string;

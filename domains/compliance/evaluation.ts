@@ -7,6 +7,12 @@ import crypto from "crypto";
 import type { Value } from "../finance/math";
 import type { AttestationRequirement, Regulation, RuleRequirement } from "./catalogue";
 
+/**
+ * The version of the KPI formulas and rule semantics an evidence was computed with: changed whenever a formula
+ * or a rule's meaning changes, so an old evidence is recognisable as such (it is part of the hash).
+ */
+export const FORMULA_VERSION = "2026-11-27";
+
 export type RequirementStatus = "met" | "partially_met" | "not_met" | "not_assessed";
 export type ComplianceStatus = "compliant" | "partially_compliant" | "non_compliant" | "not_assessed";
 
@@ -39,7 +45,7 @@ export interface RequirementResult {
 	observed?: Value;
 	threshold?: number;
 	/** For a rule: the computation itself (figure, inputs, formula, period, rule version) and its hash. */
-	evidence?: { figure: string; period_end: string | null; formula?: string; inputs?: Record<string, Value>; rule: string; sha256: string };
+	evidence?: { figure: string; period_end: string | null; formula?: string; inputs?: Record<string, Value>; rule: string; formula_version: string; sha256: string };
 	attestation?: Attestation;
 	reason?: string;
 }
@@ -71,7 +77,14 @@ export function evaluateRule(rule: RuleRequirement, observed: ObservedFigure | u
 	if (observed?.value == null) return { ...base, status: "not_assessed", observed: null, reason: `no value for ${figureName(rule)}` };
 	const value = observed.value;
 	const status: RequirementStatus = !passes(value, rule.op, rule.threshold) ? "not_met" : rule.full != null && !passes(value, rule.op, rule.full) ? "partially_met" : "met";
-	const evidence = { figure: figureName(rule), period_end: observed.period_end, formula: observed.formula, inputs: observed.inputs, rule: ruleText(rule) };
+	const evidence = {
+		figure: figureName(rule),
+		period_end: observed.period_end,
+		formula: observed.formula,
+		inputs: observed.inputs,
+		rule: ruleText(rule),
+		formula_version: FORMULA_VERSION,
+	};
 	const sha256 = crypto
 		.createHash("sha256")
 		.update(JSON.stringify({ ...evidence, value }))

@@ -2,7 +2,8 @@
  * Frameworks from a CISO Assistant library (its YAML: objects.framework with requirement_nodes, each with a
  * stable URN; source of the shape: intuitem/ciso-assistant-community, backend/library) made regulations of
  * the catalogue: each assessable node an attestation, or a computed rule when it carries a data rule
- * `{metric, op, threshold}` (a bizops extension: metric is a KPI of the company's industry module).
+ * `{metric, op, threshold, period?}` (a bizops extension: metric is a KPI of the company's industry module,
+ * period `latest` (the default) or the period_end of the metrics it holds for).
  */
 import YAML from "yaml";
 import type { Regulation, Requirement } from "./catalogue";
@@ -51,13 +52,26 @@ export function parseFrameworkLibrary(text: string, industries: string[] | "all"
 		const text = [node.ref_id, node.name ?? node.description].filter(x => typeof x === "string" && x).join(" ") || node.urn;
 		const rule = node.data_rule;
 		if (rule === undefined) return void requirements.push({ id: reqId, kind: "attestation", text: String(text), validity_months: cadenceMonths, urn: node.urn });
-		if (!isObject(rule) || typeof rule.metric !== "string" || (rule.op !== ">=" && rule.op !== "<=") || typeof rule.threshold !== "number" || !Number.isFinite(rule.threshold))
-			return void problems.push({ field: `${at}.data_rule`, message: "must be {metric: a KPI name, op: '>=' or '<=', threshold: a number}", type: "dataRule" });
+		const period = isObject(rule) ? rule.period : undefined;
+		const periodOk = period === undefined || period === "latest" || (typeof period === "string" && /^\d{4}-\d{2}-\d{2}$/.test(period));
+		if (
+			!isObject(rule) ||
+			typeof rule.metric !== "string" ||
+			(rule.op !== ">=" && rule.op !== "<=") ||
+			typeof rule.threshold !== "number" ||
+			!Number.isFinite(rule.threshold) ||
+			!periodOk
+		)
+			return void problems.push({
+				field: `${at}.data_rule`,
+				message: "must be {metric: a KPI name, op: '>=' or '<=', threshold: a number, period?: 'latest' or YYYY-MM-DD}",
+				type: "dataRule",
+			});
 		requirements.push({
 			id: reqId,
 			kind: "rule",
 			text: String(text),
-			figure: { kpi: rule.metric },
+			figure: { kpi: rule.metric, ...(typeof period === "string" && period !== "latest" ? { period_end: period } : {}) },
 			op: rule.op,
 			threshold: rule.threshold,
 			severity: rule.severity === "high" || rule.severity === "low" ? rule.severity : "medium",

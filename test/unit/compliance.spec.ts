@@ -1,6 +1,6 @@
 /** Regulations evaluated on hand-made figures: thresholds exactly at the edge, buffers, flags, expiry, aggregation. */
 import { regulation, regulationsFor, type RuleRequirement } from "../../domains/compliance/catalogue";
-import { complianceStatusOf, evaluateRegulation, evaluateRule, type Attestation } from "../../domains/compliance/evaluation";
+import { complianceStatusOf, evaluateRegulation, evaluateRule, FORMULA_VERSION, type Attestation } from "../../domains/compliance/evaluation";
 import { parseFrameworkLibrary } from "../../domains/compliance/framework";
 import { LIQUIDITY_POLICY_LIBRARY } from "../helpers/fixtures";
 
@@ -45,7 +45,7 @@ describe("a rule", () => {
 			formula: "hqla / net_cash_outflows_30d",
 			inputs: { hqla: 130, net_cash_outflows_30d: 100 },
 		});
-		expect(a.evidence).toMatchObject({ figure: "kpi:lcr", period_end: "2024-12-31", inputs: { hqla: 120 }, rule: "lcr_minimum >= 1" });
+		expect(a.evidence).toMatchObject({ figure: "kpi:lcr", period_end: "2024-12-31", inputs: { hqla: 120 }, rule: "lcr_minimum >= 1", formula_version: FORMULA_VERSION });
 		expect(a.evidence!.sha256).toMatch(/^[0-9a-f]{64}$/);
 		expect(a.evidence!.sha256).not.toBe(b.evidence!.sha256);
 	});
@@ -118,6 +118,12 @@ describe("frameworks from a CISO Assistant library", () => {
 		const e = evaluateRegulation(framework!, () => ({ value: 1.05, period_end: "2024-12-31" }), {}, now);
 		expect(e.requirements[0]).toMatchObject({ urn: "urn:example:risk:req_node:liquidity-policy:1.1", status: "not_met" });
 		expect(e.compliance_status).toBe("non_compliant");
+	});
+
+	it("a data rule may name the period it holds for", () => {
+		const dated = parseFrameworkLibrary(library.replace("threshold: 1.1 }", "threshold: 1.1, period: '2024-12-31' }"), "all", 12);
+		expect(dated.regulation!.requirements[0]).toMatchObject({ figure: { kpi: "lcr", period_end: "2024-12-31" } });
+		expect(parseFrameworkLibrary(library.replace("threshold: 1.1 }", "threshold: 1.1, period: 'last year' }"), "all", 12).problems[0].type).toBe("dataRule");
 	});
 
 	it("names what is wrong", () => {
