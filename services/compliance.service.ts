@@ -16,7 +16,7 @@ import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
-import { isoDateParam, isoDateTimeParam, nowIso, pageOfAll, pageParams } from "../models/common";
+import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOf, pageOfAll, pageParams } from "../models/common";
 import { conflict, missing, notFound, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
 import { industryParam } from "../models/industry";
@@ -139,11 +139,11 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 		listRegulations: {
 			rest: "GET /regulations",
 			role: "viewer",
-			params: { $$strict: true, industry: industryParam(true) },
-			cache: { keys: ["industry"] },
-			async handler(ctx: ComplianceContext<{ industry?: string }>) {
+			params: { $$strict: true, industry: industryParam(true), ...pageParams() },
+			cache: { keys: ["industry", "page", "page_size"] },
+			async handler(ctx: ComplianceContext<{ industry?: string; page?: number; page_size?: number }>) {
 				const all = await this.allRegulations();
-				return { rows: ctx.params.industry ? regulationsFor(ctx.params.industry, all) : all };
+				return pageOfAll(ctx.params.industry ? regulationsFor(ctx.params.industry, all) : all, ctx.params.page ?? 1, ctx.params.page_size ?? 20);
 			},
 		},
 
@@ -204,11 +204,15 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 		listRecords: {
 			rest: "GET /companies/:id/compliance-records",
 			permission: ["read", "compliance_records"],
-			params: { $$strict: true, id: idParam },
-			cache: { keys: ["id", ...COMPANY_SCOPE_KEYS], ttl: 60 },
-			async handler(ctx: ComplianceContext<{ id: string }>) {
+			params: { $$strict: true, id: idParam, ...listParams(["regulation_type", "assessed_at", "next_review", "compliance_status"]) },
+			cache: { keys: ["id", "page", "page_size", "sort", ...COMPANY_SCOPE_KEYS], ttl: 60 },
+			async handler(ctx: ComplianceContext<{ id: string; page?: number; page_size?: number; sort?: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
-				const records = await this.findEntities<ComplianceRecord>({ query: { company_id: company.id }, sort: ["regulation_type"] });
+				const { page = 1, page_size: pageSize = 20, sort = "regulation_type" } = ctx.params;
+				const [records, total] = await Promise.all([
+					this.findEntities<ComplianceRecord>({ query: { company_id: company.id }, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
+					this.countEntities({ company_id: company.id }),
+				]);
 				const now = Date.now();
 				const all = await this.allRegulations();
 				const rows = await Promise.all(
@@ -219,7 +223,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 						return found ? this.evaluateAndStore(r.company_id, r.industry, found) : this.publicRecord(r);
 					}),
 				);
-				return { rows };
+				return pageOf(rows, total, page, pageSize);
 			},
 		},
 

@@ -14,7 +14,7 @@ import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
-import { isoDateParam, listParams, nowIso, pageOf } from "../models/common";
+import { isoDateParam, listParams, nowIso, pageOf, pageOfAll, pageParams } from "../models/common";
 import { missing, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL } from "../models/events";
 import type { OperationalMetrics } from "../models/operational-metrics";
@@ -100,9 +100,10 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 		listDomains: {
 			rest: "GET /domains",
 			role: "viewer",
-			cache: { keys: [] },
-			handler() {
-				return { rows: industryModules().map(describeModule) };
+			params: { $$strict: true, ...pageParams() },
+			cache: { keys: ["page", "page_size"] },
+			handler(ctx: DomainsContext<{ page?: number; page_size?: number }>) {
+				return pageOfAll(industryModules().map(describeModule), ctx.params.page ?? 1, ctx.params.page_size ?? 20);
 			},
 		},
 
@@ -230,11 +231,14 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 		getAppetite: {
 			rest: "GET /companies/:id/kpi-appetite",
 			permission: ["read", "financial_data"],
-			params: { $$strict: true, id: idParam },
-			async handler(ctx: DomainsContext<{ id: string }>) {
+			params: { $$strict: true, id: idParam, ...pageParams() },
+			async handler(ctx: DomainsContext<{ id: string; page?: number; page_size?: number }>) {
 				const company = await this.company(ctx, ctx.params.id);
 				const appetites = await this.appetitesOf(company.id);
-				return { company_id: company.id, rows: Object.entries(appetites).map(([kpi, tiers]) => ({ kpi, ...tiers })) };
+				const rows = Object.entries(appetites)
+					.map(([kpi, tiers]) => ({ kpi, ...tiers }))
+					.sort((a, b) => a.kpi.localeCompare(b.kpi));
+				return { company_id: company.id, ...pageOfAll(rows, ctx.params.page ?? 1, ctx.params.page_size ?? 20) };
 			},
 		},
 

@@ -28,7 +28,7 @@ import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
-import { isoDateParam, isoDateTimeParam, nowIso, pageOfAll, pageParams } from "../models/common";
+import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOf, pageOfAll, pageParams } from "../models/common";
 import { conflict, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
 
@@ -248,20 +248,28 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 				id: idParam,
 				risk_type: { type: "string", max: 40, optional: true },
 				method: { type: "enum", values: ["automatic", "manual"], optional: true },
+				...listParams(["risk_score", "assessed_at", "risk_type", "updated_at"]),
 			},
-			cache: { keys: ["id", "risk_type", "method", ...COMPANY_SCOPE_KEYS], ttl: 60 },
-			async handler(ctx: RiskContext<{ id: string; risk_type?: string; method?: string }>) {
+			cache: { keys: ["id", "risk_type", "method", "page", "page_size", "sort", ...COMPANY_SCOPE_KEYS], ttl: 60 },
+			async handler(ctx: RiskContext<{ id: string; risk_type?: string; method?: string; page?: number; page_size?: number; sort?: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
 				const query: Record<string, unknown> = { company_id: company.id };
 				if (ctx.params.risk_type) query.risk_type = ctx.params.risk_type;
 				if (ctx.params.method) query.method = ctx.params.method;
-				const rows = await this.findEntities<RiskAssessment>({ query, sort: ["-risk_score"] });
-				return {
-					rows: await this.withKpiConditions(
+				const { page = 1, page_size: pageSize = 20, sort = "-risk_score" } = ctx.params;
+				const [rows, total] = await Promise.all([
+					this.findEntities<RiskAssessment>({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
+					this.countEntities(query),
+				]);
+				return pageOf(
+					await this.withKpiConditions(
 						company.id,
 						rows.map(r => this.publicAssessment(r)),
 					),
-				};
+					total,
+					page,
+					pageSize,
+				);
 			},
 		},
 
@@ -490,10 +498,11 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 		listMatrices: {
 			rest: "GET /risk-matrices",
 			role: "viewer",
-			cache: { keys: [] },
-			async handler() {
+			params: { $$strict: true, ...pageParams() },
+			cache: { keys: ["page", "page_size"] },
+			async handler(ctx: RiskContext<{ page?: number; page_size?: number }>) {
 				const imported = (await this.matrices.find({ sort: ["urn"] })).map(({ _id, ...m }) => m);
-				return { rows: [DEFAULT_MATRIX, ...imported] };
+				return pageOfAll([DEFAULT_MATRIX, ...imported], ctx.params.page ?? 1, ctx.params.page_size ?? 20);
 			},
 		},
 

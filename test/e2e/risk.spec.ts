@@ -168,6 +168,11 @@ describe("manual risks", () => {
 			(await platform.request("POST", `/companies/${co.id}/risk-assessments`, { token: viewer, body: { risk_type: "cyber", title: "x", likelihood: 1, impact: 1 } })).status,
 		).toBe(403);
 		expect((await platform.request("GET", `/risk-assessments/${risk.id}`, { token: viewer })).body.title).toBe("Ransomware");
+		// lists are paged as everywhere: {rows, total, page, page_size, total_pages}
+		const page = (await platform.request("GET", `/companies/${co.id}/risk-assessments?page_size=1&sort=-assessed_at`, { token: viewer })).body;
+		expect(page).toMatchObject({ page: 1, page_size: 1, total: expect.any(Number), total_pages: page.total });
+		expect(page.rows).toHaveLength(1);
+		expect((await platform.request("GET", `/companies/${co.id}/risk-assessments?sort=colour`, { token: viewer })).status).toBe(422);
 	});
 });
 
