@@ -199,14 +199,18 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 					assessment_key: key,
 					updated_at: now.toISOString(),
 				};
+				// the adapter directly: one cache cleaning for the four, below
 				const doc = await this.locks.run(key, async () => {
 					const existing = await this.findEntity<RiskAssessment>({ assessment_key: key });
-					return existing
-						? this.updateEntity<RiskAssessment>(existing.id, fields)
-						: this.insertEntity<RiskAssessment>({ _id: this.idForKey(key), ...fields, created_at: now.toISOString() });
+					return this.toEntity<RiskAssessment>(
+						existing
+							? await this.adapter.updateById(existing.id, { $set: fields })
+							: await this.adapter.insert({ _id: this.idForKey(key), ...fields, created_at: now.toISOString() }),
+					);
 				});
 				saved.push(this.publicAssessment(doc!));
 			}
+			await this.clearCache();
 			this.broker.emit("risk.assessment.created", {
 				company_id: analysis.company_id,
 				automatic: saved.map(a => ({ id: a.id, risk_type: a.risk_type, risk_score: a.risk_score })),
