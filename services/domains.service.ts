@@ -259,7 +259,9 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 				const warnings: string[] = [];
 				if (!record) warnings.push("no operational metrics recorded: the KPIs computed from them are not assessed");
 				const periodEnd = record?.period_end ?? null;
-				const finance = periodEnd ? await this.financeFigures(ctx, company_id, industry, periodEnd) : { figures: {} };
+				// the statements' figures only for modules whose KPIs read them (an analysis is not free)
+				const readsStatements = module.kpis.some(k => k.inputs.some(i => i.startsWith("finance.")));
+				const finance = periodEnd && readsStatements ? await this.financeFigures(ctx, company_id, industry, periodEnd) : { figures: {} };
 				if (finance.warning) warnings.push(finance.warning);
 				const kpis = evaluateKpis(
 					module,

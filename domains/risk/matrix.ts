@@ -4,6 +4,7 @@
  * YAML (objects.risk_matrix[]). Source of the shape: intuitem/ciso-assistant-community, backend/library.
  */
 import YAML from "yaml";
+import { gridLevel, RISK_LEVELS } from "./scoring";
 
 export interface MatrixLevel {
 	abbreviation?: string;
@@ -48,15 +49,10 @@ export const DEFAULT_MATRIX: RiskMatrix = {
 	description: "Likelihood × impact 1–4 low, 5–9 medium, 10–16 high, 17–25 critical",
 	probability: ["Rare", "Unlikely", "Possible", "Likely", "Almost certain"].map(name => ({ name })),
 	impact: ["Negligible", "Minor", "Moderate", "Major", "Severe"].map(name => ({ name })),
-	risk: ["low", "medium", "high", "critical"].map(name => ({ name })),
+	risk: RISK_LEVELS.map(name => ({ name })),
 	// convention: losses up to 1 %, 5 %, 10 % and 25 % of equity, and above
 	impact_bands: { measure: "equity", upper_bounds: [0.01, 0.05, 0.1, 0.25] },
-	grid: Array.from({ length: 5 }, (_, p) =>
-		Array.from({ length: 5 }, (_, i) => {
-			const product = (p + 1) * (i + 1);
-			return product <= 4 ? 0 : product <= 9 ? 1 : product <= 16 ? 2 : 3;
-		}),
-	),
+	grid: Array.from({ length: 5 }, (_, p) => Array.from({ length: 5 }, (_, i) => RISK_LEVELS.indexOf(gridLevel(p + 1, i + 1)))),
 };
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);

@@ -9,7 +9,8 @@ import type { Value } from "../finance/math";
 
 export const AUTOMATIC_RISK_TYPES = ["credit_distress", "liquidity", "leverage", "profitability"] as const;
 export type AutomaticRiskType = (typeof AUTOMATIC_RISK_TYPES)[number];
-export type RiskLevel = "low" | "medium" | "high" | "critical";
+export const RISK_LEVELS = ["low", "medium", "high", "critical"] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number];
 
 interface FactorDef {
 	name: string;
