@@ -38,6 +38,18 @@ export interface Config {
 	};
 	metrics: { enabled: boolean; port: number; host: string };
 	tracing: { exporter: string | null; jaeger_host: string };
+	ml: {
+		/** Training jobs one ml.training node runs at once (each in its own worker thread). */
+		training_concurrency: number;
+		/** ms a running job's lease lasts without a heartbeat before another node takes the job over. */
+		job_lease_ms: number;
+		/** Times a job is started before it is failed (a job that kills its node every time). */
+		job_max_attempts: number;
+		/** Train and deploy the default `distress` model on first start. */
+		default_model: boolean;
+		/** Rows one prediction request may carry. */
+		max_prediction_rows: number;
+	};
 	broker: {
 		/** Default for calls; reads, writes and imports have their own (see lib/service.ts). */
 		request_timeout: number;
@@ -97,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	const metrics = raw.metrics ?? {};
 	const tracing = raw.tracing ?? {};
 	const broker = raw.broker ?? {};
+	const ml = raw.ml ?? {};
 	return {
 		env: name,
 		namespace: String(raw.namespace || "bizops"),
@@ -137,6 +150,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			host: String(metrics.host || "127.0.0.1"),
 		},
 		tracing: { exporter: nullIfEmpty(tracing.exporter), jaeger_host: String(tracing.jaeger_host || "127.0.0.1") },
+		ml: {
+			training_concurrency: num(ml.training_concurrency ?? 1, "ML_TRAINING_CONCURRENCY"),
+			job_lease_ms: num(ml.job_lease_ms ?? 30000, "ML_JOB_LEASE_MS"),
+			job_max_attempts: num(ml.job_max_attempts ?? 3, "ml.job_max_attempts"),
+			default_model: ml.default_model == null ? true : bool(ml.default_model),
+			max_prediction_rows: num(ml.max_prediction_rows ?? 1000, "ml.max_prediction_rows"),
+		},
 		broker: {
 			request_timeout: num(broker.request_timeout ?? 10000, "REQUEST_TIMEOUT"),
 			read_timeout: num(broker.read_timeout ?? 10000, "READ_TIMEOUT"),

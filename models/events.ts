@@ -24,3 +24,23 @@ export interface CompanyDataChanged {
  */
 export const TOKEN_REVOKED_EVENT = "auth.token.revoked";
 export const REVOCATIONS_RESYNC_MS = 30000;
+
+/**
+ * `{model_id, alias, version, previous_version, transition_id}`: an ML model's production or staging alias moved
+ * (deploy, rollback). Sent from ml.registry's outbox (each transition is stored first and re-sent until the
+ * channel takes it); the same change is broadcast as ML_ALIAS_CHANGED_EVENT so every prediction node switches
+ * at once, and prediction nodes re-read the aliases every ML_ALIASES_RESYNC_MS in case a broadcast was lost.
+ */
+export const ML_ALIAS_CHANGED_CHANNEL = "ml.model.alias-changed";
+export const ML_ALIAS_CHANGED_EVENT = "ml.model.deployed";
+export const ML_ALIASES_RESYNC_MS = 5000;
+export interface MlAliasChanged {
+	model_id: string;
+	alias: "production" | "staging";
+	version: number | null;
+	previous_version: number | null;
+	transition_id: string;
+}
+
+/** `{job_id}`: a training job was queued; training nodes look for work at once (they also poll). */
+export const ML_JOB_QUEUED_EVENT = "ml.job.queued";

@@ -398,6 +398,19 @@ const ApiService = defineService<GatewayState>()({
 					checkBody(req, config.http.import_body_limit);
 				},
 			},
+			// An ML data set upload (its file's text in a JSON body of up to import_body_limit): passed on as a
+			// stream like the SEC import, read by ml.registry once the caller is authorized.
+			{
+				path: "/ml",
+				whitelist: ["ml.registry.createDataset"],
+				aliases: { "POST /datasets": "stream:ml.registry.createDataset" },
+				mappingPolicy: "restrict",
+				authentication: true,
+				bodyParsers: false,
+				onBeforeCall(_ctx: Context, _route: unknown, req: IncomingMessage) {
+					checkBody(req, config.http.import_body_limit);
+				},
+			},
 			// The two JSON routes share a path, so they are told apart by name: moleculer-web takes routes with the
 			// same name (or, without names, the same path) for one and drops the first one's aliases.
 			// The shipped services' routes, filled in below from services/routes.json (mixins/rest-routes.ts).
@@ -521,6 +534,6 @@ const ApiService = defineService<GatewayState>()({
 // The routes of every service this code base has, whether or not a node runs it right now (a service with no
 // live node is then a 503, not a 404), and of the gateway itself.
 export const REST_ACTIONS = [...MANIFEST.routes, ...restActionsOf([ApiService])];
-(ApiService.settings!.routes as Array<{ aliases?: Record<string, string> }>)[1].aliases = aliasesOf(REST_ACTIONS);
+(ApiService.settings!.routes as Array<{ name?: string; aliases?: Record<string, string> }>).find(r => r.name === "shipped")!.aliases = aliasesOf(REST_ACTIONS);
 
 export default ApiService;

@@ -19,6 +19,7 @@ import {
 	type Acceptance,
 	type AutomaticAssessment,
 	type KpiState,
+	type MlDistress,
 	type RiskFactor,
 } from "../domains/risk/scoring";
 import type { CompanyKpis } from "../domains/industries/module";
@@ -176,12 +177,23 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 			return assessment;
 		},
 
+		/** The default distress model's probability for the company; a reason instead when ML is not running or has no model yet. */
+		async mlDistress(companyId: string): Promise<MlDistress> {
+			try {
+				return await this.broker.call<MlDistress, object>("ml.prediction.distress", { company_id: companyId }, { ...AS_RISK, timeout: 5000, retries: 0 });
+			} catch (err) {
+				if ((err as Error).name === "ServiceNotFoundError") return { probability: null, reason: "no node runs ml.prediction" };
+				return { probability: null, reason: `ML prediction failed: ${(err as Error).message}` };
+			}
+		},
+
 		/** Scores the company's latest analysis into the four automatic assessments and stores them. */
 		async assessAutomatically(analysis: Analysis): Promise<RiskAssessment[]> {
 			const now = new Date();
 			const saved: RiskAssessment[] = [];
+			const ml = await this.mlDistress(analysis.company_id);
 			for (const riskType of AUTOMATIC_RISK_TYPES) {
-				const result: AutomaticAssessment = assessAutomatic(riskType, analysis);
+				const result: AutomaticAssessment = assessAutomatic(riskType, analysis, ml);
 				const key = automaticKey(analysis.company_id, riskType);
 				const fields = {
 					company_id: analysis.company_id,

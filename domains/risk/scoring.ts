@@ -116,8 +116,37 @@ export interface AutomaticAssessment {
 	reason?: string;
 }
 
-/** One automatic assessment: the weighted factors that have values (their weights renormalised); null when none has. */
-export function assessAutomatic(riskType: AutomaticRiskType, analysis: Analysis): AutomaticAssessment {
+/** The default ML distress model's answer for the company (ml.prediction), when there is one. */
+export interface MlDistress {
+	probability: number | null;
+	model_version?: number;
+	reason?: string;
+}
+
+/**
+ * The distress model's probability as a credit/distress factor: 5 % (around the Polish data set's base rate
+ * of bankruptcy within a year) adds nothing, 50 % the full weight (docs/risk.md).
+ */
+export const ML_DISTRESS_FACTOR = {
+	name: "ml_distress_probability",
+	safe: 0.05,
+	distress: 0.5,
+	weight: 0.3,
+	source: "default distress model (ml.prediction), Polish bankruptcy data (UCI)",
+} as const;
+
+function mlDistressFactor(ml: MlDistress): RiskFactor {
+	const { name, safe, distress, weight } = ML_DISTRESS_FACTOR;
+	const source = ml.model_version != null ? `${ML_DISTRESS_FACTOR.source}, version ${ml.model_version}` : ML_DISTRESS_FACTOR.source;
+	if (ml.probability == null) return { name, value: null, safe, distress, weight, factor_score: null, contribution: null, source, reason: ml.reason ?? "no prediction" };
+	return { name, value: ml.probability, safe, distress, weight, factor_score: factorScore(ml.probability, safe, distress), contribution: null, source };
+}
+
+/**
+ * One automatic assessment: the weighted factors that have values (their weights renormalised); null when none
+ * has. Credit/distress takes the ML distress probability as one more factor when it is given.
+ */
+export function assessAutomatic(riskType: AutomaticRiskType, analysis: Analysis, ml?: MlDistress): AutomaticAssessment {
 	const factors: RiskFactor[] = FACTORS[riskType].map(def => {
 		const value = def.value(analysis);
 		const levels = def.levels(analysis);
@@ -144,6 +173,7 @@ export function assessAutomatic(riskType: AutomaticRiskType, analysis: Analysis)
 			source: def.source,
 		};
 	});
+	if (riskType === "credit_distress" && ml) factors.push(mlDistressFactor(ml));
 	const scored = factors.filter(f => f.factor_score != null);
 	const totalWeight = scored.reduce((sum, f) => sum + f.weight, 0);
 	if (!scored.length)

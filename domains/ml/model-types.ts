@@ -1,0 +1,374 @@
+/**
+ * The model types a version can be trained as (docs/ml.md). Each trains on pipeline-transformed rows with a
+ * validation split for early stopping, and saves itself as a JSON text artifact that loads back to the very
+ * same predictions:
+ * - logistic_regression and dense: TensorFlow.js (wasm backend), Adam, binary cross-entropy, balanced class
+ *   weights (King & Zeng 2001's re-weighting for rare events), early stopping on validation ROC AUC keeping
+ *   the best epoch's weights;
+ * - gradient_boosted_trees: XGBoost (Chen & Guestrin 2016) compiled to WebAssembly (ml-xgboost), the
+ *   iteration count chosen on the validation split;
+ * - random_forest: Breiman (2001) with CART trees (ml-random-forest), probability = share of trees voting 1.
+ */
+import { rocAuc } from "./metrics";
+import type { PipelineKind } from "./pipeline";
+
+export const MODEL_TYPES = ["logistic_regression", "dense", "gradient_boosted_trees", "random_forest"] as const;
+export type ModelType = (typeof MODEL_TYPES)[number];
+
+export type Hyperparameters = Record<string, number | number[] | string | boolean>;
+
+export interface TrainingProgress {
+	/** 0–1 of this model's training. */
+	progress: number;
+	epoch?: number;
+	loss?: number;
+	val_loss?: number;
+	val_roc_auc?: number | null;
+}
+
+export interface TrainingInput {
+	x: Float64Array[];
+	y: Uint8Array;
+	xVal: Float64Array[];
+	yVal: Uint8Array;
+	hyperparameters: Hyperparameters;
+	seed: number;
+	onProgress(p: TrainingProgress): void;
+	/** True when the job was cancelled: training stops at the next epoch or round. */
+	cancelled(): boolean;
+}
+
+export interface TrainedModel {
+	artifact: string;
+	/** The hyper-parameters in effect, defaults included, and what early stopping chose. */
+	hyperparameters: Hyperparameters;
+	history: TrainingProgress[];
+}
+
+export interface LoadedModel {
+	/** Probability of the positive class for each (transformed) row. */
+	predict(rows: Float64Array[]): Float64Array;
+	free(): void;
+}
+
+export interface ModelTypeDefinition {
+	pipeline: PipelineKind;
+	defaults: Hyperparameters;
+	/** fastest-validator rules for the hyper-parameters a user may set. */
+	rules: Record<string, unknown>;
+	train(input: TrainingInput): Promise<TrainedModel>;
+	load(artifact: string): Promise<LoadedModel>;
+}
+
+export class CancelledError extends Error {
+	constructor() {
+		super("cancelled");
+	}
+}
+
+/* ---------- TensorFlow.js ---------- */
+
+type Tf = typeof import("@tensorflow/tfjs");
+let tfReady: Promise<Tf> | undefined;
+
+/** TensorFlow.js on its WebAssembly backend (the native tfjs-node cannot install offline). */
+export function tensorflow(): Promise<Tf> {
+	tfReady ??= (async () => {
+		const tf: Tf = require("@tensorflow/tfjs");
+		require("@tensorflow/tfjs-backend-wasm");
+		// tfjs prints a banner recommending tfjs-node once per process; it cannot be installed here.
+		const warn = console.warn;
+		console.warn = () => undefined;
+		try {
+			await tf.setBackend("wasm");
+			await tf.ready();
+		} finally {
+			console.warn = warn;
+		}
+		return tf;
+	})();
+	return tfReady;
+}
+
+function toTensor(tf: Tf, rows: Float64Array[], width: number) {
+	const flat = new Float32Array(rows.length * width);
+	rows.forEach((r, i) => flat.set(r, i * width));
+	return tf.tensor2d(flat, [rows.length, width]);
+}
+
+const num = (h: Hyperparameters, key: string) => h[key] as number;
+
+function tfModelType(
+	build: (tf: Tf, width: number, h: Hyperparameters, seed: number) => import("@tensorflow/tfjs").LayersModel,
+	defaults: Hyperparameters,
+	rules: Record<string, unknown>,
+): ModelTypeDefinition {
+	return {
+		pipeline: "quantile_normal",
+		defaults,
+		rules,
+		async train(input) {
+			const tf = await tensorflow();
+			const h = { ...defaults, ...input.hyperparameters };
+			const width = input.x[0].length;
+			const model = build(tf, width, h, input.seed);
+			model.compile({ optimizer: tf.train.adam(num(h, "learning_rate")), loss: "binaryCrossentropy" });
+			const xs = toTensor(tf, input.x, width);
+			const ys = tf.tensor2d(Float32Array.from(input.y), [input.y.length, 1]);
+			const xVal = toTensor(tf, input.xVal, width);
+			const positives = input.y.reduce((a, b) => a + b, 0);
+			// Balanced weights: each class counts as much as the other in the loss.
+			const classWeight = h.class_weight === "balanced" ? { 0: input.y.length / (2 * (input.y.length - positives)), 1: input.y.length / (2 * positives) } : undefined;
+			const history: TrainingProgress[] = [];
+			let best = { auc: -1, epoch: 0, weights: [] as import("@tensorflow/tfjs").Tensor[] };
+			let sinceBest = 0;
+			const epochs = num(h, "epochs");
+			const patience = num(h, "patience");
+			try {
+				await model.fit(xs, ys, {
+					epochs,
+					batchSize: num(h, "batch_size"),
+					shuffle: true,
+					classWeight,
+					verbose: 0,
+					callbacks: {
+						onEpochEnd: async (epoch, logs) => {
+							const p = tf.tidy(() => (model.predict(xVal) as import("@tensorflow/tfjs").Tensor).dataSync());
+							const auc = rocAuc(input.yVal, p);
+							const entry = { progress: (epoch + 1) / epochs, epoch: epoch + 1, loss: logs?.loss, val_roc_auc: auc };
+							history.push(entry);
+							input.onProgress(entry);
+							if ((auc ?? 0) > best.auc) {
+								best.weights.forEach(w => w.dispose());
+								best = { auc: auc ?? 0, epoch: epoch + 1, weights: model.getWeights().map(w => w.clone()) };
+								sinceBest = 0;
+							} else sinceBest++;
+							if (sinceBest >= patience || input.cancelled()) model.stopTraining = true;
+						},
+					},
+				});
+				if (input.cancelled()) throw new CancelledError();
+				model.setWeights(best.weights);
+				let artifact = "";
+				await model.save(
+					tf.io.withSaveHandler(async a => {
+						artifact = JSON.stringify({
+							modelTopology: a.modelTopology,
+							weightSpecs: a.weightSpecs,
+							weightData: Buffer.from(a.weightData as ArrayBuffer).toString("base64"),
+						});
+						return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+					}),
+				);
+				return { artifact, hyperparameters: { ...h, best_epoch: best.epoch }, history };
+			} finally {
+				best.weights.forEach(w => w.dispose());
+				tf.dispose([xs, ys, xVal]);
+				model.dispose();
+			}
+		},
+		async load(artifact) {
+			const tf = await tensorflow();
+			const saved = JSON.parse(artifact) as { modelTopology: object; weightSpecs: import("@tensorflow/tfjs").io.WeightsManifestEntry[]; weightData: string };
+			const weightData = new Uint8Array(Buffer.from(saved.weightData, "base64")).buffer;
+			const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: saved.modelTopology, weightSpecs: saved.weightSpecs, weightData }));
+			const width = (model.inputs[0].shape[1] as number) ?? 0;
+			return {
+				predict(rows) {
+					if (!rows.length) return new Float64Array(0);
+					return Float64Array.from(
+						tf.tidy(() => {
+							const x = toTensor(tf, rows, width);
+							return (model.predict(x) as import("@tensorflow/tfjs").Tensor).dataSync();
+						}),
+					);
+				},
+				free: () => model.dispose(),
+			};
+		},
+	};
+}
+
+const TF_RULES = {
+	learning_rate: { type: "number", positive: true, max: 1, optional: true },
+	batch_size: { type: "number", integer: true, min: 1, max: 4096, optional: true },
+	epochs: { type: "number", integer: true, min: 1, max: 1000, optional: true },
+	patience: { type: "number", integer: true, min: 1, max: 1000, optional: true },
+	class_weight: { type: "enum", values: ["balanced", "none"], optional: true },
+	l2: { type: "number", min: 0, max: 1, optional: true },
+};
+const TF_DEFAULTS = { learning_rate: 0.001, batch_size: 32, epochs: 100, patience: 10, class_weight: "balanced", l2: 0.0001 };
+
+const logisticRegression = tfModelType(
+	(tf, width, h, seed) =>
+		tf.sequential({
+			layers: [
+				tf.layers.dense({
+					inputShape: [width],
+					units: 1,
+					activation: "sigmoid",
+					kernelInitializer: tf.initializers.glorotUniform({ seed }),
+					kernelRegularizer: tf.regularizers.l2({ l2: num(h, "l2") }),
+				}),
+			],
+		}),
+	TF_DEFAULTS,
+	TF_RULES,
+);
+
+const dense = tfModelType(
+	(tf, width, h, seed) => {
+		const units = (h.hidden_units as number[]) ?? [64, 32];
+		const model = tf.sequential();
+		units.forEach((n, i) => {
+			model.add(
+				tf.layers.dense({
+					...(i === 0 ? { inputShape: [width] } : {}),
+					units: n,
+					activation: "relu",
+					kernelInitializer: tf.initializers.heNormal({ seed: seed + i }),
+					kernelRegularizer: tf.regularizers.l2({ l2: num(h, "l2") }),
+				}),
+			);
+			if (num(h, "dropout") > 0) model.add(tf.layers.dropout({ rate: num(h, "dropout"), seed: seed + 100 + i }));
+		});
+		model.add(tf.layers.dense({ units: 1, activation: "sigmoid", kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 99 }) }));
+		return model;
+	},
+	{ ...TF_DEFAULTS, hidden_units: [64, 32], dropout: 0.2 },
+	{
+		...TF_RULES,
+		hidden_units: { type: "array", items: { type: "number", integer: true, min: 1, max: 1024 }, min: 1, max: 5, optional: true },
+		dropout: { type: "number", min: 0, max: 0.9, optional: true },
+	},
+);
+
+/* ---------- XGBoost ---------- */
+
+interface Booster {
+	train(x: number[][], y: number[]): void;
+	predict(x: number[][]): number[];
+	toJSON(): object;
+	free(): void;
+}
+interface XGBoostClass {
+	new (options: Record<string, unknown>): Booster;
+	load(model: object): Booster;
+}
+let xgboostReady: Promise<XGBoostClass> | undefined;
+
+/** XGBoost's wasm build. It logs a harmless "wasm streaming compile failed" line once when it loads. */
+function xgboost(): Promise<XGBoostClass> {
+	xgboostReady ??= require("ml-xgboost") as Promise<XGBoostClass>;
+	return xgboostReady;
+}
+
+const plainRows = (rows: Float64Array[]) => rows.map(r => Array.from(r));
+
+const gradientBoostedTrees: ModelTypeDefinition = {
+	pipeline: "sentinel",
+	defaults: { max_depth: 6, eta: 0.1, subsample: 0.8, colsample_bytree: 0.8, min_child_weight: 1, iterations: [100, 200, 300] },
+	rules: {
+		max_depth: { type: "number", integer: true, min: 1, max: 16, optional: true },
+		eta: { type: "number", positive: true, max: 1, optional: true },
+		subsample: { type: "number", positive: true, max: 1, optional: true },
+		colsample_bytree: { type: "number", positive: true, max: 1, optional: true },
+		min_child_weight: { type: "number", min: 0, max: 1000, optional: true },
+		iterations: { type: "array", items: { type: "number", integer: true, min: 1, max: 2000 }, min: 1, max: 6, optional: true },
+	},
+	async train(input) {
+		const XGBoost = await xgboost();
+		const h = { ...this.defaults, ...input.hyperparameters };
+		// ml-xgboost trains a fixed number of rounds: early stopping = the candidate count best on validation.
+		const candidates = [...(h.iterations as number[])].sort((a, b) => a - b);
+		const x = plainRows(input.x);
+		const y = Array.from(input.y);
+		const xVal = plainRows(input.xVal);
+		const history: TrainingProgress[] = [];
+		let best: { booster: Booster; auc: number; iterations: number } | undefined;
+		try {
+			for (const [i, iterations] of candidates.entries()) {
+				if (input.cancelled()) throw new CancelledError();
+				const booster = new XGBoost({
+					booster: "gbtree",
+					objective: "binary:logistic",
+					max_depth: h.max_depth,
+					eta: h.eta,
+					subsample: h.subsample,
+					colsample_bytree: h.colsample_bytree,
+					min_child_weight: h.min_child_weight,
+					seed: input.seed,
+					silent: 1,
+					iterations,
+				});
+				booster.train(x, y);
+				const auc = rocAuc(input.yVal, booster.predict(xVal)) ?? 0;
+				const entry = { progress: (i + 1) / candidates.length, epoch: iterations, val_roc_auc: auc };
+				history.push(entry);
+				input.onProgress(entry);
+				if (!best || auc > best.auc) {
+					best?.booster.free();
+					best = { booster, auc, iterations };
+				} else booster.free();
+			}
+			return { artifact: JSON.stringify(best!.booster), hyperparameters: { ...h, best_iterations: best!.iterations }, history };
+		} finally {
+			best?.booster.free();
+		}
+	},
+	async load(artifact) {
+		const XGBoost = await xgboost();
+		const booster = XGBoost.load(JSON.parse(artifact));
+		return { predict: rows => (rows.length ? Float64Array.from(booster.predict(plainRows(rows))) : new Float64Array(0)), free: () => booster.free() };
+	},
+};
+
+/* ---------- Random forest ---------- */
+
+interface Forest {
+	train(x: number[][], y: number[]): void;
+	predictProbability(x: number[][], label: number): number[];
+	toJSON(): object;
+}
+
+const randomForest: ModelTypeDefinition = {
+	pipeline: "sentinel",
+	// ml-cart tries every label change of every sampled feature at each node (about 1.5 s a tree on the Polish
+	// 5year training rows); its maxSamples takes the first rows rather than a sample, so it is not offered
+	defaults: { n_estimators: 30, max_features: 0.3, max_depth: 10, min_samples_leaf: 3 },
+	rules: {
+		n_estimators: { type: "number", integer: true, min: 1, max: 1000, optional: true },
+		max_features: { type: "number", positive: true, max: 1, optional: true },
+		max_depth: { type: "number", integer: true, min: 1, max: 64, optional: true },
+		min_samples_leaf: { type: "number", integer: true, min: 1, max: 1000, optional: true },
+	},
+	async train(input) {
+		const { RandomForestClassifier } = require("ml-random-forest") as { RandomForestClassifier: new (o: object) => Forest };
+		const h = { ...this.defaults, ...input.hyperparameters };
+		if (input.cancelled()) throw new CancelledError();
+		const forest = new RandomForestClassifier({
+			nEstimators: h.n_estimators,
+			maxFeatures: h.max_features,
+			seed: input.seed,
+			noOOB: true,
+			treeOptions: { maxDepth: h.max_depth, minNumSamples: h.min_samples_leaf },
+		});
+		forest.train(plainRows(input.x), Array.from(input.y));
+		const auc = rocAuc(input.yVal, forest.predictProbability(plainRows(input.xVal), 1));
+		const entry = { progress: 1, val_roc_auc: auc };
+		input.onProgress(entry);
+		return { artifact: JSON.stringify(forest), hyperparameters: h, history: [entry] };
+	},
+	async load(artifact) {
+		const { RandomForestClassifier } = require("ml-random-forest") as { RandomForestClassifier: { load(m: object): Forest } };
+		const forest = RandomForestClassifier.load(JSON.parse(artifact));
+		return { predict: rows => (rows.length ? Float64Array.from(forest.predictProbability(plainRows(rows), 1)) : new Float64Array(0)), free: () => undefined };
+	},
+};
+
+export const MODEL_TYPE_DEFINITIONS: Record<ModelType, ModelTypeDefinition> = {
+	logistic_regression: logisticRegression,
+	dense,
+	gradient_boosted_trees: gradientBoostedTrees,
+	random_forest: randomForest,
+};

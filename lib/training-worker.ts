@@ -1,0 +1,54 @@
+/**
+ * A training run in a worker thread (docs/ml.md), so the node that runs it keeps answering (health probes,
+ * job status, cancellation) while the CPU trains. Receives the data set's text and the plan, posts progress,
+ * then the result or the error.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { DatasetError, parseDataset, projectColumns, sha256, type DatasetSource } from "../domains/ml/dataset";
+import { CancelledError } from "../domains/ml/model-types";
+import { trainVersion, type TrainingPlan } from "../domains/ml/training";
+
+export interface TrainingWorkerInput {
+	dataset: DatasetSource;
+	/** Train on these columns only (the model's configured features); all when absent. */
+	features?: string[];
+	plan: TrainingPlan;
+}
+
+export type TrainingWorkerMessage =
+	| { type: "progress"; progress: number; stage: string; epoch?: number; loss?: number; val_roc_auc?: number | null }
+	| { type: "result"; result: string }
+	| { type: "error"; message: string; issues?: Array<{ field: string; message: string }>; cancelled?: boolean };
+
+async function run(input: TrainingWorkerInput): Promise<void> {
+	let cancelled = false;
+	parentPort!.on("message", (m: { type: string }) => {
+		if (m.type === "cancel") cancelled = true;
+	});
+	try {
+		const parsed = parseDataset(input.dataset).data;
+		const data = input.features ? projectColumns(parsed, input.features) : parsed;
+		let last = 0;
+		const result = await trainVersion(data, input.plan, {
+			onProgress: p => {
+				// at most ten messages a second
+				const now = Date.now();
+				if (now - last < 100 && p.progress < 1) return;
+				last = now;
+				parentPort!.postMessage({ type: "progress", ...p } satisfies TrainingWorkerMessage);
+			},
+			cancelled: () => cancelled,
+		});
+		const body = JSON.stringify({ ...result, features: data.features, label: data.label, classes: data.classes, dataset_sha256: sha256(input.dataset.content) });
+		parentPort!.postMessage({ type: "result", result: body } satisfies TrainingWorkerMessage);
+	} catch (err) {
+		parentPort!.postMessage({
+			type: "error",
+			message: (err as Error).message,
+			...(err instanceof DatasetError ? { issues: err.issues } : {}),
+			...(err instanceof CancelledError ? { cancelled: true } : {}),
+		} satisfies TrainingWorkerMessage);
+	}
+}
+
+if (parentPort && workerData?.bizopsTraining) void run(workerData.input as TrainingWorkerInput);

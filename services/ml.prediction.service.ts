@@ -1,0 +1,349 @@
+/**
+ * ml.prediction: predictions from each model's production version (docs/ml.md). Every prediction node keeps
+ * the production version loaded, and the one before it, so a rollback is a swap; it switches when the
+ * registry broadcasts an alias change and re-reads the aliases every few seconds in case a broadcast was
+ * lost. Rows are keyed by the data set's column names; a company's rows are computed from its statements.
+ * What a production version scores feeds its monitoring: input drift (PSI per feature against the training
+ * rows) and, as later statements arrive for the companies it scored, realised ROC AUC.
+ */
+import type { Context } from "moleculer";
+import { getConfig } from "../config";
+import { DISTRESS_FEATURES, OBSERVED_DISTRESS, observedDistress, statementFeatures } from "../domains/ml/distress";
+import { driftLevel, populationStabilityIndex, PSI_LEVELS } from "../domains/ml/drift";
+import { rocAuc } from "../domains/ml/metrics";
+import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
+import { defineService } from "../lib/service";
+import { createMlModelsMixin, type InputRow, type ServedVersion } from "../mixins/ml-models.mixin";
+import { createStoreMixin, type Doc } from "../mixins/db.mixin";
+import { nowIso } from "../models/common";
+import { conflict, unprocessable } from "../models/errors";
+import { ML_ALIAS_CHANGED_EVENT, ML_ALIASES_RESYNC_MS, type MlAliasChanged } from "../models/events";
+import { ALL_DOMAINS, type MlModel } from "../models/ml";
+import type { Statement } from "../models/statement";
+
+type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
+
+const config = getConfig();
+const idParam = { type: "string", min: 1, max: 64 } as const;
+const AS_PREDICTION = { meta: { user: servicePrincipal("ml.prediction") } };
+/** How often a node writes what its production versions scored (drift counts). */
+const DRIFT_FLUSH_MS = 10_000;
+/** Companies whose realised outcome the monitoring looks up (the most recently scored). */
+const REALISED_SAMPLE = 500;
+
+interface Served {
+	production?: ServedVersion;
+	previous?: ServedVersion;
+}
+
+interface DriftCounts {
+	model_id: string;
+	version: number;
+	rows: number;
+	/** Per feature, counts per bin of the version's drift reference (deciles, then missing). */
+	bins: number[][];
+}
+
+const MlPredictionService = defineService<{ served: Map<string, Served>; switching: Map<string, Promise<void>>; drift: Map<string, DriftCounts>; timers: NodeJS.Timeout[] }>()({
+	name: "ml.prediction",
+	settings: { rest: "/" },
+	mixins: [
+		createMlModelsMixin("ml.prediction"),
+		createStoreMixin("driftCounts", "ml_drift_counts", [{ fields: { model_id: 1, version: 1 } }]),
+		createStoreMixin("companyScores", "ml_company_scores", [{ fields: { model_id: 1, version: 1 } }]),
+	],
+
+	methods: {
+		/** Serves `production` for the model (null: none); the version it replaces stays loaded as the previous one. */
+		async switchTo(modelId: string, production: number | null, previous: number | null): Promise<void> {
+			// one switch per model at a time: a broadcast and a resync may arrive together
+			const pending = this.switching.get(modelId);
+			if (pending) await pending.catch(() => undefined);
+			const run = (async () => {
+				const entry = this.served.get(modelId) ?? {};
+				const loaded = [entry.production, entry.previous].filter((v): v is ServedVersion => !!v);
+				const pick = async (version: number | null) =>
+					version == null ? undefined : (loaded.find(v => v.version === version) ?? (await this.loadVersion(modelId, version)));
+				const next: Served = { production: await pick(production) };
+				next.previous = previous == null ? (entry.production && entry.production.version !== production ? entry.production : undefined) : await pick(previous);
+				for (const v of loaded) if (v !== next.production && v !== next.previous) v.model.free();
+				this.served.set(modelId, next);
+				if (entry.production?.version !== next.production?.version)
+					this.logger.info(`Model ${modelId}: serving v${next.production?.version ?? "none"} (previous: v${next.previous?.version ?? "none"})`);
+			})();
+			this.switching.set(modelId, run);
+			try {
+				await run;
+			} finally {
+				if (this.switching.get(modelId) === run) this.switching.delete(modelId);
+			}
+		},
+
+		/** Compares every model's aliases with what this node serves and catches up. */
+		async resync(onlyModel?: string): Promise<void> {
+			const models = (await this.broker.call("ml.registry.aliases", {}, AS_PREDICTION)) as Array<{
+				id: string;
+				aliases: MlModel["aliases"];
+				previous_production: number | null;
+			}>;
+			for (const m of models) {
+				if (onlyModel && m.id !== onlyModel) continue;
+				const entry = this.served.get(m.id);
+				if (entry?.production?.version === (m.aliases.production ?? undefined) && entry?.previous?.version === (m.previous_production ?? undefined)) continue;
+				if (!entry && m.aliases.production == null) continue;
+				await this.switchTo(m.id, m.aliases.production, m.previous_production).catch(err => this.logger.warn(`Model ${m.id} not loaded: ${(err as Error).message}`));
+			}
+		},
+
+		async production(model: MlModel): Promise<ServedVersion> {
+			let served = this.served.get(model.id)?.production;
+			if (!served || served.version !== model.aliases.production) {
+				if (model.aliases.production == null) throw conflict(`Model '${model.name}' has no production version: deploy one first`, { id: model.id });
+				await this.switchTo(model.id, model.aliases.production, model.previous_production);
+				served = this.served.get(model.id)?.production;
+			}
+			return served!;
+		},
+
+		/** Counts the scored rows into the version's drift bins (written every few seconds). */
+		recordDrift(served: ServedVersion, vectors: Float64Array[]): void {
+			const key = `${served.model_id}|${served.version}`;
+			let counts = this.drift.get(key);
+			if (!counts) {
+				counts = {
+					model_id: served.model_id,
+					version: served.version,
+					rows: 0,
+					bins: served.meta.features.map(f => new Array<number>((served.meta.drift_reference[f]?.edges.length ?? 0) + 2).fill(0)),
+				};
+				this.drift.set(key, counts);
+			}
+			counts.rows += vectors.length;
+			served.meta.features.forEach((f, i) => {
+				const edges = served.meta.drift_reference[f]?.edges ?? [];
+				for (const v of vectors) {
+					const value = v[i];
+					let b = 0;
+					if (Number.isNaN(value)) b = edges.length + 1;
+					else while (b < edges.length && value > edges[b]) b++;
+					counts.bins[i][b]++;
+				}
+			});
+		},
+
+		async flushDrift(): Promise<void> {
+			const batch = [...this.drift.values()];
+			this.drift.clear();
+			for (const counts of batch) await this.driftCounts.insert({ ...counts, node: this.broker.nodeID, at: nowIso() });
+		},
+
+		async predictRows(served: ServedVersion, vectors: Float64Array[]): Promise<Array<{ probability: number; label: string }>> {
+			const p = this.probabilities(served, vectors);
+			this.recordDrift(served, vectors);
+			const [negative, positive] = served.meta.classes;
+			return Array.from(p, probability => ({ probability: Math.round(probability * 1e6) / 1e6, label: probability >= served.meta.threshold ? positive : negative }));
+		},
+
+		/** The model's inputs from the company's latest annual statement (and the one before, for growth). */
+		async companyInputs(
+			ctx: MlContext,
+			served: ServedVersion,
+			companyId: string,
+		): Promise<{ period_end: string; values: Record<string, number | null>; not_computed: Array<{ feature: string; reason: string }> }> {
+			const unknown = served.meta.features.filter(f => !DISTRESS_FEATURES[f]);
+			if (unknown.length === served.meta.features.length)
+				throw unprocessable("This model's features are not computed from statements: send rows instead", [
+					{ field: "company_id", message: "the model's features are not statement ratios" },
+				]);
+			const page = (await ctx.call("finance.listStatements", { id: companyId, statement_type: "annual", sort: "-period_end", page_size: 2 })) as { rows: Statement[] };
+			if (!page.rows.length)
+				throw unprocessable("The company has no annual statement to compute the model's inputs from", [{ field: "company_id", message: "no annual statement" }]);
+			const [current, prior] = page.rows;
+			const priorYear = prior && Number(prior.period_end.slice(0, 4)) === Number(current.period_end.slice(0, 4)) - 1 ? prior : null;
+			const { values, not_computed } = statementFeatures(served.meta.features, current, priorYear);
+			return { period_end: current.period_end, values, not_computed };
+		},
+
+		/**
+		 * Realised ROC AUC: for the companies this version scored (the latest score of each), the next annual
+		 * statement after the scored period decides whether distress followed (OBSERVED_DISTRESS).
+		 */
+		async realisedPerformance(modelId: string, version: number): Promise<Record<string, unknown>> {
+			const scores: Doc[] = await this.companyScores.find({ query: { model_id: modelId, version }, sort: ["-at"], limit: 20 * REALISED_SAMPLE });
+			const latest = new Map<string, Doc>();
+			for (const s of scores) if (!latest.has(s.company_id)) latest.set(s.company_id, s);
+			const y: number[] = [];
+			const p: number[] = [];
+			for (const s of [...latest.values()].slice(0, REALISED_SAMPLE)) {
+				const after = new Date(Date.parse(`${s.period_end}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+				const later = (await this.broker
+					.call("finance.listStatements", { id: s.company_id, statement_type: "annual", from: after, sort: "period_end", page_size: 1 }, AS_PREDICTION)
+					.catch(() => ({ rows: [] }))) as { rows: Statement[] };
+				const outcome = later.rows.length ? observedDistress(later.rows[0]) : null;
+				if (outcome == null) continue;
+				y.push(outcome ? 1 : 0);
+				p.push(s.probability);
+			}
+			const distressed = y.reduce((a, b) => a + b, 0);
+			const auc = rocAuc(y, p);
+			return {
+				companies_scored: latest.size,
+				with_outcome: y.length,
+				observed_distress: distressed,
+				roc_auc: auc == null ? null : Math.round(auc * 10000) / 10000,
+				outcome: OBSERVED_DISTRESS,
+				...(auc == null ? { reason: y.length ? "the outcomes so far are all of one class" : "no scored company has a later annual statement yet" } : {}),
+			};
+		},
+	},
+
+	actions: {
+		/**
+		 * `{rows: [{column: number|null}, …]}` (up to max_prediction_rows) or `{company_id}`: probabilities and
+		 * labels from the production version, in row order.
+		 */
+		predict: {
+			rest: "POST /ml/models/:id/predict",
+			permission: ["execute", "ml_models"],
+			params: {
+				$$strict: true,
+				id: idParam,
+				rows: { type: "array", items: "any", min: 1, max: config.ml.max_prediction_rows, optional: true },
+				company_id: { ...idParam, optional: true },
+			},
+			async handler(ctx: MlContext<{ id: string; rows?: InputRow[]; company_id?: string }>) {
+				const { rows, company_id } = ctx.params;
+				if ((rows == null) === (company_id == null))
+					throw unprocessable("Send either rows or company_id", [{ field: rows == null ? "rows" : "company_id", message: "exactly one of rows and company_id" }]);
+				const model = (await ctx.call("ml.registry.get", { id: ctx.params.id })) as MlModel;
+				const served = await this.production(model);
+				if (rows) {
+					const predictions = await this.predictRows(served, this.vectorsOf(served, rows));
+					ctx.emit("ml.predictions.made", { model_id: model.id, version: served.version, rows: rows.length });
+					return { model_id: model.id, model_version: served.version, threshold: served.meta.threshold, predictions };
+				}
+				const inputs = await this.companyInputs(ctx, served, company_id!);
+				const [prediction] = await this.predictRows(served, this.vectorsOf(served, [inputs.values]));
+				await this.companyScores.insert({
+					model_id: model.id,
+					version: served.version,
+					company_id,
+					period_end: inputs.period_end,
+					probability: prediction.probability,
+					at: nowIso(),
+				});
+				ctx.emit("ml.predictions.made", { model_id: model.id, version: served.version, rows: 1 });
+				return {
+					model_id: model.id,
+					model_version: served.version,
+					threshold: served.meta.threshold,
+					predictions: [prediction],
+					company_id,
+					period_end: inputs.period_end,
+					inputs: inputs.values,
+					inputs_not_computed: inputs.not_computed,
+				};
+			},
+		},
+
+		/** The default distress model's probability for a company (for risk); null with a reason when there is none. */
+		distress: {
+			visibility: "public",
+			permission: ["execute", "ml_models"],
+			params: { $$strict: true, company_id: idParam },
+			async handler(ctx: MlContext<{ company_id: string }>) {
+				const found = (await ctx.call("ml.registry.list", { name: "distress" })) as { rows: MlModel[] };
+				const model = found.rows.find(m => m.domain === ALL_DOMAINS);
+				if (!model || model.aliases.production == null) return { probability: null, reason: "no distress model in production yet" };
+				try {
+					const answer = (await ctx.call("ml.prediction.predict", { id: model.id, company_id: ctx.params.company_id })) as {
+						model_version: number;
+						threshold: number;
+						predictions: Array<{ probability: number }>;
+						inputs_not_computed: unknown[];
+					};
+					return {
+						probability: answer.predictions[0].probability,
+						threshold: answer.threshold,
+						model_id: model.id,
+						model_version: answer.model_version,
+						inputs_not_computed: answer.inputs_not_computed.length,
+					};
+				} catch (err) {
+					if ((err as { code?: number }).code === 422) return { probability: null, reason: (err as Error).message };
+					throw err;
+				}
+			},
+		},
+
+		/**
+		 * The production version's monitoring: input drift per feature (PSI of what it scored against its training
+		 * rows) and realised ROC AUC over the companies it scored whose later annual statement is in.
+		 */
+		monitoring: {
+			rest: "GET /ml/models/:id/monitoring",
+			permission: ["read", "ml_models"],
+			params: { $$strict: true, id: idParam },
+			async handler(ctx: MlContext<{ id: string }>) {
+				principalOf(ctx);
+				const model = (await ctx.call("ml.registry.get", { id: ctx.params.id })) as MlModel;
+				if (model.aliases.production == null) throw conflict(`Model '${model.name}' has no production version to monitor`, { id: model.id });
+				await this.flushDrift();
+				const served = await this.production(model);
+				const docs: Doc[] = await this.driftCounts.find({ query: { model_id: model.id, version: served.version } });
+				const rows = docs.reduce((n, d) => n + d.rows, 0);
+				const features = served.meta.features.map((name, i) => {
+					const reference = served.meta.drift_reference[name];
+					if (!reference || !rows) return { feature: name, psi: null, level: null };
+					const counts = reference.shares.map((_, b) => docs.reduce((n, d) => n + (d.bins[i]?.[b] ?? 0), 0));
+					const psi = populationStabilityIndex(
+						reference.shares,
+						counts.map(c => c / rows),
+					);
+					return { feature: name, psi: Math.round(psi * 10000) / 10000, level: driftLevel(psi) };
+				});
+				features.sort((a, b) => (b.psi ?? -1) - (a.psi ?? -1));
+				return {
+					model_id: model.id,
+					model_version: served.version,
+					drift: { rows_scored: rows, levels: PSI_LEVELS, features },
+					realised: await this.realisedPerformance(model.id, served.version),
+				};
+			},
+		},
+	},
+
+	events: {
+		async [ML_ALIAS_CHANGED_EVENT](ctx: Context<MlAliasChanged>) {
+			const payload = ctx.params;
+			if (payload.alias !== "production") return;
+			await this.resync(payload.model_id).catch(err => this.logger.warn(`Alias change of ${payload.model_id}: ${(err as Error).message}`));
+		},
+	},
+
+	created() {
+		this.served = new Map();
+		this.switching = new Map();
+		this.drift = new Map();
+		this.timers = [];
+	},
+
+	async started() {
+		await this.resync().catch(err => this.logger.warn(`Production versions not loaded yet: ${(err as Error).message}`));
+		const every = (ms: number, fn: () => Promise<void>) => {
+			const t = setInterval(() => fn().catch(err => this.logger.warn((err as Error).message)), ms);
+			t.unref();
+			this.timers.push(t);
+		};
+		every(ML_ALIASES_RESYNC_MS, () => this.resync());
+		every(DRIFT_FLUSH_MS, () => this.flushDrift());
+	},
+
+	async stopped() {
+		this.timers.forEach(clearInterval);
+		await this.flushDrift().catch(() => undefined);
+		for (const entry of this.served.values()) for (const v of [entry.production, entry.previous]) v?.model.free();
+	},
+});
+
+export default MlPredictionService;

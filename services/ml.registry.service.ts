@@ -1,0 +1,715 @@
+/**
+ * ml.registry: ML data sets, models, their immutable versions and artifacts, and the production/staging
+ * aliases with an append-only transition history (docs/ml.md). Artifacts and data set files are
+ * content-addressed blobs (GridFS on MongoDB, DATA_DIR/blobs embedded), verified by SHA-256 on every read.
+ * Alias changes are stored first and then sent on a durable channel (the transition rows are the outbox,
+ * re-sent until the channel takes them) and broadcast so every prediction node switches at once.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { Readable } from "node:stream";
+import type { Context } from "moleculer";
+import { getConfig } from "../config";
+import { canSeeIndustry } from "../domains/identity/rbac";
+import { DATASET_FORMATS, DatasetError, parseDataset } from "../domains/ml/dataset";
+import Validator from "fastest-validator";
+import { MODEL_TYPES } from "../domains/ml/model-types";
+import { failedGates } from "../domains/ml/gates";
+import { createBlobStore, type BlobStore } from "../lib/blob-store";
+import { ensureChannel, sendToChannel } from "../lib/channels";
+import { readJsonBody } from "../lib/json-body";
+import { KeyedLock } from "../lib/keyed-lock";
+import { principalOf, type AuthMeta } from "../lib/principal";
+import { defineService, NOT_RETRIED } from "../lib/service";
+import { createDbMixin, createStoreMixin, isDuplicateKeyError, type Doc, type Store } from "../mixins/db.mixin";
+import { listParams, nowIso, pageOf } from "../models/common";
+import { conflict, forbidden, missing, notFound, serviceUnavailable, unprocessable } from "../models/errors";
+import { ML_ALIAS_CHANGED_CHANNEL, ML_ALIAS_CHANGED_EVENT, type MlAliasChanged } from "../models/events";
+import type { Principal } from "../models/principal";
+import { ALL_DOMAINS, GATE_METRICS, ML_ALIASES, hyperparameterIssues, type AliasTransition, type Dataset, type MlAlias, type MlModel, type ModelVersion } from "../models/ml";
+import type { TrainingResult } from "../domains/ml/training";
+
+type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
+
+const config = getConfig();
+const idParam = { type: "string", min: 1, max: 64 } as const;
+const versionParam = { type: "number", integer: true, min: 1, convert: true } as const;
+const nameParam = {
+	type: "string",
+	min: 1,
+	max: 100,
+	pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+	messages: { stringPattern: "name: letters, digits, '.', '_' and '-', starting with a letter or digit" },
+} as const;
+const domainParam = { type: "string", min: 1, max: 64, optional: true } as const;
+/** How often unsent alias transitions are sent again. */
+const OUTBOX_INTERVAL_MS = 5000;
+
+/** The Polish companies bankruptcy data set, shipped under data/ and registered on first start. */
+export const SHIPPED_DATASETS = [
+	{
+		name: "polish-bankruptcy-1year",
+		file: "1year.arff",
+		source: "UCI Machine Learning Repository, Polish companies bankruptcy data (Tomczak 2016), CC BY 4.0: year 1 of the forecasting period, status 5 years later",
+	},
+	{
+		name: "polish-bankruptcy-5year",
+		file: "5year.arff",
+		source: "UCI Machine Learning Repository, Polish companies bankruptcy data (Tomczak 2016), CC BY 4.0: year 5 of the forecasting period, status 1 year later",
+	},
+] as const;
+/** The project's root, from the sources (services/) or the build (dist/services/). */
+const ROOT = [path.resolve(__dirname, ".."), path.resolve(__dirname, "..", "..")].find(d => fs.existsSync(path.join(d, "package.json")))!;
+const SHIPPED_DIR = path.join(ROOT, "data", "polish-bankruptcy");
+
+const datasetSchema = {
+	$$strict: true,
+	name: nameParam,
+	domain: domainParam,
+	format: { type: "enum", values: [...DATASET_FORMATS] },
+	label: { type: "string", min: 1, max: 200 },
+	positive_class: { type: "string", min: 1, max: 200, optional: true },
+	content: { type: "string", min: 0 },
+};
+
+const gatesParam = {
+	type: "object",
+	strict: true,
+	optional: true,
+	props: Object.fromEntries(GATE_METRICS.map(m => [m, { type: "number", min: 0, max: 1, optional: true }])),
+} as const;
+
+const modelFields = {
+	description: { type: "string", max: 2000, optional: true },
+	configuration: {
+		type: "object",
+		strict: true,
+		optional: true,
+		props: {
+			hyperparameters: { type: "object", optional: true },
+			gates: gatesParam,
+			features: { type: "array", items: { type: "string", min: 1, max: 200 }, min: 1, max: 500, optional: true },
+		},
+	},
+} as const;
+
+/** Visible: the model's domain is one of the caller's (or shared by all). */
+export function canSeeDomain(user: Principal, domain: string): boolean {
+	return domain === ALL_DOMAINS || canSeeIndustry(user, domain);
+}
+/** Changeable: a shared model or data set only by a super_admin. */
+function canChangeDomain(user: Principal, domain: string): boolean {
+	return domain === ALL_DOMAINS ? user.role === "super_admin" : canSeeIndustry(user, domain);
+}
+
+const MlRegistryService = defineService<{
+	blobs: BlobStore;
+	locks: KeyedLock;
+	outboxTimer?: NodeJS.Timeout;
+	validateDataset: (v: unknown) => true | Array<{ field: string; message: string }>;
+}>()({
+	name: "ml.registry",
+	settings: { rest: "/" },
+	mixins: [
+		createDbMixin("ml_models", [{ fields: { model_key: 1 }, unique: true }]),
+		createStoreMixin("versions", "ml_model_versions", [{ fields: { version_key: 1 }, unique: true }, { fields: { model_id: 1 } }]),
+		createStoreMixin("datasets", "ml_datasets", [{ fields: { dataset_key: 1 }, unique: true }]),
+		createStoreMixin("transitions", "ml_alias_transitions", [{ fields: { model_id: 1 } }, { fields: { published_at: 1 } }]),
+	],
+
+	methods: {
+		/** A model type's hyper-parameters checked against its rules: a 422 naming each bad one. */
+		checkHyperparameters(modelType: MlModel["model_type"], hyperparameters?: Record<string, unknown>): void {
+			const issues = hyperparameterIssues(modelType, hyperparameters);
+			if (issues.length) throw unprocessable(issues.map(i => i.message).join("; "), issues);
+		},
+
+		entityOf<T>(store: Store, doc: Doc | null): T | null {
+			if (!doc) return null;
+			const { _id, ...rest } = store.entityToObject(doc);
+			return { id: String(_id), ...rest } as T;
+		},
+
+		/** The model, when the caller may see it (else 404: its existence is not disclosed). */
+		async model(ctx: MlContext, id: string): Promise<MlModel> {
+			const model = await this.findEntityById<MlModel>(id);
+			if (!model || !canSeeDomain(principalOf(ctx), model.domain)) throw notFound("Model", id);
+			return model;
+		},
+
+		async changeableModel(ctx: MlContext, id: string): Promise<MlModel> {
+			const model = await this.model(ctx, id);
+			if (!canChangeDomain(principalOf(ctx), model.domain)) throw forbidden(`The model '${model.name}' is shared by every domain: only a super_admin changes it`);
+			return model;
+		},
+
+		async dataset(ctx: MlContext, id: string): Promise<Dataset> {
+			const dataset = typeof id === "string" && id.length <= 64 ? this.entityOf<Dataset>(this.datasets, await this.datasets.findById(id).catch(() => null)) : null;
+			if (!dataset || !canSeeDomain(principalOf(ctx), dataset.domain)) throw notFound("Dataset", id);
+			return dataset;
+		},
+
+		async findVersion(model: MlModel, version: number): Promise<ModelVersion> {
+			const found = this.entityOf<ModelVersion>(this.versions, await this.versions.findOne({ version_key: `${model.id}|${version}` }));
+			if (!found) {
+				const versions = (await this.versions.find({ query: { model_id: model.id }, sort: ["version"] })).map(v => v.version);
+				throw missing(`Model '${model.name}' has no version ${version}`, { id: model.id, versions });
+			}
+			return found;
+		},
+
+		/** The domain a new model or data set goes to: the one asked for, which the caller must hold. */
+		domainFor(ctx: MlContext, asked?: string): string {
+			const user = principalOf(ctx);
+			const domain = asked ?? (user.domains.length === 1 ? user.domains[0] : undefined);
+			if (!domain) throw unprocessable("domain: required for a user of several domains", [{ field: "domain", message: `one of ${user.domains.join(", ")}` }]);
+			if (!canChangeDomain(user, domain))
+				throw forbidden(domain === ALL_DOMAINS ? "Only a super_admin creates what every domain shares" : `Not a member of domain '${domain}'`);
+			return domain;
+		},
+
+		publicVersion(v: ModelVersion, full = false): Partial<ModelVersion> {
+			const { pipeline, drift_reference: _reference, history, ...rest } = v as ModelVersion & { version_key?: string };
+			delete (rest as { version_key?: string }).version_key;
+			return full ? { ...rest, pipeline, history } : rest;
+		},
+
+		publicModel(m: MlModel): MlModel {
+			const { model_key: _key, ...rest } = m as MlModel & { model_key?: string };
+			return rest as MlModel;
+		},
+
+		async storeDataset(
+			input: { name: string; domain: string; format: "csv" | "arff"; label: string; positive_class?: string; content: string; source?: string },
+			createdBy: string,
+		): Promise<Dataset> {
+			let summary;
+			try {
+				summary = parseDataset(input).summary;
+			} catch (err) {
+				if (err instanceof DatasetError) throw unprocessable(err.message, err.issues);
+				throw err;
+			}
+			const bytes = Buffer.from(input.content, "utf8");
+			await this.blobs.put(bytes);
+			const now = nowIso();
+			const doc = {
+				dataset_key: `${input.domain}|${input.name}`,
+				name: input.name,
+				domain: input.domain,
+				format: input.format,
+				label: input.label,
+				positive_class: summary.positive_class,
+				classes: summary.classes,
+				rows: summary.rows,
+				columns: summary.columns,
+				class_balance: summary.class_balance,
+				missing_values: summary.missing_values,
+				missing_total: summary.missing_total,
+				sha256: summary.sha256,
+				size_bytes: bytes.length,
+				...(input.source ? { source: input.source } : {}),
+				created_by: createdBy,
+				created_at: now,
+				updated_at: now,
+			};
+			try {
+				return this.entityOf<Dataset>(this.datasets, await this.datasets.insert(doc))!;
+			} catch (err) {
+				if (isDuplicateKeyError(err)) throw conflict(`A data set named '${input.name}' exists in domain '${input.domain}'`, { name: input.name });
+				throw err;
+			}
+		},
+
+		/** Registers the shipped Polish files once (a data set that exists already is left as it is). */
+		async seedShippedDatasets(): Promise<void> {
+			for (const shipped of SHIPPED_DATASETS) {
+				if (await this.datasets.findOne({ dataset_key: `${ALL_DOMAINS}|${shipped.name}` })) continue;
+				const file = path.join(SHIPPED_DIR, shipped.file);
+				if (!fs.existsSync(file)) {
+					this.logger.warn(`Shipped data set ${file} not found: not registered`);
+					continue;
+				}
+				try {
+					await this.storeDataset(
+						{
+							name: shipped.name,
+							domain: ALL_DOMAINS,
+							format: "arff",
+							label: "bankruptcy",
+							positive_class: "1",
+							content: fs.readFileSync(file, "utf8"),
+							source: shipped.source,
+						},
+						"system",
+					);
+				} catch (err) {
+					// another registry replica registered it at the same moment
+					if ((err as { code?: number }).code !== 409) throw err;
+				}
+			}
+		},
+
+		/** Sends the transition on the durable channel and broadcasts it; marks it published once the channel took it. */
+		async publishTransition(t: AliasTransition): Promise<void> {
+			const message: MlAliasChanged = { model_id: t.model_id, alias: t.alias, version: t.to_version, previous_version: t.from_version, transition_id: t.id };
+			this.broker.broadcast(ML_ALIAS_CHANGED_EVENT, message);
+			try {
+				await sendToChannel(this.broker, ML_ALIAS_CHANGED_CHANNEL, message);
+				await this.transitions.updateById(t.id, { $set: { published_at: nowIso() } });
+			} catch (err) {
+				this.logger.warn(`Alias change ${t.id} not sent yet (${(err as Error).message}): the outbox retries it`);
+			}
+		},
+
+		async flushOutbox(): Promise<void> {
+			const pending = await this.transitions.find({ query: { published_at: null }, sort: ["at"], limit: 100 });
+			for (const doc of pending) await this.publishTransition(this.entityOf<AliasTransition>(this.transitions, doc)!);
+		},
+
+		/** Moves an alias; records the transition first (the outbox), then tells everyone. */
+		async moveAlias(
+			model: MlModel,
+			alias: MlAlias,
+			to: number | null,
+			action: AliasTransition["action"],
+			actor: string,
+			reason: string,
+			forced: boolean,
+		): Promise<AliasTransition> {
+			const from = model.aliases[alias];
+			const now = nowIso();
+			const set: Doc = { [`aliases.${alias}`]: to, updated_at: now };
+			if (alias === "production" && action === "deploy" && from != null && from !== to) set.previous_production = from;
+			if (alias === "production" && action === "rollback") set.previous_production = null;
+			const transition = this.entityOf<AliasTransition>(
+				this.transitions,
+				await this.transitions.insert({
+					model_id: model.id,
+					alias,
+					action,
+					from_version: from,
+					to_version: to,
+					actor,
+					reason,
+					forced,
+					at: now,
+					published_at: null,
+					created_at: now,
+					updated_at: now,
+				}),
+			)!;
+			await this.adapter.updateById(model.id, { $set: set });
+			// deployment_status of the versions involved
+			if (from != null && from !== to)
+				await this.versions.updateMany(
+					{ version_key: `${model.id}|${from}` },
+					{ $set: { deployment_status: alias === "production" ? "retired" : "none", updated_at: now } },
+				);
+			if (to != null) await this.versions.updateMany({ version_key: `${model.id}|${to}` }, { $set: { deployment_status: alias, updated_at: now } });
+			await this.clearCache();
+			await this.publishTransition(transition);
+			return transition;
+		},
+	},
+
+	actions: {
+		/* ---------- data sets ---------- */
+
+		/**
+		 * POST /ml/datasets (an alias of the gateway's upload route): `{name, format, label, content, domain?,
+		 * positive_class?}`, the file's text in `content` (up to import_body_limit), read as a stream.
+		 */
+		createDataset: {
+			retryPolicy: NOT_RETRIED,
+			timeout: 0,
+			bulkhead: { enabled: true, concurrency: 2, maxQueueSize: 4 },
+			permission: ["write", "ml_models"],
+			async handler(ctx: MlContext) {
+				const user = principalOf(ctx);
+				const body = ctx.stream ? await readJsonBody(ctx.stream as Readable, config.http.import_body_limit) : ctx.params;
+				const valid = this.validateDataset(body);
+				if (valid !== true) throw unprocessable(valid.map(v => v.message).join("; "), valid);
+				const input = body as { name: string; domain?: string; format: "csv" | "arff"; label: string; positive_class?: string; content: string };
+				const domain = this.domainFor(ctx, input.domain);
+				const dataset = await this.storeDataset({ ...input, domain }, user.username);
+				ctx.emit("ml.dataset.created", { id: dataset.id, name: dataset.name, domain, by: user.id });
+				ctx.meta.$statusCode = 201;
+				ctx.meta.$location = `/api/v1/ml/datasets/${dataset.id}`;
+				return dataset;
+			},
+		},
+
+		listDatasets: {
+			rest: "GET /ml/datasets",
+			permission: ["read", "ml_models"],
+			params: { $$strict: true, ...listParams(["name", "created_at", "rows"]) },
+			async handler(ctx: MlContext<{ page?: number; page_size?: number; sort?: string }>) {
+				const user = principalOf(ctx);
+				const { page = 1, page_size: pageSize = 20, sort = "name" } = ctx.params;
+				const query = user.role === "super_admin" || user.domains.includes(ALL_DOMAINS) ? {} : { domain: { $in: [...user.domains, ALL_DOMAINS] } };
+				const [docs, total] = await Promise.all([
+					this.datasets.find({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
+					this.datasets.count({ query }),
+				]);
+				return pageOf(
+					docs.map(d => {
+						const { dataset_key: _key, columns, missing_values: _missing, ...rest } = this.entityOf<Dataset & { dataset_key: string }>(this.datasets, d)!;
+						return { ...rest, columns: columns.length };
+					}),
+					total,
+					page,
+					pageSize,
+				);
+			},
+		},
+
+		getDataset: {
+			rest: "GET /ml/datasets/:id",
+			permission: ["read", "ml_models"],
+			params: { $$strict: true, id: idParam },
+			async handler(ctx: MlContext<{ id: string }>) {
+				const { dataset_key: _key, ...dataset } = (await this.dataset(ctx, ctx.params.id)) as Dataset & { dataset_key?: string };
+				return dataset;
+			},
+		},
+
+		/** The data set's file as a stream (training and evaluation nodes read it), verified by its hash. */
+		datasetContent: {
+			visibility: "public",
+			permission: ["read", "ml_models"],
+			params: { $$strict: true, id: idParam },
+			async handler(ctx: MlContext<{ id: string }>) {
+				const dataset = await this.dataset(ctx, ctx.params.id);
+				const bytes = await this.blobs.get(dataset.sha256);
+				if (!bytes) throw serviceUnavailable(`The file of data set ${dataset.id} is missing from the store`);
+				return Readable.from([bytes]);
+			},
+		},
+
+		/* ---------- models ---------- */
+
+		create: {
+			retryPolicy: NOT_RETRIED,
+			rest: "POST /ml/models",
+			permission: ["write", "ml_models"],
+			params: { $$strict: true, name: nameParam, domain: domainParam, model_type: { type: "enum", values: [...MODEL_TYPES] }, ...modelFields },
+			async handler(ctx: MlContext<{ name: string; domain?: string; model_type: MlModel["model_type"]; description?: string; configuration?: MlModel["configuration"] }>) {
+				const user = principalOf(ctx);
+				const domain = this.domainFor(ctx, ctx.params.domain);
+				const configuration = ctx.params.configuration ?? {};
+				this.checkHyperparameters(ctx.params.model_type, configuration.hyperparameters);
+				const now = nowIso();
+				try {
+					const model = await this.insertEntity<MlModel>({
+						model_key: `${domain}|${ctx.params.name}`,
+						name: ctx.params.name,
+						domain,
+						model_type: ctx.params.model_type,
+						...(ctx.params.description ? { description: ctx.params.description } : {}),
+						configuration,
+						status: "active",
+						aliases: { production: null, staging: null },
+						previous_production: null,
+						latest_version: 0,
+						created_by: user.username,
+						created_at: now,
+						updated_at: now,
+					});
+					ctx.emit("ml.model.created", { id: model.id, name: model.name, domain, by: user.id });
+					ctx.meta.$statusCode = 201;
+					ctx.meta.$location = `/api/v1/ml/models/${model.id}`;
+					return this.publicModel(model);
+				} catch (err) {
+					if (isDuplicateKeyError(err)) throw conflict(`A model named '${ctx.params.name}' exists in domain '${domain}'`, { name: ctx.params.name });
+					throw err;
+				}
+			},
+		},
+
+		list: {
+			rest: "GET /ml/models",
+			permission: ["read", "ml_models"],
+			params: {
+				$$strict: true,
+				name: { type: "string", max: 100, optional: true },
+				model_type: { type: "enum", values: [...MODEL_TYPES], optional: true },
+				...listParams(["name", "created_at", "updated_at"]),
+			},
+			cache: { keys: ["name", "model_type", "page", "page_size", "sort", "#user.role", "#user.domains"] },
+			async handler(ctx: MlContext<{ name?: string; model_type?: string; page?: number; page_size?: number; sort?: string }>) {
+				const user = principalOf(ctx);
+				const { page = 1, page_size: pageSize = 20, sort = "name" } = ctx.params;
+				const query: Doc = user.role === "super_admin" || user.domains.includes(ALL_DOMAINS) ? {} : { domain: { $in: [...user.domains, ALL_DOMAINS] } };
+				if (ctx.params.name) query.name = ctx.params.name;
+				if (ctx.params.model_type) query.model_type = ctx.params.model_type;
+				const [rows, total] = await Promise.all([
+					this.findEntities<MlModel>({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
+					this.countEntities(query),
+				]);
+				return pageOf(
+					rows.map(m => this.publicModel(m)),
+					total,
+					page,
+					pageSize,
+				);
+			},
+		},
+
+		get: {
+			rest: "GET /ml/models/:id",
+			permission: ["read", "ml_models"],
+			params: { $$strict: true, id: idParam },
+			// every prediction reads the model first: cached per caller scope, cleaned by every registry write
+			cache: { keys: ["id", "#user.role", "#user.domains"] },
+			async handler(ctx: MlContext<{ id: string }>) {
+				return this.publicModel(await this.model(ctx, ctx.params.id));
+			},
+		},
+
+		update: {
+			rest: "PATCH /ml/models/:id",
+			permission: ["write", "ml_models"],
+			params: { $$strict: true, id: idParam, ...modelFields, status: { type: "enum", values: ["active", "archived"], optional: true } },
+			async handler(ctx: MlContext<{ id: string; description?: string; configuration?: MlModel["configuration"]; status?: MlModel["status"] }>) {
+				const model = await this.changeableModel(ctx, ctx.params.id);
+				const { id, ...changes } = ctx.params;
+				if (changes.configuration) {
+					this.checkHyperparameters(model.model_type, changes.configuration.hyperparameters);
+					changes.configuration = { ...model.configuration, ...changes.configuration };
+				}
+				return this.publicModel((await this.updateEntity<MlModel>(id, { ...changes, updated_at: nowIso() }))!);
+			},
+		},
+
+		/* ---------- versions ---------- */
+
+		versions: {
+			rest: "GET /ml/models/:id/versions",
+			permission: ["read", "ml_models"],
+			params: { $$strict: true, id: idParam, ...listParams(["version", "created_at"]) },
+			async handler(ctx: MlContext<{ id: string; page?: number; page_size?: number; sort?: string }>) {
+				const model = await this.model(ctx, ctx.params.id);
+				const { page = 1, page_size: pageSize = 20, sort = "-version" } = ctx.params;
+				const query = { model_id: model.id };
+				const [docs, total] = await Promise.all([
+					this.versions.find({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
+					this.versions.count({ query }),
+				]);
+				return pageOf(
+					docs.map(d => this.publicVersion(this.entityOf<ModelVersion>(this.versions, d)!)),
+					total,
+					page,
+					pageSize,
+				);
+			},
+		},
+
+		getVersion: {
+			rest: "GET /ml/models/:id/versions/:version",
+			permission: ["read", "ml_models"],
+			params: { $$strict: true, id: idParam, version: versionParam },
+			async handler(ctx: MlContext<{ id: string; version: number }>) {
+				return this.publicVersion(await this.findVersion(await this.model(ctx, ctx.params.id), ctx.params.version), true);
+			},
+		},
+
+		/**
+		 * Stores a trained version (from ml.training): the body, a TrainingResult plus `{dataset_id, job_id,
+		 * created_by}`, arrives as a stream (artifacts run to megabytes). Its artifact goes to the blob store
+		 * first; the version number is the model's next.
+		 */
+		createVersion: {
+			visibility: "public",
+			retryPolicy: NOT_RETRIED,
+			timeout: 0,
+			permission: ["admin", "ml_models"],
+			params: { $$strict: false },
+			async handler(ctx: MlContext<{ id?: string }>) {
+				const meta = ctx.meta as { model_id?: string };
+				const result = (await readJsonBody(ctx.stream as Readable, "512mb")) as TrainingResult & {
+					dataset_id: string;
+					dataset_sha256: string;
+					job_id: string;
+					created_by: string;
+					features: string[];
+					label: string;
+					classes: [string, string];
+				};
+				const model = await this.model(ctx, String(meta.model_id));
+				const stored = await this.blobs.put(Buffer.from(result.artifact, "utf8"));
+				if (stored.sha256 !== result.artifact_sha256)
+					throw conflict("The artifact does not match the hash training computed: not stored", { expected: result.artifact_sha256, actual: stored.sha256 });
+				return this.locks.run(model.id, async () => {
+					const fresh = (await this.findEntityById<MlModel>(model.id))!;
+					const version = fresh.latest_version + 1;
+					const now = nowIso();
+					const doc = {
+						version_key: `${model.id}|${version}`,
+						model_id: model.id,
+						version,
+						model_type: model.model_type,
+						features: result.features,
+						label: result.label,
+						classes: result.classes,
+						dataset_id: result.dataset_id,
+						dataset_sha256: result.dataset_sha256,
+						hyperparameters: result.hyperparameters,
+						pipeline: result.pipeline,
+						threshold: result.threshold,
+						metrics: result.metrics,
+						split: result.split,
+						drift_reference: result.drift_reference,
+						artifacts: [{ name: "model.json", sha256: stored.sha256, size_bytes: stored.size }],
+						deployment_status: "none",
+						history: result.history,
+						job_id: result.job_id,
+						created_by: result.created_by,
+						created_at: now,
+						updated_at: now,
+					};
+					const saved = this.entityOf<ModelVersion>(this.versions, await this.versions.insert(doc))!;
+					await this.adapter.updateById(model.id, { $set: { latest_version: version, updated_at: now } });
+					await this.clearCache();
+					ctx.emit("ml.version.created", { model_id: model.id, version, metrics: result.metrics.test });
+					return this.publicVersion(saved);
+				});
+			},
+		},
+
+		/** What a prediction or evaluation node needs to serve a version: everything but the artifact's bytes. */
+		servingVersion: {
+			visibility: "public",
+			permission: ["read", "ml_models"],
+			params: { $$strict: true, id: idParam, version: versionParam },
+			async handler(ctx: MlContext<{ id: string; version: number }>) {
+				const v = await this.findVersion(await this.model(ctx, ctx.params.id), ctx.params.version);
+				return v;
+			},
+		},
+
+		/** A version's artifact as a stream, verified against its hash before a byte leaves. */
+		artifact: {
+			visibility: "public",
+			permission: ["read", "ml_models"],
+			params: { $$strict: true, id: idParam, version: versionParam },
+			async handler(ctx: MlContext<{ id: string; version: number }>) {
+				const v = await this.findVersion(await this.model(ctx, ctx.params.id), ctx.params.version);
+				const bytes = await this.blobs.get(v.artifacts[0].sha256);
+				if (!bytes) throw serviceUnavailable(`The artifact of ${v.model_id} v${v.version} is missing from the store`);
+				return Readable.from([bytes]);
+			},
+		},
+
+		/** Every model's aliases: prediction nodes compare it with what they serve. */
+		aliases: {
+			visibility: "public",
+			permission: ["read", "ml_models"],
+			async handler() {
+				const models = await this.findEntities<MlModel>({ query: {} });
+				return models.map(m => ({ id: m.id, name: m.name, domain: m.domain, aliases: m.aliases, previous_production: m.previous_production }));
+			},
+		},
+
+		/* ---------- deployment ---------- */
+
+		/**
+		 * Points an alias at a version. Production needs a domain_admin (staging an analyst), a reason, and the
+		 * model's metric gates met, unless a super_admin forces it (recorded as forced).
+		 */
+		deploy: {
+			retryPolicy: NOT_RETRIED,
+			rest: "POST /ml/models/:id/versions/:version/deploy",
+			permission: ["execute", "ml_models"],
+			params: {
+				$$strict: true,
+				id: idParam,
+				version: versionParam,
+				alias: { type: "enum", values: [...ML_ALIASES], optional: true },
+				reason: { type: "string", min: 3, max: 1000 },
+				force: { type: "boolean", optional: true },
+			},
+			async handler(ctx: MlContext<{ id: string; version: number; alias?: MlAlias; reason: string; force?: boolean }>) {
+				const user = principalOf(ctx);
+				const alias = ctx.params.alias ?? "production";
+				if (alias === "production" && !["domain_admin", "super_admin"].includes(user.role))
+					throw forbidden("Promotion to production needs a domain_admin; an analyst may deploy to staging");
+				if (ctx.params.force && user.role !== "super_admin") throw forbidden("Only a super_admin may force a deployment past the metric gates");
+				const model = await this.changeableModel(ctx, ctx.params.id);
+				return this.locks.run(model.id, async () => {
+					const fresh = (await this.findEntityById<MlModel>(model.id))!;
+					const version = await this.findVersion(fresh, ctx.params.version);
+					if (fresh.aliases[alias] === version.version) throw conflict(`Version ${version.version} is ${alias} already`, { alias, version: version.version });
+					const failed = failedGates(version.metrics.test, fresh.configuration.gates ?? {});
+					if (failed.length && !ctx.params.force)
+						throw conflict(`Version ${version.version} is below the model's metric gates: ${failed.map(f => f.message).join("; ")}`, { failed_gates: failed });
+					const transition = await this.moveAlias(fresh, alias, version.version, "deploy", user.username, ctx.params.reason, failed.length > 0);
+					ctx.emit("ml.model.deployed", { model_id: model.id, alias, version: version.version, by: user.id, forced: transition.forced });
+					return { model: this.publicModel((await this.findEntityById<MlModel>(model.id))!), transition };
+				});
+			},
+		},
+
+		/** Production back to the version before it (kept loaded by every prediction node for this). */
+		rollback: {
+			retryPolicy: NOT_RETRIED,
+			rest: "POST /ml/models/:id/rollback",
+			permission: ["admin", "ml_models"],
+			params: { $$strict: true, id: idParam, reason: { type: "string", min: 3, max: 1000 } },
+			async handler(ctx: MlContext<{ id: string; reason: string }>) {
+				const user = principalOf(ctx);
+				const model = await this.changeableModel(ctx, ctx.params.id);
+				return this.locks.run(model.id, async () => {
+					const fresh = (await this.findEntityById<MlModel>(model.id))!;
+					if (fresh.previous_production == null)
+						throw conflict(`Model '${fresh.name}' has no previous production version to roll back to`, { production: fresh.aliases.production });
+					const transition = await this.moveAlias(fresh, "production", fresh.previous_production, "rollback", user.username, ctx.params.reason, false);
+					ctx.emit("ml.model.rolled_back", { model_id: model.id, version: transition.to_version, from: transition.from_version, by: user.id });
+					return { model: this.publicModel((await this.findEntityById<MlModel>(model.id))!), transition };
+				});
+			},
+		},
+
+		history: {
+			rest: "GET /ml/models/:id/history",
+			permission: ["read", "ml_models"],
+			params: { $$strict: true, id: idParam, ...listParams([]) },
+			async handler(ctx: MlContext<{ id: string; page?: number; page_size?: number }>) {
+				const model = await this.model(ctx, ctx.params.id);
+				const { page = 1, page_size: pageSize = 20 } = ctx.params;
+				const query = { model_id: model.id };
+				const [docs, total] = await Promise.all([
+					this.transitions.find({ query, sort: ["-at"], limit: pageSize, offset: (page - 1) * pageSize }),
+					this.transitions.count({ query }),
+				]);
+				return pageOf(
+					docs.map(d => this.entityOf<AliasTransition>(this.transitions, d)!),
+					total,
+					page,
+					pageSize,
+				);
+			},
+		},
+	},
+
+	created() {
+		this.locks = new KeyedLock();
+		const check = new Validator().compile(datasetSchema) as (v: unknown) => true | Array<{ field: string; message: string }>;
+		this.validateDataset = v => (v && typeof v === "object" && !Array.isArray(v) ? check(v) : [{ field: "body", message: "The body must be a JSON object" }]);
+	},
+
+	async started() {
+		this.blobs = createBlobStore();
+		await ensureChannel(this.broker, ML_ALIAS_CHANGED_CHANNEL);
+		await this.seedShippedDatasets();
+		this.outboxTimer = setInterval(() => this.flushOutbox().catch(err => this.logger.warn(`Outbox: ${(err as Error).message}`)), OUTBOX_INTERVAL_MS);
+		this.outboxTimer.unref();
+	},
+
+	async stopped() {
+		clearInterval(this.outboxTimer);
+		await this.blobs?.close();
+	},
+});
+
+export default MlRegistryService;

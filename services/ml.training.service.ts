@@ -1,0 +1,382 @@
+/**
+ * ml.training: training jobs (docs/ml.md). A job is a row in the store before anything runs, so it is
+ * durable: every ml.training node looks for queued jobs (at once when one is queued, and every few seconds),
+ * claims one with a conditional update (one node wins), and renews its lease while it trains in a worker
+ * thread. A node killed mid-job stops renewing; once the lease lapses another node (or the same one, back)
+ * takes the job over from the start. On success the version goes to ml.registry (and, for the default
+ * model, to production); nothing is stored for a failed or cancelled job.
+ */
+import { Readable } from "node:stream";
+import type { Worker } from "node:worker_threads";
+import type { Context } from "moleculer";
+import { getConfig } from "../config";
+import { DISTRESS_FEATURE_NAMES } from "../domains/ml/distress";
+import type { Hyperparameters } from "../domains/ml/model-types";
+import { SPLIT_DEFAULTS } from "../domains/ml/training";
+import { readBody } from "../lib/json-body";
+import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
+import { defineService, NOT_RETRIED } from "../lib/service";
+import type { TrainingWorkerInput, TrainingWorkerMessage } from "../lib/training-worker";
+import { startWorker } from "../lib/worker-thread";
+import { createDbMixin, type Doc } from "../mixins/db.mixin";
+import { listParams, nowIso, pageOf } from "../models/common";
+import { conflict, forbidden, notFound, unprocessable } from "../models/errors";
+import { ML_JOB_QUEUED_EVENT } from "../models/events";
+import { ALL_DOMAINS, hyperparameterIssues, JOB_STATES, type Dataset, type MlModel, type TrainingJob } from "../models/ml";
+
+type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $responseHeaders?: Record<string, string> }>;
+
+const config = getConfig();
+const idParam = { type: "string", min: 1, max: 64 } as const;
+const AS_TRAINING = { meta: { user: servicePrincipal("ml.training") } };
+const POLL_MS = 2000;
+const HEARTBEAT_MS = 2000;
+const WORKER_FILE = require.resolve("../lib/training-worker");
+
+/** The default model: gradient-boosted trees on the statement-computable ratios of the Polish 5year file (status one year on). */
+export const DEFAULT_MODEL = {
+	name: "distress",
+	domain: ALL_DOMAINS,
+	model_type: "gradient_boosted_trees",
+	description: "Probability that a company goes bankrupt within a year, from ratios of its annual statements (Polish companies bankruptcy data, UCI, CC BY 4.0)",
+	configuration: { features: DISTRESS_FEATURE_NAMES, gates: { roc_auc: 0.85 } },
+	dataset: "polish-bankruptcy-5year",
+} as const;
+
+interface Running {
+	worker: Worker;
+	job: TrainingJob;
+	progress: Partial<TrainingJob>;
+	heartbeat?: NodeJS.Timeout;
+}
+
+const MlTrainingService = defineService<{ running: Map<string, Running>; pollTimer?: NodeJS.Timeout; stopping: boolean }>()({
+	name: "ml.training",
+	settings: { rest: "/" },
+	dependencies: ["ml.registry"],
+	mixins: [createDbMixin("ml_training_jobs", [{ fields: { model_id: 1 } }, { fields: { state: 1 } }])],
+
+	methods: {
+		idQuery(id: string): unknown {
+			const adapter = this.adapter as { stringToObjectID?(id: string): unknown };
+			return adapter.stringToObjectID ? adapter.stringToObjectID(id) : id;
+		},
+
+		publicJob(job: TrainingJob): TrainingJob {
+			const { lease_until: _lease, ...rest } = job;
+			return { ...rest, history: rest.history.slice(-50) } as TrainingJob;
+		},
+
+		/** The job, when the caller may see its model (404 otherwise, through the registry). */
+		async visibleJob(ctx: MlContext, id: string): Promise<{ job: TrainingJob; model: MlModel }> {
+			const job = await this.findEntityById<TrainingJob>(id);
+			if (!job) throw notFound("Training job", id);
+			const model = await ctx.call<MlModel, { id: string }>("ml.registry.get", { id: job.model_id });
+			return { job, model };
+		},
+
+		/** Queues a job (the caller's rights on model and data set checked by the registry, with its context). */
+		async queue(
+			model: MlModel,
+			dataset: Dataset,
+			options: { hyperparameters?: Hyperparameters; k_folds?: number; seed?: number; deploy_to?: "production" },
+			createdBy: string,
+		): Promise<TrainingJob> {
+			const hyperparameters = { ...(model.configuration.hyperparameters ?? {}), ...(options.hyperparameters ?? {}) };
+			const issues = hyperparameterIssues(model.model_type, hyperparameters);
+			const features = model.configuration.features;
+			if (features) {
+				const columns = new Set(dataset.columns.filter(c => c.type === "numeric").map(c => c.name));
+				for (const f of features.filter(f => !columns.has(f)))
+					issues.push({ field: `dataset_id`, message: `data set '${dataset.name}' has no column '${f}', a feature of model '${model.name}'`, type: "missingColumn" });
+			}
+			if (issues.length) throw unprocessable(issues[0].message + (issues.length > 1 ? ` (and ${issues.length - 1} more)` : ""), issues);
+			const now = nowIso();
+			const job = await this.insertEntity<TrainingJob>({
+				model_id: model.id,
+				dataset_id: dataset.id,
+				state: "queued",
+				hyperparameters,
+				...(options.k_folds ? { k_folds: options.k_folds } : {}),
+				seed: options.seed ?? SPLIT_DEFAULTS.seed,
+				progress: 0,
+				history: [],
+				...(options.deploy_to ? { deploy_to: options.deploy_to } : {}),
+				attempts: 0,
+				created_by: createdBy,
+				created_at: now,
+				updated_at: now,
+			});
+			this.broker.broadcast(ML_JOB_QUEUED_EVENT, { job_id: job.id });
+			return job;
+		},
+
+		/** Takes queued jobs (or ones whose node stopped renewing its lease) while this node has room. */
+		async pump(): Promise<void> {
+			if (this.stopping) return;
+			while (this.running.size < config.ml.training_concurrency) {
+				const now = nowIso();
+				const candidates = await this.findEntities<TrainingJob>({
+					query: { $or: [{ state: "queued" }, { state: "running", lease_until: { $lt: now } }] },
+					sort: ["created_at"],
+					limit: 5,
+				});
+				let claimed: TrainingJob | null = null;
+				for (const job of candidates) {
+					const lease = new Date(Date.now() + config.ml.job_lease_ms).toISOString();
+					const condition = job.state === "queued" ? { state: "queued" } : { state: "running", lease_until: job.lease_until };
+					const won = await this.adapter.updateMany(
+						{ _id: this.idQuery(job.id), ...condition },
+						{ $set: { state: "running", node: this.broker.nodeID, lease_until: lease, started_at: now, updated_at: now, progress: 0 }, $inc: { attempts: 1 } },
+					);
+					if (won === 1) {
+						claimed = (await this.findEntityById<TrainingJob>(job.id))!;
+						break;
+					}
+				}
+				if (!claimed) return;
+				if (claimed.attempts > config.ml.job_max_attempts) {
+					await this.finish(claimed, { state: "failed", error: `gave up after ${claimed.attempts - 1} starts: the job's node stopped each time (out of memory?)` });
+					continue;
+				}
+				if (claimed.attempts > 1) this.logger.warn(`Training job ${claimed.id} taken over (start ${claimed.attempts}): its node stopped renewing the lease`);
+				void this.run(claimed);
+			}
+		},
+
+		async finish(job: TrainingJob, set: Partial<TrainingJob>): Promise<void> {
+			const now = nowIso();
+			// a job cancelled meanwhile stays cancelled
+			await this.adapter.updateMany(
+				{ _id: this.idQuery(job.id), state: "running", node: this.broker.nodeID },
+				{ $set: { ...set, finished_at: now, updated_at: now }, $unset: { lease_until: "" } },
+			);
+			await this.clearCache();
+			this.broker.emit(`ml.job.${set.state}`, { job_id: job.id, model_id: job.model_id, ...(set.version ? { version: set.version } : {}) });
+		},
+
+		async run(job: TrainingJob): Promise<void> {
+			const entry: Running = { job, progress: {}, worker: undefined as unknown as Worker };
+			this.running.set(job.id, entry);
+			try {
+				const model = await (this.broker.call("ml.registry.get", { id: job.model_id }, AS_TRAINING) as Promise<MlModel>);
+				const dataset = await (this.broker.call("ml.registry.getDataset", { id: job.dataset_id }, AS_TRAINING) as Promise<Dataset>);
+				const stream = await (this.broker.call("ml.registry.datasetContent", { id: job.dataset_id }, AS_TRAINING) as Promise<Readable>);
+				const content = (await readBody(stream, "512mb")).toString("utf8");
+				const input: TrainingWorkerInput = {
+					dataset: { format: dataset.format, label: dataset.label, positive_class: dataset.positive_class, content },
+					...(model.configuration.features ? { features: model.configuration.features } : {}),
+					plan: { model_type: model.model_type, hyperparameters: job.hyperparameters, seed: job.seed, ...(job.k_folds ? { k_folds: job.k_folds } : {}) },
+				};
+				const outcome = await this.inWorker(entry, input);
+				if (outcome.type === "error") {
+					await this.finish(job, outcome.cancelled ? { state: "cancelled" } : { state: "failed", error: outcome.message });
+					return;
+				}
+				const body = JSON.parse(outcome.result) as Record<string, unknown>;
+				const artifact = Readable.from([Buffer.from(JSON.stringify({ ...body, dataset_id: dataset.id, job_id: job.id, created_by: job.created_by }))]);
+				const version = await (this.broker.call("ml.registry.createVersion", {}, {
+					meta: { ...AS_TRAINING.meta, model_id: model.id },
+					stream: artifact,
+				} as never) as Promise<{ version: number }>);
+				await this.finish(job, { state: "succeeded", version: version.version, progress: 1 });
+				if (job.deploy_to)
+					await this.broker
+						.call(
+							"ml.registry.deploy",
+							{ id: model.id, version: version.version, alias: job.deploy_to, reason: "the default model, trained and deployed on first start" },
+							AS_TRAINING,
+						)
+						.catch(err => this.logger.warn(`Version ${version.version} of ${model.name} not deployed: ${(err as Error).message}`));
+			} catch (err) {
+				this.logger.error(`Training job ${job.id} failed: ${(err as Error).message}`);
+				await this.finish(job, { state: "failed", error: (err as Error).message }).catch(() => undefined);
+			} finally {
+				clearInterval(entry.heartbeat);
+				this.running.delete(job.id);
+				setImmediate(() => this.pump().catch(err => this.logger.warn(`Training queue: ${(err as Error).message}`)));
+			}
+		},
+
+		/** Trains in a worker thread; renews the lease and records progress meanwhile; stops the thread on cancel. */
+		inWorker(entry: Running, input: TrainingWorkerInput): Promise<TrainingWorkerMessage & { type: "result" | "error" }> {
+			return new Promise(resolve => {
+				const worker = startWorker(WORKER_FILE, { bizopsTraining: true, input });
+				entry.worker = worker;
+				const history: TrainingJob["history"] = [];
+				let done = false;
+				const settle = (m: TrainingWorkerMessage & { type: "result" | "error" }) => {
+					if (done) return;
+					done = true;
+					void worker.terminate();
+					resolve(m);
+				};
+				worker.on("message", (m: TrainingWorkerMessage) => {
+					if (m.type === "progress") {
+						const { type: _type, ...p } = m;
+						history.push(p);
+						entry.progress = { progress: Math.round(p.progress * 1000) / 1000, stage: p.stage, history: history.slice(-200) };
+					} else settle(m);
+				});
+				worker.on("error", err => settle({ type: "error", message: `training thread failed: ${err.message}` }));
+				worker.on("exit", code => settle({ type: "error", message: `training thread exited (${code})` }));
+				entry.heartbeat = setInterval(async () => {
+					try {
+						const now = nowIso();
+						const renewed = await this.adapter.updateMany(
+							{ _id: this.idQuery(entry.job.id), state: "running", node: this.broker.nodeID },
+							{ $set: { ...entry.progress, lease_until: new Date(Date.now() + config.ml.job_lease_ms).toISOString(), updated_at: now } },
+						);
+						// cancelled (or taken over after a pause longer than the lease): stop training
+						if (renewed === 0) settle({ type: "error", message: "cancelled", cancelled: true });
+					} catch (err) {
+						this.logger.warn(`Lease of job ${entry.job.id} not renewed: ${(err as Error).message}`);
+					}
+				}, HEARTBEAT_MS);
+			});
+		},
+
+		/** The default `distress` model: created, trained and deployed once, on the first start of the platform. */
+		async ensureDefaultModel(): Promise<void> {
+			const existing = await (this.broker.call("ml.registry.list", { name: DEFAULT_MODEL.name }, AS_TRAINING) as Promise<{ rows: MlModel[] }>);
+			if (existing.rows.some(m => m.domain === DEFAULT_MODEL.domain)) return;
+			const datasets = await (this.broker.call("ml.registry.listDatasets", { page_size: 100 }, AS_TRAINING) as Promise<{ rows: Dataset[] }>);
+			const dataset = datasets.rows.find(d => d.name === DEFAULT_MODEL.dataset && d.domain === ALL_DOMAINS);
+			if (!dataset) {
+				this.logger.warn(`Default model not trained: data set ${DEFAULT_MODEL.dataset} is not registered`);
+				return;
+			}
+			const { dataset: _d, ...definition } = DEFAULT_MODEL;
+			let model: MlModel;
+			try {
+				model = await (this.broker.call(
+					"ml.registry.create",
+					{ ...definition, configuration: { ...definition.configuration, features: [...definition.configuration.features] } },
+					AS_TRAINING,
+				) as Promise<MlModel>);
+			} catch (err) {
+				if ((err as { code?: number }).code === 409) return; // another node created it at the same moment
+				throw err;
+			}
+			const full = await (this.broker.call("ml.registry.getDataset", { id: dataset.id }, AS_TRAINING) as Promise<Dataset>);
+			await this.queue(model, full, { deploy_to: "production" }, "system");
+			this.logger.info(`Default model '${model.name}' created; its first version is training (about a minute)`);
+		},
+	},
+
+	actions: {
+		train: {
+			retryPolicy: NOT_RETRIED,
+			rest: "POST /ml/models/:id/train",
+			permission: ["admin", "ml_models"],
+			params: {
+				$$strict: true,
+				id: idParam,
+				dataset_id: idParam,
+				hyperparameters: { type: "object", optional: true },
+				k_folds: { type: "number", integer: true, min: 2, max: 10, optional: true },
+				seed: { type: "number", integer: true, min: 0, max: 2 ** 31 - 1, optional: true },
+			},
+			async handler(ctx: MlContext<{ id: string; dataset_id: string; hyperparameters?: Hyperparameters; k_folds?: number; seed?: number }>) {
+				const user = principalOf(ctx);
+				const model = await ctx.call<MlModel, { id: string }>("ml.registry.get", { id: ctx.params.id });
+				if (model.domain === ALL_DOMAINS && user.role !== "super_admin")
+					throw forbidden(`The model '${model.name}' is shared by every domain: only a super_admin trains it`);
+				if (model.status === "archived") throw conflict(`Model '${model.name}' is archived`, { id: model.id });
+				const dataset = await ctx.call<Dataset, { id: string }>("ml.registry.getDataset", { id: ctx.params.dataset_id });
+				const job = await this.queue(model, dataset, ctx.params, user.username);
+				ctx.emit("ml.job.queued", { job_id: job.id, model_id: model.id, by: user.id });
+				// 202 Accepted: moleculer-web sets Location itself only for 201 and redirects
+				ctx.meta.$statusCode = 202;
+				ctx.meta.$responseHeaders = { Location: `/api/v1/ml/jobs/${job.id}` };
+				return this.publicJob(job);
+			},
+		},
+
+		getJob: {
+			rest: "GET /ml/jobs/:id",
+			permission: ["read", "ml_models"],
+			params: { $$strict: true, id: idParam },
+			async handler(ctx: MlContext<{ id: string }>) {
+				return this.publicJob((await this.visibleJob(ctx, ctx.params.id)).job);
+			},
+		},
+
+		listJobs: {
+			rest: "GET /ml/jobs",
+			permission: ["read", "ml_models"],
+			params: { $$strict: true, model_id: idParam, state: { type: "enum", values: [...JOB_STATES], optional: true }, ...listParams(["created_at"]) },
+			async handler(ctx: MlContext<{ model_id: string; state?: string; page?: number; page_size?: number; sort?: string }>) {
+				const model = await ctx.call<MlModel, { id: string }>("ml.registry.get", { id: ctx.params.model_id });
+				const { page = 1, page_size: pageSize = 20, sort = "-created_at" } = ctx.params;
+				const query: Doc = { model_id: model.id };
+				if (ctx.params.state) query.state = ctx.params.state;
+				const [rows, total] = await Promise.all([
+					this.findEntities<TrainingJob>({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
+					this.countEntities(query),
+				]);
+				return pageOf(
+					rows.map(j => this.publicJob(j)),
+					total,
+					page,
+					pageSize,
+				);
+			},
+		},
+
+		cancel: {
+			retryPolicy: NOT_RETRIED,
+			rest: "DELETE /ml/jobs/:id",
+			permission: ["admin", "ml_models"],
+			params: { $$strict: true, id: idParam },
+			async handler(ctx: MlContext<{ id: string }>) {
+				const { job } = await this.visibleJob(ctx, ctx.params.id);
+				const now = nowIso();
+				const changed = await this.adapter.updateMany(
+					{ _id: this.idQuery(job.id), state: { $in: ["queued", "running"] } },
+					{ $set: { state: "cancelled", finished_at: now, updated_at: now }, $unset: { lease_until: "" } },
+				);
+				if (changed === 0) throw conflict(`Job ${job.id} is ${job.state} already`, { id: job.id, state: job.state });
+				await this.clearCache();
+				// this node's own thread stops now; another node's at its next heartbeat
+				const local = this.running.get(job.id);
+				local?.worker?.postMessage({ type: "cancel" });
+				ctx.emit("ml.job.cancelled", { job_id: job.id, model_id: job.model_id, by: principalOf(ctx).id });
+				return this.publicJob((await this.findEntityById<TrainingJob>(job.id))!);
+			},
+		},
+	},
+
+	events: {
+		[ML_JOB_QUEUED_EVENT]() {
+			this.pump().catch(err => this.logger.warn(`Training queue: ${(err as Error).message}`));
+		},
+	},
+
+	created() {
+		this.running = new Map();
+		this.stopping = false;
+	},
+
+	async started() {
+		this.pollTimer = setInterval(() => this.pump().catch(err => this.logger.warn(`Training queue: ${(err as Error).message}`)), POLL_MS);
+		this.pollTimer.unref();
+		if (config.ml.default_model)
+			// after start: the registry may still be seeding its data sets
+			setTimeout(() => this.ensureDefaultModel().catch(err => this.logger.warn(`Default model: ${(err as Error).message}`)), 500).unref();
+	},
+
+	async stopped() {
+		this.stopping = true;
+		clearInterval(this.pollTimer);
+		// jobs in progress go back to the queue for another node (or this one, restarted); a node that dies
+		// without this step leaves them to lapse with their lease
+		for (const id of this.running.keys())
+			await this.adapter
+				.updateMany({ _id: this.idQuery(id), state: "running", node: this.broker.nodeID }, { $set: { state: "queued", updated_at: nowIso() }, $unset: { lease_until: "" } })
+				.catch(() => undefined);
+		await Promise.all([...this.running.values()].map(r => r.worker?.terminate()));
+	},
+});
+
+export default MlTrainingService;
