@@ -65,7 +65,8 @@ class GridFsBlobStore implements BlobStore {
 	private client: MongoClient;
 	private bucket: Promise<GridFSBucket>;
 	constructor(uri: string, timeoutMs: number) {
-		this.client = new MongoClient(uri, { serverSelectionTimeoutMS: timeoutMs });
+		// polled monitoring: the streaming kind (awaitable hello, moreToCome) is not spoken by every wire-compatible server
+		this.client = new MongoClient(uri, { serverSelectionTimeoutMS: timeoutMs, serverMonitoringMode: "poll" });
 		this.bucket = this.client.connect().then(c => new GridFSBucket(c.db(), { bucketName: "blobs" }));
 	}
 	async put(bytes: Buffer) {

@@ -31,7 +31,7 @@ import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-
 import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
 import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOf, pageOfAll, pageParams } from "../models/common";
 import { conflict, unprocessable } from "../models/errors";
-import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
+import { COMPANY_DATA_CHANGED_CHANNEL, ML_ALIAS_CHANGED_CHANNEL, type CompanyDataChanged, type MlAliasChanged } from "../models/events";
 
 type RiskContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
 
@@ -175,6 +175,19 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 				if (!reason) delete assessment.acceptance.reason;
 			}
 			return assessment;
+		},
+
+		/** Scores a company's automatic assessments again (when it has any). Idempotent. */
+		async reassess(companyId: string): Promise<void> {
+			const automatic = await this.findEntities<RiskAssessment>({ query: { company_id: companyId, method: "automatic" }, limit: 1 });
+			if (!automatic.length) return;
+			const company = await this.broker.call<{ id: string; industry: string }, object>("companies.get", { id: companyId }, AS_RISK).catch(() => null);
+			if (!company) return;
+			const analysis = await this.broker.call<Analysis, object>("finance.computeAnalysis", { company_id: company.id, industry: company.industry }, AS_RISK).catch(err => {
+				if ((err as { code?: number }).code === 404) return null; // no statements left
+				throw err;
+			});
+			if (analysis) await this.assessAutomatically(analysis);
 		},
 
 		/** The default distress model's probability for the company; a reason instead when ML is not running or has no model yet. */
@@ -551,15 +564,19 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 			/** New statements: the company's automatic assessments (if it has any) are scored again. Idempotent. */
 			async handler(payload: CompanyDataChanged) {
 				if (payload.source !== "statements") return;
-				const automatic = await this.findEntities<RiskAssessment>({ query: { company_id: payload.company_id, method: "automatic" }, limit: 1 });
-				if (!automatic.length) return;
-				const company = await this.broker.call<{ id: string; industry: string }, object>("companies.get", { id: payload.company_id }, AS_RISK).catch(() => null);
-				if (!company) return;
-				const analysis = await this.broker.call<Analysis, object>("finance.computeAnalysis", { company_id: company.id, industry: company.industry }, AS_RISK).catch(err => {
-					if ((err as { code?: number }).code === 404) return null; // no statements left
-					throw err;
-				});
-				if (analysis) await this.assessAutomatically(analysis);
+				await this.reassess(payload.company_id);
+			},
+		},
+		[ML_ALIAS_CHANGED_CHANNEL]: {
+			group: "risk",
+			/** A new production version of the default distress model: every automatic credit/distress assessment is scored again with it. */
+			async handler(payload: MlAliasChanged) {
+				if (payload.alias !== "production") return;
+				const model = await this.broker.call<{ name: string; domain: string }, object>("ml.registry.get", { id: payload.model_id }, AS_RISK).catch(() => null);
+				if (!model || model.name !== "distress" || model.domain !== "*") return;
+				const assessed = await this.findEntities<RiskAssessment>({ query: { method: "automatic", risk_type: "credit_distress" } });
+				for (const { company_id } of assessed) await this.reassess(company_id);
+				this.logger.info(`Distress model v${payload.version} in production: ${assessed.length} companies' automatic risks scored again`);
 			},
 		},
 	},
