@@ -26,6 +26,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY config ./config
+# the shipped ML data sets (registered by ml.registry on first start; data/README.md)
+COPY data/polish-bankruptcy ./data/polish-bankruptcy
 USER node
 EXPOSE 3000 3001 3030
 CMD ["node", "dist/bin/runner.js", "--config", "dist/moleculer.config.js"]

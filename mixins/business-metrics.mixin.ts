@@ -16,13 +16,16 @@ export const BUSINESS_COUNTERS = {
 	requestsRateLimited: { name: "bizops.requests.rate_limited.total", description: "Requests refused with 429", labelNames: ["endpoint"] },
 	analysesComputed: { name: "bizops.analyses.computed.total", description: "Analyses computed (cache misses)", labelNames: ["industry"] },
 	secImports: { name: "bizops.sec.imports.total", description: "SEC companyfacts imports", labelNames: ["outcome"] },
+	mlTrainingJobs: { name: "bizops.ml.training_jobs.total", description: "ML training jobs finished, by model type and outcome", labelNames: ["model_type", "outcome"] },
+	mlPredictedRows: { name: "bizops.ml.predicted_rows.total", description: "Rows scored by ML production versions", labelNames: ["model"] },
+	mlAliasChanges: { name: "bizops.ml.alias_changes.total", description: "ML alias moves (deploy, rollback), by alias and action", labelNames: ["alias", "action"] },
 } satisfies Record<string, CounterSpec>;
 
 export function createBusinessMetricsMixin(counters: CounterSpec[]) {
 	return defineMixin()({
 		methods: {
-			countMetric(spec: CounterSpec, labels?: Record<string, string>): void {
-				if (this.broker.isMetricsEnabled()) this.broker.metrics.increment(spec.name, labels);
+			countMetric(spec: CounterSpec, labels?: Record<string, string>, value = 1): void {
+				if (this.broker.isMetricsEnabled()) this.broker.metrics.increment(spec.name, labels, value);
 			},
 		},
 		created() {

@@ -13,6 +13,7 @@ import { driftLevel, populationStabilityIndex, PSI_LEVELS } from "../domains/ml/
 import { rocAuc } from "../domains/ml/metrics";
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
+import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createMlModelsMixin, type InputRow, type ServedVersion } from "../mixins/ml-models.mixin";
 import { createStoreMixin, type Doc } from "../mixins/db.mixin";
 import { nowIso } from "../models/common";
@@ -49,6 +50,7 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 	settings: { rest: "/" },
 	mixins: [
 		createMlModelsMixin("ml.prediction"),
+		createBusinessMetricsMixin([BUSINESS_COUNTERS.mlPredictedRows]),
 		createStoreMixin("driftCounts", "ml_drift_counts", [{ fields: { model_id: 1, version: 1 } }]),
 		createStoreMixin("companyScores", "ml_company_scores", [{ fields: { model_id: 1, version: 1 } }]),
 	],
@@ -140,6 +142,7 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 		async predictRows(served: ServedVersion, vectors: Float64Array[]): Promise<Array<{ probability: number; label: string }>> {
 			const p = this.probabilities(served, vectors);
 			this.recordDrift(served, vectors);
+			this.countMetric(BUSINESS_COUNTERS.mlPredictedRows, { model: served.model_id }, vectors.length);
 			const [negative, positive] = served.meta.classes;
 			return Array.from(p, probability => ({ probability: Math.round(probability * 1e6) / 1e6, label: probability >= served.meta.threshold ? positive : negative }));
 		},

@@ -15,12 +15,13 @@ import { DATASET_FORMATS, DatasetError, parseDataset } from "../domains/ml/datas
 import Validator from "fastest-validator";
 import { MODEL_TYPES } from "../domains/ml/model-types";
 import { failedGates } from "../domains/ml/gates";
-import { createBlobStore, type BlobStore } from "../lib/blob-store";
+import { BlobIntegrityError, createBlobStore, type BlobStore } from "../lib/blob-store";
 import { ensureChannel, sendToChannel } from "../lib/channels";
 import { readJsonBody } from "../lib/json-body";
 import { KeyedLock } from "../lib/keyed-lock";
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
+import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createDbMixin, createStoreMixin, isDuplicateKeyError, type Doc, type Store } from "../mixins/db.mixin";
 import { listParams, nowIso, pageOf } from "../models/common";
 import { conflict, forbidden, missing, notFound, serviceUnavailable, unprocessable } from "../models/errors";
@@ -115,6 +116,7 @@ const MlRegistryService = defineService<{
 		createStoreMixin("versions", "ml_model_versions", [{ fields: { version_key: 1 }, unique: true }, { fields: { model_id: 1 } }]),
 		createStoreMixin("datasets", "ml_datasets", [{ fields: { dataset_key: 1 }, unique: true }]),
 		createStoreMixin("transitions", "ml_alias_transitions", [{ fields: { model_id: 1 } }, { fields: { published_at: 1 } }]),
+		createBusinessMetricsMixin([BUSINESS_COUNTERS.mlAliasChanges]),
 	],
 
 	methods: {
@@ -156,6 +158,24 @@ const MlRegistryService = defineService<{
 				throw missing(`Model '${model.name}' has no version ${version}`, { id: model.id, versions });
 			}
 			return found;
+		},
+
+		/** A version's artifact, verified against its hash: a 503 naming the problem when it is missing or changed in the store. */
+		async verifiedArtifact(v: ModelVersion): Promise<Buffer> {
+			const { sha256 } = v.artifacts[0];
+			let bytes: Buffer | null;
+			try {
+				bytes = await this.blobs.get(sha256);
+			} catch (err) {
+				if (err instanceof BlobIntegrityError)
+					throw serviceUnavailable(`The artifact of model ${v.model_id} v${v.version} fails its hash check (its stored bytes changed): refused`, {
+						expected: sha256,
+						actual: err.actual,
+					});
+				throw err;
+			}
+			if (!bytes) throw serviceUnavailable(`The artifact of model ${v.model_id} v${v.version} is missing from the store`, { expected: sha256 });
+			return bytes;
 		},
 
 		/** The domain a new model or data set goes to: the one asked for, which the caller must hold. */
@@ -308,6 +328,7 @@ const MlRegistryService = defineService<{
 				);
 			if (to != null) await this.versions.updateMany({ version_key: `${model.id}|${to}` }, { $set: { deployment_status: alias, updated_at: now } });
 			await this.clearCache();
+			this.countMetric(BUSINESS_COUNTERS.mlAliasChanges, { alias, action });
 			await this.publishTransition(transition);
 			return transition;
 		},
@@ -595,9 +616,7 @@ const MlRegistryService = defineService<{
 			params: { $$strict: true, id: idParam, version: versionParam },
 			async handler(ctx: MlContext<{ id: string; version: number }>) {
 				const v = await this.findVersion(await this.model(ctx, ctx.params.id), ctx.params.version);
-				const bytes = await this.blobs.get(v.artifacts[0].sha256);
-				if (!bytes) throw serviceUnavailable(`The artifact of ${v.model_id} v${v.version} is missing from the store`);
-				return Readable.from([bytes]);
+				return Readable.from([await this.verifiedArtifact(v)]);
 			},
 		},
 
@@ -640,6 +659,8 @@ const MlRegistryService = defineService<{
 					const fresh = (await this.findEntityById<MlModel>(model.id))!;
 					const version = await this.findVersion(fresh, ctx.params.version);
 					if (fresh.aliases[alias] === version.version) throw conflict(`Version ${version.version} is ${alias} already`, { alias, version: version.version });
+					// what every prediction node is about to load must be intact
+					await this.verifiedArtifact(version);
 					const failed = failedGates(version.metrics.test, fresh.configuration.gates ?? {});
 					if (failed.length && !ctx.params.force)
 						throw conflict(`Version ${version.version} is below the model's metric gates: ${failed.map(f => f.message).join("; ")}`, { failed_gates: failed });

@@ -18,6 +18,7 @@ import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import type { TrainingWorkerInput, TrainingWorkerMessage } from "../lib/training-worker";
 import { startWorker } from "../lib/worker-thread";
+import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createDbMixin, type Doc } from "../mixins/db.mixin";
 import { listParams, nowIso, pageOf } from "../models/common";
 import { conflict, forbidden, notFound, unprocessable } from "../models/errors";
@@ -54,7 +55,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 	name: "ml.training",
 	settings: { rest: "/" },
 	dependencies: ["ml.registry"],
-	mixins: [createDbMixin("ml_training_jobs", [{ fields: { model_id: 1 } }, { fields: { state: 1 } }])],
+	mixins: [createDbMixin("ml_training_jobs", [{ fields: { model_id: 1 } }, { fields: { state: 1 } }]), createBusinessMetricsMixin([BUSINESS_COUNTERS.mlTrainingJobs])],
 
 	methods: {
 		idQuery(id: string): unknown {
@@ -144,8 +145,9 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			}
 		},
 
-		async finish(job: TrainingJob, set: Partial<TrainingJob>): Promise<void> {
+		async finish(job: TrainingJob, set: Partial<TrainingJob>, modelType = "unknown"): Promise<void> {
 			const now = nowIso();
+			this.countMetric(BUSINESS_COUNTERS.mlTrainingJobs, { model_type: modelType, outcome: String(set.state) });
 			// a job cancelled meanwhile stays cancelled
 			await this.adapter.updateMany(
 				{ _id: this.idQuery(job.id), state: "running", node: this.broker.nodeID },
@@ -170,7 +172,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				};
 				const outcome = await this.inWorker(entry, input);
 				if (outcome.type === "error") {
-					await this.finish(job, outcome.cancelled ? { state: "cancelled" } : { state: "failed", error: outcome.message });
+					await this.finish(job, outcome.cancelled ? { state: "cancelled" } : { state: "failed", error: outcome.message }, model.model_type);
 					return;
 				}
 				const body = JSON.parse(outcome.result) as Record<string, unknown>;
@@ -179,7 +181,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 					meta: { ...AS_TRAINING.meta, model_id: model.id },
 					stream: artifact,
 				} as never) as Promise<{ version: number }>);
-				await this.finish(job, { state: "succeeded", version: version.version, progress: 1 });
+				await this.finish(job, { state: "succeeded", version: version.version, progress: 1 }, model.model_type);
 				if (job.deploy_to)
 					await this.broker
 						.call(

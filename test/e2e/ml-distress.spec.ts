@@ -4,7 +4,7 @@
  * automatic credit/distress assessment as a factor, and is monitored (drift, realised ROC AUC).
  */
 import { annualStatement } from "../helpers/fixtures";
-import { ADMIN_PASSWORD, ALL_SERVICES, eventually, ML_SERVICES, startPlatform, type Platform } from "../helpers/platform";
+import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
 
 let platform: Platform;
 let admin: string;
@@ -13,7 +13,7 @@ let outsider: string;
 let distress: { id: string; aliases: { production: number | null } };
 
 beforeAll(async () => {
-	platform = await startPlatform({ services: [...ALL_SERVICES, ...ML_SERVICES], env: { ML_DEFAULT_MODEL: "true" } });
+	platform = await startPlatform({ env: { ML_DEFAULT_MODEL: "true" } });
 	admin = await platform.login("admin", ADMIN_PASSWORD);
 	analyst = (await platform.createUser(admin, { username: "distress-analyst", role: "analyst", domains: ["manufacturing"] })).token;
 	outsider = (await platform.createUser(admin, { username: "distress-outsider", role: "analyst", domains: ["technology"] })).token;

@@ -5,7 +5,7 @@
  */
 import fs from "fs";
 import path from "path";
-import { ADMIN_PASSWORD, ALL_SERVICES, eventually, ML_SERVICES, startPlatform, type Platform } from "../helpers/platform";
+import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
 
 let platform: Platform;
 let admin: string;
@@ -31,7 +31,7 @@ function syntheticCsv(rows = 400, seed = 7): string {
 }
 
 beforeAll(async () => {
-	platform = await startPlatform({ services: [...ALL_SERVICES, ...ML_SERVICES] });
+	platform = await startPlatform();
 	admin = await platform.login("admin", ADMIN_PASSWORD);
 	domainAdmin = (await platform.createUser(admin, { username: "ml-admin", role: "domain_admin", domains: ["manufacturing"] })).token;
 	analyst = (await platform.createUser(admin, { username: "ml-analyst", role: "analyst", domains: ["manufacturing"] })).token;
@@ -224,6 +224,73 @@ describe("train → evaluate → deploy → predict → second version → rollb
 		expect(bad.status).toBe(422);
 		expect(bad.body.data.map((d: { field: string }) => d.field).sort()).toEqual(["hyperparameters.depth", "hyperparameters.n_estimators"]);
 		expect((await platform.request("GET", `/ml/jobs?model_id=${model.id}`, { token: domainAdmin })).body.total).toBe(0);
+	});
+});
+
+describe("cross-validation, the outbox and artifact integrity", () => {
+	let modelId: string;
+	let datasetId: string;
+
+	beforeAll(async () => {
+		datasetId = (await upload(domainAdmin, { name: "synthetic-2", format: "csv", label: "distress", domain: "manufacturing", content: syntheticCsv(300, 11) })).body.id;
+		modelId = (
+			await platform.request("POST", "/ml/models", {
+				token: domainAdmin,
+				body: {
+					name: "synthetic-gbt",
+					domain: "manufacturing",
+					model_type: "gradient_boosted_trees",
+					configuration: { hyperparameters: { iterations: [20, 40], max_depth: 3 } },
+				},
+			})
+		).body.id;
+	});
+
+	it("cross-validates on request: k stratified folds of the non-test rows, with means and spreads", async () => {
+		const job = await platform.request("POST", `/ml/models/${modelId}/train`, { token: domainAdmin, body: { dataset_id: datasetId, k_folds: 3 } });
+		expect((await finishedJob(domainAdmin, job.body.id)).state).toBe("succeeded");
+		const version = (await platform.request("GET", `/ml/models/${modelId}/versions/1`, { token: viewer })).body;
+		const cv = version.metrics.cross_validation;
+		expect(cv.k).toBe(3);
+		expect(cv.folds).toHaveLength(3);
+		// the folds' test parts cover the 240 non-test rows once
+		expect(cv.folds.reduce((n: number, f: { rows: number }) => n + f.rows, 0)).toBe(240);
+		const mean = cv.folds.reduce((n: number, f: { roc_auc: number }) => n + f.roc_auc, 0) / 3;
+		expect(cv.summary.roc_auc.mean).toBeCloseTo(mean, 3);
+		expect([20, 40]).toContain(version.hyperparameters.best_iterations);
+	}, 60_000);
+
+	it("keeps an alias change the channel refused in the outbox, and sends it again", async () => {
+		const broker = platform.broker as unknown as { sendToChannel(...args: unknown[]): Promise<void> };
+		const send = broker.sendToChannel;
+		broker.sendToChannel = () => Promise.reject(new Error("channel down"));
+		try {
+			expect((await platform.request("POST", `/ml/models/${modelId}/versions/1/deploy`, { token: analyst, body: { alias: "staging", reason: "outbox test" } })).status).toBe(
+				200,
+			);
+			const stored = (await platform.request("GET", `/ml/models/${modelId}/history`, { token: viewer })).body.rows[0];
+			expect(stored).toMatchObject({ alias: "staging", to_version: 1, published_at: null });
+		} finally {
+			broker.sendToChannel = send;
+		}
+		await eventually(
+			"the outbox to send the change",
+			async () => (await platform.request("GET", `/ml/models/${modelId}/history`, { token: viewer })).body.rows[0].published_at,
+			at => typeof at === "string",
+			150,
+			100,
+		);
+	}, 30_000);
+
+	it("refuses to deploy or evaluate a version whose stored artifact changed (503), leaving the aliases as they were", async () => {
+		const version = (await platform.request("GET", `/ml/models/${modelId}/versions/1`, { token: viewer })).body;
+		const file = path.join(platform.dataDir, "blobs", version.artifacts[0].sha256);
+		fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/\d/, "7"));
+		const res = await platform.request("POST", `/ml/models/${modelId}/versions/1/deploy`, { token: domainAdmin, body: { reason: "tampered" } });
+		expect(res.status).toBe(503);
+		expect(res.body.message).toMatch(/fails its hash check/);
+		expect((await platform.request("GET", `/ml/models/${modelId}`, { token: viewer })).body.aliases.production).toBeNull();
+		expect((await platform.request("POST", `/ml/models/${modelId}/versions/1/evaluate`, { token: analyst, body: {} })).status).toBe(503);
 	});
 });
 

@@ -9,9 +9,8 @@ import path from "path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 
 export const ADMIN_PASSWORD = "admin-password-for-tests";
-export const ALL_SERVICES = ["api", "auth", "companies", "flags", "finance", "domains", "compliance", "risk"];
-/** The ML services (started by the suites that use them: the registry registers the shipped data sets on start). */
 export const ML_SERVICES = ["ml.registry", "ml.training", "ml.evaluation", "ml.prediction"];
+export const ALL_SERVICES = ["api", "auth", "companies", "flags", "finance", "domains", "compliance", "risk", ...ML_SERVICES];
 
 export interface PlatformOptions {
 	env?: Record<string, string | undefined>;

@@ -46,7 +46,7 @@ describe("deployment files", () => {
 		for (const { obj } of k8sDocs.filter(d => d.obj.metadata?.name?.startsWith("bizops-") && d.obj.kind === "Deployment")) {
 			for (const c of containersOf(obj)) for (const p of [c.livenessProbe, c.readinessProbe]) probes.push(p.httpGet);
 		}
-		expect(probes.length).toBe(10); // liveness and readiness of five groups
+		expect(probes.length).toBe(14); // liveness and readiness of seven groups
 		const served = new Set(["3000 /api/v1/health/live", "3000 /api/v1/health/ready", "3001 /health/live", "3001 /health/ready"]);
 		for (const p of probes) expect(served.has(`${p.port} ${p.path}`)).toBe(true);
 		// and those paths are really what the code serves
@@ -80,11 +80,12 @@ describe("deployment files", () => {
 			return Number(m[1]) * { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, "": 1 }[m[2] ?? ""]!;
 		};
 
-		it("has all five groups", () => {
-			expect(deployments.map(d => d.metadata.labels.group).sort()).toEqual(["api", "compliance", "core", "domains", "finance"]);
+		const GROUPS = ["api", "compliance", "core", "domains", "finance", "ml", "ml-training"];
+		it("has all seven groups", () => {
+			expect(deployments.map(d => d.metadata.labels.group).sort()).toEqual(GROUPS);
 		});
 
-		it.each(["api", "compliance", "core", "domains", "finance"])("%s: a PodDisruptionBudget and replicas spread across nodes", group => {
+		it.each(GROUPS)("%s: a PodDisruptionBudget and replicas spread across nodes", group => {
 			const d = deployments.find(x => x.metadata.labels.group === group);
 			const pdb = k8sDocs.find(x => x.obj.kind === "PodDisruptionBudget" && x.obj.spec.selector.matchLabels.group === group)?.obj;
 			expect(pdb).toBeDefined();
@@ -95,7 +96,7 @@ describe("deployment files", () => {
 			for (const c of spread) expect(c.labelSelector.matchLabels).toEqual(d.spec.selector.matchLabels);
 		});
 
-		it.each(["api", "compliance", "core", "domains", "finance"])("%s: a hardened container", group => {
+		it.each(GROUPS)("%s: a hardened container", group => {
 			const pod = deployments.find(x => x.metadata.labels.group === group).spec.template.spec;
 			expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
 			for (const c of pod.containers) {

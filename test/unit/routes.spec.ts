@@ -14,7 +14,19 @@ describe("route manifest (services/routes.json)", () => {
 
 	it("lists every shipped service but the gateway, and routes with their params", () => {
 		const manifest = buildManifest();
-		expect(manifest.services).toEqual(["auth", "companies", "compliance", "domains", "finance", "flags", "risk"]);
+		expect(manifest.services).toEqual([
+			"auth",
+			"companies",
+			"compliance",
+			"domains",
+			"finance",
+			"flags",
+			"ml.evaluation",
+			"ml.prediction",
+			"ml.registry",
+			"ml.training",
+			"risk",
+		]);
 		const create = manifest.routes.find(r => r.name === "companies.create")!;
 		expect(create).toMatchObject({ method: "POST", path: "/companies", permission: ["write", "financial_data"] });
 		// a pattern survives as its source
