@@ -71,6 +71,8 @@ export async function startPlatformProcess(env: Record<string, string> = {}): Pr
 			BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD,
 			LOG_LEVEL: "warn",
 			METRICS_PORT: String(port + 1),
+			// the default ML model trains in a worker on first start: not while another bench measures
+			ML_DEFAULT_MODEL: "false",
 			...env,
 		},
 		stdio: ["ignore", "inherit", "inherit"],

@@ -13,6 +13,7 @@ const DbService = require("moleculer-db");
 
 const MongoAdapter = require("moleculer-db-adapter-mongo");
 import { getConfig } from "../config";
+import { pageOf, type Page } from "../models/common";
 
 export interface IndexSpec {
 	fields: Record<string, 1 | -1>;
@@ -44,6 +45,32 @@ export interface DbAdapter {
 	entityToObject(doc: Doc): Doc;
 	db?: any;
 	collection?: any;
+}
+
+/** The list params every list endpoint takes (models/common.ts `listParams`). */
+export interface ListArgs {
+	page?: number;
+	page_size?: number;
+	sort?: string;
+}
+
+/** An API-shaped entity (`id` a string) from a stored document. */
+export function entityFrom<T = Doc>(adapter: Pick<DbAdapter, "entityToObject">, doc: Doc | null): T | null {
+	if (!doc) return null;
+	const { _id, ...rest } = adapter.entityToObject(doc);
+	return { id: String(_id), ...rest } as T;
+}
+
+/** One page of the entities matching `query`, in the list params' order (else `defaultSort`), with the total. */
+export async function findPage<T = Doc>(adapter: DbAdapter, query: Doc, list: ListArgs, defaultSort: string): Promise<Page<T>> {
+	const { page = 1, page_size: pageSize = 20, sort = defaultSort } = list;
+	const [docs, total] = await Promise.all([adapter.find({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }), adapter.count({ query })]);
+	return pageOf(
+		docs.map(d => entityFrom<T>(adapter, d)!),
+		total,
+		page,
+		pageSize,
+	);
 }
 
 /** What the db mixin adds to a service: its adapter and API-shaped entity helpers. */
@@ -80,9 +107,11 @@ const EntityHelpers = defineMixin<{ adapter: DbAdapter; clearCache(): Promise<vo
 				.slice(0, 16);
 		},
 		toEntity<T = Doc>(doc: Doc | null): T | null {
-			if (!doc) return null;
-			const { _id, ...rest } = this.adapter.entityToObject(doc);
-			return { id: String(_id), ...rest } as T;
+			return entityFrom<T>(this.adapter, doc);
+		},
+		/** One page of this service's entities matching `query` (list params `page`, `page_size`, `sort`). */
+		findPage<T = Doc>(query: Doc, list: ListArgs, defaultSort: string): Promise<Page<T>> {
+			return findPage<T>(this.adapter, query, list, defaultSort);
 		},
 		async findEntity<T = Doc>(query: Doc): Promise<T | null> {
 			return this.toEntity<T>(await this.adapter.findOne(query));

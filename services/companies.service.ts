@@ -124,7 +124,7 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 			cache: { keys: ["page", "page_size", "sort", "industry", "ticker", "cik", ...SCOPE_KEYS] },
 			async handler(ctx: CompaniesContext<{ page?: number; page_size?: number; sort?: string; industry?: Industry; ticker?: string; cik?: string }>) {
 				const user = principalOf(ctx);
-				const { page = 1, page_size: pageSize = 20, sort = "name", industry, ticker, cik } = ctx.params;
+				const { page = 1, page_size: pageSize = 20, industry, ticker, cik } = ctx.params;
 				const visible = visibleIndustries(user);
 				const query: Doc = {};
 				if (industry) {
@@ -135,8 +135,7 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 				}
 				if (ticker) query.ticker = ticker.toUpperCase();
 				if (cik) query.cik = normalizeCik(cik);
-				const [rows, total] = await Promise.all([this.findEntities({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }), this.countEntities(query)]);
-				return pageOf(rows, total, page, pageSize);
+				return this.findPage(query, ctx.params, "name");
 			},
 		},
 

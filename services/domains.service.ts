@@ -14,7 +14,7 @@ import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
-import { isoDateParam, listParams, nowIso, pageOf, pageOfAll, pageParams } from "../models/common";
+import { isoDateParam, listParams, nowIso, pageOfAll, pageParams } from "../models/common";
 import { missing, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL } from "../models/events";
 import type { OperationalMetrics } from "../models/operational-metrics";
@@ -168,19 +168,9 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 			params: { $$strict: true, id: idParam, ...listParams(["period_end", "updated_at"]) },
 			cache: { keys: ["id", "page", "page_size", "sort", ...COMPANY_SCOPE_KEYS] },
 			async handler(ctx: DomainsContext<{ id: string; page?: number; page_size?: number; sort?: string }>) {
-				const { id, page = 1, page_size: pageSize = 20, sort = "-period_end" } = ctx.params;
-				const company = await this.company(ctx, id);
-				const query = { company_id: company.id };
-				const [rows, total] = await Promise.all([
-					this.findEntities<OperationalMetrics>({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
-					this.countEntities(query),
-				]);
-				return pageOf(
-					rows.map(r => this.publicRecord(r)),
-					total,
-					page,
-					pageSize,
-				);
+				const company = await this.company(ctx, ctx.params.id);
+				const found = await this.findPage<OperationalMetrics>({ company_id: company.id }, ctx.params, "-period_end");
+				return { ...found, rows: found.rows.map(r => this.publicRecord(r)) };
 			},
 		},
 

@@ -20,7 +20,7 @@ import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/busines
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, isDuplicateKeyError, type Doc } from "../mixins/db.mixin";
 import { principalOf, type AuthMeta } from "../lib/principal";
-import { isoDateParam, listParams, nowIso, pageOf } from "../models/common";
+import { isoDateParam, listParams, nowIso } from "../models/common";
 import type { Company } from "../models/company";
 import { conflict, forbidden, missing, notFound, unprocessable } from "../models/errors";
 import { defineService, NOT_RETRIED } from "../lib/service";
@@ -176,21 +176,13 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			},
 			cache: { keys: ["id", "page", "page_size", "sort", "statement_type", "from", "to", ...SCOPE_KEYS] },
 			async handler(ctx: FinanceContext<{ id: string; page?: number; page_size?: number; sort?: string; statement_type?: string; from?: string; to?: string }>) {
-				const { id, page = 1, page_size: pageSize = 20, sort = "-period_end", statement_type, from, to } = ctx.params;
+				const { id, statement_type, from, to } = ctx.params;
 				const company = await this.company(ctx, id);
 				const query: Doc = { company_id: company.id };
 				if (statement_type) query.statement_type = statement_type;
 				if (from || to) query.period_end = { ...(from ? { $gte: from } : {}), ...(to ? { $lte: to } : {}) };
-				const [rows, total] = await Promise.all([
-					this.findEntities<Statement>({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
-					this.countEntities(query),
-				]);
-				return pageOf(
-					rows.map(r => this.publicStatement(r)),
-					total,
-					page,
-					pageSize,
-				);
+				const found = await this.findPage<Statement>(query, ctx.params, "-period_end");
+				return { ...found, rows: found.rows.map(r => this.publicStatement(r)) };
 			},
 		},
 

@@ -11,7 +11,7 @@ import { isFlagEnabled, type FeatureFlag } from "../domains/flags/rollout";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { createDbMixin, isDuplicateKeyError } from "../mixins/db.mixin";
 import { principalOf, type AuthMeta } from "../lib/principal";
-import { isoDateTimeParam, listParams, nowIso, pageOf } from "../models/common";
+import { isoDateTimeParam, listParams, nowIso } from "../models/common";
 
 const FLAG_SORTABLE = ["name", "enabled", "created_at", "updated_at"];
 import { conflict, notFound, unprocessable } from "../models/errors";
@@ -101,9 +101,7 @@ const FlagsService = defineService()({
 			params: { $$strict: true, ...listParams(FLAG_SORTABLE) },
 			cache: { keys: ["page", "page_size", "sort"] },
 			async handler(ctx: FlagsContext<{ page?: number; page_size?: number; sort?: string }>) {
-				const { page = 1, page_size: pageSize = 20, sort = "name" } = ctx.params;
-				const [rows, total] = await Promise.all([this.findEntities({ sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }), this.countEntities({})]);
-				return pageOf(rows, total, page, pageSize);
+				return this.findPage({}, ctx.params, "name");
 			},
 		},
 

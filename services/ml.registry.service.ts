@@ -22,8 +22,8 @@ import { KeyedLock } from "../lib/keyed-lock";
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
-import { createDbMixin, createStoreMixin, isDuplicateKeyError, type Doc, type Store } from "../mixins/db.mixin";
-import { listParams, nowIso, pageOf } from "../models/common";
+import { createDbMixin, createStoreMixin, entityFrom, findPage, isDuplicateKeyError, type Doc } from "../mixins/db.mixin";
+import { listParams, nowIso, pageParams } from "../models/common";
 import { conflict, forbidden, missing, notFound, serviceUnavailable, unprocessable } from "../models/errors";
 import { ML_ALIAS_CHANGED_CHANNEL, ML_ALIAS_CHANGED_EVENT, type MlAliasChanged } from "../models/events";
 import type { Principal } from "../models/principal";
@@ -126,10 +126,9 @@ const MlRegistryService = defineService<{
 			if (issues.length) throw unprocessable(issues.map(i => i.message).join("; "), issues);
 		},
 
-		entityOf<T>(store: Store, doc: Doc | null): T | null {
-			if (!doc) return null;
-			const { _id, ...rest } = store.entityToObject(doc);
-			return { id: String(_id), ...rest } as T;
+		/** What the caller's domains see: theirs and the shared ones (everything for all-domain callers). */
+		domainQuery(user: Principal): Doc {
+			return user.role === "super_admin" || user.domains.includes(ALL_DOMAINS) ? {} : { domain: { $in: [...user.domains, ALL_DOMAINS] } };
 		},
 
 		/** The model, when the caller may see it (else 404: its existence is not disclosed). */
@@ -146,13 +145,13 @@ const MlRegistryService = defineService<{
 		},
 
 		async dataset(ctx: MlContext, id: string): Promise<Dataset> {
-			const dataset = typeof id === "string" && id.length <= 64 ? this.entityOf<Dataset>(this.datasets, await this.datasets.findById(id).catch(() => null)) : null;
+			const dataset = typeof id === "string" && id.length <= 64 ? entityFrom<Dataset>(this.datasets, await this.datasets.findById(id).catch(() => null)) : null;
 			if (!dataset || !canSeeDomain(principalOf(ctx), dataset.domain)) throw notFound("Dataset", id);
 			return dataset;
 		},
 
 		async findVersion(model: MlModel, version: number): Promise<ModelVersion> {
-			const found = this.entityOf<ModelVersion>(this.versions, await this.versions.findOne({ version_key: `${model.id}|${version}` }));
+			const found = entityFrom<ModelVersion>(this.versions, await this.versions.findOne({ version_key: `${model.id}|${version}` }));
 			if (!found) {
 				const versions = (await this.versions.find({ query: { model_id: model.id }, sort: ["version"] })).map(v => v.version);
 				throw missing(`Model '${model.name}' has no version ${version}`, { id: model.id, versions });
@@ -234,7 +233,7 @@ const MlRegistryService = defineService<{
 				updated_at: now,
 			};
 			try {
-				return this.entityOf<Dataset>(this.datasets, await this.datasets.insert(doc))!;
+				return entityFrom<Dataset>(this.datasets, await this.datasets.insert(doc))!;
 			} catch (err) {
 				if (isDuplicateKeyError(err)) throw conflict(`A data set named '${input.name}' exists in domain '${input.domain}'`, { name: input.name });
 				throw err;
@@ -284,7 +283,7 @@ const MlRegistryService = defineService<{
 
 		async flushOutbox(): Promise<void> {
 			const pending = await this.transitions.find({ query: { published_at: null }, sort: ["at"], limit: 100 });
-			for (const doc of pending) await this.publishTransition(this.entityOf<AliasTransition>(this.transitions, doc)!);
+			for (const doc of pending) await this.publishTransition(entityFrom<AliasTransition>(this.transitions, doc)!);
 		},
 
 		/** Moves an alias; records the transition first (the outbox), then tells everyone. */
@@ -302,7 +301,7 @@ const MlRegistryService = defineService<{
 			const set: Doc = { [`aliases.${alias}`]: to, updated_at: now };
 			if (alias === "production" && action === "deploy" && from != null && from !== to) set.previous_production = from;
 			if (alias === "production" && action === "rollback") set.previous_production = null;
-			const transition = this.entityOf<AliasTransition>(
+			const transition = entityFrom<AliasTransition>(
 				this.transitions,
 				await this.transitions.insert({
 					model_id: model.id,
@@ -367,21 +366,8 @@ const MlRegistryService = defineService<{
 			params: { $$strict: true, ...listParams(["name", "created_at", "rows"]) },
 			async handler(ctx: MlContext<{ page?: number; page_size?: number; sort?: string }>) {
 				const user = principalOf(ctx);
-				const { page = 1, page_size: pageSize = 20, sort = "name" } = ctx.params;
-				const query = user.role === "super_admin" || user.domains.includes(ALL_DOMAINS) ? {} : { domain: { $in: [...user.domains, ALL_DOMAINS] } };
-				const [docs, total] = await Promise.all([
-					this.datasets.find({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
-					this.datasets.count({ query }),
-				]);
-				return pageOf(
-					docs.map(d => {
-						const { dataset_key: _key, columns, missing_values: _missing, ...rest } = this.entityOf<Dataset & { dataset_key: string }>(this.datasets, d)!;
-						return { ...rest, columns: columns.length };
-					}),
-					total,
-					page,
-					pageSize,
-				);
+				const found = await findPage<Dataset & { dataset_key: string }>(this.datasets, this.domainQuery(user), ctx.params, "name");
+				return { ...found, rows: found.rows.map(({ dataset_key: _key, columns, missing_values: _missing, ...rest }) => ({ ...rest, columns: columns.length })) };
 			},
 		},
 
@@ -460,20 +446,11 @@ const MlRegistryService = defineService<{
 			cache: { keys: ["name", "model_type", "page", "page_size", "sort", "#user.role", "#user.domains"] },
 			async handler(ctx: MlContext<{ name?: string; model_type?: string; page?: number; page_size?: number; sort?: string }>) {
 				const user = principalOf(ctx);
-				const { page = 1, page_size: pageSize = 20, sort = "name" } = ctx.params;
-				const query: Doc = user.role === "super_admin" || user.domains.includes(ALL_DOMAINS) ? {} : { domain: { $in: [...user.domains, ALL_DOMAINS] } };
+				const query = this.domainQuery(user);
 				if (ctx.params.name) query.name = ctx.params.name;
 				if (ctx.params.model_type) query.model_type = ctx.params.model_type;
-				const [rows, total] = await Promise.all([
-					this.findEntities<MlModel>({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
-					this.countEntities(query),
-				]);
-				return pageOf(
-					rows.map(m => this.publicModel(m)),
-					total,
-					page,
-					pageSize,
-				);
+				const found = await this.findPage<MlModel>(query, ctx.params, "name");
+				return { ...found, rows: found.rows.map(m => this.publicModel(m)) };
 			},
 		},
 
@@ -511,18 +488,8 @@ const MlRegistryService = defineService<{
 			params: { $$strict: true, id: idParam, ...listParams(["version", "created_at"]) },
 			async handler(ctx: MlContext<{ id: string; page?: number; page_size?: number; sort?: string }>) {
 				const model = await this.model(ctx, ctx.params.id);
-				const { page = 1, page_size: pageSize = 20, sort = "-version" } = ctx.params;
-				const query = { model_id: model.id };
-				const [docs, total] = await Promise.all([
-					this.versions.find({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
-					this.versions.count({ query }),
-				]);
-				return pageOf(
-					docs.map(d => this.publicVersion(this.entityOf<ModelVersion>(this.versions, d)!)),
-					total,
-					page,
-					pageSize,
-				);
+				const found = await findPage<ModelVersion>(this.versions, { model_id: model.id }, ctx.params, "-version");
+				return { ...found, rows: found.rows.map(v => this.publicVersion(v)) };
 			},
 		},
 
@@ -589,7 +556,7 @@ const MlRegistryService = defineService<{
 						created_at: now,
 						updated_at: now,
 					};
-					const saved = this.entityOf<ModelVersion>(this.versions, await this.versions.insert(doc))!;
+					const saved = entityFrom<ModelVersion>(this.versions, await this.versions.insert(doc))!;
 					await this.adapter.updateById(model.id, { $set: { latest_version: version, updated_at: now } });
 					await this.clearCache();
 					ctx.emit("ml.version.created", { model_id: model.id, version, metrics: result.metrics.test });
@@ -694,21 +661,11 @@ const MlRegistryService = defineService<{
 		history: {
 			rest: "GET /ml/models/:id/history",
 			permission: ["read", "ml_models"],
-			params: { $$strict: true, id: idParam, ...listParams([]) },
+			params: { $$strict: true, id: idParam, ...pageParams() },
 			async handler(ctx: MlContext<{ id: string; page?: number; page_size?: number }>) {
 				const model = await this.model(ctx, ctx.params.id);
-				const { page = 1, page_size: pageSize = 20 } = ctx.params;
-				const query = { model_id: model.id };
-				const [docs, total] = await Promise.all([
-					this.transitions.find({ query, sort: ["-at"], limit: pageSize, offset: (page - 1) * pageSize }),
-					this.transitions.count({ query }),
-				]);
-				return pageOf(
-					docs.map(d => this.entityOf<AliasTransition>(this.transitions, d)!),
-					total,
-					page,
-					pageSize,
-				);
+				// newest first, always (the history's order is its meaning)
+				return findPage<AliasTransition>(this.transitions, { model_id: model.id }, ctx.params, "-at");
 			},
 		},
 	},

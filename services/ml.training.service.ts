@@ -20,7 +20,7 @@ import type { TrainingWorkerInput, TrainingWorkerMessage } from "../lib/training
 import { startWorker } from "../lib/worker-thread";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createDbMixin, type Doc } from "../mixins/db.mixin";
-import { listParams, nowIso, pageOf } from "../models/common";
+import { listParams, nowIso } from "../models/common";
 import { conflict, forbidden, notFound, unprocessable } from "../models/errors";
 import { ML_JOB_QUEUED_EVENT } from "../models/events";
 import { ALL_DOMAINS, hyperparameterIssues, JOB_STATES, type Dataset, type MlModel, type TrainingJob } from "../models/ml";
@@ -310,19 +310,10 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			params: { $$strict: true, model_id: idParam, state: { type: "enum", values: [...JOB_STATES], optional: true }, ...listParams(["created_at"]) },
 			async handler(ctx: MlContext<{ model_id: string; state?: string; page?: number; page_size?: number; sort?: string }>) {
 				const model = await ctx.call<MlModel, { id: string }>("ml.registry.get", { id: ctx.params.model_id });
-				const { page = 1, page_size: pageSize = 20, sort = "-created_at" } = ctx.params;
 				const query: Doc = { model_id: model.id };
 				if (ctx.params.state) query.state = ctx.params.state;
-				const [rows, total] = await Promise.all([
-					this.findEntities<TrainingJob>({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
-					this.countEntities(query),
-				]);
-				return pageOf(
-					rows.map(j => this.publicJob(j)),
-					total,
-					page,
-					pageSize,
-				);
+				const found = await this.findPage<TrainingJob>(query, ctx.params, "-created_at");
+				return { ...found, rows: found.rows.map(j => this.publicJob(j)) };
 			},
 		},
 

@@ -29,7 +29,7 @@ import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
-import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOf, pageOfAll, pageParams } from "../models/common";
+import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOfAll, pageParams } from "../models/common";
 import { conflict, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL, ML_ALIAS_CHANGED_CHANNEL, type CompanyDataChanged, type MlAliasChanged } from "../models/events";
 
@@ -285,20 +285,14 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 				const query: Record<string, unknown> = { company_id: company.id };
 				if (ctx.params.risk_type) query.risk_type = ctx.params.risk_type;
 				if (ctx.params.method) query.method = ctx.params.method;
-				const { page = 1, page_size: pageSize = 20, sort = "-risk_score" } = ctx.params;
-				const [rows, total] = await Promise.all([
-					this.findEntities<RiskAssessment>({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }),
-					this.countEntities(query),
-				]);
-				return pageOf(
-					await this.withKpiConditions(
+				const found = await this.findPage<RiskAssessment>(query, ctx.params, "-risk_score");
+				return {
+					...found,
+					rows: await this.withKpiConditions(
 						company.id,
-						rows.map(r => this.publicAssessment(r)),
+						found.rows.map(r => this.publicAssessment(r)),
 					),
-					total,
-					page,
-					pageSize,
-				);
+				};
 			},
 		},
 

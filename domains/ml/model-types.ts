@@ -3,14 +3,15 @@
  * validation split for early stopping, and saves itself as a JSON text artifact that loads back to the very
  * same predictions:
  * - logistic_regression and dense: TensorFlow.js (wasm backend), Adam, binary cross-entropy, balanced class
- *   weights (King & Zeng 2001's re-weighting for rare events), early stopping on validation ROC AUC keeping
- *   the best epoch's weights;
+ *   weights (King & Zeng 2001's re-weighting for rare events), rows shuffled each epoch from the seed, early
+ *   stopping on validation ROC AUC keeping the best epoch's weights;
  * - gradient_boosted_trees: XGBoost (Chen & Guestrin 2016) compiled to WebAssembly (ml-xgboost), the
  *   iteration count chosen on the validation split;
  * - random_forest: Breiman (2001) with CART trees (ml-random-forest), probability = share of trees voting 1.
  */
 import { rocAuc } from "./metrics";
 import type { PipelineKind } from "./pipeline";
+import { seededRandom, shuffled } from "./split";
 
 export const MODEL_TYPES = ["logistic_regression", "dense", "gradient_boosted_trees", "random_forest"] as const;
 export type ModelType = (typeof MODEL_TYPES)[number];
@@ -113,8 +114,6 @@ function tfModelType(
 			const width = input.x[0].length;
 			const model = build(tf, width, h, input.seed);
 			model.compile({ optimizer: tf.train.adam(num(h, "learning_rate")), loss: "binaryCrossentropy" });
-			const xs = toTensor(tf, input.x, width);
-			const ys = tf.tensor2d(Float32Array.from(input.y), [input.y.length, 1]);
 			const xVal = toTensor(tf, input.xVal, width);
 			const positives = input.y.reduce((a, b) => a + b, 0);
 			// Balanced weights: each class counts as much as the other in the loss.
@@ -124,29 +123,39 @@ function tfModelType(
 			let sinceBest = 0;
 			const epochs = num(h, "epochs");
 			const patience = num(h, "patience");
+			// the rows are shuffled every epoch from the seed (tfjs's own shuffle uses Math.random): a seed gives the same model again
+			const random = seededRandom(input.seed);
+			const rows = input.x.map((_, i) => i);
 			try {
-				await model.fit(xs, ys, {
-					epochs,
-					batchSize: num(h, "batch_size"),
-					shuffle: true,
-					classWeight,
-					verbose: 0,
-					callbacks: {
-						onEpochEnd: async (epoch, logs) => {
-							const p = tf.tidy(() => (model.predict(xVal) as import("@tensorflow/tfjs").Tensor).dataSync());
-							const auc = rocAuc(input.yVal, p);
-							const entry = { progress: (epoch + 1) / epochs, epoch: epoch + 1, loss: logs?.loss, val_roc_auc: auc };
-							history.push(entry);
-							input.onProgress(entry);
-							if ((auc ?? 0) > best.auc) {
-								best.weights.forEach(w => w.dispose());
-								best = { auc: auc ?? 0, epoch: epoch + 1, weights: model.getWeights().map(w => w.clone()) };
-								sinceBest = 0;
-							} else sinceBest++;
-							if (sinceBest >= patience || input.cancelled()) model.stopTraining = true;
-						},
-					},
-				});
+				for (let epoch = 1; epoch <= epochs && sinceBest < patience && !input.cancelled(); epoch++) {
+					const order = shuffled(rows, random);
+					const xs = toTensor(
+						tf,
+						order.map(i => input.x[i]),
+						width,
+					);
+					const ys = tf.tensor2d(
+						Float32Array.from(order, i => input.y[i]),
+						[order.length, 1],
+					);
+					let loss: number | undefined;
+					try {
+						const fitted = await model.fit(xs, ys, { epochs: 1, batchSize: num(h, "batch_size"), shuffle: false, classWeight, verbose: 0 });
+						loss = fitted.history.loss?.[0] as number | undefined;
+					} finally {
+						tf.dispose([xs, ys]);
+					}
+					const p = tf.tidy(() => (model.predict(xVal) as import("@tensorflow/tfjs").Tensor).dataSync());
+					const auc = rocAuc(input.yVal, p);
+					const entry = { progress: epoch / epochs, epoch, loss, val_roc_auc: auc };
+					history.push(entry);
+					input.onProgress(entry);
+					if ((auc ?? 0) > best.auc) {
+						best.weights.forEach(w => w.dispose());
+						best = { auc: auc ?? 0, epoch, weights: model.getWeights().map(w => w.clone()) };
+						sinceBest = 0;
+					} else sinceBest++;
+				}
 				if (input.cancelled()) throw new CancelledError();
 				model.setWeights(best.weights);
 				let artifact = "";
@@ -163,7 +172,7 @@ function tfModelType(
 				return { artifact, hyperparameters: { ...h, best_epoch: best.epoch }, history };
 			} finally {
 				best.weights.forEach(w => w.dispose());
-				tf.dispose([xs, ys, xVal]);
+				tf.dispose(xVal);
 				model.dispose();
 			}
 		},

@@ -112,7 +112,7 @@ describeCluster("ML services on NATS, Redis and MongoDB", () => {
 		return answers[0];
 	};
 
-	it("stores the data set and artifacts in MongoDB (GridFS) and serves v1 from both prediction nodes", async () => {
+	it("stores the data set and artifacts in MongoDB (GridFS), evaluates v1 on another node and serves it from both prediction nodes", async () => {
 		const ds = await http(gw.url!, "POST", "/ml/datasets", { token: admin, body: { name: "cluster-set", domain: "technology", format: "csv", label: "y", content: csv(600) } });
 		expect(ds.status).toBe(201);
 		datasetId = ds.body.id;
@@ -129,6 +129,10 @@ describeCluster("ML services on NATS, Redis and MongoDB", () => {
 		const job = await train({});
 		const done = await waitFor("v1 trained", async () => ((await jobOf(job)).state === "succeeded" ? jobOf(job) : null), 120_000, 500);
 		expect(done).toMatchObject({ version: 1, node: "train1", attempts: 1 });
+		// evaluated on another node (core) from the artifact in GridFS: the recorded hold-out figures again
+		const evaluated = await http(gw.url!, "POST", `/ml/models/${modelId}/versions/1/evaluate`, { token: admin, body: {} });
+		expect(evaluated.status).toBe(200);
+		expect(evaluated.body.metrics.confusion_matrix).toEqual(evaluated.body.recorded_test_metrics.confusion_matrix);
 		expect((await http(gw.url!, "POST", `/ml/models/${modelId}/versions/1/deploy`, { token: admin, body: { reason: "first" } })).status).toBe(200);
 		const v1 = await predictOnBoth(1);
 		expect(v1).toHaveLength(4);

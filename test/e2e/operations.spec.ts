@@ -106,8 +106,14 @@ describe("the embedded store's files", () => {
 			await new Promise(r => setTimeout(r, 50));
 			expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
 			const files = fs.readdirSync(dataDir);
-			expect(files).toEqual(expect.arrayContaining(["users.db", "companies.db", "jwt.secret"]));
-			for (const f of files) expect([f, fs.statSync(path.join(dataDir, f)).mode & 0o777]).toEqual([f, 0o600]);
+			expect(files).toEqual(expect.arrayContaining(["users.db", "companies.db", "jwt.secret", "blobs"]));
+			// the ML data sets and artifacts (blobs/): the folder 0700, each blob 0600, like the rest
+			const blobs = fs.readdirSync(path.join(dataDir, "blobs")).map(f => path.join("blobs", f));
+			expect(blobs.length).toBeGreaterThan(0);
+			for (const f of [...files, ...blobs]) {
+				const stat = fs.statSync(path.join(dataDir, f));
+				expect([f, stat.mode & 0o777]).toEqual([f, stat.isDirectory() ? 0o700 : 0o600]);
+			}
 		} finally {
 			await platform.stop();
 		}
