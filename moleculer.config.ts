@@ -5,6 +5,7 @@
 import os from "os";
 import { ServiceBroker, type BrokerOptions, type Errors } from "moleculer";
 import { getConfig, natsCredentials } from "./config";
+import { AuditMiddleware } from "./middlewares/audit.middleware";
 import { AuthorizationMiddleware } from "./middlewares/authorization.middleware";
 import { DefinedParamsMiddleware } from "./middlewares/defined-params.middleware";
 import { ActionTimeoutsMiddleware, FailoverMiddleware, FailoverStrategy, PromptDiscoverer } from "./middlewares/failover.middleware";
@@ -106,6 +107,8 @@ const brokerConfig: BrokerOptions = {
 		}),
 		NodeHealthMiddleware(config.health_port),
 		createChannelsMiddleware(config),
+		// every domain event also goes to the audit trail (middlewares/audit.middleware.ts)
+		AuditMiddleware(),
 		// `--repl` (npm run start:repl) opens the REPL whose calls act as the operator (repl/index.ts)
 		{ name: "OperatorRepl", created: (broker: ServiceBroker) => void (broker.repl = () => openRepl(broker)) },
 	],

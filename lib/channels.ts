@@ -32,14 +32,26 @@ export function createChannelsMiddleware(config: Config) {
 
 /**
  * A publisher makes sure its channel's JetStream stream exists, so what it sends is kept even when no
- * consumer has ever started (a consumer's subscription creates it too; both are idempotent).
+ * consumer has ever started (a consumer's subscription creates it too; both are idempotent). Services call it
+ * in `started`, before the channel adapter has connected (it connects once the broker has started): the
+ * stream is then created as soon as the adapter is connected.
  */
 export async function ensureChannel(broker: ServiceBroker, channel: string): Promise<void> {
-	const adapter = (broker as unknown as { channelAdapter?: { addPrefixTopic(n: string): string; createStream?(name: string, subjects: string[]): Promise<unknown> } })
-		.channelAdapter;
+	const adapter = (
+		broker as unknown as {
+			channelAdapter?: { connected?: boolean; addPrefixTopic(n: string): string; createStream?(name: string, subjects: string[]): Promise<unknown> };
+		}
+	).channelAdapter;
 	if (!adapter?.createStream) return;
-	const subject = adapter.addPrefixTopic(channel);
-	await adapter.createStream(subject.split(".").join("_"), [subject]);
+	const create = async () => {
+		const subject = adapter.addPrefixTopic(channel);
+		await adapter.createStream!(subject.split(".").join("_"), [subject]);
+	};
+	if (adapter.connected) return create();
+	void (async () => {
+		for (let i = 0; i < 300 && !adapter.connected; i++) await new Promise(resolve => setTimeout(resolve, 100));
+		if (adapter.connected) await create().catch(err => broker.logger.warn(`Stream of channel ${channel} not created: ${(err as Error).message}`));
+	})();
 }
 
 /** broker.sendToChannel, typed. */

@@ -32,7 +32,7 @@ export const REVOCATIONS_RESYNC_MS = 30000;
  * at once, and prediction nodes re-read the aliases every ML_ALIASES_RESYNC_MS in case a broadcast was lost.
  */
 export const ML_ALIAS_CHANGED_CHANNEL = "ml.model.alias-changed";
-export const ML_ALIAS_CHANGED_EVENT = "ml.model.deployed";
+export const ML_ALIAS_CHANGED_EVENT = "ml.aliases.changed";
 export const ML_ALIASES_RESYNC_MS = 5000;
 export interface MlAliasChanged {
 	model_id: string;
@@ -44,3 +44,14 @@ export interface MlAliasChanged {
 
 /** `{job_id}`: a training job was queued; training nodes look for work at once (they also poll). */
 export const ML_JOB_QUEUED_EVENT = "ml.job.queued";
+
+/**
+ * Every domain event (`ctx.emit`), as the audit trail records it: sent by the audit middleware on every node
+ * (middlewares/audit.middleware.ts) and appended by one `audit` replica, once per `event_id` however often it
+ * is delivered.
+ */
+export const AUDIT_CHANNEL = "audit.events";
+/** Events that record reads, not changes: not audited. */
+export const NOT_AUDITED_EVENTS = new Set(["finance.analysis.completed", "ml.predictions.made"]);
+/** `{status, type, method, route, ip, actor?}`: the gateway refused a request (401, 403, 429); audited. */
+export const REQUEST_DENIED_EVENT = "gateway.request.denied";

@@ -20,7 +20,7 @@ import { unauthorized, unsupportedMediaType } from "../models/errors";
 import { HTTP_DURATION } from "../middlewares/metrics.middleware";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
 import { wireError } from "../lib/http-errors";
-import { REVOCATIONS_RESYNC_MS, TOKEN_REVOKED_EVENT } from "../models/events";
+import { REQUEST_DENIED_EVENT, REVOCATIONS_RESYNC_MS, TOKEN_REVOKED_EVENT } from "../models/events";
 import { AnswerCache, type CachedActionInfo, type CallerScope } from "../lib/answer-cache";
 import { defineService, NOT_RETRIED } from "../lib/service";
 
@@ -308,6 +308,24 @@ const ApiService = defineService<GatewayState>()({
 			return json;
 		},
 
+		/** A refused request (401, 403, 429) goes to the audit trail: who (when known), what route, from where, why. */
+		auditDenied(req: IncomingMessage & { $alias?: { fullPath: string }; $ctx?: Context<unknown, { user?: Principal | null }> }, status: number, json: string): void {
+			try {
+				const user = req.$ctx?.meta?.user;
+				const type = (JSON.parse(json) as { type?: string }).type ?? null;
+				this.broker.emit(REQUEST_DENIED_EVENT, {
+					status,
+					type,
+					method: req.method ?? "",
+					route: req.$alias ? req.$alias.fullPath : (req.url ?? "").split("?")[0].slice(0, 200),
+					ip: clientAddress(req),
+					...(user ? { actor: { id: user.id, username: user.username, role: user.role } } : {}),
+				});
+			} catch {
+				/* auditing never stands in the way of the answer */
+			}
+		},
+
 		/** The docs/api.md error shape (lib/http-errors.ts); server faults are logged and described to nobody. */
 		reformatError(err: unknown) {
 			return wireError(err, config.http.body_limit, fault => {
@@ -345,6 +363,7 @@ const ApiService = defineService<GatewayState>()({
 			} catch {
 				/* the fallback above */
 			}
+			if (status === 401 || status === 403 || status === 429) this.auditDenied(req, status, json);
 			try {
 				res.setHeader("Content-Type", "application/json; charset=utf-8");
 				res.writeHead(status);

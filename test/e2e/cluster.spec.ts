@@ -103,10 +103,11 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 			RATE_LIMIT_PREMIUM: "1000000",
 			RATE_LIMIT_ANONYMOUS: "1000",
 		};
-		core = await startNode("core", "auth,companies,flags,domains,compliance,risk,ml.registry,ml.evaluation,ml.prediction,ml.training", env);
+		core = await startNode("core", "auth,companies,flags,domains,compliance,risk,audit,ml.registry,ml.evaluation,ml.prediction,ml.training", env);
 		// a second core replica, so auth's races (refresh rotation, the last super_admin) cross processes
 		[core2, fin1, fin2, gw1, gw2] = await Promise.all([
-			startNode("core2", "auth,companies,flags,domains,compliance,risk", env),
+			// audit on both core nodes: two replicas appending to one hash chain
+			startNode("core2", "auth,companies,flags,domains,compliance,risk,audit", env),
 			startNode("fin1", "finance", env),
 			startNode("fin2", "finance", env),
 			startNode("gw1", "api", env),
@@ -233,6 +234,28 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		// both replicas took part
 		expect((await handledCount(fin1, "finance.createStatement")) - before[0]).toBeGreaterThan(0);
 		expect((await handledCount(fin2, "finance.createStatement")) - before[1]).toBeGreaterThan(0);
+	});
+
+	it("two audit replicas record each event once, in one unbroken hash chain", async () => {
+		// a burst of changes through both gateways: every creation is one event for the two audit replicas
+		const names = Array.from({ length: 20 }, (_, i) => `Audit Burst ${process.pid}-${i}`);
+		const created = await Promise.all(names.map((name, i) => http(gw(((i % 2) + 1) as 1 | 2), "POST", "/companies", { token: admin, body: { name, industry: "technology" } })));
+		expect(created.every(r => r.status === 201)).toBe(true);
+		const ids = new Set(created.map(r => r.body.id as string));
+		const entries = await waitFor("every creation audited", async () => {
+			const rows: Array<{ event_id: string; action: string; entity: { id: string } }> = [];
+			for (let page = 1; ; page++) {
+				const res = await http(gw(1), "GET", `/audit?action=companies.created&page_size=100&page=${page}`, { token: admin });
+				rows.push(...res.body.rows);
+				if (page >= res.body.total_pages) break;
+			}
+			return rows.filter(r => ids.has(r.entity.id)).length >= ids.size ? rows : null;
+		});
+		const ours = entries.filter(r => ids.has(r.entity.id));
+		expect(ours).toHaveLength(20);
+		expect(new Set(entries.map(r => r.event_id)).size).toBe(entries.length);
+		const verified = await http(gw(2), "GET", "/audit/verify", { token: admin });
+		expect(verified.body).toMatchObject({ ok: true });
 	});
 
 	it("two gateway replicas share one rate-limit budget through Redis", async () => {

@@ -76,7 +76,7 @@ describeCluster("ML services on NATS, Redis and MongoDB", () => {
 			// a killed training node's job is taken over 4 s after its last heartbeat
 			ML_JOB_LEASE_MS: "4000",
 		};
-		nodes.push(await startNode("core", "auth,companies,flags,ml.registry,ml.evaluation", env));
+		nodes.push(await startNode("core", "auth,companies,flags,audit,ml.registry,ml.evaluation", env));
 		[gw, pred1, pred2] = await Promise.all([startNode("gw", "api", env), startNode("pred1", "ml.prediction", env), startNode("pred2", "ml.prediction", env)]);
 		nodes.push(gw, pred1, pred2, await startNode("train1", "ml.training", env));
 		await waitFor("the gateway sees every ML service", async () => {

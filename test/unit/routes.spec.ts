@@ -15,6 +15,7 @@ describe("route manifest (services/routes.json)", () => {
 	it("lists every shipped service but the gateway, and routes with their params", () => {
 		const manifest = buildManifest();
 		expect(manifest.services).toEqual([
+			"audit",
 			"auth",
 			"companies",
 			"compliance",

@@ -1,0 +1,167 @@
+/**
+ * audit: the append-only trail of every domain event (docs/audit.md). Events arrive on the durable
+ * `audit.events` channel (sent by the audit middleware on every node); each is appended once, however often
+ * it is delivered and however many audit replicas run, as the next link of a SHA-256 hash chain. The chain's
+ * head is one document moved by compare-and-set (the replica whose update matches the head it read wins;
+ * the others read again), and holds the entry it points to, so a replica that dies between moving the head
+ * and writing the entry leaves nothing lost: the next append (or a redelivery) writes it.
+ */
+import type { Context } from "moleculer";
+import { chainEntry, firstBreak, GENESIS_HASH, type AuditEntry, type AuditRecord } from "../domains/audit/chain";
+import { KeyedLock } from "../lib/keyed-lock";
+import type { AuthMeta } from "../lib/principal";
+import { defineService } from "../lib/service";
+import { createDbMixin, createStoreMixin, findPage, type Doc } from "../mixins/db.mixin";
+import { isoDateTimeParam, pageParams } from "../models/common";
+import { AUDIT_CHANNEL } from "../models/events";
+
+type AuditContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
+
+/** Natural keys of the head and of each entry: their _ids (idForKey), so a second writer of either collides in the store. */
+const HEAD_KEY = "audit-chain-head";
+const entryKey = (seq: number) => `audit-entry-${seq}`;
+const VERIFY_PAGE = 1000;
+const MAX_ATTEMPTS = 100;
+
+interface Head {
+	seq: number;
+	hash: string;
+	last: AuditEntry | null;
+}
+
+const AuditService = defineService<{ locks: KeyedLock }>()({
+	name: "audit",
+	settings: { rest: "/" },
+	mixins: [
+		createDbMixin("audit_log", [
+			{ fields: { seq: 1 }, unique: true },
+			{ fields: { event_id: 1 } },
+			{ fields: { action: 1 } },
+			{ fields: { "actor.username": 1 } },
+			{ fields: { at: 1 } },
+		]),
+		createStoreMixin("heads", "audit_head"),
+	],
+
+	methods: {
+		publicEntry(doc: Doc): AuditEntry & { id: string } {
+			const { _id: _stored, id: _id, ...entry } = doc;
+			return { id: String(entry.seq), ...(entry as AuditEntry) };
+		},
+
+		/** The entry the head points to, written to the log if it is not there yet (idempotent). */
+		async materialize(entry: AuditEntry): Promise<void> {
+			if (await this.adapter.findOne({ seq: entry.seq })) return;
+			try {
+				await this.adapter.insert({ _id: this.idForKey(entryKey(entry.seq)), ...entry });
+			} catch (err) {
+				// another replica wrote it at the same moment (same _id): it is there
+				if (!(await this.adapter.findOne({ seq: entry.seq }))) throw err;
+			}
+		},
+
+		/** Appends the record once (a record whose event_id is in the log already is skipped); the entry, or null if it was there. */
+		async append(record: AuditRecord): Promise<AuditEntry | null> {
+			return this.locks.run("chain", async () => {
+				const headId = this.idForKey(HEAD_KEY);
+				for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+					const head = (await this.heads.findById(headId)) as (Head & Doc) | null;
+					if (!head) {
+						await this.heads.insert({ _id: headId, seq: 0, hash: GENESIS_HASH, last: null }).catch(() => undefined);
+						continue;
+					}
+					if (head.last) await this.materialize(head.last);
+					if (await this.adapter.findOne({ event_id: record.event_id })) return null;
+					const entry = chainEntry(record, head.seq + 1, head.hash);
+					const moved = await this.heads.updateMany({ _id: headId, seq: head.seq }, { $set: { seq: entry.seq, hash: entry.hash, last: entry } });
+					if (moved === 1) {
+						await this.materialize(entry);
+						return entry;
+					}
+					// another replica appended first: read the head again
+					await new Promise(resolve => setTimeout(resolve, Math.random() * 10));
+				}
+				throw new Error("the audit chain's head kept moving: the message is delivered again");
+			});
+		},
+	},
+
+	actions: {
+		list: {
+			rest: "GET /audit",
+			role: "super_admin",
+			params: {
+				$$strict: true,
+				entity_type: { type: "string", max: 100, optional: true },
+				entity_id: { type: "string", max: 100, optional: true },
+				actor: { type: "string", max: 100, optional: true },
+				action: { type: "string", max: 100, optional: true },
+				from: isoDateTimeParam("from", true),
+				to: isoDateTimeParam("to", true),
+				...pageParams(),
+			},
+			async handler(
+				ctx: AuditContext<{ entity_type?: string; entity_id?: string; actor?: string; action?: string; from?: string; to?: string; page?: number; page_size?: number }>,
+			) {
+				const { entity_type, entity_id, actor, action, from, to } = ctx.params;
+				const query: Doc = {};
+				if (entity_type) query["entity.type"] = entity_type;
+				if (entity_id) query["entity.id"] = entity_id;
+				if (actor) query["actor.username"] = actor;
+				if (action) query.action = action;
+				if (from || to) query.at = { ...(from ? { $gte: new Date(from).toISOString() } : {}), ...(to ? { $lte: new Date(to).toISOString() } : {}) };
+				// newest first
+				const page = await findPage<Doc>(this.adapter, query, ctx.params, "-seq");
+				return { ...page, rows: page.rows.map(({ id: _id, ...entry }) => this.publicEntry(entry)) };
+			},
+		},
+
+		/** Walks the whole chain in order and names the first entry that breaks it. */
+		verify: {
+			rest: "GET /audit/verify",
+			role: "super_admin",
+			timeout: 0,
+			async handler() {
+				const head = (await this.heads.findById(this.idForKey(HEAD_KEY))) as Head | null;
+				let previous: { seq: number; hash: string } | null = null;
+				let checked = 0;
+				for (;;) {
+					const docs: Array<AuditEntry & { id: string }> = (
+						await this.adapter.find({ query: { seq: { $gt: previous?.seq ?? 0 } }, sort: ["seq"], limit: VERIFY_PAGE })
+					).map(d => this.publicEntry(d));
+					const broken = firstBreak(docs, previous);
+					if (broken) return { ok: false, entries_checked: checked + docs.filter(d => d.seq < broken.seq).length, first_broken: broken, head_seq: head?.seq ?? 0 };
+					checked += docs.length;
+					if (docs.length) previous = { seq: docs[docs.length - 1].seq, hash: docs[docs.length - 1].hash };
+					if (docs.length < VERIFY_PAGE) break;
+				}
+				const logEnd = previous?.seq ?? 0;
+				// the head may point one entry past the log (the next append writes it): that is not a break
+				if (head && head.seq > logEnd + 1)
+					return { ok: false, entries_checked: checked, first_broken: { seq: logEnd + 1, reason: `entry ${logEnd + 1} is missing` }, head_seq: head.seq };
+				return { ok: true, entries_checked: checked, head_seq: head?.seq ?? 0, head_hash: head?.hash ?? GENESIS_HASH };
+			},
+		},
+	},
+
+	channels: {
+		[AUDIT_CHANNEL]: {
+			group: "audit",
+			async handler(record: AuditRecord) {
+				try {
+					await this.append(record);
+				} catch (err) {
+					// redelivered (up to the channel's retries, then parked in the dead-letter queue): say why
+					this.logger.error(`Audit record ${record?.event_id} (${record?.action}) not appended: ${(err as Error).message}`);
+					throw err;
+				}
+			},
+		},
+	},
+
+	created() {
+		this.locks = new KeyedLock();
+	},
+});
+
+export default AuditService;
