@@ -27,6 +27,7 @@ describe("route manifest (services/routes.json)", () => {
 			"ml.registry",
 			"ml.training",
 			"risk",
+			"strategy",
 		]);
 		const create = manifest.routes.find(r => r.name === "companies.create")!;
 		expect(create).toMatchObject({ method: "POST", path: "/companies", permission: ["write", "financial_data"] });

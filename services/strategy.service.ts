@@ -1,0 +1,400 @@
+/**
+ * strategy: a company's strategic plans (docs/strategy.md): SWOT, market analysis (TAM ≥ SAM ≥ SOM, Porter's
+ * five forces, competitors), objectives as OKRs scored from their key results, action items flagged when
+ * overdue, and the status workflow draft → under_review → approved → active → completed | archived, with
+ * who may make each move (an analyst drafts and submits, a domain_admin approves). Key results are checked in
+ * with a history.
+ */
+import type { Context } from "moleculer";
+import { roleRank } from "../domains/identity/rbac";
+import { grade, keyResultProgress, objectiveScore } from "../domains/strategy/okr";
+import { FIVE_FORCES, FORCE_RATINGS, isOverdue, marketIssues, PLAN_STATUSES, transitionRole, type MarketAnalysis, type PlanStatus } from "../domains/strategy/plan";
+import { principalOf, type AuthMeta } from "../lib/principal";
+import { defineService, NOT_RETRIED } from "../lib/service";
+import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
+import { createDbMixin } from "../mixins/db.mixin";
+import { isoDateParam, listParams, nowIso } from "../models/common";
+import { conflict, forbidden, missing, unprocessable } from "../models/errors";
+
+type StrategyContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
+
+const idParam = { type: "string", min: 1, max: 64 } as const;
+const text = (max: number, optional = true) => ({ type: "string", min: 1, max, optional }) as const;
+const ACTION_STATUSES = ["open", "in_progress", "done", "cancelled"] as const;
+const SWOT_ITEM = {
+	type: "object",
+	strict: true,
+	props: {
+		title: text(300, false),
+		detail: text(2000),
+		impact: { type: "enum", values: ["low", "medium", "high"], optional: true },
+		evidence: { type: "object", optional: true },
+	},
+} as const;
+
+interface CheckIn {
+	value: number;
+	note?: string;
+	by: string;
+	at: string;
+}
+interface StoredKeyResult {
+	id: string;
+	description: string;
+	unit?: string;
+	start: number;
+	target: number;
+	current: number;
+	weight?: number;
+	check_ins: CheckIn[];
+}
+interface StoredObjective {
+	id: string;
+	title: string;
+	key_results: StoredKeyResult[];
+}
+interface ActionItem {
+	id: string;
+	title: string;
+	owner: string;
+	due_date?: string;
+	status: (typeof ACTION_STATUSES)[number];
+	objective_id?: string;
+}
+export interface StrategicPlan {
+	id: string;
+	company_id: string;
+	title: string;
+	status: PlanStatus;
+	swot_analysis: Record<"strengths" | "weaknesses" | "opportunities" | "threats", Array<Record<string, unknown>>>;
+	market_analysis: MarketAnalysis;
+	objectives: StoredObjective[];
+	action_plan: ActionItem[];
+	transitions: Array<{ from: PlanStatus; to: PlanStatus; by: string; role: string; reason?: string; at: string }>;
+	created_by: string;
+	created_at: string;
+	updated_at: string;
+}
+
+type ObjectiveInput = { id?: string; title: string; key_results: Array<Omit<StoredKeyResult, "id" | "check_ins" | "current"> & { id?: string; current?: number }> };
+type ActionInput = Omit<ActionItem, "id" | "status"> & { id?: string; status?: ActionItem["status"] };
+type PlanInput = {
+	title?: string;
+	swot_analysis?: StrategicPlan["swot_analysis"];
+	market_analysis?: MarketAnalysis;
+	objectives?: ObjectiveInput[];
+	action_plan?: ActionInput[];
+};
+
+const planFields = {
+	swot_analysis: {
+		type: "object",
+		strict: true,
+		optional: true,
+		props: Object.fromEntries(["strengths", "weaknesses", "opportunities", "threats"].map(k => [k, { type: "array", items: SWOT_ITEM, max: 50, optional: true }])),
+	},
+	market_analysis: {
+		type: "object",
+		strict: true,
+		optional: true,
+		props: {
+			tam: { type: "number", min: 0, optional: true },
+			sam: { type: "number", min: 0, optional: true },
+			som: { type: "number", min: 0, optional: true },
+			growth_rate: { type: "number", min: -1, max: 100, optional: true },
+			five_forces: {
+				type: "object",
+				strict: true,
+				optional: true,
+				props: Object.fromEntries(
+					FIVE_FORCES.map(f => [
+						f,
+						{
+							type: "object",
+							strict: true,
+							optional: true,
+							props: { rating: { type: "enum", values: [...FORCE_RATINGS] }, factors: { type: "array", items: text(500, false), max: 20, optional: true } },
+						},
+					]),
+				),
+			},
+			competitors: {
+				type: "array",
+				max: 50,
+				optional: true,
+				items: {
+					type: "object",
+					strict: true,
+					props: {
+						name: text(200, false),
+						market_share: { type: "number", min: 0, max: 1, optional: true },
+						strengths: { type: "array", items: text(500, false), max: 20, optional: true },
+						weaknesses: { type: "array", items: text(500, false), max: 20, optional: true },
+					},
+				},
+			},
+		},
+	},
+	objectives: {
+		type: "array",
+		max: 20,
+		optional: true,
+		items: {
+			type: "object",
+			strict: true,
+			props: {
+				id: text(40),
+				title: text(300, false),
+				key_results: {
+					type: "array",
+					min: 1,
+					max: 10,
+					items: {
+						type: "object",
+						strict: true,
+						props: {
+							id: text(40),
+							description: text(500, false),
+							unit: text(40),
+							start: { type: "number" },
+							target: { type: "number" },
+							current: { type: "number", optional: true },
+							weight: { type: "number", positive: true, max: 100, optional: true },
+						},
+					},
+				},
+			},
+		},
+	},
+	action_plan: {
+		type: "array",
+		max: 200,
+		optional: true,
+		items: {
+			type: "object",
+			strict: true,
+			props: {
+				id: text(40),
+				title: text(300, false),
+				owner: text(200, false),
+				due_date: isoDateParam("action_plan[].due_date", true),
+				status: { type: "enum", values: [...ACTION_STATUSES], optional: true },
+				objective_id: text(40),
+			},
+		},
+	},
+} as const;
+
+const StrategyService = defineService()({
+	name: "strategy",
+	settings: { rest: "/" },
+	mixins: [createDbMixin("strategic_plans", [{ fields: { company_id: 1 } }]), createCompanyScopedMixin("strategy")],
+
+	methods: {
+		/** Objectives and action items as stored: ids given where missing, check-in history kept for key results that stay. */
+		normalise(input: PlanInput, previous?: StrategicPlan): Pick<StrategicPlan, "objectives" | "action_plan"> | Partial<StrategicPlan> {
+			const out: Partial<StrategicPlan> = {};
+			if (input.objectives) {
+				const before = new Map((previous?.objectives ?? []).flatMap(o => o.key_results.map(kr => [`${o.id}/${kr.id}`, kr] as const)));
+				out.objectives = input.objectives.map((o, i) => {
+					const id = o.id ?? `o${i + 1}`;
+					return {
+						id,
+						title: o.title,
+						key_results: o.key_results.map((kr, j) => {
+							const krId = kr.id ?? `kr${j + 1}`;
+							const kept = before.get(`${id}/${krId}`);
+							return { ...kr, id: krId, current: kr.current ?? kept?.current ?? kr.start, check_ins: kept?.check_ins ?? [] };
+						}),
+					};
+				});
+			}
+			if (input.action_plan) out.action_plan = input.action_plan.map((a, i) => ({ ...a, id: a.id ?? `a${i + 1}`, status: a.status ?? "open" }));
+			const objectives = out.objectives ?? previous?.objectives ?? [];
+			const actions = out.action_plan ?? previous?.action_plan ?? [];
+			const issues = [
+				...marketIssues(input.market_analysis ?? {}),
+				...actions
+					.filter(a => a.objective_id && !objectives.some(o => o.id === a.objective_id))
+					.map(a => ({
+						field: `action_plan.${a.id}.objective_id`,
+						message: `action item '${a.title}' names objective '${a.objective_id}', which the plan does not have`,
+					})),
+			];
+			const duplicate = objectives.map(o => o.id).find((id, i, all) => all.indexOf(id) !== i);
+			if (duplicate) issues.push({ field: "objectives", message: `objective id '${duplicate}' appears twice` });
+			if (issues.length) throw unprocessable(issues[0].message, issues);
+			return out;
+		},
+
+		/** The plan with what is computed from it: progress, scores and grades, overdue actions, the moves open to it. */
+		publicPlan(plan: StrategicPlan) {
+			const today = nowIso().slice(0, 10);
+			const objectives = plan.objectives.map(o => ({
+				...o,
+				key_results: o.key_results.map(kr => ({ ...kr, progress: Math.round(keyResultProgress(kr) * 1000) / 1000 })),
+				...objectiveScore(o),
+			}));
+			const scored = objectives.filter(o => o.score != null);
+			const score = scored.length ? Math.round((scored.reduce((s, o) => s + o.score!, 0) / scored.length) * 1000) / 1000 : null;
+			const action_plan = plan.action_plan.map(a => ({ ...a, overdue: isOverdue(a, today) }));
+			return {
+				...plan,
+				objectives,
+				action_plan,
+				summary: {
+					score,
+					grade: score == null ? null : grade(score),
+					open_actions: action_plan.filter(a => a.status === "open" || a.status === "in_progress").length,
+					overdue_actions: action_plan.filter(a => a.overdue).length,
+				},
+				next_statuses: PLAN_STATUSES.filter(s => transitionRole(plan.status, s)),
+			};
+		},
+	},
+
+	actions: {
+		create: {
+			retryPolicy: NOT_RETRIED,
+			rest: "POST /companies/:id/strategic-plans",
+			permission: ["write", "strategic_plans"],
+			params: { $$strict: true, id: idParam, title: text(300, false), ...planFields },
+			async handler(ctx: StrategyContext<PlanInput & { id: string; title: string }>) {
+				const { id, ...input } = ctx.params;
+				const company = await this.company(ctx, id);
+				const now = nowIso();
+				const plan = await this.insertEntity<StrategicPlan>({
+					company_id: company.id,
+					title: input.title,
+					status: "draft",
+					swot_analysis: { strengths: [], weaknesses: [], opportunities: [], threats: [], ...input.swot_analysis },
+					market_analysis: input.market_analysis ?? {},
+					objectives: [],
+					action_plan: [],
+					...this.normalise(input),
+					transitions: [],
+					created_by: principalOf(ctx).username,
+					created_at: now,
+					updated_at: now,
+				});
+				ctx.emit("strategy.plan.created", { id: plan.id, company_id: company.id, by: principalOf(ctx).id });
+				ctx.meta.$statusCode = 201;
+				ctx.meta.$location = `/api/v1/strategic-plans/${plan.id}`;
+				return this.publicPlan(plan);
+			},
+		},
+
+		list: {
+			rest: "GET /companies/:id/strategic-plans",
+			permission: ["read", "strategic_plans"],
+			params: {
+				$$strict: true,
+				id: idParam,
+				status: { type: "enum", values: [...PLAN_STATUSES], optional: true },
+				...listParams(["created_at", "updated_at", "title", "status"]),
+			},
+			cache: { keys: ["id", "status", "page", "page_size", "sort", ...COMPANY_SCOPE_KEYS], ttl: 60 },
+			async handler(ctx: StrategyContext<{ id: string; status?: PlanStatus; page?: number; page_size?: number; sort?: string }>) {
+				const company = await this.company(ctx, ctx.params.id);
+				const query: Record<string, unknown> = { company_id: company.id };
+				if (ctx.params.status) query.status = ctx.params.status;
+				const found = await this.findPage<StrategicPlan>(query, ctx.params, "-updated_at");
+				return { ...found, rows: found.rows.map(p => this.publicPlan(p)) };
+			},
+		},
+
+		get: {
+			rest: "GET /strategic-plans/:id",
+			permission: ["read", "strategic_plans"],
+			params: { $$strict: true, id: idParam },
+			async handler(ctx: StrategyContext<{ id: string }>) {
+				return this.publicPlan(await this.ownedEntity<StrategicPlan>(ctx, ctx.params.id, "Strategic plan"));
+			},
+		},
+
+		/** Changes the plan's content (not its status): while it is a draft, or active (objectives and actions move on). */
+		update: {
+			retryPolicy: NOT_RETRIED,
+			rest: "PATCH /strategic-plans/:id",
+			permission: ["write", "strategic_plans"],
+			params: { $$strict: true, id: idParam, title: text(300), ...planFields },
+			async handler(ctx: StrategyContext<PlanInput & { id: string }>) {
+				const { id, ...input } = ctx.params;
+				const plan = await this.ownedEntity<StrategicPlan>(ctx, id, "Strategic plan");
+				if (plan.status !== "draft" && plan.status !== "active")
+					throw conflict(`A plan that is ${plan.status} is not edited: send it back to draft first (or activate it)`, { status: plan.status });
+				const set: Partial<StrategicPlan> = { ...this.normalise(input, plan), updated_at: nowIso() };
+				if (input.title) set.title = input.title;
+				if (input.swot_analysis) set.swot_analysis = { ...plan.swot_analysis, ...input.swot_analysis };
+				if (input.market_analysis) set.market_analysis = input.market_analysis;
+				const saved = await this.updateEntity<StrategicPlan>(id, set);
+				ctx.emit("strategy.plan.updated", { id, company_id: plan.company_id, changed: Object.keys(input), by: principalOf(ctx).id });
+				return this.publicPlan(saved!);
+			},
+		},
+
+		/** `{to, reason?}`: moves the plan along its workflow; a move the workflow has not is 409, a role too low for it 403. */
+		transition: {
+			retryPolicy: NOT_RETRIED,
+			rest: "POST /strategic-plans/:id/transitions",
+			permission: ["write", "strategic_plans"],
+			params: { $$strict: true, id: idParam, to: { type: "enum", values: [...PLAN_STATUSES] }, reason: text(1000) },
+			async handler(ctx: StrategyContext<{ id: string; to: PlanStatus; reason?: string }>) {
+				const user = principalOf(ctx);
+				const plan = await this.ownedEntity<StrategicPlan>(ctx, ctx.params.id, "Strategic plan");
+				const { to, reason } = ctx.params;
+				const needed = transitionRole(plan.status, to);
+				if (!needed) {
+					const open = PLAN_STATUSES.filter(s => transitionRole(plan.status, s));
+					throw conflict(`A ${plan.status} plan cannot become ${to}${open.length ? `: it may become ${open.join(", ")}` : ""}`, { status: plan.status, allowed: open });
+				}
+				if (roleRank(user.role) < roleRank(needed)) throw forbidden(`Moving a plan from ${plan.status} to ${to} needs a ${needed}`);
+				const now = nowIso();
+				const move = { from: plan.status, to, by: user.username, role: user.role, ...(reason ? { reason } : {}), at: now };
+				// the move applies only to the status it was checked against (two reviewers at once: one wins)
+				const moved = await this.adapter.updateMany(
+					{ _id: (this.adapter as { stringToObjectID?(id: string): unknown }).stringToObjectID?.(plan.id) ?? plan.id, status: plan.status },
+					{ $set: { status: to, updated_at: now }, $push: { transitions: move } },
+				);
+				if (moved !== 1) throw conflict("The plan moved meanwhile: read it again", { id: plan.id });
+				await this.clearCache();
+				ctx.emit("strategy.plan.transitioned", { id: plan.id, company_id: plan.company_id, from: plan.status, to, by: user.id });
+				return this.publicPlan((await this.findEntityById<StrategicPlan>(plan.id))!);
+			},
+		},
+
+		/** `{value, note?}`: a key result's new current value, kept in its check-in history. */
+		checkIn: {
+			retryPolicy: NOT_RETRIED,
+			rest: "POST /strategic-plans/:id/objectives/:objective/key-results/:key_result/check-ins",
+			permission: ["write", "strategic_plans"],
+			params: { $$strict: true, id: idParam, objective: text(40, false), key_result: text(40, false), value: { type: "number" }, note: text(1000) },
+			async handler(ctx: StrategyContext<{ id: string; objective: string; key_result: string; value: number; note?: string }>) {
+				const plan = await this.ownedEntity<StrategicPlan>(ctx, ctx.params.id, "Strategic plan");
+				if (plan.status === "completed" || plan.status === "archived") throw conflict(`A ${plan.status} plan takes no check-ins`, { status: plan.status });
+				const objective = plan.objectives.find(o => o.id === ctx.params.objective);
+				const kr = objective?.key_results.find(k => k.id === ctx.params.key_result);
+				if (!objective || !kr)
+					throw missing(`The plan has no key result ${ctx.params.objective}/${ctx.params.key_result}`, {
+						key_results: plan.objectives.flatMap(o => o.key_results.map(k => `${o.id}/${k.id}`)),
+					});
+				const checkIn: CheckIn = { value: ctx.params.value, ...(ctx.params.note ? { note: ctx.params.note } : {}), by: principalOf(ctx).username, at: nowIso() };
+				kr.current = ctx.params.value;
+				kr.check_ins = [...kr.check_ins, checkIn];
+				const saved = await this.updateEntity<StrategicPlan>(plan.id, { objectives: plan.objectives, updated_at: checkIn.at });
+				ctx.emit("strategy.key_result.checked_in", {
+					id: plan.id,
+					company_id: plan.company_id,
+					objective: objective.id,
+					key_result: kr.id,
+					value: checkIn.value,
+					by: principalOf(ctx).id,
+				});
+				ctx.meta.$statusCode = 201;
+				return this.publicPlan(saved!);
+			},
+		},
+	},
+});
+
+export default StrategyService;

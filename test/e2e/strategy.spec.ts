@@ -1,0 +1,121 @@
+/**
+ * Strategic plans through HTTP: market analysis checks, OKR scores from check-ins (with their history),
+ * overdue actions, the status workflow (invalid moves 409, approval by a domain_admin only), scoping.
+ */
+import { ADMIN_PASSWORD, startPlatform, type Platform } from "../helpers/platform";
+
+let platform: Platform;
+let admin: string;
+let analyst: string;
+let domainAdmin: string;
+let viewer: string;
+let outsider: string;
+let companyId: string;
+
+beforeAll(async () => {
+	platform = await startPlatform();
+	admin = await platform.login("admin", ADMIN_PASSWORD);
+	analyst = (await platform.createUser(admin, { username: "plan-analyst", role: "analyst", domains: ["manufacturing"] })).token;
+	domainAdmin = (await platform.createUser(admin, { username: "plan-admin", role: "domain_admin", domains: ["manufacturing"] })).token;
+	viewer = (await platform.createUser(admin, { username: "plan-viewer", role: "viewer", domains: ["manufacturing"] })).token;
+	outsider = (await platform.createUser(admin, { username: "plan-outsider", role: "domain_admin", domains: ["technology"] })).token;
+	companyId = (await platform.request("POST", "/companies", { token: admin, body: { name: "Planned Works", industry: "manufacturing" } })).body.id;
+});
+afterAll(() => platform.stop());
+
+const plan = {
+	title: "2027 plan",
+	market_analysis: {
+		tam: 1_000_000,
+		sam: 200_000,
+		som: 20_000,
+		growth_rate: 0.06,
+		five_forces: { competitive_rivalry: { rating: "high", factors: ["three national producers"] }, buyer_power: { rating: "medium" } },
+		competitors: [{ name: "Rival Steel", market_share: 0.3 }],
+	},
+	objectives: [
+		{
+			title: "Fix the balance sheet",
+			key_results: [
+				{ description: "debt to equity", start: 2, target: 1 },
+				{ description: "current ratio", start: 1, target: 1.5, weight: 2 },
+			],
+		},
+	],
+	action_plan: [
+		{ title: "Refinance the term loan", owner: "CFO", due_date: "2020-06-30", objective_id: "o1" },
+		{ title: "Sell the idle plant", owner: "COO", due_date: "2099-01-01" },
+	],
+};
+
+describe("strategic plans", () => {
+	let planId: string;
+
+	it("are drafted by an analyst, with OKRs scored and overdue actions flagged", async () => {
+		const res = await platform.request("POST", `/companies/${companyId}/strategic-plans`, { token: analyst, body: plan });
+		expect(res.status).toBe(201);
+		expect(res.headers.get("location")).toBe(`/api/v1/strategic-plans/${res.body.id}`);
+		planId = res.body.id;
+		expect(res.body).toMatchObject({ status: "draft", created_by: "plan-analyst", next_statuses: ["under_review", "archived"] });
+		expect(res.body.objectives[0]).toMatchObject({ id: "o1", score: 0, grade: "red" });
+		expect(res.body.objectives[0].key_results.map((k: { id: string; current: number }) => [k.id, k.current])).toEqual([
+			["kr1", 2],
+			["kr2", 1],
+		]);
+		expect(res.body.action_plan.map((a: { overdue: boolean }) => a.overdue)).toEqual([true, false]);
+		expect(res.body.summary).toMatchObject({ open_actions: 2, overdue_actions: 1 });
+	});
+
+	it("refuse a market analysis where SAM exceeds TAM, and an action linked to no objective (422)", async () => {
+		const bad = await platform.request("POST", `/companies/${companyId}/strategic-plans`, { token: analyst, body: { ...plan, market_analysis: { tam: 100, sam: 500 } } });
+		expect(bad.status).toBe(422);
+		expect(bad.body.data.map((d: { field: string }) => d.field)).toContain("market_analysis.sam");
+		const orphan = await platform.request("POST", `/companies/${companyId}/strategic-plans`, {
+			token: analyst,
+			body: { title: "x", action_plan: [{ title: "t", owner: "o", objective_id: "o9" }] },
+		});
+		expect(orphan.status).toBe(422);
+		expect(orphan.body.message).toMatch(/names objective 'o9'/);
+	});
+
+	it("score objectives from check-ins, keeping their history", async () => {
+		await platform.request("POST", `/strategic-plans/${planId}/objectives/o1/key-results/kr1/check-ins`, { token: analyst, body: { value: 1.6, note: "Q1" } });
+		const res = await platform.request("POST", `/strategic-plans/${planId}/objectives/o1/key-results/kr2/check-ins`, { token: analyst, body: { value: 1.5 } });
+		expect(res.status).toBe(201);
+		// kr1: (1.6 − 2) / (1 − 2) = 0.4; kr2: 1.0 with weight 2 → (0.4 + 2) / 3 = 0.8 → green
+		expect(res.body.objectives[0]).toMatchObject({ score: 0.8, grade: "green" });
+		const kr1 = res.body.objectives[0].key_results[0];
+		expect(kr1).toMatchObject({ current: 1.6, progress: 0.4, check_ins: [{ value: 1.6, note: "Q1", by: "plan-analyst" }] });
+		expect((await platform.request("POST", `/strategic-plans/${planId}/objectives/o1/key-results/kr9/check-ins`, { token: analyst, body: { value: 1 } })).status).toBe(404);
+	});
+
+	it("move through the workflow: submitted by an analyst, approved by a domain_admin only; invalid moves are 409", async () => {
+		const move = (token: string, to: string) => platform.request("POST", `/strategic-plans/${planId}/transitions`, { token, body: { to, reason: `to ${to}` } });
+		const skip = await move(domainAdmin, "approved");
+		expect(skip.status).toBe(409);
+		expect(skip.body.data).toEqual({ status: "draft", allowed: ["under_review", "archived"] });
+		expect((await move(viewer, "under_review")).status).toBe(403);
+		expect((await move(analyst, "under_review")).status).toBe(200);
+		const selfApproval = await move(analyst, "approved");
+		expect(selfApproval.status).toBe(403);
+		expect(selfApproval.body.message).toMatch(/needs a domain_admin/);
+		// under review, the plan is not edited
+		expect((await platform.request("PATCH", `/strategic-plans/${planId}`, { token: analyst, body: { title: "changed" } })).status).toBe(409);
+		expect((await move(domainAdmin, "approved")).status).toBe(200);
+		const active = await move(domainAdmin, "active");
+		expect(active.body).toMatchObject({ status: "active", next_statuses: ["completed", "archived"] });
+		expect(active.body.transitions.map((t: { from: string; to: string; by: string }) => [t.from, t.to, t.by])).toEqual([
+			["draft", "under_review", "plan-analyst"],
+			["under_review", "approved", "plan-admin"],
+			["approved", "active", "plan-admin"],
+		]);
+		expect((await move(domainAdmin, "draft")).status).toBe(409);
+	});
+
+	it("are listed per company and hidden from other domains", async () => {
+		const list = (await platform.request("GET", `/companies/${companyId}/strategic-plans?status=active`, { token: viewer })).body;
+		expect(list.rows.map((p: { id: string }) => p.id)).toEqual([planId]);
+		expect((await platform.request("GET", `/strategic-plans/${planId}`, { token: outsider })).status).toBe(404);
+		expect((await platform.request("GET", `/companies/${companyId}/strategic-plans`, { token: outsider })).status).toBe(404);
+	});
+});
