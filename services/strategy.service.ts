@@ -8,6 +8,8 @@
 import type { Context } from "moleculer";
 import { roleRank } from "../domains/identity/rbac";
 import { grade, keyResultProgress, objectiveScore } from "../domains/strategy/okr";
+import { draftSwot, type SwotInputs } from "../domains/strategy/swot";
+import type { Analysis } from "../domains/finance/analysis";
 import { FIVE_FORCES, FORCE_RATINGS, isOverdue, marketIssues, PLAN_STATUSES, transitionRole, type MarketAnalysis, type PlanStatus } from "../domains/strategy/plan";
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
@@ -71,6 +73,8 @@ export interface StrategicPlan {
 	objectives: StoredObjective[];
 	action_plan: ActionItem[];
 	transitions: Array<{ from: PlanStatus; to: PlanStatus; by: string; role: string; reason?: string; at: string }>;
+	/** A drafted plan: what its SWOT was drafted from. */
+	drafted_from?: { analysis_period: string | null; kpi_period: string | null; risk_assessments: number; compliance_records: number; missing: string[] };
 	created_by: string;
 	created_at: string;
 	updated_at: string;
@@ -278,6 +282,69 @@ const StrategyService = defineService()({
 					updated_at: now,
 				});
 				ctx.emit("strategy.plan.created", { id: plan.id, company_id: company.id, by: principalOf(ctx).id });
+				ctx.meta.$statusCode = 201;
+				ctx.meta.$location = `/api/v1/strategic-plans/${plan.id}`;
+				return this.publicPlan(plan);
+			},
+		},
+
+		/**
+		 * `{title?, market_analysis?}`: a new draft whose SWOT is drafted from the company's figures (its latest
+		 * analysis and peer benchmark, KPIs, risk assessments, compliance records) and the market analysis, each
+		 * item with its evidence. A source the caller cannot read, or no node serves, is left out and named.
+		 */
+		draft: {
+			retryPolicy: NOT_RETRIED,
+			rest: "POST /companies/:id/strategic-plans/draft",
+			permission: ["write", "strategic_plans"],
+			params: { $$strict: true, id: idParam, title: text(300), market_analysis: planFields.market_analysis },
+			async handler(ctx: StrategyContext<{ id: string; title?: string; market_analysis?: MarketAnalysis }>) {
+				const company = await this.company(ctx, ctx.params.id);
+				const issues = marketIssues(ctx.params.market_analysis ?? {});
+				if (issues.length) throw unprocessable(issues[0].message, issues);
+				const missingSources: string[] = [];
+				const read = async <T>(source: string, action: string, params: object): Promise<T | null> => {
+					try {
+						return (await ctx.call(action, params)) as T;
+					} catch (err) {
+						const code = (err as { code?: number }).code;
+						// no statements yet (404), not the caller's to read (403), no node serving it (503): drafted without it
+						if (code === 404 || code === 403 || code === 503 || (err as Error).name === "ServiceNotFoundError") {
+							missingSources.push(`${source}: ${(err as Error).message}`);
+							return null;
+						}
+						throw err;
+					}
+				};
+				const [analysis, kpis, risks, compliance] = await Promise.all([
+					read<Analysis>("analysis", "finance.analysis", { id: company.id }),
+					read<SwotInputs["kpis"]>("kpis", "domains.kpis", { id: company.id }),
+					read<{ rows: SwotInputs["risks"] }>("risks", "risk.list", { id: company.id, page_size: 100 }),
+					read<{ rows: SwotInputs["compliance"] }>("compliance", "compliance.listRecords", { id: company.id, page_size: 100 }),
+				]);
+				const swot = draftSwot({ analysis, kpis, risks: risks?.rows ?? [], compliance: compliance?.rows ?? [], market: ctx.params.market_analysis });
+				const now = nowIso();
+				const plan = await this.insertEntity<StrategicPlan>({
+					company_id: company.id,
+					title: ctx.params.title ?? `Draft plan ${now.slice(0, 10)}`,
+					status: "draft",
+					swot_analysis: swot,
+					market_analysis: ctx.params.market_analysis ?? {},
+					objectives: [],
+					action_plan: [],
+					transitions: [],
+					drafted_from: {
+						analysis_period: analysis?.period_end ?? null,
+						kpi_period: kpis?.period_end ?? null,
+						risk_assessments: risks?.rows.length ?? 0,
+						compliance_records: compliance?.rows.length ?? 0,
+						missing: missingSources,
+					},
+					created_by: principalOf(ctx).username,
+					created_at: now,
+					updated_at: now,
+				});
+				ctx.emit("strategy.plan.created", { id: plan.id, company_id: company.id, drafted: true, by: principalOf(ctx).id });
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/strategic-plans/${plan.id}`;
 				return this.publicPlan(plan);

@@ -2,6 +2,9 @@
  * Strategic plans through HTTP: market analysis checks, OKR scores from check-ins (with their history),
  * overdue actions, the status workflow (invalid moves 409, approval by a domain_admin only), scoping.
  */
+import fs from "fs";
+import path from "path";
+import { annualStatement } from "../helpers/fixtures";
 import { ADMIN_PASSWORD, startPlatform, type Platform } from "../helpers/platform";
 
 let platform: Platform;
@@ -117,5 +120,78 @@ describe("strategic plans", () => {
 		expect(list.rows.map((p: { id: string }) => p.id)).toEqual([planId]);
 		expect((await platform.request("GET", `/strategic-plans/${planId}`, { token: outsider })).status).toBe(404);
 		expect((await platform.request("GET", `/companies/${companyId}/strategic-plans`, { token: outsider })).status).toBe(404);
+	});
+});
+
+describe("a SWOT drafted from the company's figures", () => {
+	let teslaId: string;
+
+	beforeAll(async () => {
+		teslaId = (await platform.request("POST", "/companies", { token: admin, body: { name: "Tesla, Inc.", industry: "manufacturing", ticker: "TSLA", cik: "1318605" } })).body
+			.id;
+		const doc = fs.readFileSync(path.join(__dirname, "..", "..", "data", "sec-companyfacts", "tesla.json"), "utf8");
+		expect((await platform.request("POST", `/companies/${teslaId}/import/sec`, { token: analyst, rawBody: doc })).status).toBe(200);
+		// a peer, so the benchmark has a median to compare with
+		const peer = (await platform.request("POST", "/companies", { token: admin, body: { name: "Peer Motors", industry: "manufacturing" } })).body.id;
+		await platform.request("POST", `/companies/${peer}/statements`, { token: analyst, body: annualStatement("2021-12-31") });
+		await platform.request("POST", `/companies/${teslaId}/risk-assessments`, {
+			token: analyst,
+			body: { risk_type: "operational", title: "Battery supply", likelihood: 5, impact: 5 },
+		});
+	}, 60_000);
+
+	it("states for every item its evidence, which traces to the company's analysis", async () => {
+		const analysis = (await platform.request("GET", `/companies/${teslaId}/analysis`, { token: analyst })).body;
+		const res = await platform.request("POST", `/companies/${teslaId}/strategic-plans/draft`, {
+			token: analyst,
+			body: {
+				market_analysis: {
+					tam: 3_000_000,
+					sam: 800_000,
+					som: 80_000,
+					growth_rate: 0.12,
+					five_forces: { threat_of_new_entry: { rating: "low", factors: ["capital intensity"] } },
+				},
+			},
+		});
+		expect(res.status).toBe(201);
+		const plan = res.body;
+		expect(plan).toMatchObject({ status: "draft", drafted_from: { analysis_period: analysis.period_end, missing: [] } });
+		const all = [...plan.swot_analysis.strengths, ...plan.swot_analysis.weaknesses, ...plan.swot_analysis.opportunities, ...plan.swot_analysis.threats];
+		expect(all.length).toBeGreaterThan(3);
+		for (const item of all)
+			expect(item).toMatchObject({
+				title: expect.any(String),
+				impact: expect.stringMatching(/^(low|medium|high)$/),
+				evidence: { source: expect.any(String), metric: expect.any(String) },
+			});
+		// a benchmark item carries Tesla's ratio and the peers' median, as the analysis has them
+		const benchmarked = all.filter((i: { evidence: { source: string } }) => i.evidence.source === "benchmark");
+		expect(benchmarked.length).toBeGreaterThan(0);
+		for (const item of benchmarked) {
+			const entry = analysis.benchmark.ratios[item.evidence.metric];
+			expect(item.evidence).toMatchObject({ value: entry.value, benchmark: entry.median, period: analysis.period_end });
+		}
+		// the Altman item carries the analysis's score and zone edges
+		const altman = all.find((i: { evidence: { metric: string } }) => i.evidence.metric.startsWith("altman."));
+		expect(altman.evidence.value).toBe(analysis.scores.altman[analysis.scores.altman.primary]);
+		// the manual risk at 5 × 5 is a threat; the growing market and the low threat of entry are opportunities
+		expect(plan.swot_analysis.threats.map((t: { evidence: { metric: string } }) => t.evidence.metric)).toContain("risk.operational");
+		expect(plan.swot_analysis.opportunities.map((o: { evidence: { metric: string } }) => o.evidence.metric)).toEqual(
+			expect.arrayContaining(["market.growth_rate", "market.som_share_of_sam", "five_forces.threat_of_new_entry"]),
+		);
+	});
+
+	it("changes with the figures: a restated statement gives another draft", async () => {
+		const first = (await platform.request("POST", `/companies/${teslaId}/strategic-plans/draft`, { token: analyst, body: {} })).body;
+		const latest = (await platform.request("GET", `/companies/${teslaId}/statements?statement_type=annual&page_size=1`, { token: analyst })).body.rows[0];
+		await platform.request("PATCH", `/statements/${latest.id}`, { token: analyst, body: { income_statement: { net_income: -latest.income_statement.net_income * 3 } } });
+		const second = (await platform.request("POST", `/companies/${teslaId}/strategic-plans/draft`, { token: analyst, body: {} })).body;
+		const netMargin = (p: { swot_analysis: Record<string, Array<{ evidence: { metric: string; value: number } }>> }) =>
+			Object.values(p.swot_analysis)
+				.flat()
+				.find(i => i.evidence.metric === "profitability.net_margin");
+		expect(netMargin(second)?.evidence.value).not.toBe(netMargin(first)?.evidence.value);
+		expect(second.swot_analysis.weaknesses.map((w: { evidence: { metric: string } }) => w.evidence.metric)).toContain("profitability.net_margin");
 	});
 });

@@ -1,6 +1,7 @@
 /** OKR scoring on hand-computed examples, the plan workflow's moves and roles, and the market's nesting. */
 import { grade, keyResultProgress, objectiveScore } from "../../domains/strategy/okr";
 import { isOverdue, marketIssues, PLAN_STATUSES, transitionRole } from "../../domains/strategy/plan";
+import { draftSwot } from "../../domains/strategy/swot";
 
 describe("OKRs", () => {
 	it("score a key result as (current − start) / (target − start), clamped to [0, 1], for raise and reduce targets", () => {
@@ -60,5 +61,46 @@ describe("the market analysis and action items", () => {
 		expect(isOverdue({ due_date: "2026-01-01", status: "done" }, "2026-06-01")).toBe(false);
 		expect(isOverdue({ due_date: "2026-12-01", status: "open" }, "2026-06-01")).toBe(false);
 		expect(isOverdue({ status: "open" }, "2026-06-01")).toBe(false);
+	});
+});
+
+describe("the drafted SWOT", () => {
+	const analysis = (ratios: Record<string, { value: number; median: number }>) =>
+		({
+			period_end: "2024-12-31",
+			benchmark: { industry: "manufacturing", peer_count: 5, ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, { ...v, percentile: 0.5 }])) },
+			scores: { altman: null, piotroski: null },
+			trends: { growth: {} },
+		}) as unknown as Parameters<typeof draftSwot>[0]["analysis"];
+
+	it("holds each ratio against the peer median: 10 % better is a strength, worse a weakness; a lower debt ratio is better", () => {
+		const swot = draftSwot({
+			analysis: analysis({
+				"profitability.net_margin": { value: 0.12, median: 0.06 }, // +100 %: high
+				"liquidity.current_ratio": { value: 1.05, median: 1.0 }, // +5 %: not significant
+				"leverage.debt_ratio": { value: 0.7, median: 0.5 }, // 40 % worse: medium
+			}),
+			kpis: null,
+			risks: [],
+			compliance: [],
+		});
+		expect(swot.strengths.map(s => [s.evidence.metric, s.impact])).toEqual([["profitability.net_margin", "high"]]);
+		expect(swot.weaknesses.map(s => [s.evidence.metric, s.impact])).toEqual([["leverage.debt_ratio", "medium"]]);
+		expect(swot.weaknesses[0].evidence).toEqual({ source: "benchmark", metric: "leverage.debt_ratio", value: 0.7, benchmark: 0.5, period: "2024-12-31" });
+	});
+
+	it("makes threats of high risks and non-compliance, and reads the market", () => {
+		const swot = draftSwot({
+			analysis: null,
+			kpis: null,
+			risks: [
+				{ risk_type: "liquidity", method: "automatic", risk_score: 80, level: "critical" },
+				{ risk_type: "leverage", method: "automatic", risk_score: 20, level: "low" },
+			],
+			compliance: [{ regulation_type: "basel_iii", compliance_status: "non_compliant" }],
+			market: { growth_rate: -0.02, five_forces: { buyer_power: { rating: "high" }, supplier_power: { rating: "medium" } } },
+		});
+		expect(swot.threats.map(t => t.evidence.metric).sort()).toEqual(["compliance.basel_iii", "five_forces.buyer_power", "market.growth_rate", "risk.liquidity"]);
+		expect(swot.opportunities).toEqual([]);
 	});
 });
