@@ -8,19 +8,24 @@
 import type { Context } from "moleculer";
 import { roleRank } from "../domains/identity/rbac";
 import { grade, keyResultProgress, objectiveScore } from "../domains/strategy/okr";
+import { BINDING_KINDS, boundValue, type BindingSources, type KeyResultBinding } from "../domains/strategy/bindings";
 import { draftSwot, type SwotInputs } from "../domains/strategy/swot";
 import type { Analysis } from "../domains/finance/analysis";
 import { FIVE_FORCES, FORCE_RATINGS, isOverdue, marketIssues, PLAN_STATUSES, transitionRole, type MarketAnalysis, type PlanStatus } from "../domains/strategy/plan";
-import { principalOf, type AuthMeta } from "../lib/principal";
+import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin } from "../mixins/db.mixin";
 import { isoDateParam, listParams, nowIso } from "../models/common";
 import { conflict, forbidden, missing, unprocessable } from "../models/errors";
+import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
 
 type StrategyContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
 
 const idParam = { type: "string", min: 1, max: 64 } as const;
+const AS_STRATEGY = { meta: { user: servicePrincipal("strategy") } };
+/** Plans whose bound key results still follow their figures. */
+const LIVE_STATUSES: PlanStatus[] = ["draft", "under_review", "approved", "active"];
 const text = (max: number, optional = true) => ({ type: "string", min: 1, max, optional }) as const;
 const ACTION_STATUSES = ["open", "in_progress", "done", "cancelled"] as const;
 const SWOT_ITEM = {
@@ -42,6 +47,8 @@ interface CheckIn {
 }
 interface StoredKeyResult {
 	id: string;
+	/** Bound to a platform figure: checks itself in when the figure changes. */
+	binding?: KeyResultBinding;
 	description: string;
 	unit?: string;
 	start: number;
@@ -164,6 +171,12 @@ const planFields = {
 							target: { type: "number" },
 							current: { type: "number", optional: true },
 							weight: { type: "number", positive: true, max: 100, optional: true },
+							binding: {
+								type: "object",
+								strict: true,
+								optional: true,
+								props: { kind: { type: "enum", values: [...BINDING_KINDS] }, metric: text(100, false) },
+							},
 						},
 					},
 				},
@@ -231,6 +244,58 @@ const StrategyService = defineService()({
 			return out;
 		},
 
+		/** The figures the company's bound key results read, fetched once per kind needed. */
+		async bindingSources(companyId: string, kinds: Set<string>): Promise<BindingSources> {
+			const read = (action: string, params: object) => this.broker.call(action, params, AS_STRATEGY).catch(() => null);
+			const [analysis, kpis, risks, compliance] = await Promise.all([
+				kinds.has("ratio") ? read("finance.analysis", { id: companyId }) : null,
+				kinds.has("kpi") ? read("domains.kpis", { id: companyId }) : null,
+				kinds.has("risk_score") ? read("risk.list", { id: companyId, page_size: 100 }) : null,
+				kinds.has("compliance") ? read("compliance.listRecords", { id: companyId, page_size: 100 }) : null,
+			]);
+			return {
+				analysis: analysis as BindingSources["analysis"],
+				kpis: kpis as BindingSources["kpis"],
+				risks: (risks as { rows: BindingSources["risks"] } | null)?.rows ?? [],
+				compliance: (compliance as { rows: BindingSources["compliance"] } | null)?.rows ?? [],
+			};
+		},
+
+		/**
+		 * Checks in every bound key result of the company's live plans whose figure moved (by "system", noting the
+		 * source and period). Idempotent: a figure that did not move adds nothing.
+		 */
+		async refreshBindings(companyId: string): Promise<void> {
+			const plans = (await this.findEntities<StrategicPlan>({ query: { company_id: companyId, status: { $in: LIVE_STATUSES } } })).filter(p =>
+				p.objectives.some(o => o.key_results.some(kr => kr.binding)),
+			);
+			if (!plans.length) return;
+			const kinds = new Set(plans.flatMap(p => p.objectives.flatMap(o => o.key_results.flatMap(kr => (kr.binding ? [kr.binding.kind] : [])))));
+			const sources = await this.bindingSources(companyId, kinds);
+			for (const plan of plans) {
+				const now = nowIso();
+				let changed = false;
+				for (const o of plan.objectives)
+					for (const kr of o.key_results) {
+						if (!kr.binding) continue;
+						const bound = boundValue(kr.binding, sources);
+						if (bound.value == null || bound.value === kr.current) continue;
+						kr.current = bound.value;
+						kr.check_ins = [...kr.check_ins, { value: bound.value, note: `from ${bound.source}${bound.period ? ` (${bound.period})` : ""}`, by: "system", at: now }];
+						changed = true;
+						this.broker.emit("strategy.key_result.checked_in", {
+							id: plan.id,
+							company_id: companyId,
+							objective: o.id,
+							key_result: kr.id,
+							value: bound.value,
+							automatic: true,
+						});
+					}
+				if (changed) await this.updateEntity(plan.id, { objectives: plan.objectives, updated_at: now });
+			}
+		},
+
 		/** The plan with what is computed from it: progress, scores and grades, overdue actions, the moves open to it. */
 		publicPlan(plan: StrategicPlan) {
 			const today = nowIso().slice(0, 10);
@@ -284,7 +349,9 @@ const StrategyService = defineService()({
 				ctx.emit("strategy.plan.created", { id: plan.id, company_id: company.id, by: principalOf(ctx).id });
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/strategic-plans/${plan.id}`;
-				return this.publicPlan(plan);
+				// bound key results start from their figure's value now
+				await this.refreshBindings(company.id);
+				return this.publicPlan((await this.findEntityById<StrategicPlan>(plan.id))!);
 			},
 		},
 
@@ -394,9 +461,10 @@ const StrategyService = defineService()({
 				if (input.title) set.title = input.title;
 				if (input.swot_analysis) set.swot_analysis = { ...plan.swot_analysis, ...input.swot_analysis };
 				if (input.market_analysis) set.market_analysis = input.market_analysis;
-				const saved = await this.updateEntity<StrategicPlan>(id, set);
+				await this.updateEntity<StrategicPlan>(id, set);
 				ctx.emit("strategy.plan.updated", { id, company_id: plan.company_id, changed: Object.keys(input), by: principalOf(ctx).id });
-				return this.publicPlan(saved!);
+				if (input.objectives) await this.refreshBindings(plan.company_id);
+				return this.publicPlan((await this.findEntityById<StrategicPlan>(id))!);
 			},
 		},
 
@@ -460,6 +528,28 @@ const StrategyService = defineService()({
 				ctx.meta.$statusCode = 201;
 				return this.publicPlan(saved!);
 			},
+		},
+	},
+
+	channels: {
+		[COMPANY_DATA_CHANGED_CHANNEL]: {
+			group: "strategy",
+			/** New statements or operational metrics: bound key results follow their ratios and KPIs. */
+			async handler(payload: CompanyDataChanged) {
+				await this.refreshBindings(payload.company_id);
+			},
+		},
+	},
+
+	events: {
+		// risk and compliance re-score after the figures change: bound key results follow them too
+		async "risk.assessment.created"(ctx: Context<{ company_id?: string; assessment?: { company_id: string } }>) {
+			const companyId = ctx.params.company_id ?? ctx.params.assessment?.company_id;
+			if (companyId) await this.refreshBindings(companyId).catch(err => this.logger.warn(`Bound key results of ${companyId}: ${(err as Error).message}`));
+		},
+		async "compliance.record.updated"(ctx: Context<{ record?: { company_id: string } }>) {
+			const companyId = ctx.params.record?.company_id;
+			if (companyId) await this.refreshBindings(companyId).catch(err => this.logger.warn(`Bound key results of ${companyId}: ${(err as Error).message}`));
 		},
 	},
 });

@@ -5,7 +5,7 @@
 import fs from "fs";
 import path from "path";
 import { annualStatement } from "../helpers/fixtures";
-import { ADMIN_PASSWORD, startPlatform, type Platform } from "../helpers/platform";
+import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
 
 let platform: Platform;
 let admin: string;
@@ -193,5 +193,49 @@ describe("a SWOT drafted from the company's figures", () => {
 				.find(i => i.evidence.metric === "profitability.net_margin");
 		expect(netMargin(second)?.evidence.value).not.toBe(netMargin(first)?.evidence.value);
 		expect(second.swot_analysis.weaknesses.map((w: { evidence: { metric: string } }) => w.evidence.metric)).toContain("profitability.net_margin");
+	});
+});
+
+describe("key results bound to the company's figures", () => {
+	it("start from the figure and check themselves in from every new statement", async () => {
+		const co = (await platform.request("POST", "/companies", { token: admin, body: { name: "Bound Works", industry: "manufacturing" } })).body.id;
+		// net margin 270 / 2000 = 0.135
+		await platform.request("POST", `/companies/${co}/statements`, { token: analyst, body: annualStatement("2023-12-31") });
+		const created = await platform.request("POST", `/companies/${co}/strategic-plans`, {
+			token: analyst,
+			body: {
+				title: "Margins",
+				objectives: [
+					{
+						title: "Profitable growth",
+						key_results: [{ description: "net margin", start: 0.1, target: 0.2, binding: { kind: "ratio", metric: "profitability.net_margin" } }],
+					},
+				],
+			},
+		});
+		expect(created.status).toBe(201);
+		const kr = created.body.objectives[0].key_results[0];
+		expect(kr.current).toBeCloseTo(0.135);
+		expect(kr.progress).toBeCloseTo(0.35);
+		expect(kr.check_ins[0]).toMatchObject({ by: "system", note: "from analysis profitability.net_margin (2023-12-31)" });
+
+		// the next year's statement: net margin 400 / 2000 = 0.2, the target
+		await platform.request("POST", `/companies/${co}/statements`, { token: analyst, body: annualStatement("2024-12-31", { net_income: 400 }) });
+		const plan = await eventually(
+			"the key result checked in by itself",
+			async () => (await platform.request("GET", `/strategic-plans/${created.body.id}`, { token: analyst })).body,
+			p => p.objectives[0].key_results[0].check_ins.length === 2,
+		);
+		expect(plan.objectives[0]).toMatchObject({ score: 1, grade: "green" });
+		expect(plan.objectives[0].key_results[0].check_ins[1]).toMatchObject({ value: 0.2, by: "system", note: "from analysis profitability.net_margin (2024-12-31)" });
+	});
+
+	it("refuse a binding of an unknown kind (422)", async () => {
+		const res = await platform.request("POST", `/companies/${companyId}/strategic-plans`, {
+			token: analyst,
+			body: { title: "x", objectives: [{ title: "o", key_results: [{ description: "d", start: 0, target: 1, binding: { kind: "mood", metric: "x" } }] }] },
+		});
+		expect(res.status).toBe(422);
+		expect(res.body.data[0].field).toMatch(/binding\.kind/);
 	});
 });

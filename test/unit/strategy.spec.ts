@@ -2,6 +2,7 @@
 import { grade, keyResultProgress, objectiveScore } from "../../domains/strategy/okr";
 import { isOverdue, marketIssues, PLAN_STATUSES, transitionRole } from "../../domains/strategy/plan";
 import { draftSwot } from "../../domains/strategy/swot";
+import { boundValue } from "../../domains/strategy/bindings";
 
 describe("OKRs", () => {
 	it("score a key result as (current − start) / (target − start), clamped to [0, 1], for raise and reduce targets", () => {
@@ -102,5 +103,25 @@ describe("the drafted SWOT", () => {
 		});
 		expect(swot.threats.map(t => t.evidence.metric).sort()).toEqual(["compliance.basel_iii", "five_forces.buyer_power", "market.growth_rate", "risk.liquidity"]);
 		expect(swot.opportunities).toEqual([]);
+	});
+});
+
+describe("bound key results", () => {
+	it("read their figure: a ratio, a KPI, a risk score, a compliance status as 1 / 0.5 / 0", () => {
+		const sources = {
+			analysis: { period_end: "2024-12-31", ratios: { profitability: { net_margin: 0.08 } } },
+			kpis: { period_end: "2024-12-31", kpis: [{ name: "oee", value: 0.71 }] },
+			risks: [{ risk_type: "liquidity", risk_score: 42.5, period_end: "2024-12-31" }],
+			compliance: [{ regulation_type: "iso_9001", compliance_status: "partially_compliant", assessed_at: "2025-01-10T08:00:00Z" }],
+		} as unknown as Parameters<typeof boundValue>[1];
+		expect(boundValue({ kind: "ratio", metric: "profitability.net_margin" }, sources)).toEqual({
+			value: 0.08,
+			source: "analysis profitability.net_margin",
+			period: "2024-12-31",
+		});
+		expect(boundValue({ kind: "kpi", metric: "oee" }, sources).value).toBe(0.71);
+		expect(boundValue({ kind: "risk_score", metric: "liquidity" }, sources).value).toBe(42.5);
+		expect(boundValue({ kind: "compliance", metric: "iso_9001" }, sources)).toEqual({ value: 0.5, source: "compliance iso_9001", period: "2025-01-10" });
+		expect(boundValue({ kind: "ratio", metric: "liquidity.cash_ratio" }, sources).value).toBeNull();
 	});
 });
