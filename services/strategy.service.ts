@@ -28,6 +28,9 @@ const AS_STRATEGY = { meta: { user: servicePrincipal("strategy") } };
 const LIVE_STATUSES: PlanStatus[] = ["draft", "under_review", "approved", "active"];
 const text = (max: number, optional = true) => ({ type: "string", min: 1, max, optional }) as const;
 const ACTION_STATUSES = ["open", "in_progress", "done", "cancelled"] as const;
+/** An optional list of strict objects (fastest-validator), `min` to `max` long. */
+const listOf = (props: Record<string, unknown>, max: number, min = 0, optional = true) =>
+	({ type: "array", min, max, optional, items: { type: "object", strict: true, props } }) as const;
 const SWOT_ITEM = {
 	type: "object",
 	strict: true,
@@ -129,77 +132,50 @@ const planFields = {
 					]),
 				),
 			},
-			competitors: {
-				type: "array",
-				max: 50,
-				optional: true,
-				items: {
-					type: "object",
-					strict: true,
-					props: {
-						name: text(200, false),
-						market_share: { type: "number", min: 0, max: 1, optional: true },
-						strengths: { type: "array", items: text(500, false), max: 20, optional: true },
-						weaknesses: { type: "array", items: text(500, false), max: 20, optional: true },
-					},
+			competitors: listOf(
+				{
+					name: text(200, false),
+					market_share: { type: "number", min: 0, max: 1, optional: true },
+					strengths: { type: "array", items: text(500, false), max: 20, optional: true },
+					weaknesses: { type: "array", items: text(500, false), max: 20, optional: true },
 				},
-			},
+				50,
+			),
 		},
 	},
-	objectives: {
-		type: "array",
-		max: 20,
-		optional: true,
-		items: {
-			type: "object",
-			strict: true,
-			props: {
-				id: text(40),
-				title: text(300, false),
-				key_results: {
-					type: "array",
-					min: 1,
-					max: 10,
-					items: {
-						type: "object",
-						strict: true,
-						props: {
-							id: text(40),
-							description: text(500, false),
-							unit: text(40),
-							start: { type: "number" },
-							target: { type: "number" },
-							current: { type: "number", optional: true },
-							weight: { type: "number", positive: true, max: 100, optional: true },
-							binding: {
-								type: "object",
-								strict: true,
-								optional: true,
-								props: { kind: { type: "enum", values: [...BINDING_KINDS] }, metric: text(100, false) },
-							},
-						},
-					},
+	objectives: listOf(
+		{
+			id: text(40),
+			title: text(300, false),
+			key_results: listOf(
+				{
+					id: text(40),
+					description: text(500, false),
+					unit: text(40),
+					start: { type: "number" },
+					target: { type: "number" },
+					current: { type: "number", optional: true },
+					weight: { type: "number", positive: true, max: 100, optional: true },
+					binding: { type: "object", strict: true, optional: true, props: { kind: { type: "enum", values: [...BINDING_KINDS] }, metric: text(100, false) } },
 				},
-			},
+				10,
+				1,
+				false,
+			),
 		},
-	},
-	action_plan: {
-		type: "array",
-		max: 200,
-		optional: true,
-		items: {
-			type: "object",
-			strict: true,
-			props: {
-				id: text(40),
-				title: text(300, false),
-				owner: text(200, false),
-				due_date: isoDateParam("action_plan[].due_date", true),
-				status: { type: "enum", values: [...ACTION_STATUSES], optional: true },
-				objective_id: text(40),
-			},
+		20,
+	),
+	action_plan: listOf(
+		{
+			id: text(40),
+			title: text(300, false),
+			owner: text(200, false),
+			due_date: isoDateParam("action_plan[].due_date", true),
+			status: { type: "enum", values: [...ACTION_STATUSES], optional: true },
+			objective_id: text(40),
 		},
-	},
+		200,
+	),
 } as const;
 
 const StrategyService = defineService()({
