@@ -89,7 +89,7 @@ async function main() {
 		RATE_LIMIT_PREMIUM: "100000000",
 		TRACING_EXPORTER: "",
 	};
-	const core = await startNode("core", "auth,companies,flags,domains,compliance,risk,strategy,audit,ml.registry,ml.evaluation,ml.prediction,ml.training", env);
+	const core = await startNode("core", "auth,companies,flags,domains,compliance,risk,strategy,audit,orchestrator,ml.registry,ml.evaluation,ml.prediction,ml.training", env);
 	let fin1 = await startNode("fin1", "finance", env);
 	let fin2 = await startNode("fin2", "finance", env);
 	const gw = await startNode("gw", "api", env);

@@ -50,6 +50,8 @@ export interface Config {
 		/** Rows one prediction request may carry. */
 		max_prediction_rows: number;
 	};
+	/** The orchestrator's runs (the steps per industry are in config/workflows.yaml). */
+	workflows: { max_attempts: number; retry_base_ms: number; lease_ms: number };
 	broker: {
 		/** Default for calls; reads, writes and imports have their own (see lib/service.ts). */
 		request_timeout: number;
@@ -110,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	const tracing = raw.tracing ?? {};
 	const broker = raw.broker ?? {};
 	const ml = raw.ml ?? {};
+	const workflows = raw.workflows ?? {};
 	return {
 		env: name,
 		namespace: String(raw.namespace || "bizops"),
@@ -150,6 +153,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			host: String(metrics.host || "127.0.0.1"),
 		},
 		tracing: { exporter: nullIfEmpty(tracing.exporter), jaeger_host: String(tracing.jaeger_host || "127.0.0.1") },
+		workflows: {
+			max_attempts: num(workflows.max_attempts ?? 3, "WORKFLOW_MAX_ATTEMPTS"),
+			retry_base_ms: num(workflows.retry_base_ms ?? 200, "WORKFLOW_RETRY_BASE_MS"),
+			lease_ms: num(workflows.lease_ms ?? 30000, "WORKFLOW_LEASE_MS"),
+		},
 		ml: {
 			training_concurrency: num(ml.training_concurrency ?? 1, "ML_TRAINING_CONCURRENCY"),
 			job_lease_ms: num(ml.job_lease_ms ?? 30000, "ML_JOB_LEASE_MS"),

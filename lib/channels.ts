@@ -7,6 +7,7 @@
  * the cacher is Redis; in one process (the embedded default) Moleculer's in-process Fake adapter, where
  * publisher and consumer live and die together.
  */
+import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { natsCredentials, type Config } from "../config";
 import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
@@ -65,7 +66,7 @@ export function sendToChannel(broker: ServiceBroker, channel: string, payload: u
  */
 export async function announceCompanyDataChanged(broker: ServiceBroker, change: CompanyDataChanged): Promise<void> {
 	try {
-		await sendToChannel(broker, COMPANY_DATA_CHANGED_CHANNEL, change);
+		await sendToChannel(broker, COMPANY_DATA_CHANGED_CHANNEL, { change_id: randomUUID(), ...change });
 	} catch (err) {
 		broker.logger.warn(`Could not announce the change of company ${change.company_id}'s ${change.source}: ${(err as Error).message}`);
 	}

@@ -13,6 +13,8 @@ export const COMPANY_DELETED_CHANNEL = "companies.deleted";
 export const COMPANY_DATA_CHANGED_CHANNEL = "companies.data.changed";
 export interface CompanyDataChanged {
 	company_id: string;
+	/** Unique per change: what the orchestrator keys a company review by (one per change, however often delivered). */
+	change_id?: string;
 	source: "statements" | "operational_metrics";
 	period_end?: string;
 }

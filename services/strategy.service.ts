@@ -83,6 +83,8 @@ export interface StrategicPlan {
 	objectives: StoredObjective[];
 	action_plan: ActionItem[];
 	transitions: Array<{ from: PlanStatus; to: PlanStatus; by: string; role: string; reason?: string; at: string }>;
+	/** The company review's draft (one per company, updated by each review). */
+	review?: boolean;
 	/** A drafted plan: what its SWOT was drafted from. */
 	drafted_from?: { analysis_period: string | null; kpi_period: string | null; risk_assessments: number; compliance_records: number; missing: string[] };
 	created_by: string;
@@ -220,6 +222,62 @@ const StrategyService = defineService()({
 			return out;
 		},
 
+		/**
+		 * A draft whose SWOT is drafted from the company's figures (its latest analysis and peer benchmark, KPIs,
+		 * risk assessments, compliance records) and the market analysis, read with the caller's rights; a source
+		 * the caller cannot read, or no node serves, is left out and named. `review`: the company review's own
+		 * draft, updated in place.
+		 */
+		async draftPlan(ctx: StrategyContext, companyId: string, options: { title: string; market_analysis?: MarketAnalysis; review?: boolean }): Promise<StrategicPlan> {
+			const missingSources: string[] = [];
+			const read = async <T>(source: string, action: string, params: object): Promise<T | null> => {
+				try {
+					return (await ctx.call(action, params)) as T;
+				} catch (err) {
+					const code = (err as { code?: number }).code;
+					// no statements yet (404), not the caller's to read (403), no node serving it (503): drafted without it
+					if (code === 404 || code === 403 || code === 503 || (err as Error).name === "ServiceNotFoundError") {
+						missingSources.push(`${source}: ${(err as Error).message}`);
+						return null;
+					}
+					throw err;
+				}
+			};
+			const [analysis, kpis, risks, compliance] = await Promise.all([
+				read<Analysis>("analysis", "finance.analysis", { id: companyId }),
+				read<SwotInputs["kpis"]>("kpis", "domains.kpis", { id: companyId }),
+				read<{ rows: SwotInputs["risks"] }>("risks", "risk.list", { id: companyId, page_size: 100 }),
+				read<{ rows: SwotInputs["compliance"] }>("compliance", "compliance.listRecords", { id: companyId, page_size: 100 }),
+			]);
+			const swot = draftSwot({ analysis, kpis, risks: risks?.rows ?? [], compliance: compliance?.rows ?? [], market: options.market_analysis });
+			const now = nowIso();
+			const drafted_from = {
+				analysis_period: analysis?.period_end ?? null,
+				kpi_period: kpis?.period_end ?? null,
+				risk_assessments: risks?.rows.length ?? 0,
+				compliance_records: compliance?.rows.length ?? 0,
+				missing: missingSources,
+			};
+			// the company review keeps one draft up to date rather than adding one per change
+			const existing = options.review ? await this.findEntity<StrategicPlan>({ company_id: companyId, status: "draft", review: true }) : null;
+			if (existing) return (await this.updateEntity<StrategicPlan>(existing.id, { swot_analysis: swot, drafted_from, updated_at: now }))!;
+			return this.insertEntity<StrategicPlan>({
+				company_id: companyId,
+				title: options.title,
+				status: "draft",
+				swot_analysis: swot,
+				market_analysis: options.market_analysis ?? {},
+				objectives: [],
+				action_plan: [],
+				transitions: [],
+				drafted_from,
+				...(options.review ? { review: true } : {}),
+				created_by: principalOf(ctx).username,
+				created_at: now,
+				updated_at: now,
+			});
+		},
+
 		/** The figures the company's bound key results read, fetched once per kind needed. */
 		async bindingSources(companyId: string, kinds: Set<string>): Promise<BindingSources> {
 			const read = (action: string, params: object) => this.broker.call(action, params, AS_STRATEGY).catch(() => null);
@@ -345,52 +403,28 @@ const StrategyService = defineService()({
 				const company = await this.company(ctx, ctx.params.id);
 				const issues = marketIssues(ctx.params.market_analysis ?? {});
 				if (issues.length) throw unprocessable(issues[0].message, issues);
-				const missingSources: string[] = [];
-				const read = async <T>(source: string, action: string, params: object): Promise<T | null> => {
-					try {
-						return (await ctx.call(action, params)) as T;
-					} catch (err) {
-						const code = (err as { code?: number }).code;
-						// no statements yet (404), not the caller's to read (403), no node serving it (503): drafted without it
-						if (code === 404 || code === 403 || code === 503 || (err as Error).name === "ServiceNotFoundError") {
-							missingSources.push(`${source}: ${(err as Error).message}`);
-							return null;
-						}
-						throw err;
-					}
-				};
-				const [analysis, kpis, risks, compliance] = await Promise.all([
-					read<Analysis>("analysis", "finance.analysis", { id: company.id }),
-					read<SwotInputs["kpis"]>("kpis", "domains.kpis", { id: company.id }),
-					read<{ rows: SwotInputs["risks"] }>("risks", "risk.list", { id: company.id, page_size: 100 }),
-					read<{ rows: SwotInputs["compliance"] }>("compliance", "compliance.listRecords", { id: company.id, page_size: 100 }),
-				]);
-				const swot = draftSwot({ analysis, kpis, risks: risks?.rows ?? [], compliance: compliance?.rows ?? [], market: ctx.params.market_analysis });
-				const now = nowIso();
-				const plan = await this.insertEntity<StrategicPlan>({
-					company_id: company.id,
-					title: ctx.params.title ?? `Draft plan ${now.slice(0, 10)}`,
-					status: "draft",
-					swot_analysis: swot,
-					market_analysis: ctx.params.market_analysis ?? {},
-					objectives: [],
-					action_plan: [],
-					transitions: [],
-					drafted_from: {
-						analysis_period: analysis?.period_end ?? null,
-						kpi_period: kpis?.period_end ?? null,
-						risk_assessments: risks?.rows.length ?? 0,
-						compliance_records: compliance?.rows.length ?? 0,
-						missing: missingSources,
-					},
-					created_by: principalOf(ctx).username,
-					created_at: now,
-					updated_at: now,
+				const plan = await this.draftPlan(ctx, company.id, {
+					title: ctx.params.title ?? `Draft plan ${nowIso().slice(0, 10)}`,
+					market_analysis: ctx.params.market_analysis,
 				});
 				ctx.emit("strategy.plan.created", { id: plan.id, company_id: company.id, drafted: true, by: principalOf(ctx).id });
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/strategic-plans/${plan.id}`;
 				return this.publicPlan(plan);
+			},
+		},
+
+		/** The company review's step (orchestrator): the company's review draft, its SWOT drafted again. */
+		reviewDraft: {
+			visibility: "public",
+			retryPolicy: NOT_RETRIED,
+			permission: ["write", "strategic_plans"],
+			params: { $$strict: true, company_id: idParam },
+			async handler(ctx: StrategyContext<{ company_id: string }>) {
+				const company = await this.company(ctx, ctx.params.company_id);
+				const plan = await this.draftPlan(ctx, company.id, { title: "Company review draft", review: true });
+				const counts = Object.fromEntries(Object.entries(plan.swot_analysis).map(([k, v]) => [k, v.length]));
+				return { plan_id: plan.id, swot: counts, drafted_from: plan.drafted_from };
 			},
 		},
 

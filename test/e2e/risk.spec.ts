@@ -54,6 +54,13 @@ describe("automatic financial assessments", () => {
 			() => creditScore(co.id),
 			s => s !== before,
 		);
+		// the four are written one after the other: wait for the last (profitability) too
+		await eventually(
+			"profitability re-scored",
+			async () =>
+				(await platform.request("GET", `/companies/${co.id}/risk-assessments?method=automatic&risk_type=profitability`, { token: viewer })).body.rows[0]?.risk_score,
+			score => score === 100,
+		);
 		expect(after).toBeGreaterThan(before!);
 		// on the default matrix (impact bands: shares of equity) the automatic risks land by score and exposure
 		const view = (await platform.request("GET", `/companies/${co.id}/risk-matrix`, { token: viewer })).body;
@@ -63,7 +70,9 @@ describe("automatic financial assessments", () => {
 		expect(credit.measures.equity).toBe(800);
 		const placed = view.automatic.flat().reduce((a: number, b: number) => a + b, 0);
 		expect(placed).toBe(3); // leverage has no debt figures: not placed
-		expect(view.automatic[Math.min(4, Math.floor(credit.risk_score / 20))][4]).toBe(1); // 700 / 800 of equity: beyond 25 %
+		// credit/distress (700 / 800 of equity) and profitability (the 400 loss, 400 / 800) both beyond 25 %
+		expect(rows.find((r: { risk_type: string }) => r.risk_type === "profitability")).toMatchObject({ risk_score: 100, exposure: { value: 400 } });
+		expect(view.automatic[Math.min(4, Math.floor(credit.risk_score / 20))][4]).toBe(2);
 	});
 });
 

@@ -26,6 +26,7 @@ describe("route manifest (services/routes.json)", () => {
 			"ml.prediction",
 			"ml.registry",
 			"ml.training",
+			"orchestrator",
 			"risk",
 			"strategy",
 		]);

@@ -1,0 +1,264 @@
+/**
+ * orchestrator: the company review (docs/orchestrator.md). A change of a company's statements (posted,
+ * changed, deleted, imported; the durable `companies.data.changed` channel) starts one workflow per change
+ * (keyed by its change id, however often the message is delivered): analysis, then automatic risk
+ * re-assessment, then compliance re-evaluation, then a refreshed SWOT draft — the steps for the company's
+ * industry from config/workflows.yaml. Each step's state is stored before and after it runs; a step is retried
+ * with backoff, then fails the workflow (naming it; the steps before keep their results, those after are
+ * skipped). A workflow whose node stops is taken over once its lease lapses and resumes at its first
+ * unfinished step: a finished step never runs twice.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { Context } from "moleculer";
+import YAML from "yaml";
+import { getConfig } from "../config";
+import {
+	backoffMs,
+	configIssues,
+	nextStep,
+	REVIEW_STEPS,
+	stepsFor,
+	type ReviewStep,
+	type StepRun,
+	type WorkflowConfig,
+	type WorkflowState,
+} from "../domains/orchestration/workflow";
+import { servicePrincipal, type AuthMeta } from "../lib/principal";
+import { defineService } from "../lib/service";
+import { createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
+import { createDbMixin, type Doc } from "../mixins/db.mixin";
+import { listParams, nowIso } from "../models/common";
+import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
+
+type OrchestratorContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
+
+const AS_ORCHESTRATOR = { meta: { user: servicePrincipal("orchestrator") } };
+const idParam = { type: "string", min: 1, max: 64 } as const;
+const RESUME_POLL_MS = 2000;
+
+export interface Workflow {
+	id: string;
+	type: "company_review";
+	company_id: string;
+	industry: string;
+	trigger: { source: string; change_id: string; period_end?: string };
+	state: WorkflowState;
+	steps: StepRun[];
+	failed_step?: ReviewStep;
+	node?: string;
+	lease_until?: string;
+	started_at: string;
+	finished_at?: string;
+	created_at: string;
+	updated_at: string;
+}
+
+/** The steps per industry (config/workflows.yaml, from the source tree or next to dist/) and the run settings (WORKFLOW_*); refused at start when unsound. */
+export function readWorkflowConfig(): WorkflowConfig {
+	const file = [path.resolve(__dirname, "..", "config", "workflows.yaml"), path.resolve(__dirname, "..", "..", "config", "workflows.yaml")].find(f => fs.existsSync(f));
+	const doc = (file ? YAML.parse(fs.readFileSync(file, "utf8")) : {}) as Partial<WorkflowConfig>;
+	const config = { company_review: doc.company_review ?? { default: [...REVIEW_STEPS] }, ...getConfig().workflows };
+	const issues = configIssues(config);
+	if (issues.length) throw new Error(`config/workflows.yaml: ${issues.join("; ")}`);
+	return config as WorkflowConfig;
+}
+
+const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set<string>; timer?: NodeJS.Timeout; stopping: boolean }>()({
+	name: "orchestrator",
+	settings: { rest: "/" },
+	mixins: [createDbMixin("workflows", [{ fields: { company_id: 1 } }, { fields: { state: 1 } }]), createCompanyScopedMixin("orchestrator")],
+
+	methods: {
+		idQuery(id: string): unknown {
+			const adapter = this.adapter as { stringToObjectID?(id: string): unknown };
+			return adapter.stringToObjectID ? adapter.stringToObjectID(id) : id;
+		},
+
+		/** The workflow of this change, created once (a redelivered change finds the one it started). */
+		async startReview(change: CompanyDataChanged): Promise<Workflow | null> {
+			const key = `company_review|${change.company_id}|${change.change_id}`;
+			const _id = this.idForKey(key);
+			const existing = await this.adapter.findById(_id);
+			if (existing) return this.toEntity<Workflow>(existing);
+			const company = (await this.broker.call("companies.get", { id: change.company_id }, AS_ORCHESTRATOR).catch(() => null)) as { id: string; industry: string } | null;
+			if (!company) return null; // deleted meanwhile: nothing to review
+			const now = nowIso();
+			try {
+				return this.toEntity<Workflow>(
+					await this.adapter.insert({
+						_id,
+						type: "company_review",
+						company_id: company.id,
+						industry: company.industry,
+						trigger: { source: change.source, change_id: change.change_id, ...(change.period_end ? { period_end: change.period_end } : {}) },
+						state: "running",
+						steps: stepsFor(this.config, company.industry).map(name => ({ name, state: "pending", attempts: 0 })),
+						started_at: now,
+						created_at: now,
+						updated_at: now,
+					}),
+				);
+			} catch {
+				// the same change delivered twice at once: the other delivery created it
+				return this.toEntity<Workflow>(await this.adapter.findById(_id));
+			}
+		},
+
+		/** Takes the workflow (no other node holds a live lease on it); false when another node runs it. */
+		async claim(wf: Workflow): Promise<boolean> {
+			const now = nowIso();
+			const won = await this.adapter.updateMany(
+				{ _id: this.idQuery(wf.id), state: "running", $or: [{ lease_until: { $exists: false } }, { lease_until: { $lt: now } }, { node: this.broker.nodeID }] },
+				{ $set: { node: this.broker.nodeID, lease_until: new Date(Date.now() + this.config.lease_ms).toISOString(), updated_at: now } },
+			);
+			if (won !== 1) return false;
+			wf.node = this.broker.nodeID;
+			return true;
+		},
+
+		async save(wf: Workflow, set: Partial<Workflow>): Promise<void> {
+			Object.assign(wf, set, { updated_at: nowIso(), lease_until: new Date(Date.now() + this.config.lease_ms).toISOString() });
+			const { id, ...doc } = wf;
+			await this.adapter.updateById(id, { $set: doc });
+			await this.clearCache();
+		},
+
+		/** One step's work, through the services' actions, as the orchestrator; a short summary of what it did. */
+		async runStep(wf: Workflow, step: ReviewStep): Promise<unknown> {
+			switch (step) {
+				case "analysis": {
+					const a = (await this.broker.call("finance.computeAnalysis", { company_id: wf.company_id, industry: wf.industry }, AS_ORCHESTRATOR)) as {
+						period_end: string;
+						scores: { altman: { zone: string | null } | null };
+					};
+					return { period_end: a.period_end, altman_zone: a.scores.altman?.zone ?? null };
+				}
+				case "risk": {
+					const r = (await this.broker.call("risk.assessNow", { id: wf.company_id }, AS_ORCHESTRATOR)) as {
+						rows: Array<{ risk_type: string; risk_score: number | null; level: string | null }>;
+					};
+					return { assessments: r.rows.map(a => ({ risk_type: a.risk_type, risk_score: a.risk_score, level: a.level })) };
+				}
+				case "compliance": {
+					const records = (await this.broker.call("compliance.listRecords", { id: wf.company_id, page_size: 100 }, AS_ORCHESTRATOR)) as {
+						rows: Array<{ regulation_type: string }>;
+					};
+					const statuses: Record<string, string> = {};
+					for (const r of records.rows) {
+						const evaluated = (await this.broker.call("compliance.evaluate", { id: wf.company_id, regulation_type: r.regulation_type }, AS_ORCHESTRATOR)) as {
+							compliance_status: string;
+						};
+						statuses[r.regulation_type] = evaluated.compliance_status;
+					}
+					return { evaluated: records.rows.length, statuses };
+				}
+				case "swot":
+					return this.broker.call("strategy.reviewDraft", { company_id: wf.company_id }, AS_ORCHESTRATOR);
+			}
+		},
+
+		/** Runs the workflow from its first unfinished step to the end (or its failure). */
+		async run(wf: Workflow): Promise<void> {
+			if (wf.state !== "running" || this.running.has(wf.id) || !(await this.claim(wf))) return;
+			this.running.add(wf.id);
+			try {
+				for (let step = nextStep(wf.steps); step && !this.stopping; step = nextStep(wf.steps)) {
+					const started = Date.now();
+					let done = false;
+					while (!done && !this.stopping) {
+						step.attempts++;
+						step.state = "running";
+						step.started_at ??= nowIso();
+						await this.save(wf, { steps: wf.steps });
+						try {
+							step.result = await this.runStep(wf, step.name);
+							Object.assign(step, { state: "succeeded", finished_at: nowIso(), duration_ms: Date.now() - started });
+							delete step.error;
+							await this.save(wf, { steps: wf.steps });
+							this.broker.emit("orchestrator.step.succeeded", { workflow_id: wf.id, company_id: wf.company_id, step: step.name, attempts: step.attempts });
+							done = true;
+						} catch (err) {
+							step.error = (err as Error).message;
+							if (step.attempts < this.config.max_attempts) {
+								this.logger.warn(`Workflow ${wf.id}: step ${step.name} failed (attempt ${step.attempts}), retrying: ${step.error}`);
+								await this.save(wf, { steps: wf.steps });
+								await new Promise(resolve => setTimeout(resolve, backoffMs(this.config.retry_base_ms, step!.attempts + 1)));
+								continue;
+							}
+							Object.assign(step, { state: "failed", finished_at: nowIso(), duration_ms: Date.now() - started });
+							for (const later of wf.steps) if (later.state === "pending") later.state = "skipped";
+							await this.save(wf, { steps: wf.steps, state: "failed", failed_step: step.name, finished_at: nowIso() });
+							this.broker.emit("orchestrator.workflow.failed", { workflow_id: wf.id, company_id: wf.company_id, step: step.name, error: step.error });
+							return;
+						}
+					}
+				}
+				if (!this.stopping && !nextStep(wf.steps)) {
+					await this.save(wf, { state: "succeeded", finished_at: nowIso() });
+					this.broker.emit("orchestrator.workflow.completed", { workflow_id: wf.id, company_id: wf.company_id, steps: wf.steps.map(s => s.name) });
+				}
+			} finally {
+				this.running.delete(wf.id);
+			}
+		},
+
+		/** Workflows whose node stopped (lease lapsed): resumed here at their first unfinished step. */
+		async resumeStalled(): Promise<void> {
+			const stalled = await this.findEntities<Workflow>({ query: { state: "running", lease_until: { $lt: nowIso() } }, limit: 20 });
+			for (const wf of stalled) await this.run(wf);
+		},
+	},
+
+	actions: {
+		list: {
+			rest: "GET /workflows",
+			permission: ["read", "financial_data"],
+			params: { $$strict: true, company_id: idParam, state: { type: "enum", values: ["running", "succeeded", "failed"], optional: true }, ...listParams(["started_at"]) },
+			async handler(ctx: OrchestratorContext<{ company_id: string; state?: string; page?: number; page_size?: number; sort?: string }>) {
+				const company = await this.company(ctx, ctx.params.company_id);
+				const query: Doc = { company_id: company.id };
+				if (ctx.params.state) query.state = ctx.params.state;
+				return this.findPage<Workflow>(query, ctx.params, "-started_at");
+			},
+		},
+
+		get: {
+			rest: "GET /workflows/:id",
+			permission: ["read", "financial_data"],
+			params: { $$strict: true, id: idParam },
+			async handler(ctx: OrchestratorContext<{ id: string }>) {
+				return this.ownedEntity<Workflow>(ctx, ctx.params.id, "Workflow");
+			},
+		},
+	},
+
+	channels: {
+		[COMPANY_DATA_CHANGED_CHANNEL]: {
+			group: "orchestrator",
+			async handler(change: CompanyDataChanged) {
+				if (change.source !== "statements" || !change.change_id) return;
+				const wf = await this.startReview(change);
+				if (wf) await this.run(wf);
+			},
+		},
+	},
+
+	created() {
+		this.config = readWorkflowConfig();
+		this.running = new Set();
+		this.stopping = false;
+	},
+
+	async started() {
+		this.timer = setInterval(() => this.resumeStalled().catch(err => this.logger.warn(`Resuming workflows: ${(err as Error).message}`)), RESUME_POLL_MS);
+		this.timer.unref();
+	},
+
+	async stopped() {
+		this.stopping = true;
+		clearInterval(this.timer);
+	},
+});
+
+export default OrchestratorService;
