@@ -77,6 +77,14 @@ export interface Proc {
 	exited: Promise<number | null>;
 }
 
+/** Every process this helper started, killed when the test file ends whatever happened (a failed beforeAll included). */
+const started = new Set<(sig: NodeJS.Signals) => void>();
+if (typeof afterAll === "function")
+	afterAll(() => {
+		for (const signal of started) signal("SIGKILL");
+		started.clear();
+	});
+
 /** `group`: the child leads its own process group (npm and the node it starts), signalled as a whole. */
 function track(name: string, child: ChildProcess, group = false): Proc {
 	const signal = (sig: NodeJS.Signals) => {
@@ -87,6 +95,7 @@ function track(name: string, child: ChildProcess, group = false): Proc {
 			/* already gone */
 		}
 	};
+	started.add(signal);
 	const log: string[] = [];
 	const keep = (d: Buffer) => {
 		log.push(...d.toString().split("\n").filter(Boolean));
