@@ -106,6 +106,11 @@ const EntityHelpers = defineMixin<{ adapter: DbAdapter; clearCache(): Promise<vo
 				.replace(/[^A-Za-z0-9]/g, "")
 				.slice(0, 16);
 		},
+		/** An entity's id as the store holds it, for queries on `_id` (MongoDB: an ObjectId; NeDB: the string). */
+		storedId(id: string): unknown {
+			const adapter = this.adapter as DbAdapter & { stringToObjectID?(id: string): unknown };
+			return adapter.stringToObjectID ? adapter.stringToObjectID(id) : id;
+		},
 		toEntity<T = Doc>(doc: Doc | null): T | null {
 			return entityFrom<T>(this.adapter, doc);
 		},

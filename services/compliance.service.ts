@@ -305,8 +305,13 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 	channels: {
 		[COMPANY_DATA_CHANGED_CHANNEL]: {
 			group: "compliance",
-			/** The company's figures changed: every record it has is evaluated again (idempotent: it recomputes). */
+			/**
+			 * The company's operational metrics changed: every record it has is evaluated again (idempotent: it
+			 * recomputes). A statement change is the company review's (orchestrator): it re-evaluates the records
+			 * after the analysis and the risk assessment, in that order, rather than both doing it.
+			 */
 			async handler(payload: CompanyDataChanged) {
+				if (payload.source === "statements") return;
 				const records = await this.findEntities<ComplianceRecord>({ query: { company_id: payload.company_id } });
 				const all = records.length ? await this.allRegulations() : [];
 				for (const record of records) {

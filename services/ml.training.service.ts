@@ -58,11 +58,6 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 	mixins: [createDbMixin("ml_training_jobs", [{ fields: { model_id: 1 } }, { fields: { state: 1 } }]), createBusinessMetricsMixin([BUSINESS_COUNTERS.mlTrainingJobs])],
 
 	methods: {
-		idQuery(id: string): unknown {
-			const adapter = this.adapter as { stringToObjectID?(id: string): unknown };
-			return adapter.stringToObjectID ? adapter.stringToObjectID(id) : id;
-		},
-
 		publicJob(job: TrainingJob): TrainingJob {
 			const { lease_until: _lease, ...rest } = job;
 			return { ...rest, history: rest.history.slice(-50) } as TrainingJob;
@@ -127,7 +122,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 					const lease = new Date(Date.now() + config.ml.job_lease_ms).toISOString();
 					const condition = job.state === "queued" ? { state: "queued" } : { state: "running", lease_until: job.lease_until };
 					const won = await this.adapter.updateMany(
-						{ _id: this.idQuery(job.id), ...condition },
+						{ _id: this.storedId(job.id), ...condition },
 						{ $set: { state: "running", node: this.broker.nodeID, lease_until: lease, started_at: now, updated_at: now, progress: 0 }, $inc: { attempts: 1 } },
 					);
 					if (won === 1) {
@@ -150,7 +145,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			this.countMetric(BUSINESS_COUNTERS.mlTrainingJobs, { model_type: modelType, outcome: String(set.state) });
 			// a job cancelled meanwhile stays cancelled
 			await this.adapter.updateMany(
-				{ _id: this.idQuery(job.id), state: "running", node: this.broker.nodeID },
+				{ _id: this.storedId(job.id), state: "running", node: this.broker.nodeID },
 				{ $set: { ...set, finished_at: now, updated_at: now }, $unset: { lease_until: "" } },
 			);
 			await this.clearCache();
@@ -226,7 +221,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 					try {
 						const now = nowIso();
 						const renewed = await this.adapter.updateMany(
-							{ _id: this.idQuery(entry.job.id), state: "running", node: this.broker.nodeID },
+							{ _id: this.storedId(entry.job.id), state: "running", node: this.broker.nodeID },
 							{ $set: { ...entry.progress, lease_until: new Date(Date.now() + config.ml.job_lease_ms).toISOString(), updated_at: now } },
 						);
 						// cancelled (or taken over after a pause longer than the lease): stop training
@@ -326,7 +321,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				const { job } = await this.visibleJob(ctx, ctx.params.id);
 				const now = nowIso();
 				const changed = await this.adapter.updateMany(
-					{ _id: this.idQuery(job.id), state: { $in: ["queued", "running"] } },
+					{ _id: this.storedId(job.id), state: { $in: ["queued", "running"] } },
 					{ $set: { state: "cancelled", finished_at: now, updated_at: now }, $unset: { lease_until: "" } },
 				);
 				if (changed === 0) throw conflict(`Job ${job.id} is ${job.state} already`, { id: job.id, state: job.state });
@@ -366,7 +361,10 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		// without this step leaves them to lapse with their lease
 		for (const id of this.running.keys())
 			await this.adapter
-				.updateMany({ _id: this.idQuery(id), state: "running", node: this.broker.nodeID }, { $set: { state: "queued", updated_at: nowIso() }, $unset: { lease_until: "" } })
+				.updateMany(
+					{ _id: this.storedId(id), state: "running", node: this.broker.nodeID },
+					{ $set: { state: "queued", updated_at: nowIso() }, $unset: { lease_until: "" } },
+				)
 				.catch(() => undefined);
 		await Promise.all([...this.running.values()].map(r => r.worker?.terminate()));
 	},

@@ -70,11 +70,6 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 	mixins: [createDbMixin("workflows", [{ fields: { company_id: 1 } }, { fields: { state: 1 } }]), createCompanyScopedMixin("orchestrator")],
 
 	methods: {
-		idQuery(id: string): unknown {
-			const adapter = this.adapter as { stringToObjectID?(id: string): unknown };
-			return adapter.stringToObjectID ? adapter.stringToObjectID(id) : id;
-		},
-
 		/** The workflow of this change, created once (a redelivered change finds the one it started). */
 		async startReview(change: CompanyDataChanged): Promise<Workflow | null> {
 			const key = `company_review|${change.company_id}|${change.change_id}`;
@@ -109,7 +104,7 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 		async claim(wf: Workflow): Promise<boolean> {
 			const now = nowIso();
 			const won = await this.adapter.updateMany(
-				{ _id: this.idQuery(wf.id), state: "running", $or: [{ lease_until: { $exists: false } }, { lease_until: { $lt: now } }, { node: this.broker.nodeID }] },
+				{ _id: this.storedId(wf.id), state: "running", $or: [{ lease_until: { $exists: false } }, { lease_until: { $lt: now } }, { node: this.broker.nodeID }] },
 				{ $set: { node: this.broker.nodeID, lease_until: new Date(Date.now() + this.config.lease_ms).toISOString(), updated_at: now } },
 			);
 			if (won !== 1) return false;

@@ -1,7 +1,7 @@
 /**
  * risk: a company's risk assessments (docs/risk.md). Automatic financial assessments (credit/distress,
- * liquidity, leverage, profitability) score the finance analysis and refresh themselves when the company's
- * statements change (the durable `companies.data.changed` channel); manual operational and strategic risks sit
+ * liquidity, leverage, profitability) score the finance analysis and are scored again when the company's
+ * statements change (the company review's risk step, services/orchestrator.service.ts); manual operational and strategic risks sit
  * on a 5×5 likelihood × impact grid, inherent and residual, with a treatment and an owner, accepted by a
  * domain_admin until a date or until the residual level rises.
  */
@@ -31,7 +31,7 @@ import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-
 import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
 import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOfAll, pageParams } from "../models/common";
 import { conflict, unprocessable } from "../models/errors";
-import { COMPANY_DATA_CHANGED_CHANNEL, ML_ALIAS_CHANGED_CHANNEL, type CompanyDataChanged, type MlAliasChanged } from "../models/events";
+import { ML_ALIAS_CHANGED_CHANNEL, type MlAliasChanged } from "../models/events";
 
 type RiskContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
 
@@ -328,7 +328,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 			},
 		},
 
-		/** Scores the company's latest analysis now (they also refresh by themselves when its statements change). */
+		/** Scores the company's latest analysis now (the company review also does after every statement change). */
 		assessNow: {
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /companies/:id/risk-assessments/auto",
@@ -553,14 +553,6 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 	},
 
 	channels: {
-		[COMPANY_DATA_CHANGED_CHANNEL]: {
-			group: "risk",
-			/** New statements: the company's automatic assessments (if it has any) are scored again. Idempotent. */
-			async handler(payload: CompanyDataChanged) {
-				if (payload.source !== "statements") return;
-				await this.reassess(payload.company_id);
-			},
-		},
 		[ML_ALIAS_CHANGED_CHANNEL]: {
 			group: "risk",
 			/** A new production version of the default distress model: every automatic credit/distress assessment is scored again with it. */

@@ -498,7 +498,7 @@ const StrategyService = defineService()({
 				const move = { from: plan.status, to, by: user.username, role: user.role, ...(reason ? { reason } : {}), at: now };
 				// the move applies only to the status it was checked against (two reviewers at once: one wins)
 				const moved = await this.adapter.updateMany(
-					{ _id: (this.adapter as { stringToObjectID?(id: string): unknown }).stringToObjectID?.(plan.id) ?? plan.id, status: plan.status },
+					{ _id: this.storedId(plan.id), status: plan.status },
 					{ $set: { status: to, updated_at: now }, $push: { transitions: move } },
 				);
 				if (moved !== 1) throw conflict("The plan moved meanwhile: read it again", { id: plan.id });

@@ -9,7 +9,21 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import { ADMIN_PASSWORD } from "../helpers/platform";
-import { clusterPrerequisites, freePort, handledCount, startCongo, startNats, startNode, startRedis, unaskedPages, waitFor, type NodeProc, type Proc } from "../helpers/cluster";
+import {
+	clusterPrerequisites,
+	freePort,
+	handledCount,
+	startCongo,
+	startNats,
+	startNode,
+	startRedis,
+	unaskedPages,
+	waitFor,
+	type NodeProc,
+	type Proc,
+	http,
+	type HttpAnswer,
+} from "../helpers/cluster";
 
 const missing = clusterPrerequisites();
 if (missing && process.env.CI) throw new Error(`cluster suite cannot run in CI: ${missing}`);
@@ -17,32 +31,6 @@ if (missing) console.warn(`\n!!!!!!!! SKIPPING the cluster e2e suite: ${missing}
 const describeCluster = missing ? describe.skip : describe;
 
 jest.setTimeout(90000);
-
-interface Res {
-	status: number;
-	body: any;
-	headers: Headers;
-}
-
-async function http(base: string, method: string, path: string, opts: { token?: string; body?: unknown; timeoutMs?: number } = {}): Promise<Res> {
-	const headers: Record<string, string> = {};
-	if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-	if (opts.body !== undefined) headers["content-type"] = "application/json";
-	const res = await fetch(`${base}${path}`, {
-		method,
-		headers,
-		body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-		signal: AbortSignal.timeout(opts.timeoutMs ?? 15000),
-	});
-	const text = await res.text();
-	let body: unknown = text;
-	try {
-		body = JSON.parse(text);
-	} catch {
-		/* keep text */
-	}
-	return { status: res.status, body, headers: res.headers };
-}
 
 const statement = (period_end: string, net_income = 100) => ({
 	statement_type: "annual",
@@ -343,7 +331,7 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 			while (!stop) {
 				const started = Date.now();
 				const res = await http(gw(((w % 2) + 1) as 1 | 2), "GET", `/companies/${companyId}/statements?${freshPage()}`, { token: admin }).catch(
-					err => ({ status: 0, body: String(err) }) as Res,
+					err => ({ status: 0, body: String(err) }) as HttpAnswer,
 				);
 				// reads in flight at the kill or sent after it
 				if (killedAt && Date.now() > killedAt) latencies.push(Date.now() - started);
@@ -360,7 +348,7 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 				const res = await http(gw(1), "POST", `/companies/${companyId}/statements`, {
 					token: admin,
 					body: { ...statement(period_end), statement_type: "quarterly", fiscal_period: "Q4" },
-				}).catch(() => ({ status: 0 }) as Res);
+				}).catch(() => ({ status: 0 }) as HttpAnswer);
 				writes.push({ period_end, status: res.status });
 				if (res.status !== 201) console.log("write failed during the kill:", res.status, JSON.stringify(res.body).slice(0, 200));
 			}
@@ -425,7 +413,7 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		await new Promise(r => setTimeout(r, 1000));
 		nats = await startNats(natsPort, natsOptions());
 		const restarted = Date.now();
-		let last: Res | null = null;
+		let last: HttpAnswer | null = null;
 		await waitFor(
 			"a read after the NATS restart",
 			async () => (last = await http(gw(1), "GET", `/companies/${companyId}/statements?page=${(Date.now() % 1000) + 1}`, { token: admin, timeoutMs: 3000 })).status === 200,

@@ -7,7 +7,7 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import { ADMIN_PASSWORD } from "../helpers/platform";
-import { clusterPrerequisites, freePort, handledCount, startCongo, startNats, startNode, startRedis, waitFor, type NodeProc, type Proc } from "../helpers/cluster";
+import { clusterPrerequisites, freePort, handledCount, startCongo, startNats, startNode, startRedis, waitFor, type NodeProc, type Proc, http } from "../helpers/cluster";
 
 const missing = clusterPrerequisites();
 if (missing && process.env.CI) throw new Error(`ML cluster suite cannot run in CI: ${missing}`);
@@ -15,19 +15,6 @@ if (missing) console.warn(`\n!!!!!!!! SKIPPING the ML cluster e2e suite: ${missi
 const describeCluster = missing ? describe.skip : describe;
 
 jest.setTimeout(180_000);
-
-async function http(base: string, method: string, urlPath: string, opts: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> {
-	const headers: Record<string, string> = {};
-	if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-	if (opts.body !== undefined) headers["content-type"] = "application/json";
-	const res = await fetch(`${base}${urlPath}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(30000) });
-	const text = await res.text();
-	try {
-		return { status: res.status, body: JSON.parse(text) };
-	} catch {
-		return { status: res.status, body: text };
-	}
-}
 
 /** Rows of a separable problem: `y` is 1 when a − b is large. */
 function csv(rows: number): string {

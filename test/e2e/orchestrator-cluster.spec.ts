@@ -8,7 +8,7 @@ import os from "os";
 import path from "path";
 import { annualStatement } from "../helpers/fixtures";
 import { ADMIN_PASSWORD } from "../helpers/platform";
-import { clusterPrerequisites, freePort, startCongo, startNats, startNode, waitFor, type NodeProc, type Proc } from "../helpers/cluster";
+import { clusterPrerequisites, freePort, startCongo, startNats, startNode, waitFor, type NodeProc, type Proc, http } from "../helpers/cluster";
 
 const missing = clusterPrerequisites();
 if (missing && process.env.CI) throw new Error(`orchestrator cluster suite cannot run in CI: ${missing}`);
@@ -16,19 +16,6 @@ if (missing) console.warn(`\n!!!!!!!! SKIPPING the orchestrator cluster suite: $
 const describeCluster = missing ? describe.skip : describe;
 
 jest.setTimeout(150_000);
-
-async function http(base: string, method: string, urlPath: string, opts: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> {
-	const headers: Record<string, string> = {};
-	if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-	if (opts.body !== undefined) headers["content-type"] = "application/json";
-	const res = await fetch(`${base}${urlPath}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(20000) });
-	const text = await res.text();
-	try {
-		return { status: res.status, body: JSON.parse(text) };
-	} catch {
-		return { status: res.status, body: text };
-	}
-}
 
 describeCluster("the company review on real processes", () => {
 	let servers: Proc[] = [];

@@ -221,3 +221,30 @@ export function unaskedPages(): () => string {
 		return `page=${(n % 1000) + 1}&page_size=${(Math.floor(n / 1000) % 100) + 1}`;
 	};
 }
+
+export interface HttpAnswer {
+	status: number;
+	body: any;
+	headers: Headers;
+}
+
+/** A JSON request to a node of the cluster, bounded in time; the body parsed when it is JSON. */
+export async function http(base: string, method: string, urlPath: string, opts: { token?: string; body?: unknown; timeoutMs?: number } = {}): Promise<HttpAnswer> {
+	const headers: Record<string, string> = {};
+	if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+	if (opts.body !== undefined) headers["content-type"] = "application/json";
+	const res = await fetch(`${base}${urlPath}`, {
+		method,
+		headers,
+		body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+		signal: AbortSignal.timeout(opts.timeoutMs ?? 15000),
+	});
+	const text = await res.text();
+	let body: unknown = text;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		/* keep text */
+	}
+	return { status: res.status, body, headers: res.headers };
+}
