@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Context, Middleware, ServiceBroker } from "moleculer";
-import { entityOf, type AuditActor, type AuditRecord } from "../domains/audit/chain";
+import { entityOf, scopeOf, type AuditActor, type AuditRecord } from "../domains/audit/chain";
 import { sendToChannel } from "../lib/channels";
 import type { AuthMeta } from "../lib/principal";
 import { AUDIT_CHANNEL, NOT_AUDITED_EVENTS } from "../models/events";
@@ -42,6 +42,7 @@ export function AuditMiddleware(): Middleware {
 						request_id: ctx?.requestID ?? null,
 						at: new Date().toISOString(),
 						payload: payload ?? null,
+						...scopeOf(eventName, payload),
 					};
 					sendToChannel(this, AUDIT_CHANNEL, record).catch(err => this.logger.warn(`Audit record of ${eventName} not sent: ${(err as Error).message}`));
 				}

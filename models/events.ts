@@ -57,3 +57,5 @@ export const AUDIT_CHANNEL = "audit.events";
 export const NOT_AUDITED_EVENTS = new Set(["finance.analysis.completed", "ml.predictions.made"]);
 /** `{status, type, method, route, ip, actor?}`: the gateway refused a request (401, 403, 429); audited. */
 export const REQUEST_DENIED_EVENT = "gateway.request.denied";
+/** `{seq, company_id}`: an entry was appended to the audit trail (a broadcast, not audited): projections read on from their checkpoint. */
+export const AUDIT_APPENDED_EVENT = "audit.appended";

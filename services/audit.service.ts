@@ -9,11 +9,12 @@
 import type { Context } from "moleculer";
 import { chainEntry, firstBreak, GENESIS_HASH, type AuditEntry, type AuditRecord } from "../domains/audit/chain";
 import { KeyedLock } from "../lib/keyed-lock";
-import type { AuthMeta } from "../lib/principal";
+import { visibleIndustries } from "../domains/identity/rbac";
+import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
 import { createDbMixin, createStoreMixin, findPage, type Doc } from "../mixins/db.mixin";
 import { isoDateTimeParam, pageParams } from "../models/common";
-import { AUDIT_CHANNEL } from "../models/events";
+import { AUDIT_APPENDED_EVENT, AUDIT_CHANNEL } from "../models/events";
 
 type AuditContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
@@ -22,6 +23,7 @@ const HEAD_KEY = "audit-chain-head";
 const entryKey = (seq: number) => `audit-entry-${seq}`;
 const VERIFY_PAGE = 1000;
 const MAX_ATTEMPTS = 100;
+const AS_AUDIT = { meta: { user: servicePrincipal("audit") } };
 
 interface Head {
 	seq: number;
@@ -39,6 +41,8 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 			{ fields: { action: 1 } },
 			{ fields: { "actor.username": 1 } },
 			{ fields: { at: 1 } },
+			{ fields: { company_id: 1, seq: 1 } },
+			{ fields: { domain: 1 } },
 		]),
 		createStoreMixin("heads", "audit_head"),
 	],
@@ -58,6 +62,13 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 				// another replica wrote it at the same moment (same _id): it is there
 				if (!(await this.adapter.findOne({ seq: entry.seq }))) throw err;
 			}
+		},
+
+		/** The record with its company's domain, looked up when the event did not carry it (null once the company is gone). */
+		async withDomain(record: AuditRecord): Promise<AuditRecord> {
+			if (record.domain || !record.company_id) return record;
+			const company = (await this.broker.call("companies.get", { id: record.company_id }, AS_AUDIT).catch(() => null)) as { industry: string } | null;
+			return { ...record, domain: company?.industry ?? null };
 		},
 
 		/** Appends the record once (a record whose event_id is in the log already is skipped); the entry, or null if it was there. */
@@ -89,11 +100,12 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 	actions: {
 		list: {
 			rest: "GET /audit",
-			role: "super_admin",
+			role: "domain_admin",
 			params: {
 				$$strict: true,
 				entity_type: { type: "string", max: 100, optional: true },
 				entity_id: { type: "string", max: 100, optional: true },
+				company_id: { type: "string", max: 100, optional: true },
 				actor: { type: "string", max: 100, optional: true },
 				action: { type: "string", max: 100, optional: true },
 				from: isoDateTimeParam("from", true),
@@ -101,10 +113,23 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 				...pageParams(),
 			},
 			async handler(
-				ctx: AuditContext<{ entity_type?: string; entity_id?: string; actor?: string; action?: string; from?: string; to?: string; page?: number; page_size?: number }>,
+				ctx: AuditContext<{
+					entity_type?: string;
+					entity_id?: string;
+					company_id?: string;
+					actor?: string;
+					action?: string;
+					from?: string;
+					to?: string;
+					page?: number;
+					page_size?: number;
+				}>,
 			) {
-				const { entity_type, entity_id, actor, action, from, to } = ctx.params;
-				const query: Doc = {};
+				const { entity_type, entity_id, company_id, actor, action, from, to } = ctx.params;
+				// a domain admin reads the entries of its domains' companies and models; the rest (sign-ins, refusals, users) is a super_admin's
+				const domains = visibleIndustries(principalOf(ctx));
+				const query: Doc = domains ? { domain: { $in: domains } } : {};
+				if (company_id) query.company_id = company_id;
 				if (entity_type) query["entity.type"] = entity_type;
 				if (entity_id) query["entity.id"] = entity_id;
 				if (actor) query["actor.username"] = actor;
@@ -113,6 +138,23 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 				// newest first
 				const page = await findPage<Doc>(this.adapter, query, ctx.params, "-seq");
 				return { ...page, rows: page.rows.map(({ id: _id, ...entry }) => this.publicEntry(entry)) };
+			},
+		},
+
+		/** Entries after `after_seq` in chain order (of one company when given): what projections are folded from (services only). */
+		entries: {
+			visibility: "public",
+			params: {
+				$$strict: true,
+				after_seq: { type: "number", integer: true, min: 0, convert: true },
+				company_id: { type: "string", max: 100, optional: true },
+				limit: { type: "number", integer: true, min: 1, max: VERIFY_PAGE, optional: true, convert: true },
+			},
+			async handler(ctx: AuditContext<{ after_seq: number; company_id?: string; limit?: number }>) {
+				const query: Doc = { seq: { $gt: ctx.params.after_seq } };
+				if (ctx.params.company_id) query.company_id = ctx.params.company_id;
+				const docs = await this.adapter.find({ query, sort: ["seq"], limit: ctx.params.limit ?? VERIFY_PAGE });
+				return docs.map(d => this.publicEntry(d));
 			},
 		},
 
@@ -149,7 +191,9 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 			group: "audit",
 			async handler(record: AuditRecord) {
 				try {
-					await this.append(record);
+					const entry = await this.append(await this.withDomain(record));
+					// projections (the company overview) read on from their checkpoint: not an audited event
+					if (entry) this.broker.broadcast(AUDIT_APPENDED_EVENT, { seq: entry.seq, company_id: entry.company_id ?? null });
 				} catch (err) {
 					// redelivered (up to the channel's retries, then parked in the dead-letter queue): say why
 					this.logger.error(`Audit record ${record?.event_id} (${record?.action}) not appended: ${(err as Error).message}`);

@@ -358,6 +358,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 						cik: parsed.cik,
 						created: summary.created,
 						updated: summary.updated,
+						period_ends: periods.filter(p => p.action !== "unchanged").map(p => p.period_end),
 						by: principalOf(ctx).id,
 					});
 					return summary;

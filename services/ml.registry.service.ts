@@ -559,7 +559,7 @@ const MlRegistryService = defineService<{
 					const saved = entityFrom<ModelVersion>(this.versions, await this.versions.insert(doc))!;
 					await this.adapter.updateById(model.id, { $set: { latest_version: version, updated_at: now } });
 					await this.clearCache();
-					ctx.emit("ml.version.created", { model_id: model.id, version, metrics: result.metrics.test });
+					ctx.emit("ml.version.created", { model_id: model.id, domain: model.domain, version, metrics: result.metrics.test });
 					return this.publicVersion(saved);
 				});
 			},
@@ -632,7 +632,7 @@ const MlRegistryService = defineService<{
 					if (failed.length && !ctx.params.force)
 						throw conflict(`Version ${version.version} is below the model's metric gates: ${failed.map(f => f.message).join("; ")}`, { failed_gates: failed });
 					const transition = await this.moveAlias(fresh, alias, version.version, "deploy", user.username, ctx.params.reason, failed.length > 0);
-					ctx.emit("ml.model.deployed", { model_id: model.id, alias, version: version.version, by: user.id, forced: transition.forced });
+					ctx.emit("ml.model.deployed", { model_id: model.id, domain: model.domain, alias, version: version.version, by: user.id, forced: transition.forced });
 					return { model: this.publicModel((await this.findEntityById<MlModel>(model.id))!), transition };
 				});
 			},
@@ -652,7 +652,7 @@ const MlRegistryService = defineService<{
 					if (fresh.previous_production == null)
 						throw conflict(`Model '${fresh.name}' has no previous production version to roll back to`, { production: fresh.aliases.production });
 					const transition = await this.moveAlias(fresh, "production", fresh.previous_production, "rollback", user.username, ctx.params.reason, false);
-					ctx.emit("ml.model.rolled_back", { model_id: model.id, version: transition.to_version, from: transition.from_version, by: user.id });
+					ctx.emit("ml.model.rolled_back", { model_id: model.id, domain: model.domain, version: transition.to_version, from: transition.from_version, by: user.id });
 					return { model: this.publicModel((await this.findEntityById<MlModel>(model.id))!), transition };
 				});
 			},

@@ -24,6 +24,7 @@ import {
 	type WorkflowConfig,
 	type WorkflowState,
 } from "../domains/orchestration/workflow";
+import { analysisHighlights, type Analysis } from "../domains/finance/analysis";
 import { servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
 import { createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
@@ -79,9 +80,10 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 			const company = (await this.broker.call("companies.get", { id: change.company_id }, AS_ORCHESTRATOR).catch(() => null)) as { id: string; industry: string } | null;
 			if (!company) return null; // deleted meanwhile: nothing to review
 			const now = nowIso();
+			let created: Workflow;
 			try {
-				return this.toEntity<Workflow>(
-					await this.adapter.insert({
+				created = this.toEntity<Workflow>(
+					(await this.adapter.insert({
 						_id,
 						type: "company_review",
 						company_id: company.id,
@@ -92,12 +94,21 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 						started_at: now,
 						created_at: now,
 						updated_at: now,
-					}),
-				);
+					})) as Doc,
+				)!;
 			} catch {
 				// the same change delivered twice at once: the other delivery created it
 				return this.toEntity<Workflow>(await this.adapter.findById(_id));
 			}
+			this.broker.emit("orchestrator.workflow.started", {
+				workflow_id: created.id,
+				started_at: created.started_at,
+				company_id: created.company_id,
+				trigger: change.source,
+				change_id: change.change_id,
+				steps: created.steps.map(s => s.name),
+			});
+			return created;
 		},
 
 		/** Takes the workflow (no other node holds a live lease on it); false when another node runs it. */
@@ -123,11 +134,8 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 		async runStep(wf: Workflow, step: ReviewStep): Promise<unknown> {
 			switch (step) {
 				case "analysis": {
-					const a = (await this.broker.call("finance.computeAnalysis", { company_id: wf.company_id, industry: wf.industry }, AS_ORCHESTRATOR)) as {
-						period_end: string;
-						scores: { altman: { zone: string | null } | null };
-					};
-					return { period_end: a.period_end, altman_zone: a.scores.altman?.zone ?? null };
+					const a = (await this.broker.call("finance.computeAnalysis", { company_id: wf.company_id, industry: wf.industry }, AS_ORCHESTRATOR)) as Analysis;
+					return { period_end: a.period_end, highlights: analysisHighlights(a) };
 				}
 				case "risk": {
 					const r = (await this.broker.call("risk.assessNow", { id: wf.company_id }, AS_ORCHESTRATOR)) as {
@@ -171,7 +179,14 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 							Object.assign(step, { state: "succeeded", finished_at: nowIso(), duration_ms: Date.now() - started });
 							delete step.error;
 							await this.save(wf, { steps: wf.steps });
-							this.broker.emit("orchestrator.step.succeeded", { workflow_id: wf.id, company_id: wf.company_id, step: step.name, attempts: step.attempts });
+							this.broker.emit("orchestrator.step.succeeded", {
+								workflow_id: wf.id,
+								started_at: wf.started_at,
+								company_id: wf.company_id,
+								step: step.name,
+								attempts: step.attempts,
+								result: step.result,
+							});
 							done = true;
 						} catch (err) {
 							step.error = (err as Error).message;
@@ -184,14 +199,26 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 							Object.assign(step, { state: "failed", finished_at: nowIso(), duration_ms: Date.now() - started });
 							for (const later of wf.steps) if (later.state === "pending") later.state = "skipped";
 							await this.save(wf, { steps: wf.steps, state: "failed", failed_step: step.name, finished_at: nowIso() });
-							this.broker.emit("orchestrator.workflow.failed", { workflow_id: wf.id, company_id: wf.company_id, step: step.name, error: step.error });
+							this.broker.emit("orchestrator.workflow.failed", {
+								workflow_id: wf.id,
+								started_at: wf.started_at,
+								company_id: wf.company_id,
+								step: step.name,
+								attempts: step.attempts,
+								error: step.error,
+							});
 							return;
 						}
 					}
 				}
 				if (!this.stopping && !nextStep(wf.steps)) {
 					await this.save(wf, { state: "succeeded", finished_at: nowIso() });
-					this.broker.emit("orchestrator.workflow.completed", { workflow_id: wf.id, company_id: wf.company_id, steps: wf.steps.map(s => s.name) });
+					this.broker.emit("orchestrator.workflow.completed", {
+						workflow_id: wf.id,
+						started_at: wf.started_at,
+						company_id: wf.company_id,
+						steps: wf.steps.map(s => s.name),
+					});
 				}
 			} finally {
 				this.running.delete(wf.id);

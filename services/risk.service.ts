@@ -238,7 +238,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 			await this.clearCache();
 			this.broker.emit("risk.assessment.created", {
 				company_id: analysis.company_id,
-				automatic: saved.map(a => ({ id: a.id, risk_type: a.risk_type, risk_score: a.risk_score })),
+				automatic: saved.map(a => ({ id: a.id, risk_type: a.risk_type, method: a.method, risk_score: a.risk_score, level: a.level, assessed_at: a.assessed_at })),
 			});
 			return saved;
 		},

@@ -11,7 +11,17 @@ import { grade, keyResultProgress, objectiveScore } from "../domains/strategy/ok
 import { BINDING_KINDS, boundValue, type BindingSources, type KeyResultBinding } from "../domains/strategy/bindings";
 import { draftSwot, type SwotInputs } from "../domains/strategy/swot";
 import type { Analysis } from "../domains/finance/analysis";
-import { FIVE_FORCES, FORCE_RATINGS, isOverdue, marketIssues, PLAN_STATUSES, transitionRole, type MarketAnalysis, type PlanStatus } from "../domains/strategy/plan";
+import {
+	FIVE_FORCES,
+	FORCE_RATINGS,
+	isOverdue,
+	marketIssues,
+	PLAN_STATUSES,
+	transitionRole,
+	type MarketAnalysis,
+	type PlanDigest,
+	type PlanStatus,
+} from "../domains/strategy/plan";
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
@@ -309,6 +319,7 @@ const StrategyService = defineService()({
 			for (const plan of plans) {
 				const now = nowIso();
 				let changed = false;
+				const checkedIn: Array<{ objective: string; key_result: string; value: number }> = [];
 				for (const o of plan.objectives)
 					for (const kr of o.key_results) {
 						if (!kr.binding) continue;
@@ -317,17 +328,28 @@ const StrategyService = defineService()({
 						kr.current = bound.value;
 						kr.check_ins = [...kr.check_ins, { value: bound.value, note: `from ${bound.source}${bound.period ? ` (${bound.period})` : ""}`, by: "system", at: now }];
 						changed = true;
-						this.broker.emit("strategy.key_result.checked_in", {
-							id: plan.id,
-							company_id: companyId,
-							objective: o.id,
-							key_result: kr.id,
-							value: bound.value,
-							automatic: true,
-						});
+						checkedIn.push({ objective: o.id, key_result: kr.id, value: bound.value });
 					}
-				if (changed) await this.updateEntity(plan.id, { objectives: plan.objectives, updated_at: now });
+				if (!changed) continue;
+				const saved = (await this.updateEntity<StrategicPlan>(plan.id, { objectives: plan.objectives, updated_at: now }))!;
+				for (const c of checkedIn.splice(0))
+					this.broker.emit("strategy.key_result.checked_in", { id: plan.id, company_id: companyId, ...c, automatic: true, plan: this.planDigest(saved) });
 			}
+		},
+
+		/** What a plan's events carry of it (the company overview is kept from them): status, score, open actions. */
+		planDigest(plan: StrategicPlan): PlanDigest {
+			const { summary } = this.publicPlan(plan);
+			return {
+				id: plan.id,
+				title: plan.title,
+				status: plan.status,
+				...(plan.review ? { review: true } : {}),
+				score: summary.score,
+				grade: summary.grade,
+				open_actions: plan.action_plan.filter(a => a.status === "open" || a.status === "in_progress"),
+				updated_at: plan.updated_at,
+			};
 		},
 
 		/** The plan with what is computed from it: progress, scores and grades, overdue actions, the moves open to it. */
@@ -380,7 +402,7 @@ const StrategyService = defineService()({
 					created_at: now,
 					updated_at: now,
 				});
-				ctx.emit("strategy.plan.created", { id: plan.id, company_id: company.id, by: principalOf(ctx).id });
+				ctx.emit("strategy.plan.created", { id: plan.id, company_id: company.id, by: principalOf(ctx).id, plan: this.planDigest(plan) });
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/strategic-plans/${plan.id}`;
 				// bound key results start from their figure's value now
@@ -407,7 +429,7 @@ const StrategyService = defineService()({
 					title: ctx.params.title ?? `Draft plan ${nowIso().slice(0, 10)}`,
 					market_analysis: ctx.params.market_analysis,
 				});
-				ctx.emit("strategy.plan.created", { id: plan.id, company_id: company.id, drafted: true, by: principalOf(ctx).id });
+				ctx.emit("strategy.plan.created", { id: plan.id, company_id: company.id, drafted: true, by: principalOf(ctx).id, plan: this.planDigest(plan) });
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/strategic-plans/${plan.id}`;
 				return this.publicPlan(plan);
@@ -423,6 +445,8 @@ const StrategyService = defineService()({
 			async handler(ctx: StrategyContext<{ company_id: string }>) {
 				const company = await this.company(ctx, ctx.params.company_id);
 				const plan = await this.draftPlan(ctx, company.id, { title: "Company review draft", review: true });
+				const event = plan.created_at === plan.updated_at ? "strategy.plan.created" : "strategy.plan.updated";
+				ctx.emit(event, { id: plan.id, company_id: company.id, drafted: true, changed: ["swot_analysis"], plan: this.planDigest(plan) });
 				const counts = Object.fromEntries(Object.entries(plan.swot_analysis).map(([k, v]) => [k, v.length]));
 				return { plan_id: plan.id, swot: counts, drafted_from: plan.drafted_from };
 			},
@@ -471,8 +495,8 @@ const StrategyService = defineService()({
 				if (input.title) set.title = input.title;
 				if (input.swot_analysis) set.swot_analysis = { ...plan.swot_analysis, ...input.swot_analysis };
 				if (input.market_analysis) set.market_analysis = input.market_analysis;
-				await this.updateEntity<StrategicPlan>(id, set);
-				ctx.emit("strategy.plan.updated", { id, company_id: plan.company_id, changed: Object.keys(input), by: principalOf(ctx).id });
+				const updated = (await this.updateEntity<StrategicPlan>(id, set))!;
+				ctx.emit("strategy.plan.updated", { id, company_id: plan.company_id, changed: Object.keys(input), by: principalOf(ctx).id, plan: this.planDigest(updated) });
 				if (input.objectives) await this.refreshBindings(plan.company_id);
 				return this.publicPlan((await this.findEntityById<StrategicPlan>(id))!);
 			},
@@ -503,8 +527,9 @@ const StrategyService = defineService()({
 				);
 				if (moved !== 1) throw conflict("The plan moved meanwhile: read it again", { id: plan.id });
 				await this.clearCache();
-				ctx.emit("strategy.plan.transitioned", { id: plan.id, company_id: plan.company_id, from: plan.status, to, by: user.id });
-				return this.publicPlan((await this.findEntityById<StrategicPlan>(plan.id))!);
+				const transitioned = (await this.findEntityById<StrategicPlan>(plan.id))!;
+				ctx.emit("strategy.plan.transitioned", { id: plan.id, company_id: plan.company_id, from: plan.status, to, by: user.id, plan: this.planDigest(transitioned) });
+				return this.publicPlan(transitioned);
 			},
 		},
 
@@ -534,6 +559,7 @@ const StrategyService = defineService()({
 					key_result: kr.id,
 					value: checkIn.value,
 					by: principalOf(ctx).id,
+					plan: this.planDigest(saved!),
 				});
 				ctx.meta.$statusCode = 201;
 				return this.publicPlan(saved!);

@@ -23,6 +23,9 @@ export interface AuditRecord {
 	request_id: string | null;
 	at: string;
 	payload: unknown;
+	/** The company the event concerns, and its domain (industry; an ML model's domain): who besides a super_admin may read the entry. */
+	company_id?: string | null;
+	domain?: string | null;
 }
 
 export interface AuditEntry extends AuditRecord {
@@ -44,8 +47,8 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function entryHash(entry: Omit<AuditEntry, "hash">): string {
-	const { seq, event_id, action, entity, actor, request_id, at, payload, prev_hash } = entry;
-	return createHash("sha256").update(canonicalJson({ seq, event_id, action, entity, actor, request_id, at, payload, prev_hash })).digest("hex");
+	const { seq, event_id, action, entity, actor, request_id, at, payload, company_id, domain, prev_hash } = entry;
+	return createHash("sha256").update(canonicalJson({ seq, event_id, action, entity, actor, request_id, at, payload, company_id, domain, prev_hash })).digest("hex");
 }
 
 export function chainEntry(record: AuditRecord, seq: number, prevHash: string): AuditEntry {
@@ -83,4 +86,16 @@ export function entityOf(action: string, payload: unknown): AuditRecord["entity"
 	const singular = last.replace(/ies$/, "y").replace(/s$/, "");
 	const id = p.id ?? nested?.id ?? p[`${singular}_id`] ?? p.model_id ?? p.company_id ?? null;
 	return { type, id: id == null ? null : String(id) };
+}
+
+type Nested = Record<string, unknown> | undefined;
+
+/** The company an event concerns and its domain, as far as its payload says (the audit service looks the domain up otherwise). */
+export function scopeOf(action: string, payload: unknown): { company_id: string | null; domain: string | null } {
+	const p = (payload ?? {}) as Record<string, unknown>;
+	const company = p.company as Nested;
+	const owned = (p.statement ?? p.assessment ?? p.record ?? p.plan) as Nested;
+	const companyId = p.company_id ?? (action.startsWith("companies.") ? company?.id : undefined) ?? owned?.company_id ?? null;
+	const domain = company?.industry ?? owned?.industry ?? p.domain ?? null;
+	return { company_id: companyId == null ? null : String(companyId), domain: domain == null ? null : String(domain) };
 }

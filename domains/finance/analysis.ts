@@ -8,7 +8,7 @@ import { growth, sub, type Value } from "./math";
 import { industryModule } from "../industries/registry";
 import { periodBefore, trailingTwelveMonths, type AnalysedPeriod } from "./periods";
 import { computeRatios, figuresOf, ratio, type Figures, type RatioExplanations, type RatioGroups } from "./ratios";
-import { altman, beneish, dupont, piotroski, type Altman, type Beneish, type DuPont, type Piotroski } from "./scores";
+import { altman, beneish, dupont, piotroski, type Altman, type AltmanVariant, type Beneish, type DuPont, type Piotroski, type Zone } from "./scores";
 
 export interface PeriodValue {
 	period_end: string;
@@ -305,5 +305,39 @@ export function analyze(input: AnalysisInput): Analysis | null {
 		trends: trendsOf(history),
 		benchmark,
 		warnings,
+	};
+}
+
+/** What an overview shows of an analysis: the period, the three scores with their scale, four headline ratios, the latest revenue growth. */
+export interface AnalysisHighlights {
+	period_end: string;
+	statement_type: string;
+	currency: string;
+	altman: { variant: AltmanVariant; z: Value; zone: Zone | null } | null;
+	piotroski: { score: number | null; of: number } | null;
+	beneish: { m_score: Value; likely_manipulator: boolean | null } | null;
+	ratios: { current_ratio: Value; debt_to_equity: Value; net_margin: Value; roe: Value };
+	revenue_growth: PeriodValue | null;
+	warnings: number;
+}
+
+export function analysisHighlights(a: Analysis): AnalysisHighlights {
+	const { altman: z, piotroski: f, beneish: m } = a.scores;
+	const growth = a.trends.growth.revenue ?? [];
+	return {
+		period_end: a.period_end,
+		statement_type: a.statement_type,
+		currency: a.currency,
+		altman: z ? { variant: z.primary, z: z[z.primary], zone: z.zone } : null,
+		piotroski: f ? { score: f.score, of: f.signals_available } : null,
+		beneish: m ? { m_score: m.m_score, likely_manipulator: m.likely_manipulator } : null,
+		ratios: {
+			current_ratio: a.ratios.liquidity?.current_ratio ?? null,
+			debt_to_equity: a.ratios.leverage?.debt_to_equity ?? null,
+			net_margin: a.ratios.profitability?.net_margin ?? null,
+			roe: a.ratios.profitability?.roe ?? null,
+		},
+		revenue_growth: growth.length ? growth[growth.length - 1] : null,
+		warnings: a.warnings.length,
 	};
 }

@@ -51,3 +51,25 @@ export function marketIssues(m: MarketAnalysis): Array<{ field: string; message:
 export function isOverdue(item: { due_date?: string; status: string }, today: string): boolean {
 	return !!item.due_date && item.due_date < today && item.status !== "done" && item.status !== "cancelled";
 }
+
+/** An action item as plan events carry it. */
+export interface PlanAction {
+	id: string;
+	title: string;
+	owner: string;
+	due_date?: string;
+	status: string;
+	objective_id?: string;
+}
+
+/** What a plan's events carry of it (the company overview is folded from them). */
+export interface PlanDigest {
+	id: string;
+	title: string;
+	status: string;
+	review?: boolean;
+	score: number | null;
+	grade: string | null;
+	open_actions: PlanAction[];
+	updated_at: string;
+}

@@ -1,9 +1,10 @@
 /**
  * The audit trail through HTTP: every domain event recorded with its actor, entity, payload and request id;
- * refused requests too; filters; super_admins only; each event once across redeliveries; `/audit/verify`
+ * refused requests too; filters; domain admins see their domains' entries; each event once across redeliveries; `/audit/verify`
  * names exactly the stored entry that was tampered with.
  */
 import { randomUUID } from "node:crypto";
+import { annualStatement } from "../helpers/fixtures";
 import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
 
 let platform: Platform;
@@ -78,9 +79,32 @@ describe("the audit trail", () => {
 		expect((await audit("page_size=1")).rows).toHaveLength(1);
 	});
 
-	it("is for super_admins only", async () => {
-		expect((await platform.request("GET", "/audit", { token: domainAdmin })).status).toBe(403);
-		expect((await platform.request("GET", "/audit/verify", { token: analyst })).status).toBe(403);
+	it("shows a domain admin its domains' entries only; analysts none; verifying the chain is a super_admin's", async () => {
+		const own = (await platform.request("POST", "/companies", { token: admin, body: { name: "Own Domain Co", industry: "technology" } })).body;
+		const other = (await platform.request("POST", "/companies", { token: admin, body: { name: "Other Domain Co", industry: "healthcare" } })).body;
+		// a statement's event carries no industry: the trail looks the company's up
+		await platform.request("POST", `/companies/${own.id}/statements`, { token: admin, body: annualStatement("2023-12-31") });
+		await eventually(
+			"both companies and the statement audited",
+			() => audit(`company_id=${own.id}&page_size=100`),
+			p => p.rows.some((r: { action: string }) => r.action === "finance.statement.created"),
+		);
+		await eventually(
+			"the other company audited",
+			() => audit(`company_id=${other.id}`),
+			p => p.total >= 1,
+		);
+		const seen = (await platform.request("GET", "/audit?page_size=100", { token: domainAdmin })).body;
+		expect(seen.total).toBeGreaterThan(0);
+		expect(new Set(seen.rows.map((r: { domain: string }) => r.domain))).toEqual(new Set(["technology"]));
+		const ownEntries = (await platform.request("GET", `/audit?company_id=${own.id}&page_size=100`, { token: domainAdmin })).body;
+		expect(ownEntries.rows.map((r: { action: string }) => r.action)).toEqual(expect.arrayContaining(["companies.created", "finance.statement.created"]));
+		expect(ownEntries.rows.find((r: { action: string }) => r.action === "finance.statement.created")).toMatchObject({ company_id: own.id, domain: "technology" });
+		expect((await platform.request("GET", `/audit?company_id=${other.id}`, { token: domainAdmin })).body.total).toBe(0);
+		// sign-ins and refusals belong to no domain: a super_admin's
+		expect((await platform.request("GET", "/audit?action=gateway.request.denied", { token: domainAdmin })).body.total).toBe(0);
+		expect((await platform.request("GET", "/audit", { token: analyst })).status).toBe(403);
+		expect((await platform.request("GET", "/audit/verify", { token: domainAdmin })).status).toBe(403);
 		expect((await platform.request("GET", "/audit")).status).toBe(401);
 	});
 

@@ -91,7 +91,11 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 			RATE_LIMIT_PREMIUM: "1000000",
 			RATE_LIMIT_ANONYMOUS: "1000",
 		};
-		core = await startNode("core", "auth,companies,flags,domains,compliance,risk,strategy,audit,orchestrator,ml.registry,ml.evaluation,ml.prediction,ml.training", env);
+		core = await startNode(
+			"core",
+			"auth,companies,flags,domains,compliance,risk,strategy,audit,orchestrator,overview,ml.registry,ml.evaluation,ml.prediction,ml.training",
+			env,
+		);
 		// a second core replica, so auth's races (refresh rotation, the last super_admin) cross processes
 		[core2, fin1, fin2, gw1, gw2] = await Promise.all([
 			// audit on both core nodes: two replicas appending to one hash chain

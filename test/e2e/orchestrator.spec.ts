@@ -48,7 +48,7 @@ describe("the company review workflow", () => {
 			["swot", "succeeded", 1],
 		]);
 		for (const s of wf.steps) expect(s.duration_ms).toBeGreaterThanOrEqual(0);
-		expect(wf.steps[0].result).toEqual({ period_end: "2023-12-31", altman_zone: expect.any(String) });
+		expect(wf.steps[0].result).toMatchObject({ period_end: "2023-12-31", highlights: { period_end: "2023-12-31", altman: { zone: expect.any(String) } } });
 		expect(wf.steps[2].result).toMatchObject({ evaluated: 1, statuses: { iso_9001: expect.any(String) } });
 		// the SWOT step keeps one review draft per company, refreshed by each review
 		const plans = (await platform.request("GET", `/companies/${co}/strategic-plans`, { token: analyst })).body;

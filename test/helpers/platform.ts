@@ -10,7 +10,7 @@ import { ServiceBroker, type ServiceSchema } from "moleculer";
 
 export const ADMIN_PASSWORD = "admin-password-for-tests";
 export const ML_SERVICES = ["ml.registry", "ml.training", "ml.evaluation", "ml.prediction"];
-export const ALL_SERVICES = ["api", "auth", "companies", "flags", "finance", "domains", "compliance", "risk", "strategy", "orchestrator", "audit", ...ML_SERVICES];
+export const ALL_SERVICES = ["api", "auth", "companies", "flags", "finance", "domains", "compliance", "risk", "strategy", "orchestrator", "overview", "audit", ...ML_SERVICES];
 
 export interface PlatformOptions {
 	env?: Record<string, string | undefined>;

@@ -27,6 +27,7 @@ describe("route manifest (services/routes.json)", () => {
 			"ml.registry",
 			"ml.training",
 			"orchestrator",
+			"overview",
 			"risk",
 			"strategy",
 		]);

@@ -1,0 +1,196 @@
+/**
+ * overview: the company overview (docs/overview.md), a read model (CQRS) folded from the audit trail. It reads
+ * the trail's entries in chain order from its checkpoint (on every `audit.appended` broadcast, and every few
+ * seconds in case one was missed) and folds each company's into that company's stored overview, moved by
+ * compare-and-set on the last entry folded in, so replicas and re-reads apply each entry once. Answers are
+ * served from the cache, cleaned whenever an overview moves. `POST …/overview/rebuild` folds the company's
+ * whole trail again from nothing.
+ */
+import type { Context } from "moleculer";
+import { emptyOverview, foldEntries, overviewView, type CompanyOverview, type OverviewEntry } from "../domains/overview/projection";
+import { servicePrincipal, type AuthMeta } from "../lib/principal";
+import { defineService } from "../lib/service";
+import { createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
+import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
+import { nowIso } from "../models/common";
+import { AUDIT_APPENDED_EVENT } from "../models/events";
+
+type OverviewContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
+
+const AS_OVERVIEW = { meta: { user: servicePrincipal("overview") } };
+const idParam = { type: "string", min: 1, max: 64 } as const;
+const CHECKPOINT_KEY = "overview-checkpoint";
+const BATCH = 500;
+const POLL_MS = 2000;
+const MAX_ATTEMPTS = 50;
+
+type StoredOverview = CompanyOverview & { id: string };
+
+const OverviewService = defineService<{ catchingUp: Promise<void> | null; again: boolean; timer?: NodeJS.Timeout }>()({
+	name: "overview",
+	settings: { rest: "/" },
+	mixins: [createDbMixin("company_overviews", [{ fields: { company_id: 1 } }]), createStoreMixin("checkpoints", "overview_checkpoint"), createCompanyScopedMixin("overview")],
+
+	methods: {
+		async stored(companyId: string): Promise<StoredOverview | null> {
+			return this.toEntity<StoredOverview>(await this.adapter.findById(this.idForKey(`overview|${companyId}`)));
+		},
+
+		/** Writes `next` if the stored overview is still `seen` (its seq); false when another writer moved it first. */
+		async replace(companyId: string, seen: StoredOverview | null, next: CompanyOverview): Promise<boolean> {
+			const _id = this.idForKey(`overview|${companyId}`);
+			if (!seen)
+				return this.adapter.insert({ _id, ...next }).then(
+					() => true,
+					() => false, // another replica inserted it first
+				);
+			return (await this.adapter.updateMany({ _id, seq: seen.seq }, { $set: next })) === 1;
+		},
+
+		/** Folds entries into the company's overview (entries it holds already change nothing); true when it moved. */
+		async fold(companyId: string, entries: OverviewEntry[]): Promise<boolean> {
+			for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+				const seen = await this.stored(companyId);
+				const { id: _id, ...current } = seen ?? { id: "", ...emptyOverview(companyId) };
+				const next = foldEntries(current, entries);
+				if (next.seq === current.seq) return false;
+				if (await this.replace(companyId, seen, next)) return true;
+			}
+			throw new Error(`the overview of ${companyId} kept moving`);
+		},
+
+		/** Reads the trail on from the checkpoint to its end, folding each company's entries into its overview. */
+		async readOn(): Promise<void> {
+			const checkpointId = this.idForKey(CHECKPOINT_KEY);
+			for (;;) {
+				const checkpoint = ((await this.checkpoints.findById(checkpointId)) as { seq: number } | null) ?? { seq: 0 };
+				const read = (await this.broker.call("audit.entries", { after_seq: checkpoint.seq, limit: BATCH }, AS_OVERVIEW)) as OverviewEntry[];
+				// up to the first gap only: an entry the trail has not written yet is read next time
+				const entries = read.filter((e, i) => e.seq === checkpoint.seq + i + 1);
+				if (!entries.length) return;
+				const byCompany = new Map<string, OverviewEntry[]>();
+				for (const e of entries) if (e.company_id) byCompany.set(e.company_id, [...(byCompany.get(e.company_id) ?? []), e]);
+				let moved = false;
+				for (const [companyId, own] of byCompany) moved = (await this.fold(companyId, own)) || moved;
+				if (moved) await this.clearCache();
+				const last = entries[entries.length - 1].seq;
+				if (checkpoint.seq === 0 && !(await this.checkpoints.findById(checkpointId)))
+					await this.checkpoints.insert({ _id: checkpointId, seq: last }).catch(() => undefined);
+				else await this.checkpoints.updateMany({ _id: checkpointId, seq: { $lt: last } }, { $set: { seq: last } });
+				if (read.length < BATCH) return;
+			}
+		},
+
+		/** Reads on now, or once more right after the read under way (many appends, one read after them). */
+		catchUp(): Promise<void> {
+			if (this.catchingUp) {
+				this.again = true;
+				return this.catchingUp;
+			}
+			this.catchingUp = (async () => {
+				try {
+					do {
+						this.again = false;
+						await this.readOn();
+					} while (this.again);
+				} catch (err) {
+					this.logger.warn(`Company overviews: reading the audit trail failed, retried: ${(err as Error).message}`);
+				} finally {
+					this.catchingUp = null;
+				}
+			})();
+			return this.catchingUp;
+		},
+
+		/** The trail's `companies.deleted` entry leaves a small tombstone overview (a late entry cannot bring the company back): nothing to delete here. */
+		async onCompanyDeleted(): Promise<void> {},
+
+		/** The company's whole trail folded again from nothing, then written over the stored overview. */
+		async rebuild(companyId: string): Promise<{ overview: CompanyOverview; entries: number }> {
+			let overview = emptyOverview(companyId);
+			let entries = 0;
+			for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+				for (;;) {
+					const page = (await this.broker.call("audit.entries", { after_seq: overview.seq, company_id: companyId, limit: BATCH }, AS_OVERVIEW)) as OverviewEntry[];
+					overview = foldEntries(overview, page);
+					entries += page.length;
+					if (page.length < BATCH) break;
+				}
+				const seen = await this.stored(companyId);
+				// a live fold ahead of this one: read on to where it is, then write
+				if (seen && seen.seq > overview.seq) continue;
+				if (await this.replace(companyId, seen, overview)) {
+					await this.clearCache();
+					return { overview, entries };
+				}
+			}
+			throw new Error(`the overview of ${companyId} kept moving`);
+		},
+	},
+
+	actions: {
+		get: {
+			rest: "GET /companies/:id/overview",
+			permission: ["read", "financial_data"],
+			params: { $$strict: true, id: idParam },
+			async handler(ctx: OverviewContext<{ id: string }>) {
+				const company = await this.company(ctx, ctx.params.id);
+				const stored = (await ctx.call("overview.projection", { company_id: company.id })) as CompanyOverview | null;
+				const overview = stored ?? emptyOverview(company.id);
+				// the company as it is now, also before its first entry is folded in
+				return overviewView({ ...overview, company: { name: company.name, industry: company.industry, ticker: company.ticker ?? null } }, nowIso().slice(0, 10));
+			},
+		},
+
+		/** The stored overview (cached; cleaned when any overview moves). */
+		projection: {
+			visibility: "public",
+			params: { company_id: idParam },
+			cache: { keys: ["company_id"], ttl: 300 },
+			async handler(ctx: OverviewContext<{ company_id: string }>) {
+				const stored = await this.stored(ctx.params.company_id);
+				if (!stored) return null;
+				const { id: _id, ...overview } = stored;
+				return overview;
+			},
+		},
+
+		rebuild: {
+			rest: "POST /companies/:id/overview/rebuild",
+			role: "domain_admin",
+			params: { $$strict: true, id: idParam },
+			timeout: 0,
+			async handler(ctx: OverviewContext<{ id: string }>) {
+				const company = await this.company(ctx, ctx.params.id);
+				const { overview, entries } = await this.rebuild(company.id);
+				return {
+					entries_folded: entries,
+					overview: overviewView({ ...overview, company: overview.company ?? { name: company.name, industry: company.industry } }, nowIso().slice(0, 10)),
+				};
+			},
+		},
+	},
+
+	events: {
+		[AUDIT_APPENDED_EVENT]() {
+			void this.catchUp();
+		},
+	},
+
+	created() {
+		this.catchingUp = null;
+		this.again = false;
+	},
+
+	async started() {
+		this.timer = setInterval(() => void this.catchUp(), POLL_MS);
+		this.timer.unref();
+	},
+
+	async stopped() {
+		clearInterval(this.timer);
+		await this.catchingUp;
+	},
+});
+
+export default OverviewService;
