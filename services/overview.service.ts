@@ -24,7 +24,7 @@ const BATCH = 500;
 const POLL_MS = 2000;
 const MAX_ATTEMPTS = 50;
 
-type StoredOverview = CompanyOverview & { id: string };
+type StoredOverview = CompanyOverview & { id: string; rebuilt_at?: string };
 
 const OverviewService = defineService<{ catchingUp: Promise<void> | null; again: boolean; timer?: NodeJS.Timeout }>()({
 	name: "overview",
@@ -37,7 +37,7 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 		},
 
 		/** Writes `next` if the stored overview is still `seen` (its seq); false when another writer moved it first. */
-		async replace(companyId: string, seen: StoredOverview | null, next: CompanyOverview): Promise<boolean> {
+		async replace(companyId: string, seen: StoredOverview | null, next: CompanyOverview & { rebuilt_at?: string }): Promise<boolean> {
 			const _id = this.idForKey(`overview|${companyId}`);
 			if (!seen)
 				return this.adapter.insert({ _id, ...next }).then(
@@ -119,7 +119,8 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 				const seen = await this.stored(companyId);
 				// a live fold ahead of this one: read on to where it is, then write
 				if (seen && seen.seq > overview.seq) continue;
-				if (await this.replace(companyId, seen, overview)) {
+				// rebuilt_at: MongoDB counts an update that changes nothing as not applied
+				if (await this.replace(companyId, seen, { ...overview, rebuilt_at: nowIso() })) {
 					await this.clearCache();
 					return { overview, entries };
 				}
@@ -150,7 +151,7 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 			async handler(ctx: OverviewContext<{ company_id: string }>) {
 				const stored = await this.stored(ctx.params.company_id);
 				if (!stored) return null;
-				const { id: _id, ...overview } = stored;
+				const { id: _id, rebuilt_at: _rebuilt, ...overview } = stored;
 				return overview;
 			},
 		},

@@ -250,6 +250,24 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		expect(verified.body).toMatchObject({ ok: true });
 	});
 
+	it("a statement posted through a gateway shows its whole company review in the overview, folded from entries either audit replica appended", async () => {
+		const co = (await http(gw(2), "POST", "/companies", { token: admin, body: { name: `Overview ${process.pid}`, industry: "technology" } })).body;
+		expect((await http(gw(2), "POST", `/companies/${co.id}/statements`, { token: admin, body: statement("2022-12-31") })).status).toBe(201);
+		const overview = await waitFor("the review in the overview", async () => {
+			const res = await http(gw(1), "GET", `/companies/${co.id}/overview`, { token: admin });
+			return res.body.workflow?.state === "succeeded" ? res.body : null;
+		});
+		expect(overview).toMatchObject({ company: { industry: "technology" }, analysis: { period_end: "2022-12-31" }, statements: { latest_period_end: "2022-12-31" } });
+		expect(overview.risk.assessments.length).toBeGreaterThan(0);
+		// folded again from nothing: the same (once the review's last entries are in, whichever replica appended them)
+		await waitFor("the rebuilt overview equal to the live one", async () => {
+			const rebuilt = await http(gw(2), "POST", `/companies/${co.id}/overview/rebuild`, { token: admin });
+			const live = await http(gw(1), "GET", `/companies/${co.id}/overview`, { token: admin });
+			expect({ status: rebuilt.status, overview: rebuilt.body.overview }).toEqual({ status: 200, overview: live.body });
+			return true;
+		});
+	});
+
 	it("two gateway replicas share one rate-limit budget through Redis", async () => {
 		await http(gw(1), "POST", "/users", { token: admin, body: { username: "limited", password: "limited-password-1", role: "viewer", domains: ["technology"] } });
 		const token = (await http(gw(2), "POST", "/auth/login", { body: { username: "limited", password: "limited-password-1" } })).body.token;
