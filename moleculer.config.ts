@@ -3,13 +3,14 @@
  * process with no transporter and a Memory cacher; production turns on NATS, Redis, metrics and tracing.
  */
 import os from "os";
-import { ServiceBroker, type BrokerOptions, type Errors } from "moleculer";
+import { ServiceBroker, Validators, type BrokerOptions, type Errors } from "moleculer";
 import { getConfig, natsCredentials } from "./config";
 import { AuditMiddleware } from "./middlewares/audit.middleware";
 import { AuthorizationMiddleware } from "./middlewares/authorization.middleware";
 import { DefinedParamsMiddleware } from "./middlewares/defined-params.middleware";
 import { ActionTimeoutsMiddleware, FailoverMiddleware, FailoverStrategy, PromptDiscoverer } from "./middlewares/failover.middleware";
 import { createChannelsMiddleware } from "./lib/channels";
+import { VALIDATION_MESSAGES } from "./lib/validation-messages";
 import { LeanMetricsMiddleware } from "./middlewares/metrics.middleware";
 import { NodeHealthMiddleware } from "./middlewares/node-health.middleware";
 import { StoreUnavailableMiddleware } from "./middlewares/store-unavailable.middleware";
@@ -79,7 +80,8 @@ const brokerConfig: BrokerOptions = {
 		concurrency: config.broker.bulkhead_concurrency,
 		maxQueueSize: config.broker.bulkhead_max_queue,
 	},
-	validator: true,
+	// field-first messages ("industry: must be one of …"), the gateway's top-level message is made of them
+	validator: new Validators.Fastest({ messages: VALIDATION_MESSAGES } as ConstructorParameters<typeof Validators.Fastest>[0]),
 	metrics: {
 		enabled: config.metrics.enabled,
 		reporter: { type: "Prometheus", options: { port: config.metrics.port, host: config.metrics.host, path: "/metrics" } },

@@ -69,6 +69,70 @@ const BODY_ERRORS: Record<string, { code: number; name: string; type: string; me
 	"entity.verify.failed": { code: 400, name: "BadRequestError", type: "INVALID_BODY", message: () => "The request body was refused" },
 };
 
+const UNAVAILABLE: WireError = {
+	name: "ServiceUnavailableError",
+	message: "A service this request needs is unavailable; try again shortly",
+	code: 503,
+	type: "SERVICE_UNAVAILABLE",
+};
+const BROKER_ERRORS: Record<string, WireError> = {
+	ServiceNotFoundError: UNAVAILABLE,
+	ServiceNotAvailableError: UNAVAILABLE,
+	RequestRejectedError: UNAVAILABLE,
+	BrokerDisconnectedError: UNAVAILABLE,
+	RequestTimeoutError: { name: "GatewayTimeoutError", message: "A service answered too late; try again shortly", code: 504, type: "REQUEST_TIMEOUT" },
+	QueueIsFullError: { name: "TooManyRequestsError", message: "The platform is busy; try again shortly", code: 429, type: "QUEUE_FULL", data: { retry_after: 1 } },
+};
+
+const VALIDATOR_MESSAGE = "Parameters validation error!";
+
+/** Edit distance (Levenshtein, 1966): how far a mistyped field name is from a known one. */
+export function editDistance(a: string, b: string): number {
+	let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+	for (let i = 1; i <= a.length; i++) {
+		const next = [i];
+		for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+		row = next;
+	}
+	return row[b.length];
+}
+
+/** The known name closest to an unknown one, when it is close enough to be a typo (at most a third of its letters apart). */
+export function closestName(unknown: string, known: string[]): string | null {
+	let best: { name: string; distance: number } | null = null;
+	for (const name of known) {
+		const distance = editDistance(unknown.toLowerCase(), name.toLowerCase());
+		if (!best || distance < best.distance) best = { name, distance };
+	}
+	if (!best) return null;
+	return best.distance <= Math.max(1, Math.floor(Math.max(unknown.length, best.name.length) / 3)) ? best.name : null;
+}
+
+/** An unknown-fields problem becomes one per unknown field, each named, with the known field it is closest to. */
+function withSuggestions(p: unknown): unknown[] {
+	const problem = p as { type?: string; field?: string; actual?: unknown; expected?: unknown };
+	if (problem?.type !== "objectStrict" || typeof problem.actual !== "string") return [p];
+	const parent = problem.field ? `${problem.field}.` : "";
+	const known = typeof problem.expected === "string" ? problem.expected.replace(/^"|"$/g, "").split(", ").filter(Boolean) : [];
+	return problem.actual.split(", ").map(name => {
+		const suggestion = closestName(name, known);
+		return {
+			type: "objectStrict",
+			field: `${parent}${name}`,
+			message: `${parent}${name}: unknown field${suggestion ? ` (did you mean '${parent}${suggestion}'?)` : known.length ? ` (known: ${known.join(", ")})` : ""}`,
+			...(suggestion ? { suggestion: `${parent}${suggestion}` } : {}),
+		};
+	});
+}
+
+/** The top-level message of a 422: what is wrong, field by field (the first three, then how many more). */
+function summary(problems: Array<{ message?: string }>): string {
+	const messages = problems.map(p => p.message).filter((m): m is string => !!m);
+	if (!messages.length) return "The request's parameters are not valid";
+	const shown = messages.slice(0, 3).join("; ");
+	return (messages.length > 3 ? `${shown}; and ${messages.length - 3} more` : shown).slice(0, 500);
+}
+
 /**
  * The wire form of any error. `onFault` is told of server faults (500s), which leave as a bare
  * "Internal server error". Never throws.
@@ -83,15 +147,14 @@ export function wireError(err: any, bodyLimit: string, onFault: (err: unknown) =
 			onFault(err);
 			return { name: "InternalServerError", message: "Internal server error", code: 500, type: "INTERNAL_ERROR" };
 		}
-		if (err.name === "ServiceNotFoundError" || err.name === "ServiceNotAvailableError") {
-			const action = typeof err.data?.action === "string" ? err.data.action : typeof err.data?.service === "string" ? err.data.service : "unknown";
-			return {
-				name: "ServiceUnavailableError",
-				message: `A service this request needs is unavailable (${action}); try again shortly`,
-				code: 503,
-				type: "SERVICE_UNAVAILABLE",
-				data: { action },
-			};
+		// the broker's own errors name actions and nodes: what the client needs is what happened and what to do
+		const internal = BROKER_ERRORS[err.name];
+		if (internal) return { ...internal };
+		if (err.name === "ValidationError" && Array.isArray(err.data)) {
+			const problems = err.data.flatMap(withSuggestions).slice(0, MAX_ITEMS).map(boundedProblem) as Array<{ message?: string }>;
+			// the validator's own message says nothing ("Parameters validation error!"); a service's says what it checked
+			const message = err.message === VALIDATOR_MESSAGE ? summary(problems) : String(err.message ?? "").slice(0, 500);
+			return { name: "ValidationError", message, code, type: typeof err.type === "string" ? err.type : "VALIDATION_ERROR", data: problems };
 		}
 		const data = Array.isArray(err.data) ? err.data.slice(0, MAX_ITEMS).map(boundedProblem) : err.data === undefined ? undefined : boundedValue(err.data);
 		return {
@@ -104,4 +167,16 @@ export function wireError(err: any, bodyLimit: string, onFault: (err: unknown) =
 	} catch {
 		return { name: "InternalServerError", message: "Internal server error", code: 500, type: "INTERNAL_ERROR" };
 	}
+}
+
+/** The 405 of a known path asked with another method. */
+export function methodNotAllowed(method: string, allow: string[]): WireError {
+	return { name: "MethodNotAllowedError", message: `${method} is not allowed here: use ${allow.join(", ")}`, code: 405, type: "METHOD_NOT_ALLOWED", data: { allow } };
+}
+
+/** The WWW-Authenticate challenge of a 401 (RFC 6750 §3): a bad or expired token says so, so a client knows to refresh or sign in again. */
+export function wwwAuthenticate(type: string | undefined, message: string): string {
+	const challenge = 'Bearer realm="bizops"';
+	if (!type || !(type.startsWith("TOKEN_") || type === "API_KEY_INVALID")) return challenge;
+	return `${challenge}, error="invalid_token", error_description="${message.replace(/["\\\r\n]/g, "")}"`;
 }

@@ -26,7 +26,7 @@ export function listParams(sortable: string[]) {
 			type: "string",
 			optional: true,
 			pattern: new RegExp(`^-?(${sortable.join("|")})$`),
-			messages: { stringPattern: `sort must be one of ${sortable.join(", ")}, optionally prefixed by '-'` },
+			messages: { stringPattern: `{field}: one of ${sortable.join(", ")}, optionally prefixed by '-' for descending` },
 		},
 	} as const;
 }
@@ -77,7 +77,7 @@ export function isoDateParam(field: string, optional = false) {
 			if (value !== undefined && !isIsoDate(value)) errors.push({ type: "calendarDate", actual: typeof value === "string" ? value.slice(0, 40) : value });
 			return value;
 		},
-		messages: { calendarDate: `${field} must be a calendar date YYYY-MM-DD` },
+		messages: { calendarDate: `{field}: must be a calendar date YYYY-MM-DD` },
 	} as const;
 }
 
@@ -91,6 +91,6 @@ export function isoDateTimeParam(field: string, optional = false) {
 			if (value !== undefined && !isIsoDateTime(value)) errors.push({ type: "calendarDateTime", actual: typeof value === "string" ? value.slice(0, 40) : value });
 			return value;
 		},
-		messages: { calendarDateTime: `${field} must be an ISO 8601 date (YYYY-MM-DD) or date-time with a zone, on a day that exists` },
+		messages: { calendarDateTime: `{field}: must be an ISO 8601 date (YYYY-MM-DD) or date-time with a zone, on a day that exists` },
 	} as const;
 }

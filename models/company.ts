@@ -24,11 +24,11 @@ export const companyFields = {
 		trim: true,
 		uppercase: true,
 		pattern: /^[A-Z0-9.-]{1,10}$/,
-		messages: { stringPattern: "ticker must be 1-10 letters, digits, '.' or '-'" },
+		messages: { stringPattern: "{field}: 1–10 letters, digits, '.' or '-'" },
 	},
-	cik: { type: "string", optional: true, pattern: /^\d{1,10}$/, messages: { stringPattern: "cik must be 1-10 digits" } },
-	country: { type: "string", optional: true, pattern: /^[A-Z]{2}$/, messages: { stringPattern: "country must be an ISO 3166-1 alpha-2 code" } },
-	currency: { type: "string", optional: true, pattern: /^[A-Z]{3}$/, messages: { stringPattern: "currency must be an ISO 4217 code" } },
+	cik: { type: "string", optional: true, pattern: /^\d{1,10}$/, messages: { stringPattern: "{field}: 1–10 digits" } },
+	country: { type: "string", optional: true, pattern: /^[A-Z]{2}$/, messages: { stringPattern: "{field}: an ISO 3166-1 alpha-2 code (e.g. US)" } },
+	currency: { type: "string", optional: true, pattern: /^[A-Z]{3}$/, messages: { stringPattern: "{field}: an ISO 4217 code (e.g. USD)" } },
 } as const;
 
 export const createCompanyParams = { $$strict: true, ...companyFields };

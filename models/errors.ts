@@ -8,7 +8,8 @@ function named<E extends Error>(err: E, name: string): E {
 	return err;
 }
 
-export const unauthorized = (message = "Authentication required", type = "UNAUTHORIZED") => named(new MoleculerClientError(message, 401, type), "UnauthorizedError");
+export const unauthorized = (message = "Authentication required", type = "UNAUTHORIZED", data?: unknown) =>
+	named(new MoleculerClientError(message, 401, type, data), "UnauthorizedError");
 
 export const forbidden = (message = "Not permitted", data?: unknown) => named(new MoleculerClientError(message, 403, "FORBIDDEN", data), "ForbiddenError");
 

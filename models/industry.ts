@@ -33,6 +33,6 @@ export function industryParam(optional = false) {
 			if (value !== undefined && !isIndustry(value)) errors.push({ type: "industry", expected: industries().join(", "), actual: value });
 			return value;
 		},
-		messages: { industry: "industry must be one of {expected}" },
+		messages: { industry: "{field}: must be one of {expected}" },
 	} as const;
 }

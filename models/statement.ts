@@ -102,11 +102,11 @@ function section(items: readonly string[], optional = false) {
 
 /** The statement body as a client sends it (POST, PUT); `$$strict` rejects unknown keys at every level. */
 export const statementFields = {
-	statement_type: { type: "enum", values: [...STATEMENT_TYPES], messages: { enumValue: "statement_type must be 'annual' or 'quarterly'" } },
+	statement_type: { type: "enum", values: [...STATEMENT_TYPES], messages: { enumValue: "{field}: must be 'annual' or 'quarterly'" } },
 	period_end: isoDateParam("period_end"),
 	fiscal_year: { type: "number", integer: true, min: 1900, max: 2200, optional: true },
 	fiscal_period: { type: "enum", values: ["FY", "Q1", "Q2", "Q3", "Q4"], optional: true },
-	currency: { type: "string", pattern: /^[A-Z]{3}$/, optional: true, messages: { stringPattern: "currency must be an ISO 4217 code" } },
+	currency: { type: "string", pattern: /^[A-Z]{3}$/, optional: true, messages: { stringPattern: "{field}: an ISO 4217 code (e.g. USD)" } },
 	balance_sheet: section(BALANCE_SHEET_ITEMS),
 	income_statement: section(INCOME_STATEMENT_ITEMS),
 	cash_flow: section(CASH_FLOW_ITEMS),

@@ -43,15 +43,15 @@ const domainsField = {
 			if (value !== "*" && !isIndustry(value)) errors.push({ type: "industry", expected: [...industries(), "*"].join(", "), actual: value });
 			return value;
 		},
-		messages: { industry: "a domain must be one of {expected}" },
+		messages: { industry: "{field}: must be one of {expected}" },
 	},
 } as const;
 
-const password = { type: "string", min: 12, max: 256, messages: { stringMin: "password must be at least 12 characters" } } as const;
+const password = { type: "string", min: 12, max: 256, messages: { stringMin: "{field}: at least 12 characters" } } as const;
 
 export const createUserParams = {
 	$$strict: true,
-	username: { type: "string", pattern: /^[a-zA-Z0-9_.-]{3,64}$/, messages: { stringPattern: "username must be 3-64 letters, digits, '_', '.' or '-'" } },
+	username: { type: "string", pattern: /^[a-zA-Z0-9_.-]{3,64}$/, messages: { stringPattern: "{field}: 3–64 letters, digits, '_', '.' or '-'" } },
 	password,
 	role: { type: "enum", values: [...ROLES] },
 	domains: domainsField,

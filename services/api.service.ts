@@ -10,7 +10,7 @@ import { LRUCache } from "lru-cache";
 import { getConfig, jwtSecret } from "../config";
 import type { Principal } from "../domains/identity/rbac";
 import { digest } from "../domains/identity/passwords";
-import { parseApiKey, revokedTokenKey, verifyAccessToken, type AccessClaims } from "../domains/identity/tokens";
+import { parseApiKey, revokedTokenKey, verifyAccessToken, type AccessClaims, type TokenProblem } from "../domains/identity/tokens";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { OpenApiMixin } from "../mixins/openapi.mixin";
 import { clientAddress, RateLimitMixin } from "../mixins/rate-limit.mixin";
@@ -19,7 +19,7 @@ import ROUTE_MANIFEST from "./routes.json";
 import { unauthorized, unsupportedMediaType } from "../models/errors";
 import { HTTP_DURATION } from "../middlewares/metrics.middleware";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
-import { wireError } from "../lib/http-errors";
+import { methodNotAllowed, wireError, wwwAuthenticate, type WireError } from "../lib/http-errors";
 import { REQUEST_DENIED_EVENT, REVOCATIONS_RESYNC_MS, TOKEN_REVOKED_EVENT } from "../models/events";
 import { AnswerCache, type CachedActionInfo, type CallerScope } from "../lib/answer-cache";
 import { defineService, NOT_RETRIED } from "../lib/service";
@@ -174,7 +174,7 @@ const ApiService = defineService<GatewayState>()({
 					ctx.meta.token = undefined;
 				}
 			} else if (!isPublic) {
-				throw unauthorized("Authentication required: send 'Authorization: Bearer <token>' or 'X-API-Key'", "NO_TOKEN");
+				throw unauthorized("Authentication required: send 'Authorization: Bearer <token>' (from POST /auth/login) or 'X-API-Key'", "NO_TOKEN");
 			}
 
 			if (req.$action?.rateLimit !== false) await this.enforceRateLimit(req, res, principal, endpoint);
@@ -194,15 +194,23 @@ const ApiService = defineService<GatewayState>()({
 					const keyDigest = digest(parsed.secret);
 					principal = await this.resolvePrincipal(ctx, `key:${parsed.key_id}:${keyDigest}`, "auth.resolveApiKey", { key_id: parsed.key_id, key_digest: keyDigest });
 				}
-				if (!principal) throw unauthorized("Invalid API key", "INVALID_API_KEY");
+				if (!principal) throw unauthorized("The API key is not valid (unknown, deleted, or mistyped)", "API_KEY_INVALID");
 				return principal;
 			}
 			const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
-			const claims = match ? this.verifyToken(match[1]) : null;
-			if (!claims) throw unauthorized("Invalid or expired token", "INVALID_TOKEN");
-			if (await this.isRevoked(ctx, claims.jti)) throw unauthorized("Token revoked", "TOKEN_REVOKED");
+			if (!match) throw unauthorized("The Authorization header must be 'Bearer <token>'", "TOKEN_INVALID");
+			const verified = this.verifyToken(match[1]);
+			if (!("claims" in verified)) {
+				if (verified.problem === "TOKEN_EXPIRED")
+					throw unauthorized(`The access token expired at ${verified.expired_at}: get a new one with POST /auth/refresh`, "TOKEN_EXPIRED", {
+						expired_at: verified.expired_at,
+					});
+				throw unauthorized("The access token is not valid (malformed, or not signed by this platform): sign in again", "TOKEN_INVALID");
+			}
+			const { claims } = verified;
+			if (await this.isRevoked(ctx, claims.jti)) throw unauthorized("The access token was revoked (signed out): sign in again", "TOKEN_REVOKED");
 			const principal = await this.resolvePrincipal(ctx, `user:${claims.sub}`, "auth.resolveUser", { id: claims.sub });
-			if (!principal) throw unauthorized("User no longer exists", "INVALID_TOKEN");
+			if (!principal) throw unauthorized("The access token's user no longer exists", "TOKEN_INVALID");
 			ctx.meta.token = { jti: claims.jti, exp: claims.exp, sid: claims.sid };
 			return principal;
 		},
@@ -257,16 +265,16 @@ const ApiService = defineService<GatewayState>()({
 			}
 		},
 
-		verifyToken(token: string): AccessClaims | null {
+		verifyToken(token: string): { claims: AccessClaims } | TokenProblem {
 			const cached = this.verifiedTokens.get(token);
 			if (cached) {
-				if (cached.exp * 1000 > Date.now()) return cached;
+				if (cached.exp * 1000 > Date.now()) return { claims: cached };
 				this.verifiedTokens.delete(token);
-				return null;
+				return { problem: "TOKEN_EXPIRED", expired_at: new Date(cached.exp * 1000).toISOString() };
 			}
-			const claims = verifyAccessToken(this.jwtSecret, token);
-			if (claims) this.verifiedTokens.set(token, claims);
-			return claims;
+			const verified = verifyAccessToken(this.jwtSecret, token);
+			if ("claims" in verified) this.verifiedTokens.set(token, verified.claims);
+			return verified;
 		},
 
 		/**
@@ -327,6 +335,15 @@ const ApiService = defineService<GatewayState>()({
 		},
 
 		/** The docs/api.md error shape (lib/http-errors.ts); server faults are logged and described to nobody. */
+		/** The methods the gateway answers on the request's path (none when the path is unknown). */
+		allowedMethods(req: IncomingMessage & { parsedUrl?: string }): string[] {
+			const url = req.parsedUrl;
+			if (!url) return [];
+			const aliases = (this as unknown as { aliases?: Array<{ method: string; match(url: string): unknown }> }).aliases ?? [];
+			const methods = new Set(aliases.filter(a => a.method !== "*" && a.match(url)).map(a => a.method));
+			return [...methods].sort();
+		},
+
 		reformatError(err: unknown) {
 			return wireError(err, config.http.body_limit, fault => {
 				try {
@@ -345,7 +362,7 @@ const ApiService = defineService<GatewayState>()({
 		cors: {
 			origin: config.http.cors_origins.includes("*") ? "*" : config.http.cors_origins,
 			methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-			exposedHeaders: ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"],
+			exposedHeaders: ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After", "WWW-Authenticate", "Allow", "Location"],
 			maxAge: 3600,
 		},
 		log4XXResponses: false,
@@ -355,11 +372,20 @@ const ApiService = defineService<GatewayState>()({
 			let status = 500;
 			let json = '{"name":"InternalServerError","message":"Internal server error","code":500,"type":"INTERNAL_ERROR"}';
 			try {
-				const body = this.reformatError(err) as { code: number; data?: { retry_after?: unknown } };
+				let body = this.reformatError(err) as WireError;
+				// a known path asked with a method it has not: 405 naming the ones it has
+				const allow = body.code === 404 ? this.allowedMethods(req) : [];
+				if (allow.length && !allow.includes(String(req.method))) {
+					res.setHeader("Allow", allow.join(", "));
+					body = methodNotAllowed(String(req.method), allow);
+				}
+				// every 401 says how to authenticate, and which case it is (RFC 6750 §3)
+				if (body.code === 401) res.setHeader("WWW-Authenticate", wwwAuthenticate(body.type, body.message));
 				json = JSON.stringify(body);
 				status = body.code;
 				// a 429 from a service (login throttling, a full import queue) says when to come back
-				if (status === 429 && typeof body.data?.retry_after === "number" && !res.getHeader("Retry-After")) res.setHeader("Retry-After", body.data.retry_after);
+				const retryAfter = (body.data as { retry_after?: unknown } | undefined)?.retry_after;
+				if (status === 429 && typeof retryAfter === "number" && !res.getHeader("Retry-After")) res.setHeader("Retry-After", retryAfter);
 			} catch {
 				/* the fallback above */
 			}

@@ -222,8 +222,8 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 			params: { $$strict: true, refresh_token: { type: "string", min: 1, max: 200 } },
 			async handler(ctx: AuthContext<{ refresh_token: string }>) {
 				const stored = await this.refreshTokens.findOne({ token_digest: digest(ctx.params.refresh_token) });
-				if (!stored) throw unauthorized("Invalid refresh token", "INVALID_TOKEN");
-				if (Date.parse(stored.expires_at) <= Date.now()) throw unauthorized("Refresh token expired", "TOKEN_EXPIRED");
+				if (!stored) throw unauthorized("The refresh token is not valid (unknown, or signed out): sign in again", "REFRESH_TOKEN_INVALID");
+				if (Date.parse(stored.expires_at) <= Date.now()) throw unauthorized("The refresh token expired: sign in again", "REFRESH_TOKEN_EXPIRED");
 				// spent atomically: of concurrent refreshes with one token exactly one marks it, the others are reuse
 				const spent = stored.used_at ? 0 : await this.refreshTokens.updateMany({ _id: stored._id, used_at: { $exists: false } }, { $set: { used_at: nowIso() } });
 				if (!spent) {
@@ -233,7 +233,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 					throw unauthorized("Refresh token already used; session revoked", "TOKEN_REUSED");
 				}
 				const user = (await this.findEntityById(stored.user_id)) as UserRecord | null;
-				if (!user) throw unauthorized("Invalid refresh token", "INVALID_TOKEN");
+				if (!user) throw unauthorized("The refresh token is not valid (unknown, or signed out): sign in again", "REFRESH_TOKEN_INVALID");
 				return this.issueTokens(user, stored.family);
 			},
 		},

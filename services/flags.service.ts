@@ -42,7 +42,7 @@ export function readFlagFile(): FeatureFlag[] {
 
 const flagChangeParams = {
 	$$strict: true,
-	name: { type: "string", pattern: /^[a-z0-9_]{1,64}$/ },
+	name: { type: "string", pattern: /^[a-z0-9_]{1,64}$/, messages: { stringPattern: "{field}: 1–64 lower-case letters, digits or '_'" } },
 	description: { type: "string", max: 500, optional: true },
 	enabled: { type: "boolean", optional: true },
 	rollout_percentage: { type: "number", min: 0, max: 100, optional: true },

@@ -84,7 +84,7 @@ const MlEvaluationService = defineService()({
 			params: {
 				$$strict: true,
 				id: idParam,
-				versions: { type: "string", pattern: /^\d+(,\d+){1,9}$/, messages: { stringPattern: "versions: two to ten version numbers, comma-separated (e.g. 1,2)" } },
+				versions: { type: "string", pattern: /^\d+(,\d+){1,9}$/, messages: { stringPattern: "{field}: two to ten version numbers, comma-separated (e.g. 1,2)" } },
 			},
 			async handler(ctx: MlContext<{ id: string; versions: string }>) {
 				const model = (await ctx.call("ml.registry.get", { id: ctx.params.id })) as MlModel;

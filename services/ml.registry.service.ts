@@ -40,7 +40,7 @@ const nameParam = {
 	min: 1,
 	max: 100,
 	pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-	messages: { stringPattern: "name: letters, digits, '.', '_' and '-', starting with a letter or digit" },
+	messages: { stringPattern: "{field}: letters, digits, '.', '_' and '-', starting with a letter or digit" },
 } as const;
 const domainParam = { type: "string", min: 1, max: 64, optional: true } as const;
 /** How often unsent alias transitions are sent again. */

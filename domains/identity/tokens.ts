@@ -26,13 +26,19 @@ export function signAccessToken(secret: string, userId: string, expiresInSeconds
 }
 
 /** The claims of a valid token, or null for any token that is malformed, forged, expired or not HS256. */
-export function verifyAccessToken(secret: string, token: string): AccessClaims | null {
+/** Why an access token is refused: expired (signed by us, so a refresh helps) or not a token of ours at all. */
+export type TokenProblem = { problem: "TOKEN_EXPIRED"; expired_at: string } | { problem: "TOKEN_INVALID" };
+
+/** The token's claims, or why it is refused (HS256 only: `alg: none` and other algorithms are invalid). */
+export function verifyAccessToken(secret: string, token: string): { claims: AccessClaims } | TokenProblem {
 	try {
 		const claims = jwt.verify(token, secret, { algorithms: ["HS256"] }) as Partial<AccessClaims>;
-		if (typeof claims.sub !== "string" || typeof claims.jti !== "string" || typeof claims.exp !== "number") return null;
-		return claims as AccessClaims;
-	} catch {
-		return null;
+		if (typeof claims.sub !== "string" || typeof claims.jti !== "string" || typeof claims.exp !== "number") return { problem: "TOKEN_INVALID" };
+		return { claims: claims as AccessClaims };
+	} catch (err) {
+		// jsonwebtoken checks the signature before the expiry: an expired token is one of ours
+		if (err instanceof jwt.TokenExpiredError) return { problem: "TOKEN_EXPIRED", expired_at: err.expiredAt.toISOString() };
+		return { problem: "TOKEN_INVALID" };
 	}
 }
 

@@ -165,6 +165,6 @@ describe("a fifth industry, defined in this test alone", () => {
 		expect((await platform.request("GET", `/companies/${plant.id}/kpis`, { token: viewer })).status).toBe(404);
 		const unknown = await platform.request("POST", "/companies", { token: admin, body: { name: "Mine", industry: "mining" } });
 		expect(unknown.status).toBe(422);
-		expect(unknown.body.data[0].message).toMatch(/industry must be one of .*energy/);
+		expect(unknown.body.data[0].message).toMatch(/industry: must be one of .*energy/);
 	});
 });

@@ -2,6 +2,8 @@ import jwt from "jsonwebtoken";
 import { hashPassword, verifyPassword } from "../../domains/identity/passwords";
 import { parseApiKey, signAccessToken, verifyAccessToken } from "../../domains/identity/tokens";
 
+const INVALID = { problem: "TOKEN_INVALID" };
+
 describe("passwords", () => {
 	it("verifies the right password only, with a fresh salt each time", async () => {
 		const a = await hashPassword("correct horse battery");
@@ -17,14 +19,20 @@ describe("passwords", () => {
 describe("access tokens", () => {
 	it("round-trips, and rejects other secrets, other algorithms, expiry and tampering", () => {
 		const { token, claims } = signAccessToken("s3cret", "user-1", 60);
-		expect(verifyAccessToken("s3cret", token)).toMatchObject({ sub: "user-1", jti: claims.jti });
-		expect(verifyAccessToken("other", token)).toBeNull();
-		expect(verifyAccessToken("s3cret", jwt.sign({ sub: "user-1", jti: "j" }, "s3cret", { algorithm: "HS512", expiresIn: 60 }))).toBeNull();
-		expect(verifyAccessToken("s3cret", jwt.sign({ sub: "user-1", jti: "j", exp: Math.floor(Date.now() / 1000) - 1 }, "s3cret"))).toBeNull();
+		expect(verifyAccessToken("s3cret", token)).toMatchObject({ claims: { sub: "user-1", jti: claims.jti } });
+		expect(verifyAccessToken("other", token)).toEqual(INVALID);
+		expect(verifyAccessToken("s3cret", jwt.sign({ sub: "user-1", jti: "j" }, "s3cret", { algorithm: "HS512", expiresIn: 60 }))).toEqual(INVALID);
+		const exp = Math.floor(Date.now() / 1000) - 1;
+		expect(verifyAccessToken("s3cret", jwt.sign({ sub: "user-1", jti: "j", exp }, "s3cret"))).toEqual({
+			problem: "TOKEN_EXPIRED",
+			expired_at: new Date(exp * 1000).toISOString(),
+		});
+		// expired and signed by another: invalid, not expired (a refresh would not help)
+		expect(verifyAccessToken("s3cret", jwt.sign({ sub: "user-1", jti: "j", exp }, "other"))).toEqual(INVALID);
 		const [h, , s] = token.split(".");
 		const forged = `${h}.${Buffer.from(JSON.stringify({ sub: "admin", jti: "j", exp: 9999999999 })).toString("base64url")}.${s}`;
-		expect(verifyAccessToken("s3cret", forged)).toBeNull();
-		expect(verifyAccessToken("s3cret", jwt.sign({ jti: "j" }, "s3cret", { expiresIn: 60 }))).toBeNull(); // no subject
+		expect(verifyAccessToken("s3cret", forged)).toEqual(INVALID);
+		expect(verifyAccessToken("s3cret", jwt.sign({ jti: "j" }, "s3cret", { expiresIn: 60 }))).toEqual(INVALID); // no subject
 	});
 });
 
