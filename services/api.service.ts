@@ -116,7 +116,15 @@ const JSON_ROUTE = {
 
 const ApiService = defineService<GatewayState>()({
 	name: "api",
-	mixins: [ApiGateway, RateLimitMixin, OpenApiMixin, createBusinessMetricsMixin([BUSINESS_COUNTERS.requestsRateLimited])],
+	mixins: [
+		ApiGateway,
+		RateLimitMixin,
+		OpenApiMixin,
+		createBusinessMetricsMixin([
+			// every route at 0 from the start
+			{ ...BUSINESS_COUNTERS.requestsRateLimited, initial: () => ROUTE_MANIFEST.routes.map(r => ({ endpoint: `${r.method} /api/v1${r.path}` })) },
+		]),
+	],
 
 	methods: {
 		/**

@@ -12,6 +12,7 @@ import { KeyedLock } from "../lib/keyed-lock";
 import { visibleIndustries } from "../domains/identity/rbac";
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
+import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createDbMixin, createStoreMixin, findPage, type Doc } from "../mixins/db.mixin";
 import { isoDateTimeParam, pageParams } from "../models/common";
 import { AUDIT_APPENDED_EVENT, AUDIT_CHANNEL } from "../models/events";
@@ -45,6 +46,7 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 			{ fields: { domain: 1 } },
 		]),
 		createStoreMixin("heads", "audit_head"),
+		createBusinessMetricsMixin([BUSINESS_COUNTERS.auditAppends]),
 	],
 
 	methods: {
@@ -86,6 +88,7 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 					const entry = chainEntry(record, head.seq + 1, head.hash);
 					const moved = await this.heads.updateMany({ _id: headId, seq: head.seq }, { $set: { seq: entry.seq, hash: entry.hash, last: entry } });
 					if (moved === 1) {
+						this.countMetric(BUSINESS_COUNTERS.auditAppends);
 						await this.materialize(entry);
 						return entry;
 					}

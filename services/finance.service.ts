@@ -251,35 +251,42 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				// who may import is settled before a byte of the body is read
 				await this.requireFlag(ctx, "sec_import");
 				const company = await this.company(ctx, ctx.params.id);
-				const doc = await readJsonBody(ctx.stream as Readable | null, config.http.import_body_limit);
-				let parsed;
-				try {
-					parsed = parseCompanyFacts(doc);
-				} catch (err) {
-					this.countMetric(BUSINESS_COUNTERS.secImports, { outcome: "rejected" });
-					if (err instanceof SecDocumentError) throw unprocessable(err.message, err.problems);
+				// a document refused for what it is (malformed, too large, another CIK, an invalid period) counts as rejected
+				const { parsed, prepared } = await (async () => {
+					const doc = await readJsonBody(ctx.stream as Readable | null, config.http.import_body_limit);
+					let parsed;
+					try {
+						parsed = parseCompanyFacts(doc);
+					} catch (err) {
+						if (err instanceof SecDocumentError) throw unprocessable(err.message, err.problems);
+						throw err;
+					}
+					if (company.cik && company.cik.replace(/^0+/, "") !== parsed.cik) {
+						throw unprocessable(`The document is for CIK ${parsed.cik}, the company's CIK is ${company.cik}`, [
+							{ field: "cik", message: "does not match the company's cik", actual: parsed.cik },
+						]);
+					}
+					// validate every period before writing any
+					const prepared = parsed.periods.map(p => {
+						const { statement, problems } = normalizeStatement(p.statement);
+						if (problems.length)
+							throw unprocessable(
+								`Period ${p.period_end} is not a valid statement`,
+								problems.map(x => ({ ...x, field: `${p.period_end}.${x.field}` })),
+							);
+						const check = checkStatementShape(statement);
+						if (check !== true)
+							throw unprocessable(
+								`Period ${p.period_end} is not a valid statement`,
+								check.map(e => ({ ...e, message: e.message ?? e.type, field: `${p.period_end}.${e.field}` })),
+							);
+						return { period: p, data: { ...statement, warnings: identityWarnings(statement) } };
+					});
+					return { parsed, prepared };
+				})().catch(err => {
+					const code = (err as { code?: unknown }).code;
+					if (typeof code === "number" && code >= 400 && code < 500) this.countMetric(BUSINESS_COUNTERS.secImports, { outcome: "rejected" });
 					throw err;
-				}
-				if (company.cik && company.cik.replace(/^0+/, "") !== parsed.cik) {
-					throw unprocessable(`The document is for CIK ${parsed.cik}, the company's CIK is ${company.cik}`, [
-						{ field: "cik", message: "does not match the company's cik", actual: parsed.cik },
-					]);
-				}
-				// validate every period before writing any
-				const prepared = parsed.periods.map(p => {
-					const { statement, problems } = normalizeStatement(p.statement);
-					if (problems.length)
-						throw unprocessable(
-							`Period ${p.period_end} is not a valid statement`,
-							problems.map(x => ({ ...x, field: `${p.period_end}.${x.field}` })),
-						);
-					const check = checkStatementShape(statement);
-					if (check !== true)
-						throw unprocessable(
-							`Period ${p.period_end} is not a valid statement`,
-							check.map(e => ({ ...e, message: e.message ?? e.type, field: `${p.period_end}.${e.field}` })),
-						);
-					return { period: p, data: { ...statement, warnings: identityWarnings(statement) } };
 				});
 				const lockKey = `import|${company.id}`;
 				return this.withLock(lockKey, async () => {

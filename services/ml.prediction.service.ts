@@ -70,6 +70,8 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 				next.previous = previous == null ? (entry.production && entry.production.version !== production ? entry.production : undefined) : await pick(previous);
 				for (const v of loaded) if (v !== next.production && v !== next.previous) v.model.free();
 				this.served.set(modelId, next);
+				// the model's series exists from the moment it is served, at 0
+				if (next.production) this.countMetric(BUSINESS_COUNTERS.mlPredictedRows, { model: modelId }, 0);
 				if (entry.production?.version !== next.production?.version)
 					this.logger.info(`Model ${modelId}: serving v${next.production?.version ?? "none"} (previous: v${next.previous?.version ?? "none"})`);
 			})();

@@ -27,6 +27,7 @@ import {
 import { analysisHighlights, type Analysis } from "../domains/finance/analysis";
 import { servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
+import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, type Doc } from "../mixins/db.mixin";
 import { listParams, nowIso } from "../models/common";
@@ -37,6 +38,13 @@ type OrchestratorContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 const AS_ORCHESTRATOR = { meta: { user: servicePrincipal("orchestrator") } };
 const idParam = { type: "string", min: 1, max: 64 } as const;
 const RESUME_POLL_MS = 2000;
+const MEASURE_MS = 15000;
+/** A stalled workflow keeps this growing: what the WorkflowStalled alert watches (deploy/alerts.yml). */
+const OLDEST_RUNNING_GAUGE = {
+	name: "bizops.workflows.oldest_running_seconds",
+	type: "gauge",
+	description: "Age in seconds of the oldest company review still running (0 when none is)",
+} as const;
 
 export interface Workflow {
 	id: string;
@@ -65,10 +73,14 @@ export function readWorkflowConfig(): WorkflowConfig {
 	return config as WorkflowConfig;
 }
 
-const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set<string>; timer?: NodeJS.Timeout; stopping: boolean }>()({
+const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set<string>; timer?: NodeJS.Timeout; measureTimer?: NodeJS.Timeout; stopping: boolean }>()({
 	name: "orchestrator",
 	settings: { rest: "/" },
-	mixins: [createDbMixin("workflows", [{ fields: { company_id: 1 } }, { fields: { state: 1 } }]), createCompanyScopedMixin("orchestrator")],
+	mixins: [
+		createDbMixin("workflows", [{ fields: { company_id: 1 } }, { fields: { state: 1 } }]),
+		createCompanyScopedMixin("orchestrator"),
+		createBusinessMetricsMixin([BUSINESS_COUNTERS.workflowSteps]),
+	],
 
 	methods: {
 		/** The workflow of this change, created once (a redelivered change finds the one it started). */
@@ -179,6 +191,7 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 							Object.assign(step, { state: "succeeded", finished_at: nowIso(), duration_ms: Date.now() - started });
 							delete step.error;
 							await this.save(wf, { steps: wf.steps });
+							this.countMetric(BUSINESS_COUNTERS.workflowSteps, { step: step.name, outcome: "succeeded" });
 							this.broker.emit("orchestrator.step.succeeded", {
 								workflow_id: wf.id,
 								started_at: wf.started_at,
@@ -192,11 +205,13 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 							step.error = (err as Error).message;
 							if (step.attempts < this.config.max_attempts) {
 								this.logger.warn(`Workflow ${wf.id}: step ${step.name} failed (attempt ${step.attempts}), retrying: ${step.error}`);
+								this.countMetric(BUSINESS_COUNTERS.workflowSteps, { step: step.name, outcome: "retried" });
 								await this.save(wf, { steps: wf.steps });
 								await new Promise(resolve => setTimeout(resolve, backoffMs(this.config.retry_base_ms, step!.attempts + 1)));
 								continue;
 							}
 							Object.assign(step, { state: "failed", finished_at: nowIso(), duration_ms: Date.now() - started });
+							this.countMetric(BUSINESS_COUNTERS.workflowSteps, { step: step.name, outcome: "failed" });
 							for (const later of wf.steps) if (later.state === "pending") later.state = "skipped";
 							await this.save(wf, { steps: wf.steps, state: "failed", failed_step: step.name, finished_at: nowIso() });
 							this.broker.emit("orchestrator.workflow.failed", {
@@ -223,6 +238,13 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 			} finally {
 				this.running.delete(wf.id);
 			}
+		},
+
+		/** The age of the oldest running workflow, for the stalled-workflow alert. */
+		async measureRunning(): Promise<void> {
+			if (!this.broker.isMetricsEnabled()) return;
+			const [oldest] = await this.findEntities<Workflow>({ query: { state: "running" }, sort: ["started_at"], limit: 1 });
+			this.broker.metrics.set(OLDEST_RUNNING_GAUGE.name, oldest ? Math.max(0, (Date.now() - Date.parse(oldest.started_at)) / 1000) : 0);
 		},
 
 		/** Workflows whose node stopped (lease lapsed): resumed here at their first unfinished step. */
@@ -267,6 +289,7 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 	},
 
 	created() {
+		if (this.broker.isMetricsEnabled() && !this.broker.metrics.getMetric(OLDEST_RUNNING_GAUGE.name)) this.broker.metrics.register({ ...OLDEST_RUNNING_GAUGE });
 		this.config = readWorkflowConfig();
 		this.running = new Set();
 		this.stopping = false;
@@ -275,11 +298,16 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 	async started() {
 		this.timer = setInterval(() => this.resumeStalled().catch(err => this.logger.warn(`Resuming workflows: ${(err as Error).message}`)), RESUME_POLL_MS);
 		this.timer.unref();
+		const measure = () => this.measureRunning().catch(err => this.logger.warn(`Measuring workflows: ${(err as Error).message}`));
+		this.measureTimer = setInterval(measure, MEASURE_MS);
+		this.measureTimer.unref();
+		await measure();
 	},
 
 	async stopped() {
 		this.stopping = true;
 		clearInterval(this.timer);
+		clearInterval(this.measureTimer);
 	},
 });
 

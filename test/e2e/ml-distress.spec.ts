@@ -11,9 +11,10 @@ let admin: string;
 let analyst: string;
 let outsider: string;
 let distress: { id: string; aliases: { production: number | null } };
+const metricsPort = String(32000 + Math.floor(Math.random() * 500)); // below the ephemeral range
 
 beforeAll(async () => {
-	platform = await startPlatform({ env: { ML_DEFAULT_MODEL: "true" } });
+	platform = await startPlatform({ env: { ML_DEFAULT_MODEL: "true", METRICS_ENABLED: "true", METRICS_PORT: metricsPort } });
 	admin = await platform.login("admin", ADMIN_PASSWORD);
 	analyst = (await platform.createUser(admin, { username: "distress-analyst", role: "analyst", domains: ["manufacturing"] })).token;
 	outsider = (await platform.createUser(admin, { username: "distress-outsider", role: "analyst", domains: ["technology"] })).token;
@@ -28,6 +29,19 @@ beforeAll(async () => {
 afterAll(() => platform.stop());
 
 describe("the default distress model", () => {
+	it("counts the rows it scores, its series exported from the moment it is served", async () => {
+		const predicted = async () => {
+			const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+			const line = text.split("\n").find(l => l.startsWith("bizops_ml_predicted_rows_total{") && l.includes(`model="${distress.id}"`));
+			return line ? Number(line.split(" ").pop()) : NaN;
+		};
+		const before = await predicted();
+		expect(before).toBeGreaterThanOrEqual(0);
+		const res = await platform.request("POST", `/ml/models/${distress.id}/predict`, { token: analyst, body: { rows: [{}, {}, {}] } });
+		expect(res.status).toBe(200);
+		expect(await predicted()).toBe(before + 3);
+	});
+
 	it("is trained on the statement ratios of the Polish 5year file, evaluated on its hold-out, and deployed by the system", async () => {
 		const version = (await platform.request("GET", `/ml/models/${distress.id}/versions/1`, { token: analyst })).body;
 		expect(version).toMatchObject({ model_type: "gradient_boosted_trees", deployment_status: "production", created_by: "system", label: "bankruptcy" });
