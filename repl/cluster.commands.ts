@@ -1,30 +1,65 @@
-import { asOperator, print, type ReplCommand } from "./index";
+import { formatFields, formatTable } from "./format";
+import { asOperator, show, type ReplCommand } from "./index";
+
+/** The services that run somewhere in the cluster (what cache-clear may name). */
+async function serviceNames(broker: Parameters<ReplCommand["action"]>[0]): Promise<string[]> {
+	const services = await broker.call<Array<{ name: string }>, object>("$node.services", { skipInternal: true, withActions: false });
+	return [...new Set(services.map(s => s.name))].sort();
+}
 
 const commands: ReplCommand[] = [
 	{
 		command: "health",
-		description: "bizops: nodes, the services each runs, and the gateway's readiness",
+		description: "bizops: nodes and the services each runs, the gateway's readiness, and its warnings",
 		async action(broker) {
 			const nodes = await broker.call<Array<{ id: string; available: boolean; local: boolean; hostname: string }>, object>("$node.list", {});
 			const services = await broker.call<Array<{ name: string; nodes?: string[]; nodeID?: string }>, object>("$node.services", { skipInternal: true, withActions: false });
 			const byNode = new Map<string, string[]>();
 			for (const s of services) for (const n of s.nodes ?? [s.nodeID ?? "?"]) byNode.set(n, [...(byNode.get(n) ?? []), s.name]);
-			print(nodes.map(n => ({ node: n.id, available: n.available, services: byNode.get(n.id) ?? [] })));
-			try {
-				print(await broker.call("api.ready", {}, { ...asOperator, timeout: 3000 }));
-			} catch (err) {
-				console.log(`gateway readiness: ${(err as Error).message}`);
-			}
+			show(
+				formatTable(
+					nodes.map(n => ({ node: n.id + (n.local ? " (this)" : ""), available: n.available ? "yes" : "NO", services: (byNode.get(n.id) ?? []).sort() })),
+					["node", "available", "services"],
+				),
+			);
+			const ready = await broker
+				.call<{ status: string; transporter: string; auth: string; missing_services: string[]; warnings: string[] }, object>(
+					"api.ready",
+					{},
+					{ ...asOperator, timeout: 3000 },
+				)
+				.catch((err: Error) => ({ status: `unknown (${err.message})`, transporter: "-", auth: "-", missing_services: [], warnings: [] }));
+			show("");
+			show(formatFields({ readiness: ready.status, transporter: ready.transporter, auth: ready.auth, "missing services": ready.missing_services }));
+			show(ready.warnings.length ? ready.warnings.map(w => `warning: ${w}`).join("\n") : "no warnings");
 		},
 	},
 	{
 		command: "cache-clear [service]",
-		description: "bizops: clear the cached answers of one service (auth, companies, finance, flags) or all, on every node",
+		description: "bizops: clear one service's cached answers (cache-clear finance), or every service's, on every node",
 		async action(broker, args) {
-			const names = args.service ? [String(args.service)] : ["auth", "companies", "finance", "flags"];
+			const known = await serviceNames(broker);
+			if (args.service && !known.includes(String(args.service))) return show(`unknown service '${args.service}' (services: ${known.join(", ")}): nothing cleared`);
+			const names = args.service ? [String(args.service)] : known;
 			for (const name of names) broker.broadcast(`cache.clean.${name}`);
-			await broker.cacher?.clean(names.length === 4 ? "**" : `${names[0]}.**`);
-			console.log(`cleared: ${names.join(", ")}`);
+			await broker.cacher?.clean(args.service ? `${names[0]}.**` : "**");
+			show(`cleared: ${names.join(", ")}`);
+		},
+	},
+	{
+		command: "audit-verify",
+		description: "bizops: walk the audit trail's hash chain and name the first broken entry",
+		async action(broker) {
+			const r = await broker.call<{ ok: boolean; entries_checked: number; head_seq: number; first_broken?: { seq: number; reason: string } }, object>(
+				"audit.verify",
+				{},
+				{ ...asOperator, timeout: 0 },
+			);
+			show(
+				r.ok
+					? `audit trail intact: ${r.entries_checked} entries checked, head at ${r.head_seq}`
+					: `audit trail BROKEN at entry ${r.first_broken!.seq}: ${r.first_broken!.reason} (${r.entries_checked} entries before it intact)`,
+			);
 		},
 	},
 ];

@@ -1,4 +1,7 @@
-import { asOperator, print, type ReplCommand } from "./index";
+import { formatFields, formatTable } from "./format";
+import { asOperator, show, type ReplCommand } from "./index";
+
+const flagRow = (f: any) => ({ name: f.name, enabled: f.enabled ? "on" : "off", rollout: `${f.rollout_percentage ?? 100} %`, whitelist: f.whitelist, description: f.description });
 
 const commands: ReplCommand[] = [
 	{
@@ -11,18 +14,20 @@ const commands: ReplCommand[] = [
 		],
 		async action(broker, args) {
 			const o = args.options ?? {};
-			if (!args.name) return print(await broker.call("flags.list", {}, asOperator));
+			if (!args.name) {
+				const page = await broker.call<{ rows: any[] }, object>("flags.list", { page_size: 100 }, asOperator);
+				return show(formatTable(page.rows.map(flagRow), ["name", "enabled", "rollout", "whitelist", "description"]));
+			}
 			const name = String(args.name);
 			const change: Record<string, unknown> = {};
 			if (o.on) change.enabled = true;
 			if (o.off) change.enabled = false;
 			if (o.percent != null) change.rollout_percentage = Number(o.percent);
-			try {
-				// no option: a read, which never writes
-				print(await broker.call(Object.keys(change).length ? "flags.update" : "flags.get", { name, ...change }, asOperator));
-			} catch (err) {
-				console.log(`flags ${name}: ${(err as Error).message}`);
-			}
+			// no option: a read, which never writes
+			const flag = await broker.call(Object.keys(change).length ? "flags.update" : "flags.get", { name, ...change }, asOperator).catch((err: Error) => {
+				throw new Error(`flags ${name}: ${err.message}`);
+			});
+			show(formatFields(flagRow(flag)));
 		},
 	},
 ];

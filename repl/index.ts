@@ -6,6 +6,8 @@ import fs from "fs";
 import path from "path";
 import type { ServiceBroker } from "moleculer";
 import type { Principal } from "../domains/identity/rbac";
+import type { Company } from "../models/company";
+import { oneLine } from "./format";
 
 export interface ReplCommand {
 	command: string;
@@ -46,14 +48,34 @@ export function openRepl(broker: ServiceBroker) {
 	return repl(operatorView(broker), broker.options.replOptions);
 }
 
-export function print(value: unknown): void {
-	console.log(JSON.stringify(value, null, 2));
+export function show(text: string): void {
+	console.log(text);
 }
 
+/** A company by id or ticker (a ticker is unique in the platform, case-insensitive); null when there is none. */
+export async function findCompany(broker: ServiceBroker, key: string): Promise<Company | null> {
+	if (/^[A-Za-z0-9.-]{1,10}$/.test(key)) {
+		const list = await broker.call<{ rows: Company[] }, object>("companies.list", { ticker: key.toUpperCase() }, asOperator);
+		if (list.rows[0]) return list.rows[0];
+	}
+	return broker.call<Company, object>("companies.get", { id: key }, asOperator).catch(() => null);
+}
+
+/** Every command's failure is one line (what and why), never a stack trace. */
 export function loadReplCommands(dir: string = __dirname): ReplCommand[] {
 	return fs
 		.readdirSync(dir)
 		.filter(f => /\.commands\.(ts|js)$/.test(f) && !f.endsWith(".d.ts"))
 		.sort()
-		.flatMap(f => require(path.join(dir, f)).default as ReplCommand[]);
+		.flatMap(f => require(path.join(dir, f)).default as ReplCommand[])
+		.map(c => ({
+			...c,
+			async action(broker: ServiceBroker, args: Record<string, any>, helpers: Record<string, any>) {
+				try {
+					await c.action(broker, args, helpers);
+				} catch (err) {
+					show(oneLine(err));
+				}
+			},
+		}));
 }

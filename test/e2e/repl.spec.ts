@@ -1,0 +1,116 @@
+/**
+ * The operator commands (repl/), run against a platform as the REPL runs them: tables, not JSON dumps; scores
+ * with their scale; cache-clear refuses a service that does not exist; the risk, compliance, workflow, ML and
+ * audit commands; a failing command is one line, never a stack trace.
+ */
+import { formatTable } from "../../repl/format";
+import { loadReplCommands, operatorView } from "../../repl";
+import { annualStatement } from "../helpers/fixtures";
+import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
+
+let platform: Platform;
+let admin: string;
+let companyId: string;
+const commands = loadReplCommands();
+
+beforeAll(async () => {
+	platform = await startPlatform();
+	admin = await platform.login("admin", ADMIN_PASSWORD);
+	companyId = (await platform.request("POST", "/companies", { token: admin, body: { name: "Console Works", industry: "manufacturing", ticker: "CONW" } })).body.id;
+	await platform.request("POST", `/companies/${companyId}/compliance/evaluate`, { token: admin, body: { regulation_type: "iso_9001" } });
+	for (const year of [2021, 2022, 2023])
+		await platform.request("POST", `/companies/${companyId}/statements`, { token: admin, body: annualStatement(`${year}-12-31`, { revenue: 1600 + 200 * (year - 2021) }) });
+	await eventually(
+		"the reviews done",
+		() => platform.request("GET", `/workflows?company_id=${companyId}&state=succeeded`, { token: admin }),
+		r => r.body.total === 3,
+		300,
+		50,
+	);
+});
+afterAll(() => platform.stop());
+
+/** What a command prints, as the REPL would run it (on the operator's view of the broker). */
+async function run(name: string, args: Record<string, unknown> = {}): Promise<string> {
+	const command = commands.find(c => c.command.split(" ")[0] === name)!;
+	const lines: string[] = [];
+	const spy = jest.spyOn(console, "log").mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")));
+	try {
+		await command.action(operatorView(platform.broker), { options: {}, ...args }, {});
+	} finally {
+		spy.mockRestore();
+	}
+	return lines.join("\n");
+}
+
+const noJson = (out: string) => expect(out).not.toMatch(/^\s*[{}[\]]/m);
+
+describe("the operator commands", () => {
+	it("formatTable pads columns under a header and a rule", () => {
+		expect(
+			formatTable([
+				{ a: "x", bb: 10 },
+				{ a: "longer", bb: null },
+			]),
+		).toBe(["a       bb", "------  --", "x       10", "longer  -"].join("\n"));
+		expect(formatTable([])).toBe("(none)");
+	});
+
+	it("health: the nodes and their services as a table, then readiness and warnings", async () => {
+		const out = await run("health");
+		expect(out).toMatch(new RegExp(`^${platform.broker.nodeID} \\(this\\)\\s+yes\\s+.*\\bfinance\\b`, "m"));
+		expect(out).toMatch(/^readiness\s+ready$/m);
+		expect(out).toMatch(/^no warnings$/m);
+		noJson(out);
+	});
+
+	it("company: by ticker, with each score on its scale", async () => {
+		const out = await run("company", { idOrTicker: "conw" });
+		const a = (await platform.request("GET", `/companies/${companyId}/analysis`, { token: admin })).body;
+		const symbol = { z: "Z", z_prime: "Z′", z_double_prime: "Z″" }[a.scores.altman.primary as "z"];
+		expect(out).toMatch(/^name\s+Console Works$/m);
+		expect(out.split("\n")).toContain(`Altman          ${symbol} ${a.scores.altman[a.scores.altman.primary].toFixed(2)} ${a.scores.altman.zone}`);
+		expect(out.split("\n")).toContain(`Piotroski F     ${a.scores.piotroski.score} / ${a.scores.piotroski.signals_available}`);
+		expect(out).toMatch(/^net margin\s+\d+\.\d %$/m);
+		noJson(out);
+		expect(await run("company", { idOrTicker: "NOPE" })).toBe("no company 'NOPE' (give its id or ticker)");
+	});
+
+	it("risk, compliance and workflows of a company as tables", async () => {
+		const risk = await run("risk", { idOrTicker: "CONW" });
+		for (const type of ["credit_distress", "leverage", "liquidity", "profitability"])
+			expect(risk).toMatch(new RegExp(`^${type}\\s+automatic\\s+-\\s+\\d+\\.\\d\\s+(low|medium|high|critical)\\s+2023-12-31`, "m"));
+		const compliance = await run("compliance", { idOrTicker: "CONW" });
+		expect(compliance).toMatch(/^regulation\s+status\s+violations\s+assessed\s+next review$/m);
+		expect(compliance).toMatch(/^iso_9001\s+(compliant|partially_compliant|non_compliant|not_assessed)\s+\d+/m);
+		const workflows = await run("workflows", { idOrTicker: companyId });
+		expect(workflows.split("\n").filter(l => /\ssucceeded\s+analysis succeeded, risk succeeded, compliance succeeded, swot succeeded\s/.test(l))).toHaveLength(3);
+		for (const out of [risk, compliance, workflows]) noJson(out);
+	});
+
+	it("ml-models and ml-jobs list the registry and the training queue", async () => {
+		const created = await platform.request("POST", "/ml/models", { token: admin, body: { name: "console-lr", domain: "manufacturing", model_type: "logistic_regression" } });
+		expect(created.status).toBe(201);
+		expect(await run("ml-models")).toMatch(new RegExp(`^${created.body.id}\\s+console-lr\\s+logistic_regression\\s+manufacturing\\s+-\\s+-\\s+`, "m"));
+		expect(await run("ml-jobs", { modelId: created.body.id })).toBe("(none)");
+	});
+
+	it("audit-verify says whether the chain is intact", async () => {
+		expect(await run("audit-verify")).toMatch(/^audit trail intact: \d+ entries checked, head at \d+$/);
+	});
+
+	it("cache-clear refuses a service that does not exist, and clears one that does", async () => {
+		const refused = await run("cache-clear", { service: "financ" });
+		expect(refused).toMatch(/^unknown service 'financ' \(services: .*\bfinance\b.*\): nothing cleared$/);
+		expect(await run("cache-clear", { service: "finance" })).toBe("cleared: finance");
+	});
+
+	it("a failing command prints one line, not a stack trace", async () => {
+		const risk = platform.broker.getLocalService("risk")!;
+		await platform.broker.destroyService(risk);
+		const out = await run("risk", { idOrTicker: "CONW" });
+		expect(out.split("\n")).toHaveLength(1);
+		expect(out).toMatch(/^error( \d+)?: /);
+		expect(out).not.toMatch(/\n\s+at /);
+	});
+});
