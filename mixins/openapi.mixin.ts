@@ -7,6 +7,7 @@ import fs from "fs";
 import path from "path";
 import type { Context } from "moleculer";
 import { defineMixin } from "../lib/service";
+import { notFound } from "../models/errors";
 import type { RestAction } from "./rest-routes";
 
 type Rule = Record<string, any> | string | Array<Record<string, any> | string>;
@@ -166,30 +167,43 @@ export function buildOpenApi(aliases: AliasInfo[], actions: Map<string, ActionIn
 	};
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+const DOCS_CSP =
+	"default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/** A readable page of the document: one section per path and method, with its parameters and body schema. */
-export function renderDocs(doc: any): string {
-	const sections: string[] = [];
-	for (const [path, methods] of Object.entries<any>(doc.paths)) {
-		for (const [method, op] of Object.entries<any>(methods)) {
-			const params = (op.parameters ?? [])
-				.map((p: any) => `<li><code>${escapeHtml(p.name)}</code> (${p.in}${p.required ? ", required" : ""}) <code>${escapeHtml(JSON.stringify(p.schema))}</code></li>`)
-				.join("");
-			const body = op.requestBody ? `<pre>${escapeHtml(JSON.stringify(op.requestBody.content["application/json"].schema, null, 2))}</pre>` : "";
-			sections.push(
-				`<section><h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code></h3>` +
-					`<p><code>${escapeHtml(op.operationId)}</code> — ${escapeHtml(op.description)}</p>${params ? `<ul>${params}</ul>` : ""}${body}</section>`,
-			);
-		}
-	}
-	return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(doc.info.title)} API</title>
-<style>body{font:15px/1.45 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
-section{border-top:1px solid #ddd;padding:.4em 0}h3{margin:.3em 0}.m{display:inline-block;min-width:4.5em;font-size:.8em;padding:.1em .4em;border-radius:3px;color:#fff;background:#666}
-.get{background:#2b7bb9}.post{background:#2e8b57}.put,.patch{background:#c77c02}.delete{background:#b93b2b}pre{background:#f6f6f6;padding:.6em;overflow:auto}</style></head>
-<body><h1>${escapeHtml(doc.info.title)} API ${escapeHtml(doc.info.version)}</h1>
-<p>Machine-readable: <a href="openapi.json">openapi.json</a>. Authenticate with <code>Authorization: Bearer &lt;token&gt;</code> from <code>POST /api/v1/auth/login</code>, or <code>X-API-Key</code>.</p>
-${sections.join("\n")}</body></html>`;
+/** The files of the interactive page (swagger-ui-dist, served from the npm package: no CDN, works offline) and its start script. */
+const SWAGGER_UI_DIR = path.dirname(require.resolve("swagger-ui-dist/package.json"));
+const DOCS_INIT = `// bizops API docs: Swagger UI on this gateway's OpenAPI document
+window.ui = SwaggerUIBundle({
+	url: "openapi.json",
+	dom_id: "#docs",
+	deepLinking: true,
+	docExpansion: "list",
+	filter: true,
+	persistAuthorization: true,
+	displayRequestDuration: true,
+	showExtensions: true,
+	tryItOutEnabled: false,
+});
+`;
+export const DOCS_ASSETS: Record<string, { type: string; file?: string; text?: string }> = {
+	"swagger-ui.css": { type: "text/css; charset=utf-8", file: path.join(SWAGGER_UI_DIR, "swagger-ui.css") },
+	"swagger-ui-bundle.js": { type: "text/javascript; charset=utf-8", file: path.join(SWAGGER_UI_DIR, "swagger-ui-bundle.js") },
+	"init.js": { type: "text/javascript; charset=utf-8", text: DOCS_INIT },
+};
+
+/** The page: Swagger UI (operations by tag, "try it" with a token from Authorize), its assets from this gateway. */
+export function renderDocs(title: string): string {
+	return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${title} API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="docs/assets/swagger-ui.css"></head>
+<body><noscript>The interactive page needs JavaScript; the document itself is <a href="openapi.json">openapi.json</a>.</noscript>
+<div id="docs"></div>
+<script src="docs/assets/swagger-ui-bundle.js"></script>
+<script src="docs/assets/init.js"></script>
+</body></html>
+`;
 }
 
 /** The version in package.json, from the source tree or from dist/. */
@@ -239,11 +253,21 @@ export const OpenApiMixin = defineMixin<object, { restActions?: RestAction[]; al
 			rest: "GET /docs",
 			handler(ctx: Context<unknown, { $responseType?: string; $responseHeaders?: Record<string, string> }>) {
 				ctx.meta.$responseType = "text/html; charset=utf-8";
-				// the page is static HTML with inline styles: nothing else may load or run in it
-				ctx.meta.$responseHeaders = {
-					"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-				};
-				return renderDocs(this.openApiDocument());
+				// scripts and styles from this gateway only; "try it" calls this gateway only
+				ctx.meta.$responseHeaders = { "Content-Security-Policy": DOCS_CSP };
+				return renderDocs("bizops");
+			},
+		},
+		docsAsset: {
+			auth: "public",
+			rest: "GET /docs/assets/:file",
+			params: { file: { type: "string", max: 64 } },
+			handler(ctx: Context<{ file: string }, { $responseType?: string; $responseHeaders?: Record<string, string> }>) {
+				const asset = Object.hasOwn(DOCS_ASSETS, ctx.params.file) ? DOCS_ASSETS[ctx.params.file] : undefined;
+				if (!asset) throw notFound("Docs asset", ctx.params.file);
+				ctx.meta.$responseType = asset.type;
+				ctx.meta.$responseHeaders = { "Content-Security-Policy": DOCS_CSP, "Cache-Control": "public, max-age=3600" };
+				return asset.text ?? fs.createReadStream(asset.file!);
 			},
 		},
 	},

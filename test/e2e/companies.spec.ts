@@ -206,7 +206,15 @@ describe("gateway", () => {
 		expect(doc.paths["/api/v1/auth/login"].post.security).toEqual([]);
 		const docs = await platform.request("GET", "/docs");
 		expect(docs.headers.get("content-type")).toMatch(/text\/html/);
-		expect(docs.body).toContain("/api/v1/companies/{id}");
+		// Swagger UI from the gateway itself (test/e2e/docs-page.spec.ts renders it in a browser)
+		for (const asset of ["docs/assets/swagger-ui-bundle.js", "docs/assets/swagger-ui.css", "docs/assets/init.js"]) {
+			expect(docs.body).toContain(`"${asset}"`);
+			const served = await fetch(`${platform.url}/api/v1/${asset}`);
+			expect(served.status).toBe(200);
+			expect(served.headers.get("content-type")).toMatch(asset.endsWith(".css") ? /text\/css/ : /text\/javascript/);
+			expect((await served.text()).length).toBeGreaterThan(100);
+		}
+		expect((await platform.request("GET", "/docs/assets/..%2Fpackage.json")).status).toBe(404);
 	});
 
 	it("answers a repeated read without calling the service, and never past a write, a revocation or a scope", async () => {
