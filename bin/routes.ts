@@ -5,7 +5,7 @@
  */
 import fs from "fs";
 import path from "path";
-import { manifestJson, restActionsOf, type RouteManifest, type RoutedSchema } from "../mixins/rest-routes";
+import { manifestJson, operationDocsOf, restActionsOf, serviceDescriptionsOf, type RouteManifest, type RoutedSchema } from "../mixins/rest-routes";
 
 export const SERVICES_DIR = path.resolve(__dirname, "..", "services");
 export const MANIFEST_FILE = path.join(SERVICES_DIR, "routes.json");
@@ -17,7 +17,7 @@ export function buildManifest(): RouteManifest {
 		.filter(f => /\.service\.ts$/.test(f) && f !== "api.service.ts")
 		.sort()
 		.map(f => require(path.join(SERVICES_DIR, f)).default as RoutedSchema);
-	return { services: schemas.map(s => String(s.name)), routes: restActionsOf(schemas) };
+	return { services: schemas.map(s => String(s.name)), tags: serviceDescriptionsOf(schemas), routes: restActionsOf(schemas), operations: operationDocsOf(schemas) };
 }
 
 if (require.main === module) {

@@ -8,7 +8,7 @@ import path from "path";
 import type { Context } from "moleculer";
 import { defineMixin } from "../lib/service";
 import { notFound } from "../models/errors";
-import type { RestAction } from "./rest-routes";
+import type { OperationDoc, RestAction } from "./rest-routes";
 
 type Rule = Record<string, any> | string | Array<Record<string, any> | string>;
 type JsonSchema = Record<string, unknown>;
@@ -99,15 +99,88 @@ export interface ActionInfo {
 	params?: Record<string, any>;
 	auth?: string;
 	permission?: [string, string];
+	role?: string;
+	rateLimit?: boolean;
 	visibility?: string;
 }
 
-export function buildOpenApi(aliases: AliasInfo[], actions: Map<string, ActionInfo>, info: { title: string; version: string }): JsonSchema {
+/** What the document adds to the routes: each operation's doc, the services' descriptions, entity schemas, limits. */
+export interface DocumentExtras {
+	operations?: Record<string, OperationDoc>;
+	tags?: Record<string, string>;
+	schemas?: Record<string, JsonSchema>;
+	limits?: { body: string; rate: { default: number; premium: number; anonymous: number; window_s: number } };
+}
+
+const json = (schema: unknown) => ({ "application/json": { schema } });
+const ERROR_SCHEMA = { $ref: "#/components/schemas/Error" };
+const RATE_HEADERS = {
+	"X-RateLimit-Limit": { description: "Requests allowed in the window", schema: { type: "integer" } },
+	"X-RateLimit-Remaining": { description: "Requests left in the window", schema: { type: "integer" } },
+	"X-RateLimit-Reset": { description: "When the window resets (epoch seconds)", schema: { type: "integer" } },
+};
+/** The error answers every operation refers to, by status. */
+const ERROR_RESPONSES: Record<number, { name: string; description: string; headers?: Record<string, unknown> }> = {
+	400: { name: "BadRequest", description: "Malformed JSON, JSON nested too deep, or a body that cannot be read" },
+	401: {
+		name: "Unauthorized",
+		description: "No credentials (NO_TOKEN), an expired token (TOKEN_EXPIRED: refresh it), an invalid or revoked one (TOKEN_INVALID, TOKEN_REVOKED), a bad API key",
+		headers: { "WWW-Authenticate": { description: 'Bearer realm="bizops", with error="invalid_token" and the reason for a refused token', schema: { type: "string" } } },
+	},
+	403: { name: "Forbidden", description: "The caller's role may not do this, or a feature flag it depends on is off for the caller" },
+	404: { name: "NotFound", description: "Unknown, or outside the caller's domains (the two are indistinguishable)" },
+	409: { name: "Conflict", description: "Conflicts with what exists (a duplicate, a state that moved meanwhile); the message names what" },
+	413: { name: "PayloadTooLarge", description: "The body is over the route's limit (data.limit)" },
+	415: { name: "UnsupportedMediaType", description: "The body is not JSON (or not the upload's type)" },
+	422: { name: "ValidationFailed", description: "Bad input: the message says what, field by field; data lists each offending field {type, field, message, actual}" },
+	429: {
+		name: "TooManyRequests",
+		description: "Rate limited (per client and endpoint), or too many failed sign-ins; come back after Retry-After",
+		headers: { "Retry-After": { description: "Seconds to wait", schema: { type: "integer" } }, ...RATE_HEADERS },
+	},
+	503: { name: "ServiceUnavailable", description: "A service or store this request needs is down; try again shortly" },
+	504: { name: "GatewayTimeout", description: "A service answered too late; try again shortly" },
+};
+
+/** The client and server errors an operation can answer: what every operation of its kind can, and its own. */
+export function errorStatuses(action: ActionInfo, hasPathParam: boolean, hasInput: boolean, takesBody: boolean, own: number[] = []): number[] {
+	const codes = new Set<number>([503, 504, ...own]);
+	if (action.auth !== "public") [401, 403].forEach(c => codes.add(c));
+	if (action.rateLimit !== false) codes.add(429);
+	if (hasInput) codes.add(422);
+	if (hasPathParam) codes.add(404);
+	if (takesBody) [400, 413, 415].forEach(c => codes.add(c));
+	return [...codes].sort((a, b) => a - b);
+}
+
+const pageSchema = (item: string): JsonSchema => ({
+	type: "object",
+	description: `A page of ${item}`,
+	required: ["rows", "total", "page", "page_size", "total_pages"],
+	additionalProperties: false,
+	properties: {
+		rows: { type: "array", items: { $ref: `#/components/schemas/${item}` } },
+		total: { type: "integer", description: "Rows matching, all pages" },
+		page: { type: "integer" },
+		page_size: { type: "integer" },
+		total_pages: { type: "integer" },
+	},
+});
+
+/** "1mb" (body-parser's form) as "1 MB". */
+function humanSize(limit: string): string {
+	const m = /^(\d+(?:\.\d+)?)\s*([kmg]?b)$/i.exec(limit.trim());
+	return m ? `${m[1]} ${m[2].toUpperCase()}` : limit;
+}
+
+export function buildOpenApi(aliases: AliasInfo[], actions: Map<string, ActionInfo>, info: { title: string; version: string }, extras: DocumentExtras = {}): JsonSchema {
 	const paths: Record<string, Record<string, unknown>> = {};
-	const errorRef = { $ref: "#/components/responses/Error" };
+	const usedTags = new Set<string>();
+	const schemas: Record<string, JsonSchema> = { ...(extras.schemas ?? {}) };
 	for (const alias of aliases) {
 		const action = alias.actionName ? actions.get(alias.actionName) : undefined;
 		if (!action || alias.method === "*") continue;
+		const doc: OperationDoc | undefined = extras.operations?.[action.name];
 		const method = alias.method.toLowerCase();
 		const path = alias.fullPath.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 		const pathParams = [...alias.fullPath.matchAll(/:([A-Za-z0-9_]+)/g)].map(m => m[1]);
@@ -115,53 +188,100 @@ export function buildOpenApi(aliases: AliasInfo[], actions: Map<string, ActionIn
 		const strict = (params as Record<string, unknown>).$$strict === true;
 		const parameters: unknown[] = pathParams.map(name => ({ name, in: "path", required: true, schema: ruleToSchema(params[name] ?? { type: "string" }).schema }));
 		const bodyProps = Object.fromEntries(Object.entries(params).filter(([k]) => !pathParams.includes(k) && !k.startsWith("$$")));
+		const takesBody = method !== "get" && method !== "delete" && (Object.keys(bodyProps).length > 0 || !!doc?.upload);
+		const tag = action.name.includes(".") ? action.name.slice(0, action.name.lastIndexOf(".")) : action.name;
+		usedTags.add(tag);
+
+		const rules: string[] = [];
+		if (action.auth === "public") rules.push("No authentication.");
+		else if (action.permission)
+			rules.push(
+				`Needs \`${action.permission[0]}\` on \`${action.permission[1]}\`${action.role ? ` and the role ${action.role}` : ""}; a company outside the caller's domains is a 404.`,
+			);
+		else if (action.role) rules.push(`Needs the role \`${action.role}\` (or above).`);
+		else rules.push("Needs an authenticated caller.");
+		if (doc?.flag) rules.push(`Behind the feature flag \`${doc.flag}\`: 403 while it is off for the caller.`);
+		if (takesBody) rules.push(`Body: up to ${humanSize(doc?.body_limit ?? extras.limits?.body ?? "1mb")}${doc?.upload ? ` of \`${doc.upload}\`` : " of JSON"}.`);
+		if ("page_size" in params) rules.push("Pages: `page` 1–1,000, `page_size` 1–100 (default 20), `sort` a field, `-` first for descending.");
+		if (action.rateLimit === false) rules.push("Not rate limited.");
+
+		const status = doc?.status ?? 200;
+		const content = doc?.response ? json(doc.list ? { $ref: `#/components/schemas/${doc.response}Page` } : { $ref: `#/components/schemas/${doc.response}` }) : undefined;
+		if (doc?.response && doc.list && !schemas[`${doc.response}Page`]) schemas[`${doc.response}Page`] = pageSchema(doc.response);
+		const success: Record<string, unknown> = { description: status === 201 ? "Created" : status === 202 ? "Accepted" : status === 204 ? "Done, nothing to answer" : "OK" };
+		if (status !== 204) success.content = content ?? json({ type: "object" });
+		if (status === 201 || status === 202) success.headers = { Location: { description: "Where the new resource (or the job) is", schema: { type: "string" } } };
+		const responses: Record<string, unknown> = { [String(status)]: success };
+		for (const code of errorStatuses(action, pathParams.length > 0, Object.keys(bodyProps).length > 0 || pathParams.length > 0, takesBody, doc?.errors))
+			responses[String(code)] = { $ref: `#/components/responses/${ERROR_RESPONSES[code]?.name ?? "Error"}` };
+
 		const op: Record<string, unknown> = {
 			operationId: action.name,
-			tags: [action.name.split(".")[0]],
-			summary: action.name,
-			description:
-				action.auth === "public"
-					? "No authentication."
-					: action.permission
-						? `Requires \`${action.permission[0]}\` on \`${action.permission[1]}\`; companies outside the caller's domains are 404.`
-						: "Requires an authenticated caller; further checks are described in the README.",
-			responses: { "200": { description: "OK", content: { "application/json": {} } }, "4XX": errorRef, "5XX": errorRef },
+			tags: [tag],
+			summary: doc?.summary ?? action.name,
+			description: [doc?.description, rules.join(" ")].filter(Boolean).join("\n\n"),
+			responses,
 		};
+		if (doc?.flag) op["x-feature-flag"] = doc.flag;
 		if (action.auth === "public") op.security = [];
 		if (method === "get" || method === "delete") {
 			for (const [name, rule] of Object.entries(bodyProps)) {
 				const { schema, optional } = ruleToSchema(rule);
 				parameters.push({ name, in: "query", required: !optional, schema });
 			}
+		} else if (doc?.upload) {
+			op.requestBody = { required: true, content: { [doc.upload]: { schema: { type: "string", format: "binary" } } } };
 		} else if (Object.keys(bodyProps).length > 0) {
-			op.requestBody = { required: true, content: { "application/json": { schema: objectSchema(bodyProps, strict) } } };
+			const media: Record<string, unknown> = { schema: objectSchema(bodyProps, strict) };
+			if (doc?.example !== undefined) media.example = doc.example;
+			op.requestBody = { required: true, content: { "application/json": media } };
 		}
 		if (parameters.length) op.parameters = parameters;
 		(paths[path] ??= {})[method] = op;
 	}
+	const rate = extras.limits?.rate;
 	return {
 		openapi: "3.0.3",
-		info: { ...info, description: "bizops REST API. Errors: {name, message, code, type, data}; lists: {rows, total, page, page_size, total_pages}." },
+		info: {
+			...info,
+			description: [
+				"The bizops REST API: companies and their financial statements, analysis, risk, compliance, strategic plans, workflows, the audit trail and ML models.",
+				"Errors have one shape, `{name, message, code, type, data}`; lists answer `{rows, total, page, page_size, total_pages}`; entities carry `id`, `created_at`, `updated_at` (ISO 8601, UTC).",
+				rate
+					? `Rate limits, per client and endpoint, per ${rate.window_s} s: ${rate.default} requests for the default tier, ${rate.premium} for premium, ${rate.anonymous} per address without credentials; a 429 says when to come back (Retry-After).`
+					: "",
+			]
+				.filter(Boolean)
+				.join("\n\n"),
+		},
 		servers: [{ url: "/" }],
 		security: [{ bearerAuth: [] }, { apiKey: [] }],
+		tags: [...usedTags].sort().map(name => ({ name, ...(extras.tags?.[name] ? { description: extras.tags[name] } : {}) })),
 		components: {
 			securitySchemes: {
-				bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
-				apiKey: { type: "apiKey", in: "header", name: "X-API-Key" },
+				bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The token from POST /api/v1/auth/login" },
+				apiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "A key from POST /api/v1/auth/api-keys" },
 			},
-			responses: {
+			schemas: {
 				Error: {
-					description: "Error (400/422 bad input with the fields in data, 401, 403, 404, 409, 429 with Retry-After, 503)",
-					content: {
-						"application/json": {
-							schema: {
-								type: "object",
-								properties: { name: { type: "string" }, message: { type: "string" }, code: { type: "integer" }, type: { type: "string" }, data: {} },
-							},
-						},
+					type: "object",
+					required: ["name", "message", "code"],
+					properties: {
+						name: { type: "string" },
+						message: { type: "string", description: "What is wrong, in words" },
+						code: { type: "integer", description: "The HTTP status" },
+						type: { type: "string", description: "The case, e.g. VALIDATION_ERROR, TOKEN_EXPIRED, NOT_FOUND" },
+						data: { description: "Details: for a 422, each offending field {type, field, message, actual}" },
 					},
 				},
+				...schemas,
 			},
+			responses: Object.fromEntries(
+				[...Object.values(ERROR_RESPONSES), { name: "Error", description: "An error" }].map(r => [
+					r.name,
+					{ description: r.description, content: json(ERROR_SCHEMA), ...("headers" in r && r.headers ? { headers: r.headers } : {}) },
+				]),
+			),
 		},
 		paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b))),
 	};
@@ -222,7 +342,7 @@ interface PublishedAlias {
 	action?: unknown;
 }
 
-export const OpenApiMixin = defineMixin<object, { restActions?: RestAction[]; aliases?: PublishedAlias[] }>()({
+export const OpenApiMixin = defineMixin<object, { restActions?: RestAction[]; aliases?: PublishedAlias[]; documentExtras?: DocumentExtras }>()({
 	methods: {
 		openApiDocument(): JsonSchema {
 			const actions = new Map<string, ActionInfo>();
@@ -237,11 +357,12 @@ export const OpenApiMixin = defineMixin<object, { restActions?: RestAction[]; al
 				fullPath: a.fullPath,
 				actionName: typeof a.action === "string" ? a.action : undefined,
 			}));
-			return buildOpenApi(aliases, actions, { title: "bizops", version: packageVersion() });
+			return buildOpenApi(aliases, actions, { title: "bizops", version: packageVersion() }, this.documentExtras ?? {});
 		},
 	},
 	actions: {
 		openapi: {
+			openapi: { summary: "Get this OpenAPI document", description: "The document of every operation, generated from the actions' validation schemas and docs." },
 			auth: "public",
 			rest: "GET /openapi.json",
 			handler() {
@@ -249,6 +370,7 @@ export const OpenApiMixin = defineMixin<object, { restActions?: RestAction[]; al
 			},
 		},
 		docs: {
+			openapi: { summary: "Open the interactive API page", description: "Swagger UI, served by the gateway itself (no CDN). Authorize with a token, then Try it out." },
 			auth: "public",
 			rest: "GET /docs",
 			handler(ctx: Context<unknown, { $responseType?: string; $responseHeaders?: Record<string, string> }>) {
@@ -259,6 +381,7 @@ export const OpenApiMixin = defineMixin<object, { restActions?: RestAction[]; al
 			},
 		},
 		docsAsset: {
+			openapi: { summary: "Get a file of the API page", description: "The page's script and style sheet (from the swagger-ui-dist package)." },
 			auth: "public",
 			rest: "GET /docs/assets/:file",
 			params: { file: { type: "string", max: 64 } },

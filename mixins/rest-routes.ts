@@ -14,6 +14,34 @@ export interface RestAction {
 	params?: Record<string, unknown>;
 	auth?: string;
 	permission?: [string, string];
+	role?: string;
+	rateLimit?: boolean;
+}
+
+/**
+ * What the OpenAPI document says of an operation beyond its params (mixins/openapi.mixin.ts), declared on the
+ * action as `openapi`: written for the API's users, not its code.
+ */
+export interface OperationDoc {
+	/** A short imperative phrase: "Create a company". */
+	summary: string;
+	/** What it does, what it answers, the rules a caller meets (markdown). */
+	description?: string;
+	/** The success status (200 by default; 201 answers a Location header). */
+	status?: 200 | 201 | 202 | 204;
+	/** The answer: a schema of components/schemas (models/openapi-schemas.ts); `list: true` for a page of them. */
+	response?: string;
+	list?: boolean;
+	/** Client errors besides those every operation of its kind can answer (401, 403, 404 on an :id, 422, 429…). */
+	errors?: number[];
+	/** A request body a user can send as it is. */
+	example?: unknown;
+	/** The feature flag the operation depends on (403 while it is off for the caller). */
+	flag?: string;
+	/** The request body's size limit when it is not the gateway's usual one, e.g. "50 MB". */
+	body_limit?: string;
+	/** Stream upload: the body is sent as it is (its media type), not as JSON. */
+	upload?: string;
 }
 
 /** The `rest: "METHOD /path"` actions of the given schemas. */
@@ -22,6 +50,7 @@ export interface RoutedSchema {
 	name?: string;
 	mixins?: unknown[];
 	actions?: unknown;
+	metadata?: { description?: string };
 }
 
 export function restActionsOf(schemas: RoutedSchema[]): RestAction[] {
@@ -34,10 +63,35 @@ export function restActionsOf(schemas: RoutedSchema[]): RestAction[] {
 			if (!action || typeof action !== "object" || typeof action.rest !== "string") continue;
 			if (action.visibility != null && action.visibility !== "published") continue;
 			const [method, restPath] = action.rest.trim().split(/\s+/);
-			out.push({ name: `${schema.name}.${key}`, method, path: restPath, params: action.params, auth: action.auth, permission: action.permission });
+			out.push({
+				name: `${schema.name}.${key}`,
+				method,
+				path: restPath,
+				params: action.params,
+				auth: action.auth,
+				permission: action.permission,
+				role: action.role,
+				rateLimit: action.rateLimit,
+			});
 		}
 	}
 	return out;
+}
+
+/** The operation docs (`openapi`) of every action that has one, REST or stream alias, by action name. */
+export function operationDocsOf(schemas: RoutedSchema[]): Record<string, OperationDoc> {
+	const out: Record<string, OperationDoc> = {};
+	for (const schema of schemas) {
+		const merged: Record<string, any> = {};
+		for (const part of [...((schema.mixins ?? []) as RoutedSchema[]), schema]) Object.assign(merged, (part.actions as object) ?? {});
+		for (const [key, action] of Object.entries(merged)) if (action && typeof action === "object" && action.openapi) out[`${schema.name}.${key}`] = action.openapi;
+	}
+	return out;
+}
+
+/** What each service is, for the document's tags (the service's `metadata.description`). */
+export function serviceDescriptionsOf(schemas: RoutedSchema[]): Record<string, string> {
+	return Object.fromEntries(schemas.filter(s => s.metadata?.description).map(s => [String(s.name), String(s.metadata!.description)]));
 }
 
 /**
@@ -47,7 +101,11 @@ export function restActionsOf(schemas: RoutedSchema[]): RestAction[] {
  */
 export interface RouteManifest {
 	services: string[];
+	/** Each service's description (the document's tags). */
+	tags: Record<string, string>;
 	routes: RestAction[];
+	/** Each action's OpenAPI doc, by action name (stream aliases' too). */
+	operations: Record<string, OperationDoc>;
 }
 
 /** JSON of a route manifest: RegExp patterns as their source, functions (custom checks) left out. */
@@ -57,4 +115,11 @@ export function manifestJson(manifest: RouteManifest): string {
 
 export function aliasesOf(actions: RestAction[]): Record<string, string> {
 	return Object.fromEntries(actions.map(a => [`${a.method} ${a.path}`, a.name]));
+}
+
+declare module "moleculer" {
+	interface ActionSchema {
+		/** What the OpenAPI document says of the operation (mixins/openapi.mixin.ts). */
+		openapi?: OperationDoc;
+	}
 }

@@ -14,7 +14,9 @@ import { parseApiKey, revokedTokenKey, verifyAccessToken, type AccessClaims, typ
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { OpenApiMixin } from "../mixins/openapi.mixin";
 import { clientAddress, RateLimitMixin } from "../mixins/rate-limit.mixin";
-import { aliasesOf, restActionsOf, type RestAction, type RouteManifest } from "../mixins/rest-routes";
+import { OPENAPI_SCHEMAS } from "../models/openapi-schemas";
+import type { DocumentExtras } from "../mixins/openapi.mixin";
+import { aliasesOf, operationDocsOf, restActionsOf, serviceDescriptionsOf, type RestAction, type RouteManifest } from "../mixins/rest-routes";
 import ROUTE_MANIFEST from "./routes.json";
 import { unauthorized, unsupportedMediaType } from "../models/errors";
 import { HTTP_DURATION } from "../middlewares/metrics.middleware";
@@ -56,6 +58,8 @@ interface GatewayState {
 	encoded: WeakMap<object, Buffer>;
 	/** The REST routes this gateway publishes, for the OpenAPI document. */
 	restActions: RestAction[];
+	/** What the OpenAPI document says beyond the routes: operation docs, service descriptions, schemas, limits. */
+	documentExtras: DocumentExtras;
 	jwtSecret: string;
 	answers: AnswerCache;
 	/** Revoked access tokens (jti → expiry, epoch s) as auth broadcasts them; complete once loaded from auth. */
@@ -116,6 +120,7 @@ const JSON_ROUTE = {
 
 const ApiService = defineService<GatewayState>()({
 	name: "api",
+	metadata: { description: "The gateway itself: health, this document and its page" },
 	mixins: [
 		ApiGateway,
 		RateLimitMixin,
@@ -488,6 +493,7 @@ const ApiService = defineService<GatewayState>()({
 		rest: { retryPolicy: NOT_RETRIED, bulkhead: { enabled: false }, timeout: 0, circuitBreaker: { enabled: false } },
 
 		live: {
+			openapi: { summary: "Check the gateway is alive", description: "Liveness: the process answers. For Kubernetes' liveness probe.", response: "Liveness" },
 			auth: "public",
 			rateLimit: false,
 			bulkhead: { enabled: false },
@@ -505,6 +511,11 @@ const ApiService = defineService<GatewayState>()({
 		 * its routes answer 503.
 		 */
 		ready: {
+			openapi: {
+				summary: "Check the gateway is ready",
+				description: "Readiness: HTTP, the transporter and the user store; service groups with no live node are listed (their routes answer 503). 503 when not ready.",
+				response: "Readiness",
+			},
 			auth: "public",
 			rateLimit: false,
 			bulkhead: { enabled: false },
@@ -573,6 +584,20 @@ const ApiService = defineService<GatewayState>()({
 		this.failingAddresses = new LRUCache({ max: FAILING_ADDRESSES_MAX });
 		this.encoded = new WeakMap();
 		this.restActions = REST_ACTIONS;
+		this.documentExtras = {
+			operations: { ...MANIFEST.operations, ...operationDocsOf([ApiService]) },
+			tags: { ...MANIFEST.tags, ...serviceDescriptionsOf([ApiService]) },
+			schemas: OPENAPI_SCHEMAS,
+			limits: {
+				body: config.http.body_limit,
+				rate: {
+					default: config.rate_limit.default,
+					premium: config.rate_limit.premium,
+					anonymous: config.rate_limit.anonymous_per_ip,
+					window_s: config.rate_limit.window_ms / 1000,
+				},
+			},
+		};
 		this.jwtSecret = jwtSecret();
 		this.answers = new AnswerCache(ANSWERS_MAX, config.http.answer_cache_ttl * 1000);
 		this.revoked = new Map();

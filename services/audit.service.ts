@@ -34,6 +34,7 @@ interface Head {
 
 const AuditService = defineService<{ locks: KeyedLock }>()({
 	name: "audit",
+	metadata: { description: "The audit trail and its hash chain" },
 	settings: { rest: "/" },
 	mixins: [
 		createDbMixin("audit_log", [
@@ -102,6 +103,12 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 
 	actions: {
 		list: {
+			openapi: {
+				summary: "Read the audit trail",
+				description: "Entries newest first; filters on entity, company, actor, action and time. A domain_admin reads its domains' entries.",
+				response: "AuditEntry",
+				list: true,
+			},
 			rest: "GET /audit",
 			role: "domain_admin",
 			params: {
@@ -163,6 +170,7 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 
 		/** Walks the whole chain in order and names the first entry that breaks it. */
 		verify: {
+			openapi: { summary: "Verify the audit trail", description: "Walks the hash chain and names the first entry that breaks it.", response: "AuditVerification" },
 			rest: "GET /audit/verify",
 			role: "super_admin",
 			timeout: 0,

@@ -59,6 +59,7 @@ const DUMMY_HASH_PROMISE = hashPassword(randomSecret());
 
 const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revokedTokens: Store; apiKeys: Store }>()({
 	name: "auth",
+	metadata: { description: "Sign-in, sessions, users and API keys" },
 	// REST paths are absolute under /api/v1 (docs/api.md), not prefixed with the service name.
 	settings: { rest: "/" },
 	// Its own cache-cleaning events too: a user changed on one auth replica must not stay cached on another.
@@ -185,6 +186,14 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 
 	actions: {
 		login: {
+			openapi: {
+				summary: "Sign in",
+				description:
+					"A username and password give an access token (a JWT, `expires_in` seconds) and a refresh token. Five failures lock the account for 30 s, doubling up to 15 minutes (429).",
+				response: "Session",
+				errors: [401],
+				example: { username: "admin", password: "your-password" },
+			},
 			retryPolicy: NOT_RETRIED,
 			auth: "public",
 			rest: "POST /auth/login",
@@ -216,6 +225,13 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		},
 
 		refresh: {
+			openapi: {
+				summary: "Get a new token pair",
+				description: "Spends the refresh token for a new access and refresh token. A spent refresh token sent again ends the whole session (TOKEN_REUSED).",
+				response: "Session",
+				errors: [401],
+				example: { refresh_token: "…" },
+			},
 			retryPolicy: NOT_RETRIED,
 			auth: "public",
 			rest: "POST /auth/refresh",
@@ -239,6 +255,11 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		},
 
 		logout: {
+			openapi: {
+				summary: "Sign out",
+				description: "Ends the session: the access token is revoked at once on every gateway, with its refresh tokens (and, given one, that refresh token's session).",
+				response: "SignedOut",
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /auth/logout",
 			params: { $$strict: true, refresh_token: { type: "string", min: 1, max: 200, optional: true } },
@@ -257,6 +278,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		},
 
 		me: {
+			openapi: { summary: "Who am I", description: "The caller as the platform sees it: role, domains, tier.", response: "Principal" },
 			rest: "GET /auth/me",
 			handler(ctx: AuthContext) {
 				return principalOf(ctx);
@@ -316,6 +338,14 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		},
 
 		createUser: {
+			openapi: {
+				summary: "Create a user",
+				description: "A super_admin creates anyone; a domain_admin analysts and viewers within its own domains.",
+				status: 201,
+				response: "User",
+				errors: [409],
+				example: { username: "jane", password: "a-long-passphrase", role: "analyst", domains: ["manufacturing"], tier: "default" },
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /users",
 			params: createUserParams,
@@ -349,6 +379,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		},
 
 		listUsers: {
+			openapi: { summary: "List users", description: "The users the caller may manage.", response: "User", list: true },
 			rest: "GET /users",
 			params: { $$strict: true, ...listParams(USER_SORTABLE), role: { type: "enum", values: [...ROLES], optional: true } },
 			async handler(ctx: AuthContext<{ page?: number; page_size?: number; sort?: string; role?: Role }>) {
@@ -368,6 +399,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		},
 
 		getUser: {
+			openapi: { summary: "Get a user", response: "User" },
 			rest: "GET /users/:id",
 			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
 			async handler(ctx: AuthContext<{ id: string }>) {
@@ -381,6 +413,13 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		},
 
 		updateUser: {
+			openapi: {
+				summary: "Change a user",
+				description: "Password, role, domains or tier. The last super_admin cannot be demoted or deleted (409).",
+				response: "User",
+				errors: [409],
+				example: { role: "domain_admin", domains: ["manufacturing"] },
+			},
 			rest: "PATCH /users/:id",
 			params: updateUserParams,
 			async handler(ctx: AuthContext<{ id: string; password?: string; current_password?: string; role?: Role; domains?: string[]; tier?: Tier }>) {
@@ -432,6 +471,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		},
 
 		removeUser: {
+			openapi: { summary: "Delete a user", description: "Their sessions end at once.", response: "Deleted", errors: [409] },
 			retryPolicy: NOT_RETRIED,
 			rest: "DELETE /users/:id",
 			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
@@ -455,6 +495,14 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		},
 
 		createApiKey: {
+			openapi: {
+				summary: "Create an API key",
+				description: "A key for a machine client, shown once in `key`: send it as X-API-Key. Its rights are at most the issuer's; 20 per issuer.",
+				status: 201,
+				response: "ApiKeyCreated",
+				errors: [409],
+				example: { name: "nightly-import", role: "analyst", domains: ["technology"], tier: "default" },
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /auth/api-keys",
 			params: createApiKeyParams,
@@ -492,6 +540,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		},
 
 		listApiKeys: {
+			openapi: { summary: "List API keys", description: "The keys the caller issued (a super_admin: all).", response: "ApiKey", list: true },
 			rest: "GET /auth/api-keys",
 			params: { $$strict: true, ...listParams(API_KEY_SORTABLE) },
 			async handler(ctx: AuthContext<{ page?: number; page_size?: number; sort?: string }>) {
@@ -510,6 +559,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		},
 
 		removeApiKey: {
+			openapi: { summary: "Delete an API key", description: "It stops working at once.", response: "Deleted" },
 			retryPolicy: NOT_RETRIED,
 			rest: "DELETE /auth/api-keys/:id",
 			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },

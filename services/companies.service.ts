@@ -32,6 +32,7 @@ const idParams = { $$strict: true, id: { type: "string", min: 1, max: 64 } } as 
 
 const CompaniesService = defineService<{ locks: KeyedLock }>()({
 	name: "companies",
+	metadata: { description: "Companies" },
 	// REST paths are absolute under /api/v1 (docs/api.md), not prefixed with the service name.
 	settings: { rest: "/" },
 	mixins: [
@@ -85,6 +86,14 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 
 	actions: {
 		create: {
+			openapi: {
+				summary: "Create a company",
+				description: "A ticker (case-insensitive) and a CIK are unique: a 409 names the company that has it when the caller may see it.",
+				status: 201,
+				response: "Company",
+				errors: [409],
+				example: { name: "Tesla, Inc.", industry: "manufacturing", ticker: "TSLA", cik: "1318605", country: "US", currency: "USD" },
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /companies",
 			permission: ["write", "financial_data"],
@@ -112,6 +121,7 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		list: {
+			openapi: { summary: "List companies", description: "The companies in the caller's domains; filters `industry`, `ticker`, `cik`.", response: "Company", list: true },
 			rest: "GET /companies",
 			permission: ["read", "financial_data"],
 			params: {
@@ -140,6 +150,7 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		get: {
+			openapi: { summary: "Get a company", response: "Company" },
 			rest: "GET /companies/:id",
 			permission: ["read", "financial_data"],
 			params: idParams,
@@ -150,6 +161,13 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		update: {
+			openapi: {
+				summary: "Change a company",
+				description: "Name, industry, ticker, CIK, country or currency.",
+				response: "Company",
+				errors: [409],
+				example: { country: "US" },
+			},
 			rest: "PATCH /companies/:id",
 			permission: ["write", "financial_data"],
 			params: updateCompanyParams,
@@ -177,6 +195,11 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		remove: {
+			openapi: {
+				summary: "Delete a company",
+				description: "Deletes the company and, through the durable channel, everything under it (statements, assessments, records, plans).",
+				response: "Deleted",
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "DELETE /companies/:id",
 			permission: ["admin", "financial_data"],

@@ -41,6 +41,7 @@ const AS_COMPLIANCE = { meta: { user: servicePrincipal("compliance") } };
 
 const ComplianceService = defineService<{ locks: KeyedLock }>()({
 	name: "compliance",
+	metadata: { description: "Regulations and compliance records" },
 	settings: { rest: "/" },
 	mixins: [
 		createStoreMixin("frameworks", "compliance_frameworks", [{ fields: { id: 1 }, unique: true }]),
@@ -137,6 +138,10 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 
 	actions: {
 		listRegulations: {
+			openapi: {
+				summary: "List regulations",
+				description: "The catalogue: each regulation's rules (threshold, source), attestations and review cadence; filter `industry` (docs/compliance.md).",
+			},
 			rest: "GET /regulations",
 			role: "viewer",
 			params: { $$strict: true, industry: industryParam(true), ...pageParams() },
@@ -153,6 +158,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 		 * again replaces it (its records keep their attestations where the requirement ids are the same).
 		 */
 		importFramework: {
+			openapi: { summary: "Import a compliance framework", description: "A framework in the catalogue's format becomes a regulation.", errors: [409] },
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /frameworks",
 			permission: ["admin", "compliance_records"],
@@ -190,6 +196,13 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		evaluate: {
+			openapi: {
+				summary: "Evaluate a regulation for a company",
+				description:
+					"Evaluates the regulation on the company's KPIs, analysis and attestations and stores the record; it is evaluated again by itself when its figures change.",
+				errors: [409],
+				example: { regulation_type: "iso_9001" },
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /companies/:id/compliance/evaluate",
 			permission: ["write", "compliance_records"],
@@ -202,6 +215,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		listRecords: {
+			openapi: { summary: "List a company's compliance records" },
 			rest: "GET /companies/:id/compliance-records",
 			permission: ["read", "compliance_records"],
 			params: { $$strict: true, id: idParam, ...listParams(["regulation_type", "assessed_at", "next_review", "compliance_status"]) },
@@ -229,6 +243,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 
 		/** For an officer: every company in the caller's domains with its records by status, worst first. */
 		summary: {
+			openapi: { summary: "Compliance across the portfolio", description: "Every company in the caller's domains by compliance status, worst first." },
 			rest: "GET /compliance/summary",
 			permission: ["read", "compliance_records"],
 			params: { $$strict: true, ...pageParams() },
@@ -258,6 +273,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 
 		/** Answers an attestation requirement of a record, with evidence and an expiry; the record is evaluated again. */
 		attest: {
+			openapi: { summary: "Attest a requirement", description: "Records an attestation (who, when, evidence, until when) and re-evaluates the record." },
 			retryPolicy: NOT_RETRIED,
 			rest: "PATCH /compliance-records/:id/attestations/:requirement",
 			permission: ["write", "compliance_records"],

@@ -38,6 +38,7 @@ function describeModule(module: IndustryModule) {
 
 const DomainsService = defineService<{ locks: KeyedLock }>()({
 	name: "domains",
+	metadata: { description: "Industry modules: operational metrics, KPIs and risk appetite" },
 	settings: { rest: "/" },
 	mixins: [
 		createStoreMixin("appetites", "kpi_appetites", [{ fields: { appetite_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
@@ -98,6 +99,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 
 	actions: {
 		listDomains: {
+			openapi: { summary: "List industry modules", description: "Each industry's operational metrics, KPIs (with cited thresholds) and regulations (docs/domains.md)." },
 			rest: "GET /domains",
 			role: "viewer",
 			params: { $$strict: true, ...pageParams() },
@@ -108,6 +110,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		getDomain: {
+			openapi: { summary: "Get an industry module" },
 			rest: "GET /domains/:industry",
 			role: "viewer",
 			params: { $$strict: true, industry: { type: "string", min: 1, max: 40 } },
@@ -119,6 +122,10 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 
 		/** Creates or replaces the company's metrics for one period (201 or 200), validated against its industry's module. */
 		recordMetrics: {
+			openapi: {
+				summary: "Record operational metrics",
+				description: "A company's operational metrics for a period, checked against its industry's module; 201 for a new period, 200 when it replaces one.",
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /companies/:id/operational-metrics",
 			permission: ["write", "financial_data"],
@@ -163,6 +170,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		listMetrics: {
+			openapi: { summary: "List a company's operational metrics" },
 			rest: "GET /companies/:id/operational-metrics",
 			permission: ["read", "financial_data"],
 			params: { $$strict: true, id: idParam, ...listParams(["period_end", "updated_at"]) },
@@ -176,6 +184,10 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 
 		/** The company's KPIs for a period (default: its latest metrics), each with value, unit, threshold, status and inputs. */
 		kpis: {
+			openapi: {
+				summary: "Get a company's KPIs",
+				description: "Each KPI's value, unit, threshold, status (good / watch / bad / not_assessed) and inputs, for the latest period or `period_end`.",
+			},
 			rest: "GET /companies/:id/kpis",
 			permission: ["read", "financial_data"],
 			params: { $$strict: true, id: idParam, period_end: isoDateParam("period_end", true) },
@@ -188,6 +200,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 
 		/** The company's appetite for one KPI in three tiers (regulatory minimum, internal limit, early warning); replaces the previous. */
 		setAppetite: {
+			openapi: { summary: "Set the appetite for a KPI", description: "Three tiers: regulatory minimum, internal limit, early warning; KPIs say which they breach." },
 			rest: "PUT /companies/:id/kpi-appetite/:kpi",
 			permission: ["admin", "risk_assessments"],
 			params: {
@@ -219,6 +232,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		getAppetite: {
+			openapi: { summary: "Get a company's KPI appetite" },
 			rest: "GET /companies/:id/kpi-appetite",
 			permission: ["read", "financial_data"],
 			params: { $$strict: true, id: idParam, ...pageParams() },

@@ -69,6 +69,7 @@ const checkStatementShape = new Validator({ useNewCustomCheckerFunction: true })
 
 const FinanceService = defineService<{ locks: KeyedLock }>()({
 	name: "finance",
+	metadata: { description: "Financial statements, their analysis and the SEC import" },
 	settings: { rest: "/" },
 	mixins: [
 		createDbMixin("statements", [{ fields: { statement_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
@@ -129,6 +130,22 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 
 	actions: {
 		createStatement: {
+			openapi: {
+				summary: "Add a financial statement",
+				description:
+					"One statement per company, type and period (409 for a second). Line items are checked; accounting identities that do not hold are warnings. Starts the company review (GET /workflows).",
+				status: 201,
+				response: "Statement",
+				errors: [409],
+				example: {
+					statement_type: "annual",
+					period_end: "2024-12-31",
+					currency: "USD",
+					income_statement: { revenue: 1200, cost_of_revenue: 700, operating_income: 180, net_income: 120 },
+					balance_sheet: { total_assets: 1500, total_current_assets: 600, total_current_liabilities: 300, total_liabilities: 800, total_equity: 700 },
+					cash_flow: { operating_cash_flow: 200, capital_expenditure: 60 },
+				},
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /companies/:id/statements",
 			permission: ["write", "financial_data"],
@@ -164,6 +181,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		listStatements: {
+			openapi: { summary: "List a company's statements", description: "Filters `statement_type`, `from`, `to` (on period_end).", response: "Statement", list: true },
 			rest: "GET /companies/:id/statements",
 			permission: ["read", "financial_data"],
 			params: {
@@ -187,6 +205,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		getStatement: {
+			openapi: { summary: "Get a statement", response: "Statement" },
 			rest: "GET /statements/:id",
 			permission: ["read", "financial_data"],
 			params: { $$strict: true, id: idParam },
@@ -197,6 +216,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		replaceStatement: {
+			openapi: { summary: "Replace a statement", description: "The whole statement (a GET answer can be sent back as it is).", response: "Statement", errors: [409] },
 			rest: "PUT /statements/:id",
 			permission: ["write", "financial_data"],
 			// a statement as GET answers it can be sent back: its read-only fields are ignored
@@ -210,6 +230,13 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		updateStatement: {
+			openapi: {
+				summary: "Change a statement's line items",
+				description: "Changes the fields and line items sent; `null` removes a line item.",
+				response: "Statement",
+				errors: [409],
+				example: { income_statement: { revenue: 1250 } },
+			},
 			rest: "PATCH /statements/:id",
 			permission: ["write", "financial_data"],
 			params: { $$strict: true, id: idParam, ...statementPatchFields },
@@ -222,6 +249,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		removeStatement: {
+			openapi: { summary: "Delete a statement", response: "Deleted" },
 			retryPolicy: NOT_RETRIED,
 			rest: "DELETE /statements/:id",
 			permission: ["admin", "financial_data"],
@@ -241,6 +269,15 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 		 * whole. All or nothing; importing again updates, never duplicates.
 		 */
 		importSec: {
+			openapi: {
+				summary: "Import an SEC filing",
+				description:
+					"Body: an SEC XBRL companyfacts document (us-gaap 10-K or IFRS 20-F filers). Creates or updates the annual statements it holds, all or nothing; importing again updates, never duplicates.",
+				flag: "sec_import",
+				body_limit: "50 MB",
+				upload: "application/json",
+				errors: [409],
+			},
 			retryPolicy: NOT_RETRIED,
 			timeout: config.broker.import_timeout,
 			// a 50 MB document takes about 4× its size in memory while parsed: at most two at once per node, four waiting (their bodies buffered), then 429
@@ -374,6 +411,11 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		analysis: {
+			openapi: {
+				summary: "Analyse a company",
+				description:
+					"Ratios (each with its formula, unit, inputs and why it is null), Altman, Piotroski, Beneish and DuPont scores, trends and the industry benchmark, for the latest annual period or `period_end` (docs/formulas.md). An unknown period is a 404 listing the company's periods.",
+			},
 			rest: "GET /companies/:id/analysis",
 			permission: ["read", "financial_data"],
 			params: { $$strict: true, id: idParam, period_end: isoDateParam("period_end", true) },
@@ -454,6 +496,12 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		portfolio: {
+			openapi: {
+				summary: "Analyse many companies",
+				description: "Up to 500 companies at once, 16 at a time: one analysis or error per company.",
+				flag: "portfolio_analysis",
+				example: { company_ids: ["<company id>"] },
+			},
 			rest: "POST /analysis/portfolio",
 			permission: ["read", "financial_data"],
 			params: {

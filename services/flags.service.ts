@@ -72,6 +72,7 @@ function gradualRolloutOf(g: FlagChange["gradual_rollout"]) {
 
 const FlagsService = defineService()({
 	name: "flags",
+	metadata: { description: "Feature flags" },
 	// REST paths are absolute under /api/v1 (docs/api.md), not prefixed with the service name.
 	settings: { rest: "/" },
 	mixins: [createDbMixin("feature_flags", [{ fields: { name: 1 }, unique: true }]), createCacheCleanerMixin(["flags"])],
@@ -96,6 +97,7 @@ const FlagsService = defineService()({
 
 	actions: {
 		list: {
+			openapi: { summary: "List feature flags", response: "Flag", list: true },
 			rest: "GET /flags",
 			role: "super_admin",
 			params: { $$strict: true, ...listParams(FLAG_SORTABLE) },
@@ -107,6 +109,7 @@ const FlagsService = defineService()({
 
 		/** The flags as they are for the caller: `{name: boolean}`. */
 		evaluate: {
+			openapi: { summary: "Get the flags as they are for me", response: "FlagEvaluation" },
 			rest: "GET /flags/evaluate",
 			cache: { keys: ["#user.id", "#user.username"], ttl: 30 },
 			async handler(ctx: FlagsContext) {
@@ -128,6 +131,7 @@ const FlagsService = defineService()({
 		},
 
 		get: {
+			openapi: { summary: "Get a feature flag", response: "Flag" },
 			rest: "GET /flags/:name",
 			role: "super_admin",
 			params: { $$strict: true, name: flagChangeParams.name },
@@ -140,6 +144,13 @@ const FlagsService = defineService()({
 
 		/** Creation is explicit: a PUT to a flag that does not exist is a 404, never a new flag (a typo stays a typo). */
 		create: {
+			openapi: {
+				summary: "Create a feature flag",
+				status: 201,
+				response: "Flag",
+				errors: [409],
+				example: { name: "new_reports", description: "Reports v2", enabled: true, rollout_percentage: 10 },
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /flags",
 			role: "super_admin",
@@ -173,6 +184,12 @@ const FlagsService = defineService()({
 		},
 
 		update: {
+			openapi: {
+				summary: "Change a feature flag",
+				description: "On or off, a rollout percentage, a whitelist, a gradual rollout; an unknown flag is a 404 (never created).",
+				response: "Flag",
+				example: { enabled: true, rollout_percentage: 25 },
+			},
 			rest: "PUT /flags/:name",
 			role: "super_admin",
 			params: flagChangeParams,

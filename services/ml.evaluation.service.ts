@@ -22,6 +22,7 @@ const COMPARED = ["roc_auc", "pr_auc", "f1", "precision", "recall", "accuracy", 
 
 const MlEvaluationService = defineService()({
 	name: "ml.evaluation",
+	metadata: { description: "ML model evaluation and comparison" },
 	settings: { rest: "/" },
 	mixins: [createMlModelsMixin("ml.evaluation")],
 
@@ -31,6 +32,7 @@ const MlEvaluationService = defineService()({
 		 * all rows of another data set with the same columns.
 		 */
 		evaluate: {
+			openapi: { summary: "Evaluate a model version", description: "Re-evaluates a stored version from its artifact on data it never saw." },
 			rest: "POST /ml/models/:id/versions/:version/evaluate",
 			permission: ["execute", "ml_models"],
 			timeout: 0,
@@ -79,6 +81,7 @@ const MlEvaluationService = defineService()({
 
 		/** Versions side by side: hold-out metrics, cross-validation, hyper-parameters, data set and status. */
 		compare: {
+			openapi: { summary: "Compare model versions", description: "Versions side by side (`versions=1,2`)." },
 			rest: "GET /ml/models/:id/compare",
 			permission: ["read", "ml_models"],
 			params: {

@@ -47,6 +47,7 @@ interface DriftCounts {
 
 const MlPredictionService = defineService<{ served: Map<string, Served>; switching: Map<string, Promise<void>>; drift: Map<string, DriftCounts>; timers: NodeJS.Timeout[] }>()({
 	name: "ml.prediction",
+	metadata: { description: "ML predictions and monitoring" },
 	settings: { rest: "/" },
 	mixins: [
 		createMlModelsMixin("ml.prediction"),
@@ -208,6 +209,10 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 		 * labels from the production version, in row order.
 		 */
 		predict: {
+			openapi: {
+				summary: "Predict with a model",
+				description: "`{rows}` (up to 1,000, keyed by column) or `{company_id}`: probabilities and labels from the production version.",
+			},
 			rest: "POST /ml/models/:id/predict",
 			permission: ["execute", "ml_models"],
 			params: {
@@ -286,6 +291,7 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 		 * rows) and realised ROC AUC over the companies it scored whose later annual statement is in.
 		 */
 		monitoring: {
+			openapi: { summary: "Monitor a model in production", description: "Input drift (PSI per feature) and realised ROC AUC." },
 			rest: "GET /ml/models/:id/monitoring",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, id: idParam },

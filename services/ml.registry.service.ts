@@ -110,6 +110,7 @@ const MlRegistryService = defineService<{
 	validateDataset: (v: unknown) => true | Array<{ field: string; message: string }>;
 }>()({
 	name: "ml.registry",
+	metadata: { description: "ML data sets, models, versions and their deployment" },
 	settings: { rest: "/" },
 	mixins: [
 		createDbMixin("ml_models", [{ fields: { model_key: 1 }, unique: true }]),
@@ -341,6 +342,13 @@ const MlRegistryService = defineService<{
 		 * positive_class?}`, the file's text in `content` (up to import_body_limit), read as a stream.
 		 */
 		createDataset: {
+			openapi: {
+				summary: "Upload an ML data set",
+				description: "CSV (RFC 4180) or ARFF text with a binary label column; `?` or empty cells are missing values.",
+				status: 201,
+				body_limit: "50 MB",
+				upload: "text/csv",
+			},
 			retryPolicy: NOT_RETRIED,
 			timeout: 0,
 			bulkhead: { enabled: true, concurrency: 2, maxQueueSize: 4 },
@@ -361,6 +369,7 @@ const MlRegistryService = defineService<{
 		},
 
 		listDatasets: {
+			openapi: { summary: "List ML data sets" },
 			rest: "GET /ml/datasets",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, ...listParams(["name", "created_at", "rows"]) },
@@ -372,6 +381,7 @@ const MlRegistryService = defineService<{
 		},
 
 		getDataset: {
+			openapi: { summary: "Get an ML data set", description: "Rows, column types and statistics, class balance, missing values, sha256." },
 			rest: "GET /ml/datasets/:id",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, id: idParam },
@@ -397,6 +407,14 @@ const MlRegistryService = defineService<{
 		/* ---------- models ---------- */
 
 		create: {
+			openapi: {
+				summary: "Create an ML model",
+				description:
+					"A name, domain, model type (logistic_regression, dense, gradient_boosted_trees, random_forest) and configuration (hyper-parameters, metric gates, features).",
+				status: 201,
+				errors: [409],
+				example: { name: "distress-gbt", domain: "manufacturing", model_type: "gradient_boosted_trees", configuration: { gates: { roc_auc: 0.85 } } },
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /ml/models",
 			permission: ["write", "ml_models"],
@@ -435,6 +453,7 @@ const MlRegistryService = defineService<{
 		},
 
 		list: {
+			openapi: { summary: "List ML models" },
 			rest: "GET /ml/models",
 			permission: ["read", "ml_models"],
 			params: {
@@ -455,6 +474,7 @@ const MlRegistryService = defineService<{
 		},
 
 		get: {
+			openapi: { summary: "Get an ML model" },
 			rest: "GET /ml/models/:id",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, id: idParam },
@@ -466,6 +486,7 @@ const MlRegistryService = defineService<{
 		},
 
 		update: {
+			openapi: { summary: "Change an ML model", errors: [409] },
 			rest: "PATCH /ml/models/:id",
 			permission: ["write", "ml_models"],
 			params: { $$strict: true, id: idParam, ...modelFields, status: { type: "enum", values: ["active", "archived"], optional: true } },
@@ -483,6 +504,7 @@ const MlRegistryService = defineService<{
 		/* ---------- versions ---------- */
 
 		versions: {
+			openapi: { summary: "List a model's versions" },
 			rest: "GET /ml/models/:id/versions",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, id: idParam, ...listParams(["version", "created_at"]) },
@@ -494,6 +516,10 @@ const MlRegistryService = defineService<{
 		},
 
 		getVersion: {
+			openapi: {
+				summary: "Get a model version",
+				description: "Its metrics on the hold-out, artifacts with sha256, pipeline, hyper-parameters, data set hash, split and training history.",
+			},
 			rest: "GET /ml/models/:id/versions/:version",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, id: idParam, version: versionParam },
@@ -604,6 +630,11 @@ const MlRegistryService = defineService<{
 		 * model's metric gates met, unless a super_admin forces it (recorded as forced).
 		 */
 		deploy: {
+			openapi: {
+				summary: "Deploy a model version",
+				description: "Moves the production or staging alias to the version, behind its metric gates, with a reason (docs/ml.md).",
+				errors: [409],
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /ml/models/:id/versions/:version/deploy",
 			permission: ["execute", "ml_models"],
@@ -640,6 +671,7 @@ const MlRegistryService = defineService<{
 
 		/** Production back to the version before it (kept loaded by every prediction node for this). */
 		rollback: {
+			openapi: { summary: "Roll back a model", description: "Production goes back to the previous production version.", errors: [409] },
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /ml/models/:id/rollback",
 			permission: ["admin", "ml_models"],
@@ -659,6 +691,7 @@ const MlRegistryService = defineService<{
 		},
 
 		history: {
+			openapi: { summary: "Get a model's alias history" },
 			rest: "GET /ml/models/:id/history",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, id: idParam, ...pageParams() },

@@ -53,6 +53,7 @@ interface Running {
 
 const MlTrainingService = defineService<{ running: Map<string, Running>; pollTimer?: NodeJS.Timeout; stopping: boolean }>()({
 	name: "ml.training",
+	metadata: { description: "ML training jobs" },
 	settings: { rest: "/" },
 	dependencies: ["ml.registry"],
 	mixins: [createDbMixin("ml_training_jobs", [{ fields: { model_id: 1 } }, { fields: { state: 1 } }]), createBusinessMetricsMixin([BUSINESS_COUNTERS.mlTrainingJobs])],
@@ -263,6 +264,12 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 
 	actions: {
 		train: {
+			openapi: {
+				summary: "Train a model",
+				description: "Queues a training job on a data set (202 with the job's Location); the job runs on a training node.",
+				status: 202,
+				errors: [409],
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /ml/models/:id/train",
 			permission: ["admin", "ml_models"],
@@ -291,6 +298,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		},
 
 		getJob: {
+			openapi: { summary: "Get a training job" },
 			rest: "GET /ml/jobs/:id",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, id: idParam },
@@ -300,6 +308,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		},
 
 		listJobs: {
+			openapi: { summary: "List training jobs" },
 			rest: "GET /ml/jobs",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, model_id: idParam, state: { type: "enum", values: [...JOB_STATES], optional: true }, ...listParams(["created_at"]) },
@@ -313,6 +322,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		},
 
 		cancel: {
+			openapi: { summary: "Cancel a training job", errors: [409] },
 			retryPolicy: NOT_RETRIED,
 			rest: "DELETE /ml/jobs/:id",
 			permission: ["admin", "ml_models"],

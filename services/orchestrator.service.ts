@@ -75,6 +75,7 @@ export function readWorkflowConfig(): WorkflowConfig {
 
 const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set<string>; timer?: NodeJS.Timeout; measureTimer?: NodeJS.Timeout; stopping: boolean }>()({
 	name: "orchestrator",
+	metadata: { description: "The company review run after every statement change" },
 	settings: { rest: "/" },
 	mixins: [
 		createDbMixin("workflows", [{ fields: { company_id: 1 } }, { fields: { state: 1 } }]),
@@ -256,6 +257,12 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 
 	actions: {
 		list: {
+			openapi: {
+				summary: "List a company's reviews",
+				description: "The company review runs after every statement change: analysis → risk → compliance → SWOT draft (docs/orchestrator.md). Filter `state`.",
+				response: "Workflow",
+				list: true,
+			},
 			rest: "GET /workflows",
 			permission: ["read", "financial_data"],
 			params: { $$strict: true, company_id: idParam, state: { type: "enum", values: ["running", "succeeded", "failed"], optional: true }, ...listParams(["started_at"]) },
@@ -268,6 +275,7 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 		},
 
 		get: {
+			openapi: { summary: "Get a review", description: "Each step's state, attempts, timing, result or error.", response: "Workflow" },
 			rest: "GET /workflows/:id",
 			permission: ["read", "financial_data"],
 			params: { $$strict: true, id: idParam },

@@ -28,6 +28,7 @@ type StoredOverview = CompanyOverview & { id: string; rebuilt_at?: string };
 
 const OverviewService = defineService<{ catchingUp: Promise<void> | null; again: boolean; timer?: NodeJS.Timeout }>()({
 	name: "overview",
+	metadata: { description: "The company overview, a read model of the audit trail" },
 	settings: { rest: "/" },
 	mixins: [createDbMixin("company_overviews", [{ fields: { company_id: 1 } }]), createStoreMixin("checkpoints", "overview_checkpoint"), createCompanyScopedMixin("overview")],
 
@@ -131,6 +132,12 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 
 	actions: {
 		get: {
+			openapi: {
+				summary: "Get a company at a glance",
+				description:
+					"Latest analysis highlights, risk level, compliance status per regulation, plans and open actions, the last review; kept from the audit trail, served from the cache (docs/overview.md).",
+				response: "Overview",
+			},
 			rest: "GET /companies/:id/overview",
 			permission: ["read", "financial_data"],
 			params: { $$strict: true, id: idParam },
@@ -157,6 +164,7 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 		},
 
 		rebuild: {
+			openapi: { summary: "Rebuild a company's overview", description: "Folds the company's whole audit trail again from nothing.", response: "OverviewRebuilt" },
 			rest: "POST /companies/:id/overview/rebuild",
 			role: "domain_admin",
 			params: { $$strict: true, id: idParam },

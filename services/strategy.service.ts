@@ -192,6 +192,7 @@ const planFields = {
 
 const StrategyService = defineService()({
 	name: "strategy",
+	metadata: { description: "Strategic plans: SWOT, market analysis, OKRs, action items" },
 	settings: { rest: "/" },
 	mixins: [createDbMixin("strategic_plans", [{ fields: { company_id: 1 } }]), createCompanyScopedMixin("strategy")],
 
@@ -380,6 +381,16 @@ const StrategyService = defineService()({
 
 	actions: {
 		create: {
+			openapi: {
+				summary: "Create a strategic plan",
+				description: "SWOT, market analysis (TAM ≥ SAM ≥ SOM), OKRs and action items.",
+				status: 201,
+				example: {
+					title: "2027 plan",
+					objectives: [{ title: "Fix the balance sheet", key_results: [{ description: "current ratio", start: 1, target: 1.5 }] }],
+					action_plan: [{ title: "Refinance the term loan", owner: "CFO", due_date: "2027-06-30" }],
+				},
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /companies/:id/strategic-plans",
 			permission: ["write", "strategic_plans"],
@@ -417,6 +428,11 @@ const StrategyService = defineService()({
 		 * item with its evidence. A source the caller cannot read, or no node serves, is left out and named.
 		 */
 		draft: {
+			openapi: {
+				summary: "Draft a plan from the company's figures",
+				description: "A SWOT drafted from the analysis, benchmarks, KPIs, risks, compliance records and market analysis, each item with its evidence.",
+				status: 201,
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /companies/:id/strategic-plans/draft",
 			permission: ["write", "strategic_plans"],
@@ -453,6 +469,7 @@ const StrategyService = defineService()({
 		},
 
 		list: {
+			openapi: { summary: "List a company's strategic plans", description: "Filter `status`." },
 			rest: "GET /companies/:id/strategic-plans",
 			permission: ["read", "strategic_plans"],
 			params: {
@@ -472,6 +489,10 @@ const StrategyService = defineService()({
 		},
 
 		get: {
+			openapi: {
+				summary: "Get a strategic plan",
+				description: "With each key result's progress, each objective's score and grade, overdue actions and the moves open to it.",
+			},
 			rest: "GET /strategic-plans/:id",
 			permission: ["read", "strategic_plans"],
 			params: { $$strict: true, id: idParam },
@@ -482,6 +503,7 @@ const StrategyService = defineService()({
 
 		/** Changes the plan's content (not its status): while it is a draft, or active (objectives and actions move on). */
 		update: {
+			openapi: { summary: "Change a strategic plan", errors: [409] },
 			retryPolicy: NOT_RETRIED,
 			rest: "PATCH /strategic-plans/:id",
 			permission: ["write", "strategic_plans"],
@@ -504,6 +526,13 @@ const StrategyService = defineService()({
 
 		/** `{to, reason?}`: moves the plan along its workflow; a move the workflow has not is 409, a role too low for it 403. */
 		transition: {
+			openapi: {
+				summary: "Move a plan along its workflow",
+				description:
+					"draft → under_review → approved → active → completed | archived; an analyst submits, a domain_admin approves. A move the workflow has not is 409 listing the allowed ones.",
+				errors: [409],
+				example: { to: "under_review" },
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /strategic-plans/:id/transitions",
 			permission: ["write", "strategic_plans"],
@@ -535,6 +564,7 @@ const StrategyService = defineService()({
 
 		/** `{value, note?}`: a key result's new current value, kept in its check-in history. */
 		checkIn: {
+			openapi: { summary: "Check in a key result", description: "The key result's new value, kept in its history.", status: 201, example: { value: 1.2, note: "Q1 close" } },
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /strategic-plans/:id/objectives/:objective/key-results/:key_result/check-ins",
 			permission: ["write", "strategic_plans"],

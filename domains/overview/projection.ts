@@ -162,7 +162,8 @@ export function applyEntry(current: CompanyOverview, entry: OverviewEntry): Comp
 /** The run an orchestrator event is about, made the overview's when it started after the one there; null for an older run. */
 function workflowOf(o: CompanyOverview, p: Payload): WorkflowDigest | null {
 	if (o.workflow?.id === p.workflow_id) return o.workflow;
-	if (o.workflow && o.workflow.started_at > p.started_at) return null;
+	// the later run wins; two started in the same millisecond: the greater id, so the fold never flips between them
+	if (o.workflow && (o.workflow.started_at > p.started_at || (o.workflow.started_at === p.started_at && o.workflow.id > p.workflow_id))) return null;
 	o.workflow = { id: p.workflow_id, state: "running", steps: {}, started_at: p.started_at };
 	return o.workflow;
 }

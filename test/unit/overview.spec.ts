@@ -152,6 +152,28 @@ describe("the company overview fold", () => {
 		expect(late.seq).toBe(15);
 	});
 
+	it("settles on one of two runs started in the same millisecond, whatever the order of their events", () => {
+		const runA = { workflow_id: "wA", started_at: at(40), company_id: CO };
+		const runB = { workflow_id: "wB", started_at: at(40), company_id: CO };
+		const events = (run: typeof runA, first: number): OverviewEntry[] => [
+			{ seq: first, action: "orchestrator.workflow.started", at: at(40), company_id: CO, payload: { ...run, trigger: "statements", steps: ["analysis"] } },
+			{ seq: first + 1, action: "orchestrator.step.succeeded", at: at(41), company_id: CO, payload: { ...run, step: "analysis", attempts: 1 } },
+			{ seq: first + 2, action: "orchestrator.workflow.completed", at: at(42), company_id: CO, payload: { ...run, steps: ["analysis"] } },
+		];
+		const [a, b] = [events(runA, 1), events(runB, 4)];
+		// interleaved both ways: the same run (wB) shown, completed
+		for (const order of [
+			[a[0], b[0], a[1], b[1], a[2], b[2]],
+			[b[0], a[0], b[1], a[1], b[2], a[2]],
+		]) {
+			const folded = foldEntries(
+				emptyOverview(CO),
+				order.map((e, i) => ({ ...e, seq: i + 1 })),
+			);
+			expect(folded.workflow).toMatchObject({ id: "wB", state: "succeeded", steps: { analysis: { state: "succeeded" } } });
+		}
+	});
+
 	it("keeps a deleted company deleted", () => {
 		const deleted = foldEntries(emptyOverview(CO), [
 			...trail,
