@@ -209,9 +209,10 @@ export function buildOpenApi(aliases: AliasInfo[], actions: Map<string, ActionIn
 		const content = doc?.response ? json(doc.list ? { $ref: `#/components/schemas/${doc.response}Page` } : { $ref: `#/components/schemas/${doc.response}` }) : undefined;
 		if (doc?.response && doc.list && !schemas[`${doc.response}Page`]) schemas[`${doc.response}Page`] = pageSchema(doc.response);
 		const success: Record<string, unknown> = { description: status === 201 ? "Created" : status === 202 ? "Accepted" : status === 204 ? "Done, nothing to answer" : "OK" };
-		if (status !== 204) success.content = content ?? json({ type: "object" });
+		if (status !== 204) success.content = doc?.answers ? { [doc.answers]: { schema: { type: "string" } } } : (content ?? json({ type: "object" }));
 		if (status === 201 || status === 202) success.headers = { Location: { description: "Where the new resource (or the job) is", schema: { type: "string" } } };
 		const responses: Record<string, unknown> = { [String(status)]: success };
+		if (doc?.alternate_status) responses[String(doc.alternate_status)] = { ...success, description: "OK (it replaced what was there)", headers: undefined };
 		for (const code of errorStatuses(action, pathParams.length > 0, Object.keys(bodyProps).length > 0 || pathParams.length > 0, takesBody, doc?.errors))
 			responses[String(code)] = { $ref: `#/components/responses/${ERROR_RESPONSES[code]?.name ?? "Error"}` };
 
@@ -230,7 +231,10 @@ export function buildOpenApi(aliases: AliasInfo[], actions: Map<string, ActionIn
 				parameters.push({ name, in: "query", required: !optional, schema });
 			}
 		} else if (doc?.upload) {
-			op.requestBody = { required: true, content: { [doc.upload]: { schema: { type: "string", format: "binary" } } } };
+			// a streamed body: read by the service as it is, described in words (and by its example)
+			const media: Record<string, unknown> = { schema: doc.upload === "application/json" ? { type: "object" } : { type: "string", format: "binary" } };
+			if (doc.example !== undefined) media.example = doc.example;
+			op.requestBody = { required: true, content: { [doc.upload]: media } };
 		} else if (Object.keys(bodyProps).length > 0) {
 			const media: Record<string, unknown> = { schema: objectSchema(bodyProps, strict) };
 			if (doc?.example !== undefined) media.example = doc.example;
@@ -370,7 +374,11 @@ export const OpenApiMixin = defineMixin<object, { restActions?: RestAction[]; al
 			},
 		},
 		docs: {
-			openapi: { summary: "Open the interactive API page", description: "Swagger UI, served by the gateway itself (no CDN). Authorize with a token, then Try it out." },
+			openapi: {
+				summary: "Open the interactive API page",
+				answers: "text/html",
+				description: "Swagger UI, served by the gateway itself (no CDN). Authorize with a token, then Try it out.",
+			},
 			auth: "public",
 			rest: "GET /docs",
 			handler(ctx: Context<unknown, { $responseType?: string; $responseHeaders?: Record<string, string> }>) {
@@ -381,7 +389,7 @@ export const OpenApiMixin = defineMixin<object, { restActions?: RestAction[]; al
 			},
 		},
 		docsAsset: {
-			openapi: { summary: "Get a file of the API page", description: "The page's script and style sheet (from the swagger-ui-dist package)." },
+			openapi: { summary: "Get a file of the API page", answers: "text/javascript", description: "The page's script and style sheet (from the swagger-ui-dist package)." },
 			auth: "public",
 			rest: "GET /docs/assets/:file",
 			params: { file: { type: "string", max: 64 } },

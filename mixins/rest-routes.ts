@@ -29,6 +29,8 @@ export interface OperationDoc {
 	description?: string;
 	/** The success status (200 by default; 201 answers a Location header). */
 	status?: 200 | 201 | 202 | 204;
+	/** A second success status with the same answer (200 when a PUT-like POST replaced what was there). */
+	alternate_status?: 200;
 	/** The answer: a schema of components/schemas (models/openapi-schemas.ts); `list: true` for a page of them. */
 	response?: string;
 	list?: boolean;
@@ -40,6 +42,8 @@ export interface OperationDoc {
 	flag?: string;
 	/** The request body's size limit when it is not the gateway's usual one, e.g. "50 MB". */
 	body_limit?: string;
+	/** The answer's media type when it is not JSON (a page, a file). */
+	answers?: string;
 	/** Stream upload: the body is sent as it is (its media type), not as JSON. */
 	upload?: string;
 }

@@ -140,6 +140,8 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 		listRegulations: {
 			openapi: {
 				summary: "List regulations",
+				response: "Regulation",
+				list: true,
 				description: "The catalogue: each regulation's rules (threshold, source), attestations and review cadence; filter `industry` (docs/compliance.md).",
 			},
 			rest: "GET /regulations",
@@ -158,7 +160,12 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 		 * again replaces it (its records keep their attestations where the requirement ids are the same).
 		 */
 		importFramework: {
-			openapi: { summary: "Import a compliance framework", description: "A framework in the catalogue's format becomes a regulation.", errors: [409] },
+			openapi: {
+				summary: "Import a compliance framework",
+				response: "FrameworkImported",
+				description: "A framework in the catalogue's format becomes a regulation.",
+				errors: [409],
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /frameworks",
 			permission: ["admin", "compliance_records"],
@@ -198,6 +205,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 		evaluate: {
 			openapi: {
 				summary: "Evaluate a regulation for a company",
+				response: "ComplianceRecord",
 				description:
 					"Evaluates the regulation on the company's KPIs, analysis and attestations and stores the record; it is evaluated again by itself when its figures change.",
 				errors: [409],
@@ -215,7 +223,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		listRecords: {
-			openapi: { summary: "List a company's compliance records" },
+			openapi: { summary: "List a company's compliance records", response: "ComplianceRecord", list: true },
 			rest: "GET /companies/:id/compliance-records",
 			permission: ["read", "compliance_records"],
 			params: { $$strict: true, id: idParam, ...listParams(["regulation_type", "assessed_at", "next_review", "compliance_status"]) },
@@ -243,7 +251,11 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 
 		/** For an officer: every company in the caller's domains with its records by status, worst first. */
 		summary: {
-			openapi: { summary: "Compliance across the portfolio", description: "Every company in the caller's domains by compliance status, worst first." },
+			openapi: {
+				summary: "Compliance across the portfolio",
+				response: "ComplianceSummary",
+				description: "Every company in the caller's domains by compliance status, worst first.",
+			},
 			rest: "GET /compliance/summary",
 			permission: ["read", "compliance_records"],
 			params: { $$strict: true, ...pageParams() },
@@ -273,7 +285,11 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 
 		/** Answers an attestation requirement of a record, with evidence and an expiry; the record is evaluated again. */
 		attest: {
-			openapi: { summary: "Attest a requirement", description: "Records an attestation (who, when, evidence, until when) and re-evaluates the record." },
+			openapi: {
+				summary: "Attest a requirement",
+				response: "ComplianceRecord",
+				description: "Records an attestation (who, when, evidence, until when) and re-evaluates the record.",
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "PATCH /compliance-records/:id/attestations/:requirement",
 			permission: ["write", "compliance_records"],

@@ -99,7 +99,12 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 
 	actions: {
 		listDomains: {
-			openapi: { summary: "List industry modules", description: "Each industry's operational metrics, KPIs (with cited thresholds) and regulations (docs/domains.md)." },
+			openapi: {
+				summary: "List industry modules",
+				response: "IndustryModule",
+				list: true,
+				description: "Each industry's operational metrics, KPIs (with cited thresholds) and regulations (docs/domains.md).",
+			},
 			rest: "GET /domains",
 			role: "viewer",
 			params: { $$strict: true, ...pageParams() },
@@ -110,7 +115,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		getDomain: {
-			openapi: { summary: "Get an industry module" },
+			openapi: { summary: "Get an industry module", response: "IndustryModule" },
 			rest: "GET /domains/:industry",
 			role: "viewer",
 			params: { $$strict: true, industry: { type: "string", min: 1, max: 40 } },
@@ -124,6 +129,9 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 		recordMetrics: {
 			openapi: {
 				summary: "Record operational metrics",
+				response: "OperationalMetrics",
+				status: 201,
+				alternate_status: 200,
 				description: "A company's operational metrics for a period, checked against its industry's module; 201 for a new period, 200 when it replaces one.",
 			},
 			retryPolicy: NOT_RETRIED,
@@ -170,7 +178,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		listMetrics: {
-			openapi: { summary: "List a company's operational metrics" },
+			openapi: { summary: "List a company's operational metrics", response: "OperationalMetrics", list: true },
 			rest: "GET /companies/:id/operational-metrics",
 			permission: ["read", "financial_data"],
 			params: { $$strict: true, id: idParam, ...listParams(["period_end", "updated_at"]) },
@@ -186,6 +194,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 		kpis: {
 			openapi: {
 				summary: "Get a company's KPIs",
+				response: "Kpis",
 				description: "Each KPI's value, unit, threshold, status (good / watch / bad / not_assessed) and inputs, for the latest period or `period_end`.",
 			},
 			rest: "GET /companies/:id/kpis",
@@ -200,7 +209,11 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 
 		/** The company's appetite for one KPI in three tiers (regulatory minimum, internal limit, early warning); replaces the previous. */
 		setAppetite: {
-			openapi: { summary: "Set the appetite for a KPI", description: "Three tiers: regulatory minimum, internal limit, early warning; KPIs say which they breach." },
+			openapi: {
+				summary: "Set the appetite for a KPI",
+				response: "KpiAppetite",
+				description: "Three tiers: regulatory minimum, internal limit, early warning; KPIs say which they breach.",
+			},
 			rest: "PUT /companies/:id/kpi-appetite/:kpi",
 			permission: ["admin", "risk_assessments"],
 			params: {
@@ -232,7 +245,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		getAppetite: {
-			openapi: { summary: "Get a company's KPI appetite" },
+			openapi: { summary: "Get a company's KPI appetite", response: "KpiAppetites" },
 			rest: "GET /companies/:id/kpi-appetite",
 			permission: ["read", "financial_data"],
 			params: { $$strict: true, id: idParam, ...pageParams() },

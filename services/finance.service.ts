@@ -271,6 +271,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 		importSec: {
 			openapi: {
 				summary: "Import an SEC filing",
+				response: "SecImport",
 				description:
 					"Body: an SEC XBRL companyfacts document (us-gaap 10-K or IFRS 20-F filers). Creates or updates the annual statements it holds, all or nothing; importing again updates, never duplicates.",
 				flag: "sec_import",
@@ -413,6 +414,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 		analysis: {
 			openapi: {
 				summary: "Analyse a company",
+				response: "Analysis",
 				description:
 					"Ratios (each with its formula, unit, inputs and why it is null), Altman, Piotroski, Beneish and DuPont scores, trends and the industry benchmark, for the latest annual period or `period_end` (docs/formulas.md). An unknown period is a 404 listing the company's periods.",
 			},
@@ -498,6 +500,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 		portfolio: {
 			openapi: {
 				summary: "Analyse many companies",
+				response: "PortfolioAnalysis",
 				description: "Up to 500 companies at once, 16 at a time: one analysis or error per company.",
 				flag: "portfolio_analysis",
 				example: { company_ids: ["<company id>"] },

@@ -32,7 +32,7 @@ const MlEvaluationService = defineService()({
 		 * all rows of another data set with the same columns.
 		 */
 		evaluate: {
-			openapi: { summary: "Evaluate a model version", description: "Re-evaluates a stored version from its artifact on data it never saw." },
+			openapi: { summary: "Evaluate a model version", response: "MlEvaluation", description: "Re-evaluates a stored version from its artifact on data it never saw." },
 			rest: "POST /ml/models/:id/versions/:version/evaluate",
 			permission: ["execute", "ml_models"],
 			timeout: 0,
@@ -81,7 +81,7 @@ const MlEvaluationService = defineService()({
 
 		/** Versions side by side: hold-out metrics, cross-validation, hyper-parameters, data set and status. */
 		compare: {
-			openapi: { summary: "Compare model versions", description: "Versions side by side (`versions=1,2`)." },
+			openapi: { summary: "Compare model versions", response: "MlComparison", description: "Versions side by side (`versions=1,2`)." },
 			rest: "GET /ml/models/:id/compare",
 			permission: ["read", "ml_models"],
 			params: {

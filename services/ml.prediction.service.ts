@@ -211,6 +211,7 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 		predict: {
 			openapi: {
 				summary: "Predict with a model",
+				response: "MlPredictions",
 				description: "`{rows}` (up to 1,000, keyed by column) or `{company_id}`: probabilities and labels from the production version.",
 			},
 			rest: "POST /ml/models/:id/predict",
@@ -291,7 +292,7 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 		 * rows) and realised ROC AUC over the companies it scored whose later annual statement is in.
 		 */
 		monitoring: {
-			openapi: { summary: "Monitor a model in production", description: "Input drift (PSI per feature) and realised ROC AUC." },
+			openapi: { summary: "Monitor a model in production", response: "MlMonitoring", description: "Input drift (PSI per feature) and realised ROC AUC." },
 			rest: "GET /ml/models/:id/monitoring",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, id: idParam },

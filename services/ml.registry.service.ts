@@ -234,7 +234,9 @@ const MlRegistryService = defineService<{
 				updated_at: now,
 			};
 			try {
-				return entityFrom<Dataset>(this.datasets, await this.datasets.insert(doc))!;
+				// the natural key stays in the store
+				const { dataset_key: _key, ...dataset } = entityFrom<Dataset & { dataset_key: string }>(this.datasets, await this.datasets.insert(doc))!;
+				return dataset;
 			} catch (err) {
 				if (isDuplicateKeyError(err)) throw conflict(`A data set named '${input.name}' exists in domain '${input.domain}'`, { name: input.name });
 				throw err;
@@ -344,10 +346,14 @@ const MlRegistryService = defineService<{
 		createDataset: {
 			openapi: {
 				summary: "Upload an ML data set",
-				description: "CSV (RFC 4180) or ARFF text with a binary label column; `?` or empty cells are missing values.",
+				description:
+					"A JSON body `{name, format: csv | arff, label, positive_class?, domain?, content}`: `content` is CSV (RFC 4180) or ARFF text with a binary label column; `?` or empty cells are missing values. Read as a stream once the caller is authorized.",
 				status: 201,
+				response: "MlDataset",
+				errors: [409],
 				body_limit: "50 MB",
-				upload: "text/csv",
+				upload: "application/json",
+				example: { name: "suppliers-2026", format: "csv", label: "default", domain: "manufacturing", content: "leverage,margin,default\n0.4,0.12,0\n1.9,-0.05,1\n" },
 			},
 			retryPolicy: NOT_RETRIED,
 			timeout: 0,
@@ -369,7 +375,7 @@ const MlRegistryService = defineService<{
 		},
 
 		listDatasets: {
-			openapi: { summary: "List ML data sets" },
+			openapi: { summary: "List ML data sets", response: "MlDatasetSummary", list: true },
 			rest: "GET /ml/datasets",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, ...listParams(["name", "created_at", "rows"]) },
@@ -381,7 +387,7 @@ const MlRegistryService = defineService<{
 		},
 
 		getDataset: {
-			openapi: { summary: "Get an ML data set", description: "Rows, column types and statistics, class balance, missing values, sha256." },
+			openapi: { summary: "Get an ML data set", response: "MlDataset", description: "Rows, column types and statistics, class balance, missing values, sha256." },
 			rest: "GET /ml/datasets/:id",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, id: idParam },
@@ -409,6 +415,7 @@ const MlRegistryService = defineService<{
 		create: {
 			openapi: {
 				summary: "Create an ML model",
+				response: "MlModel",
 				description:
 					"A name, domain, model type (logistic_regression, dense, gradient_boosted_trees, random_forest) and configuration (hyper-parameters, metric gates, features).",
 				status: 201,
@@ -453,7 +460,7 @@ const MlRegistryService = defineService<{
 		},
 
 		list: {
-			openapi: { summary: "List ML models" },
+			openapi: { summary: "List ML models", response: "MlModel", list: true },
 			rest: "GET /ml/models",
 			permission: ["read", "ml_models"],
 			params: {
@@ -474,7 +481,7 @@ const MlRegistryService = defineService<{
 		},
 
 		get: {
-			openapi: { summary: "Get an ML model" },
+			openapi: { summary: "Get an ML model", response: "MlModel" },
 			rest: "GET /ml/models/:id",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, id: idParam },
@@ -486,7 +493,7 @@ const MlRegistryService = defineService<{
 		},
 
 		update: {
-			openapi: { summary: "Change an ML model", errors: [409] },
+			openapi: { summary: "Change an ML model", response: "MlModel", errors: [409] },
 			rest: "PATCH /ml/models/:id",
 			permission: ["write", "ml_models"],
 			params: { $$strict: true, id: idParam, ...modelFields, status: { type: "enum", values: ["active", "archived"], optional: true } },
@@ -504,7 +511,7 @@ const MlRegistryService = defineService<{
 		/* ---------- versions ---------- */
 
 		versions: {
-			openapi: { summary: "List a model's versions" },
+			openapi: { summary: "List a model's versions", response: "MlVersion", list: true },
 			rest: "GET /ml/models/:id/versions",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, id: idParam, ...listParams(["version", "created_at"]) },
@@ -518,6 +525,7 @@ const MlRegistryService = defineService<{
 		getVersion: {
 			openapi: {
 				summary: "Get a model version",
+				response: "MlVersion",
 				description: "Its metrics on the hold-out, artifacts with sha256, pipeline, hyper-parameters, data set hash, split and training history.",
 			},
 			rest: "GET /ml/models/:id/versions/:version",
@@ -632,6 +640,7 @@ const MlRegistryService = defineService<{
 		deploy: {
 			openapi: {
 				summary: "Deploy a model version",
+				response: "MlDeployment",
 				description: "Moves the production or staging alias to the version, behind its metric gates, with a reason (docs/ml.md).",
 				errors: [409],
 			},
@@ -671,7 +680,7 @@ const MlRegistryService = defineService<{
 
 		/** Production back to the version before it (kept loaded by every prediction node for this). */
 		rollback: {
-			openapi: { summary: "Roll back a model", description: "Production goes back to the previous production version.", errors: [409] },
+			openapi: { summary: "Roll back a model", response: "MlDeployment", description: "Production goes back to the previous production version.", errors: [409] },
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /ml/models/:id/rollback",
 			permission: ["admin", "ml_models"],
@@ -691,7 +700,7 @@ const MlRegistryService = defineService<{
 		},
 
 		history: {
-			openapi: { summary: "Get a model's alias history" },
+			openapi: { summary: "Get a model's alias history", response: "MlTransition", list: true },
 			rest: "GET /ml/models/:id/history",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, id: idParam, ...pageParams() },

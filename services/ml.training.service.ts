@@ -266,6 +266,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		train: {
 			openapi: {
 				summary: "Train a model",
+				response: "MlJob",
 				description: "Queues a training job on a data set (202 with the job's Location); the job runs on a training node.",
 				status: 202,
 				errors: [409],
@@ -298,7 +299,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		},
 
 		getJob: {
-			openapi: { summary: "Get a training job" },
+			openapi: { summary: "Get a training job", response: "MlJob" },
 			rest: "GET /ml/jobs/:id",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, id: idParam },
@@ -308,7 +309,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		},
 
 		listJobs: {
-			openapi: { summary: "List training jobs" },
+			openapi: { summary: "List training jobs", response: "MlJob", list: true },
 			rest: "GET /ml/jobs",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, model_id: idParam, state: { type: "enum", values: [...JOB_STATES], optional: true }, ...listParams(["created_at"]) },
@@ -322,7 +323,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		},
 
 		cancel: {
-			openapi: { summary: "Cancel a training job", errors: [409] },
+			openapi: { summary: "Cancel a training job", response: "MlJob", errors: [409] },
 			retryPolicy: NOT_RETRIED,
 			rest: "DELETE /ml/jobs/:id",
 			permission: ["admin", "ml_models"],

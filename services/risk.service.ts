@@ -271,7 +271,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 
 	actions: {
 		list: {
-			openapi: { summary: "List a company's risk assessments" },
+			openapi: { summary: "List a company's risk assessments", response: "RiskAssessment", list: true },
 			rest: "GET /companies/:id/risk-assessments",
 			permission: ["read", "risk_assessments"],
 			params: {
@@ -301,6 +301,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 		create: {
 			openapi: {
 				summary: "Assess a risk by hand",
+				response: "RiskAssessment",
 				description: "An operational or strategic risk on the 5×5 grid: inherent and residual likelihood and impact, treatment, mitigation.",
 				status: 201,
 			},
@@ -339,6 +340,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 		assessNow: {
 			openapi: {
 				summary: "Re-assess a company's financial risks now",
+				response: "RiskAssessments",
 				description: "The four automatic assessments (credit/distress with the ML distress probability, liquidity, leverage, profitability), each explaining its score.",
 			},
 			retryPolicy: NOT_RETRIED,
@@ -358,7 +360,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		get: {
-			openapi: { summary: "Get a risk assessment" },
+			openapi: { summary: "Get a risk assessment", response: "RiskAssessment" },
 			rest: "GET /risk-assessments/:id",
 			permission: ["read", "risk_assessments"],
 			params: { $$strict: true, id: idParam },
@@ -369,7 +371,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		update: {
-			openapi: { summary: "Change a risk assessment", errors: [409] },
+			openapi: { summary: "Change a risk assessment", response: "RiskAssessment", errors: [409] },
 			rest: "PATCH /risk-assessments/:id",
 			permission: ["write", "risk_assessments"],
 			params: { $$strict: true, id: idParam, ...Object.fromEntries(Object.entries(manualFields).map(([k, rule]) => [k, { ...rule, optional: true }])) },
@@ -404,7 +406,12 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 
 		/** A domain_admin accepts the residual risk until a date; the acceptance records the state it approved. */
 		accept: {
-			openapi: { summary: "Accept a risk", description: "A domain_admin accepts the residual risk, with a reason, until a date or until a KPI breaches.", errors: [409] },
+			openapi: {
+				summary: "Accept a risk",
+				response: "RiskAssessment",
+				description: "A domain_admin accepts the residual risk, with a reason, until a date or until a KPI breaches.",
+				errors: [409],
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /risk-assessments/:id/accept",
 			permission: ["admin", "risk_assessments"],
@@ -451,7 +458,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 
 		/** For an officer: every company in the caller's domains with its risks by level, worst first. */
 		summary: {
-			openapi: { summary: "Risk across the portfolio", description: "Every company in the caller's domains by risk level, worst first." },
+			openapi: { summary: "Risk across the portfolio", response: "RiskSummary", description: "Every company in the caller's domains by risk level, worst first." },
 			rest: "GET /risk/summary",
 			permission: ["read", "risk_assessments"],
 			params: { $$strict: true, ...pageParams() },
@@ -488,7 +495,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 
 		/** Counts of the company's manual risks per cell of a matrix's grid (residual, and inherent), with each cell's level. */
 		matrix: {
-			openapi: { summary: "Get a company's risk matrix", description: "Its assessments placed on the matrix's grid." },
+			openapi: { summary: "Get a company's risk matrix", response: "RiskMatrixView", description: "Its assessments placed on the matrix's grid." },
 			rest: "GET /companies/:id/risk-matrix",
 			permission: ["read", "risk_assessments"],
 			params: { $$strict: true, id: idParam, matrix: { type: "string", min: 1, max: 200, optional: true } },
@@ -535,7 +542,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 
 		/** Risk matrices: the default and those imported. */
 		listMatrices: {
-			openapi: { summary: "List risk matrices" },
+			openapi: { summary: "List risk matrices", response: "RiskMatrix", list: true },
 			rest: "GET /risk-matrices",
 			role: "viewer",
 			params: { $$strict: true, ...pageParams() },
@@ -548,7 +555,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 
 		/** Imports the risk matrices of a CISO Assistant library (its YAML text); all or nothing; an URN imported again is replaced. */
 		importMatrices: {
-			openapi: { summary: "Import risk matrices", errors: [409] },
+			openapi: { summary: "Import risk matrices", response: "RiskMatricesImported", errors: [409] },
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /risk-matrices",
 			permission: ["admin", "risk_assessments"],

@@ -383,6 +383,7 @@ const StrategyService = defineService()({
 		create: {
 			openapi: {
 				summary: "Create a strategic plan",
+				response: "StrategicPlan",
 				description: "SWOT, market analysis (TAM ≥ SAM ≥ SOM), OKRs and action items.",
 				status: 201,
 				example: {
@@ -430,6 +431,7 @@ const StrategyService = defineService()({
 		draft: {
 			openapi: {
 				summary: "Draft a plan from the company's figures",
+				response: "StrategicPlan",
 				description: "A SWOT drafted from the analysis, benchmarks, KPIs, risks, compliance records and market analysis, each item with its evidence.",
 				status: 201,
 			},
@@ -469,7 +471,7 @@ const StrategyService = defineService()({
 		},
 
 		list: {
-			openapi: { summary: "List a company's strategic plans", description: "Filter `status`." },
+			openapi: { summary: "List a company's strategic plans", response: "StrategicPlan", list: true, description: "Filter `status`." },
 			rest: "GET /companies/:id/strategic-plans",
 			permission: ["read", "strategic_plans"],
 			params: {
@@ -491,6 +493,7 @@ const StrategyService = defineService()({
 		get: {
 			openapi: {
 				summary: "Get a strategic plan",
+				response: "StrategicPlan",
 				description: "With each key result's progress, each objective's score and grade, overdue actions and the moves open to it.",
 			},
 			rest: "GET /strategic-plans/:id",
@@ -503,7 +506,7 @@ const StrategyService = defineService()({
 
 		/** Changes the plan's content (not its status): while it is a draft, or active (objectives and actions move on). */
 		update: {
-			openapi: { summary: "Change a strategic plan", errors: [409] },
+			openapi: { summary: "Change a strategic plan", response: "StrategicPlan", errors: [409] },
 			retryPolicy: NOT_RETRIED,
 			rest: "PATCH /strategic-plans/:id",
 			permission: ["write", "strategic_plans"],
@@ -528,6 +531,7 @@ const StrategyService = defineService()({
 		transition: {
 			openapi: {
 				summary: "Move a plan along its workflow",
+				response: "StrategicPlan",
 				description:
 					"draft → under_review → approved → active → completed | archived; an analyst submits, a domain_admin approves. A move the workflow has not is 409 listing the allowed ones.",
 				errors: [409],
@@ -564,7 +568,13 @@ const StrategyService = defineService()({
 
 		/** `{value, note?}`: a key result's new current value, kept in its check-in history. */
 		checkIn: {
-			openapi: { summary: "Check in a key result", description: "The key result's new value, kept in its history.", status: 201, example: { value: 1.2, note: "Q1 close" } },
+			openapi: {
+				summary: "Check in a key result",
+				response: "StrategicPlan",
+				description: "The key result's new value, kept in its history.",
+				status: 201,
+				example: { value: 1.2, note: "Q1 close" },
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /strategic-plans/:id/objectives/:objective/key-results/:key_result/check-ins",
 			permission: ["write", "strategic_plans"],

@@ -6,7 +6,9 @@
  */
 import SwaggerParser from "@apidevtools/swagger-parser";
 import Ajv from "ajv";
-import { annualStatement } from "../helpers/fixtures";
+import fs from "node:fs";
+import path from "node:path";
+import { annualStatement, LIQUIDITY_POLICY_LIBRARY } from "../helpers/fixtures";
 import { ADMIN_PASSWORD, eventually, startPlatform, type HttpResult, type Platform } from "../helpers/platform";
 
 type Operation = {
@@ -24,6 +26,24 @@ type Doc = {
 	paths: Record<string, Record<string, Operation>>;
 	components: { schemas: Record<string, unknown>; responses: Record<string, { headers?: Record<string, unknown> }> };
 };
+
+/** Two columns, a label that follows them: a model that trains in a moment. */
+const SEPARABLE_CSV = ["a,b,y", ...Array.from({ length: 200 }, (_, i) => `${((i * 37) % 100) / 100},${((i * 61) % 100) / 100},${(i * 37) % 100 > (i * 61) % 100 ? 1 : 0}`)].join(
+	"\n",
+);
+const THREE_BY_THREE = [
+	"urn: urn:example:risk:library:documented",
+	"name: Documented three by three",
+	"objects:",
+	"  risk_matrix:",
+	"    - urn: urn:example:risk:matrix:documented",
+	"      name: documented three by three",
+	"      probability: [{ name: Low }, { name: Medium }, { name: High }]",
+	"      impact: [{ name: Low }, { name: Medium }, { name: High }]",
+	"      risk: [{ name: Acceptable }, { name: Tolerable }, { name: Unacceptable }]",
+	"      grid: [[0, 0, 1], [0, 1, 2], [1, 2, 2]]",
+].join("\n");
+const TESLA_FACTS = fs.readFileSync(path.resolve(__dirname, "../../data/sec-companyfacts/tesla.json"), "utf8");
 
 let platform: Platform;
 let doc: Doc;
@@ -51,7 +71,7 @@ describe("the OpenAPI document", () => {
 			if (!tags.get(op.tags[0])) problems.push(`${at}: tag '${op.tags[0]}' has no description`);
 			const codes = Object.keys(op.responses);
 			const success = codes.filter(c => /^2/.test(c));
-			if (success.length !== 1) problems.push(`${at}: success statuses ${success}`);
+			if (!success.length) problems.push(`${at}: no success status`);
 			if ((success[0] === "201" || success[0] === "202") && !op.responses[success[0]].headers?.Location) problems.push(`${at}: ${success[0]} without Location`);
 			for (const c of ["503", "504"]) if (!codes.includes(c)) problems.push(`${at}: no ${c}`);
 			if (op.security?.length !== 0 && !(codes.includes("401") && codes.includes("403"))) problems.push(`${at}: no 401/403`);
@@ -113,10 +133,11 @@ describe("the OpenAPI document", () => {
 		await call("GET", `/flags/${flag.name}`, { token });
 		await call("PUT", `/flags/${flag.name}`, { token, body: { enabled: true, rollout_percentage: 50 } });
 		await call("GET", "/flags/evaluate", { token });
+		// three changes: two statements posted, one changed
 		await eventually(
-			"both reviews",
+			"the three reviews",
 			() => platform.request("GET", `/workflows?company_id=${co.id}&state=succeeded`, { token }),
-			r => r.body.total === 2,
+			r => r.body.total === 3,
 			300,
 			50,
 		);
@@ -133,6 +154,108 @@ describe("the OpenAPI document", () => {
 		await call("POST", `/companies/${co.id}/overview/rebuild`, { token });
 		await call("GET", "/audit?page_size=100", { token });
 		await call("GET", "/audit/verify", { token });
+		// analysis, GRC and strategy on the company
+		await call("GET", `/companies/${co.id}/analysis`, { token });
+		await call("POST", "/analysis/portfolio", { token, body: { company_ids: [co.id] } });
+		await call("GET", "/regulations?industry=manufacturing", { token });
+		const record = await call("POST", `/companies/${co.id}/compliance/evaluate`, { token, body: { regulation_type: "iso_9001" } });
+		await call("GET", `/companies/${co.id}/compliance-records`, { token });
+		await call("PATCH", `/compliance-records/${record.id}/attestations/quality_policy`, {
+			token,
+			body: { answer: true, evidence: "Policy QP-1, 2026-01-10", effective_date: "2026-01-10" },
+		});
+		await call("GET", "/compliance/summary", { token });
+		await call("POST", "/frameworks", { token, body: { content: LIQUIDITY_POLICY_LIBRARY, industries: ["financial_services"], cadence_months: 6 } });
+		await call("GET", "/domains", { token });
+		await call("GET", "/domains/manufacturing", { token });
+		const bank = await call("POST", "/companies", { token, body: { name: "Documented Bank", industry: "financial_services" } });
+		await call("POST", `/companies/${bank.id}/operational-metrics`, {
+			token,
+			body: {
+				period_end: "2024-12-31",
+				metrics: { cet1_capital: 40, tier1_capital: 50, total_capital: 70, risk_weighted_assets: 1000, hqla: 130, net_cash_outflows_30d: 100 },
+			},
+		});
+		await call("GET", `/companies/${bank.id}/operational-metrics`, { token });
+		await call("PUT", `/companies/${bank.id}/kpi-appetite/lcr`, { token, body: { regulatory_minimum: 1, internal_limit: 1.1, early_warning: 1.15 } });
+		await call("GET", `/companies/${bank.id}/kpi-appetite`, { token });
+		await call("GET", `/companies/${bank.id}/kpis`, { token });
+		await call("POST", `/companies/${co.id}/risk-assessments/auto`, { token });
+		const risk = await call("POST", `/companies/${co.id}/risk-assessments`, {
+			token,
+			body: { risk_type: "operational", title: "Single supplier for castings", likelihood: 4, impact: 4, residual_likelihood: 2, residual_impact: 4 },
+		});
+		await call("GET", `/companies/${co.id}/risk-assessments`, { token });
+		await call("GET", `/risk-assessments/${risk.id}`, { token });
+		await call("PATCH", `/risk-assessments/${risk.id}`, { token, body: { mitigation_strategies: ["second supplier qualified"] } });
+		await call("POST", `/risk-assessments/${risk.id}/accept`, { token, body: { rationale: "Within appetite", expires_at: "2099-01-01T00:00:00Z" } });
+		await call("GET", "/risk/summary", { token });
+		await call("GET", `/companies/${co.id}/risk-matrix`, { token });
+		await call("GET", "/risk-matrices", { token });
+		await call("POST", "/risk-matrices", { token, body: { content: THREE_BY_THREE } });
+		const plan = await call("POST", `/companies/${co.id}/strategic-plans`, {
+			token,
+			body: {
+				title: "2027 plan",
+				market_analysis: { tam: 1000, sam: 200, som: 20, five_forces: { buyer_power: { rating: "medium", factors: ["few buyers"] } } },
+				objectives: [{ title: "Fix the balance sheet", key_results: [{ description: "current ratio", start: 1, target: 1.5 }] }],
+				action_plan: [{ title: "Refinance the term loan", owner: "CFO", due_date: "2027-06-30", objective_id: "o1" }],
+			},
+		});
+		await call("GET", `/companies/${co.id}/strategic-plans`, { token });
+		await call("GET", `/strategic-plans/${plan.id}`, { token });
+		await call("PATCH", `/strategic-plans/${plan.id}`, { token, body: { title: "2027 plan (v2)" } });
+		await call("POST", `/strategic-plans/${plan.id}/objectives/o1/key-results/kr1/check-ins`, { token, body: { value: 1.2, note: "Q1" } });
+		await call("POST", `/strategic-plans/${plan.id}/transitions`, { token, body: { to: "under_review" } });
+		await call("POST", `/companies/${co.id}/strategic-plans/draft`, { token, body: { title: "Drafted" } });
+
+		// machine learning: a data set, a model trained twice, deployed, used, compared, rolled back
+		const dataset = await call("POST", "/ml/datasets", { token, body: { name: "documented", format: "csv", label: "y", domain: "manufacturing", content: SEPARABLE_CSV } });
+		await call("GET", "/ml/datasets", { token });
+		await call("GET", `/ml/datasets/${dataset.id}`, { token });
+		const model = await call("POST", "/ml/models", {
+			token,
+			body: { name: "documented-lr", domain: "manufacturing", model_type: "logistic_regression", configuration: { hyperparameters: { epochs: 20 } } },
+		});
+		await call("GET", "/ml/models", { token });
+		await call("PATCH", `/ml/models/${model.id}`, { token, body: { configuration: { hyperparameters: { epochs: 20, learning_rate: 0.05 } } } });
+		for (const seed of [1, 2]) {
+			const job = await call("POST", `/ml/models/${model.id}/train`, { token, body: { dataset_id: dataset.id, seed } });
+			await eventually(
+				"the job",
+				() => platform.request("GET", `/ml/jobs/${job.id}`, { token }),
+				r => r.body.state === "succeeded",
+				600,
+				100,
+			);
+			await call("GET", `/ml/jobs/${job.id}`, { token });
+			await call("POST", `/ml/models/${model.id}/versions/${seed}/deploy`, { token, body: { alias: "production", reason: `release ${seed}` } });
+		}
+		await call("GET", `/ml/jobs?model_id=${model.id}`, { token });
+		await call("GET", `/ml/models/${model.id}`, { token });
+		await call("GET", `/ml/models/${model.id}/versions`, { token });
+		await call("GET", `/ml/models/${model.id}/versions/1`, { token });
+		await call("POST", `/ml/models/${model.id}/predict`, {
+			token,
+			body: {
+				rows: [
+					{ a: 0.2, b: 0.9 },
+					{ a: 0.8, b: 0.1 },
+				],
+			},
+		});
+		await call("GET", `/ml/models/${model.id}/monitoring`, { token });
+		await call("POST", `/ml/models/${model.id}/versions/1/evaluate`, { token, body: {} });
+		await call("GET", `/ml/models/${model.id}/compare?versions=1,2`, { token });
+		await call("POST", `/ml/models/${model.id}/rollback`, { token, body: { reason: "version 2 is worse" } });
+		await call("GET", `/ml/models/${model.id}/history`, { token });
+		const queued = await call("POST", `/ml/models/${model.id}/train`, { token, body: { dataset_id: dataset.id, seed: 3 } });
+		await call("DELETE", `/ml/jobs/${queued.id}`, { token });
+		const tesla = await call("POST", "/companies", { token, body: { name: "Tesla, Inc.", industry: "manufacturing", ticker: "TSLA" } });
+		await call("POST", `/companies/${tesla.id}/import/sec`, { token, rawBody: TESLA_FACTS });
+		if (process.env.DUMP_ANSWERS)
+			require("fs").writeFileSync(process.env.DUMP_ANSWERS, JSON.stringify(answered.map(a => ({ method: a.method, url: a.url, status: a.res.status, body: a.res.body }))));
+
 		// a statement sent back as GET gives it (PUT), another deleted, then the company
 		const { id: _id, company_id: _co, created_at: _c, updated_at: _u, warnings: _w, ...whole } = await call("GET", `/statements/${st.id}`, { token });
 		await call("PUT", `/statements/${st.id}`, { token, body: whole });
@@ -156,8 +279,9 @@ describe("the OpenAPI document", () => {
 				continue;
 			}
 			exercised.add(found.op.operationId);
-			const documented = Object.keys(found.op.responses).find(c => /^2/.test(c))!;
-			if (String(res.status) !== documented) problems.push(`${method} ${path}: answered ${res.status}, documented ${documented}`);
+			const successes = Object.keys(found.op.responses).filter(c => /^2/.test(c));
+			const documented = successes.includes(String(res.status)) ? String(res.status) : successes[0];
+			if (String(res.status) !== documented) problems.push(`${method} ${path}: answered ${res.status}, documented ${successes.join(" or ")}`);
 			const schema = found.op.responses[documented].content?.["application/json"]?.schema;
 			if (!schema || !(schema as { $ref?: string }).$ref) continue;
 			const validate = ajv.compile({ ...(schema as object), components: doc.components });
