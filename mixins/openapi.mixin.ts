@@ -17,7 +17,8 @@ type JsonSchema = Record<string, unknown>;
 export function ruleToSchema(rule: Rule): { schema: JsonSchema; optional: boolean } {
 	if (Array.isArray(rule)) {
 		const parts = rule.map(ruleToSchema);
-		return { schema: { oneOf: parts.map(p => p.schema) }, optional: parts.every(p => p.optional) };
+		// fastest-validator takes the value when any of the rules does
+		return { schema: { anyOf: parts.map(p => p.schema) }, optional: parts.every(p => p.optional) };
 	}
 	if (typeof rule === "string") {
 		const [type, ...flags] = rule.split("|");
@@ -41,6 +42,10 @@ export function ruleToSchema(rule: Rule): { schema: JsonSchema; optional: boolea
 			break;
 		case "boolean":
 			schema.type = "boolean";
+			break;
+		case "equal":
+			schema.type = typeof rule.value === "number" ? "number" : typeof rule.value === "boolean" ? "boolean" : "string";
+			schema.enum = [rule.value];
 			break;
 		case "enum":
 			schema.type = "string";

@@ -257,6 +257,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		logout: {
 			openapi: {
 				summary: "Sign out",
+				example: { refresh_token: "…" },
 				description: "Ends the session: the access token is revoked at once on every gateway, with its refresh tokens (and, given one, that refresh token's session).",
 				response: "SignedOut",
 			},

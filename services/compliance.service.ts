@@ -162,6 +162,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 		importFramework: {
 			openapi: {
 				summary: "Import a compliance framework",
+				example: { content: "urn: urn:example:risk:library:policy\nname: …\nobjects:\n  framework: …", industries: ["financial_services"], cadence_months: 6 },
 				response: "FrameworkImported",
 				description: "A framework in the catalogue's format becomes a regulation.",
 				errors: [409],
@@ -287,6 +288,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 		attest: {
 			openapi: {
 				summary: "Attest a requirement",
+				example: { answer: true, evidence: "Board minutes 2026-02-14, item 4", effective_date: "2026-02-14" },
 				response: "ComplianceRecord",
 				description: "Records an attestation (who, when, evidence, until when) and re-evaluates the record.",
 			},

@@ -129,6 +129,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 		recordMetrics: {
 			openapi: {
 				summary: "Record operational metrics",
+				example: { period_end: "2026-12-31", metrics: { cet1_capital: 40, tier1_capital: 50, total_capital: 70, risk_weighted_assets: 1000 } },
 				response: "OperationalMetrics",
 				status: 201,
 				alternate_status: 200,
@@ -211,6 +212,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 		setAppetite: {
 			openapi: {
 				summary: "Set the appetite for a KPI",
+				example: { regulatory_minimum: 1, internal_limit: 1.1, early_warning: 1.15 },
 				response: "KpiAppetite",
 				description: "Three tiers: regulatory minimum, internal limit, early warning; KPIs say which they breach.",
 			},

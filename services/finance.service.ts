@@ -216,7 +216,20 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		replaceStatement: {
-			openapi: { summary: "Replace a statement", description: "The whole statement (a GET answer can be sent back as it is).", response: "Statement", errors: [409] },
+			openapi: {
+				summary: "Replace a statement",
+				example: {
+					statement_type: "annual",
+					period_end: "2024-12-31",
+					currency: "USD",
+					income_statement: { revenue: 1200, net_income: 120 },
+					balance_sheet: { total_assets: 1500, total_liabilities: 800, total_equity: 700 },
+					cash_flow: { operating_cash_flow: 200 },
+				},
+				description: "The whole statement (a GET answer can be sent back as it is).",
+				response: "Statement",
+				errors: [409],
+			},
 			rest: "PUT /statements/:id",
 			permission: ["write", "financial_data"],
 			// a statement as GET answers it can be sent back: its read-only fields are ignored

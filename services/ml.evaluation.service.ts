@@ -32,7 +32,12 @@ const MlEvaluationService = defineService()({
 		 * all rows of another data set with the same columns.
 		 */
 		evaluate: {
-			openapi: { summary: "Evaluate a model version", response: "MlEvaluation", description: "Re-evaluates a stored version from its artifact on data it never saw." },
+			openapi: {
+				summary: "Evaluate a model version",
+				example: { dataset_id: "<data set id>" },
+				response: "MlEvaluation",
+				description: "Re-evaluates a stored version from its artifact on data it never saw.",
+			},
 			rest: "POST /ml/models/:id/versions/:version/evaluate",
 			permission: ["execute", "ml_models"],
 			timeout: 0,

@@ -211,6 +211,7 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 		predict: {
 			openapi: {
 				summary: "Predict with a model",
+				example: { rows: [{ "net profit / total assets": 0.05, "total liabilities / total assets": 0.6 }] },
 				response: "MlPredictions",
 				description: "`{rows}` (up to 1,000, keyed by column) or `{company_id}`: probabilities and labels from the production version.",
 			},

@@ -493,7 +493,12 @@ const MlRegistryService = defineService<{
 		},
 
 		update: {
-			openapi: { summary: "Change an ML model", response: "MlModel", errors: [409] },
+			openapi: {
+				summary: "Change an ML model",
+				example: { description: "Distress on statement ratios", configuration: { gates: { roc_auc: 0.85 } } },
+				response: "MlModel",
+				errors: [409],
+			},
 			rest: "PATCH /ml/models/:id",
 			permission: ["write", "ml_models"],
 			params: { $$strict: true, id: idParam, ...modelFields, status: { type: "enum", values: ["active", "archived"], optional: true } },
@@ -640,6 +645,7 @@ const MlRegistryService = defineService<{
 		deploy: {
 			openapi: {
 				summary: "Deploy a model version",
+				example: { alias: "production", reason: "Better ROC AUC on the hold-out (0.94 against 0.91)" },
 				response: "MlDeployment",
 				description: "Moves the production or staging alias to the version, behind its metric gates, with a reason (docs/ml.md).",
 				errors: [409],
@@ -680,7 +686,13 @@ const MlRegistryService = defineService<{
 
 		/** Production back to the version before it (kept loaded by every prediction node for this). */
 		rollback: {
-			openapi: { summary: "Roll back a model", response: "MlDeployment", description: "Production goes back to the previous production version.", errors: [409] },
+			openapi: {
+				summary: "Roll back a model",
+				example: { reason: "Version 3 drifts on the current portfolio" },
+				response: "MlDeployment",
+				description: "Production goes back to the previous production version.",
+				errors: [409],
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /ml/models/:id/rollback",
 			permission: ["admin", "ml_models"],

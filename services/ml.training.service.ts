@@ -266,6 +266,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		train: {
 			openapi: {
 				summary: "Train a model",
+				example: { dataset_id: "<data set id>", hyperparameters: { max_depth: 4 }, k_folds: 5, seed: 42 },
 				response: "MlJob",
 				description: "Queues a training job on a data set (202 with the job's Location); the job runs on a training node.",
 				status: 202,

@@ -301,6 +301,15 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 		create: {
 			openapi: {
 				summary: "Assess a risk by hand",
+				example: {
+					risk_type: "operational",
+					title: "Single supplier for castings",
+					likelihood: 4,
+					impact: 4,
+					residual_likelihood: 2,
+					residual_impact: 4,
+					mitigation_strategies: ["Qualify a second supplier"],
+				},
 				response: "RiskAssessment",
 				description: "An operational or strategic risk on the 5×5 grid: inherent and residual likelihood and impact, treatment, mitigation.",
 				status: 201,
@@ -371,7 +380,12 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		update: {
-			openapi: { summary: "Change a risk assessment", response: "RiskAssessment", errors: [409] },
+			openapi: {
+				summary: "Change a risk assessment",
+				example: { residual_likelihood: 1, mitigation_strategies: ["Second supplier qualified"] },
+				response: "RiskAssessment",
+				errors: [409],
+			},
 			rest: "PATCH /risk-assessments/:id",
 			permission: ["write", "risk_assessments"],
 			params: { $$strict: true, id: idParam, ...Object.fromEntries(Object.entries(manualFields).map(([k, rule]) => [k, { ...rule, optional: true }])) },
@@ -408,6 +422,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 		accept: {
 			openapi: {
 				summary: "Accept a risk",
+				example: { rationale: "Within appetite for 2026", expires_at: "2026-12-31T00:00:00Z" },
 				response: "RiskAssessment",
 				description: "A domain_admin accepts the residual risk, with a reason, until a date or until a KPI breaches.",
 				errors: [409],
@@ -555,7 +570,12 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 
 		/** Imports the risk matrices of a CISO Assistant library (its YAML text); all or nothing; an URN imported again is replaced. */
 		importMatrices: {
-			openapi: { summary: "Import risk matrices", response: "RiskMatricesImported", errors: [409] },
+			openapi: {
+				summary: "Import risk matrices",
+				example: { content: "urn: urn:example:risk:library:three\nname: Three by three\nobjects:\n  risk_matrix: …" },
+				response: "RiskMatricesImported",
+				errors: [409],
+			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /risk-matrices",
 			permission: ["admin", "risk_assessments"],

@@ -431,6 +431,7 @@ const StrategyService = defineService()({
 		draft: {
 			openapi: {
 				summary: "Draft a plan from the company's figures",
+				example: { title: "2027 draft", market_analysis: { tam: 1000000, sam: 200000, som: 20000 } },
 				response: "StrategicPlan",
 				description: "A SWOT drafted from the analysis, benchmarks, KPIs, risks, compliance records and market analysis, each item with its evidence.",
 				status: 201,
@@ -506,7 +507,7 @@ const StrategyService = defineService()({
 
 		/** Changes the plan's content (not its status): while it is a draft, or active (objectives and actions move on). */
 		update: {
-			openapi: { summary: "Change a strategic plan", response: "StrategicPlan", errors: [409] },
+			openapi: { summary: "Change a strategic plan", example: { title: "2027 plan (v2)" }, response: "StrategicPlan", errors: [409] },
 			retryPolicy: NOT_RETRIED,
 			rest: "PATCH /strategic-plans/:id",
 			permission: ["write", "strategic_plans"],

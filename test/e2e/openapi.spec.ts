@@ -64,6 +64,7 @@ describe("the OpenAPI document", () => {
 
 	it("describes every operation for its users: summary, tag, errors with their headers, limits, feature flag", () => {
 		const tags = new Map(doc.tags.map(t => [t.name, t.description]));
+		const exampleCheck = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 		const problems: string[] = [];
 		for (const { method, path, op } of operations) {
 			const at = `${method} ${path}`;
@@ -76,6 +77,13 @@ describe("the OpenAPI document", () => {
 			for (const c of ["503", "504"]) if (!codes.includes(c)) problems.push(`${at}: no ${c}`);
 			if (op.security?.length !== 0 && !(codes.includes("401") && codes.includes("403"))) problems.push(`${at}: no 401/403`);
 			if (path.includes("{") && !codes.includes("404")) problems.push(`${at}: no 404 for its path id`);
+			const media = op.requestBody?.content["application/json"];
+			if (media && Object.keys((media.schema as { properties?: object }).properties ?? {}).length && media.example === undefined) problems.push(`${at}: no request example`);
+			// an example a user can send: it passes the body's own schema
+			if (media?.example !== undefined) {
+				const validate = exampleCheck.compile(media.schema as object);
+				if (!validate(media.example)) problems.push(`${at}: its example does not fit: ${exampleCheck.errorsText(validate.errors)}`);
+			}
 			if (op.requestBody) {
 				for (const c of ["400", "413", "415"]) if (!codes.includes(c)) problems.push(`${at}: takes a body but no ${c}`);
 				if (!/Body: up to \d+ [KMG]?B/.test(op.description)) problems.push(`${at}: no body limit`);

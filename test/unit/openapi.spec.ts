@@ -10,6 +10,18 @@ describe("fastest-validator → JSON Schema", () => {
 		expect(ruleToSchema({ type: "enum", values: ["a", "b"] }).schema).toEqual({ type: "string", enum: ["a", "b"] });
 		expect(ruleToSchema({ type: "array", items: { type: "string" }, min: 1 }).schema).toEqual({ type: "array", items: { type: "string" }, minItems: 1 });
 		expect(ruleToSchema("string|optional")).toEqual({ schema: { type: "string" }, optional: true });
+		// either rule takes the value: any of them
+		expect(
+			ruleToSchema([
+				{ type: "equal", value: "all" },
+				{ type: "array", items: "string" },
+			]).schema,
+		).toEqual({
+			anyOf: [
+				{ type: "string", enum: ["all"] },
+				{ type: "array", items: { type: "string" } },
+			],
+		});
 		expect(ruleToSchema({ type: "object", strict: true, props: { a: { type: "boolean" }, b: { type: "date", optional: true } } }).schema).toEqual({
 			type: "object",
 			properties: { a: { type: "boolean" }, b: { type: "string", format: "date-time" } },
