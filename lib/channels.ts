@@ -27,8 +27,50 @@ export function channelAdapterOptions(config: Config): Record<string, unknown> {
 	return { type: "Fake", options: common };
 }
 
+interface SubscribingAdapter {
+	/** (chan, service): the in-process adapter needs the service too. */
+	subscribe(chan: { id: string; name: string; group: string }, ...rest: unknown[]): Promise<void>;
+	stopChannelActiveMessages?(channelID: string): void;
+}
+
+/** JetStream's answer when two nodes of one group create the group's durable consumer at the same moment. */
+const CONSUMER_RACE = /consumer name already in use|consumer already exists|already in use/i;
+
+/**
+ * The adapter's subscribe, tried again when it lost the race to create the group's durable consumer against a
+ * replica starting at the same moment (k8s starts replicas together): the next attempt finds the consumer and
+ * binds to it. Anything else fails at once, as before.
+ */
+export function retryingSubscribe(adapter: SubscribingAdapter, logger: { warn(msg: string): void }, attempts = 5, baseMs = 100): SubscribingAdapter["subscribe"] {
+	const subscribe = adapter.subscribe.bind(adapter);
+	return async (chan, ...rest) => {
+		for (let attempt = 1; ; attempt++) {
+			try {
+				return await subscribe(chan, ...rest);
+			} catch (err) {
+				if (attempt >= attempts || !CONSUMER_RACE.test((err as Error).message ?? "")) throw err;
+				logger.warn(`Channel ${chan.name} (group ${chan.group}): ${(err as Error).message}; subscribing again (attempt ${attempt + 1})`);
+				// the failed attempt began tracking the channel's messages: start clean
+				try {
+					adapter.stopChannelActiveMessages?.(chan.id);
+				} catch {
+					/* not tracked */
+				}
+				await new Promise(resolve => setTimeout(resolve, baseMs * 2 ** (attempt - 1) * (0.5 + Math.random())));
+			}
+		}
+	};
+}
+
 export function createChannelsMiddleware(config: Config) {
-	return ChannelsMiddleware({ adapter: channelAdapterOptions(config) });
+	const middleware = ChannelsMiddleware({ adapter: channelAdapterOptions(config) });
+	const created = middleware.created;
+	middleware.created = function (this: unknown, broker: ServiceBroker) {
+		created.call(this, broker);
+		const adapter = (broker as unknown as { channelAdapter?: SubscribingAdapter }).channelAdapter;
+		if (adapter?.subscribe) adapter.subscribe = retryingSubscribe(adapter, broker.logger);
+	};
+	return middleware;
 }
 
 /**
