@@ -14,7 +14,7 @@ import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createDbMixin, createStoreMixin, findPage, type Doc } from "../mixins/db.mixin";
-import { isoDateTimeParam, pageParams } from "../models/common";
+import { isoDateTimeParam, listParams } from "../models/common";
 import { AUDIT_APPENDED_EVENT, AUDIT_CHANNEL } from "../models/events";
 
 type AuditContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
@@ -120,7 +120,7 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 				action: { type: "string", max: 100, optional: true },
 				from: isoDateTimeParam("from", true),
 				to: isoDateTimeParam("to", true),
-				...pageParams(),
+				...listParams(["seq", "at", "action"]),
 			},
 			async handler(
 				ctx: AuditContext<{
@@ -133,6 +133,7 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 					to?: string;
 					page?: number;
 					page_size?: number;
+					sort?: string;
 				}>,
 			) {
 				const { entity_type, entity_id, company_id, actor, action, from, to } = ctx.params;

@@ -77,6 +77,11 @@ describe("the audit trail", () => {
 		expect(page.rows[0].seq).toBeGreaterThan(page.rows[1].seq);
 		expect((await audit(`action=companies.updated&to=${encodeURIComponent(before)}&entity_id=${company.id}`)).total).toBe(0);
 		expect((await audit("page_size=1")).rows).toHaveLength(1);
+		// newest first by default; in chain order on request
+		const newest = (await audit("page_size=5")).rows.map((r: { seq: number }) => r.seq);
+		expect(newest).toEqual([...newest].sort((a, b) => b - a));
+		expect((await audit("page_size=3&sort=seq")).rows.map((r: { seq: number }) => r.seq)).toEqual([1, 2, 3]);
+		expect((await platform.request("GET", "/audit?sort=payload", { token: admin })).status).toBe(422);
 	});
 
 	it("shows a domain admin its domains' entries only; analysts none; verifying the chain is a super_admin's", async () => {
