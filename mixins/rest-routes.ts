@@ -57,13 +57,17 @@ export interface RoutedSchema {
 	metadata?: { description?: string };
 }
 
+/** A schema's actions with its mixins' (its own override theirs; `false` removes one). */
+function actionsOf(schema: RoutedSchema): Record<string, any> {
+	const merged: Record<string, any> = {};
+	for (const part of [...((schema.mixins ?? []) as RoutedSchema[]), schema]) Object.assign(merged, (part.actions as object) ?? {});
+	return merged;
+}
+
 export function restActionsOf(schemas: RoutedSchema[]): RestAction[] {
 	const out: RestAction[] = [];
 	for (const schema of schemas) {
-		const merged: Record<string, any> = {};
-		// a service's own actions override its mixins'; `false` removes one
-		for (const part of [...((schema.mixins ?? []) as RoutedSchema[]), schema]) Object.assign(merged, (part.actions as object) ?? {});
-		for (const [key, action] of Object.entries(merged)) {
+		for (const [key, action] of Object.entries(actionsOf(schema))) {
 			if (!action || typeof action !== "object" || typeof action.rest !== "string") continue;
 			if (action.visibility != null && action.visibility !== "published") continue;
 			const [method, restPath] = action.rest.trim().split(/\s+/);
@@ -85,11 +89,8 @@ export function restActionsOf(schemas: RoutedSchema[]): RestAction[] {
 /** The operation docs (`openapi`) of every action that has one, REST or stream alias, by action name. */
 export function operationDocsOf(schemas: RoutedSchema[]): Record<string, OperationDoc> {
 	const out: Record<string, OperationDoc> = {};
-	for (const schema of schemas) {
-		const merged: Record<string, any> = {};
-		for (const part of [...((schema.mixins ?? []) as RoutedSchema[]), schema]) Object.assign(merged, (part.actions as object) ?? {});
-		for (const [key, action] of Object.entries(merged)) if (action && typeof action === "object" && action.openapi) out[`${schema.name}.${key}`] = action.openapi;
-	}
+	for (const schema of schemas)
+		for (const [key, action] of Object.entries(actionsOf(schema))) if (action && typeof action === "object" && action.openapi) out[`${schema.name}.${key}`] = action.openapi;
 	return out;
 }
 

@@ -261,6 +261,8 @@ describe("the OpenAPI document", () => {
 		await call("DELETE", `/ml/jobs/${queued.id}`, { token });
 		const tesla = await call("POST", "/companies", { token, body: { name: "Tesla, Inc.", industry: "manufacturing", ticker: "TSLA" } });
 		await call("POST", `/companies/${tesla.id}/import/sec`, { token, rawBody: TESLA_FACTS });
+		// imported statements carry where they came from
+		await call("GET", `/companies/${tesla.id}/statements?page_size=100`, { token });
 		if (process.env.DUMP_ANSWERS)
 			require("fs").writeFileSync(process.env.DUMP_ANSWERS, JSON.stringify(answered.map(a => ({ method: a.method, url: a.url, status: a.res.status, body: a.res.body }))));
 
