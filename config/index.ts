@@ -50,6 +50,10 @@ export interface Config {
 		/** Rows one prediction request may carry. */
 		max_prediction_rows: number;
 	};
+	/** The audit trail: refused requests are coalesced per caller, route and refusal_window_ms (domains/audit/refusals.ts). */
+	audit: { refusal_window_ms: number; retry_unappended_ms: number };
+	/** Durable channels (lib/channels.ts): redeliveries of a failed handler, with exponential backoff (embedded adapter). */
+	channels: { max_retries: number; retry_base_ms: number; retry_max_ms: number };
 	/** The orchestrator's runs (the steps per industry are in config/workflows.yaml). */
 	workflows: { max_attempts: number; retry_base_ms: number; lease_ms: number };
 	broker: {
@@ -113,6 +117,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	const broker = raw.broker ?? {};
 	const ml = raw.ml ?? {};
 	const workflows = raw.workflows ?? {};
+	const channels = raw.channels ?? {};
+	const audit = raw.audit ?? {};
 	return {
 		env: name,
 		namespace: String(raw.namespace || "bizops"),
@@ -153,6 +159,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			host: String(metrics.host || "127.0.0.1"),
 		},
 		tracing: { exporter: nullIfEmpty(tracing.exporter), jaeger_host: String(tracing.jaeger_host || "127.0.0.1") },
+		audit: {
+			refusal_window_ms: num(audit.refusal_window_ms ?? 60000, "AUDIT_REFUSAL_WINDOW_MS"),
+			retry_unappended_ms: num(audit.retry_unappended_ms ?? 10000, "AUDIT_RETRY_UNAPPENDED_MS"),
+		},
+		channels: {
+			max_retries: num(channels.max_retries ?? 10, "CHANNEL_MAX_RETRIES"),
+			retry_base_ms: num(channels.retry_base_ms ?? 100, "CHANNEL_RETRY_BASE_MS"),
+			retry_max_ms: num(channels.retry_max_ms ?? 5000, "CHANNEL_RETRY_MAX_MS"),
+		},
 		workflows: {
 			max_attempts: num(workflows.max_attempts ?? 3, "WORKFLOW_MAX_ATTEMPTS"),
 			retry_base_ms: num(workflows.retry_base_ms ?? 200, "WORKFLOW_RETRY_BASE_MS"),

@@ -4,27 +4,34 @@
  * that had no node running when the message was sent.
  *
  * Adapter by deployment: NATS JetStream when the transporter is NATS (production); Redis Streams when only
- * the cacher is Redis; in one process (the embedded default) Moleculer's in-process Fake adapter, where
- * publisher and consumer live and die together.
+ * the cacher is Redis; in one process (the embedded default) the journaled in-process adapter of
+ * lib/embedded-channel-adapter.ts (the same retries and dead-lettering, kept across restarts in DATA_DIR).
  */
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
+import path from "node:path";
 import { natsCredentials, type Config } from "../config";
+import { EmbeddedChannelAdapter } from "./embedded-channel-adapter";
 import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
 
 const { Middleware: ChannelsMiddleware } = require("@moleculer/channels");
 
-/** Handlers retried this often (redelivered) before the message is parked in the dead-letter queue. */
-const MAX_RETRIES = 10;
+/** Where a message goes after its handler failed maxRetries redeliveries, unless its channel names its own queue. */
+export const DEAD_LETTER_QUEUE = "DEAD_LETTER";
 
-export function channelAdapterOptions(config: Config): Record<string, unknown> {
-	const common = { maxRetries: MAX_RETRIES, deadLettering: { enabled: true, queueName: "DEAD_LETTER" } };
+export function channelAdapterOptions(config: Config): Record<string, unknown> | EmbeddedChannelAdapter {
+	const common = { maxRetries: config.channels.max_retries, deadLettering: { enabled: true, queueName: DEAD_LETTER_QUEUE } };
 	if (config.transporter && /^nats:\/\//.test(config.transporter)) {
 		const connectionOptions = natsCredentials(config) ?? {};
 		return { type: "NATS", options: { ...common, nats: { url: config.transporter, connectionOptions } } };
 	}
 	if (/^rediss?:\/\//.test(config.cacher)) return { type: "Redis", options: { ...common, redis: config.cacher } };
-	return { type: "Fake", options: common };
+	return new EmbeddedChannelAdapter({
+		...common,
+		journalDir: path.join(config.data_dir, "channels"),
+		retryBaseMs: config.channels.retry_base_ms,
+		retryMaxMs: config.channels.retry_max_ms,
+	});
 }
 
 interface SubscribingAdapter {
@@ -65,10 +72,17 @@ export function retryingSubscribe(adapter: SubscribingAdapter, logger: { warn(ms
 export function createChannelsMiddleware(config: Config) {
 	const middleware = ChannelsMiddleware({ adapter: channelAdapterOptions(config) });
 	const created = middleware.created;
+	let adapter: (SubscribingAdapter & { settle?(): void }) | undefined;
 	middleware.created = function (this: unknown, broker: ServiceBroker) {
 		created.call(this, broker);
-		const adapter = (broker as unknown as { channelAdapter?: SubscribingAdapter }).channelAdapter;
+		adapter = (broker as unknown as { channelAdapter?: SubscribingAdapter }).channelAdapter;
 		if (adapter?.subscribe) adapter.subscribe = retryingSubscribe(adapter, broker.logger);
+	};
+	// every local consumer has subscribed: the embedded adapter may forget what all of them handled
+	const started = middleware.started;
+	middleware.started = async function (this: unknown) {
+		await started.call(this);
+		adapter?.settle?.();
 	};
 	return middleware;
 }

@@ -35,6 +35,9 @@ type MixinsMembers<TMixins extends readonly unknown[]> = UnionToIntersection<Mem
 export interface ChannelSchema<TThis> {
 	group?: string;
 	maxRetries?: number;
+	maxInFlight?: number;
+	/** Where the message goes once its handler failed every redelivery (lib/channels.ts DEAD_LETTER_QUEUE when not given). */
+	deadLettering?: { enabled: boolean; queueName: string };
 	handler(this: TThis, payload: never, raw?: unknown): Promise<void>;
 }
 

@@ -3,8 +3,13 @@
  * as it would anyway, and is also sent on the durable `audit.events` channel with an event id, the acting
  * principal, the request id and the time, for one `audit` replica to append. No service has to remember to
  * audit. Moleculer's own events (`$…`), cache cleaning, the embedded channel transport (`channels.…`) and
- * events that record reads are left out. The event
- * has happened by then: a channel that refuses is logged, not thrown.
+ * events that record reads are left out.
+ *
+ * An action answers only once the records of the events it emitted are in the channel (journaled on the
+ * embedded adapter, stored by JetStream in production): what a client was told happened has its record. The
+ * event has happened by then, so a channel that refuses does not fail the action: the record waits in memory
+ * and is sent again every few seconds (counted in `bizops_audit_records_unsent`; past a bound, or at a stop
+ * that cannot send them, counted lost in `bizops_audit_records_lost_total`, which an alert rule watches).
  */
 import { randomUUID } from "node:crypto";
 import type { Context, Middleware, ServiceBroker } from "moleculer";
@@ -15,6 +20,15 @@ import { AUDIT_CHANNEL, NOT_AUDITED_EVENTS } from "../models/events";
 
 /** The in-process channel adapter (embedded) carries channel messages as events named `channels.<channel>`. */
 const CHANNEL_TRANSPORT_PREFIX = "channels.";
+/** Records kept for another try at most (about 10 MB); beyond, the oldest is lost and counted. */
+const MAX_UNSENT = 10000;
+const RESEND_MS = 2000;
+
+export const AUDIT_SEND_METRICS = {
+	sent: { name: "bizops.audit.records.sent.total", description: "Audit records this node handed to the audit channel" },
+	unsent: { name: "bizops.audit.records.unsent", description: "Audit records the channel refused, waiting on this node to be sent again" },
+	lost: { name: "bizops.audit.records.lost.total", description: "Audit records this node could never send (buffer full, or stopped while the channel refused)" },
+} as const;
 
 export function isAudited(eventName: string): boolean {
 	return !eventName.startsWith("$") && !eventName.startsWith("cache.clean.") && !eventName.startsWith(CHANNEL_TRANSPORT_PREFIX) && !NOT_AUDITED_EVENTS.has(eventName);
@@ -26,10 +40,70 @@ function actorOf(ctx: Context<unknown, AuthMeta> | undefined, payload: unknown):
 }
 
 export function AuditMiddleware(): Middleware {
+	let broker: ServiceBroker;
+	/** Sends of the records of events an action's context emitted: the action answers once they are done. */
+	const sending = new WeakMap<Context, Array<Promise<void>>>();
+	const unsent: AuditRecord[] = [];
+	let resendTimer: NodeJS.Timeout | undefined;
+	const metrics = () => (broker.isMetricsEnabled() ? broker.metrics : null);
+
+	const keepForLater = (record: AuditRecord, err: Error) => {
+		if (unsent.length >= MAX_UNSENT) {
+			unsent.shift();
+			metrics()?.increment(AUDIT_SEND_METRICS.lost.name);
+			broker.logger.error(`Audit record lost: ${MAX_UNSENT} records are waiting for the audit channel already`);
+		}
+		if (!unsent.length) broker.logger.warn(`Audit record of ${record.action} not sent (${err.message}): sent again every ${RESEND_MS / 1000} s`);
+		unsent.push(record);
+		metrics()?.set(AUDIT_SEND_METRICS.unsent.name, unsent.length);
+	};
+
+	const send = (record: AuditRecord): Promise<void> =>
+		sendToChannel(broker, AUDIT_CHANNEL, record).then(
+			() => void metrics()?.increment(AUDIT_SEND_METRICS.sent.name),
+			err => keepForLater(record, err as Error),
+		);
+
+	const resend = async () => {
+		while (unsent.length) {
+			const record = unsent[0];
+			try {
+				await sendToChannel(broker, AUDIT_CHANNEL, record);
+			} catch {
+				return; // still refused: the next round
+			}
+			unsent.shift();
+			metrics()?.increment(AUDIT_SEND_METRICS.sent.name);
+			metrics()?.set(AUDIT_SEND_METRICS.unsent.name, unsent.length);
+		}
+	};
+
 	return {
 		name: "Audit",
-		emit(this: ServiceBroker, next: (eventName: string, payload: unknown, opts?: { parentCtx?: Context }) => Promise<void>) {
-			// an arrow function: `this` stays the broker the hook is called with
+		created(b: ServiceBroker) {
+			broker = b;
+			if (!broker.isMetricsEnabled()) return;
+			// exported at 0 from the start, so an alert has a series before the first record
+			broker.metrics.register({ type: "counter", ...AUDIT_SEND_METRICS.sent });
+			broker.metrics.register({ type: "gauge", ...AUDIT_SEND_METRICS.unsent });
+			broker.metrics.register({ type: "counter", ...AUDIT_SEND_METRICS.lost });
+			broker.metrics.increment(AUDIT_SEND_METRICS.sent.name, undefined, 0);
+			broker.metrics.set(AUDIT_SEND_METRICS.unsent.name, 0);
+			broker.metrics.increment(AUDIT_SEND_METRICS.lost.name, undefined, 0);
+		},
+		started() {
+			resendTimer = setInterval(() => void resend(), RESEND_MS);
+			resendTimer.unref();
+		},
+		async stopping() {
+			clearInterval(resendTimer);
+			await resend();
+			if (unsent.length) {
+				broker.logger.error(`${unsent.length} audit records could not be sent before the stop: lost`);
+				metrics()?.increment(AUDIT_SEND_METRICS.lost.name, undefined, unsent.length);
+			}
+		},
+		emit(next: (eventName: string, payload: unknown, opts?: { parentCtx?: Context }) => Promise<void>) {
 			return (eventName: string, payload: unknown, opts?: { parentCtx?: Context<unknown, AuthMeta> }) => {
 				const emitted = next(eventName, payload, opts);
 				if (isAudited(eventName)) {
@@ -44,9 +118,27 @@ export function AuditMiddleware(): Middleware {
 						payload: payload ?? null,
 						...scopeOf(eventName, payload),
 					};
-					sendToChannel(this, AUDIT_CHANNEL, record).catch(err => this.logger.warn(`Audit record of ${eventName} not sent: ${(err as Error).message}`));
+					const sent = send(record);
+					if (ctx) {
+						const pending = sending.get(ctx);
+						if (pending) pending.push(sent);
+						else sending.set(ctx, [sent]);
+					}
 				}
 				return emitted;
+			};
+		},
+		localAction(next: (ctx: Context) => Promise<unknown>) {
+			return async (ctx: Context) => {
+				try {
+					return await next(ctx);
+				} finally {
+					const pending = sending.get(ctx);
+					if (pending) {
+						sending.delete(ctx);
+						await Promise.all(pending);
+					}
+				}
 			};
 		},
 	} as unknown as Middleware;

@@ -53,6 +53,8 @@ export const ML_JOB_QUEUED_EVENT = "ml.job.queued";
  * is delivered.
  */
 export const AUDIT_CHANNEL = "audit.events";
+/** The audit channel's dead-letter queue: records whose append failed on every redelivery, kept in a ledger and appended later. */
+export const AUDIT_UNAPPENDED_CHANNEL = "audit.unappended";
 /** Events that record reads, not changes: not audited. */
 export const NOT_AUDITED_EVENTS = new Set(["finance.analysis.completed", "ml.predictions.made"]);
 /** `{status, type, method, route, ip, actor?}`: the gateway refused a request (401, 403, 429); audited. */

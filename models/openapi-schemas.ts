@@ -656,5 +656,13 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		"A company's assessments counted on the matrix's grid",
 	),
 	RiskMatricesImported: obj({ imported: arr(obj({ urn: str(), name: str(), size: str() })) }),
-	AuditVerification: obj({ ok: bool(), entries_checked: int(), head_seq: int() }, { head_hash: str(), first_broken: obj({ seq: int(), reason: str() }) }),
+	AuditVerification: obj(
+		{
+			ok: bool(),
+			entries_checked: int(),
+			head_seq: int(),
+			unappended: obj({ count: int(), oldest: arr(obj({ event_id: str(), action: str(), at: str(), failed_at: str() })) }),
+		},
+		{ head_hash: str(), first_broken: obj({ seq: int(), reason: str() }) },
+	),
 };

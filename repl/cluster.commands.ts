@@ -48,18 +48,27 @@ const commands: ReplCommand[] = [
 	},
 	{
 		command: "audit-verify",
-		description: "bizops: walk the audit trail's hash chain and name the first broken entry",
+		description: "bizops: walk the audit trail's hash chain, name the first broken entry and the records not appended yet",
 		async action(broker) {
-			const r = await broker.call<{ ok: boolean; entries_checked: number; head_seq: number; first_broken?: { seq: number; reason: string } }, object>(
-				"audit.verify",
-				{},
-				{ ...asOperator, timeout: 0 },
-			);
+			const r = await broker.call<
+				{
+					ok: boolean;
+					entries_checked: number;
+					head_seq: number;
+					first_broken?: { seq: number; reason: string };
+					unappended: { count: number; oldest: Array<{ event_id: string; action: string; at: string }> };
+				},
+				object
+			>("audit.verify", {}, { ...asOperator, timeout: 0 });
 			show(
-				r.ok
-					? `audit trail intact: ${r.entries_checked} entries checked, head at ${r.head_seq}`
-					: `audit trail BROKEN at entry ${r.first_broken!.seq}: ${r.first_broken!.reason} (${r.entries_checked} entries before it intact)`,
+				r.first_broken
+					? `audit trail BROKEN at entry ${r.first_broken.seq}: ${r.first_broken.reason} (${r.entries_checked} entries before it intact)`
+					: `audit trail intact: ${r.entries_checked} entries checked, head at ${r.head_seq}`,
 			);
+			if (r.unappended.count) {
+				show(`audit trail INCOMPLETE: ${r.unappended.count} records acknowledged but not appended yet (tried again by itself):`);
+				show(formatTable(r.unappended.oldest, ["at", "action", "event_id"]));
+			}
 		},
 	},
 ];

@@ -23,6 +23,7 @@ import { HTTP_DURATION } from "../middlewares/metrics.middleware";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
 import { methodNotAllowed, wireError, wwwAuthenticate, type WireError } from "../lib/http-errors";
 import { REQUEST_DENIED_EVENT, REVOCATIONS_RESYNC_MS, TOKEN_REVOKED_EVENT } from "../models/events";
+import { RefusalCoalescer, type CoalescedRefusal } from "../domains/audit/refusals";
 import { AnswerCache, type CachedActionInfo, type CallerScope } from "../lib/answer-cache";
 import { defineService, NOT_RETRIED } from "../lib/service";
 
@@ -66,6 +67,9 @@ interface GatewayState {
 	revoked: Map<string, number>;
 	revocationsLoaded: boolean;
 	revocationsResync: NodeJS.Timeout;
+	/** Refused requests counted per caller, route and window for the audit trail. */
+	refusals: RefusalCoalescer;
+	refusalsFlush: NodeJS.Timeout;
 	/** moleculer-web's */
 	server?: http.Server;
 	httpHandler: http.RequestListener;
@@ -190,6 +194,8 @@ const ApiService = defineService<GatewayState>()({
 				throw unauthorized("Authentication required: send 'Authorization: Bearer <token>' (from POST /auth/login) or 'X-API-Key'", "NO_TOKEN");
 			}
 
+			// a refusal by the rate limit is audited as this caller's (moleculer-web sets meta.user only on success)
+			(req as { $principal?: Principal | null }).$principal = principal;
 			if (req.$action?.rateLimit !== false) await this.enforceRateLimit(req, res, principal, endpoint);
 			return principal;
 		},
@@ -329,12 +335,19 @@ const ApiService = defineService<GatewayState>()({
 			return json;
 		},
 
-		/** A refused request (401, 403, 429) goes to the audit trail: who (when known), what route, from where, why. */
-		auditDenied(req: IncomingMessage & { $alias?: { fullPath: string }; $ctx?: Context<unknown, { user?: Principal | null }> }, status: number, json: string): void {
+		/**
+		 * A refused request (401, 403, 429) goes to the audit trail: who (when known), what route, from where, why;
+		 * coalesced per caller, route and window (domains/audit/refusals.ts) so a flood adds a count, not entries.
+		 */
+		auditDenied(
+			req: IncomingMessage & { $alias?: { fullPath: string }; $ctx?: Context<unknown, { user?: Principal | null }>; $principal?: Principal | null },
+			status: number,
+			json: string,
+		): void {
 			try {
-				const user = req.$ctx?.meta?.user;
+				const user = req.$ctx?.meta?.user ?? req.$principal;
 				const type = (JSON.parse(json) as { type?: string }).type ?? null;
-				this.broker.emit(REQUEST_DENIED_EVENT, {
+				const now = this.refusals.record({
 					status,
 					type,
 					method: req.method ?? "",
@@ -342,9 +355,14 @@ const ApiService = defineService<GatewayState>()({
 					ip: clientAddress(req),
 					...(user ? { actor: { id: user.id, username: user.username, role: user.role } } : {}),
 				});
+				if (now) this.emitRefusals([now]);
 			} catch {
 				/* auditing never stands in the way of the answer */
 			}
+		},
+
+		emitRefusals(refusals: CoalescedRefusal[]): void {
+			for (const refusal of refusals) void this.broker.emit(REQUEST_DENIED_EVENT, refusal);
 		},
 
 		/** The docs/api.md error shape (lib/http-errors.ts); server faults are logged and described to nobody. */
@@ -572,6 +590,8 @@ const ApiService = defineService<GatewayState>()({
 		void this.loadRevocations();
 		this.revocationsResync = setInterval(() => void this.loadRevocations(), REVOCATIONS_RESYNC_MS);
 		this.revocationsResync.unref();
+		this.refusalsFlush = setInterval(() => this.emitRefusals(this.refusals.flush()), Math.max(250, Math.min(5000, config.audit.refusal_window_ms / 4)));
+		this.refusalsFlush.unref();
 		// registered by the LeanMetrics middleware when metrics are on
 		const metric = this.broker.isMetricsEnabled() ? this.broker.metrics.getMetric(HTTP_DURATION.name) : null;
 		this.httpDuration = metric && "observe" in metric ? metric : null;
@@ -602,10 +622,14 @@ const ApiService = defineService<GatewayState>()({
 		this.answers = new AnswerCache(ANSWERS_MAX, config.http.answer_cache_ttl * 1000);
 		this.revoked = new Map();
 		this.revocationsLoaded = false;
+		this.refusals = new RefusalCoalescer(config.audit.refusal_window_ms);
 	},
 
 	stopped() {
 		clearInterval(this.revocationsResync);
+		clearInterval(this.refusalsFlush);
+		// the counts of the windows still open (the channel is still connected: services stop before it)
+		this.emitRefusals(this.refusals.flush(Date.now(), true));
 	},
 });
 

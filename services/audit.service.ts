@@ -5,6 +5,11 @@
  * head is one document moved by compare-and-set (the replica whose update matches the head it read wins;
  * the others read again), and holds the entry it points to, so a replica that dies between moving the head
  * and writing the entry leaves nothing lost: the next append (or a redelivery) writes it.
+ *
+ * A record the channel gave up on (its append failed on every redelivery: the store down for longer than the
+ * retries last) goes to the audit's own dead-letter queue, `audit.unappended`: kept in a ledger, appended again
+ * every `audit.retry_unappended_ms`, and reported by `/audit/verify` (ok: false), the REPL's `audit-verify` and
+ * the `bizops_audit_records_unappended` gauge until it is in the chain.
  */
 import type { Context } from "moleculer";
 import { chainEntry, firstBreak, GENESIS_HASH, type AuditEntry, type AuditRecord } from "../domains/audit/chain";
@@ -14,8 +19,9 @@ import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createDbMixin, createStoreMixin, findPage, type Doc } from "../mixins/db.mixin";
+import { getConfig } from "../config";
 import { isoDateTimeParam, listParams } from "../models/common";
-import { AUDIT_APPENDED_EVENT, AUDIT_CHANNEL } from "../models/events";
+import { AUDIT_APPENDED_EVENT, AUDIT_CHANNEL, AUDIT_UNAPPENDED_CHANNEL } from "../models/events";
 
 type AuditContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
@@ -25,6 +31,14 @@ const entryKey = (seq: number) => `audit-entry-${seq}`;
 const VERIFY_PAGE = 1000;
 const MAX_ATTEMPTS = 100;
 const AS_AUDIT = { meta: { user: servicePrincipal("audit") } };
+const config = getConfig();
+/** Records of the ledger shown by verify. */
+const UNAPPENDED_SHOWN = 20;
+const UNAPPENDED_GAUGE = {
+	type: "gauge",
+	name: "bizops.audit.records.unappended",
+	description: "Audit records the channel gave up on, kept in the ledger until they are appended (0 when the trail is complete)",
+} as const;
 
 interface Head {
 	seq: number;
@@ -32,7 +46,7 @@ interface Head {
 	last: AuditEntry | null;
 }
 
-const AuditService = defineService<{ locks: KeyedLock }>()({
+const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeout }>()({
 	name: "audit",
 	metadata: { description: "The audit trail and its hash chain" },
 	settings: { rest: "/" },
@@ -47,6 +61,7 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 			{ fields: { domain: 1 } },
 		]),
 		createStoreMixin("heads", "audit_head"),
+		createStoreMixin("unappended", "audit_unappended", [{ fields: { "record.at": 1 } }]),
 		createBusinessMetricsMixin([BUSINESS_COUNTERS.auditAppends]),
 	],
 
@@ -98,6 +113,24 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 				}
 				throw new Error("the audit chain's head kept moving: the message is delivered again");
 			});
+		},
+
+		/** Appends what the ledger holds, oldest first; what is in the chain already (a late redelivery won) just leaves the ledger. */
+		async appendUnappended(): Promise<number> {
+			const docs = await this.unappended.find({ sort: ["record.at"], limit: 100 });
+			for (const doc of docs) {
+				const record = doc.record as AuditRecord;
+				const entry = await this.append(await this.withDomain(record));
+				if (entry) this.broker.broadcast(AUDIT_APPENDED_EVENT, { seq: entry.seq, company_id: entry.company_id ?? null });
+				await this.unappended.removeById(doc._id);
+			}
+			return this.countUnappended();
+		},
+
+		async countUnappended(): Promise<number> {
+			const count = await this.unappended.count({});
+			if (this.broker.isMetricsEnabled()) this.broker.metrics.set(UNAPPENDED_GAUGE.name, count);
+			return count;
 		},
 	},
 
@@ -169,14 +202,29 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 			},
 		},
 
-		/** Walks the whole chain in order and names the first entry that breaks it. */
+		/** Walks the whole chain in order and names the first entry that breaks it; reports the records not appended yet. */
 		verify: {
-			openapi: { summary: "Verify the audit trail", description: "Walks the hash chain and names the first entry that breaks it.", response: "AuditVerification" },
+			openapi: {
+				summary: "Verify the audit trail",
+				description:
+					"Walks the hash chain and names the first entry that breaks it, and lists the records acknowledged but not appended yet (`unappended`, the oldest first): either makes `ok` false.",
+				response: "AuditVerification",
+			},
 			rest: "GET /audit/verify",
 			role: "super_admin",
 			timeout: 0,
 			async handler() {
 				const head = (await this.heads.findById(this.idForKey(HEAD_KEY))) as Head | null;
+				const waiting = await this.countUnappended();
+				const unappended = {
+					count: waiting,
+					oldest: waiting
+						? (await this.unappended.find({ sort: ["record.at"], limit: UNAPPENDED_SHOWN })).map(d => {
+								const r = d.record as AuditRecord;
+								return { event_id: r.event_id, action: r.action, at: r.at, failed_at: d.failed_at as string };
+							})
+						: [],
+				};
 				let previous: { seq: number; hash: string } | null = null;
 				let checked = 0;
 				for (;;) {
@@ -184,7 +232,8 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 						await this.adapter.find({ query: { seq: { $gt: previous?.seq ?? 0 } }, sort: ["seq"], limit: VERIFY_PAGE })
 					).map(d => this.publicEntry(d));
 					const broken = firstBreak(docs, previous);
-					if (broken) return { ok: false, entries_checked: checked + docs.filter(d => d.seq < broken.seq).length, first_broken: broken, head_seq: head?.seq ?? 0 };
+					if (broken)
+						return { ok: false, entries_checked: checked + docs.filter(d => d.seq < broken.seq).length, first_broken: broken, head_seq: head?.seq ?? 0, unappended };
 					checked += docs.length;
 					if (docs.length) previous = { seq: docs[docs.length - 1].seq, hash: docs[docs.length - 1].hash };
 					if (docs.length < VERIFY_PAGE) break;
@@ -192,8 +241,8 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 				const logEnd = previous?.seq ?? 0;
 				// the head may point one entry past the log (the next append writes it): that is not a break
 				if (head && head.seq > logEnd + 1)
-					return { ok: false, entries_checked: checked, first_broken: { seq: logEnd + 1, reason: `entry ${logEnd + 1} is missing` }, head_seq: head.seq };
-				return { ok: true, entries_checked: checked, head_seq: head?.seq ?? 0, head_hash: head?.hash ?? GENESIS_HASH };
+					return { ok: false, entries_checked: checked, first_broken: { seq: logEnd + 1, reason: `entry ${logEnd + 1} is missing` }, head_seq: head.seq, unappended };
+				return { ok: waiting === 0, entries_checked: checked, head_seq: head?.seq ?? 0, head_hash: head?.hash ?? GENESIS_HASH, unappended };
 			},
 		},
 	},
@@ -201,6 +250,8 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 	channels: {
 		[AUDIT_CHANNEL]: {
 			group: "audit",
+			// given up after the channel's redeliveries: to the ledger below, not to the shared dead-letter queue
+			deadLettering: { enabled: true, queueName: AUDIT_UNAPPENDED_CHANNEL },
 			async handler(record: AuditRecord) {
 				try {
 					const entry = await this.append(await this.withDomain(record));
@@ -213,10 +264,41 @@ const AuditService = defineService<{ locks: KeyedLock }>()({
 				}
 			},
 		},
+
+		/** A record the audit channel gave up on: kept (once per event) until the retry appends it. */
+		[AUDIT_UNAPPENDED_CHANNEL]: {
+			group: "audit",
+			async handler(record: AuditRecord) {
+				const _id = this.idForKey(`unappended-${record.event_id}`);
+				if (!(await this.unappended.findById(_id))) {
+					try {
+						await this.unappended.insert({ _id, record, failed_at: new Date().toISOString() });
+					} catch (err) {
+						if (!(await this.unappended.findById(_id))) throw err;
+					}
+				}
+				this.logger.error(`Audit record ${record.event_id} (${record.action}) could not be appended: kept in the ledger and tried again`);
+				await this.countUnappended();
+			},
+		},
 	},
 
 	created() {
 		this.locks = new KeyedLock();
+		if (this.broker.isMetricsEnabled() && !this.broker.metrics.getMetric(UNAPPENDED_GAUGE.name)) this.broker.metrics.register({ ...UNAPPENDED_GAUGE });
+	},
+
+	async started() {
+		await this.countUnappended().catch(() => undefined);
+		this.retryTimer = setInterval(
+			() => void this.appendUnappended().catch(err => this.logger.warn(`Unappended audit records: ${(err as Error).message}`)),
+			config.audit.retry_unappended_ms,
+		);
+		this.retryTimer.unref();
+	},
+
+	stopped() {
+		clearInterval(this.retryTimer);
 	},
 });
 

@@ -90,6 +90,8 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 			RATE_LIMIT_DEFAULT: "20",
 			RATE_LIMIT_PREMIUM: "1000000",
 			RATE_LIMIT_ANONYMOUS: "1000",
+			// refused requests coalesced per caller, route and 2 s (a minute by default): the flood test waits for the counts
+			AUDIT_REFUSAL_WINDOW_MS: "2000",
 		};
 		core = await startNode(
 			"core",
@@ -248,6 +250,69 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		expect(new Set(entries.map(r => r.event_id)).size).toBe(entries.length);
 		const verified = await http(gw(2), "GET", "/audit/verify", { token: admin });
 		expect(verified.body).toMatchObject({ ok: true });
+	});
+
+	it("under floods of refused requests on both gateways, every change keeps its entry and refusals are counted, not listed", async () => {
+		const since = new Date().toISOString();
+		const started = Date.now();
+		/** `n` requests, `parallel` at a time, alternating gateways; the statuses answered. */
+		const flood = async <T>(n: number, parallel: number, send: (g: 1 | 2, i: number) => Promise<T>) => {
+			const statuses: T[] = [];
+			let next = 0;
+			await Promise.all(
+				Array.from({ length: parallel }, async () => {
+					while (next < n) {
+						const i = next++;
+						statuses.push(await send(((i % 2) + 1) as 1 | 2, i));
+					}
+				}),
+			);
+			return statuses;
+		};
+		await http(gw(1), "POST", "/users", { token: admin, body: { username: "flooder", password: "flooder-password-1", role: "viewer", domains: ["technology"] } });
+		const flooder = (await http(gw(2), "POST", "/auth/login", { body: { username: "flooder", password: "flooder-password-1" } })).body.token;
+		const [anonymous, limited, created] = await Promise.all([
+			flood(3000, 32, async g => (await http(gw(g), "GET", "/companies")).status),
+			flood(600, 8, async g => (await http(gw(g), "GET", "/companies", { token: flooder })).status),
+			flood(20, 4, async (g, i) => {
+				const res = await http(gw(g), "POST", "/companies", { token: admin, body: { name: `Flooded ${process.pid}-${i}`, industry: "technology" } });
+				expect(res.status).toBe(201);
+				return res.body.id;
+			}),
+		]);
+		expect(anonymous.every(s => s === 401)).toBe(true);
+		const tooMany = limited.filter(s => s === 429).length;
+		expect(tooMany).toBeGreaterThanOrEqual(580);
+		const windows = Math.ceil((Date.now() - started) / 2000) + 1;
+		const entries = async (query: string) => {
+			const rows: Array<{ action: string; entity: { id: string }; actor: { username: string } | null; payload: Record<string, any> }> = [];
+			for (let page = 1; ; page++) {
+				const res = await http(gw(1), "GET", `/audit?${query}&from=${encodeURIComponent(since)}&page_size=100&page=${page}`, { token: admin });
+				rows.push(...res.body.rows);
+				if (page >= res.body.total_pages) return rows;
+			}
+		};
+		await waitFor("every creation audited", async () => {
+			const ids = new Set((await entries("action=companies.created")).map(r => r.entity.id));
+			return created.every(id => ids.has(id));
+		});
+		const count = (rows: Array<{ payload: Record<string, any> }>) => rows.reduce((n, r) => n + r.payload.count, 0);
+		const refusals = await waitFor(
+			"the refusals counted",
+			async () => {
+				const rows = (await entries("action=gateway.request.denied")).filter(r => r.payload.route === "/api/v1/companies" && r.payload.method === "GET");
+				const anon = rows.filter(r => r.actor == null && r.payload.status === 401);
+				const over = rows.filter(r => r.actor?.username === "flooder" && r.payload.status === 429);
+				return count(anon) >= 3000 && count(over) >= tooMany ? { anon, over } : null;
+			},
+			30000,
+		);
+		expect(count(refusals.anon)).toBe(3000);
+		expect(count(refusals.over)).toBe(tooMany);
+		// per gateway, at most the first refusal and one summary per window
+		expect(refusals.anon.length).toBeLessThanOrEqual(2 * 2 * windows);
+		expect(refusals.over.length).toBeLessThanOrEqual(2 * 2 * windows);
+		expect((await http(gw(2), "GET", "/audit/verify", { token: admin })).body).toMatchObject({ ok: true, unappended: { count: 0 } });
 	});
 
 	it("a statement posted through a gateway shows its whole company review in the overview, folded from entries either audit replica appended", async () => {

@@ -1,5 +1,6 @@
 /** The audit hash chain: canonical hashing, the chain's links, and tampering found at exactly the entry. */
 import { canonicalJson, chainEntry, entityOf, entryHash, firstBreak, GENESIS_HASH, type AuditEntry, type AuditRecord } from "../../domains/audit/chain";
+import { MAX_TRACKED_CALLERS, RefusalCoalescer, type Refusal } from "../../domains/audit/refusals";
 
 const record = (i: number): AuditRecord => ({
 	event_id: `e${i}`,
@@ -55,5 +56,49 @@ describe("the audit chain", () => {
 		expect(entityOf("ml.job.queued", { job_id: "j1", model_id: "m1" })).toEqual({ type: "ml.job", id: "j1" });
 		expect(entityOf("ml.version.created", { model_id: "m1", version: 2 })).toEqual({ type: "ml.version", id: "m1" });
 		expect(entityOf("gateway.request.denied", { status: 401 })).toEqual({ type: "gateway.request", id: null });
+	});
+});
+
+describe("refused requests coalesced for the audit trail", () => {
+	const refusal = (over: Partial<Refusal> = {}): Refusal => ({ status: 429, type: "RATE_LIMIT_EXCEEDED", method: "GET", route: "/api/v1/companies", ip: "10.0.0.1", ...over });
+	const T0 = Date.parse("2026-12-07T10:00:00.000Z");
+
+	it("records the first refusal of a caller's window at once and the rest as one entry with their count when the window ends", () => {
+		const c = new RefusalCoalescer(60_000);
+		const first = c.record(refusal(), T0);
+		expect(first).toMatchObject({ count: 1, first_at: "2026-12-07T10:00:00.000Z", last_at: "2026-12-07T10:00:00.000Z" });
+		for (let i = 1; i < 2000; i++) expect(c.record(refusal(), T0 + i * 10)).toBeNull();
+		expect(c.flush(T0 + 59_999)).toEqual([]); // the window is still open
+		const [rest, ...more] = c.flush(T0 + 60_000);
+		expect(more).toEqual([]);
+		expect(rest).toMatchObject({ count: 1999, first_at: "2026-12-07T10:00:00.010Z", last_at: "2026-12-07T10:00:19.990Z", route: "/api/v1/companies" });
+		expect(c.flush(T0 + 120_000)).toEqual([]);
+	});
+
+	it("keeps callers, routes and statuses apart; the counts add up to the refusals", () => {
+		const c = new RefusalCoalescer(1000);
+		const emitted = [];
+		const sent = [refusal(), refusal({ ip: "10.0.0.2" }), refusal({ route: "/api/v1/flags" }), refusal({ status: 401, type: "NO_TOKEN" })];
+		for (let i = 0; i < 30; i++) for (const r of sent) emitted.push(c.record(r, T0 + i * 100));
+		emitted.push(...c.flush(T0 + 10_000, true));
+		const entries = emitted.filter(e => e != null);
+		expect(entries.length).toBeLessThanOrEqual(4 * 2 * 3); // first + summary, per key and window
+		expect(entries.reduce((n, e) => n + e!.count, 0)).toBe(120);
+	});
+
+	it("counts a caller that comes back in a later window before the flush, and stops tracking callers past its bound", () => {
+		const c = new RefusalCoalescer(1000);
+		c.record(refusal(), T0);
+		c.record(refusal(), T0 + 10);
+		expect(c.record(refusal(), T0 + 1500)).toMatchObject({ count: 1 });
+		expect(c.flush(T0 + 1600)).toEqual([expect.objectContaining({ count: 1 })]);
+		const many = new RefusalCoalescer(1000);
+		let total = 0;
+		for (let i = 0; i < MAX_TRACKED_CALLERS + 500; i++) total += many.record(refusal({ ip: `ip-${i}` }), T0)?.count ?? 0;
+		for (let i = 0; i < 100; i++) many.record(refusal({ ip: `late-${i}` }), T0 + 1);
+		const flushed = many.flush(T0, true);
+		total += flushed.reduce((n, e) => n + e.count, 0);
+		expect(total).toBe(MAX_TRACKED_CALLERS + 600);
+		expect(flushed.find(e => e.ip === "*")).toBeDefined();
 	});
 });
