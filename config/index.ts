@@ -49,6 +49,16 @@ export interface Config {
 		default_model: boolean;
 		/** Rows one prediction request may carry. */
 		max_prediction_rows: number;
+		/** The heap (MB) and time (ms) of a thread that parses an uploaded data set or evaluates a version (lib/worker-thread.ts). */
+		worker_memory_mb: number;
+		worker_timeout_ms: number;
+		/** Rows one evaluation scores at most. */
+		max_evaluation_rows: number;
+		/** A training job's limits: its run time (also the most its cost estimate may be), its worker's heap, and jobs queued or running per user and per domain. */
+		job_max_seconds: number;
+		job_memory_mb: number;
+		max_jobs_per_user: number;
+		max_jobs_per_domain: number;
 	};
 	/** The audit trail: refused requests are coalesced per caller, route and refusal_window_ms (domains/audit/refusals.ts). */
 	audit: { refusal_window_ms: number; retry_unappended_ms: number };
@@ -179,6 +189,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			job_max_attempts: num(ml.job_max_attempts ?? 3, "ml.job_max_attempts"),
 			default_model: ml.default_model == null ? true : bool(ml.default_model),
 			max_prediction_rows: num(ml.max_prediction_rows ?? 1000, "ml.max_prediction_rows"),
+			worker_memory_mb: num(ml.worker_memory_mb ?? 768, "ML_WORKER_MEMORY_MB"),
+			worker_timeout_ms: num(ml.worker_timeout_ms ?? 120000, "ML_WORKER_TIMEOUT_MS"),
+			max_evaluation_rows: num(ml.max_evaluation_rows ?? 200000, "ML_MAX_EVALUATION_ROWS"),
+			job_max_seconds: num(ml.job_max_seconds ?? 1800, "ML_JOB_MAX_SECONDS"),
+			job_memory_mb: num(ml.job_memory_mb ?? 1024, "ML_JOB_MEMORY_MB"),
+			max_jobs_per_user: num(ml.max_jobs_per_user ?? 3, "ML_MAX_JOBS_PER_USER"),
+			max_jobs_per_domain: num(ml.max_jobs_per_domain ?? 10, "ML_MAX_JOBS_PER_DOMAIN"),
 		},
 		broker: {
 			request_timeout: num(broker.request_timeout ?? 10000, "REQUEST_TIMEOUT"),

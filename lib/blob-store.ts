@@ -19,8 +19,12 @@ export class BlobIntegrityError extends Error {
 }
 
 export interface BlobStore {
-	/** Stores the bytes (idempotent: same bytes, same name); answers their SHA-256. */
-	put(bytes: Buffer): Promise<{ sha256: string; size: number }>;
+	/**
+	 * Stores the bytes (idempotent: same bytes, same name); answers their SHA-256. `sha256` when the caller has
+	 * it already (a worker thread computed it), so a large file is not hashed again on the main thread: every
+	 * read checks it anyway.
+	 */
+	put(bytes: Buffer, sha256?: string): Promise<{ sha256: string; size: number }>;
 	/** The bytes named `sha256`, verified; null when there is no such blob. */
 	get(sha256: string): Promise<Buffer | null>;
 	close(): Promise<void>;
@@ -37,8 +41,8 @@ function verified(sha256: string, bytes: Buffer): Buffer {
 
 class FileBlobStore implements BlobStore {
 	constructor(private readonly dir: string) {}
-	async put(bytes: Buffer) {
-		const sha256 = hashOf(bytes);
+	async put(bytes: Buffer, known?: string) {
+		const sha256 = known && SHA256.test(known) ? known : hashOf(bytes);
 		const file = path.join(this.dir, sha256);
 		await fs.promises.mkdir(this.dir, { recursive: true, mode: 0o700 });
 		if (!fs.existsSync(file)) {
@@ -69,8 +73,8 @@ class GridFsBlobStore implements BlobStore {
 		this.client = new MongoClient(uri, { serverSelectionTimeoutMS: timeoutMs, serverMonitoringMode: "poll" });
 		this.bucket = this.client.connect().then(c => new GridFSBucket(c.db(), { bucketName: "blobs" }));
 	}
-	async put(bytes: Buffer) {
-		const sha256 = hashOf(bytes);
+	async put(bytes: Buffer, known?: string) {
+		const sha256 = known && SHA256.test(known) ? known : hashOf(bytes);
 		const bucket = await this.bucket;
 		const existing = await bucket.find({ filename: sha256 }).limit(1).toArray();
 		if (!existing.length)

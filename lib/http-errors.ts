@@ -41,7 +41,8 @@ export function boundedValue(value: unknown, depth = 0): unknown {
 /** A validation problem as a client sees it: the rejected value only when it is small and flat. */
 function boundedProblem(p: unknown): unknown {
 	if (!p || typeof p !== "object") return boundedValue(p);
-	const { actual, message, field, ...rest } = p as Record<string, unknown>;
+	// the validator adds the action and the node that checked it: the code's inside, not the client's business
+	const { actual, message, field, action: _action, nodeID: _node, ...rest } = p as Record<string, unknown>;
 	const shown = boundedValue(rest, 1) as Record<string, unknown>;
 	// our own words: longer, but still bounded (a field path grows with the input's nesting)
 	if (message !== undefined) shown.message = String(message).slice(0, 500);
@@ -133,6 +134,13 @@ function summary(problems: Array<{ message?: string }>): string {
 	return (messages.length > 3 ? `${shown}; and ${messages.length - 3} more` : shown).slice(0, 500);
 }
 
+/** Bytes as the limits are written: "1mb", "4000kb", "512b". */
+function byteSize(bytes: number): string {
+	if (bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2}mb`;
+	if (bytes % 1024 === 0) return `${bytes / 1024}kb`;
+	return `${bytes}b`;
+}
+
 /**
  * The wire form of any error. `onFault` is told of server faults (500s), which leave as a bare
  * "Internal server error". Never throws.
@@ -140,7 +148,9 @@ function summary(problems: Array<{ message?: string }>): string {
 export function wireError(err: any, bodyLimit: string, onFault: (err: unknown) => void): WireError {
 	try {
 		const body = err && typeof err.type === "string" ? BODY_ERRORS[err.type] : undefined;
-		if (body) return { name: body.name, message: body.message(err, bodyLimit), code: body.code, type: body.type, ...(body.code === 413 ? { data: { limit: bodyLimit } } : {}) };
+		// the body parser says the limit of the route that refused it (bytes); other routes have the usual one
+		const limit = body?.code === 413 && typeof err.limit === "number" ? byteSize(err.limit) : bodyLimit;
+		if (body) return { name: body.name, message: body.message(err, limit), code: body.code, type: body.type, ...(body.code === 413 ? { data: { limit } } : {}) };
 		const status = typeof err?.code === "number" ? err.code : typeof err?.status === "number" ? err.status : 500;
 		const code = status >= 400 && status < 600 ? status : 500;
 		if (code === 500) {

@@ -9,7 +9,8 @@ import { CancelledError } from "../domains/ml/model-types";
 import { trainVersion, type TrainingPlan } from "../domains/ml/training";
 
 export interface TrainingWorkerInput {
-	dataset: DatasetSource;
+	/** The data set's file as UTF-8 bytes (moved to the thread, decoded there). */
+	dataset: Omit<DatasetSource, "content"> & { content: Uint8Array };
 	/** Train on these columns only (the model's configured features); all when absent. */
 	features?: string[];
 	plan: TrainingPlan;
@@ -26,7 +27,9 @@ async function run(input: TrainingWorkerInput): Promise<void> {
 		if (m.type === "cancel") cancelled = true;
 	});
 	try {
-		const parsed = parseDataset(input.dataset).data;
+		const { content: bytes, ...source } = input.dataset;
+		const content = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+		const parsed = parseDataset({ ...source, content }).data;
 		const data = input.features ? projectColumns(parsed, input.features) : parsed;
 		let last = 0;
 		const result = await trainVersion(data, input.plan, {
@@ -39,7 +42,7 @@ async function run(input: TrainingWorkerInput): Promise<void> {
 			},
 			cancelled: () => cancelled,
 		});
-		const body = JSON.stringify({ ...result, features: data.features, label: data.label, classes: data.classes, dataset_sha256: sha256(input.dataset.content) });
+		const body = JSON.stringify({ ...result, features: data.features, label: data.label, classes: data.classes, dataset_sha256: sha256(content) });
 		parentPort!.postMessage({ type: "result", result: body } satisfies TrainingWorkerMessage);
 	} catch (err) {
 		parentPort!.postMessage({

@@ -20,6 +20,10 @@ export const missing = (message: string, data?: unknown) => named(new MoleculerC
 
 export const conflict = (message: string, data?: unknown) => named(new MoleculerClientError(message, 409, "CONFLICT", data), "ConflictError");
 
+/** 429 for a quota (not the rate limit): what the limit is and how much of it is used, in `data`. */
+export const quotaExceeded = (message: string, data: { limit: number; current: number; quota: string }) =>
+	named(new MoleculerClientError(message, 429, "QUOTA_EXCEEDED", data), "QuotaExceededError");
+
 /** 422 with the offending fields, in the shape of Moleculer's ValidationError (`[{type, field, message}]`). */
 export const unprocessable = (message: string, fields: Array<{ field: string; message: string; type?: string; actual?: unknown }>) =>
 	new Errors.ValidationError(

@@ -1,7 +1,7 @@
 /** ML entities (docs/ml.md): data sets, models, versions, training jobs and alias transitions. */
 import Validator, { type SyncCheckFunction } from "fastest-validator";
 import { MODEL_TYPE_DEFINITIONS } from "../domains/ml/model-types";
-import type { ColumnSummary, DatasetFormat } from "../domains/ml/dataset";
+import { DATASET_FORMATS, type ColumnSummary, type DatasetFormat } from "../domains/ml/dataset";
 import type { DriftReference } from "../domains/ml/drift";
 import type { Hyperparameters, ModelType, TrainingProgress } from "../domains/ml/model-types";
 import type { FeaturePipeline } from "../domains/ml/pipeline";
@@ -11,6 +11,34 @@ import type { Entity } from "./common";
 /** A model or data set shared by every domain: visible to all, changed by a super_admin only. */
 export const ALL_DOMAINS = "*";
 export const ML_ALIASES = ["production", "staging"] as const;
+
+/** A model's or data set's name. */
+export const ML_NAME_PARAM = {
+	type: "string",
+	min: 1,
+	max: 100,
+	pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+	messages: { stringPattern: "{field}: letters, digits, '.', '_' and '-', starting with a letter or digit" },
+} as const;
+export const ML_DOMAIN_PARAM = { type: "string", min: 1, max: 64, optional: true } as const;
+
+/** The body of POST /ml/datasets (checked in the worker thread that parses it: lib/worker-tasks.ts). */
+export const DATASET_UPLOAD_SCHEMA = {
+	$$strict: true,
+	name: ML_NAME_PARAM,
+	domain: ML_DOMAIN_PARAM,
+	format: { type: "enum", values: [...DATASET_FORMATS] },
+	label: { type: "string", min: 1, max: 200 },
+	positive_class: { type: "string", min: 1, max: 200, optional: true },
+	content: { type: "string", min: 0 },
+};
+export interface DatasetUpload {
+	name: string;
+	domain?: string;
+	format: DatasetFormat;
+	label: string;
+	positive_class?: string;
+}
 export type MlAlias = (typeof ML_ALIASES)[number];
 
 /** Metric gates: the least (or, for brier, the most) a version's hold-out metrics must reach to be deployed. */
@@ -90,7 +118,11 @@ export type JobState = (typeof JOB_STATES)[number];
 
 export interface TrainingJob extends Entity {
 	model_id: string;
+	/** The model's domain: quotas and fair scheduling count per domain. */
+	domain?: string;
 	dataset_id: string;
+	/** Seconds of training estimated when the job was queued (domains/ml/cost.ts). */
+	estimated_seconds?: number;
 	state: JobState;
 	hyperparameters: Hyperparameters;
 	k_folds?: number;

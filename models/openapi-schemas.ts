@@ -61,7 +61,6 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 	Readiness: obj(
 		{
 			status: oneOf(["ready", "unavailable"]),
-			node: str("This gateway's node id"),
 			transporter: oneOf(["connected", "disconnected", "none"]),
 			auth: str("'ok', or why the user store cannot be reached"),
 			services: map(bool(), "Whether a live node runs each service"),
@@ -517,7 +516,12 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 	MlMonitoring: obj({
 		model_id: str(),
 		model_version: nullable(int()),
-		drift: obj({ rows_scored: int(), levels: obj({ stable_below: num(), action_above: num() }), features: arr(obj({ feature: str(), psi: nullable(num()), level: str() })) }),
+		drift: obj({
+			rows_scored: int(),
+			counted: oneOf(["scored companies", "scored companies and rows sent"]),
+			levels: obj({ stable_below: num(), action_above: num() }),
+			features: arr(obj({ feature: str(), psi: nullable(num()), level: str() })),
+		}),
 		realised: obj(
 			{ companies_scored: int(), with_outcome: int(), observed_distress: int(), roc_auc: nullable(num()), outcome: str("What counts as distress") },
 			{ reason: str("Why no ROC AUC yet") },
@@ -544,6 +548,8 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			version: int("The version it made"),
 			error: str(),
 			k_folds: int("Cross-validation folds asked for"),
+			domain: str("The model's domain (quotas and fair scheduling are per domain)"),
+			estimated_seconds: num("The training time estimated when it was queued (docs/ml.md, Limits)"),
 			deploy_to: oneOf(["production", "staging"], "Deployed there when it passes the gates (the default model)"),
 		},
 		"A training job",

@@ -109,18 +109,30 @@ function checkBody(req: IncomingMessage, limit: string): void {
 	if (length != null && Number(length) > parseByteSize(limit)) throw payloadTooLarge(limit);
 }
 
-/** A route of JSON bodies up to body_limit, nesting bounded before JSON.parse sees them (a 400 naming the limit). */
-const JSON_ROUTE = {
-	path: "",
-	whitelist: ["**"],
-	mappingPolicy: "restrict",
-	authentication: true,
-	mergeParams: true,
-	bodyParsers: { json: { strict: true, limit: config.http.body_limit, verify: (_req: unknown, _res: unknown, buf: Buffer) => assertJsonDepth(buf) }, urlencoded: false },
-	onBeforeCall(_ctx: Context, _route: unknown, req: IncomingMessage) {
-		checkBody(req, config.http.body_limit);
-	},
-};
+/** A route of JSON bodies up to `limit`, nesting bounded before JSON.parse sees them (a 400 naming the limit). */
+function jsonRoute(limit: string) {
+	return {
+		path: "",
+		whitelist: ["**"],
+		mappingPolicy: "restrict",
+		authentication: true,
+		mergeParams: true,
+		bodyParsers: { json: { strict: true, limit, verify: (_req: unknown, _res: unknown, buf: Buffer) => assertJsonDepth(buf) }, urlencoded: false },
+		onBeforeCall(_ctx: Context, _route: unknown, req: IncomingMessage) {
+			checkBody(req, limit);
+		},
+	};
+}
+const JSON_ROUTE = jsonRoute(config.http.body_limit);
+
+/**
+ * A prediction request carries up to max_prediction_rows rows: its body limit follows from that cap, not from the
+ * usual 1 MB. A row of the distress model's 64 Polish ratios, named in full, with 17-digit numbers is 3.9 KB:
+ * 8 KB a row leaves room for longer names.
+ */
+const PREDICTION_ROW_BYTES = 8192;
+export const PREDICTION_BODY_LIMIT = `${Math.ceil(config.ml.max_prediction_rows * PREDICTION_ROW_BYTES) / 1024 + 64}kb`;
+const PREDICT_ACTION = "ml.prediction.predict";
 
 const ApiService = defineService<GatewayState>()({
 	name: "api",
@@ -375,8 +387,9 @@ const ApiService = defineService<GatewayState>()({
 			return [...methods].sort();
 		},
 
-		reformatError(err: unknown) {
-			return wireError(err, config.http.body_limit, fault => {
+		/** `bodyLimit`: the limit of the route that refused a body (moleculer-web keeps the body parser's error but not its limit). */
+		reformatError(err: unknown, bodyLimit: string = config.http.body_limit) {
+			return wireError(err, bodyLimit, fault => {
 				try {
 					this.logger.error("Request failed:", fault instanceof Error ? `${fault.name}: ${fault.message}\n${fault.stack}` : String(fault));
 				} catch {
@@ -403,7 +416,8 @@ const ApiService = defineService<GatewayState>()({
 			let status = 500;
 			let json = '{"name":"InternalServerError","message":"Internal server error","code":500,"type":"INTERNAL_ERROR"}';
 			try {
-				let body = this.reformatError(err) as WireError;
+				const route = (req as { $route?: { opts?: { bodyParsers?: { json?: { limit?: string } } } } }).$route;
+				let body = this.reformatError(err, route?.opts?.bodyParsers?.json?.limit) as WireError;
 				// a known path asked with a method it has not: 405 naming the ones it has
 				const allow = body.code === 404 ? this.allowedMethods(req) : [];
 				if (allow.length && !allow.includes(String(req.method))) {
@@ -487,8 +501,10 @@ const ApiService = defineService<GatewayState>()({
 					checkBody(req, config.http.import_body_limit);
 				},
 			},
-			// The two JSON routes share a path, so they are told apart by name: moleculer-web takes routes with the
+			// The JSON routes share a path, so they are told apart by name: moleculer-web takes routes with the
 			// same name (or, without names, the same path) for one and drops the first one's aliases.
+			// Predictions, with the body limit their row cap needs.
+			{ ...jsonRoute(PREDICTION_BODY_LIMIT), name: "predictions", whitelist: [PREDICT_ACTION], aliases: {} },
 			// The shipped services' routes, filled in below from services/routes.json (mixins/rest-routes.ts).
 			{ ...JSON_ROUTE, name: "shipped", aliases: {} },
 			// Services this code base does not ship (a plugin, a service added later): their `rest` actions as the
@@ -548,7 +564,8 @@ const ApiService = defineService<GatewayState>()({
 					await ctx.call("auth.storeHealth", {}, { timeout: 2000, retries: 0 });
 					auth = "ok";
 				} catch (err) {
-					auth = `unavailable: ${(err as Error).message}`;
+					// said as a client would be told (the broker's own errors name actions and nodes)
+					auth = `unavailable: ${wireError(err, config.http.body_limit, () => undefined).message}`;
 				}
 				const warnings: string[] = [];
 				if (missing.length) warnings.push(`no node runs ${missing.join(", ")}: their routes answer 503`);
@@ -556,7 +573,8 @@ const ApiService = defineService<GatewayState>()({
 				if (this.broker.cacher && this.broker.cacher.connected === false) warnings.push("cache (Redis) unavailable: answers are computed uncached");
 				const ready = this.broker.started !== false && this.server?.listening !== false && transporter !== "disconnected" && auth === "ok";
 				if (!ready) ctx.meta.$statusCode = 503;
-				return { status: ready ? "ready" : "unavailable", node: this.broker.nodeID, transporter, auth, services, missing_services: missing, warnings };
+				// no node id: anyone may ask, and which node answered is the cluster's inside
+				return { status: ready ? "ready" : "unavailable", transporter, auth, services, missing_services: missing, warnings };
 			},
 		},
 	},
@@ -636,6 +654,8 @@ const ApiService = defineService<GatewayState>()({
 // The routes of every service this code base has, whether or not a node runs it right now (a service with no
 // live node is then a 503, not a 404), and of the gateway itself.
 export const REST_ACTIONS = [...MANIFEST.routes, ...restActionsOf([ApiService])];
-(ApiService.settings!.routes as Array<{ name?: string; aliases?: Record<string, string> }>).find(r => r.name === "shipped")!.aliases = aliasesOf(REST_ACTIONS);
+const ROUTES = ApiService.settings!.routes as Array<{ name?: string; aliases?: Record<string, string> }>;
+ROUTES.find(r => r.name === "predictions")!.aliases = aliasesOf(REST_ACTIONS.filter(a => a.name === PREDICT_ACTION));
+ROUTES.find(r => r.name === "shipped")!.aliases = aliasesOf(REST_ACTIONS.filter(a => a.name !== PREDICT_ACTION));
 
 export default ApiService;

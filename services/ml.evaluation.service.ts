@@ -5,26 +5,29 @@
  */
 import type { Readable } from "node:stream";
 import type { Context } from "moleculer";
-import { DatasetError, parseDataset, projectColumns } from "../domains/ml/dataset";
-import { classificationMetrics } from "../domains/ml/metrics";
-import { holdOutRows } from "../domains/ml/training";
+import { getConfig } from "../config";
+import { SPLIT_DEFAULTS } from "../domains/ml/training";
 import { readBody } from "../lib/json-body";
 import type { AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
-import { createMlModelsMixin } from "../mixins/ml-models.mixin";
-import { unprocessable } from "../models/errors";
+import type { EvaluationInput, EvaluationResult } from "../lib/worker-tasks";
+import { clientErrorOf, ownBuffer, runInWorker } from "../lib/worker-thread";
+import { servicePrincipal } from "../lib/principal";
+import { serviceUnavailable, unprocessable } from "../models/errors";
 import type { Dataset, MlModel, ModelVersion } from "../models/ml";
+import { createHash } from "node:crypto";
 
 type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
 const idParam = { type: "string", min: 1, max: 64 } as const;
 const COMPARED = ["roc_auc", "pr_auc", "f1", "precision", "recall", "accuracy", "brier"] as const;
+const config = getConfig();
+const AS_EVALUATION = { meta: { user: servicePrincipal("ml.evaluation") } };
 
 const MlEvaluationService = defineService()({
 	name: "ml.evaluation",
 	metadata: { description: "ML model evaluation and comparison" },
 	settings: { rest: "/" },
-	mixins: [createMlModelsMixin("ml.evaluation")],
 
 	actions: {
 		/**
@@ -49,38 +52,52 @@ const MlEvaluationService = defineService()({
 				const meta = (await ctx.call("ml.registry.getVersion", { id: model.id, version: ctx.params.version })) as ModelVersion;
 				const datasetId = ctx.params.dataset_id ?? meta.dataset_id;
 				const dataset = (await ctx.call("ml.registry.getDataset", { id: datasetId })) as Dataset;
-				const stream = (await ctx.call("ml.registry.datasetContent", { id: datasetId })) as Readable;
-				const content = (await readBody(stream, "1gb")).toString("utf8");
-				const served = await this.loadVersion(model.id, meta.version);
+				// the cost, known before anything is read: the rows to score (the training set's hold-out, or all)
+				const sameData = dataset.sha256 === meta.dataset_sha256;
+				const rows = sameData ? Math.ceil(dataset.rows * SPLIT_DEFAULTS.test_fraction) : dataset.rows;
+				if (rows > config.ml.max_evaluation_rows)
+					throw unprocessable(`Evaluating would score ${rows} rows of data set '${dataset.name}': at most ${config.ml.max_evaluation_rows} are scored in one call`, [
+						{ field: "dataset_id", message: `${rows} rows to score: at most ${config.ml.max_evaluation_rows} per evaluation`, type: "costLimit" },
+					]);
+				const content = ownBuffer(await readBody((await ctx.call("ml.registry.datasetContent", { id: datasetId })) as Readable, "1gb"));
+				const artifact = ownBuffer(
+					await readBody((await this.broker.call("ml.registry.artifact", { id: model.id, version: meta.version }, AS_EVALUATION)) as Readable, "1gb"),
+				);
+				// verified here too: what is loaded must be what was stored
+				const expected = meta.artifacts[0].sha256;
+				const actual = createHash("sha256").update(artifact).digest("hex");
+				if (actual !== expected) throw serviceUnavailable(`The artifact of model ${model.id} v${meta.version} fails its hash check: not loaded`, { expected, actual });
+				const input: EvaluationInput = {
+					dataset: { format: dataset.format, label: dataset.label, positive_class: dataset.positive_class, content, sha256: dataset.sha256 },
+					version: {
+						model_type: meta.model_type,
+						features: meta.features,
+						pipeline: meta.pipeline,
+						threshold: meta.threshold,
+						dataset_sha256: meta.dataset_sha256,
+						split_seed: meta.split.seed,
+					},
+					artifact,
+					max_rows: config.ml.max_evaluation_rows,
+				};
+				// parsed and scored in a thread of its own, within a heap and a time limit
+				let result: EvaluationResult;
 				try {
-					let data;
-					try {
-						data = projectColumns(
-							parseDataset({ format: dataset.format, label: dataset.label, positive_class: dataset.positive_class, content }).data,
-							served.meta.features,
-						);
-					} catch (err) {
-						if (err instanceof DatasetError) throw unprocessable(err.message, err.issues);
-						throw err;
-					}
-					const sameData = dataset.sha256 === meta.dataset_sha256;
-					const rows = sameData ? holdOutRows(data, meta.split.seed) : data.x.map((_, i) => i);
-					const p = this.probabilities(
-						served,
-						rows.map(r => data.x[r]),
-					);
-					const metrics = classificationMetrics(Uint8Array.from(rows.map(r => data.y[r])), p, meta.threshold);
-					return {
-						model_id: model.id,
-						version: meta.version,
-						dataset_id: dataset.id,
-						rows_evaluated: sameData ? "hold-out of the training data set (never seen in training)" : "every row of the data set",
-						metrics,
-						recorded_test_metrics: meta.metrics.test,
-					};
-				} finally {
-					served.model.free();
+					result = await runInWorker<EvaluationResult>("ml.evaluate", input, { memoryMb: config.ml.worker_memory_mb, timeoutMs: config.ml.worker_timeout_ms }, [
+						content.buffer as ArrayBuffer,
+						artifact.buffer as ArrayBuffer,
+					]);
+				} catch (err) {
+					throw clientErrorOf(err, "dataset_id", "Evaluating this version on this data set");
 				}
+				return {
+					model_id: model.id,
+					version: meta.version,
+					dataset_id: dataset.id,
+					rows_evaluated: result.same_data ? "hold-out of the training data set (never seen in training)" : "every row of the data set",
+					metrics: result.metrics,
+					recorded_test_metrics: meta.metrics.test,
+				};
 			},
 		},
 

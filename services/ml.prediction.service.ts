@@ -142,9 +142,14 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 			for (const counts of batch) await this.driftCounts.insert({ ...counts, node: this.broker.nodeID, at: nowIso() });
 		},
 
-		async predictRows(served: ServedVersion, vectors: Float64Array[]): Promise<Array<{ probability: number; label: string }>> {
+		/**
+		 * Scores the vectors. Drift counts what the platform computed itself (a scored company's statement ratios)
+		 * and, on a model of one domain, the rows its members send; rows sent to a model every domain shares do
+		 * not move its drift figures (one caller's odd rows would otherwise move everyone's).
+		 */
+		async predictRows(served: ServedVersion, vectors: Float64Array[], source: "company" | "rows", domain: string): Promise<Array<{ probability: number; label: string }>> {
 			const p = this.probabilities(served, vectors);
-			this.recordDrift(served, vectors);
+			if (source === "company" || domain !== ALL_DOMAINS) this.recordDrift(served, vectors);
 			this.countMetric(BUSINESS_COUNTERS.mlPredictedRows, { model: served.model_id }, vectors.length);
 			const [negative, positive] = served.meta.classes;
 			return Array.from(p, probability => ({ probability: Math.round(probability * 1e6) / 1e6, label: probability >= served.meta.threshold ? positive : negative }));
@@ -213,7 +218,9 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 				summary: "Predict with a model",
 				example: { rows: [{ "net profit / total assets": 0.05, "total liabilities / total assets": 0.6 }] },
 				response: "MlPredictions",
-				description: "`{rows}` (up to 1,000, keyed by column) or `{company_id}`: probabilities and labels from the production version.",
+				description:
+					"`{rows}` (up to 1,000, keyed by column) or `{company_id}`: probabilities and labels from the production version. The body may be 8 KB a row (about 8 MB for 1,000 rows; a row of the distress model's 64 ratios is about 4 KB).",
+				body_limit: "8 KB a row: 8,064 KB for the 1,000 rows a request may carry",
 			},
 			rest: "POST /ml/models/:id/predict",
 			permission: ["execute", "ml_models"],
@@ -230,12 +237,12 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 				const model = (await ctx.call("ml.registry.get", { id: ctx.params.id })) as MlModel;
 				const served = await this.production(model);
 				if (rows) {
-					const predictions = await this.predictRows(served, this.vectorsOf(served, rows));
+					const predictions = await this.predictRows(served, this.vectorsOf(served, rows), "rows", model.domain);
 					ctx.emit("ml.predictions.made", { model_id: model.id, version: served.version, rows: rows.length });
 					return { model_id: model.id, model_version: served.version, threshold: served.meta.threshold, predictions };
 				}
 				const inputs = await this.companyInputs(ctx, served, company_id!);
-				const [prediction] = await this.predictRows(served, this.vectorsOf(served, [inputs.values]));
+				const [prediction] = await this.predictRows(served, this.vectorsOf(served, [inputs.values]), "company", model.domain);
 				await this.companyScores.insert({
 					model_id: model.id,
 					version: served.version,
@@ -293,7 +300,12 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 		 * rows) and realised ROC AUC over the companies it scored whose later annual statement is in.
 		 */
 		monitoring: {
-			openapi: { summary: "Monitor a model in production", response: "MlMonitoring", description: "Input drift (PSI per feature) and realised ROC AUC." },
+			openapi: {
+				summary: "Monitor a model in production",
+				response: "MlMonitoring",
+				description:
+					"Input drift (PSI per feature) and realised ROC AUC. Drift counts the companies the model scored; on a model of one domain also the rows its members sent (a shared model's drift is not moved by rows any caller sends).",
+			},
 			rest: "GET /ml/models/:id/monitoring",
 			permission: ["read", "ml_models"],
 			params: { $$strict: true, id: idParam },
@@ -319,7 +331,7 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 				return {
 					model_id: model.id,
 					model_version: served.version,
-					drift: { rows_scored: rows, levels: PSI_LEVELS, features },
+					drift: { rows_scored: rows, counted: model.domain === ALL_DOMAINS ? "scored companies" : "scored companies and rows sent", levels: PSI_LEVELS, features },
 					realised: await this.realisedPerformance(model.id, served.version),
 				};
 			},

@@ -11,13 +11,14 @@ import { Readable } from "node:stream";
 import type { Context } from "moleculer";
 import { getConfig } from "../config";
 import { canSeeIndustry } from "../domains/identity/rbac";
-import { DATASET_FORMATS, DatasetError, parseDataset } from "../domains/ml/dataset";
-import Validator from "fastest-validator";
+import type { DatasetSummary } from "../domains/ml/dataset";
 import { MODEL_TYPES } from "../domains/ml/model-types";
 import { failedGates } from "../domains/ml/gates";
 import { BlobIntegrityError, createBlobStore, type BlobStore } from "../lib/blob-store";
 import { ensureChannel, sendToChannel } from "../lib/channels";
-import { readJsonBody } from "../lib/json-body";
+import { readBody, readJsonBody } from "../lib/json-body";
+import { clientErrorOf, ownBuffer, runInWorker } from "../lib/worker-thread";
+import type { UploadResult } from "../lib/worker-tasks";
 import { KeyedLock } from "../lib/keyed-lock";
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
@@ -27,7 +28,19 @@ import { listParams, nowIso, pageParams } from "../models/common";
 import { conflict, forbidden, missing, notFound, serviceUnavailable, unprocessable } from "../models/errors";
 import { ML_ALIAS_CHANGED_CHANNEL, ML_ALIAS_CHANGED_EVENT, type MlAliasChanged } from "../models/events";
 import type { Principal } from "../models/principal";
-import { ALL_DOMAINS, GATE_METRICS, ML_ALIASES, hyperparameterIssues, type AliasTransition, type Dataset, type MlAlias, type MlModel, type ModelVersion } from "../models/ml";
+import {
+	ALL_DOMAINS,
+	GATE_METRICS,
+	ML_ALIASES,
+	ML_DOMAIN_PARAM,
+	ML_NAME_PARAM,
+	hyperparameterIssues,
+	type AliasTransition,
+	type Dataset,
+	type MlAlias,
+	type MlModel,
+	type ModelVersion,
+} from "../models/ml";
 import type { TrainingResult } from "../domains/ml/training";
 
 type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
@@ -35,14 +48,8 @@ type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCod
 const config = getConfig();
 const idParam = { type: "string", min: 1, max: 64 } as const;
 const versionParam = { type: "number", integer: true, min: 1, convert: true } as const;
-const nameParam = {
-	type: "string",
-	min: 1,
-	max: 100,
-	pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-	messages: { stringPattern: "{field}: letters, digits, '.', '_' and '-', starting with a letter or digit" },
-} as const;
-const domainParam = { type: "string", min: 1, max: 64, optional: true } as const;
+const nameParam = ML_NAME_PARAM;
+const domainParam = ML_DOMAIN_PARAM;
 /** How often unsent alias transitions are sent again. */
 const OUTBOX_INTERVAL_MS = 5000;
 
@@ -62,16 +69,6 @@ export const SHIPPED_DATASETS = [
 /** The project's root, from the sources (services/) or the build (dist/services/). */
 const ROOT = [path.resolve(__dirname, ".."), path.resolve(__dirname, "..", "..")].find(d => fs.existsSync(path.join(d, "package.json")))!;
 const SHIPPED_DIR = path.join(ROOT, "data", "polish-bankruptcy");
-
-const datasetSchema = {
-	$$strict: true,
-	name: nameParam,
-	domain: domainParam,
-	format: { type: "enum", values: [...DATASET_FORMATS] },
-	label: { type: "string", min: 1, max: 200 },
-	positive_class: { type: "string", min: 1, max: 200, optional: true },
-	content: { type: "string", min: 0 },
-};
 
 const gatesParam = {
 	type: "object",
@@ -94,6 +91,14 @@ const modelFields = {
 	},
 } as const;
 
+/** Gates as one text whatever their key order (undefined metrics left out), to tell a change. */
+const canonicalGates = (gates: Record<string, number | undefined>) =>
+	JSON.stringify(
+		Object.entries(gates)
+			.filter(([, v]) => v !== undefined)
+			.sort(([a], [b]) => a.localeCompare(b)),
+	);
+
 /** Visible: the model's domain is one of the caller's (or shared by all). */
 export function canSeeDomain(user: Principal, domain: string): boolean {
 	return domain === ALL_DOMAINS || canSeeIndustry(user, domain);
@@ -103,11 +108,13 @@ function canChangeDomain(user: Principal, domain: string): boolean {
 	return domain === ALL_DOMAINS ? user.role === "super_admin" : canSeeIndustry(user, domain);
 }
 
+/** The thread a data set is parsed in: its heap and time (config ml.worker_*). */
+const WORKER_LIMITS = { memoryMb: config.ml.worker_memory_mb, timeoutMs: config.ml.worker_timeout_ms };
+
 const MlRegistryService = defineService<{
 	blobs: BlobStore;
 	locks: KeyedLock;
 	outboxTimer?: NodeJS.Timeout;
-	validateDataset: (v: unknown) => true | Array<{ field: string; message: string }>;
 }>()({
 	name: "ml.registry",
 	metadata: { description: "ML data sets, models, versions and their deployment" },
@@ -137,6 +144,12 @@ const MlRegistryService = defineService<{
 			const model = await this.findEntityById<MlModel>(id);
 			if (!model || !canSeeDomain(principalOf(ctx), model.domain)) throw notFound("Model", id);
 			return model;
+		},
+
+		/** 409 for a move on an archived model: it serves what it served, no more. */
+		refuseArchived(model: MlModel, move: string): void {
+			if (model.status === "archived")
+				throw conflict(`Model '${model.name}' is archived: it is not ${move}. Make it active first (PATCH status)`, { id: model.id, status: model.status });
 		},
 
 		async changeableModel(ctx: MlContext, id: string): Promise<MlModel> {
@@ -199,19 +212,13 @@ const MlRegistryService = defineService<{
 			return rest as MlModel;
 		},
 
+		/** Stores a data set described in a worker thread: its file as a blob (named by the hash the thread computed), then the row. */
 		async storeDataset(
-			input: { name: string; domain: string; format: "csv" | "arff"; label: string; positive_class?: string; content: string; source?: string },
+			input: { name: string; domain: string; format: "csv" | "arff"; label: string; summary: DatasetSummary; content: Buffer; source?: string },
 			createdBy: string,
 		): Promise<Dataset> {
-			let summary;
-			try {
-				summary = parseDataset(input).summary;
-			} catch (err) {
-				if (err instanceof DatasetError) throw unprocessable(err.message, err.issues);
-				throw err;
-			}
-			const bytes = Buffer.from(input.content, "utf8");
-			await this.blobs.put(bytes);
+			const { summary, content } = input;
+			await this.blobs.put(content, summary.sha256);
 			const now = nowIso();
 			const doc = {
 				dataset_key: `${input.domain}|${input.name}`,
@@ -227,7 +234,7 @@ const MlRegistryService = defineService<{
 				missing_values: summary.missing_values,
 				missing_total: summary.missing_total,
 				sha256: summary.sha256,
-				size_bytes: bytes.length,
+				size_bytes: content.length,
 				...(input.source ? { source: input.source } : {}),
 				created_by: createdBy,
 				created_at: now,
@@ -253,18 +260,10 @@ const MlRegistryService = defineService<{
 					continue;
 				}
 				try {
-					await this.storeDataset(
-						{
-							name: shipped.name,
-							domain: ALL_DOMAINS,
-							format: "arff",
-							label: "bankruptcy",
-							positive_class: "1",
-							content: fs.readFileSync(file, "utf8"),
-							source: shipped.source,
-						},
-						"system",
-					);
+					const content = await fs.promises.readFile(file);
+					// copied to the thread (a few MB)
+					const summary = await runInWorker<DatasetSummary>("ml.dataset.describe", { format: "arff", label: "bankruptcy", positive_class: "1", content }, WORKER_LIMITS);
+					await this.storeDataset({ name: shipped.name, domain: ALL_DOMAINS, format: "arff", label: "bankruptcy", summary, content, source: shipped.source }, "system");
 				} catch (err) {
 					// another registry replica registered it at the same moment
 					if ((err as { code?: number }).code !== 409) throw err;
@@ -361,12 +360,27 @@ const MlRegistryService = defineService<{
 			permission: ["write", "ml_models"],
 			async handler(ctx: MlContext) {
 				const user = principalOf(ctx);
-				const body = ctx.stream ? await readJsonBody(ctx.stream as Readable, config.http.import_body_limit) : ctx.params;
-				const valid = this.validateDataset(body);
-				if (valid !== true) throw unprocessable(valid.map(v => v.message).join("; "), valid);
-				const input = body as { name: string; domain?: string; format: "csv" | "arff"; label: string; positive_class?: string; content: string };
-				const domain = this.domainFor(ctx, input.domain);
-				const dataset = await this.storeDataset({ ...input, domain }, user.username);
+				const body = ownBuffer(ctx.stream ? await readBody(ctx.stream as Readable, config.http.import_body_limit) : Buffer.from(JSON.stringify(ctx.params)));
+				// JSON, its fields and the file are read in a thread of their own, within a heap and a time limit
+				let upload: UploadResult;
+				try {
+					upload = await runInWorker<UploadResult>("ml.dataset.upload", { body }, WORKER_LIMITS, [body.buffer as ArrayBuffer]);
+				} catch (err) {
+					throw clientErrorOf(err, "content", "Parsing this data set");
+				}
+				const { fields, summary, content } = upload;
+				const domain = this.domainFor(ctx, fields.domain);
+				const dataset = await this.storeDataset(
+					{
+						name: fields.name,
+						domain,
+						format: fields.format,
+						label: fields.label,
+						summary,
+						content: Buffer.from(content.buffer, content.byteOffset, content.byteLength),
+					},
+					user.username,
+				);
 				ctx.emit("ml.dataset.created", { id: dataset.id, name: dataset.name, domain, by: user.id });
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/ml/datasets/${dataset.id}`;
@@ -503,13 +517,31 @@ const MlRegistryService = defineService<{
 			permission: ["write", "ml_models"],
 			params: { $$strict: true, id: idParam, ...modelFields, status: { type: "enum", values: ["active", "archived"], optional: true } },
 			async handler(ctx: MlContext<{ id: string; description?: string; configuration?: MlModel["configuration"]; status?: MlModel["status"] }>) {
+				const user = principalOf(ctx);
 				const model = await this.changeableModel(ctx, ctx.params.id);
 				const { id, ...changes } = ctx.params;
+				const gatesBefore = model.configuration.gates ?? {};
 				if (changes.configuration) {
 					this.checkHyperparameters(model.model_type, changes.configuration.hyperparameters);
 					changes.configuration = { ...model.configuration, ...changes.configuration };
 				}
-				return this.publicModel((await this.updateEntity<MlModel>(id, { ...changes, updated_at: nowIso() }))!);
+				// the gates are what a deployment is held to: once there are versions to deploy, moving them is a
+				// super_admin's decision (else removing them would deploy a bad version without a force)
+				const gatesChanged = changes.configuration?.gates !== undefined && canonicalGates(changes.configuration.gates) !== canonicalGates(gatesBefore);
+				if (gatesChanged && model.latest_version > 0 && user.role !== "super_admin")
+					throw forbidden(`Model '${model.name}' has versions: changing its metric gates is a super_admin's move (as forcing a deployment past them is)`, {
+						gates: gatesBefore,
+					});
+				const updated = (await this.updateEntity<MlModel>(id, { ...changes, updated_at: nowIso() }))!;
+				ctx.emit("ml.model.updated", {
+					id,
+					domain: model.domain,
+					changed: Object.keys(changes),
+					...(gatesChanged ? { gates: { before: gatesBefore, after: updated.configuration.gates ?? {} } } : {}),
+					...(changes.status && changes.status !== model.status ? { status: { before: model.status, after: changes.status } } : {}),
+					by: user.id,
+				});
+				return this.publicModel(updated);
 			},
 		},
 
@@ -670,6 +702,7 @@ const MlRegistryService = defineService<{
 				const model = await this.changeableModel(ctx, ctx.params.id);
 				return this.locks.run(model.id, async () => {
 					const fresh = (await this.findEntityById<MlModel>(model.id))!;
+					this.refuseArchived(fresh, "deployed");
 					const version = await this.findVersion(fresh, ctx.params.version);
 					if (fresh.aliases[alias] === version.version) throw conflict(`Version ${version.version} is ${alias} already`, { alias, version: version.version });
 					// what every prediction node is about to load must be intact
@@ -702,6 +735,7 @@ const MlRegistryService = defineService<{
 				const model = await this.changeableModel(ctx, ctx.params.id);
 				return this.locks.run(model.id, async () => {
 					const fresh = (await this.findEntityById<MlModel>(model.id))!;
+					this.refuseArchived(fresh, "rolled back");
 					if (fresh.previous_production == null)
 						throw conflict(`Model '${fresh.name}' has no previous production version to roll back to`, { production: fresh.aliases.production });
 					const transition = await this.moveAlias(fresh, "production", fresh.previous_production, "rollback", user.username, ctx.params.reason, false);
@@ -726,8 +760,6 @@ const MlRegistryService = defineService<{
 
 	created() {
 		this.locks = new KeyedLock();
-		const check = new Validator().compile(datasetSchema) as (v: unknown) => true | Array<{ field: string; message: string }>;
-		this.validateDataset = v => (v && typeof v === "object" && !Array.isArray(v) ? check(v) : [{ field: "body", message: "The body must be a JSON object" }]);
 	},
 
 	async started() {

@@ -10,18 +10,20 @@ import { Readable } from "node:stream";
 import type { Worker } from "node:worker_threads";
 import type { Context } from "moleculer";
 import { getConfig } from "../config";
+import { estimateTrainingCost } from "../domains/ml/cost";
 import { DISTRESS_FEATURE_NAMES } from "../domains/ml/distress";
-import type { Hyperparameters } from "../domains/ml/model-types";
+import { MODEL_TYPE_DEFINITIONS, type Hyperparameters } from "../domains/ml/model-types";
 import { SPLIT_DEFAULTS } from "../domains/ml/training";
 import { readBody } from "../lib/json-body";
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import type { TrainingWorkerInput, TrainingWorkerMessage } from "../lib/training-worker";
-import { startWorker } from "../lib/worker-thread";
+import { ownBuffer, startWorker } from "../lib/worker-thread";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createDbMixin, type Doc } from "../mixins/db.mixin";
 import { listParams, nowIso } from "../models/common";
-import { conflict, forbidden, notFound, unprocessable } from "../models/errors";
+import { KeyedLock } from "../lib/keyed-lock";
+import { conflict, forbidden, notFound, quotaExceeded, unprocessable } from "../models/errors";
 import { ML_JOB_QUEUED_EVENT } from "../models/events";
 import { ALL_DOMAINS, hyperparameterIssues, JOB_STATES, type Dataset, type MlModel, type TrainingJob } from "../models/ml";
 
@@ -49,14 +51,21 @@ interface Running {
 	job: TrainingJob;
 	progress: Partial<TrainingJob>;
 	heartbeat?: NodeJS.Timeout;
+	deadline?: NodeJS.Timeout;
 }
 
-const MlTrainingService = defineService<{ running: Map<string, Running>; pollTimer?: NodeJS.Timeout; stopping: boolean }>()({
+/** The states in which a job counts against its user's and its domain's quota. */
+const ACTIVE = { $in: ["queued", "running"] };
+
+const MlTrainingService = defineService<{ running: Map<string, Running>; pollTimer?: NodeJS.Timeout; stopping: boolean; quotaLocks: KeyedLock }>()({
 	name: "ml.training",
 	metadata: { description: "ML training jobs" },
 	settings: { rest: "/" },
 	dependencies: ["ml.registry"],
-	mixins: [createDbMixin("ml_training_jobs", [{ fields: { model_id: 1 } }, { fields: { state: 1 } }]), createBusinessMetricsMixin([BUSINESS_COUNTERS.mlTrainingJobs])],
+	mixins: [
+		createDbMixin("ml_training_jobs", [{ fields: { model_id: 1 } }, { fields: { state: 1 } }, { fields: { created_by: 1, state: 1 } }, { fields: { domain: 1, state: 1 } }]),
+		createBusinessMetricsMixin([BUSINESS_COUNTERS.mlTrainingJobs]),
+	],
 
 	methods: {
 		publicJob(job: TrainingJob): TrainingJob {
@@ -88,9 +97,25 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 					issues.push({ field: `dataset_id`, message: `data set '${dataset.name}' has no column '${f}', a feature of model '${model.name}'`, type: "missingColumn" });
 			}
 			if (issues.length) throw unprocessable(issues[0].message + (issues.length > 1 ? ` (and ${issues.length - 1} more)` : ""), issues);
+			// what it would cost, refused up front past the run-time limit (it would be stopped there anyway)
+			const estimate = estimateTrainingCost({
+				model_type: model.model_type,
+				hyperparameters: { ...MODEL_TYPE_DEFINITIONS[model.model_type].defaults, ...hyperparameters },
+				rows: dataset.rows,
+				features: features?.length ?? dataset.columns.filter(c => c.type === "numeric").length,
+				k_folds: options.k_folds,
+			});
+			if (estimate.seconds > config.ml.job_max_seconds)
+				throw unprocessable(
+					`This job would train for about ${Math.round(estimate.seconds)} s (${estimate.basis}): past the limit of ${config.ml.job_max_seconds} s per job. Fewer epochs or rounds, a larger batch_size, or fewer folds`,
+					[{ field: "hyperparameters", message: `estimated ${Math.round(estimate.seconds)} s, over the ${config.ml.job_max_seconds} s limit`, type: "costLimit" }],
+				);
+			if (createdBy !== "system") await this.checkQuotas(createdBy, model.domain);
 			const now = nowIso();
 			const job = await this.insertEntity<TrainingJob>({
 				model_id: model.id,
+				domain: model.domain,
+				estimated_seconds: Math.round(estimate.seconds * 10) / 10,
 				dataset_id: dataset.id,
 				state: "queued",
 				hyperparameters,
@@ -108,16 +133,59 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			return job;
 		},
 
+		/** 429 when the user, or the model's domain, has as many jobs queued or running as it may. */
+		async checkQuotas(username: string, domain: string): Promise<void> {
+			const user = await this.adapter.count({ query: { created_by: username, state: ACTIVE } });
+			if (user >= config.ml.max_jobs_per_user)
+				throw quotaExceeded(`You have ${user} training jobs queued or running: at most ${config.ml.max_jobs_per_user} per user. Wait for one to finish, or cancel one`, {
+					quota: "training jobs per user",
+					limit: config.ml.max_jobs_per_user,
+					current: user,
+				});
+			const inDomain = await this.adapter.count({ query: { domain, state: ACTIVE } });
+			if (inDomain >= config.ml.max_jobs_per_domain)
+				throw quotaExceeded(`Domain '${domain}' has ${inDomain} training jobs queued or running: at most ${config.ml.max_jobs_per_domain} per domain`, {
+					quota: "training jobs per domain",
+					limit: config.ml.max_jobs_per_domain,
+					current: inDomain,
+				});
+		},
+
+		/**
+		 * The jobs to try next, fairly across domains: one whose node stopped renewing its lease first (it was
+		 * running), then the oldest queued job of the domain with the fewest jobs running now and, among those, the
+		 * one served least recently — round robin, so one domain's queue never holds another's back.
+		 */
+		async nextCandidates(): Promise<TrainingJob[]> {
+			const now = nowIso();
+			const lapsed = await this.findEntities<TrainingJob>({ query: { state: "running", lease_until: { $lt: now } }, sort: ["created_at"], limit: 5 });
+			if (lapsed.length) return lapsed;
+			const queued = await this.findEntities<TrainingJob>({ query: { state: "queued" }, sort: ["created_at"], limit: 200 });
+			const domains = [...new Set(queued.map(j => j.domain ?? ""))];
+			if (domains.length <= 1) return queued.slice(0, 5);
+			const running = await this.findEntities<TrainingJob>({ query: { state: "running" } });
+			const load = new Map<string, number>();
+			for (const j of running) load.set(j.domain ?? "", (load.get(j.domain ?? "") ?? 0) + 1);
+			const served = new Map<string, string>();
+			for (const domain of domains) {
+				const [last] = await this.findEntities<TrainingJob>({
+					query: { domain: domain || { $exists: false }, started_at: { $exists: true } },
+					sort: ["-started_at"],
+					limit: 1,
+				});
+				served.set(domain, last?.started_at ?? "");
+			}
+			const order = domains.sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || served.get(a)!.localeCompare(served.get(b)!));
+			// each domain's oldest job, in the domains' order
+			return order.map(d => queued.find(j => (j.domain ?? "") === d)!).slice(0, 5);
+		},
+
 		/** Takes queued jobs (or ones whose node stopped renewing its lease) while this node has room. */
 		async pump(): Promise<void> {
 			if (this.stopping) return;
 			while (this.running.size < config.ml.training_concurrency) {
 				const now = nowIso();
-				const candidates = await this.findEntities<TrainingJob>({
-					query: { $or: [{ state: "queued" }, { state: "running", lease_until: { $lt: now } }] },
-					sort: ["created_at"],
-					limit: 5,
-				});
+				const candidates = await this.nextCandidates();
 				let claimed: TrainingJob | null = null;
 				for (const job of candidates) {
 					const lease = new Date(Date.now() + config.ml.job_lease_ms).toISOString();
@@ -160,7 +228,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				const model = await (this.broker.call("ml.registry.get", { id: job.model_id }, AS_TRAINING) as Promise<MlModel>);
 				const dataset = await (this.broker.call("ml.registry.getDataset", { id: job.dataset_id }, AS_TRAINING) as Promise<Dataset>);
 				const stream = await (this.broker.call("ml.registry.datasetContent", { id: job.dataset_id }, AS_TRAINING) as Promise<Readable>);
-				const content = (await readBody(stream, "512mb")).toString("utf8");
+				const content = ownBuffer(await readBody(stream, "512mb"));
 				const input: TrainingWorkerInput = {
 					dataset: { format: dataset.format, label: dataset.label, positive_class: dataset.positive_class, content },
 					...(model.configuration.features ? { features: model.configuration.features } : {}),
@@ -191,6 +259,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				await this.finish(job, { state: "failed", error: (err as Error).message }).catch(() => undefined);
 			} finally {
 				clearInterval(entry.heartbeat);
+				clearTimeout(entry.deadline);
 				this.running.delete(job.id);
 				setImmediate(() => this.pump().catch(err => this.logger.warn(`Training queue: ${(err as Error).message}`)));
 			}
@@ -199,8 +268,17 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		/** Trains in a worker thread; renews the lease and records progress meanwhile; stops the thread on cancel. */
 		inWorker(entry: Running, input: TrainingWorkerInput): Promise<TrainingWorkerMessage & { type: "result" | "error" }> {
 			return new Promise(resolve => {
-				const worker = startWorker(WORKER_FILE, { bizopsTraining: true, input });
+				const worker = startWorker(
+					WORKER_FILE,
+					{ bizopsTraining: true, input },
+					{
+						// the data and JS model types live in this heap; the wasm trainers' memory is watched below
+						resourceLimits: { maxOldGenerationSizeMb: config.ml.job_memory_mb, maxYoungGenerationSizeMb: 64 },
+						transferList: [input.dataset.content.buffer as ArrayBuffer],
+					},
+				);
 				entry.worker = worker;
+				const rssAtStart = process.memoryUsage.rss();
 				const history: TrainingJob["history"] = [];
 				let done = false;
 				const settle = (m: TrainingWorkerMessage & { type: "result" | "error" }) => {
@@ -216,9 +294,29 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 						entry.progress = { progress: Math.round(p.progress * 1000) / 1000, stage: p.stage, history: history.slice(-200) };
 					} else settle(m);
 				});
-				worker.on("error", err => settle({ type: "error", message: `training thread failed: ${err.message}` }));
+				worker.on("error", (err: Error & { code?: string }) =>
+					settle({
+						type: "error",
+						message:
+							err.code === "ERR_WORKER_OUT_OF_MEMORY"
+								? `training needed more than the ${config.ml.job_memory_mb} MB of memory a job may use (ML_JOB_MEMORY_MB): fewer rows, features, trees or units`
+								: `training thread failed: ${err.message}`,
+					}),
+				);
 				worker.on("exit", code => settle({ type: "error", message: `training thread exited (${code})` }));
+				// the longest a job may run, whatever its estimate said
+				entry.deadline = setTimeout(
+					() => settle({ type: "error", message: `training ran longer than the ${config.ml.job_max_seconds} s a job may run (ML_JOB_MAX_SECONDS): stopped` }),
+					config.ml.job_max_seconds * 1000,
+				);
 				entry.heartbeat = setInterval(async () => {
+					// memory outside the thread's heap (XGBoost's and tfjs's WebAssembly) counts too
+					const grown = (process.memoryUsage.rss() - rssAtStart) / 1024 ** 2;
+					if (grown > config.ml.job_memory_mb)
+						settle({
+							type: "error",
+							message: `training grew the node's memory by ${Math.round(grown)} MB, past the ${config.ml.job_memory_mb} MB a job may use (ML_JOB_MEMORY_MB): stopped`,
+						});
 					try {
 						const now = nowIso();
 						const renewed = await this.adapter.updateMany(
@@ -290,7 +388,8 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 					throw forbidden(`The model '${model.name}' is shared by every domain: only a super_admin trains it`);
 				if (model.status === "archived") throw conflict(`Model '${model.name}' is archived`, { id: model.id });
 				const dataset = await ctx.call<Dataset, { id: string }>("ml.registry.getDataset", { id: ctx.params.dataset_id });
-				const job = await this.queue(model, dataset, ctx.params, user.username);
+				// the quota is counted then taken in one step per user and domain on this node
+				const job = await this.quotaLocks.runAll([`user:${user.username}`, `domain:${model.domain}`], () => this.queue(model, dataset, ctx.params, user.username));
 				ctx.emit("ml.job.queued", { job_id: job.id, model_id: model.id, by: user.id });
 				// 202 Accepted: moleculer-web sets Location itself only for 201 and redirects
 				ctx.meta.$statusCode = 202;
@@ -356,6 +455,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 	created() {
 		this.running = new Map();
 		this.stopping = false;
+		this.quotaLocks = new KeyedLock();
 	},
 
 	async started() {

@@ -79,18 +79,30 @@ describe("the default distress model", () => {
 		expect((await platform.request("POST", `/ml/models/${distress.id}/predict`, { token: outsider, body: { company_id: company.id } })).status).toBe(404);
 	});
 
-	it("monitors what the production version scores: PSI per feature against its training rows", async () => {
+	it("monitors the companies the shared model scores (PSI per feature against its training rows); rows any caller sends do not move it", async () => {
 		const version = (await platform.request("GET", `/ml/models/${distress.id}/versions/1`, { token: analyst })).body;
-		// rows far outside the training ratios: a drift the PSI must show for that feature
-		const rows = Array.from({ length: 200 }, () => ({ "net profit / total assets": 50, "total liabilities / total assets": 0.5 }));
-		expect((await platform.request("POST", `/ml/models/${distress.id}/predict`, { token: analyst, body: { rows } })).status).toBe(200);
-		const monitoring = (await platform.request("GET", `/ml/models/${distress.id}/monitoring`, { token: analyst })).body;
-		expect(monitoring.model_version).toBe(version.version);
-		expect(monitoring.drift.rows_scored).toBeGreaterThanOrEqual(201);
-		const worst = monitoring.drift.features[0];
-		expect(worst.level).toBe("action");
-		expect(monitoring.drift.features.find((f: { feature: string }) => f.feature === "net profit / total assets").psi).toBeGreaterThan(0.25);
-		expect(monitoring.realised).toMatchObject({ companies_scored: 1, with_outcome: 0, roc_auc: null });
+		const monitoring = async () => (await platform.request("GET", `/ml/models/${distress.id}/monitoring`, { token: analyst })).body;
+		const before = await monitoring();
+		expect(before.drift.counted).toBe("scored companies");
+		// an analyst floods the shared model with absurd rows: 6 × 500 rows of 1e9
+		const absurd = Object.fromEntries(version.features.map((f: string) => [f, 1e9]));
+		for (let i = 0; i < 6; i++)
+			expect(
+				(await platform.request("POST", `/ml/models/${distress.id}/predict`, { token: analyst, body: { rows: Array.from({ length: 500 }, () => absurd) } })).status,
+			).toBe(200);
+		const after = await monitoring();
+		expect(after.drift).toEqual(before.drift);
+		// a company far outside the training ratios, scored by the platform: that is drift the PSI must show
+		const company = (await platform.request("POST", "/companies", { token: admin, body: { name: "Windfall Ltd", industry: "manufacturing" } })).body;
+		await platform.request("POST", `/companies/${company.id}/statements`, { token: analyst, body: annualStatement("2023-12-31", { net_income: 75_000 }) });
+		expect((await platform.request("POST", `/ml/models/${distress.id}/predict`, { token: analyst, body: { company_id: company.id } })).status).toBe(200);
+		const drifted = await monitoring();
+		expect(drifted.model_version).toBe(version.version);
+		// scored here, and by the review its statement started (risk asks for the distress probability)
+		expect(drifted.drift.rows_scored).toBeGreaterThan(before.drift.rows_scored);
+		expect(drifted.drift.features.find((f: { feature: string }) => f.feature === "net profit / total assets").psi).toBeGreaterThan(0.25);
+		expect(drifted.drift.features[0].level).toBe("action");
+		expect(drifted.realised).toMatchObject({ companies_scored: 2, with_outcome: 0, roc_auc: null });
 	});
 
 	it("judges the scores by what the companies' next annual statements show: realised ROC AUC", async () => {
