@@ -9,6 +9,8 @@ import { classificationMetrics, type ClassificationMetrics } from "../domains/ml
 import { MODEL_TYPE_DEFINITIONS, type ModelType } from "../domains/ml/model-types";
 import { transformRows, type FeaturePipeline } from "../domains/ml/pipeline";
 import { holdOutRows } from "../domains/ml/training";
+import { parseFrameworkLibrary } from "../domains/compliance/framework";
+import { parseMatrixLibrary } from "../domains/risk/matrix";
 import { assertJsonDepth } from "./json-depth";
 import { DATASET_UPLOAD_SCHEMA, type DatasetUpload } from "../models/ml";
 import type { TaskMessage, TaskOutput } from "./worker-thread";
@@ -52,6 +54,13 @@ export interface EvaluationResult {
 }
 
 const TASKS: Record<string, (input: any) => Promise<TaskOutput<unknown>> | TaskOutput<unknown>> = {
+	/** A CISO Assistant library's risk matrices (YAML: slow to parse, about a second a megabyte). */
+	"risk.matrix-library": (input: { text: string }) => ({ result: parseMatrixLibrary(input.text) }),
+	/** A CISO Assistant library's framework as a regulation. */
+	"compliance.framework-library": (input: { text: string; industries: string[] | "all"; cadence_months: number }) => ({
+		result: parseFrameworkLibrary(input.text, input.industries, input.cadence_months),
+	}),
+
 	/** POST /ml/datasets' body: JSON (nesting checked first), its fields validated, the file parsed and described. */
 	"ml.dataset.upload"(input: { body: Uint8Array }): TaskOutput<UploadResult> {
 		const bytes = Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength);

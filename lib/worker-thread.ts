@@ -93,6 +93,20 @@ export function ownBuffer(bytes: Buffer): Buffer {
 	return copy;
 }
 
+/** The thread a large CISO Assistant library is parsed in (YAML: about a second a megabyte). */
+export const LIBRARY_PARSE_LIMITS: WorkerLimits = { memoryMb: 256, timeoutMs: 60000 };
+
+/** Below this many characters a text is parsed in place: starting a thread costs more than parsing it. */
+export const INLINE_BELOW = 32 * 1024;
+
+/**
+ * `inline()` for a small input (`size` below INLINE_BELOW), else the task in a thread within the limits: what
+ * grows with the input never holds the main thread up for long.
+ */
+export function inlineOrInWorker<T>(size: number, task: string, input: unknown, inline: () => T, limits: WorkerLimits): Promise<T> {
+	return size < INLINE_BELOW ? Promise.resolve().then(inline) : runInWorker<T>(task, input, limits);
+}
+
 /**
  * A task's failure as the client's error: its input refused (400 malformed JSON, 422 naming the fields), or
  * the input too large for the thread's limits (422 naming the limit and `field`); anything else as it is.

@@ -380,12 +380,15 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			measures: obj({ equity: value, ebitda: value, cash: value }),
 			treatment: obj({ strategy: str(), owner: str() }, { due_date: date() }),
 			acceptance: any("Who accepted it, why, until when, the state approved, and whether it still holds"),
+			acceptance_history: arr(any("An earlier acceptance: who, why, until when, the state approved"), "Earlier acceptances, oldest first"),
+			created_by: str("Who assessed it (manual)"),
 			period_end: date(),
 			reason: str("Why it could not be scored"),
 		},
 		"A risk assessment (docs/risk.md)",
 	),
 	RiskAssessments: obj({ rows: arr(ref("RiskAssessment")) }),
+	CheckIn: obj({ value: num(), by: str("Who checked it in ('system' for a bound key result)"), at: dateTime() }, { id: str(), note: str() }, "A key result's check-in"),
 	StrategicPlan: entity(
 		{
 			company_id: str(),
@@ -642,7 +645,13 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			risk: arr(obj({ name: str() }, { description: str() })),
 			grid: arr(arr(int()), "Risk level index per likelihood (row) and impact (column)"),
 		},
-		{ description: str(), impact_bands: obj({ measure: str(), upper_bounds: arr(num()) }) },
+		{
+			description: str(),
+			impact_bands: obj({ measure: str(), upper_bounds: arr(num()) }),
+			domain: str("Whose it is: a domain, or '*' (every domain's)"),
+			imported_by: str(),
+			imported_at: dateTime(),
+		},
 		"A risk matrix (CISO Assistant's format)",
 	),
 	RiskMatrixView: obj(
@@ -661,7 +670,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		{},
 		"A company's assessments counted on the matrix's grid",
 	),
-	RiskMatricesImported: obj({ imported: arr(obj({ urn: str(), name: str(), size: str() })) }),
+	RiskMatricesImported: obj({ imported: arr(obj({ urn: str(), name: str(), domain: str("Whose it is ('*': every domain's)"), size: str() })) }),
 	AuditVerification: obj(
 		{
 			ok: bool(),

@@ -7,17 +7,19 @@
 import type { Context } from "moleculer";
 import { regulation, regulationsFor, REGULATIONS, type Regulation, type RuleRequirement } from "../domains/compliance/catalogue";
 import { parseFrameworkLibrary } from "../domains/compliance/framework";
-import { addMonths, evaluateRegulation, type Attestation, type ComplianceStatus, type Evaluation, type ObservedFigure } from "../domains/compliance/evaluation";
+import { attestationWindow, evaluateRegulation, type Attestation, type ComplianceStatus, type Evaluation, type ObservedFigure } from "../domains/compliance/evaluation";
 import type { Analysis } from "../domains/finance/analysis";
 import type { CompanyKpis } from "../domains/industries/module";
 import { KeyedLock } from "../lib/keyed-lock";
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
+import { clientErrorOf, inlineOrInWorker, LIBRARY_PARSE_LIMITS } from "../lib/worker-thread";
+import { ALL_DOMAINS, canChangeOwned } from "../domains/identity/rbac";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
 import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOf, pageOfAll, pageParams } from "../models/common";
-import { conflict, missing, notFound, unprocessable } from "../models/errors";
+import { conflict, forbidden, missing, notFound, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
 import { industryParam } from "../models/industry";
 
@@ -180,16 +182,44 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 				cadence_months: { type: "number", integer: true, min: 1, max: 60, optional: true, default: 12 },
 			},
 			async handler(ctx: ComplianceContext<{ content: string; industries: string[] | "all"; cadence_months: number }>) {
-				const { regulation: imported, problems } = parseFrameworkLibrary(ctx.params.content, ctx.params.industries, ctx.params.cadence_months);
+				const user = principalOf(ctx);
+				const { industries } = ctx.params;
+				// a framework applies where its importer may act: its own domains; every industry is a super_admin's call
+				if (industries === "all" ? !canChangeOwned(user, ALL_DOMAINS) : industries.some(i => !canChangeOwned(user, i)))
+					throw forbidden(
+						industries === "all"
+							? "A framework for every industry is a super_admin's to import: name your domains' industries"
+							: `Not a member of domain ${industries.filter(i => !canChangeOwned(user, i)).join(", ")}: a framework applies to your domains' industries only`,
+					);
+				const { content, cadence_months } = ctx.params;
+				const { regulation: imported, problems } = await inlineOrInWorker(
+					content.length,
+					"compliance.framework-library",
+					{ text: content, industries, cadence_months },
+					() => parseFrameworkLibrary(content, industries, cadence_months),
+					LIBRARY_PARSE_LIMITS,
+				).catch(err => {
+					throw clientErrorOf(err, "content", "Parsing this library");
+				});
 				if (!imported) throw unprocessable(`Not an importable framework library: ${problems[0].field} ${problems[0].message}`, problems);
 				if (REGULATIONS.some(r => r.id === imported.id)) throw conflict(`'${imported.id}' is a regulation of the shipped catalogue`, { field: "ref_id", id: imported.id });
-				const existing = await this.frameworks.findOne({ id: imported.id });
-				if (existing && existing.urn !== imported.urn)
-					throw conflict(`Another framework (${existing.urn}) is imported as '${imported.id}'`, { field: "ref_id", id: imported.id });
-				if (existing) await this.frameworks.updateById(existing._id, { $set: imported });
-				else await this.frameworks.insert({ ...imported });
+				await this.locks.run(`framework|${imported.id}`, async () => {
+					const existing = await this.frameworks.findOne({ id: imported.id });
+					if (existing && existing.urn !== imported.urn)
+						throw conflict(`Another framework (${existing.urn}) is imported as '${imported.id}'`, { field: "ref_id", id: imported.id });
+					// replaced only by who may act for every industry it applies to now: no one takes another domain's framework away
+					const before = existing?.industries as string[] | "all" | undefined;
+					if (before && (before === "all" ? !canChangeOwned(user, ALL_DOMAINS) : before.some(i => !canChangeOwned(user, i))))
+						throw conflict(`Framework '${imported.id}' applies to industries outside your domains: only who may act for all of them re-imports it`, {
+							field: "ref_id",
+							id: imported.id,
+						});
+					const doc = { ...imported, imported_by: user.username, imported_at: nowIso() };
+					if (existing) await this.frameworks.updateById(existing._id, { $set: doc });
+					else await this.frameworks.insert(doc);
+				});
 				await this.clearCache();
-				ctx.emit("compliance.framework.imported", { id: imported.id, urn: imported.urn, by: principalOf(ctx).id });
+				ctx.emit("compliance.framework.imported", { id: imported.id, urn: imported.urn, industries: imported.industries, by: user.id });
 				const rules = imported.requirements.filter(r => r.kind === "rule").length;
 				return {
 					id: imported.id,
@@ -315,14 +345,13 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 					});
 				}
 				const now = new Date();
-				const expiresAt = new Date(ctx.params.expires_at ?? addMonths(now, requirement.validity_months));
-				if (expiresAt.getTime() <= now.getTime())
-					throw unprocessable("expires_at is in the past", [{ field: "expires_at", message: "must be in the future", type: "dateMin", actual: ctx.params.expires_at }]);
+				const window = attestationWindow(ctx.params, requirement.validity_months, now);
+				if ("problems" in window) throw unprocessable(window.problems[0].message, window.problems);
 				const attestation: Attestation = {
 					answer: ctx.params.answer,
 					evidence: ctx.params.evidence,
-					effective_date: ctx.params.effective_date ?? now.toISOString().slice(0, 10),
-					expires_at: expiresAt.toISOString(),
+					effective_date: window.effective_date,
+					expires_at: window.expires_at,
 					by: principalOf(ctx).id,
 					attested_at: now.toISOString(),
 				};

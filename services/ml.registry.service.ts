@@ -10,7 +10,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import type { Context } from "moleculer";
 import { getConfig } from "../config";
-import { canSeeIndustry } from "../domains/identity/rbac";
+import { canChangeOwned, canSeeIndustry } from "../domains/identity/rbac";
 import type { DatasetSummary } from "../domains/ml/dataset";
 import { MODEL_TYPES } from "../domains/ml/model-types";
 import { failedGates } from "../domains/ml/gates";
@@ -20,7 +20,7 @@ import { readBody, readJsonBody } from "../lib/json-body";
 import { clientErrorOf, ownBuffer, runInWorker } from "../lib/worker-thread";
 import type { UploadResult } from "../lib/worker-tasks";
 import { KeyedLock } from "../lib/keyed-lock";
-import { principalOf, type AuthMeta } from "../lib/principal";
+import { ownerDomainOrThrow, principalOf, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createDbMixin, createStoreMixin, entityFrom, findPage, isDuplicateKeyError, type Doc } from "../mixins/db.mixin";
@@ -104,9 +104,7 @@ export function canSeeDomain(user: Principal, domain: string): boolean {
 	return domain === ALL_DOMAINS || canSeeIndustry(user, domain);
 }
 /** Changeable: a shared model or data set only by a super_admin. */
-function canChangeDomain(user: Principal, domain: string): boolean {
-	return domain === ALL_DOMAINS ? user.role === "super_admin" : canSeeIndustry(user, domain);
-}
+const canChangeDomain = canChangeOwned;
 
 /** The thread a data set is parsed in: its heap and time (config ml.worker_*). */
 const WORKER_LIMITS = { memoryMb: config.ml.worker_memory_mb, timeoutMs: config.ml.worker_timeout_ms };
@@ -193,12 +191,7 @@ const MlRegistryService = defineService<{
 
 		/** The domain a new model or data set goes to: the one asked for, which the caller must hold. */
 		domainFor(ctx: MlContext, asked?: string): string {
-			const user = principalOf(ctx);
-			const domain = asked ?? (user.domains.length === 1 ? user.domains[0] : undefined);
-			if (!domain) throw unprocessable("domain: required for a user of several domains", [{ field: "domain", message: `one of ${user.domains.join(", ")}` }]);
-			if (!canChangeDomain(user, domain))
-				throw forbidden(domain === ALL_DOMAINS ? "Only a super_admin creates what every domain shares" : `Not a member of domain '${domain}'`);
-			return domain;
+			return ownerDomainOrThrow(principalOf(ctx), asked);
 		},
 
 		publicVersion(v: ModelVersion, full = false): Partial<ModelVersion> {

@@ -7,7 +7,8 @@
  */
 import type { Context } from "moleculer";
 import type { Analysis } from "../domains/finance/analysis";
-import { DEFAULT_MATRIX, impactOfExposure, likelihoodOfScore, matrixLevel, parseMatrixLibrary, type RiskMatrix } from "../domains/risk/matrix";
+import { DEFAULT_MATRIX, impactOfExposure, likelihoodOfScore, matrixLevel, parseMatrixLibrary, positionsOutside, type RiskMatrix } from "../domains/risk/matrix";
+import { ALL_DOMAINS, canChangeOwned, canSeeIndustry } from "../domains/identity/rbac";
 import {
 	acceptanceStatus,
 	assessAutomatic,
@@ -24,13 +25,14 @@ import {
 } from "../domains/risk/scoring";
 import type { CompanyKpis } from "../domains/industries/module";
 import { KeyedLock } from "../lib/keyed-lock";
-import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
+import { ownerDomainOrThrow, principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
+import { clientErrorOf, inlineOrInWorker, LIBRARY_PARSE_LIMITS } from "../lib/worker-thread";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
 import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOfAll, pageParams } from "../models/common";
-import { conflict, unprocessable } from "../models/errors";
+import { conflict, forbidden, unprocessable } from "../models/errors";
 import { ML_ALIAS_CHANGED_CHANNEL, type MlAliasChanged } from "../models/events";
 
 type RiskContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
@@ -59,6 +61,10 @@ export interface RiskAssessment {
 	residual?: GridPosition;
 	treatment?: { strategy: (typeof TREATMENTS)[number]; owner: string; due_date?: string };
 	acceptance?: Acceptance & { status: "active" | "revoked"; reason?: string };
+	/** Earlier acceptances, newest last (a new one is given only once the last has ended). */
+	acceptance_history?: Acceptance[];
+	/** Manual: who assessed it (who proposes a risk does not accept it). */
+	created_by?: string;
 	period_end?: string;
 	assessed_at: string;
 	expires_at: string;
@@ -83,6 +89,13 @@ const MANUAL_VALIDITY_DAYS = 365;
 const AS_RISK = { meta: { user: servicePrincipal("risk") } };
 const daysFrom = (from: Date, days: number) => new Date(from.getTime() + days * 86_400_000).toISOString();
 const automaticKey = (companyId: string, riskType: string) => `${companyId}|auto|${riskType}`;
+/** Earlier acceptances kept on an assessment. */
+const ACCEPTANCES_KEPT = 20;
+
+/** An imported risk matrix as stored: whose it is. */
+type StoredMatrix = RiskMatrix & { domain?: string; imported_by?: string; imported_at?: string };
+/** A matrix imported before matrices had owners is shared. */
+const matrixDomain = (m: { domain?: string }) => m.domain ?? ALL_DOMAINS;
 
 const manualFields = {
 	risk_type: { type: "enum", values: [...MANUAL_RISK_TYPES] },
@@ -127,8 +140,8 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 
 	methods: {
 		/** A manual assessment's grid fields on its matrix, checked (the residual is what remains after mitigation: never above the inherent). */
-		async manualGrid(input: ManualInput) {
-			const matrix = await this.matrixByUrn(input.matrix ?? DEFAULT_MATRIX.urn);
+		async manualGrid(input: ManualInput, industry: string) {
+			const matrix = await this.matrixByUrn(input.matrix ?? DEFAULT_MATRIX.urn, industry);
 			const problems: Array<{ field: string; message: string; type: string }> = [];
 			const within = (field: string, value: number | undefined, levels: number) => {
 				if (value != null && value > levels) problems.push({ field, message: `${matrix.name} has ${levels} levels`, type: "numberMax" });
@@ -158,12 +171,18 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 			};
 		},
 
-		/** A risk matrix by URN: the default, or one imported; a 422 naming those that exist otherwise. */
-		async matrixByUrn(urn: string): Promise<RiskMatrix> {
+		/** The matrices a company of `industry` may use: the default, the shared ones and its domain's. */
+		async usableMatrices(industry: string): Promise<StoredMatrix[]> {
+			return (await this.matrices.find({ sort: ["urn"] })).map(({ _id, ...m }) => m as StoredMatrix).filter(m => [ALL_DOMAINS, industry].includes(matrixDomain(m)));
+		},
+
+		/** A risk matrix by URN that a company of `industry` may use: the default, or one imported; a 422 naming those it may use otherwise. */
+		async matrixByUrn(urn: string, industry: string): Promise<RiskMatrix> {
 			if (urn === DEFAULT_MATRIX.urn) return DEFAULT_MATRIX;
-			const stored = await this.matrices.findOne({ urn });
-			if (stored) return stored as unknown as RiskMatrix;
-			const known = [DEFAULT_MATRIX.urn, ...(await this.matrices.find({})).map(m => String(m.urn))];
+			const usable = await this.usableMatrices(industry);
+			const found = usable.find(m => m.urn === urn);
+			if (found) return found;
+			const known = [DEFAULT_MATRIX.urn, ...usable.map(m => m.urn)];
 			throw unprocessable(`No risk matrix ${urn}`, [{ field: "matrix", message: `must be one of ${known.join(", ")}`, type: "enumValue" }]);
 		},
 
@@ -176,6 +195,12 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 				if (!reason) delete assessment.acceptance.reason;
 			}
 			return assessment;
+		},
+
+		/** An acceptance as kept in the history: what was given, without the status worked out when it was read. */
+		storedAcceptance(acceptance: NonNullable<RiskAssessment["acceptance"]>): Acceptance {
+			const { status: _status, reason: _reason, ...given } = acceptance;
+			return given;
 		},
 
 		/** Scores a company's automatic assessments again (when it has any). Idempotent. */
@@ -321,13 +346,14 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 			async handler(ctx: RiskContext<ManualInput & { id: string }>) {
 				const { id, ...input } = ctx.params;
 				const company = await this.company(ctx, id);
-				const grid = await this.manualGrid(input);
+				const grid = await this.manualGrid(input, company.industry);
 				const now = new Date();
 				const saved = await this.insertEntity<RiskAssessment>({
 					company_id: company.id,
 					risk_type: input.risk_type,
 					method: "manual",
 					title: input.title,
+					created_by: principalOf(ctx).username,
 					...grid,
 					risk_factors: [],
 					mitigation_strategies: input.mitigation_strategies ?? [],
@@ -401,7 +427,8 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 					residual_likelihood: change.residual_likelihood ?? current.residual?.likelihood,
 					residual_impact: change.residual_impact ?? current.residual?.impact,
 				};
-				const grid = await this.manualGrid(merged);
+				const company = await this.company(ctx, current.company_id);
+				const grid = await this.manualGrid(merged, company.industry);
 				const now = nowIso();
 				const saved = await this.updateEntity<RiskAssessment>(id, {
 					...grid,
@@ -424,7 +451,8 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 				summary: "Accept a risk",
 				example: { rationale: "Within appetite for 2026", expires_at: "2026-12-31T00:00:00Z" },
 				response: "RiskAssessment",
-				description: "A domain_admin accepts the residual risk, with a reason, until a date or until a KPI breaches.",
+				description:
+					"A domain_admin other than the one who assessed it accepts the residual risk, with a reason, until a date or until a KPI breaches. A live acceptance is not replaced (409); an ended one moves to `acceptance_history`. The treatment keeps its strategy unless `strategy` is given.",
 				errors: [409],
 			},
 			retryPolicy: NOT_RETRIED,
@@ -435,6 +463,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 				id: idParam,
 				rationale: { type: "string", min: 1, max: 2000 },
 				expires_at: isoDateTimeParam("expires_at"),
+				strategy: { type: "enum", values: [...TREATMENTS], optional: true },
 				until_kpi: {
 					type: "object",
 					strict: true,
@@ -445,29 +474,50 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 					},
 				},
 			},
-			async handler(ctx: RiskContext<{ id: string; rationale: string; expires_at: string; until_kpi?: Acceptance["until_kpi"] }>) {
-				const current = await this.manualAssessment(ctx, ctx.params.id);
+			async handler(ctx: RiskContext<{ id: string; rationale: string; expires_at: string; until_kpi?: Acceptance["until_kpi"]; strategy?: (typeof TREATMENTS)[number] }>) {
+				const user = principalOf(ctx);
+				const found = await this.manualAssessment(ctx, ctx.params.id);
+				// four eyes, per person: who assessed a risk does not accept it (COSO 2013, segregation of duties)
+				if (found.created_by && found.created_by === user.username)
+					throw forbidden("You assessed this risk: another domain_admin accepts it (who proposes does not approve)", { created_by: found.created_by });
 				if (Date.parse(ctx.params.expires_at) <= Date.now())
 					throw unprocessable("An acceptance must end in the future", [
 						{ field: "expires_at", message: "must be in the future", type: "dateMin", actual: ctx.params.expires_at },
 					]);
-				const residual = current.residual!;
-				const acceptance: Acceptance = {
-					by: principalOf(ctx).id,
-					at: nowIso(),
-					expires_at: new Date(ctx.params.expires_at).toISOString(),
-					rationale: ctx.params.rationale,
-					approved: { residual_likelihood: residual.likelihood, residual_impact: residual.impact, level: residual.level, level_index: residual.level_index },
-					...(ctx.params.until_kpi ? { until_kpi: ctx.params.until_kpi } : {}),
-				};
-				const saved = await this.updateEntity<RiskAssessment>(current.id, {
-					acceptance,
-					treatment: { ...(current.treatment ?? { owner: principalOf(ctx).username }), strategy: "accept" },
-					updated_at: nowIso(),
+				return this.locks.run(`accept|${found.id}`, async () => {
+					const [current] = await this.withKpiConditions(found.company_id, [this.publicAssessment((await this.findEntityById<RiskAssessment>(found.id))!)]);
+					// one acceptance at a time: a live one is not silently replaced
+					if (current.acceptance?.status === "active")
+						throw conflict(
+							`The risk is accepted already, by ${current.acceptance.by} until ${current.acceptance.expires_at}: a new acceptance waits until that one ends`,
+							{
+								acceptance: { by: current.acceptance.by, at: current.acceptance.at, expires_at: current.acceptance.expires_at },
+							},
+						);
+					const residual = current.residual!;
+					const acceptance: Acceptance = {
+						by: user.id,
+						at: nowIso(),
+						expires_at: new Date(ctx.params.expires_at).toISOString(),
+						rationale: ctx.params.rationale,
+						approved: { residual_likelihood: residual.likelihood, residual_impact: residual.impact, level: residual.level, level_index: residual.level_index },
+						...(ctx.params.until_kpi ? { until_kpi: ctx.params.until_kpi } : {}),
+					};
+					// the treatment keeps its strategy unless the request changes it; a risk without one is retained (accept)
+					const treatment = current.treatment
+						? { ...current.treatment, ...(ctx.params.strategy ? { strategy: ctx.params.strategy } : {}) }
+						: { owner: user.username, strategy: ctx.params.strategy ?? "accept" };
+					const previous = current.acceptance ? [this.storedAcceptance(current.acceptance)] : [];
+					const saved = await this.updateEntity<RiskAssessment>(current.id, {
+						acceptance,
+						acceptance_history: [...(current.acceptance_history ?? []), ...previous].slice(-ACCEPTANCES_KEPT),
+						treatment,
+						updated_at: nowIso(),
+					});
+					const [assessment] = await this.withKpiConditions(current.company_id, [this.publicAssessment(saved!)]);
+					ctx.emit("risk.assessment.accepted", { assessment, by: user.id });
+					return assessment;
 				});
-				const [assessment] = await this.withKpiConditions(current.company_id, [this.publicAssessment(saved!)]);
-				ctx.emit("risk.assessment.accepted", { assessment, by: principalOf(ctx).id });
-				return assessment;
 			},
 		},
 
@@ -517,16 +567,20 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 			cache: { keys: ["id", "matrix", ...COMPANY_SCOPE_KEYS], ttl: 60 },
 			async handler(ctx: RiskContext<{ id: string; matrix?: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
-				const matrix = await this.matrixByUrn(ctx.params.matrix ?? DEFAULT_MATRIX.urn);
+				const matrix = await this.matrixByUrn(ctx.params.matrix ?? DEFAULT_MATRIX.urn, company.industry);
 				const manual = (await this.findEntities<RiskAssessment>({ query: { company_id: company.id, method: "manual" } })).filter(
 					a => (a.matrix ?? DEFAULT_MATRIX.urn) === matrix.urn,
 				);
 				const grid = () => matrix.probability.map(() => matrix.impact.map(() => 0));
 				const residual = grid();
 				const inherent = grid();
+				// a position the grid does not have (never written: imports keep every position in use) is not counted
+				const count = (cells: number[][], p?: { likelihood: number; impact: number }) => {
+					if (p && cells[p.likelihood - 1]?.[p.impact - 1] !== undefined) cells[p.likelihood - 1][p.impact - 1]++;
+				};
 				for (const a of manual) {
-					if (a.residual) residual[a.residual.likelihood - 1][a.residual.impact - 1]++;
-					if (a.inherent) inherent[a.inherent.likelihood - 1][a.inherent.impact - 1]++;
+					count(residual, a.residual);
+					count(inherent, a.inherent);
 				}
 				const levels = matrix.grid.map(row => row.map(index => matrix.risk[index].name));
 				// automatic risks land on a matrix with impact bands: likelihood from the score, impact from the exposure
@@ -561,38 +615,87 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 			rest: "GET /risk-matrices",
 			role: "viewer",
 			params: { $$strict: true, ...pageParams() },
-			cache: { keys: ["page", "page_size"] },
+			cache: { keys: ["page", "page_size", "#user.role", "#user.domains"] },
 			async handler(ctx: RiskContext<{ page?: number; page_size?: number }>) {
-				const imported = (await this.matrices.find({ sort: ["urn"] })).map(({ _id, ...m }) => m);
-				return pageOfAll([DEFAULT_MATRIX, ...imported], ctx.params.page ?? 1, ctx.params.page_size ?? 20);
+				const user = principalOf(ctx);
+				// the shared ones and those of the caller's domains
+				const imported = (await this.matrices.find({ sort: ["urn"] }))
+					.map(({ _id, ...m }) => ({ ...(m as StoredMatrix), domain: matrixDomain(m) }))
+					.filter(m => m.domain === ALL_DOMAINS || canSeeIndustry(user, m.domain));
+				return pageOfAll([{ ...DEFAULT_MATRIX, domain: ALL_DOMAINS }, ...imported], ctx.params.page ?? 1, ctx.params.page_size ?? 20);
 			},
 		},
 
-		/** Imports the risk matrices of a CISO Assistant library (its YAML text); all or nothing; an URN imported again is replaced. */
+		/**
+		 * Imports the risk matrices of a CISO Assistant library (its YAML text) into a domain (`domain`, else the
+		 * caller's only one; shared (`*`) by a super_admin); all or nothing. A URN imported again is replaced, by its
+		 * domain only, and only by a matrix that keeps every grid position the domain's risks are on.
+		 */
 		importMatrices: {
 			openapi: {
 				summary: "Import risk matrices",
-				example: { content: "urn: urn:example:risk:library:three\nname: Three by three\nobjects:\n  risk_matrix: …" },
+				example: { content: "urn: urn:example:risk:library:three\nname: Three by three\nobjects:\n  risk_matrix: …", domain: "healthcare" },
 				response: "RiskMatricesImported",
+				description:
+					"The matrices belong to `domain` (the caller's only domain by default; `*`, shared by every domain, is a super_admin's). A URN another domain imported is 409; replacing a matrix in use needs one that keeps every grid position its risks are on (409 naming them).",
 				errors: [409],
 			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /risk-matrices",
 			permission: ["admin", "risk_assessments"],
-			params: { $$strict: true, content: { type: "string", min: 1, max: 1_000_000 } },
-			async handler(ctx: RiskContext<{ content: string }>) {
-				const { matrices, problems } = parseMatrixLibrary(ctx.params.content);
+			params: { $$strict: true, content: { type: "string", min: 1, max: 1_000_000 }, domain: { type: "string", min: 1, max: 64, optional: true } },
+			async handler(ctx: RiskContext<{ content: string; domain?: string }>) {
+				const user = principalOf(ctx);
+				const domain = ownerDomainOrThrow(user, ctx.params.domain);
+				const { matrices, problems } = await inlineOrInWorker(
+					ctx.params.content.length,
+					"risk.matrix-library",
+					{ text: ctx.params.content },
+					() => parseMatrixLibrary(ctx.params.content),
+					LIBRARY_PARSE_LIMITS,
+				).catch(err => {
+					throw clientErrorOf(err, "content", "Parsing this library");
+				});
 				if (problems.length) throw unprocessable(`Not an importable risk matrix library: ${problems[0].field} ${problems[0].message}`, problems);
 				if (matrices.some(m => m.urn === DEFAULT_MATRIX.urn))
 					throw unprocessable("The default matrix cannot be replaced", [{ field: "urn", message: "is the default's", type: "urn" }]);
-				for (const matrix of matrices) {
-					const existing = await this.matrices.findOne({ urn: matrix.urn });
-					if (existing) await this.matrices.updateById(existing._id, { $set: matrix });
-					else await this.matrices.insert({ ...matrix });
-				}
-				await this.clearCache();
-				ctx.emit("risk.matrices.imported", { urns: matrices.map(m => m.urn), by: principalOf(ctx).id });
-				return { imported: matrices.map(m => ({ urn: m.urn, name: m.name, size: `${m.probability.length}×${m.impact.length}` })) };
+				return this.locks.run("matrices", async () => {
+					// every check before any write: all or nothing
+					const existing = new Map<string, StoredMatrix & { _id: unknown }>();
+					for (const matrix of matrices) {
+						const stored = (await this.matrices.findOne({ urn: matrix.urn })) as (StoredMatrix & { _id: unknown }) | null;
+						if (!stored) continue;
+						const owner = matrixDomain(stored);
+						if (owner !== domain || !canChangeOwned(user, owner))
+							throw conflict(
+								`Risk matrix ${matrix.urn} belongs to ${owner === ALL_DOMAINS ? "every domain (shared)" : "another domain"}: import it under another URN`,
+								{
+									urn: matrix.urn,
+								},
+							);
+						const inUse = await this.findEntities<RiskAssessment>({ query: { method: "manual", matrix: matrix.urn } });
+						const outside = positionsOutside(
+							matrix,
+							inUse.flatMap(a => [a.inherent, a.residual].filter((p): p is GridPosition => !!p)),
+						);
+						if (outside.length)
+							throw conflict(
+								`Risk matrix ${matrix.urn} is in use: the new one lacks the grid positions ${outside.map(p => `${p.likelihood}×${p.impact}`).join(", ")} that ${inUse.length} risks are on`,
+								{ urn: matrix.urn, positions: outside },
+							);
+						existing.set(matrix.urn, stored);
+					}
+					const now = nowIso();
+					for (const matrix of matrices) {
+						const doc = { ...matrix, domain, imported_by: user.username, imported_at: now };
+						const stored = existing.get(matrix.urn);
+						if (stored) await this.matrices.updateById(stored._id, { $set: doc });
+						else await this.matrices.insert(doc);
+					}
+					await this.clearCache();
+					ctx.emit("risk.matrices.imported", { urns: matrices.map(m => m.urn), domain, by: user.id });
+					return { imported: matrices.map(m => ({ urn: m.urn, name: m.name, domain, size: `${m.probability.length}×${m.impact.length}` })) };
+				});
 			},
 		},
 	},

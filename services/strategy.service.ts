@@ -17,6 +17,7 @@ import {
 	isOverdue,
 	marketIssues,
 	PLAN_STATUSES,
+	proposersOf,
 	transitionRole,
 	type MarketAnalysis,
 	type PlanDigest,
@@ -25,8 +26,8 @@ import {
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin } from "../mixins/db.mixin";
-import { isoDateParam, listParams, nowIso } from "../models/common";
+import { createDbMixin, createStoreMixin, findPage, type Doc } from "../mixins/db.mixin";
+import { isoDateParam, listParams, nowIso, pageParams } from "../models/common";
 import { conflict, forbidden, missing, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
 
@@ -53,11 +54,17 @@ const SWOT_ITEM = {
 } as const;
 
 interface CheckIn {
+	/** Its row in the check-in store (every check-in is there; the plan keeps the last CHECK_INS_KEPT). */
+	id?: string;
 	value: number;
 	note?: string;
 	by: string;
 	at: string;
 }
+/** Check-ins a key result keeps on the plan: the rest of its history is in the check-in store, paged. */
+const CHECK_INS_KEPT = 10;
+/** A check-in's note. */
+const NOTE_MAX = 500;
 interface StoredKeyResult {
 	id: string;
 	/** Bound to a platform figure: checks itself in when the figure changes. */
@@ -194,7 +201,12 @@ const StrategyService = defineService()({
 	name: "strategy",
 	metadata: { description: "Strategic plans: SWOT, market analysis, OKRs, action items" },
 	settings: { rest: "/" },
-	mixins: [createDbMixin("strategic_plans", [{ fields: { company_id: 1 } }]), createCompanyScopedMixin("strategy")],
+	mixins: [
+		createDbMixin("strategic_plans", [{ fields: { company_id: 1 } }]),
+		// each check-in a row of its own: a plan's document stays small however often its key results are checked in
+		createStoreMixin("checkIns", "strategic_plan_check_ins", [{ fields: { plan_id: 1, objective_id: 1, key_result_id: 1, at: -1 } }, { fields: { company_id: 1 } }]),
+		createCompanyScopedMixin("strategy"),
+	],
 
 	methods: {
 		/** Objectives and action items as stored: ids given where missing, check-in history kept for key results that stay. */
@@ -327,7 +339,12 @@ const StrategyService = defineService()({
 						const bound = boundValue(kr.binding, sources);
 						if (bound.value == null || bound.value === kr.current) continue;
 						kr.current = bound.value;
-						kr.check_ins = [...kr.check_ins, { value: bound.value, note: `from ${bound.source}${bound.period ? ` (${bound.period})` : ""}`, by: "system", at: now }];
+						await this.recordCheckIn(plan, o.id, kr, {
+							value: bound.value,
+							note: `from ${bound.source}${bound.period ? ` (${bound.period})` : ""}`.slice(0, NOTE_MAX),
+							by: "system",
+							at: now,
+						});
 						changed = true;
 						checkedIn.push({ objective: o.id, key_result: kr.id, value: bound.value });
 					}
@@ -336,6 +353,33 @@ const StrategyService = defineService()({
 				for (const c of checkedIn.splice(0))
 					this.broker.emit("strategy.key_result.checked_in", { id: plan.id, company_id: companyId, ...c, automatic: true, plan: this.planDigest(saved) });
 			}
+		},
+
+		/**
+		 * Adds a check-in to a key result: stored as a row of its own (with any check-ins the plan held from before
+		 * there was a store), and the key result keeps the last CHECK_INS_KEPT. Changes `kr` in place.
+		 */
+		async recordCheckIn(plan: StrategicPlan, objectiveId: string, kr: StoredKeyResult, checkIn: CheckIn): Promise<void> {
+			const row = (c: CheckIn) => ({
+				plan_id: plan.id,
+				company_id: plan.company_id,
+				objective_id: objectiveId,
+				key_result_id: kr.id,
+				value: c.value,
+				...(c.note ? { note: c.note } : {}),
+				by: c.by,
+				at: c.at,
+			});
+			const kept: CheckIn[] = [];
+			for (const earlier of kr.check_ins) kept.push(earlier.id ? earlier : { ...earlier, id: String((await this.checkIns.insert(row(earlier)))._id) });
+			const stored = await this.checkIns.insert(row(checkIn));
+			kr.check_ins = [...kept, { ...checkIn, id: String(stored._id) }].slice(-CHECK_INS_KEPT);
+		},
+
+		/** A deleted company's plans and their check-ins (at least once: idempotent). */
+		async onCompanyDeleted(companyId: string): Promise<void> {
+			await this.checkIns.removeMany({ company_id: companyId });
+			if (await this.adapter.removeMany({ company_id: companyId })) await this.clearCache();
 		},
 
 		/** What a plan's events carry of it (the company overview is kept from them): status, score, open actions. */
@@ -552,6 +596,12 @@ const StrategyService = defineService()({
 					throw conflict(`A ${plan.status} plan cannot become ${to}${open.length ? `: it may become ${open.join(", ")}` : ""}`, { status: plan.status, allowed: open });
 				}
 				if (roleRank(user.role) < roleRank(needed)) throw forbidden(`Moving a plan from ${plan.status} to ${to} needs a ${needed}`);
+				// four eyes, per person: who wrote or submitted a plan does not approve it (COSO 2013, segregation of duties)
+				const proposers = proposersOf(plan);
+				if (to === "approved" && proposers.includes(user.username))
+					throw forbidden(`You ${plan.created_by === user.username ? "created" : "submitted"} this plan: another ${needed} approves it (who proposes does not approve)`, {
+						proposers,
+					});
 				const now = nowIso();
 				const move = { from: plan.status, to, by: user.username, role: user.role, ...(reason ? { reason } : {}), at: now };
 				// the move applies only to the status it was checked against (two reviewers at once: one wins)
@@ -572,14 +622,14 @@ const StrategyService = defineService()({
 			openapi: {
 				summary: "Check in a key result",
 				response: "StrategicPlan",
-				description: "The key result's new value, kept in its history.",
+				description: `The key result's new value, kept in its history (the plan shows the last ${CHECK_INS_KEPT}; GET …/check-ins pages through all of them). A note is at most ${NOTE_MAX} characters.`,
 				status: 201,
 				example: { value: 1.2, note: "Q1 close" },
 			},
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /strategic-plans/:id/objectives/:objective/key-results/:key_result/check-ins",
 			permission: ["write", "strategic_plans"],
-			params: { $$strict: true, id: idParam, objective: text(40, false), key_result: text(40, false), value: { type: "number" }, note: text(1000) },
+			params: { $$strict: true, id: idParam, objective: text(40, false), key_result: text(40, false), value: { type: "number" }, note: text(NOTE_MAX) },
 			async handler(ctx: StrategyContext<{ id: string; objective: string; key_result: string; value: number; note?: string }>) {
 				const plan = await this.ownedEntity<StrategicPlan>(ctx, ctx.params.id, "Strategic plan");
 				if (plan.status === "completed" || plan.status === "archived") throw conflict(`A ${plan.status} plan takes no check-ins`, { status: plan.status });
@@ -591,7 +641,7 @@ const StrategyService = defineService()({
 					});
 				const checkIn: CheckIn = { value: ctx.params.value, ...(ctx.params.note ? { note: ctx.params.note } : {}), by: principalOf(ctx).username, at: nowIso() };
 				kr.current = ctx.params.value;
-				kr.check_ins = [...kr.check_ins, checkIn];
+				await this.recordCheckIn(plan, objective.id, kr, checkIn);
 				const saved = await this.updateEntity<StrategicPlan>(plan.id, { objectives: plan.objectives, updated_at: checkIn.at });
 				ctx.emit("strategy.key_result.checked_in", {
 					id: plan.id,
@@ -604,6 +654,30 @@ const StrategyService = defineService()({
 				});
 				ctx.meta.$statusCode = 201;
 				return this.publicPlan(saved!);
+			},
+		},
+
+		/** A key result's whole check-in history, newest first, paged. */
+		listCheckIns: {
+			openapi: { summary: "List a key result's check-ins", response: "CheckIn", list: true, description: "Every check-in of the key result, newest first." },
+			rest: "GET /strategic-plans/:id/objectives/:objective/key-results/:key_result/check-ins",
+			permission: ["read", "strategic_plans"],
+			params: { $$strict: true, id: idParam, objective: text(40, false), key_result: text(40, false), ...pageParams() },
+			async handler(ctx: StrategyContext<{ id: string; objective: string; key_result: string; page?: number; page_size?: number }>) {
+				const plan = await this.ownedEntity<StrategicPlan>(ctx, ctx.params.id, "Strategic plan");
+				const kr = plan.objectives.find(o => o.id === ctx.params.objective)?.key_results.find(k => k.id === ctx.params.key_result);
+				if (!kr)
+					throw missing(`The plan has no key result ${ctx.params.objective}/${ctx.params.key_result}`, {
+						key_results: plan.objectives.flatMap(o => o.key_results.map(k => `${o.id}/${k.id}`)),
+					});
+				// check-ins the plan held from before there was a store are not rows yet: they show with the rest
+				const legacy = kr.check_ins.filter(c => !c.id);
+				const query = { plan_id: plan.id, objective_id: ctx.params.objective, key_result_id: ctx.params.key_result };
+				const page = await findPage<Doc>(this.checkIns, query, ctx.params, "-at");
+				const rows = page.rows.map(({ plan_id: _p, company_id: _c, objective_id: _o, key_result_id: _k, ...c }) => c);
+				if (!legacy.length) return { ...page, rows };
+				const all = [...rows, ...legacy].sort((a, b) => String(b.at).localeCompare(String(a.at)));
+				return { ...page, total: page.total + legacy.length, rows: all.slice(0, page.page_size) };
 			},
 		},
 	},

@@ -98,7 +98,57 @@ export function evaluateAttestation(requirement: AttestationRequirement, attesta
 	if (!attestation) return { ...base, status: "not_assessed", reason: "not attested" };
 	if (Date.parse(attestation.expires_at) <= now.getTime())
 		return { ...base, status: "not_assessed", attestation, reason: `the attestation expired on ${attestation.expires_at}` };
+	// what takes effect later does not hold yet (refused at the input; kept here for records written before)
+	if (attestation.effective_date > now.toISOString().slice(0, 10))
+		return { ...base, status: "not_assessed", attestation, reason: `the attestation takes effect on ${attestation.effective_date}` };
 	return { ...base, status: attestation.answer ? "met" : "not_met", attestation };
+}
+
+/**
+ * When an attestation holds: from its effective date (today by default; never later than today, or it would
+ * count as met before it holds) until `expires_at`, which may not pass the requirement's validity counted from
+ * the effective date (by default it is that). The problems, or the window.
+ */
+export function attestationWindow(
+	input: { effective_date?: string; expires_at?: string },
+	validityMonths: number,
+	now: Date,
+): { effective_date: string; expires_at: string } | { problems: Array<{ field: string; message: string; type: string; actual?: string }> } {
+	const today = now.toISOString().slice(0, 10);
+	const effective = input.effective_date ?? today;
+	if (effective > today)
+		return {
+			problems: [
+				{ field: "effective_date", message: `effective_date: cannot be after today (${today}): it would count as met before it holds`, type: "dateMax", actual: effective },
+			],
+		};
+	const latest = addMonths(new Date(`${effective}T00:00:00Z`), validityMonths);
+	const expires = input.expires_at ? new Date(input.expires_at).toISOString() : latest;
+	if (Date.parse(expires) <= now.getTime())
+		return {
+			problems: [
+				{
+					field: "expires_at",
+					message: input.expires_at
+						? "expires_at: must be in the future"
+						: `expires_at: the attestation's validity (${validityMonths} months from ${effective}) has passed`,
+					type: "dateMin",
+					actual: input.expires_at,
+				},
+			],
+		};
+	if (Date.parse(expires) > Date.parse(latest))
+		return {
+			problems: [
+				{
+					field: "expires_at",
+					message: `expires_at: at most ${latest} (the requirement's validity of ${validityMonths} months from its effective date ${effective})`,
+					type: "dateMax",
+					actual: input.expires_at,
+				},
+			],
+		};
+	return { effective_date: effective, expires_at: expires };
 }
 
 /** `from` moved by `months`, kept within the month (31 March + 3 months = 30 June); a half month counts as 15 days. */

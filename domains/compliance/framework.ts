@@ -5,7 +5,8 @@
  * `{metric, op, threshold, period?}` (a bizops extension: metric is a KPI of the company's industry module,
  * period `latest` (the default) or the period_end of the metrics it holds for).
  */
-import YAML from "yaml";
+import { isIsoDate } from "../../models/common";
+import { parseLibraryYaml } from "../libraries/yaml";
 import type { Regulation, Requirement } from "./catalogue";
 
 export interface FrameworkProblem {
@@ -24,12 +25,8 @@ const slug = (s: string) =>
 
 /** The framework of a library as a regulation applying to `industries`, reviewed every `cadenceMonths`. */
 export function parseFrameworkLibrary(text: string, industries: string[] | "all", cadenceMonths: number): { regulation?: Regulation; problems: FrameworkProblem[] } {
-	let doc: unknown;
-	try {
-		doc = YAML.parse(text, { maxAliasCount: 100 });
-	} catch (err) {
-		return { problems: [{ field: "content", message: `not YAML: ${(err as Error).message.split("\n")[0]}`, type: "yaml" }] };
-	}
+	const { doc, problem } = parseLibraryYaml(text);
+	if (problem) return { problems: [problem] };
 	const framework = isObject(doc) && isObject(doc.objects) ? doc.objects.framework : undefined;
 	if (!isObject(framework)) return { problems: [{ field: "content", message: "no objects.framework in this library", type: "library" }] };
 	const problems: FrameworkProblem[] = [];
@@ -38,6 +35,8 @@ export function parseFrameworkLibrary(text: string, industries: string[] | "all"
 	const name = typeof framework.name === "string" ? framework.name : "";
 	if (!name) problems.push({ field: "objects.framework.name", message: "is required", type: "string" });
 	const id = slug(typeof framework.ref_id === "string" && framework.ref_id ? framework.ref_id : name);
+	// the regulation's id in every record and URL: letters or digits it must have
+	if (name && !id) problems.push({ field: "objects.framework.ref_id", message: "must contain letters or digits (the regulation's id is made of them)", type: "string" });
 	const nodes = framework.requirement_nodes;
 	if (!Array.isArray(nodes) || !nodes.length) problems.push({ field: "objects.framework.requirement_nodes", message: "must list the requirement nodes", type: "array" });
 	const requirements: Requirement[] = [];
@@ -53,7 +52,7 @@ export function parseFrameworkLibrary(text: string, industries: string[] | "all"
 		const rule = node.data_rule;
 		if (rule === undefined) return void requirements.push({ id: reqId, kind: "attestation", text: String(text), validity_months: cadenceMonths, urn: node.urn });
 		const period = isObject(rule) ? rule.period : undefined;
-		const periodOk = period === undefined || period === "latest" || (typeof period === "string" && /^\d{4}-\d{2}-\d{2}$/.test(period));
+		const periodOk = period === undefined || period === "latest" || isIsoDate(period);
 		if (
 			!isObject(rule) ||
 			typeof rule.metric !== "string" ||
@@ -64,7 +63,7 @@ export function parseFrameworkLibrary(text: string, industries: string[] | "all"
 		)
 			return void problems.push({
 				field: `${at}.data_rule`,
-				message: "must be {metric: a KPI name, op: '>=' or '<=', threshold: a number, period?: 'latest' or YYYY-MM-DD}",
+				message: "must be {metric: a KPI name, op: '>=' or '<=', threshold: a number, period?: 'latest' or a calendar date YYYY-MM-DD}",
 				type: "dataRule",
 			});
 		requirements.push({

@@ -8,7 +8,8 @@ export { PERMISSIONS, RESOURCES, ROLES, TIERS, type Permission, type Principal, 
 import type { Permission, Principal, Resource, Role, Tier } from "../../models/principal";
 import { ROLES, TIERS } from "../../models/principal";
 
-const ALL_DOMAINS = "*";
+/** In a principal's domains: every domain. As the domain of a shared item (a model, a matrix): every domain's. */
+export const ALL_DOMAINS = "*";
 
 export function roleRank(role: Role): number {
 	return ROLES.indexOf(role);
@@ -51,6 +52,26 @@ export function canSeeIndustry(principal: Principal, industry: Industry | string
 export function visibleIndustries(principal: Principal): string[] | null {
 	if (principal.role === "super_admin" || principal.domains.includes(ALL_DOMAINS)) return null;
 	return principal.domains;
+}
+
+/**
+ * Whether the caller may change (replace, delete, deploy) an item that belongs to `domain`: its own domains'
+ * items; a shared one (`*`), only a super_admin.
+ */
+export function canChangeOwned(principal: Principal, domain: string): boolean {
+	return domain === ALL_DOMAINS ? principal.role === "super_admin" : canSeeIndustry(principal, domain);
+}
+
+/**
+ * The domain a new item goes to (an ML model or data set, a risk matrix): the one asked for, which the caller
+ * must be able to change, else the caller's only domain (a super_admin's default: shared). The reason otherwise.
+ */
+export function ownerDomain(principal: Principal, asked?: string): { domain: string } | { problem: "ambiguous" | "forbidden"; domain?: string } {
+	const domain =
+		asked ?? (principal.domains.length === 1 && principal.domains[0] !== ALL_DOMAINS ? principal.domains[0] : principal.role === "super_admin" ? ALL_DOMAINS : undefined);
+	if (!domain) return { problem: "ambiguous" };
+	if (!canChangeOwned(principal, domain)) return { problem: "forbidden", domain };
+	return { domain };
 }
 
 export function isUserAdmin(principal: Principal): boolean {

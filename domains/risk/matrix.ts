@@ -3,7 +3,7 @@
  * `grid[p][i]` is the index of the risk level for probability p and impact i), importable from its library
  * YAML (objects.risk_matrix[]). Source of the shape: intuitem/ciso-assistant-community, backend/library.
  */
-import YAML from "yaml";
+import { parseLibraryYaml } from "../libraries/yaml";
 import { gridLevel, RISK_LEVELS } from "./scoring";
 
 export interface MatrixLevel {
@@ -131,12 +131,8 @@ export function checkMatrix(raw: unknown, field = "risk_matrix"): { matrix?: Ris
 
 /** The risk matrices of a CISO Assistant library (YAML text), each checked. */
 export function parseMatrixLibrary(text: string): { matrices: RiskMatrix[]; problems: MatrixProblem[] } {
-	let doc: unknown;
-	try {
-		doc = YAML.parse(text, { maxAliasCount: 100 });
-	} catch (err) {
-		return { matrices: [], problems: [{ field: "content", message: `not YAML: ${(err as Error).message.split("\n")[0]}`, type: "yaml" }] };
-	}
+	const { doc, problem } = parseLibraryYaml(text);
+	if (problem) return { matrices: [], problems: [problem] };
 	const list = isObject(doc) && isObject(doc.objects) ? doc.objects.risk_matrix : undefined;
 	if (!Array.isArray(list) || !list.length) return { matrices: [], problems: [{ field: "content", message: "no objects.risk_matrix in this library", type: "library" }] };
 	const matrices: RiskMatrix[] = [];
@@ -167,4 +163,17 @@ export function impactOfExposure(matrix: RiskMatrix, exposure: number, measure: 
 export function likelihoodOfScore(matrix: RiskMatrix, score: number): number {
 	const levels = matrix.probability.length;
 	return Math.min(levels, Math.floor((Math.max(0, score) / 100) * levels) + 1);
+}
+
+/** The grid positions (1-based likelihood × impact) in use that a matrix does not have: what replacing a matrix by it would strand. */
+export function positionsOutside(matrix: RiskMatrix, positions: Array<{ likelihood: number; impact: number }>): Array<{ likelihood: number; impact: number }> {
+	const seen = new Set<string>();
+	const outside: Array<{ likelihood: number; impact: number }> = [];
+	for (const { likelihood, impact } of positions) {
+		const key = `${likelihood}×${impact}`;
+		if (seen.has(key)) continue;
+		seen.add(key);
+		if (likelihood > matrix.probability.length || impact > matrix.impact.length) outside.push({ likelihood, impact });
+	}
+	return outside.sort((a, b) => a.likelihood - b.likelihood || a.impact - b.impact);
 }

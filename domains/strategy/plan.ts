@@ -18,6 +18,15 @@ export const PLAN_TRANSITIONS: Record<PlanStatus, Partial<Record<PlanStatus, Rol
 	archived: {},
 };
 
+/**
+ * Who proposed a plan, and so may not approve it (four eyes, per person, not per role): who created it and who
+ * last submitted it for review.
+ */
+export function proposersOf(plan: { created_by: string; transitions: Array<{ to: string; by: string }> }): string[] {
+	const submitted = [...plan.transitions].reverse().find(t => t.to === "under_review")?.by;
+	return [...new Set([plan.created_by, ...(submitted ? [submitted] : [])])];
+}
+
 /** Who may move a plan from `from` to `to`: the least role, or null when the move is not allowed at all. */
 export function transitionRole(from: PlanStatus, to: PlanStatus): Role | null {
 	return PLAN_TRANSITIONS[from][to] ?? null;

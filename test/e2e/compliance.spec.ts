@@ -72,17 +72,18 @@ describe("a bank's Basel III record", () => {
 		expect(after.requirements.find((r: { id: string }) => r.id === "cet1_minimum")).toMatchObject({ status: "met", observed: 0.08 });
 		expect(after.compliance_status).toBe("partially_compliant"); // the capital plan is still not attested
 
-		// attesting the capital plan, with evidence, makes it compliant
+		// attesting the capital plan, with evidence, makes it compliant (board minutes of ten days ago)
+		const minutes = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
 		const attested = await platform.request("PATCH", `/compliance-records/${after.id}/attestations/capital_plan`, {
 			token: analyst,
-			body: { answer: true, evidence: "Board minutes 2025-02-14, item 4", effective_date: "2025-02-14" },
+			body: { answer: true, evidence: `Board minutes ${minutes}, item 4`, effective_date: minutes },
 		});
 		expect(attested.status).toBe(200);
 		expect(attested.body.compliance_status).toBe("compliant");
 		expect(attested.body.requirements.find((r: { id: string }) => r.id === "capital_plan").attestation).toMatchObject({
 			answer: true,
-			evidence: "Board minutes 2025-02-14, item 4",
-			effective_date: "2025-02-14",
+			evidence: `Board minutes ${minutes}, item 4`,
+			effective_date: minutes,
 		});
 		const review = (Date.parse(attested.body.next_review) - Date.parse(attested.body.assessed_at)) / 86_400_000;
 		expect(review).toBeGreaterThan(85); // the full quarter again

@@ -234,7 +234,7 @@ describe("risk matrices as data", () => {
 		expect(bad.status).toBe(422);
 		expect(bad.body.data[0].field).toBe("objects.risk_matrix[0].grid[2]");
 		const imported = await platform.request("POST", "/risk-matrices", { token: domainAdmin, body: { content: library } });
-		expect(imported.body.imported).toEqual([{ urn: "urn:example:risk:matrix:three", name: "three by three", size: "3×3" }]);
+		expect(imported.body.imported).toEqual([{ urn: "urn:example:risk:matrix:three", name: "three by three", domain: "manufacturing", size: "3×3" }]);
 		expect((await platform.request("GET", "/risk-matrices", { token: viewer })).body.rows.map((m: { urn: string }) => m.urn)).toEqual([
 			"urn:bizops:risk:matrix:default-5x5",
 			"urn:example:risk:matrix:three",
