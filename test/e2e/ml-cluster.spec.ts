@@ -154,6 +154,37 @@ describeCluster("ML services on NATS, Redis and MongoDB", () => {
 		expect(versions.rows.map((v: { version: number }) => v.version)).toEqual([2, 1]);
 	});
 
+	it("refuses a 48 MB upload streamed through the gateway at its first bad lines, parsed off the registry node's main thread, which stays up", async () => {
+		const core = nodes.find(n => n.name === "core")!;
+		const res = await http(gw.url!, "POST", "/ml/datasets", {
+			token: admin,
+			body: { name: "huge", domain: "technology", format: "csv", label: "y", content: "a,y\n" + "1\n".repeat(16_000_000) },
+			timeoutMs: 120_000,
+		});
+		expect(res.status).toBe(422);
+		expect(res.body.message).toMatch(/^line 2: 1 cells where the header has 2/);
+		expect((await fetch(core.healthUrl)).status).toBe(200);
+		expect((await http(gw.url!, "GET", `/ml/datasets/${datasetId}`, { token: admin })).status).toBe(200);
+	});
+
+	it("counts a user's training jobs wherever they run, and refuses one estimated past the run-time limit", async () => {
+		const endless = await http(gw.url!, "POST", `/ml/models/${modelId}/train`, {
+			token: admin,
+			// 1,000 one-row epochs on 384 rows, cross-validated ten times: about an hour by the estimate
+			body: { dataset_id: datasetId, hyperparameters: { epochs: 1000, batch_size: 1, patience: 1000 }, k_folds: 10 },
+		});
+		expect(endless.status).toBe(422);
+		expect(endless.body.message).toMatch(/past the limit of 1800 s per job/);
+		// three long jobs queue (one runs on train2), the fourth is past the user's quota
+		const jobs = [];
+		for (let i = 0; i < 3; i++) jobs.push(await train({ hyperparameters: { epochs: 300, patience: 300, batch_size: 4 }, seed: 20 + i }));
+		const over = await http(gw.url!, "POST", `/ml/models/${modelId}/train`, { token: admin, body: { dataset_id: datasetId } });
+		expect(over.status).toBe(429);
+		expect(over.body).toMatchObject({ type: "QUOTA_EXCEEDED", data: { quota: "training jobs per user", limit: 3, current: 3 } });
+		for (const id of jobs) expect((await http(gw.url!, "DELETE", `/ml/jobs/${id}`, { token: admin })).status).toBe(200);
+		expect((await http(gw.url!, "POST", `/ml/models/${modelId}/train`, { token: admin, body: { dataset_id: datasetId, hyperparameters: { epochs: 1 } } })).status).toBe(202);
+	});
+
 	it("switches both prediction nodes on deploy and back to v1's exact predictions on rollback", async () => {
 		expect((await http(gw.url!, "POST", `/ml/models/${modelId}/versions/2/deploy`, { token: admin, body: { reason: "second" } })).status).toBe(200);
 		const v2 = await predictOnBoth(2);

@@ -7,7 +7,7 @@
  * models cannot be used to slip a version into production; a prediction body fits the rows it may carry.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
+import { ADMIN_PASSWORD, eventually, finishedJob, startPlatform, type Platform } from "../helpers/platform";
 
 jest.setTimeout(120_000);
 
@@ -32,16 +32,6 @@ async function longestStall<T>(fn: () => Promise<T>): Promise<{ value: T; stallM
 	} finally {
 		h.disable();
 	}
-}
-
-async function finished(platform: Platform, token: string, jobId: string) {
-	return eventually(
-		`job ${jobId} to finish`,
-		async () => (await platform.request("GET", `/ml/jobs/${jobId}`, { token })).body,
-		job => ["succeeded", "failed", "cancelled"].includes(job.state),
-		1200,
-		100,
-	);
 }
 
 describe("uploads past the limits", () => {
@@ -158,7 +148,7 @@ describe("parsing and scoring within a heap and a cost limit", () => {
 			token: admin,
 			body: { dataset_id: large.id, hyperparameters: { epochs: 2, batch_size: 64 } },
 		});
-		expect((await finished(platform, admin, job.body.id)).state).toBe("succeeded");
+		expect((await finishedJob(platform, admin, job.body.id)).state).toBe("succeeded");
 		// its own hold-out is a fifth of 800 rows: 160, past the limit of 100
 		const refused = await platform.request("POST", `/ml/models/${model.id}/versions/1/evaluate`, { token: admin, body: {} });
 		expect(refused.status).toBe(422);
@@ -181,7 +171,7 @@ describe("a job's memory", () => {
 			);
 			const job = await platform.request("POST", `/ml/models/${model.id}/train`, { token: admin, body: { dataset_id: polish.id } });
 			expect(job.status).toBe(202);
-			const failed = await finished(platform, admin, job.body.id);
+			const failed = await finishedJob(platform, admin, job.body.id);
 			expect(failed).toMatchObject({ state: "failed", error: expect.stringMatching(/more than the 32 MB of memory a job may use \(ML_JOB_MEMORY_MB\)/) });
 			expect((await platform.request("GET", `/ml/models/${model.id}/versions`, { token: admin })).body.total).toBe(0);
 			expect((await platform.request("GET", "/health/live")).status).toBe(200);
@@ -255,7 +245,7 @@ describe("training quotas, cost, fairness and run time", () => {
 		// another domain's job, queued last, is not held back behind the busy domain's queue
 		const b = await train("b1", "b");
 		expect(b.status).toBe(202);
-		const jobs = await Promise.all([...a1.map(r => finished(platform, admin, r.body.id)), finished(platform, admin, b.body.id)]);
+		const jobs = await Promise.all([...a1.map(r => finishedJob(platform, admin, r.body.id)), finishedJob(platform, admin, b.body.id)]);
 		expect(jobs.map(j => j.state)).toEqual(["succeeded", "succeeded", "succeeded"]);
 		const [first, second, other] = jobs;
 		expect(Date.parse(other.started_at)).toBeLessThan(Date.parse(second.started_at));
@@ -293,7 +283,7 @@ describe("a job's run time", () => {
 			});
 			expect(job.status).toBe(202);
 			expect(job.body.estimated_seconds).toBeLessThanOrEqual(1);
-			const done = await finished(platform, admin, job.body.id);
+			const done = await finishedJob(platform, admin, job.body.id);
 			expect(done).toMatchObject({ state: "failed", error: "training ran longer than the 1 s a job may run (ML_JOB_MAX_SECONDS): stopped" });
 			expect((await platform.request("GET", `/ml/models/${model.id}/versions`, { token: admin })).body.total).toBe(0);
 		} finally {
@@ -324,7 +314,7 @@ describe("gates, archived models and prediction bodies", () => {
 			token: domainAdmin,
 			body: { dataset_id: dataset.id, hyperparameters: { epochs: 1, batch_size: 4096 } },
 		});
-		expect((await finished(platform, domainAdmin, job.body.id)).state).toBe("succeeded");
+		expect((await finishedJob(platform, domainAdmin, job.body.id)).state).toBe("succeeded");
 	});
 	afterAll(() => platform.stop());
 

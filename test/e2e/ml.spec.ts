@@ -5,7 +5,7 @@
  */
 import fs from "fs";
 import path from "path";
-import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
+import { ADMIN_PASSWORD, eventually, finishedJob, startPlatform, type Platform } from "../helpers/platform";
 
 let platform: Platform;
 let admin: string;
@@ -42,15 +42,7 @@ afterAll(() => platform.stop());
 
 const upload = (token: string, body: object) => platform.request("POST", "/ml/datasets", { token, body });
 
-async function finishedJob(token: string, jobId: string) {
-	return eventually(
-		`job ${jobId} to finish`,
-		async () => (await platform.request("GET", `/ml/jobs/${jobId}`, { token })).body,
-		job => ["succeeded", "failed", "cancelled"].includes(job.state),
-		600,
-		100,
-	);
-}
+const finished = (token: string, jobId: string) => finishedJob(platform, token, jobId);
 
 describe("data sets", () => {
 	it("ships the Polish bankruptcy files as data sets, with rows, columns, class balance and missing values", async () => {
@@ -108,7 +100,7 @@ describe("train → evaluate → deploy → predict → second version → rollb
 		const job = await platform.request("POST", `/ml/models/${modelId}/train`, { token: domainAdmin, body: { dataset_id: datasetId } });
 		expect(job.status).toBe(202);
 		expect(job.headers.get("location")).toBe(`/api/v1/ml/jobs/${job.body.id}`);
-		const done = await finishedJob(domainAdmin, job.body.id);
+		const done = await finished(domainAdmin, job.body.id);
 		expect([done.state, done.error]).toEqual(["succeeded", undefined]);
 		expect(done).toMatchObject({ version: 1, progress: 1 });
 		const version = (await platform.request("GET", `/ml/models/${modelId}/versions/1`, { token: viewer })).body;
@@ -163,7 +155,7 @@ describe("train → evaluate → deploy → predict → second version → rollb
 			token: domainAdmin,
 			body: { dataset_id: datasetId, hyperparameters: { epochs: 5, learning_rate: 0.001 }, seed: 3 },
 		});
-		expect((await finishedJob(domainAdmin, job.body.id)).version).toBe(2);
+		expect((await finished(domainAdmin, job.body.id)).version).toBe(2);
 		await platform.request("POST", `/ml/models/${modelId}/versions/2/deploy`, { token: admin, body: { reason: "second release", force: true } });
 		const second = await platform.request("POST", `/ml/models/${modelId}/predict`, { token: analyst, body: { rows } });
 		expect(second.body.model_version).toBe(2);
@@ -248,7 +240,7 @@ describe("cross-validation, the outbox and artifact integrity", () => {
 
 	it("cross-validates on request: k stratified folds of the non-test rows, with means and spreads", async () => {
 		const job = await platform.request("POST", `/ml/models/${modelId}/train`, { token: domainAdmin, body: { dataset_id: datasetId, k_folds: 3 } });
-		expect((await finishedJob(domainAdmin, job.body.id)).state).toBe("succeeded");
+		expect((await finished(domainAdmin, job.body.id)).state).toBe("succeeded");
 		const version = (await platform.request("GET", `/ml/models/${modelId}/versions/1`, { token: viewer })).body;
 		const cv = version.metrics.cross_validation;
 		expect(cv.k).toBe(3);

@@ -136,3 +136,14 @@ export async function eventually<T>(what: string, probe: () => Promise<T>, ok: (
 	}
 	throw new Error(`timed out waiting for ${what}`);
 }
+
+/** A training job once it has finished (succeeded, failed or cancelled), as `token` sees it. */
+export function finishedJob(platform: Platform, token: string, jobId: string, tries = 1200): Promise<any> {
+	return eventually(
+		`job ${jobId} to finish`,
+		async () => (await platform.request("GET", `/ml/jobs/${jobId}`, { token })).body,
+		job => ["succeeded", "failed", "cancelled"].includes(job.state),
+		tries,
+		100,
+	);
+}

@@ -120,6 +120,16 @@ describe("deployment files", () => {
 			// the gateway never holds an import: it streams it on to finance
 			expect(read("services/api.service.ts")).toMatch(/"POST \/:id\/import\/sec": "stream:finance\.importSec"/);
 			expect(limitOf("api")).toBeGreaterThanOrEqual(bytes("512Mi"));
+			// ml parses uploads and scores evaluations in threads, two of each at a time: each its heap and, outside
+			// it, the file's bytes, text and rows (about three times the body)
+			const envOf = (group: string, name: string) =>
+				deployments.find(x => x.metadata.labels.group === group).spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === name)?.value;
+			const threads = ["createDataset", "evaluate"].reduce((n, action) => {
+				const source = read(action === "evaluate" ? "services/ml.evaluation.service.ts" : "services/ml.registry.service.ts");
+				return n + Number(new RegExp(`${action}: \\{[^]*?bulkhead: \\{ enabled: true, concurrency: (\\d+)`).exec(source)![1]);
+			}, 0);
+			const workerHeap = Number(envOf("ml", "ML_WORKER_MEMORY_MB")) * 1024 ** 2;
+			expect(limitOf("ml")).toBeGreaterThanOrEqual(512 * 1024 ** 2 + threads * (workerHeap + 3 * importLimit));
 		});
 
 		it("NATS requires credentials from the Secret, and only bizops pods reach it", () => {
