@@ -2,7 +2,9 @@
  * The ML domain: metrics against hand-computed confusion matrices and known ROC AUCs, data set parsing and its
  * 422 issues, stratified splits, the feature pipeline, PSI, gates, and the distress features from statements.
  */
+import { COST_RATES, estimateTrainingCost } from "../../domains/ml/cost";
 import { DatasetError, parseCsvRecords, parseDataset, projectColumns } from "../../domains/ml/dataset";
+import { MODEL_TYPE_DEFINITIONS, type Hyperparameters, type ModelType } from "../../domains/ml/model-types";
 import { DISTRESS_FEATURE_NAMES, observedDistress, statementFeatures } from "../../domains/ml/distress";
 import { binShares, driftLevel, driftReference, populationStabilityIndex } from "../../domains/ml/drift";
 import { failedGates } from "../../domains/ml/gates";
@@ -216,5 +218,39 @@ describe("distress features from statements", () => {
 	it("observe distress in a later statement: equity gone, or a loss with cash burnt", () => {
 		expect(observedDistress(statement("2024-12-31", 1000, { total_equity: -5 }))).toBe(true);
 		expect(observedDistress(statement("2024-12-31", 1000))).toBe(false);
+	});
+});
+
+describe("a training job's cost estimate", () => {
+	const base = { rows: 5910, features: 64 };
+	const lr = (h: Hyperparameters, k_folds?: number) =>
+		estimateTrainingCost({ model_type: "logistic_regression", hyperparameters: { ...MODEL_TYPE_DEFINITIONS.logistic_regression.defaults, ...h }, ...base, k_folds }).seconds;
+
+	it("counts the work as the trainer does it: steps for tfjs, rounds over rows × features for XGBoost, a fit per fold", () => {
+		// 3,782 training rows (64 % of 5,910): 119 batches of 32 a epoch, one dense layer of 65 parameters
+		const steps = Math.ceil(3782 / 32) * 10;
+		expect(lr({ epochs: 10 })).toBeCloseTo(steps * COST_RATES.tf_step_per_layer + (6 * 65 * 3782 * 10) / COST_RATES.tf_flops + COST_RATES.fit_overhead, 6);
+		expect(lr({ epochs: 10, batch_size: 1 })).toBeGreaterThan(20 * lr({ epochs: 10 }));
+		expect(lr({ epochs: 10 }, 4)).toBeCloseTo(5 * lr({ epochs: 10 }), 6);
+		const gbt = estimateTrainingCost({ model_type: "gradient_boosted_trees", hyperparameters: { iterations: [100], max_depth: 6 }, ...base });
+		expect(gbt.seconds).toBeCloseTo(100 * 3782 * 64 * COST_RATES.gbt_round_cell + COST_RATES.fit_overhead, 6);
+		expect(gbt.basis).toBe("100 boosting rounds of depth 6 over 3782 rows × 64 features");
+	});
+
+	it("is within a factor of two of the training times measured on the reference machine (Polish 5year, bench/README.md)", () => {
+		const measured: Array<[ModelType, Hyperparameters, number]> = [
+			["logistic_regression", { epochs: 10 }, 1.78],
+			["logistic_regression", { epochs: 2, batch_size: 1 }, 7.5],
+			["dense", { epochs: 10 }, 3.86],
+			["dense", { epochs: 5, hidden_units: [512, 512] }, 25.3],
+			["gradient_boosted_trees", { iterations: [100] }, 3.14],
+			["random_forest", { n_estimators: 5 }, 6.6],
+			["random_forest", { n_estimators: 5, max_depth: 20, max_features: 0.6 }, 14.2],
+		];
+		for (const [model_type, h, seconds] of measured) {
+			const estimate = estimateTrainingCost({ model_type, hyperparameters: { ...MODEL_TYPE_DEFINITIONS[model_type].defaults, ...h }, ...base }).seconds;
+			expect(estimate / seconds).toBeGreaterThan(0.5);
+			expect(estimate / seconds).toBeLessThan(2);
+		}
 	});
 });
