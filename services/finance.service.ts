@@ -438,29 +438,26 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			cache: { keys: ["id", "period_end", ...SCOPE_KEYS], ttl: 3600 },
 			async handler(ctx: FinanceContext<{ id: string; period_end?: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
-				return ctx.call("finance.computeAnalysis", {
-					company_id: company.id,
-					industry: company.industry,
-					name: company.name,
-					ticker: company.ticker ?? null,
-					period_end: ctx.params.period_end,
-				});
+				const analysis = await ctx.call<Analysis, object>("finance.computeAnalysis", { company_id: company.id, industry: company.industry, period_end: ctx.params.period_end });
+				// the company's name and ticker are added here, at the edge: the shared computation is the same whoever asked first
+				return { ...analysis, company: { ...analysis.company, name: company.name, ticker: company.ticker ?? null } };
 			},
 		},
 
-		/** The analysis itself, cached per company, industry and period; callers check visibility first. */
+		/**
+		 * The analysis itself, cached per company, industry and period; callers check visibility first. It holds
+		 * no presentation fields (the company's name and ticker are null here): `analysis` adds them, so what is
+		 * cached does not depend on which caller filled it.
+		 */
 		computeAnalysis: {
 			visibility: "public",
 			params: {
 				company_id: idParam,
 				industry: { type: "string" },
-				name: { type: "string", optional: true },
-				ticker: { type: "string", optional: true, nullable: true },
 				period_end: isoDateParam("period_end", true),
 			},
-			// a company's name or ticker changing cleans this cache (companies' cache.clean), so they need not be in the key
 			cache: { keys: ["company_id", "industry", "period_end"], ttl: 3600 },
-			async handler(ctx: FinanceContext<{ company_id: string; industry: string; name?: string; ticker?: string | null; period_end?: string }>): Promise<Analysis> {
+			async handler(ctx: FinanceContext<{ company_id: string; industry: string; period_end?: string }>): Promise<Analysis> {
 				const { company_id, industry, period_end } = ctx.params;
 				const statements = await this.findEntities<Statement>({ query: { company_id }, sort: ["period_end"] });
 				const statement = analysedStatement(statements, period_end);
@@ -475,8 +472,6 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				const result = analyze({
 					company_id,
 					industry,
-					company_name: ctx.params.name ?? null,
-					ticker: ctx.params.ticker ?? null,
 					statements,
 					period_end: statement.period_end,
 					peers,

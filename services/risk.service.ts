@@ -384,12 +384,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 			params: { $$strict: true, id: idParam },
 			async handler(ctx: RiskContext<{ id: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
-				const analysis = await ctx.call<Analysis, object>("finance.computeAnalysis", {
-					company_id: company.id,
-					industry: company.industry,
-					name: company.name,
-					ticker: company.ticker ?? null,
-				});
+				const analysis = await ctx.call<Analysis, object>("finance.computeAnalysis", { company_id: company.id, industry: company.industry });
 				return { rows: await this.assessAutomatically(analysis) };
 			},
 		},

@@ -60,6 +60,26 @@ describe("the company review workflow", () => {
 		expect((await platform.request("GET", `/workflows?company_id=${co}`, { token: outsider })).status).toBe(404);
 	});
 
+	it("leaves the analysis with the company's name and ticker, whoever computed it first (issue 21, item 1)", async () => {
+		const co = (await platform.request("POST", "/companies", { token: admin, body: { name: "Named Works", industry: "manufacturing", ticker: "NAMD" } })).body.id;
+		await platform.request("POST", `/companies/${co}/statements`, { token: analyst, body: annualStatement("2023-12-31") });
+		// the review's steps (risk, compliance) compute the analysis first, without asking for the name
+		await eventually(
+			"the review to finish",
+			() => workflows(co),
+			p => p.rows.length === 1 && p.rows[0].state === "succeeded",
+			300,
+			50,
+		);
+		const analysis = (await platform.request("GET", `/companies/${co}/analysis`, { token: analyst })).body;
+		expect(analysis.company).toMatchObject({ id: co, name: "Named Works", ticker: "NAMD", industry: "manufacturing" });
+		const portfolio = (await platform.request("POST", "/analysis/portfolio", { token: analyst, body: { company_ids: [co] } })).body;
+		expect(portfolio.results[0].analysis.company).toMatchObject({ name: "Named Works", ticker: "NAMD" });
+		// a rename shows at once
+		await platform.request("PATCH", `/companies/${co}`, { token: admin, body: { name: "Renamed Works" } });
+		expect((await platform.request("GET", `/companies/${co}/analysis`, { token: analyst })).body.company.name).toBe("Renamed Works");
+	});
+
 	it("retries a failing step, then fails the workflow naming it, keeping the results before it", async () => {
 		const co = (await platform.request("POST", "/companies", { token: admin, body: { name: "Failing Review Co", industry: "manufacturing" } })).body.id;
 		// risk is down: its step cannot succeed
