@@ -134,6 +134,47 @@ describe("the audit trail", () => {
 		expect((await audit("action=test.redelivered")).total).toBe(1);
 	});
 
+	it("names the entity of every entry, whatever the event (issue 21, item 4)", async () => {
+		const post = async (token: string, path: string, body?: unknown) => (await platform.request("POST", path, { token, body })).body;
+		const admin2 = (await platform.createUser(admin, { username: "audit-admin-2", role: "domain_admin", domains: ["technology"] })).token;
+		const co = await post(admin, "/companies", { name: "Every Entity Co", industry: "technology" });
+		await post(analyst, `/companies/${co.id}/statements`, annualStatement("2023-12-31"));
+		await post(analyst, `/companies/${co.id}/operational-metrics`, { period_end: "2023-12-31", metrics: { mrr: 1000, customers: 10 } });
+		const risk = await post(domainAdmin, `/companies/${co.id}/risk-assessments`, { risk_type: "cyber", title: "Breach", likelihood: 2, impact: 3 });
+		await post(admin2, `/risk-assessments/${risk.id}/accept`, { rationale: "Within appetite", expires_at: "2099-01-01T00:00:00Z" });
+		await post(analyst, `/companies/${co.id}/risk-assessments/auto`);
+		await post(analyst, `/companies/${co.id}/compliance/evaluate`, { regulation_type: "sox" });
+		const plan = await post(analyst, `/companies/${co.id}/strategic-plans`, { title: "Plan" });
+		await post(analyst, `/strategic-plans/${plan.id}/transitions`, { to: "under_review" });
+		const key = await post(admin, "/auth/api-keys", { name: "entity-key", role: "viewer", domains: ["technology"] });
+		await platform.request("DELETE", `/auth/api-keys/${key.id}`, { token: admin });
+		await platform.request("PUT", "/flags/sec_import", { token: admin, body: { enabled: true } });
+		await post(undefined as unknown as string, "/auth/login", { username: "nobody-here", password: "wrong-password" });
+		await post(admin2, "/auth/logout");
+		await eventually(
+			"the review and the acceptance audited",
+			() => audit("page_size=100&sort=-seq"),
+			p => ["risk.assessment.accepted", "auth.logged_out"].every(a => p.rows.some((r: { action: string }) => r.action === a)),
+		);
+		const rows: Array<{ action: string; entity: { type: string; id: string | null } }> = [];
+		for (let page = 1; ; page++) {
+			const body = await audit(`page_size=100&page=${page}`);
+			rows.push(...body.rows);
+			if (page >= body.total_pages) break;
+		}
+		expect(rows.filter(r => r.entity.id == null).map(r => r.action)).toEqual([]);
+		const actions = new Set(rows.map(r => r.action));
+		for (const action of [
+			"compliance.record.updated",
+			"risk.assessment.accepted",
+			"risk.assessment.created",
+			"domains.metrics.recorded",
+			"auth.login.failed",
+			"gateway.request.denied",
+		])
+			expect(actions).toContain(action);
+	});
+
 	it("verifies the whole chain, and names exactly the stored entry that was changed", async () => {
 		const ok = (await platform.request("GET", "/audit/verify", { token: admin })).body;
 		expect(ok).toMatchObject({ ok: true });
