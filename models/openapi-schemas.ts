@@ -38,8 +38,23 @@ const lineItems = map(nullable(num()), "Line items of the section, by name (docs
 const value = nullable(num());
 
 /** A page of a portfolio view: the page, how many companies in all, and the count per level or status. */
-const portfolioPage = (row: Schema, description: string): Schema =>
-	obj({ rows: arr(row), companies: int(), counts: map(int()), total: int(), page: int(), page_size: int(), total_pages: int() }, {}, description);
+/** A portfolio summary: companies counted by their worst `grade`, the `items` (records, assessments) by theirs, a page of rows. */
+const portfolioPage = (row: Schema, grade: string, items: string, description: string): Schema =>
+	obj(
+		{
+			rows: arr(row),
+			companies: int("Companies in the caller's domains"),
+			[`companies_by_${grade}`]: map(int(), `Companies by their worst ${grade} (none: not_assessed)`),
+			[items]: int(`All their ${items}`),
+			[`${items}_by_${grade}`]: map(int(), `The ${items} by ${grade}`),
+			total: int(),
+			page: int(),
+			page_size: int(),
+			total_pages: int(),
+		},
+		{},
+		description,
+	);
 
 const datasetFields = {
 	name: str(),
@@ -577,9 +592,11 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			industry: str(),
 			records: int(),
 			by_status: map(int()),
-			worst_status: nullable(str()),
+			worst_status: str("The worst of its records' statuses; not_assessed without records"),
 			overdue_reviews: arr(any("A record past its next review")),
 		}),
+		"status",
+		"records",
 		"Companies by compliance status, worst first",
 	),
 	RiskSummary: portfolioPage(
@@ -589,10 +606,12 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			industry: str(),
 			assessments: int(),
 			by_level: map(int()),
-			worst_level: nullable(str()),
+			worst_level: str("The level of its highest-scored risk; not_assessed without one"),
 			worst_score: value,
 			worst_risk: nullable(obj({ id: str(), risk_type: str(), title: nullable(str()) })),
 		}),
+		"level",
+		"assessments",
 		"Companies by risk level, worst first",
 	),
 	IndustryModule: obj(

@@ -285,7 +285,8 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 			openapi: {
 				summary: "Compliance across the portfolio",
 				response: "ComplianceSummary",
-				description: "Every company in the caller's domains by compliance status, worst first.",
+				description:
+					"Every company in the caller's domains by its worst compliance status, worst first (a company without records is `not_assessed`): `companies_by_status` counts companies, `records_by_status` records.",
 			},
 			rest: "GET /compliance/summary",
 			permission: ["read", "compliance_records"],
@@ -296,21 +297,32 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 				const companies = await this.companiesInScope(ctx);
 				const records = companies.length ? await this.findEntities<ComplianceRecord>({ query: { company_id: { $in: companies.map(c => c.id) } } }) : [];
 				const now = Date.now();
-				const counts: Record<ComplianceStatus, number> = { non_compliant: 0, partially_compliant: 0, not_assessed: 0, compliant: 0 };
+				const none = (): Record<ComplianceStatus, number> => ({ non_compliant: 0, partially_compliant: 0, not_assessed: 0, compliant: 0 });
+				// two different counts, each named for what it counts: companies (by their worst record) and records
+				const companiesByStatus = none();
+				const recordsByStatus = none();
 				const rows = companies.map(c => {
 					const own = records.filter(r => r.company_id === c.id);
-					const byStatus: Record<ComplianceStatus, number> = { non_compliant: 0, partially_compliant: 0, not_assessed: 0, compliant: 0 };
+					const byStatus = none();
 					for (const r of own) {
 						byStatus[r.compliance_status]++;
-						counts[r.compliance_status]++;
+						recordsByStatus[r.compliance_status]++;
 					}
-					const worst = STATUS_ORDER.find(s => byStatus[s] > 0) ?? null;
+					// a company with no record is not assessed, like one whose records could not be
+					const worst = STATUS_ORDER.find(s => byStatus[s] > 0) ?? "not_assessed";
+					companiesByStatus[worst]++;
 					const overdue = own.filter(r => Date.parse(r.next_review) <= now).map(r => r.regulation_type);
 					return { company_id: c.id, name: c.name, industry: c.industry, records: own.length, by_status: byStatus, worst_status: worst, overdue_reviews: overdue };
 				});
-				const rank = (s: ComplianceStatus | null) => (s == null ? STATUS_ORDER.length : STATUS_ORDER.indexOf(s));
+				const rank = (s: ComplianceStatus) => STATUS_ORDER.indexOf(s);
 				rows.sort((a, b) => rank(a.worst_status) - rank(b.worst_status) || b.by_status.non_compliant - a.by_status.non_compliant || a.name.localeCompare(b.name));
-				return { companies: companies.length, counts, ...pageOfAll(rows, page, pageSize) };
+				return {
+					companies: companies.length,
+					companies_by_status: companiesByStatus,
+					records: records.length,
+					records_by_status: recordsByStatus,
+					...pageOfAll(rows, page, pageSize),
+				};
 			},
 		},
 

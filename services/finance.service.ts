@@ -438,7 +438,11 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			cache: { keys: ["id", "period_end", ...SCOPE_KEYS], ttl: 3600 },
 			async handler(ctx: FinanceContext<{ id: string; period_end?: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
-				const analysis = await ctx.call<Analysis, object>("finance.computeAnalysis", { company_id: company.id, industry: company.industry, period_end: ctx.params.period_end });
+				const analysis = await ctx.call<Analysis, object>("finance.computeAnalysis", {
+					company_id: company.id,
+					industry: company.industry,
+					period_end: ctx.params.period_end,
+				});
 				// the company's name and ticker are added here, at the edge: the shared computation is the same whoever asked first
 				return { ...analysis, company: { ...analysis.company, name: company.name, ticker: company.ticker ?? null } };
 			},

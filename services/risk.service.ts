@@ -518,7 +518,12 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 
 		/** For an officer: every company in the caller's domains with its risks by level, worst first. */
 		summary: {
-			openapi: { summary: "Risk across the portfolio", response: "RiskSummary", description: "Every company in the caller's domains by risk level, worst first." },
+			openapi: {
+				summary: "Risk across the portfolio",
+				response: "RiskSummary",
+				description:
+					"Every company in the caller's domains by its worst risk, worst first (a company without a scored risk is `not_assessed`): `companies_by_level` counts companies, `assessments_by_level` assessments.",
+			},
 			rest: "GET /risk/summary",
 			permission: ["read", "risk_assessments"],
 			params: { $$strict: true, ...pageParams() },
@@ -530,26 +535,38 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 				const byCompany = new Map<string, RiskAssessment[]>();
 				for (const a of assessments) byCompany.set(a.company_id, [...(byCompany.get(a.company_id) ?? []), a]);
 				// the four levels of automatic and default-matrix risks; an imported matrix's levels are counted under their own names
-				const counts: Record<string, number> = { critical: 0, high: 0, medium: 0, low: 0, not_assessed: 0 };
+				const levels = (): Record<string, number> => ({ critical: 0, high: 0, medium: 0, low: 0, not_assessed: 0 });
+				// two different counts, each named for what it counts: companies (by their worst risk) and assessments
+				const companiesByLevel = levels();
+				const assessmentsByLevel = levels();
 				const rows = companies.map(c => {
 					const own = byCompany.get(c.id) ?? [];
-					const byLevel: Record<string, number> = { critical: 0, high: 0, medium: 0, low: 0, not_assessed: 0 };
+					const byLevel = levels();
 					for (const a of own) byLevel[a.level ?? "not_assessed"] = (byLevel[a.level ?? "not_assessed"] ?? 0) + 1;
-					for (const [level, n] of Object.entries(byLevel)) counts[level] = (counts[level] ?? 0) + n;
+					for (const [level, n] of Object.entries(byLevel)) assessmentsByLevel[level] = (assessmentsByLevel[level] ?? 0) + n;
 					const worst = own.reduce<RiskAssessment | null>((w, a) => (a.risk_score != null && (w == null || a.risk_score > w.risk_score!) ? a : w), null);
+					// a company with no scored risk is not assessed
+					const worstLevel = worst?.level ?? "not_assessed";
+					companiesByLevel[worstLevel] = (companiesByLevel[worstLevel] ?? 0) + 1;
 					return {
 						company_id: c.id,
 						name: c.name,
 						industry: c.industry,
 						assessments: own.length,
 						by_level: byLevel,
-						worst_level: worst?.level ?? null,
+						worst_level: worstLevel,
 						worst_score: worst?.risk_score ?? null,
 						worst_risk: worst ? { id: worst.id, risk_type: worst.risk_type, title: worst.title ?? null } : null,
 					};
 				});
 				rows.sort((a, b) => (b.worst_score ?? -1) - (a.worst_score ?? -1) || a.name.localeCompare(b.name));
-				return { companies: companies.length, counts, ...pageOfAll(rows, page, pageSize) };
+				return {
+					companies: companies.length,
+					companies_by_level: companiesByLevel,
+					assessments: assessments.length,
+					assessments_by_level: assessmentsByLevel,
+					...pageOfAll(rows, page, pageSize),
+				};
 			},
 		},
 

@@ -132,7 +132,15 @@ describe("the officer's portfolio view", () => {
 		expect(res.body.rows[0]).toMatchObject({ worst_status: "non_compliant" });
 		const row = res.body.rows.find((r: { name: string }) => r.name === "AAA Weak Bank");
 		expect(row).toMatchObject({ records: 1, by_status: { non_compliant: 1 }, overdue_reviews: [] });
-		expect(res.body.counts.non_compliant).toBeGreaterThanOrEqual(1);
+		// what each figure counts: companies by their worst record, records by theirs
+		expect(res.body.companies_by_status.non_compliant).toBeGreaterThanOrEqual(1);
+		expect(Object.values(res.body.companies_by_status as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(res.body.companies);
+		expect(Object.values(res.body.records_by_status as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(res.body.records);
+		// a company without records is not assessed, not null
+		const bare = await company({ name: "ZZZ Bare Bank", industry: "financial_services" });
+		const after = (await platform.request("GET", "/compliance/summary?page_size=100", { token: viewer })).body;
+		expect(after.rows.find((r: { company_id: string }) => r.company_id === bare.id)).toMatchObject({ records: 0, worst_status: "not_assessed" });
+		expect(after.companies_by_status.not_assessed).toBe(res.body.companies_by_status.not_assessed + 1);
 	});
 });
 

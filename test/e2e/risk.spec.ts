@@ -207,9 +207,16 @@ describe("the officer's portfolio view", () => {
 		expect(res.body.rows[0]).toMatchObject({ worst_level: "critical", worst_score: 100 });
 		const hotRow = res.body.rows.find((r: { name: string }) => r.name === "Hot Works");
 		expect(hotRow).toMatchObject({ assessments: 2, by_level: { critical: 1, low: 1 } });
-		expect(res.body.counts.critical).toBeGreaterThanOrEqual(1);
+		// what each figure counts: companies by their worst risk, assessments by theirs; none is not_assessed
+		expect(res.body.companies_by_level.critical).toBeGreaterThanOrEqual(1);
+		expect(res.body.assessments_by_level.critical).toBeGreaterThanOrEqual(1);
+		expect(Object.values(res.body.companies_by_level as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(res.body.companies);
+		expect(Object.values(res.body.assessments_by_level as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(res.body.assessments);
+		const bare = await company({ name: "Bare Works", industry: "manufacturing" });
+		const after = (await platform.request("GET", "/risk/summary?page_size=100", { token: viewer })).body;
+		expect(after.rows.find((r: { company_id: string }) => r.company_id === bare.id)).toMatchObject({ assessments: 0, worst_level: "not_assessed", worst_score: null });
 		const firstPage = (await platform.request("GET", "/risk/summary?page_size=1", { token: viewer })).body;
-		expect(firstPage).toMatchObject({ page: 1, page_size: 1, total: res.body.total });
+		expect(firstPage).toMatchObject({ page: 1, page_size: 1, total: after.total });
 		expect(firstPage.rows).toHaveLength(1);
 	});
 });
