@@ -403,7 +403,11 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		"A risk assessment (docs/risk.md)",
 	),
 	RiskAssessments: obj({ rows: arr(ref("RiskAssessment")) }),
-	CheckIn: obj({ value: num(), by: str("Who checked it in ('system' for a bound key result)"), at: dateTime() }, { id: str(), note: str() }, "A key result's check-in"),
+	CheckIn: obj(
+		{ value: num(), by: str("Who checked it in ('system' for a bound key result)"), at: dateTime() },
+		{ id: str(), note: str(), objective_id: str(), key_result_id: str() },
+		"A key result's check-in",
+	),
 	StrategicPlan: entity(
 		{
 			company_id: str(),

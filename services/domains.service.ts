@@ -169,6 +169,8 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 					else {
 						saved = await this.insertEntity<OperationalMetrics>({ _id: this.idForKey(key), ...fields, created_at: now });
 						ctx.meta.$statusCode = 201;
+						// one record per company and period: the list filtered to its period is where it lives
+						ctx.meta.$location = `/api/v1/companies/${company.id}/operational-metrics?period_end=${period_end}`;
 					}
 					const record = this.publicRecord(saved);
 					ctx.emit("domains.metrics.recorded", { record, by: principalOf(ctx).id });
@@ -182,11 +184,13 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 			openapi: { summary: "List a company's operational metrics", response: "OperationalMetrics", list: true },
 			rest: "GET /companies/:id/operational-metrics",
 			permission: ["read", "financial_data"],
-			params: { $$strict: true, id: idParam, ...listParams(["period_end", "updated_at"]) },
-			cache: { keys: ["id", "page", "page_size", "sort", ...COMPANY_SCOPE_KEYS] },
-			async handler(ctx: DomainsContext<{ id: string; page?: number; page_size?: number; sort?: string }>) {
+			params: { $$strict: true, id: idParam, period_end: isoDateParam("period_end", true), ...listParams(["period_end", "updated_at"]) },
+			cache: { keys: ["id", "period_end", "page", "page_size", "sort", ...COMPANY_SCOPE_KEYS] },
+			async handler(ctx: DomainsContext<{ id: string; period_end?: string; page?: number; page_size?: number; sort?: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
-				const found = await this.findPage<OperationalMetrics>({ company_id: company.id }, ctx.params, "-period_end");
+				const query: Record<string, unknown> = { company_id: company.id };
+				if (ctx.params.period_end) query.period_end = ctx.params.period_end;
+				const found = await this.findPage<OperationalMetrics>(query, ctx.params, "-period_end");
 				return { ...found, rows: found.rows.map(r => this.publicRecord(r)) };
 			},
 		},

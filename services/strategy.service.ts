@@ -26,9 +26,9 @@ import {
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin, createStoreMixin, findPage, type Doc } from "../mixins/db.mixin";
+import { createDbMixin, createStoreMixin, entityFrom, findPage, type Doc } from "../mixins/db.mixin";
 import { isoDateParam, listParams, nowIso, pageParams } from "../models/common";
-import { conflict, forbidden, missing, unprocessable } from "../models/errors";
+import { conflict, forbidden, missing, notFound, unprocessable } from "../models/errors";
 import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
 
 type StrategyContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
@@ -653,7 +653,23 @@ const StrategyService = defineService()({
 					plan: this.planDigest(saved!),
 				});
 				ctx.meta.$statusCode = 201;
+				ctx.meta.$location = `/api/v1/strategic-plans/${plan.id}/check-ins/${kr.check_ins[kr.check_ins.length - 1].id}`;
 				return this.publicPlan(saved!);
+			},
+		},
+
+		/** One check-in of a plan (where a check-in's 201 points). */
+		getCheckIn: {
+			openapi: { summary: "Get a check-in", response: "CheckIn", description: "One check-in of the plan's key results, with the key result it is for." },
+			rest: "GET /strategic-plans/:id/check-ins/:check_in",
+			permission: ["read", "strategic_plans"],
+			params: { $$strict: true, id: idParam, check_in: idParam },
+			async handler(ctx: StrategyContext<{ id: string; check_in: string }>) {
+				const plan = await this.ownedEntity<StrategicPlan>(ctx, ctx.params.id, "Strategic plan");
+				const found = entityFrom<Doc>(this.checkIns, await this.checkIns.findById(ctx.params.check_in).catch(() => null));
+				if (!found || found.plan_id !== plan.id) throw notFound("Check-in", ctx.params.check_in);
+				const { plan_id: _p, company_id: _c, ...checkIn } = found;
+				return checkIn;
 			},
 		},
 

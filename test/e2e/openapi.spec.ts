@@ -218,6 +218,9 @@ describe("the OpenAPI document", () => {
 		await call("PATCH", `/strategic-plans/${plan.id}`, { token, body: { title: "2027 plan (v2)" } });
 		await call("POST", `/strategic-plans/${plan.id}/objectives/o1/key-results/kr1/check-ins`, { token, body: { value: 1.2, note: "Q1" } });
 		await call("GET", `/strategic-plans/${plan.id}/objectives/o1/key-results/kr1/check-ins`, { token });
+		// where the check-in's 201 points
+		const checkedIn = answered.find(a => a.method === "POST" && a.url.endsWith("/check-ins"))!;
+		await call("GET", checkedIn.res.headers.get("location")!.replace("/api/v1", ""), { token });
 		await call("POST", `/strategic-plans/${plan.id}/transitions`, { token, body: { to: "under_review" } });
 		await call("POST", `/companies/${co.id}/strategic-plans/draft`, { token, body: { title: "Drafted" } });
 
@@ -302,6 +305,8 @@ describe("the OpenAPI document", () => {
 			if (!validate(res.body)) problems.push(`${method} ${path}: ${ajv.errorsText(validate.errors, { separator: "; " })}`);
 		}
 		expect(problems).toEqual([]);
+		// every 201 names what it created (issue 21, item 9)
+		expect(answered.filter(a => a.res.status === 201 && !a.res.headers.get("location")).map(a => `${a.method} ${a.url}`)).toEqual([]);
 		// every operation whose answer has a schema was checked against a live answer
 		const withSchema = operations.filter(o =>
 			Object.entries(o.op.responses).some(([c, r]) => /^2/.test(c) && (r.content?.["application/json"]?.schema as { $ref?: string })?.$ref),
