@@ -12,6 +12,7 @@ import { ActionTimeoutsMiddleware, FailoverMiddleware, FailoverStrategy, PromptD
 import { createChannelsMiddleware } from "./lib/channels";
 import { VALIDATION_MESSAGES } from "./lib/validation-messages";
 import { LeanMetricsMiddleware } from "./middlewares/metrics.middleware";
+import { BizopsPrometheusReporter } from "./lib/prometheus-reporter";
 import { NodeHealthMiddleware } from "./middlewares/node-health.middleware";
 import { StoreUnavailableMiddleware } from "./middlewares/store-unavailable.middleware";
 import { loadReplCommands, openRepl } from "./repl";
@@ -84,7 +85,8 @@ const brokerConfig: BrokerOptions = {
 	validator: new Validators.Fastest({ messages: VALIDATION_MESSAGES } as ConstructorParameters<typeof Validators.Fastest>[0]),
 	metrics: {
 		enabled: config.metrics.enabled,
-		reporter: { type: "Prometheus", options: { port: config.metrics.port, host: config.metrics.host, path: "/metrics" } },
+		// Moleculer's, with _sum/_count on histograms and no _total on gauges (lib/prometheus-reporter.ts)
+		reporter: new BizopsPrometheusReporter({ port: config.metrics.port, host: config.metrics.host, path: "/metrics" }) as never,
 	},
 	tracing: {
 		enabled: config.tracing.exporter != null,

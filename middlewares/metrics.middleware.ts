@@ -1,9 +1,9 @@
 /**
  * Per-action metrics at a fraction of the cost of Moleculer's built-in Metrics middleware, which makes five
  * labelled updates per call (total, active up and down, levels, time) and roughly halves a minimal gateway's
- * throughput (bench/README.md). Here each call makes one histogram observation (its `le="+Inf"` bucket is
- * the request count, the buckets the latency; Moleculer's reporter prints `_sum`/`_count` only for quantiles,
- * which cost a reservoir per series) and an error makes one counter increment, with labels built once per
+ * throughput (bench/README.md). Here each call makes one histogram observation (buckets, `_sum` and `_count`:
+ * lib/prometheus-reporter.ts prints the last two, which Moleculer's reporter keeps for quantiles, a reservoir per
+ * series) and an error makes one counter increment, with labels built once per
  * action. The gateway's own handler (`api.rest`) is left to the gateway, which records one
  * observation per HTTP request by route and status (services/api.service.ts).
  */

@@ -297,6 +297,14 @@ describe("metrics", () => {
 			expect(value(/^bizops_action_errors_total\{[^}]*action="companies.get",code="404"\} (\d+)$/m)).toBe(1);
 			// the gateway's own handler is measured per request above, not per action
 			expect(text).not.toMatch(/action="api\.rest"/);
+			// histograms carry _sum and _count (the +Inf bucket's count), for averages and rates (issue 21, item 10)
+			expect(value(/^bizops_http_duration_count\{[^}]*method="GET",route="\/api\/v1\/companies\/:id",status="200"\} (\d+)$/m)).toBe(3);
+			expect(value(/^bizops_http_duration_sum\{[^}]*method="GET",route="\/api\/v1\/companies\/:id",status="200"\} ([\d.]+)$/m)).toBeGreaterThan(0);
+			expect(value(/^bizops_action_duration_count\{[^}]*action="companies.get"\} (\d+)$/m)).toBe(2);
+			// _total is a counter's suffix: no gauge carries it
+			const gauges = [...text.matchAll(/^# TYPE (\S+) gauge$/gm)].map(m => m[1]);
+			expect(gauges).toContain("moleculer_registry_nodes_online");
+			expect(gauges.filter(name => name.endsWith("_total"))).toEqual([]);
 		} finally {
 			await platform.stop();
 		}

@@ -203,10 +203,7 @@ export async function startNode(name: string, services: string, env: Record<stri
 export async function handledCount(node: NodeProc, action: string): Promise<number> {
 	const text = await (await fetch(node.metricsUrl)).text();
 	let total = 0;
-	for (const line of text.split("\n")) {
-		// the +Inf bucket of the duration histogram counts every call (Moleculer's reporter prints _count only with quantiles)
-		if (line.startsWith("bizops_action_duration_bucket{") && line.includes(`action="${action}"`) && line.includes('le="+Inf"')) total += Number(line.split(" ").pop());
-	}
+	for (const line of text.split("\n")) if (line.startsWith("bizops_action_duration_count{") && line.includes(`action="${action}"`)) total += Number(line.split(" ").pop());
 	return total;
 }
 
