@@ -88,6 +88,8 @@ type AliasLike = { method: string; path: string; fullPath: string; action?: { au
 const config = getConfig();
 
 const HEADERS_TIMEOUT_MS = 10000;
+/** Where the API lives on the gateway. */
+const API_PATH = "/api/v1";
 
 /** A client's request id is used (and echoed) only when it looks like one: letters, digits, '.', '_', '-', ':'. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -156,8 +158,28 @@ const ApiService = defineService<GatewayState>()({
 		createServer() {
 			this.server = http.createServer(
 				{ headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.http.request_timeout), requestTimeout: config.http.request_timeout, connectionsCheckingInterval: 1000 },
-				this.httpHandler,
+				(req, res) => (req.url === "/" ? this.answerRoot(req, res) : this.httpHandler(req, res)),
 			);
+		},
+
+		/**
+		 * `GET /`, outside the API's path: a person is sent to the API's docs page, a program told where the API
+		 * and its document are.
+		 */
+		answerRoot(req: IncomingMessage, res: ServerResponse) {
+			res.setHeader("X-Content-Type-Options", "nosniff");
+			res.setHeader("Cache-Control", "no-store");
+			if (req.method !== "GET" && req.method !== "HEAD") {
+				res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "application/json; charset=utf-8" });
+				return void res.end(JSON.stringify(methodNotAllowed(String(req.method), ["GET", "HEAD"])));
+			}
+			const docs = `${API_PATH}/docs`;
+			if (/\btext\/html\b/.test(String(req.headers.accept ?? ""))) {
+				res.writeHead(302, { Location: docs, "Content-Type": "text/html; charset=utf-8" });
+				return void res.end(`<!doctype html><title>bizops</title><p>The bizops API: <a href="${docs}">its documentation</a>.</p>`);
+			}
+			res.writeHead(200, { "Content-Type": "application/json; charset=utf-8" });
+			res.end(JSON.stringify({ name: "bizops", api: API_PATH, docs, openapi: `${API_PATH}/openapi.json`, health: `${API_PATH}/health/live` }));
 		},
 
 		someNodeRuns(service: string): boolean {
@@ -402,7 +424,7 @@ const ApiService = defineService<GatewayState>()({
 		rest: "/",
 		port: config.port,
 		ip: "0.0.0.0",
-		path: "/api/v1",
+		path: API_PATH,
 		cors: {
 			origin: config.http.cors_origins.includes("*") ? "*" : config.http.cors_origins,
 			methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
