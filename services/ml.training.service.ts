@@ -16,6 +16,7 @@ import { MODEL_TYPE_DEFINITIONS, type Hyperparameters } from "../domains/ml/mode
 import { SPLIT_DEFAULTS } from "../domains/ml/training";
 import { readBody } from "../lib/json-body";
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
+import { visibleIndustries } from "../domains/identity/rbac";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import type { TrainingWorkerInput, TrainingWorkerMessage } from "../lib/training-worker";
 import { ownBuffer, startWorker } from "../lib/worker-thread";
@@ -332,6 +333,18 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			});
 		},
 
+		async backfillDomains(): Promise<void> {
+			const jobs = await this.findEntities<TrainingJob>({ query: { domain: { $exists: false } }, limit: 1000 });
+			const domains = new Map<string, string | null>();
+			for (const job of jobs) {
+				if (!domains.has(job.model_id))
+					domains.set(job.model_id, ((await this.broker.call("ml.registry.get", { id: job.model_id }, AS_TRAINING).catch(() => null)) as MlModel | null)?.domain ?? null);
+				const domain = domains.get(job.model_id);
+				if (domain) await this.adapter.updateMany({ _id: this.storedId(job.id), domain: { $exists: false } }, { $set: { domain } });
+			}
+			if (jobs.length) await this.clearCache();
+		},
+
 		/** The default `distress` model: created, trained and deployed once, on the first start of the platform. */
 		async ensureDefaultModel(): Promise<void> {
 			const existing = await (this.broker.call("ml.registry.list", { name: DEFAULT_MODEL.name }, AS_TRAINING) as Promise<{ rows: MlModel[] }>);
@@ -409,13 +422,26 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		},
 
 		listJobs: {
-			openapi: { summary: "List training jobs", response: "MlJob", list: true },
+			openapi: {
+				summary: "List training jobs",
+				response: "MlJob",
+				list: true,
+				description: "A model's jobs (`model_id`), or every job of the models the caller's domains see; `state` filters, newest first.",
+			},
 			rest: "GET /ml/jobs",
 			permission: ["read", "ml_models"],
-			params: { $$strict: true, model_id: idParam, state: { type: "enum", values: [...JOB_STATES], optional: true }, ...listParams(["created_at"]) },
-			async handler(ctx: MlContext<{ model_id: string; state?: string; page?: number; page_size?: number; sort?: string }>) {
-				const model = await ctx.call<MlModel, { id: string }>("ml.registry.get", { id: ctx.params.model_id });
-				const query: Doc = { model_id: model.id };
+			params: { $$strict: true, model_id: { ...idParam, optional: true }, state: { type: "enum", values: [...JOB_STATES], optional: true }, ...listParams(["created_at"]) },
+			async handler(ctx: MlContext<{ model_id?: string; state?: string; page?: number; page_size?: number; sort?: string }>) {
+				const query: Doc = {};
+				if (ctx.params.model_id) {
+					// the caller must see the model (404 otherwise)
+					const model = await ctx.call<MlModel, { id: string }>("ml.registry.get", { id: ctx.params.model_id });
+					query.model_id = model.id;
+				} else {
+					// every job the caller's domains see: theirs and the shared models'
+					const domains = visibleIndustries(principalOf(ctx));
+					if (domains) query.domain = { $in: [...domains, ALL_DOMAINS] };
+				}
 				if (ctx.params.state) query.state = ctx.params.state;
 				const found = await this.findPage<TrainingJob>(query, ctx.params, "-created_at");
 				return { ...found, rows: found.rows.map(j => this.publicJob(j)) };
@@ -459,6 +485,8 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 	},
 
 	async started() {
+		// jobs queued before jobs carried their model's domain get it now (listed by domain, counted in quotas)
+		void this.backfillDomains().catch(err => this.logger.warn(`Training jobs' domains not filled in: ${(err as Error).message}`));
 		this.pollTimer = setInterval(() => this.pump().catch(err => this.logger.warn(`Training queue: ${(err as Error).message}`)), POLL_MS);
 		this.pollTimer.unref();
 		if (config.ml.default_model)

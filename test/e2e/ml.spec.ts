@@ -190,6 +190,18 @@ describe("train → evaluate → deploy → predict → second version → rollb
 		expect(forced.body.transition).toMatchObject({ forced: true, actor: "admin", from_version: 1, to_version: 2 });
 	});
 
+	it("lists every job the caller's domains see without naming a model, and none of another domain's", async () => {
+		const all = (await platform.request("GET", "/ml/jobs?page_size=100", { token: viewer })).body;
+		expect(all.total).toBeGreaterThan(0);
+		expect(all.rows.every((j: { domain: string }) => ["manufacturing", "*"].includes(j.domain))).toBe(true);
+		expect(
+			(await platform.request("GET", "/ml/jobs?state=succeeded&page_size=100", { token: viewer })).body.rows.every((j: { state: string }) => j.state === "succeeded"),
+		).toBe(true);
+		expect((await platform.request("GET", "/ml/jobs?page_size=100", { token: outsider })).body.rows.filter((j: { domain: string }) => j.domain === "manufacturing")).toEqual(
+			[],
+		);
+	});
+
 	it("hides another domain's model (404) and keeps viewers from training and deploying", async () => {
 		expect((await platform.request("GET", `/ml/models/${modelId}`, { token: outsider })).status).toBe(404);
 		expect((await platform.request("POST", `/ml/models/${modelId}/predict`, { token: outsider, body: { rows } })).status).toBe(404);

@@ -93,6 +93,14 @@ describe("the operator commands", () => {
 		expect(created.status).toBe(201);
 		expect(await run("ml-models")).toMatch(new RegExp(`^${created.body.id}\\s+console-lr\\s+logistic_regression\\s+manufacturing\\s+-\\s+-\\s+`, "m"));
 		expect(await run("ml-jobs", { modelId: created.body.id })).toBe("(none)");
+		// every job, without naming a model (issue 21, item 14)
+		const dataset = await platform.request("POST", "/ml/datasets", {
+			token: admin,
+			body: { name: "console-set", domain: "manufacturing", format: "csv", label: "y", content: "a,y\n1,0\n2,1\n3,0\n4,1\n5,0\n6,1\n7,0\n8,1\n9,0\n10,1\n" },
+		});
+		const job = await platform.request("POST", `/ml/models/${created.body.id}/train`, { token: admin, body: { dataset_id: dataset.body.id, hyperparameters: { epochs: 1 } } });
+		expect(job.status).toBe(202);
+		expect(await run("ml-jobs")).toMatch(new RegExp(`^${job.body.id}\\s+${created.body.id}\\s+`, "m"));
 	});
 
 	it("audit-verify says whether the chain is intact", async () => {
