@@ -11,7 +11,7 @@ export interface Company extends Entity {
 	currency?: string;
 }
 
-export const COMPANY_SORTABLE = ["name", "industry", "ticker", "created_at", "updated_at"];
+export const COMPANY_SORTABLE = ["name", "industry", "ticker", "cik", "country", "created_at", "updated_at"];
 
 /** Fields a client may set; `$$strict` rejects any other. */
 export const companyFields = {

@@ -25,10 +25,26 @@ function normalized<T extends Partial<Company>>(fields: T): T {
 	return fields.cik ? { ...fields, cik: normalizeCik(fields.cik) } : fields;
 }
 
+/** The name as lists sort it: case-insensitively ("acmecorp" beside "ACME Tools", not after "Zenith"). */
+const nameKey = (name: string) => name.toLocaleLowerCase("en");
+/** What is stored beside a company's fields: its name's sort key. */
+type StoredCompany = Company & { name_key?: string };
+/** The company as answered: without its sort key. */
+function publicCompany(stored: StoredCompany): Company {
+	const { name_key: _key, ...company } = stored;
+	return company;
+}
+/** A list's sort, with name sorted by its key. */
+const storedSort = (sort: string | undefined) => (sort ?? "name").replace(/^(-?)name$/, "$1name_key");
+
 /** The part of the principal that decides what a cached read returns. */
 const SCOPE_KEYS = ["#user.role", "#user.domains"];
 
 const idParams = { $$strict: true, id: { type: "string", min: 1, max: 64 } } as const;
+
+/** Matches a name search ranks by relevance at most (more: sort by a column to page through all of them). */
+const SEARCH_MAX = 5000;
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const CompaniesService = defineService<{ locks: KeyedLock }>()({
 	name: "companies",
@@ -39,6 +55,7 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 		createDbMixin("companies", [
 			{ fields: { industry: 1 } },
 			{ fields: { name: 1 } },
+			{ fields: { name_key: 1 } },
 			{ fields: { ticker: 1 }, unique: true, sparse: true },
 			{ fields: { cik: 1 }, unique: true, sparse: true },
 		]),
@@ -71,9 +88,9 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 		/** The company, if it exists and the caller's domains include its industry; a 404 otherwise. */
 		async visibleCompany(ctx: CompaniesContext, id: string): Promise<Company> {
 			const user: Principal = principalOf(ctx);
-			const company = (await this.findEntityById(id)) as Company | null;
+			const company = (await this.findEntityById(id)) as StoredCompany | null;
 			if (!company || !canSeeIndustry(user, company.industry)) throw notFound("Company", id);
-			return company;
+			return publicCompany(company);
 		},
 	},
 	created() {
@@ -82,6 +99,9 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 
 	async started() {
 		await ensureChannel(this.broker, COMPANY_DELETED_CHANNEL);
+		// companies stored before names had a sort key get it (idempotent: another replica doing the same writes the same)
+		for (const doc of await this.adapter.find({ query: { name_key: { $exists: false } }, limit: 100000 }))
+			await this.adapter.updateById(doc._id, { $set: { name_key: nameKey(String(doc.name)) } });
 	},
 
 	actions: {
@@ -107,7 +127,7 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 					const now = nowIso();
 					let company: Company;
 					try {
-						company = (await this.insertEntity({ ...fields, created_at: now, updated_at: now })) as Company;
+						company = publicCompany(await this.insertEntity({ ...fields, name_key: nameKey(fields.name), created_at: now, updated_at: now }));
 					} catch (err) {
 						if (isDuplicateKeyError(err)) await this.checkUnique(fields, user);
 						throw err;
@@ -121,20 +141,30 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		list: {
-			openapi: { summary: "List companies", description: "The companies in the caller's domains; filters `industry`, `ticker`, `cik`.", response: "Company", list: true },
+			openapi: {
+				summary: "List companies",
+				description:
+					"The companies in the caller's domains; `q` searches names (case-insensitive; names that start with it first, then those that contain it), filters `industry`, `country`, `ticker`, `cik`; `sort` on any column shown.",
+				response: "Company",
+				list: true,
+			},
 			rest: "GET /companies",
 			permission: ["read", "financial_data"],
 			params: {
 				$$strict: true,
 				...listParams(COMPANY_SORTABLE),
+				q: { type: "string", optional: true, min: 1, max: 100, trim: true },
 				industry: industryParam(true),
+				country: { type: "string", optional: true, pattern: /^[A-Za-z]{2}$/, messages: { stringPattern: "{field}: an ISO 3166-1 alpha-2 code (e.g. US)" } },
 				ticker: { type: "string", optional: true, max: 10 },
 				cik: { type: "string", optional: true, max: 10 },
 			},
-			cache: { keys: ["page", "page_size", "sort", "industry", "ticker", "cik", ...SCOPE_KEYS] },
-			async handler(ctx: CompaniesContext<{ page?: number; page_size?: number; sort?: string; industry?: Industry; ticker?: string; cik?: string }>) {
+			cache: { keys: ["page", "page_size", "sort", "q", "industry", "country", "ticker", "cik", ...SCOPE_KEYS] },
+			async handler(
+				ctx: CompaniesContext<{ page?: number; page_size?: number; sort?: string; q?: string; industry?: Industry; country?: string; ticker?: string; cik?: string }>,
+			) {
 				const user = principalOf(ctx);
-				const { page = 1, page_size: pageSize = 20, industry, ticker, cik } = ctx.params;
+				const { page = 1, page_size: pageSize = 20, industry, ticker, cik, country, q } = ctx.params;
 				const visible = visibleIndustries(user);
 				const query: Doc = {};
 				if (industry) {
@@ -145,7 +175,20 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 				}
 				if (ticker) query.ticker = ticker.toUpperCase();
 				if (cik) query.cik = normalizeCik(cik);
-				return this.findPage(query, ctx.params, "name");
+				if (country) query.country = country.toUpperCase();
+				const sorted = async () => {
+					const found = await this.findPage<StoredCompany>(query, { ...ctx.params, sort: storedSort(ctx.params.sort) }, "name_key");
+					return { ...found, rows: found.rows.map(publicCompany) };
+				};
+				if (!q) return sorted();
+				// the text is matched as it is written (escaped), never as a pattern
+				query.name = { $regex: new RegExp(escapeRegExp(q), "i") };
+				if (ctx.params.sort) return sorted();
+				// by relevance: names that start with it, then names that contain it, each by name
+				const matches = (await this.findEntities<StoredCompany>({ query, sort: ["name_key"], limit: SEARCH_MAX })).map(publicCompany);
+				const starts = (c: Company) => nameKey(c.name).startsWith(nameKey(q));
+				const ranked = [...matches.filter(starts), ...matches.filter(c => !starts(c))];
+				return pageOf(ranked.slice((page - 1) * pageSize, page * pageSize), ranked.length, page, pageSize);
 			},
 		},
 
@@ -182,7 +225,12 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 					await this.checkUnique(changes, user, id);
 					let company: Company | null;
 					try {
-						company = (await this.updateEntity(id, { ...changes, updated_at: nowIso() })) as Company | null;
+						const stored = await this.updateEntity<StoredCompany>(id, {
+							...changes,
+							...(changes.name ? { name_key: nameKey(changes.name) } : {}),
+							updated_at: nowIso(),
+						});
+						company = stored && publicCompany(stored);
 					} catch (err) {
 						if (isDuplicateKeyError(err)) await this.checkUnique(changes, user, id);
 						throw err;

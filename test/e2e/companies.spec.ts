@@ -177,6 +177,31 @@ describe("lists", () => {
 		const desc = await platform.request("GET", "/companies?industry=financial_services&page_size=1&sort=-name", { token: admin });
 		expect(desc.body.rows[0].name).toBe("Echo Bank");
 	});
+
+	it("searches names case-insensitively, those that start with the text first; filters by country; sorts by any column shown (issue 21, item 16)", async () => {
+		for (const [name, country] of [
+			["Tools of Acme", "DE"],
+			["ACME Tools", "US"],
+			["acmecorp", "US"],
+			["Zenith (Acme) Holdings", "FR"],
+			["Unrelated", "US"],
+		])
+			await create(techAnalyst, { name, industry: "technology", country });
+		const names = async (query: string, token = techAnalyst) =>
+			(await platform.request("GET", `/companies?${query}`, { token })).body.rows.map((c: { name: string }) => c.name);
+		expect(await names("q=acme")).toEqual(["ACME Tools", "acmecorp", "Tools of Acme", "Zenith (Acme) Holdings"]);
+		expect(await names("q=acme&page_size=2&page=2")).toEqual(["Tools of Acme", "Zenith (Acme) Holdings"]);
+		expect(await names("q=acme&sort=-name")).toEqual(["Zenith (Acme) Holdings", "Tools of Acme", "acmecorp", "ACME Tools"]);
+		// the text is text: pattern characters match themselves
+		expect(await names("q=(acme)")).toEqual(["Zenith (Acme) Holdings"]);
+		expect(await names("q=.*")).toEqual([]);
+		expect(await names("q=acme&country=us")).toEqual(["ACME Tools", "acmecorp"]);
+		expect(await names("industry=technology&country=DE")).toEqual(["Tools of Acme"]);
+		expect((await names("q=acme&sort=country")).slice(0, 2)).toEqual(["Tools of Acme", "Zenith (Acme) Holdings"]);
+		// another domain's companies stay out of a search
+		expect(await names("q=acme", healthViewer)).toEqual([]);
+		expect((await platform.request("GET", "/companies?country=USA", { token: techAnalyst })).status).toBe(422);
+	});
 });
 
 describe("gateway", () => {
