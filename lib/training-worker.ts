@@ -27,10 +27,12 @@ async function run(input: TrainingWorkerInput): Promise<void> {
 		if (m.type === "cancel") cancelled = true;
 	});
 	try {
+		parentPort!.postMessage({ type: "progress", progress: 0, stage: "reading the data set" } satisfies TrainingWorkerMessage);
 		const { content: bytes, ...source } = input.dataset;
 		const content = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
 		const parsed = parseDataset({ ...source, content }).data;
 		const data = input.features ? projectColumns(parsed, input.features) : parsed;
+		parentPort!.postMessage({ type: "progress", progress: 0, stage: "training" } satisfies TrainingWorkerMessage);
 		let last = 0;
 		const result = await trainVersion(data, input.plan, {
 			onProgress: p => {

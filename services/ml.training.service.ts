@@ -193,7 +193,10 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 					const condition = job.state === "queued" ? { state: "queued" } : { state: "running", lease_until: job.lease_until };
 					const won = await this.adapter.updateMany(
 						{ _id: this.storedId(job.id), ...condition },
-						{ $set: { state: "running", node: this.broker.nodeID, lease_until: lease, started_at: now, updated_at: now, progress: 0 }, $inc: { attempts: 1 } },
+						{
+							$set: { state: "running", stage: "starting", node: this.broker.nodeID, lease_until: lease, started_at: now, updated_at: now, progress: 0 },
+							$inc: { attempts: 1 },
+						},
 					);
 					if (won === 1) {
 						claimed = (await this.findEntityById<TrainingJob>(job.id))!;
@@ -212,6 +215,8 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 
 		async finish(job: TrainingJob, set: Partial<TrainingJob>, modelType = "unknown"): Promise<void> {
 			const now = nowIso();
+			// a finished job says so: done (progress 1), failed or cancelled, not the stage it was last in
+			set = { ...set, stage: set.state === "succeeded" ? "done" : set.state };
 			this.countMetric(BUSINESS_COUNTERS.mlTrainingJobs, { model_type: modelType, outcome: String(set.state) });
 			// a job cancelled meanwhile stays cancelled
 			await this.adapter.updateMany(
@@ -288,13 +293,26 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 					void worker.terminate();
 					resolve(m);
 				};
+				const startedAt = Date.now();
+				let reportedAt = startedAt;
 				worker.on("message", (m: TrainingWorkerMessage) => {
 					if (m.type === "progress") {
 						const { type: _type, ...p } = m;
-						history.push(p);
-						entry.progress = { progress: Math.round(p.progress * 1000) / 1000, stage: p.stage, history: history.slice(-200) };
+						if (p.epoch != null || p.val_roc_auc != null || p.loss != null) history.push(p);
+						reportedAt = Date.now();
+						const progress = Math.max(entry.progress.progress ?? 0, Math.round(p.progress * 1000) / 1000);
+						entry.progress = { progress, stage: p.stage, history: history.slice(-200) };
 					} else settle(m);
 				});
+				/**
+				 * Between the trainer's own reports (a forest, a boosting run: one long call), progress follows the time
+				 * spent against the job's estimate, never backwards and short of done: it moves every few seconds.
+				 */
+				const interpolate = () => {
+					if (!entry.job.estimated_seconds || Date.now() - reportedAt < HEARTBEAT_MS) return;
+					const byTime = Math.min(0.95, (Date.now() - startedAt) / 1000 / entry.job.estimated_seconds);
+					if (byTime > (entry.progress.progress ?? 0)) entry.progress = { ...entry.progress, progress: Math.round(byTime * 1000) / 1000 };
+				};
 				worker.on("error", (err: Error & { code?: string }) =>
 					settle({
 						type: "error",
@@ -311,6 +329,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 					config.ml.job_max_seconds * 1000,
 				);
 				entry.heartbeat = setInterval(async () => {
+					interpolate();
 					// memory outside the thread's heap (XGBoost's and tfjs's WebAssembly) counts too
 					const grown = (process.memoryUsage.rss() - rssAtStart) / 1024 ** 2;
 					if (grown > config.ml.job_memory_mb)
@@ -459,7 +478,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				const now = nowIso();
 				const changed = await this.adapter.updateMany(
 					{ _id: this.storedId(job.id), state: { $in: ["queued", "running"] } },
-					{ $set: { state: "cancelled", finished_at: now, updated_at: now }, $unset: { lease_until: "" } },
+					{ $set: { state: "cancelled", stage: "cancelled", finished_at: now, updated_at: now }, $unset: { lease_until: "" } },
 				);
 				if (changed === 0) throw conflict(`Job ${job.id} is ${job.state} already`, { id: job.id, state: job.state });
 				await this.clearCache();

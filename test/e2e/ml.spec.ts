@@ -190,6 +190,36 @@ describe("train → evaluate → deploy → predict → second version → rollb
 		expect(forced.body.transition).toMatchObject({ forced: true, actor: "admin", from_version: 1, to_version: 2 });
 	});
 
+	it("moves a job's progress every few seconds, whatever the model type, and a finished job says done (issue 21, item 13)", async () => {
+		const polish = (await platform.request("GET", "/ml/datasets?page_size=100", { token: viewer })).body.rows.find(
+			(d: { name: string }) => d.name === "polish-bankruptcy-5year",
+		);
+		// one boosting run of 300 rounds: a single long call that reports nothing until it ends
+		const model = (await platform.request("POST", "/ml/models", { token: domainAdmin, body: { name: "progress-gbt", model_type: "gradient_boosted_trees" } })).body;
+		const job = (
+			await platform.request("POST", `/ml/models/${model.id}/train`, { token: domainAdmin, body: { dataset_id: polish.id, hyperparameters: { iterations: [300] } } })
+		).body;
+		const seen: Array<{ state: string; progress: number; stage?: string }> = [];
+		const done = await eventually(
+			"the job to finish",
+			async () => {
+				const j = (await platform.request("GET", `/ml/jobs/${job.id}`, { token: viewer })).body;
+				seen.push({ state: j.state, progress: j.progress, stage: j.stage });
+				return j;
+			},
+			j => ["succeeded", "failed"].includes(j.state),
+			600,
+			200,
+		);
+		expect(done).toMatchObject({ state: "succeeded", progress: 1, stage: "done" });
+		const running = seen.filter(s => s.state === "running");
+		expect(running.every(s => !!s.stage)).toBe(true);
+		// it moved while it ran, and never backwards
+		const values = running.map(s => s.progress);
+		expect(new Set(values.filter(v => v > 0 && v < 1)).size).toBeGreaterThanOrEqual(2);
+		expect(values).toEqual([...values].sort((a, b) => a - b));
+	});
+
 	it("lists every job the caller's domains see without naming a model, and none of another domain's", async () => {
 		const all = (await platform.request("GET", "/ml/jobs?page_size=100", { token: viewer })).body;
 		expect(all.total).toBeGreaterThan(0);
