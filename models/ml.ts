@@ -94,6 +94,8 @@ export interface ModelVersion extends Entity {
 	drift_reference: Record<string, DriftReference>;
 	artifacts: Array<{ name: string; sha256: string; size_bytes: number }>;
 	deployment_status: "none" | "staging" | "production" | "retired";
+	/** The gates it was below when it went to staging (staging takes it with a warning; production would not). */
+	gate_warnings?: string[];
 	history: TrainingProgress[];
 	job_id?: string;
 	created_by: string;
@@ -108,6 +110,8 @@ export interface AliasTransition extends Entity {
 	actor: string;
 	reason: string;
 	forced: boolean;
+	/** What a staging deploy was warned of: the gates the version is below. */
+	warnings?: string[];
 	at: string;
 	/** Outbox: when the channel took the message (null until then). */
 	published_at: string | null;

@@ -453,7 +453,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			at: dateTime(),
 			published_at: nullable(dateTime("When the prediction nodes were told")),
 		},
-		{ failed_gates: arr(any("A gate the version did not meet")) },
+		{ failed_gates: arr(any("A gate the version did not meet")), warnings: arr(str(), "A staging deploy's gates the version is below") },
 		"An alias move, in the model's history",
 	),
 	MlDeployment: obj({ model: ref("MlModel"), transition: ref("MlTransition") }),
@@ -491,6 +491,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		},
 		{
 			job_id: str("The job that trained it"),
+			gate_warnings: arr(str(), "The gates it was below when it went to staging"),
 			pipeline: any("The fitted preprocessing"),
 			history: arr(any("An epoch or iteration")),
 			drift_reference: any("Training deciles per feature"),

@@ -290,6 +290,7 @@ const MlRegistryService = defineService<{
 			actor: string,
 			reason: string,
 			forced: boolean,
+			warnings: string[] = [],
 		): Promise<AliasTransition> {
 			const from = model.aliases[alias];
 			const now = nowIso();
@@ -307,6 +308,7 @@ const MlRegistryService = defineService<{
 					actor,
 					reason,
 					forced,
+					...(warnings.length ? { warnings } : {}),
 					at: now,
 					published_at: null,
 					created_at: now,
@@ -672,7 +674,8 @@ const MlRegistryService = defineService<{
 				summary: "Deploy a model version",
 				example: { alias: "production", reason: "Better ROC AUC on the hold-out (0.94 against 0.91)" },
 				response: "MlDeployment",
-				description: "Moves the production or staging alias to the version, behind its metric gates, with a reason (docs/ml.md).",
+				description:
+					"Moves the production or staging alias to the version, with a reason (docs/ml.md). Production is behind the model's metric gates (409 naming each failed one; a super_admin may force it); staging takes a version below them with a warning, recorded on the version and the transition.",
 				errors: [409],
 			},
 			retryPolicy: NOT_RETRIED,
@@ -701,10 +704,31 @@ const MlRegistryService = defineService<{
 					// what every prediction node is about to load must be intact
 					await this.verifiedArtifact(version);
 					const failed = failedGates(version.metrics.test, fresh.configuration.gates ?? {});
-					if (failed.length && !ctx.params.force)
+					// production keeps the gates; staging is where a candidate is tried before it passes them: a warning, kept on the version
+					if (failed.length && alias === "production" && !ctx.params.force)
 						throw conflict(`Version ${version.version} is below the model's metric gates: ${failed.map(f => f.message).join("; ")}`, { failed_gates: failed });
-					const transition = await this.moveAlias(fresh, alias, version.version, "deploy", user.username, ctx.params.reason, failed.length > 0);
-					ctx.emit("ml.model.deployed", { model_id: model.id, domain: model.domain, alias, version: version.version, by: user.id, forced: transition.forced });
+					const warnings = alias === "staging" ? failed.map(f => `below the gate: ${f.message}`) : [];
+					if (warnings.length)
+						await this.versions.updateMany({ version_key: `${fresh.id}|${version.version}` }, { $set: { gate_warnings: warnings, updated_at: nowIso() } });
+					const transition = await this.moveAlias(
+						fresh,
+						alias,
+						version.version,
+						"deploy",
+						user.username,
+						ctx.params.reason,
+						alias === "production" && failed.length > 0,
+						warnings,
+					);
+					ctx.emit("ml.model.deployed", {
+						model_id: model.id,
+						domain: model.domain,
+						alias,
+						version: version.version,
+						by: user.id,
+						forced: transition.forced,
+						...(warnings.length ? { warnings } : {}),
+					});
 					return { model: this.publicModel((await this.findEntityById<MlModel>(model.id))!), transition };
 				});
 			},

@@ -321,6 +321,15 @@ describe("gates, archived models and prediction bodies", () => {
 	it("does not let a domain_admin remove the gates of a model with versions to deploy a version below them", async () => {
 		const deploy = () => platform.request("POST", `/ml/models/${model.id}/versions/1/deploy`, { token: domainAdmin, body: { reason: "ship it" } });
 		expect((await deploy()).status).toBe(409);
+		// staging is where a candidate is tried before it passes: a warning on the version, not a refusal (issue 21, item 12)
+		const staged = await platform.request("POST", `/ml/models/${model.id}/versions/1/deploy`, { token: domainAdmin, body: { alias: "staging", reason: "try it" } });
+		expect(staged.status).toBe(200);
+		expect(staged.body.transition).toMatchObject({
+			alias: "staging",
+			forced: false,
+			warnings: [expect.stringMatching(/^below the gate: roc_auc /), expect.stringMatching(/^below the gate: precision /)],
+		});
+		expect((await platform.request("GET", `/ml/models/${model.id}/versions/1`, { token: domainAdmin })).body.gate_warnings).toHaveLength(2);
 		const lowered = await platform.request("PATCH", `/ml/models/${model.id}`, { token: domainAdmin, body: { configuration: { gates: {} } } });
 		expect(lowered.status).toBe(403);
 		expect(lowered.body.message).toMatch(/changing its metric gates is a super_admin's move/);
@@ -349,7 +358,7 @@ describe("gates, archived models and prediction bodies", () => {
 		const rollback = await platform.request("POST", `/ml/models/${model.id}/rollback`, { token: domainAdmin, body: { reason: "back" } });
 		expect(rollback.status).toBe(409);
 		expect(rollback.body.message).toMatch(/is archived/);
-		expect((await platform.request("GET", `/ml/models/${model.id}`, { token: admin })).body.aliases).toEqual({ production: null, staging: null });
+		expect((await platform.request("GET", `/ml/models/${model.id}`, { token: admin })).body.aliases).toEqual({ production: null, staging: 1 });
 	});
 
 	it("takes a prediction body of the 1,000 rows a request may carry, and names the route's own limit past it", async () => {
