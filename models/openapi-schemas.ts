@@ -304,6 +304,8 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 					{
 						industry: str(),
 						peer_count: int("Other companies of the industry with an annual statement"),
+						basis: oneOf(["peers", "reference", "none"]),
+						min_peers: int("Peers a peer median needs; fewer, and median is the reference median (or null)"),
 						ratios: map(
 							obj(
 								{ value, median: value, percentile: nullable(num("Share of peers below this company, 0–1")) },

@@ -37,10 +37,25 @@ export interface BenchmarkEntry {
 export interface Benchmark {
 	industry: string;
 	peer_count: number;
+	/**
+	 * What `median` is: the peers' (at least MIN_PEERS of them), the industry module's dated reference medians
+	 * (fewer peers), or nothing to compare with (fewer peers and no reference).
+	 */
+	basis: "peers" | "reference" | "none";
+	/** The peers a median of theirs needs. */
+	min_peers: number;
 	ratios: Record<string, BenchmarkEntry>;
 	/** Where the reference medians come from, and when they held. */
 	reference?: { source: string; as_of: string };
 }
+
+/**
+ * Fewer peers than this and their median is no benchmark (one company is not "the industry median"): the
+ * industry's published reference medians stand in, labelled and dated, or there is none. Five is the smallest
+ * peer group of the common rules of thumb for comparable-company analysis (e.g. Rosenbaum & Pearl, Investment
+ * Banking, 2nd ed., ch. 1: "a core group of five to ten").
+ */
+export const MIN_PEERS = 5;
 
 export interface AnalysisPeriod {
 	period_end: string;
@@ -186,7 +201,24 @@ export function benchmarkOf(ratios: RatioGroups, stats: PeerStats, companyId?: s
 		out[path] = { value, median: med, percentile };
 	}
 	const peerCount = Object.keys(stats.companies).length - (own ? 1 : 0);
-	return { industry: stats.industry, peer_count: peerCount, ratios: out };
+	return { industry: stats.industry, peer_count: peerCount, basis: "peers", min_peers: MIN_PEERS, ratios: out };
+}
+
+/**
+ * The benchmark as a reader may take it: with enough peers, theirs; with fewer, against the published reference
+ * medians when the industry has them (no percentile: there is no distribution to place the company in), else
+ * none. Adds the reference medians beside the peers' either way.
+ */
+export function withReference(benchmark: Benchmark, published: { source: string; as_of: string; ratios: Record<string, number> } | undefined): Benchmark {
+	const out: Benchmark = { ...benchmark, ratios: { ...benchmark.ratios } };
+	if (published) {
+		out.reference = { source: published.source, as_of: published.as_of };
+		for (const [path, median] of Object.entries(published.ratios)) if (out.ratios[path]) out.ratios[path] = { ...out.ratios[path], reference_median: median };
+	}
+	if (benchmark.peer_count >= MIN_PEERS) return out;
+	out.basis = published ? "reference" : "none";
+	for (const [path, entry] of Object.entries(out.ratios)) out.ratios[path] = { ...entry, median: entry.reference_median ?? null, percentile: null };
+	return out;
 }
 
 export interface AnalysisInput {
@@ -271,13 +303,16 @@ export function analyze(input: AnalysisInput): Analysis | null {
 
 	// the annual history up to the analysed period, for trends
 	const history = all.filter(s => s.statement_type === "annual" && s.period_end <= statement.period_end).map(s => ({ period_end: s.period_end, figures: figuresOf(s) }));
-	const benchmark = input.peers ? benchmarkOf(ratios, input.peers, input.company_id) : null;
 	const published = industryModule(input.industry)?.benchmark_medians;
-	if (benchmark && published) {
-		benchmark.reference = { source: published.source, as_of: published.as_of };
-		for (const [path, median] of Object.entries(published.ratios)) if (benchmark.ratios[path]) benchmark.ratios[path].reference_median = median;
+	const benchmark = input.peers ? withReference(benchmarkOf(ratios, input.peers, input.company_id), published) : null;
+	if (benchmark && benchmark.basis !== "peers") {
+		const peers = `${benchmark.peer_count === 0 ? "no other company" : `only ${benchmark.peer_count} other ${benchmark.peer_count === 1 ? "company" : "companies"}`} of the ${benchmark.industry} industry ${benchmark.peer_count === 1 ? "has" : "have"} an annual statement (a peer median needs ${MIN_PEERS})`;
+		warnings.push(
+			benchmark.basis === "reference"
+				? `${peers}: benchmarked against the reference medians of ${benchmark.reference!.source} (as of ${benchmark.reference!.as_of})`
+				: `${peers}: there is no benchmark`,
+		);
 	}
-	if (benchmark && benchmark.peer_count === 0) warnings.push(`no other company of the ${benchmark.industry} industry has an annual statement: the benchmark has no medians`);
 
 	return {
 		company_id: input.company_id,

@@ -50,16 +50,23 @@ const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
 const round = (v: number) => Math.round(v * 10000) / 10000;
 
 function fromBenchmark(a: Analysis, swot: Swot): void {
-	for (const [path, entry] of Object.entries(a.benchmark?.ratios ?? {})) {
-		const median = entry.median ?? entry.reference_median ?? null;
+	const benchmark = a.benchmark;
+	// with too few peers there is no industry median to be above or below: the reference, named as such, or nothing
+	if (!benchmark || benchmark.basis === "none") return;
+	const against =
+		benchmark.basis === "peers"
+			? `the median of ${benchmark.peer_count} ${benchmark.industry} peers`
+			: `the reference median (${benchmark.reference?.source}, as of ${benchmark.reference?.as_of})`;
+	for (const [path, entry] of Object.entries(benchmark.ratios)) {
+		const median = entry.median;
 		if (entry.value == null || median == null || median === 0) continue;
 		const relative = (entry.value - median) / Math.abs(median);
 		const better = BETTER_WHEN_LOWER.has(path) ? -relative : relative;
 		if (Math.abs(better) < SIGNIFICANT) continue;
 		const name = path.split(".")[1].replace(/_/g, " ");
 		const item: SwotItem = {
-			title: `${name} ${better > 0 ? "above" : "below"} the industry median`,
-			detail: `${name} ${round(entry.value)} against a median of ${round(median)} (${better > 0 ? "better" : "worse"} by ${pct(Math.abs(better))})`,
+			title: `${name} ${better > 0 ? "above" : "below"} ${benchmark.basis === "peers" ? "the industry median" : "the reference median"}`,
+			detail: `${name} ${round(entry.value)} against ${against}, ${round(median)} (${better > 0 ? "better" : "worse"} by ${pct(Math.abs(better))})`,
 			impact: impactOf(Math.abs(better)),
 			evidence: { source: "benchmark", metric: path, value: entry.value, benchmark: median, period: a.period_end },
 		};

@@ -262,16 +262,37 @@ describe("analysis", () => {
 		expect((await platform.request("PATCH", `/statements/${created.id}`, { token: outsider, body: { income_statement: { revenue: 1 } } })).status).toBe(404);
 	});
 
-	it("benchmarks against the other companies of the industry", async () => {
+	it("benchmarks against the other companies of the industry once there are five, against the dated reference medians before (issue 21, item 3)", async () => {
 		const a = await company({ name: "Peer A", industry: "financial_services" });
 		const b = await company({ name: "Peer B", industry: "financial_services" });
 		await platform.request("POST", `/companies/${a.id}/statements`, { token: admin, body: statement("2023-12-31", { net_income: 100 }) });
 		await platform.request("POST", `/companies/${b.id}/statements`, { token: admin, body: statement("2023-12-31", { net_income: 300 }) });
-		const res = await platform.request("GET", `/companies/${a.id}/analysis`, { token: admin });
-		expect(res.body.benchmark).toMatchObject({ industry: "financial_services", peer_count: 1 });
-		// beside the platform's peers, the industry module's published median, with its source
-		expect(res.body.benchmark.ratios["profitability.net_margin"]).toEqual({ value: 100 / 2000, median: 300 / 2000, percentile: 0, reference_median: 0.158 });
-		expect(res.body.benchmark.reference).toEqual({ source: expect.stringMatching(/S&P 500 sector medians, Financials$/), as_of: "2012-03-31" });
+		// one peer is no industry median: the published reference stands in, labelled and dated, without a percentile
+		const one = (await platform.request("GET", `/companies/${a.id}/analysis`, { token: admin })).body;
+		expect(one.benchmark).toMatchObject({ industry: "financial_services", peer_count: 1, basis: "reference", min_peers: 5 });
+		expect(one.benchmark.ratios["profitability.net_margin"]).toEqual({ value: 100 / 2000, median: 0.158, percentile: null, reference_median: 0.158 });
+		expect(one.benchmark.reference).toEqual({ source: expect.stringMatching(/S&P 500 sector medians, Financials$/), as_of: "2012-03-31" });
+		expect(one.warnings).toContainEqual(
+			expect.stringMatching(
+				/^only 1 other company of the financial_services industry has an annual statement \(a peer median needs 5\): benchmarked against the reference medians/,
+			),
+		);
+		// the drafted SWOT says what it compared with, never "the industry median" of one company
+		const draft = (await platform.request("POST", `/companies/${a.id}/strategic-plans/draft`, { token: admin, body: {} })).body;
+		const items = [...draft.swot_analysis.strengths, ...draft.swot_analysis.weaknesses].filter((i: { evidence?: { source: string } }) => i.evidence?.source === "benchmark");
+		expect(items.length).toBeGreaterThan(0);
+		for (const item of items) {
+			expect(item.title).not.toMatch(/industry median/);
+			expect(item.detail).toMatch(/against the reference median \(.*S&P 500 sector medians, Financials, as of 2012-03-31\)/);
+		}
+		// five peers: theirs
+		for (const net of [200, 400, 500, 600]) {
+			const peer = await company({ name: `Peer ${net}`, industry: "financial_services" });
+			await platform.request("POST", `/companies/${peer.id}/statements`, { token: admin, body: statement("2023-12-31", { net_income: net }) });
+		}
+		const five = (await platform.request("GET", `/companies/${a.id}/analysis`, { token: admin })).body;
+		expect(five.benchmark).toMatchObject({ peer_count: 5, basis: "peers" });
+		expect(five.benchmark.ratios["profitability.net_margin"]).toEqual({ value: 100 / 2000, median: 400 / 2000, percentile: 0, reference_median: 0.158 });
 	});
 
 	it("analyses a portfolio in one call, with a per-company status", async () => {

@@ -51,7 +51,7 @@ describe("deployment files", () => {
 		for (const p of probes) expect(served.has(`${p.port} ${p.path}`)).toBe(true);
 		// and those paths are really what the code serves
 		expect(read("services/api.service.ts")).toMatch(/rest: "GET \/health\/live"/);
-		expect(read("services/api.service.ts")).toMatch(/path: "\/api\/v1"/);
+		expect(read("services/api.service.ts")).toMatch(/const API_PATH = "\/api\/v1"/);
 		expect(read("middlewares/node-health.middleware.ts")).toMatch(/req\.url === "\/health\/ready"/);
 		expect(compose["x-bizops"].healthcheck.test.join(" ")).toContain("http://127.0.0.1:3001/health/ready");
 	});
