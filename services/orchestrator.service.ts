@@ -157,17 +157,21 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 					return { assessments: r.rows.map(a => ({ risk_type: a.risk_type, risk_score: a.risk_score, level: a.level })) };
 				}
 				case "compliance": {
+					// every regulation that applies to the company's industry (a new company's first statement gets its
+					// first evaluation), and any other it has a record of
+					const applicable = (await this.broker.call("compliance.listRegulations", { industry: wf.industry, page_size: 100 }, AS_ORCHESTRATOR)) as { rows: Array<{ id: string }> };
 					const records = (await this.broker.call("compliance.listRecords", { id: wf.company_id, page_size: 100 }, AS_ORCHESTRATOR)) as {
 						rows: Array<{ regulation_type: string }>;
 					};
+					const types = [...new Set([...applicable.rows.map(r => r.id), ...records.rows.map(r => r.regulation_type)])];
 					const statuses: Record<string, string> = {};
-					for (const r of records.rows) {
-						const evaluated = (await this.broker.call("compliance.evaluate", { id: wf.company_id, regulation_type: r.regulation_type }, AS_ORCHESTRATOR)) as {
+					for (const type of types) {
+						const evaluated = (await this.broker.call("compliance.evaluate", { id: wf.company_id, regulation_type: type }, AS_ORCHESTRATOR)) as {
 							compliance_status: string;
 						};
-						statuses[r.regulation_type] = evaluated.compliance_status;
+						statuses[type] = evaluated.compliance_status;
 					}
-					return { evaluated: records.rows.length, statuses };
+					return { evaluated: types.length, statuses };
 				}
 				case "swot":
 					return this.broker.call("strategy.reviewDraft", { company_id: wf.company_id }, AS_ORCHESTRATOR);

@@ -49,7 +49,13 @@ describe("the company review workflow", () => {
 		]);
 		for (const s of wf.steps) expect(s.duration_ms).toBeGreaterThanOrEqual(0);
 		expect(wf.steps[0].result).toMatchObject({ period_end: "2023-12-31", highlights: { period_end: "2023-12-31", altman: { zone: expect.any(String) } } });
-		expect(wf.steps[2].result).toMatchObject({ evaluated: 1, statuses: { iso_9001: expect.any(String) } });
+		// every regulation of the industry is evaluated, not only those someone evaluated by hand (issue 21, item 6)
+		const applicable = (await platform.request("GET", "/regulations?industry=manufacturing&page_size=100", { token: analyst })).body.rows.map((r: { id: string }) => r.id);
+		expect(applicable.length).toBeGreaterThan(1);
+		expect(wf.steps[2].result).toMatchObject({ evaluated: applicable.length });
+		expect(Object.keys(wf.steps[2].result.statuses).sort()).toEqual([...applicable].sort());
+		const records = (await platform.request("GET", `/companies/${co}/compliance-records?page_size=100`, { token: analyst })).body.rows;
+		expect(records.map((r: { regulation_type: string }) => r.regulation_type).sort()).toEqual([...applicable].sort());
 		// the SWOT step keeps one review draft per company, refreshed by each review
 		const plans = (await platform.request("GET", `/companies/${co}/strategic-plans`, { token: analyst })).body;
 		expect(plans.rows.filter((p: { review?: boolean }) => p.review)).toHaveLength(1);
