@@ -256,8 +256,13 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			),
 			ratios: map(map(value), "By group (liquidity, profitability, leverage, efficiency, cash_flow), each ratio by name (docs/formulas.md)"),
 			ratio_details: map(
-				map(obj({ formula: str(), unit: str(), inputs: map(value) }, { basis: str(), null_reason: str("Why the ratio is null") })),
-				"Per ratio: its formula, unit, basis, inputs and why it is null when it is",
+				map(
+					obj(
+						{ formula: str(), unit: str(), display: nullable(str('The value as a person reads it, rounded to its unit ("12.3 %")')), inputs: map(value) },
+						{ basis: str(), null_reason: str("Why the ratio is null") },
+					),
+				),
+				"Per ratio: its formula, unit, display, basis, inputs and why it is null when it is",
 			),
 			key_figures: map(value, "The amounts other services size things by: revenue, ebitda, net_income, total_assets, … (null when missing)"),
 			scores: obj({
@@ -658,7 +663,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		industry: str(),
 		period_end: nullable(date()),
 		period_days: nullable(int()),
-		kpis: arr(any("A KPI: name, unit, formula, threshold, inputs, source, value, status, appetite")),
+		kpis: arr(any("A KPI: name, unit, formula, threshold and threshold_text, inputs, source, value and its display, status, appetite")),
 		warnings: arr(str()),
 	}),
 	RiskMatrix: obj(

@@ -2,6 +2,7 @@
  * Financial ratios of docs/formulas.md, each with the inputs it used so a user can check it by hand.
  * Definitions: CFA Institute, "Financial Analysis Techniques" (CFA Program Curriculum, Level I), as fixed by docs/formulas.md.
  */
+import { displayOf } from "../presentation/display";
 import type { StatementData } from "../../models/statement";
 import { add, div, sub, type Value } from "./math";
 
@@ -36,6 +37,8 @@ export type RatioKind = "balance" | "flow" | "flow_balance";
 export interface Explanation {
 	formula: string;
 	unit: RatioUnit;
+	/** The value as a person reads it, rounded to what its unit can tell ("12.3 %", "1.85×"); null without a value. */
+	display: string | null;
 	/** annual, quarterly or ttm: the figures the ratio was computed on. */
 	basis?: string;
 	inputs: Record<string, Value>;
@@ -256,7 +259,13 @@ export function computeRatios(f: Figures, explain?: RatioExplanations, figuresFo
 			const value = def.compute(figures);
 			values[def.name] = value;
 			if (why) {
-				why[def.name] = { formula: def.formula, unit: def.unit, ...(picked ? { basis: picked.basis } : {}), inputs: inputsOf(figures, def.inputs) };
+				why[def.name] = {
+					formula: def.formula,
+					unit: def.unit,
+					display: displayOf(value, def.unit),
+					...(picked ? { basis: picked.basis } : {}),
+					inputs: inputsOf(figures, def.inputs),
+				};
 				if (value == null) why[def.name].null_reason = nullReason(figures, def.inputs, def.optional);
 			}
 		}

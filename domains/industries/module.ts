@@ -3,6 +3,7 @@
  * the KPIs computed from them (and from its statements) with cited thresholds, and the regulations that
  * apply. Each module is one folder under domains/industries/; registry.ts finds them.
  */
+import { displayOf, thresholdText } from "../presentation/display";
 import type { Value } from "../finance/math";
 
 export interface MetricDef {
@@ -39,6 +40,8 @@ export type Threshold = { direction: "higher" | "lower"; good: number; watch: nu
 export interface KpiDef {
 	name: string;
 	unit: "fraction" | "times" | "days" | "months" | "currency" | "rate" | "points";
+	/** What a `rate` is per (e.g. "200,000 h"), for its display. */
+	per?: string;
 	formula: string;
 	/** The metrics (or `finance.<figure>`) it reads; any missing one makes it not_assessed. */
 	inputs: string[];
@@ -86,6 +89,10 @@ export interface KpiResult {
 	name: string;
 	value: Value;
 	unit: KpiDef["unit"];
+	/** The value as a person reads it ("76.0 %", "3.2 per 200,000 h"); null without a value. */
+	display: string | null;
+	/** The threshold as a sentence ("good at or below 3.0, watch up to 5.0, bad above 5.0"); null when informational. */
+	threshold_text: string | null;
 	formula: string;
 	threshold: Threshold | null;
 	status: KpiStatus;
@@ -156,17 +163,26 @@ export function evaluateKpis(module: IndustryModule, inputs: KpiInputs, appetite
 	return module.kpis.map(kpi => {
 		const used = Object.fromEntries(kpi.inputs.map(n => [n, inputValue(n, inputs)]));
 		const missing = kpi.inputs.filter(n => used[n] == null);
-		const base = { name: kpi.name, unit: kpi.unit, formula: kpi.formula, threshold: kpi.threshold, inputs: used, source: kpi.source };
-		if (missing.length) return { ...base, value: null, status: "not_assessed" as const, reason: `missing ${missing.join(", ")}` };
+		const base = {
+			name: kpi.name,
+			unit: kpi.unit,
+			formula: kpi.formula,
+			threshold: kpi.threshold,
+			threshold_text: kpi.threshold ? thresholdText(kpi.threshold, kpi.unit, kpi.per) : null,
+			inputs: used,
+			source: kpi.source,
+		};
+		if (missing.length) return { ...base, value: null, display: null, status: "not_assessed" as const, reason: `missing ${missing.join(", ")}` };
 		const value = kpi.compute(inputs);
-		if (value == null) return { ...base, value: null, status: "not_assessed" as const, reason: "a denominator is zero" };
+		if (value == null) return { ...base, value: null, display: null, status: "not_assessed" as const, reason: "a denominator is zero" };
 		const status = kpi.threshold ? statusOf(value, kpi.threshold) : ("informational" as const);
 		const appetite = appetites[kpi.name];
-		if (!appetite || !kpi.threshold || kpi.threshold.direction === "range") return { ...base, value, status };
+		const shown = { ...base, display: displayOf(value, kpi.unit, kpi.per) };
+		if (!appetite || !kpi.threshold || kpi.threshold.direction === "range") return { ...shown, value, status };
 		const breached = appetiteBreach(value, kpi.threshold.direction, appetite);
 		// the company's own tiers are stricter than the module's bands, never looser
 		const worse = (a: KpiStatus, b: KpiStatus) => (["good", "watch", "bad"].indexOf(a) >= ["good", "watch", "bad"].indexOf(b) ? a : b);
-		return { ...base, value, status: breached ? worse(status, APPETITE_STATUS[breached]) : status, appetite: { ...appetite, breached } };
+		return { ...shown, value, status: breached ? worse(status, APPETITE_STATUS[breached]) : status, appetite: { ...appetite, breached } };
 	});
 }
 

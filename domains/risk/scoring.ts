@@ -26,7 +26,10 @@ export interface RiskFactor {
 	value: Value;
 	safe: number | null;
 	distress: number | null;
+	/** The factor's weight as defined, before the factors without a value are left out. */
 	weight: number;
+	/** The weight it carries in the score: its share of the weights of the factors that have a value (they add up to 1); null when it has none. */
+	applied_weight: number | null;
 	/** 0–100: where the value lies between safe and distress. */
 	factor_score: number | null;
 	/** Points of the risk score this factor adds. */
@@ -138,8 +141,9 @@ export const ML_DISTRESS_FACTOR = {
 function mlDistressFactor(ml: MlDistress): RiskFactor {
 	const { name, safe, distress, weight } = ML_DISTRESS_FACTOR;
 	const source = ml.model_version != null ? `${ML_DISTRESS_FACTOR.source}, version ${ml.model_version}` : ML_DISTRESS_FACTOR.source;
-	if (ml.probability == null) return { name, value: null, safe, distress, weight, factor_score: null, contribution: null, source, reason: ml.reason ?? "no prediction" };
-	return { name, value: ml.probability, safe, distress, weight, factor_score: factorScore(ml.probability, safe, distress), contribution: null, source };
+	if (ml.probability == null)
+		return { name, value: null, safe, distress, weight, applied_weight: null, factor_score: null, contribution: null, source, reason: ml.reason ?? "no prediction" };
+	return { name, value: ml.probability, safe, distress, weight, applied_weight: null, factor_score: factorScore(ml.probability, safe, distress), contribution: null, source };
 }
 
 /**
@@ -157,6 +161,7 @@ export function assessAutomatic(riskType: AutomaticRiskType, analysis: Analysis,
 				safe: levels?.safe ?? null,
 				distress: levels?.distress ?? null,
 				weight: def.weight,
+				applied_weight: null,
 				factor_score: null,
 				contribution: null,
 				source: def.source,
@@ -168,6 +173,7 @@ export function assessAutomatic(riskType: AutomaticRiskType, analysis: Analysis,
 			safe: levels.safe,
 			distress: levels.distress,
 			weight: def.weight,
+			applied_weight: null,
 			factor_score: factorScore(value, levels.safe, levels.distress),
 			contribution: null,
 			source: def.source,
@@ -178,7 +184,10 @@ export function assessAutomatic(riskType: AutomaticRiskType, analysis: Analysis,
 	const totalWeight = scored.reduce((sum, f) => sum + f.weight, 0);
 	if (!scored.length)
 		return { risk_type: riskType, risk_score: null, level: null, risk_factors: factors, period_end: analysis.period_end, reason: "no factor has a value: not assessed" };
-	for (const f of scored) f.contribution = Math.round(((f.weight * f.factor_score!) / totalWeight) * 10) / 10;
+	for (const f of scored) {
+		f.applied_weight = f.weight / totalWeight;
+		f.contribution = Math.round(((f.weight * f.factor_score!) / totalWeight) * 10) / 10;
+	}
 	const score = Math.round(scored.reduce((sum, f) => sum + (f.weight * f.factor_score!) / totalWeight, 0) * 10) / 10;
 	return { risk_type: riskType, risk_score: score, level: levelOfScore(score), risk_factors: factors, period_end: analysis.period_end };
 }

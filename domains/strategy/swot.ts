@@ -124,7 +124,7 @@ function fromKpis(kpis: NonNullable<SwotInputs["kpis"]>, swot: Swot): void {
 		if (k.status !== "good" && k.status !== "bad") continue;
 		const item: SwotItem = {
 			title: `${k.name.replace(/_/g, " ")} ${k.status === "good" ? "within" : "outside"} its threshold`,
-			detail: `${k.name} ${k.value == null ? "n/a" : round(k.value)} (${k.unit}) against ${JSON.stringify(k.threshold)}`,
+			detail: `${k.name.replace(/_/g, " ")} ${k.display ?? "n/a"}: ${k.status} (${k.threshold_text ?? "no threshold"})`,
 			impact: k.status === "bad" ? "high" : "medium",
 			evidence: { source: "kpi", metric: k.name, value: k.value, threshold: k.threshold, period: kpis.period_end },
 		};

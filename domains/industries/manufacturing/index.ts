@@ -39,6 +39,7 @@ const manufacturing: IndustryModule = {
 		{
 			name: "trir",
 			unit: "rate",
+			per: "200,000 h",
 			formula: "recordable_incidents × 200,000 / hours_worked",
 			inputs: ["recordable_incidents", "hours_worked"],
 			compute: ({ metrics: m }) => div(mul(m.recordable_incidents, 200000), m.hours_worked),
