@@ -30,4 +30,4 @@ COPY config ./config
 COPY data/polish-bankruptcy ./data/polish-bankruptcy
 USER node
 EXPOSE 3000 3001 3030
-CMD ["node", "dist/bin/runner.js", "--config", "dist/moleculer.config.js"]
+CMD ["node", "--disable-warning=DEP0174", "dist/bin/runner.js", "--config", "dist/moleculer.config.js"]

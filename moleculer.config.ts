@@ -13,6 +13,7 @@ import { createChannelsMiddleware } from "./lib/channels";
 import { VALIDATION_MESSAGES } from "./lib/validation-messages";
 import { LeanMetricsMiddleware } from "./middlewares/metrics.middleware";
 import { BizopsPrometheusReporter } from "./lib/prometheus-reporter";
+import { platformLogger } from "./lib/logger";
 import { NodeHealthMiddleware } from "./middlewares/node-health.middleware";
 import { StoreUnavailableMiddleware } from "./middlewares/store-unavailable.middleware";
 import { loadReplCommands, openRepl } from "./repl";
@@ -45,7 +46,8 @@ function cacherOptions(): BrokerOptions["cacher"] {
 const brokerConfig: BrokerOptions = {
 	namespace: config.namespace,
 	nodeID: process.env.NODE_ID || `${os.hostname().toLowerCase()}-${process.pid}`,
-	logger: { type: "Console", options: { level: config.log_level, formatter: "short", colors: process.stdout.isTTY } },
+	// Moleculer's console logger without the start-up chatter an operator does not read (lib/logger.ts)
+	logger: platformLogger(config.log_level, !!process.stdout.isTTY) as never,
 	transporter: transporterOptions(),
 	cacher: cacherOptions(),
 	serializer: "JSON",

@@ -410,6 +410,9 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 						periods,
 					};
 					this.countMetric(BUSINESS_COUNTERS.secImports, { outcome: "imported" });
+					this.logger.info(
+						`SEC import for company ${company.id} (${parsed.entity_name ?? "CIK " + parsed.cik}): ${summary.created} periods created, ${summary.updated} updated, ${summary.unchanged} unchanged`,
+					);
 					if (summary.created + summary.updated > 0) await announceCompanyDataChanged(this.broker, { company_id: company.id, source: "statements" });
 					ctx.emit("finance.statements.imported", {
 						company_id: company.id,

@@ -74,7 +74,10 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 				// the model's series exists from the moment it is served, at 0
 				if (next.production) this.countMetric(BUSINESS_COUNTERS.mlPredictedRows, { model: modelId }, 0);
 				if (entry.production?.version !== next.production?.version)
-					this.logger.info(`Model ${modelId}: serving v${next.production?.version ?? "none"} (previous: v${next.previous?.version ?? "none"})`);
+					// the registry logs the move itself: here, once per prediction node, only when asked for
+					this.logger.debug(
+						`Model ${modelId}: serving ${next.production ? `v${next.production.version}` : "no version"}${next.previous ? ` (v${next.previous.version} kept for a rollback)` : ""}`,
+					);
 			})();
 			this.switching.set(modelId, run);
 			try {
@@ -354,7 +357,9 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 	},
 
 	async started() {
-		await this.resync().catch(err => this.logger.warn(`Production versions not loaded yet: ${(err as Error).message}`));
+		// the registry may not be up yet (it starts beside this service): the periodic resync loads them then
+		if ((this.broker.registry as unknown as { hasService(name: string): boolean }).hasService("ml.registry"))
+			await this.resync().catch(err => this.logger.warn(`Production versions not loaded yet: ${(err as Error).message}`));
 		const every = (ms: number, fn: () => Promise<void>) => {
 			const t = setInterval(() => fn().catch(err => this.logger.warn((err as Error).message)), ms);
 			t.unref();

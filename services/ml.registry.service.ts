@@ -326,6 +326,9 @@ const MlRegistryService = defineService<{
 			await this.clearCache();
 			this.countMetric(BUSINESS_COUNTERS.mlAliasChanges, { alias, action });
 			await this.publishTransition(transition);
+			this.logger.info(
+				`Model '${model.name}' (${model.domain === ALL_DOMAINS ? "shared" : model.domain}): ${to == null ? "no version" : `v${to}`} in ${alias}${from != null && from !== to ? ` (was v${from})` : ""}, ${action} by ${actor}${forced ? ", forced past its gates" : ""}${warnings.length ? `, below its gates (${warnings.length})` : ""}: ${reason}`,
+			);
 			return transition;
 		},
 	},
@@ -384,13 +387,20 @@ const MlRegistryService = defineService<{
 		},
 
 		listDatasets: {
-			openapi: { summary: "List ML data sets", response: "MlDatasetSummary", list: true },
+			openapi: {
+				summary: "List ML data sets",
+				response: "MlDatasetSummary",
+				list: true,
+				description: "The data sets the caller's domains see (theirs and the shared ones); `name` filters.",
+			},
 			rest: "GET /ml/datasets",
 			permission: ["read", "ml_models"],
-			params: { $$strict: true, ...listParams(["name", "created_at", "rows"]) },
-			async handler(ctx: MlContext<{ page?: number; page_size?: number; sort?: string }>) {
+			params: { $$strict: true, name: { type: "string", max: 100, optional: true }, ...listParams(["name", "created_at", "rows"]) },
+			async handler(ctx: MlContext<{ name?: string; page?: number; page_size?: number; sort?: string }>) {
 				const user = principalOf(ctx);
-				const found = await findPage<Dataset & { dataset_key: string }>(this.datasets, this.domainQuery(user), ctx.params, "name");
+				const query = this.domainQuery(user);
+				if (ctx.params.name) query.name = ctx.params.name;
+				const found = await findPage<Dataset & { dataset_key: string }>(this.datasets, query, ctx.params, "name");
 				return { ...found, rows: found.rows.map(({ dataset_key: _key, columns, missing_values: _missing, ...rest }) => ({ ...rest, columns: columns.length })) };
 			},
 		},

@@ -213,7 +213,8 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			}
 		},
 
-		async finish(job: TrainingJob, set: Partial<TrainingJob>, modelType = "unknown"): Promise<void> {
+		async finish(job: TrainingJob, set: Partial<TrainingJob>, model?: Pick<MlModel, "name" | "model_type">): Promise<void> {
+			const modelType = model?.model_type ?? "unknown";
 			const now = nowIso();
 			// a finished job says so: done (progress 1), failed or cancelled, not the stage it was last in
 			set = { ...set, stage: set.state === "succeeded" ? "done" : set.state };
@@ -225,6 +226,10 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			);
 			await this.clearCache();
 			this.broker.emit(`ml.job.${set.state}`, { job_id: job.id, model_id: job.model_id, ...(set.version ? { version: set.version } : {}) });
+			const took = job.started_at ? ` in ${((Date.parse(now) - Date.parse(job.started_at)) / 1000).toFixed(1)} s` : "";
+			const of = `of model '${model?.name ?? job.model_id}' (${modelType})`;
+			if (set.state === "succeeded") this.logger.info(`Training job ${job.id} ${of} succeeded${took}: version ${set.version}`);
+			else if (set.state === "failed") this.logger.warn(`Training job ${job.id} ${of} failed${took}: ${set.error}`);
 		},
 
 		async run(job: TrainingJob): Promise<void> {
@@ -242,7 +247,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				};
 				const outcome = await this.inWorker(entry, input);
 				if (outcome.type === "error") {
-					await this.finish(job, outcome.cancelled ? { state: "cancelled" } : { state: "failed", error: outcome.message }, model.model_type);
+					await this.finish(job, outcome.cancelled ? { state: "cancelled" } : { state: "failed", error: outcome.message }, model);
 					return;
 				}
 				const body = JSON.parse(outcome.result) as Record<string, unknown>;
@@ -251,7 +256,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 					meta: { ...AS_TRAINING.meta, model_id: model.id },
 					stream: artifact,
 				} as never) as Promise<{ version: number }>);
-				await this.finish(job, { state: "succeeded", version: version.version, progress: 1 }, model.model_type);
+				await this.finish(job, { state: "succeeded", version: version.version, progress: 1 }, model);
 				if (job.deploy_to)
 					await this.broker
 						.call(
@@ -387,8 +392,10 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				throw err;
 			}
 			const full = await (this.broker.call("ml.registry.getDataset", { id: dataset.id }, AS_TRAINING) as Promise<Dataset>);
-			await this.queue(model, full, { deploy_to: "production" }, "system");
-			this.logger.info(`Default model '${model.name}' created; its first version is training (about a minute)`);
+			const job = await this.queue(model, full, { deploy_to: "production" }, "system");
+			this.logger.info(
+				`Default model '${model.name}' created; its first version is training (about ${Math.ceil(job.estimated_seconds ?? 10)} s, then deployed to production)`,
+			);
 		},
 	},
 

@@ -722,7 +722,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 				if (!model || model.name !== "distress" || model.domain !== "*") return;
 				const assessed = await this.findEntities<RiskAssessment>({ query: { method: "automatic", risk_type: "credit_distress" } });
 				for (const { company_id } of assessed) await this.reassess(company_id);
-				this.logger.info(`Distress model v${payload.version} in production: ${assessed.length} companies' automatic risks scored again`);
+				if (assessed.length) this.logger.info(`Distress model v${payload.version} in production: ${assessed.length} companies' automatic risks scored again`);
 			},
 		},
 	},

@@ -266,9 +266,16 @@ interface XGBoostClass {
 }
 let xgboostReady: Promise<XGBoostClass> | undefined;
 
-/** XGBoost's wasm build. It logs a harmless "wasm streaming compile failed" line once when it loads. */
+/** What XGBoost's wasm build prints while it loads: a streaming compile it cannot do in Node, then the fallback that works. */
+const XGBOOST_LOAD_NOISE = /^(wasm streaming compile failed|falling back to ArrayBuffer instantiation)/;
+
+/** XGBoost's wasm build, loaded once, without the two harmless lines it prints while loading. */
 function xgboost(): Promise<XGBoostClass> {
-	xgboostReady ??= require("ml-xgboost") as Promise<XGBoostClass>;
+	if (!xgboostReady) {
+		const warn = console.warn;
+		console.warn = (...args: unknown[]) => (typeof args[0] === "string" && XGBOOST_LOAD_NOISE.test(args[0]) ? undefined : warn(...args));
+		xgboostReady = (require("ml-xgboost") as Promise<XGBoostClass>).finally(() => (console.warn = warn));
+	}
 	return xgboostReady;
 }
 
