@@ -28,6 +28,8 @@ COPY --from=build /app/dist ./dist
 COPY config ./config
 # the shipped ML data sets (registered by ml.registry on first start; data/README.md)
 COPY data/polish-bankruptcy ./data/polish-bankruptcy
+# the US filers a model on statement ratios is checked against when it is trained (docs/ml.md)
+COPY data/sec-fsds/*.tsv ./data/sec-fsds/
 USER node
 EXPOSE 3000 3001 3030
 CMD ["node", "--disable-warning=DEP0174", "dist/bin/runner.js", "--config", "dist/moleculer.config.js"]

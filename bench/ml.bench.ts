@@ -145,7 +145,8 @@ async function actionLatency(): Promise<{ p50: number; p99: number }> {
 			await new Promise(r => setTimeout(r, 250));
 			model = (await broker.call("ml.registry.list", { name: "distress" }, { meta })).rows[0];
 		}
-		const row = { "net profit / total assets": 0.05, "total liabilities / total assets": 0.6, "current assets / short-term liabilities": 1.4, "sales / total assets": 1.1 };
+		// a row that gives every input, so each call is scored (a thin row would be answered insufficient_inputs)
+		const row = Object.fromEntries(DISTRESS_FEATURE_NAMES.map((f, i) => [f, 0.05 + i / 100]));
 		const latencies: number[] = [];
 		for (let i = 0; i < 6000; i++) {
 			const started = performance.now();

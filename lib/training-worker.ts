@@ -6,7 +6,9 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { DatasetError, parseDataset, projectColumns, sha256, type DatasetSource } from "../domains/ml/dataset";
 import { CancelledError } from "../domains/ml/model-types";
-import { trainVersion, type TrainingPlan } from "../domains/ml/training";
+import { DISTRESS_FEATURES } from "../domains/ml/distress";
+import { checkOnReference, trainVersion, type TrainingPlan } from "../domains/ml/training";
+import { REFERENCE_POPULATION, referenceFilers, referenceFilersShipped } from "./reference-filers";
 
 export interface TrainingWorkerInput {
 	/** The data set's file as UTF-8 bytes (moved to the thread, decoded there). */
@@ -14,6 +16,8 @@ export interface TrainingWorkerInput {
 	/** Train on these columns only (the model's configured features); all when absent. */
 	features?: string[];
 	plan: TrainingPlan;
+	/** The model's configured input coverage floor (coverage.ts), for its reference check. */
+	min_input_coverage?: number;
 }
 
 export type TrainingWorkerMessage =
@@ -44,6 +48,17 @@ async function run(input: TrainingWorkerInput): Promise<void> {
 			},
 			cancelled: () => cancelled,
 		});
+		// a model on statement ratios is checked against real filers outside its training data
+		if (data.features.every(f => DISTRESS_FEATURES[f]) && referenceFilersShipped()) {
+			parentPort!.postMessage({ type: "progress", progress: 0.99, stage: "checking on the reference filers" } satisfies TrainingWorkerMessage);
+			result.metrics.reference = await checkOnReference(
+				result,
+				input.plan.model_type,
+				data.features,
+				{ population: REFERENCE_POPULATION, filers: referenceFilers().filers },
+				input.min_input_coverage,
+			);
+		}
 		const body = JSON.stringify({ ...result, features: data.features, label: data.label, classes: data.classes, dataset_sha256: sha256(content) });
 		parentPort!.postMessage({ type: "result", result: body } satisfies TrainingWorkerMessage);
 	} catch (err) {

@@ -4,7 +4,7 @@ import { MODEL_TYPE_DEFINITIONS } from "../domains/ml/model-types";
 import { DATASET_FORMATS, type ColumnSummary, type DatasetFormat } from "../domains/ml/dataset";
 import type { DriftReference } from "../domains/ml/drift";
 import type { Hyperparameters, ModelType, TrainingProgress } from "../domains/ml/model-types";
-import type { FeaturePipeline } from "../domains/ml/pipeline";
+import type { FeaturePipeline, MissingValueHandling } from "../domains/ml/pipeline";
 import type { TrainingResult, VersionMetrics } from "../domains/ml/training";
 import type { Entity } from "./common";
 
@@ -42,7 +42,7 @@ export interface DatasetUpload {
 export type MlAlias = (typeof ML_ALIASES)[number];
 
 /** Metric gates: the least (or, for brier, the most) a version's hold-out metrics must reach to be deployed. */
-export const GATE_METRICS = ["roc_auc", "pr_auc", "f1", "precision", "recall", "accuracy", "brier"] as const;
+export const GATE_METRICS = ["roc_auc", "pr_auc", "f1", "precision", "recall", "accuracy", "brier", "reference_positive_share"] as const;
 export type Gates = Partial<Record<(typeof GATE_METRICS)[number], number>>;
 
 export interface Dataset extends Entity {
@@ -68,7 +68,16 @@ export interface MlModel extends Entity {
 	domain: string;
 	model_type: ModelType;
 	description?: string;
-	configuration: { hyperparameters?: Hyperparameters; gates?: Gates; features?: string[]; threshold?: number };
+	configuration: {
+		hyperparameters?: Hyperparameters;
+		gates?: Gates;
+		features?: string[];
+		threshold?: number;
+		/** What a missing value tells the model (domains/ml/pipeline.ts); informative when absent. */
+		missing_values?: MissingValueHandling;
+		/** The share of its inputs a row must give to be scored (domains/ml/coverage.ts); from training when absent. */
+		min_input_coverage?: number;
+	};
 	status: "active" | "archived";
 	aliases: { production: number | null; staging: number | null };
 	/** The production version before the current one: what a rollback returns to. */
@@ -92,6 +101,8 @@ export interface ModelVersion extends Entity {
 	metrics: VersionMetrics;
 	split: TrainingResult["split"];
 	drift_reference: Record<string, DriftReference>;
+	/** The share of missing values among its training rows' inputs (absent on versions before it was recorded: 0). */
+	training_missing_share?: number;
 	artifacts: Array<{ name: string; sha256: string; size_bytes: number }>;
 	deployment_status: "none" | "staging" | "production" | "retired";
 	/** The gates it was below when it went to staging (staging takes it with a warning; production would not). */

@@ -437,7 +437,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			name: str(),
 			domain: str(),
 			model_type: oneOf(["logistic_regression", "dense", "gradient_boosted_trees", "random_forest"]),
-			configuration: any("Hyper-parameters, metric gates, features"),
+			configuration: any("Hyper-parameters, metric gates, features, missing_values (informative | impute_median), min_input_coverage"),
 			status: oneOf(["active", "archived"]),
 			aliases: obj({ production: nullable(int()), staging: nullable(int()) }),
 			previous_production: nullable(int()),
@@ -490,7 +490,13 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			dataset_sha256: str(),
 			hyperparameters: map(any("A value"), "As trained, with what early stopping chose"),
 			threshold: num("The probability above which the label is positive (best F1 on validation)"),
-			metrics: obj({ test: ref("MlMetrics"), validation: ref("MlMetrics"), training_seconds: num() }, { cross_validation: any("Per-fold metrics and their mean and sd") }),
+			metrics: obj(
+				{ test: ref("MlMetrics"), validation: ref("MlMetrics"), training_seconds: num() },
+				{
+					cross_validation: any("Per-fold metrics and their mean and sd"),
+					reference: any("A model on statement ratios: its labels for the FY2009 US 10-K filers beside Altman's zones (docs/ml.md)"),
+				},
+			),
 			split: obj({ seed: int(), test_fraction: num(), validation_fraction: num(), train_rows: int(), validation_rows: int(), test_rows: int() }),
 			artifacts: arr(obj({ name: str(), sha256: str(), size_bytes: int() })),
 			deployment_status: oneOf(["none", "staging", "production", "retired"]),
@@ -502,6 +508,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			pipeline: any("The fitted preprocessing"),
 			history: arr(any("An epoch or iteration")),
 			drift_reference: any("Training deciles per feature"),
+			training_missing_share: num("The share of missing values among its training rows' inputs"),
 		},
 		"An immutable model version",
 	),
@@ -539,8 +546,24 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		best: map(int(), "The best version for each metric"),
 	}),
 	MlPredictions: obj(
-		{ model_id: str(), model_version: int(), threshold: num(), predictions: arr(obj({ probability: num(), label: str() })) },
-		{ company_id: str(), inputs: map(value), inputs_not_computed: arr(str()) },
+		{
+			model_id: str(),
+			model_version: int(),
+			threshold: num(),
+			input_coverage_floor: num("The share of its inputs a row must give to be scored"),
+			predictions: arr(
+				obj(
+					{
+						status: oneOf(["scored", "insufficient_inputs"]),
+						probability: nullable(num()),
+						label: nullable(str()),
+						input_coverage: num("The share of the model's inputs the row gives"),
+					},
+					{ missing_inputs: arr(str(), "insufficient_inputs: what the row lacks") },
+				),
+			),
+		},
+		{ company_id: str(), period_end: date(), inputs: map(value), inputs_not_computed: arr(obj({ feature: str(), reason: str() })) },
 		"Probabilities and labels from the production version",
 	),
 	MlMonitoring: obj({

@@ -10,6 +10,7 @@ import type { Context } from "moleculer";
 import { getConfig } from "../config";
 import { DISTRESS_FEATURES, OBSERVED_DISTRESS, observedDistress, statementFeatures } from "../domains/ml/distress";
 import { driftLevel, populationStabilityIndex, PSI_LEVELS } from "../domains/ml/drift";
+import { coverageFloor, inputCoverage } from "../domains/ml/coverage";
 import { rocAuc } from "../domains/ml/metrics";
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
@@ -31,6 +32,18 @@ const AS_PREDICTION = { meta: { user: servicePrincipal("ml.prediction") } };
 const DRIFT_FLUSH_MS = 10_000;
 /** Companies whose realised outcome the monitoring looks up (the most recently scored). */
 const REALISED_SAMPLE = 500;
+
+/** One row's answer: scored, or not for want of inputs (domains/ml/coverage.ts). */
+type Prediction =
+	| { status: "scored"; probability: number; label: string; input_coverage: number }
+	| { status: "insufficient_inputs"; probability: null; label: null; input_coverage: number; missing_inputs: string[] };
+
+/** Why the distress factor has no value: how much of the model's inputs the statements give, and what they lack. */
+function insufficientReason(p: Extract<Prediction, { status: "insufficient_inputs" }>, floor: number): string {
+	const pct = (x: number) => `${Math.round(x * 100)} %`;
+	const named = p.missing_inputs.slice(0, 5).join("; ") + (p.missing_inputs.length > 5 ? `; and ${p.missing_inputs.length - 5} more` : "");
+	return `insufficient inputs: the statements give ${pct(p.input_coverage)} of the model's inputs, below its floor of ${pct(floor)}; not computable: ${named}`;
+}
 
 interface Served {
 	production?: ServedVersion;
@@ -150,12 +163,30 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 		 * and, on a model of one domain, the rows its members send; rows sent to a model every domain shares do
 		 * not move its drift figures (one caller's odd rows would otherwise move everyone's).
 		 */
-		async predictRows(served: ServedVersion, vectors: Float64Array[], source: "company" | "rows", domain: string): Promise<Array<{ probability: number; label: string }>> {
-			const p = this.probabilities(served, vectors);
-			if (source === "company" || domain !== ALL_DOMAINS) this.recordDrift(served, vectors);
-			this.countMetric(BUSINESS_COUNTERS.mlPredictedRows, { model: served.model_id }, vectors.length);
+		async predictRows(served: ServedVersion, vectors: Float64Array[], source: "company" | "rows", domain: string, floor: number): Promise<Prediction[]> {
+			// a row with too few of the model's inputs is not scored: its probability would be mostly imputation
+			const coverage = vectors.map(v => inputCoverage(served.meta.features, v, floor));
+			const scored = vectors.filter((_, i) => coverage[i].sufficient);
+			const p = scored.length ? this.probabilities(served, scored) : new Float64Array(0);
+			if (scored.length && (source === "company" || domain !== ALL_DOMAINS)) this.recordDrift(served, scored);
+			this.countMetric(BUSINESS_COUNTERS.mlPredictedRows, { model: served.model_id }, scored.length);
 			const [negative, positive] = served.meta.classes;
-			return Array.from(p, probability => ({ probability: Math.round(probability * 1e6) / 1e6, label: probability >= served.meta.threshold ? positive : negative }));
+			let k = 0;
+			return coverage.map(c => {
+				if (!c.sufficient) return { status: "insufficient_inputs", probability: null, label: null, input_coverage: c.coverage, missing_inputs: c.missing };
+				const probability = p[k++];
+				return {
+					status: "scored",
+					probability: Math.round(probability * 1e6) / 1e6,
+					label: probability >= served.meta.threshold ? positive : negative,
+					input_coverage: c.coverage,
+				};
+			});
+		},
+
+		/** The share of its inputs a row must give to be scored by this version of the model. */
+		coverageFloorOf(model: MlModel, served: ServedVersion): number {
+			return coverageFloor(served.meta.training_missing_share, model.configuration.min_input_coverage);
 		},
 
 		/** The model's inputs from the company's latest annual statement (and the one before, for growth). */
@@ -239,26 +270,28 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 					throw unprocessable("Send either rows or company_id", [{ field: rows == null ? "rows" : "company_id", message: "exactly one of rows and company_id" }]);
 				const model = (await ctx.call("ml.registry.get", { id: ctx.params.id })) as MlModel;
 				const served = await this.production(model);
+				const floor = this.coverageFloorOf(model, served);
+				const answer = { model_id: model.id, model_version: served.version, threshold: served.meta.threshold, input_coverage_floor: floor };
 				if (rows) {
-					const predictions = await this.predictRows(served, this.vectorsOf(served, rows), "rows", model.domain);
+					const predictions = await this.predictRows(served, this.vectorsOf(served, rows), "rows", model.domain, floor);
 					ctx.emit("ml.predictions.made", { model_id: model.id, version: served.version, rows: rows.length });
-					return { model_id: model.id, model_version: served.version, threshold: served.meta.threshold, predictions };
+					return { ...answer, predictions };
 				}
 				const inputs = await this.companyInputs(ctx, served, company_id!);
-				const [prediction] = await this.predictRows(served, this.vectorsOf(served, [inputs.values]), "company", model.domain);
-				await this.companyScores.insert({
-					model_id: model.id,
-					version: served.version,
-					company_id,
-					period_end: inputs.period_end,
-					probability: prediction.probability,
-					at: nowIso(),
-				});
+				const [prediction] = await this.predictRows(served, this.vectorsOf(served, [inputs.values]), "company", model.domain, floor);
+				// what realised performance is judged on: the companies the version scored
+				if (prediction.probability != null)
+					await this.companyScores.insert({
+						model_id: model.id,
+						version: served.version,
+						company_id,
+						period_end: inputs.period_end,
+						probability: prediction.probability,
+						at: nowIso(),
+					});
 				ctx.emit("ml.predictions.made", { model_id: model.id, version: served.version, rows: 1 });
 				return {
-					model_id: model.id,
-					model_version: served.version,
-					threshold: served.meta.threshold,
+					...answer,
 					predictions: [prediction],
 					company_id,
 					period_end: inputs.period_end,
@@ -281,11 +314,20 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 					const answer = (await ctx.call("ml.prediction.predict", { id: model.id, company_id: ctx.params.company_id })) as {
 						model_version: number;
 						threshold: number;
-						predictions: Array<{ probability: number }>;
+						input_coverage_floor: number;
+						predictions: Prediction[];
 						inputs_not_computed: unknown[];
 					};
+					const [prediction] = answer.predictions;
+					if (prediction.status === "insufficient_inputs")
+						return {
+							probability: null,
+							model_id: model.id,
+							model_version: answer.model_version,
+							reason: insufficientReason(prediction, answer.input_coverage_floor),
+						};
 					return {
-						probability: answer.predictions[0].probability,
+						probability: prediction.probability,
 						threshold: answer.threshold,
 						model_id: model.id,
 						model_version: answer.model_version,

@@ -13,7 +13,8 @@ import { getConfig } from "../config";
 import { canChangeOwned, canSeeIndustry } from "../domains/identity/rbac";
 import type { DatasetSummary } from "../domains/ml/dataset";
 import { MODEL_TYPES } from "../domains/ml/model-types";
-import { failedGates } from "../domains/ml/gates";
+import { failedGates, gateValues } from "../domains/ml/gates";
+import { MISSING_VALUE_HANDLINGS } from "../domains/ml/pipeline";
 import { BlobIntegrityError, createBlobStore, type BlobStore } from "../lib/blob-store";
 import { ensureChannel, sendToChannel } from "../lib/channels";
 import { readBody, readJsonBody } from "../lib/json-body";
@@ -87,6 +88,8 @@ const modelFields = {
 			hyperparameters: { type: "object", optional: true },
 			gates: gatesParam,
 			features: { type: "array", items: { type: "string", min: 1, max: 200 }, min: 1, max: 500, optional: true },
+			missing_values: { type: "enum", values: [...MISSING_VALUE_HANDLINGS], optional: true },
+			min_input_coverage: { type: "number", min: 0, max: 1, optional: true },
 		},
 	},
 } as const;
@@ -624,6 +627,7 @@ const MlRegistryService = defineService<{
 						metrics: result.metrics,
 						split: result.split,
 						drift_reference: result.drift_reference,
+						training_missing_share: result.training_missing_share,
 						artifacts: [{ name: "model.json", sha256: stored.sha256, size_bytes: stored.size }],
 						deployment_status: "none",
 						history: result.history,
@@ -713,7 +717,7 @@ const MlRegistryService = defineService<{
 					if (fresh.aliases[alias] === version.version) throw conflict(`Version ${version.version} is ${alias} already`, { alias, version: version.version });
 					// what every prediction node is about to load must be intact
 					await this.verifiedArtifact(version);
-					const failed = failedGates(version.metrics.test, fresh.configuration.gates ?? {});
+					const failed = failedGates(gateValues(version.metrics), fresh.configuration.gates ?? {});
 					// production keeps the gates; staging is where a candidate is tried before it passes them: a warning, kept on the version
 					if (failed.length && alias === "production" && !ctx.params.force)
 						throw conflict(`Version ${version.version} is below the model's metric gates: ${failed.map(f => f.message).join("; ")}`, { failed_gates: failed });

@@ -11,7 +11,7 @@ import type { Worker } from "node:worker_threads";
 import type { Context } from "moleculer";
 import { getConfig } from "../config";
 import { estimateTrainingCost } from "../domains/ml/cost";
-import { DISTRESS_FEATURE_NAMES } from "../domains/ml/distress";
+import { DEFAULT_DISTRESS_MODEL } from "../domains/ml/distress";
 import { MODEL_TYPE_DEFINITIONS, type Hyperparameters } from "../domains/ml/model-types";
 import { SPLIT_DEFAULTS } from "../domains/ml/training";
 import { readBody } from "../lib/json-body";
@@ -36,16 +36,6 @@ const AS_TRAINING = { meta: { user: servicePrincipal("ml.training") } };
 const POLL_MS = 2000;
 const HEARTBEAT_MS = 2000;
 const WORKER_FILE = require.resolve("../lib/training-worker");
-
-/** The default model: gradient-boosted trees on the statement-computable ratios of the Polish 5year file (status one year on). */
-export const DEFAULT_MODEL = {
-	name: "distress",
-	domain: ALL_DOMAINS,
-	model_type: "gradient_boosted_trees",
-	description: "Probability that a company goes bankrupt within a year, from ratios of its annual statements (Polish companies bankruptcy data, UCI, CC BY 4.0)",
-	configuration: { features: DISTRESS_FEATURE_NAMES, gates: { roc_auc: 0.85 } },
-	dataset: "polish-bankruptcy-5year",
-} as const;
 
 interface Running {
 	worker: Worker;
@@ -243,7 +233,14 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				const input: TrainingWorkerInput = {
 					dataset: { format: dataset.format, label: dataset.label, positive_class: dataset.positive_class, content },
 					...(model.configuration.features ? { features: model.configuration.features } : {}),
-					plan: { model_type: model.model_type, hyperparameters: job.hyperparameters, seed: job.seed, ...(job.k_folds ? { k_folds: job.k_folds } : {}) },
+					plan: {
+						model_type: model.model_type,
+						hyperparameters: job.hyperparameters,
+						seed: job.seed,
+						...(job.k_folds ? { k_folds: job.k_folds } : {}),
+						...(model.configuration.missing_values ? { missing_values: model.configuration.missing_values } : {}),
+					},
+					...(model.configuration.min_input_coverage != null ? { min_input_coverage: model.configuration.min_input_coverage } : {}),
 				};
 				const outcome = await this.inWorker(entry, input);
 				if (outcome.type === "error") {
@@ -369,27 +366,43 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			if (jobs.length) await this.clearCache();
 		},
 
-		/** The default `distress` model: created, trained and deployed once, on the first start of the platform. */
+		/**
+		 * The default `distress` model: created, trained and deployed once, on the first start of the platform. One
+		 * made by an earlier release with another recipe (missing values as a signal, no reference gate) gets the
+		 * current one and a new version, which replaces it in production if it passes the gates.
+		 */
 		async ensureDefaultModel(): Promise<void> {
-			const existing = await (this.broker.call("ml.registry.list", { name: DEFAULT_MODEL.name }, AS_TRAINING) as Promise<{ rows: MlModel[] }>);
-			if (existing.rows.some(m => m.domain === DEFAULT_MODEL.domain)) return;
-			const datasets = await (this.broker.call("ml.registry.listDatasets", { page_size: 100 }, AS_TRAINING) as Promise<{ rows: Dataset[] }>);
-			const dataset = datasets.rows.find(d => d.name === DEFAULT_MODEL.dataset && d.domain === ALL_DOMAINS);
+			const existing = await (this.broker.call("ml.registry.list", { name: DEFAULT_DISTRESS_MODEL.name }, AS_TRAINING) as Promise<{ rows: MlModel[] }>);
+			const current = existing.rows.find(m => m.domain === DEFAULT_DISTRESS_MODEL.domain);
+			const outdated =
+				current && current.created_by === AS_TRAINING.meta.user.username && current.configuration.missing_values !== DEFAULT_DISTRESS_MODEL.configuration.missing_values;
+			if (current && !outdated) return;
+			const datasets = await (this.broker.call("ml.registry.listDatasets", { name: DEFAULT_DISTRESS_MODEL.dataset, page_size: 100 }, AS_TRAINING) as Promise<{
+				rows: Dataset[];
+			}>);
+			const dataset = datasets.rows.find(d => d.name === DEFAULT_DISTRESS_MODEL.dataset && d.domain === ALL_DOMAINS);
 			if (!dataset) {
-				this.logger.warn(`Default model not trained: data set ${DEFAULT_MODEL.dataset} is not registered`);
+				this.logger.warn(`Default model not trained: data set ${DEFAULT_DISTRESS_MODEL.dataset} is not registered`);
 				return;
 			}
-			const { dataset: _d, ...definition } = DEFAULT_MODEL;
+			const { dataset: _d, ...definition } = DEFAULT_DISTRESS_MODEL;
+			const configuration = { ...definition.configuration, features: [...definition.configuration.features], gates: { ...definition.configuration.gates } };
 			let model: MlModel;
 			try {
-				model = await (this.broker.call(
-					"ml.registry.create",
-					{ ...definition, configuration: { ...definition.configuration, features: [...definition.configuration.features] } },
-					AS_TRAINING,
-				) as Promise<MlModel>);
+				model = current
+					? await (this.broker.call("ml.registry.update", { id: current.id, configuration }, AS_TRAINING) as Promise<MlModel>)
+					: await (this.broker.call("ml.registry.create", { ...definition, configuration }, AS_TRAINING) as Promise<MlModel>);
 			} catch (err) {
 				if ((err as { code?: number }).code === 409) return; // another node created it at the same moment
 				throw err;
+			}
+			if (current) {
+				// two nodes starting together: the job is queued by the one that updated first
+				if (await this.adapter.findOne({ model_id: current.id, state: ACTIVE })) return;
+				const full = await (this.broker.call("ml.registry.getDataset", { id: dataset.id }, AS_TRAINING) as Promise<Dataset>);
+				await this.queue(model, full, { deploy_to: "production" }, "system");
+				this.logger.info(`Default model '${model.name}' has a new recipe (missing values imputed, a reference gate): a new version is training`);
+				return;
 			}
 			const full = await (this.broker.call("ml.registry.getDataset", { id: dataset.id }, AS_TRAINING) as Promise<Dataset>);
 			const job = await this.queue(model, full, { deploy_to: "production" }, "system");

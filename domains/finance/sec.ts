@@ -13,11 +13,15 @@ import { isIsoDate, type FieldProblem } from "./checks";
 type Section = "balance_sheet" | "income_statement" | "cash_flow";
 export type Taxonomy = "us-gaap" | "ifrs-full";
 
-/** Where a line item's figure comes from: the first of `tags` with a fact for the period, or with `sum`, all of them added. */
+/**
+ * Where a line item's figure comes from: the first of `tags` with a fact for the period; with `sum`, all of
+ * them added; with `less`, the first of `tags` minus the first of `less` (both needed).
+ */
 interface Source {
 	tags: string[];
 	period: "instant" | "duration";
 	sum?: true;
+	less?: string[];
 }
 
 interface Mapping {
@@ -41,12 +45,24 @@ export const US_GAAP_MAPPINGS: Mapping[] = [
 	map("total_assets", "balance_sheet", ["Assets"]),
 	map("total_current_assets", "balance_sheet", ["AssetsCurrent"]),
 	map("total_current_liabilities", "balance_sheet", ["LiabilitiesCurrent"]),
-	map("total_liabilities", "balance_sheet", ["Liabilities"]),
+	// many filers tag no total: liabilities and equity less equity (with non-controlling interests when tagged)
+	map("total_liabilities", "balance_sheet", ["Liabilities"], "currency", [
+		{
+			tags: ["LiabilitiesAndStockholdersEquity"],
+			less: ["StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest", "StockholdersEquity"],
+			period: "instant",
+		},
+	]),
 	map("total_equity", "balance_sheet", ["StockholdersEquity", "StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest"]),
 	map("retained_earnings", "balance_sheet", ["RetainedEarningsAccumulatedDeficit"]),
 	map("cash_and_equivalents", "balance_sheet", ["CashAndCashEquivalentsAtCarryingValue"]),
-	map("short_term_investments", "balance_sheet", ["ShortTermInvestments", "AvailableForSaleSecuritiesDebtSecuritiesCurrent"]),
-	map("accounts_receivable", "balance_sheet", ["AccountsReceivableNetCurrent"]),
+	map("short_term_investments", "balance_sheet", [
+		"ShortTermInvestments",
+		"AvailableForSaleSecuritiesDebtSecuritiesCurrent",
+		"MarketableSecuritiesCurrent",
+		"AvailableForSaleSecuritiesCurrent",
+	]),
+	map("accounts_receivable", "balance_sheet", ["AccountsReceivableNetCurrent", "ReceivablesNetCurrent", "AccountsNotesAndLoansReceivableNetCurrent"]),
 	map("inventory", "balance_sheet", ["InventoryNet"]),
 	map("property_plant_equipment_net", "balance_sheet", ["PropertyPlantAndEquipmentNet"]),
 	map("goodwill", "balance_sheet", ["Goodwill"]),
@@ -55,8 +71,15 @@ export const US_GAAP_MAPPINGS: Mapping[] = [
 	map("short_term_debt", "balance_sheet", ["DebtCurrent", "LongTermDebtAndCapitalLeaseObligationsCurrent", "LongTermDebtCurrent", "ShortTermBorrowings"]),
 	map("long_term_debt", "balance_sheet", ["LongTermDebtNoncurrent", "LongTermDebt"]),
 	map("shares_outstanding", "balance_sheet", ["CommonStockSharesOutstanding"], "shares", [{ tags: ["WeightedAverageNumberOfSharesOutstandingBasic"], period: "duration" }]),
-	map("revenue", "income_statement", ["Revenues", "RevenueFromContractWithCustomerExcludingAssessedTax", "SalesRevenueNet"]),
-	map("cost_of_revenue", "income_statement", ["CostOfRevenue", "CostOfGoodsAndServicesSold"]),
+	// goods and services reported apart (common before 2018): both added, else the one there is
+	map("revenue", "income_statement", ["Revenues", "RevenueFromContractWithCustomerExcludingAssessedTax", "SalesRevenueNet"], "currency", [
+		{ tags: ["SalesRevenueGoodsNet", "SalesRevenueServicesNet"], period: "duration", sum: true },
+		{ tags: ["SalesRevenueGoodsNet", "SalesRevenueServicesNet"], period: "duration" },
+	]),
+	map("cost_of_revenue", "income_statement", ["CostOfRevenue", "CostOfGoodsAndServicesSold"], "currency", [
+		{ tags: ["CostOfGoodsSold", "CostOfServices"], period: "duration", sum: true },
+		{ tags: ["CostOfGoodsSold", "CostOfServices"], period: "duration" },
+	]),
 	map("gross_profit", "income_statement", ["GrossProfit"]),
 	map("sga_expense", "income_statement", ["SellingGeneralAndAdministrativeExpense"], "currency", [
 		{ tags: ["SellingAndMarketingExpense", "GeneralAndAdministrativeExpense"], period: "duration", sum: true },
@@ -69,8 +92,12 @@ export const US_GAAP_MAPPINGS: Mapping[] = [
 		"Depreciation",
 	]),
 	map("operating_income", "income_statement", ["OperatingIncomeLoss"]),
-	map("interest_expense", "income_statement", ["InterestExpense"]),
-	map("income_before_tax", "income_statement", ["IncomeLossFromContinuingOperationsBeforeIncomeTaxesExtraordinaryItemsNoncontrollingInterest"]),
+	map("interest_expense", "income_statement", ["InterestExpense", "InterestExpenseNonoperating", "InterestAndDebtExpense", "InterestExpenseDebt"]),
+	// the second is the taxonomy's name for it before 2011 (every FY2009 10-K of SEC's data sets uses it)
+	map("income_before_tax", "income_statement", [
+		"IncomeLossFromContinuingOperationsBeforeIncomeTaxesExtraordinaryItemsNoncontrollingInterest",
+		"IncomeLossFromContinuingOperationsBeforeIncomeTaxesMinorityInterestAndIncomeLossFromEquityMethodInvestments",
+	]),
 	map("income_tax_expense", "income_statement", ["IncomeTaxExpenseBenefit"]),
 	map("net_income", "income_statement", ["NetIncomeLoss"]),
 	map("eps_basic", "income_statement", ["EarningsPerShareBasic"], "per_share"),
@@ -236,6 +263,7 @@ function latestByEnd(facts: Fact[], instant: boolean): Map<string, Fact> {
 	return byEnd;
 }
 
+const tagsOf = (source: Source): string[] => [...source.tags, ...(source.less ?? [])];
 const CURRENCY_UNIT = /^[A-Z]{3}$/;
 const unitKey = (mapping: Mapping, currency: string) => (mapping.unit === "shares" ? "shares" : mapping.unit === "per_share" ? `${currency}/shares` : currency);
 
@@ -245,7 +273,7 @@ function currencyUnits(facts: Record<string, any>, mappings: Mapping[]): string[
 	for (const mapping of mappings) {
 		if (mapping.unit !== "currency") continue;
 		for (const source of mapping.sources)
-			for (const tag of source.tags) {
+			for (const tag of tagsOf(source)) {
 				const tagUnits = facts[tag]?.units;
 				if (!isObject(tagUnits)) continue;
 				for (const [unit, list] of Object.entries(tagUnits))
@@ -295,7 +323,7 @@ export function parseCompanyFacts(doc: unknown): SecImport {
 	for (const mapping of mappings) {
 		const unit = unitKey(mapping, currency);
 		for (const source of mapping.sources) {
-			for (const tag of source.tags) {
+			for (const tag of tagsOf(source)) {
 				const key = `${tag}|${source.period}`;
 				if (byTag.has(key) || tagFacts[tag] === undefined) continue;
 				const units = tagFacts[tag]?.units;
@@ -360,10 +388,16 @@ export function parseCompanyFacts(doc: unknown): SecImport {
 	return { cik, entity_name: entityName, taxonomy, currency, periods };
 }
 
-/** The line item's figure for the period: its first source that has one (a sum source needs every tag). */
+/** The line item's figure for the period: its first source that has one (a sum source needs every tag, a difference both sides). */
 function pick(mapping: Mapping, end: string, byTag: Map<string, Map<string, Fact>>): { value: number; tag: string; facts: Fact[] } | null {
 	for (const source of mapping.sources) {
 		const at = (tag: string) => byTag.get(`${tag}|${source.period}`)?.get(end);
+		const first = (tags: string[]) => tags.map(tag => ({ tag, fact: at(tag) })).find(f => f.fact !== undefined) as { tag: string; fact: Fact } | undefined;
+		if (source.less) {
+			const [from, less] = [first(source.tags), first(source.less)];
+			if (from && less) return { value: from.fact.val - less.fact.val, tag: `${from.tag}-${less.tag}`, facts: [from.fact, less.fact] };
+			continue;
+		}
 		if (source.sum) {
 			const facts = source.tags.map(at);
 			if (facts.every((f): f is Fact => f !== undefined)) return { value: facts.reduce((sum, f) => sum + f.val, 0), tag: source.tags.join("+"), facts };

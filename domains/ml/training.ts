@@ -9,7 +9,9 @@ import { sha256 } from "./dataset";
 import { driftReference, type DriftReference } from "./drift";
 import { bestF1Threshold, classificationMetrics, summariseFolds, type ClassificationMetrics } from "./metrics";
 import { MODEL_TYPE_DEFINITIONS, type Hyperparameters, type ModelType, type TrainingProgress } from "./model-types";
-import { fitPipeline, transformRows, type FeaturePipeline } from "./pipeline";
+import { coverageFloor, missingShare } from "./coverage";
+import { referenceCheck, type ReferenceCheck, type ReferenceFiler } from "./reference";
+import { fitPipeline, transformRow, transformRows, type FeaturePipeline, type MissingValueHandling } from "./pipeline";
 import { stratifiedFolds, stratifiedSplit } from "./split";
 
 export const SPLIT_DEFAULTS = { test_fraction: 0.2, validation_fraction: 0.2, seed: 42 } as const;
@@ -20,6 +22,8 @@ export interface TrainingPlan {
 	seed?: number;
 	/** k-fold cross-validation over the non-test rows as well (k ≥ 2). */
 	k_folds?: number;
+	/** What a missing value tells the model (pipeline.ts); informative when absent. */
+	missing_values?: MissingValueHandling;
 }
 
 export interface TrainingHooks {
@@ -32,6 +36,8 @@ export interface VersionMetrics {
 	test: ClassificationMetrics;
 	validation: ClassificationMetrics;
 	cross_validation?: { k: number; folds: ClassificationMetrics[]; summary: Record<string, { mean: number | null; sd: number | null }> };
+	/** Models on statement ratios: their labels for the reference filers (reference.ts). */
+	reference?: ReferenceCheck;
 	training_seconds: number;
 }
 
@@ -44,6 +50,8 @@ export interface TrainingResult {
 	metrics: VersionMetrics;
 	split: { seed: number; test_fraction: number; validation_fraction: number; train_rows: number; validation_rows: number; test_rows: number };
 	drift_reference: Record<string, DriftReference>;
+	/** The share of missing values among the training rows' inputs: the default input coverage floor follows from it. */
+	training_missing_share: number;
 	history: TrainingProgress[];
 }
 
@@ -60,7 +68,7 @@ interface Fitted {
 async function fit(data: ParsedDataset, rows: number[], plan: TrainingPlan, seed: number, hooks: TrainingHooks, stage: string, spread: [number, number]): Promise<Fitted> {
 	const definition = MODEL_TYPE_DEFINITIONS[plan.model_type];
 	const { rest: train, part: validation } = stratifiedSplit(data.y, SPLIT_DEFAULTS.validation_fraction, seed + 1, rows);
-	const pipeline = fitPipeline(definition.pipeline, data.features, data.x, train);
+	const pipeline = fitPipeline(definition.pipeline, data.features, data.x, train, plan.missing_values);
 	const pick = (indices: number[]) => Uint8Array.from(indices.map(i => data.y[i]));
 	const yVal = pick(validation);
 	const trained = await definition.train({
@@ -146,8 +154,26 @@ export async function trainVersion(data: ParsedDataset, plan: TrainingPlan, hook
 			test_rows: test.length,
 		},
 		drift_reference: Object.fromEntries(data.features.map((name, f) => [name, driftReference(trainOnly.map(r => data.x[r][f]))])),
+		training_missing_share: Math.round(missingShare(trainOnly.map(r => data.x[r])) * 1e6) / 1e6,
 		history: fitted.history,
 	};
+}
+
+/** The trained version's reference check (reference.ts) on `filers`, scored as a prediction would score them. */
+export async function checkOnReference(
+	result: TrainingResult,
+	modelType: ModelType,
+	features: string[],
+	reference: { population: string; filers: ReferenceFiler[] },
+	configuredFloor?: number,
+): Promise<ReferenceCheck> {
+	const model = await MODEL_TYPE_DEFINITIONS[modelType].load(result.artifact);
+	try {
+		const floor = coverageFloor(result.training_missing_share, configuredFloor);
+		return referenceCheck(reference.population, reference.filers, features, floor, rows => model.predict(rows.map(r => transformRow(result.pipeline, r))), result.threshold);
+	} finally {
+		model.free();
+	}
 }
 
 /** The hold-out rows of a version trained with `seed` on this data set: the rows it never saw. */

@@ -373,7 +373,7 @@ describe("SEC companyfacts import", () => {
 		const fy = res.body.periods.find((p: { period_end: string }) => p.period_end === "2025-01-31");
 		expect(fy.fiscal_year).toBe(2025);
 		// the mapped line items its 10-K lacks, per period
-		expect(fy.missing).toEqual(["inventory", "short_term_debt", "long_term_debt", "interest_expense", "dividends_paid"]);
+		expect(fy.missing).toEqual(["inventory", "short_term_debt", "long_term_debt", "dividends_paid"]);
 		expect(fy.tags.sga_expense).toBe("SellingAndMarketingExpense+GeneralAndAdministrativeExpense");
 		const analysis = (await platform.request("GET", `/companies/${co.id}/analysis`, { token: analyst })).body;
 		expect(analysis.ratio_details.leverage.debt_to_equity.null_reason).toBe("missing short_term_debt, long_term_debt");

@@ -109,7 +109,8 @@ describeCluster("ML services on NATS, Redis and MongoDB", () => {
 				name: "cluster-lr",
 				domain: "technology",
 				model_type: "logistic_regression",
-				configuration: { hyperparameters: { epochs: 30, learning_rate: 0.05, batch_size: 32 } },
+				// a row may lack one of its two inputs (the third row does)
+				configuration: { hyperparameters: { epochs: 30, learning_rate: 0.05, batch_size: 32 }, min_input_coverage: 0.5 },
 			},
 		});
 		modelId = model.body.id;

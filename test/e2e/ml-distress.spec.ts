@@ -4,13 +4,15 @@
  * automatic credit/distress assessment as a factor, and is monitored (drift, realised ROC AUC).
  */
 import { annualStatement } from "../helpers/fixtures";
+import { DISTRESS_FEATURE_NAMES } from "../../domains/ml/distress";
+import { servicePrincipal } from "../../lib/principal";
 import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
 
 let platform: Platform;
 let admin: string;
 let analyst: string;
 let outsider: string;
-let distress: { id: string; aliases: { production: number | null } };
+let distress: { id: string; aliases: { production: number | null }; configuration: { features: string[] } };
 const metricsPort = String(32000 + Math.floor(Math.random() * 500)); // below the ephemeral range
 
 beforeAll(async () => {
@@ -37,8 +39,12 @@ describe("the default distress model", () => {
 		};
 		// in production per the registry; served once the prediction node has switched to it (broadcast, or its resync)
 		const before = await eventually("the model served", predicted, v => v >= 0, 200, 50);
-		const res = await platform.request("POST", `/ml/models/${distress.id}/predict`, { token: analyst, body: { rows: [{}, {}, {}] } });
+		const version = (await platform.request("GET", `/ml/models/${distress.id}/versions/1`, { token: analyst })).body;
+		const full = Object.fromEntries(version.features.map((f: string) => [f, 0.5]));
+		const res = await platform.request("POST", `/ml/models/${distress.id}/predict`, { token: analyst, body: { rows: [full, full, {}, full] } });
 		expect(res.status).toBe(200);
+		// the empty row is not scored, and not counted
+		expect(res.body.predictions.map((p: { status: string }) => p.status)).toEqual(["scored", "scored", "insufficient_inputs", "scored"]);
 		expect(await predicted()).toBe(before + 3);
 	});
 
@@ -49,6 +55,15 @@ describe("the default distress model", () => {
 		expect(version.features).toContain("net profit / total assets");
 		// its gate (0.85) let it through: the hold-out figure is in the version
 		expect(version.metrics.test.roc_auc).toBeGreaterThanOrEqual(0.85);
+		// a missing ratio is imputed, never a signal: from a US statement it only means a line item is not reported
+		expect(version.pipeline.missing_values).toBe("impute_median");
+		expect(version.training_missing_share).toBeGreaterThan(0);
+		expect(version.training_missing_share).toBeLessThan(0.02);
+		// checked on real US filers outside its training data: few labelled distressed, ordered as Altman orders them
+		expect(version.metrics.reference).toMatchObject({ population: expect.stringMatching(/fiscal 2009/) });
+		expect(version.metrics.reference.scored).toBeGreaterThan(200);
+		expect(version.metrics.reference.labelled_positive_share).toBeLessThanOrEqual(0.25);
+		expect(version.metrics.reference.roc_auc_against_altman).toBeGreaterThan(0.7);
 		expect(version.split).toMatchObject({ test_rows: 1182, test_fraction: 0.2 });
 		const history = (await platform.request("GET", `/ml/models/${distress.id}/history`, { token: analyst })).body.rows;
 		expect(history[0]).toMatchObject({ action: "deploy", alias: "production", to_version: 1, actor: "ml.training", reason: expect.stringMatching(/default model/) });
@@ -79,6 +94,104 @@ describe("the default distress model", () => {
 		expect((await platform.request("POST", `/ml/models/${distress.id}/predict`, { token: outsider, body: { company_id: company.id } })).status).toBe(404);
 	});
 
+	it("answers insufficient_inputs for a company whose statements give too few of its inputs, and the risk factor says so instead of rising", async () => {
+		const company = (await platform.request("POST", "/companies", { token: admin, body: { name: "Plain Healthy Mfg", industry: "manufacturing" } })).body;
+		// net margin 8 %, equity 60 % of assets, current ratio 2: healthy, but 13 of the 36 ratios need line items it lacks
+		await platform.request("POST", `/companies/${company.id}/statements`, {
+			token: analyst,
+			body: {
+				statement_type: "annual",
+				period_end: "2024-12-31",
+				balance_sheet: { total_assets: 1000, total_current_assets: 500, total_current_liabilities: 250, total_liabilities: 400, total_equity: 600, retained_earnings: 400 },
+				income_statement: { revenue: 1000, cost_of_revenue: 700, operating_income: 100, net_income: 80 },
+				cash_flow: { operating_cash_flow: 120 },
+			},
+		});
+		const res = await platform.request("POST", `/ml/models/${distress.id}/predict`, { token: analyst, body: { company_id: company.id } });
+		expect(res.status).toBe(200);
+		const [prediction] = res.body.predictions;
+		expect(prediction).toMatchObject({ status: "insufficient_inputs", probability: null, label: null, input_coverage: Number((23 / 36).toFixed(4)) });
+		expect(prediction.missing_inputs).toHaveLength(13);
+		expect(prediction.missing_inputs).toContain("sales / inventory");
+		expect(res.body.input_coverage_floor).toBeGreaterThan(prediction.input_coverage);
+
+		const risk = await platform.request("POST", `/companies/${company.id}/risk-assessments/auto`, { token: analyst });
+		const credit = risk.body.rows.find((r: { risk_type: string }) => r.risk_type === "credit_distress");
+		const factor = credit.risk_factors.find((f: { name: string }) => f.name === "ml_distress_probability");
+		expect(factor).toMatchObject({ value: null, contribution: null, reason: expect.stringMatching(/^insufficient inputs: the statements give 64 % of the model's inputs/) });
+		// the score is the other factors' alone
+		const applied = credit.risk_factors.filter((f: { value: number | null }) => f.value != null);
+		expect(applied.reduce((sum: number, f: { applied_weight: number }) => sum + f.applied_weight, 0)).toBeCloseTo(1, 6);
+	});
+
+	it("labels a healthy manufacturer whose statements give its inputs healthy", async () => {
+		const company = (await platform.request("POST", "/companies", { token: admin, body: { name: "Full Healthy Mfg", industry: "manufacturing" } })).body;
+		const statement = (period_end: string, revenue: number) => ({
+			statement_type: "annual",
+			period_end,
+			balance_sheet: {
+				total_assets: 1000,
+				total_current_assets: 500,
+				inventory: 150,
+				accounts_receivable: 150,
+				cash_and_equivalents: 100,
+				total_current_liabilities: 250,
+				total_liabilities: 400,
+				total_equity: 600,
+				retained_earnings: 400,
+			},
+			income_statement: {
+				revenue,
+				cost_of_revenue: revenue * 0.7,
+				operating_income: 100,
+				income_before_tax: 100,
+				interest_expense: 5,
+				depreciation_and_amortization: 30,
+				net_income: 80,
+			},
+			cash_flow: { operating_cash_flow: 120 },
+		});
+		await platform.request("POST", `/companies/${company.id}/statements`, { token: analyst, body: statement("2023-12-31", 950) });
+		await platform.request("POST", `/companies/${company.id}/statements`, { token: analyst, body: statement("2024-12-31", 1000) });
+		const res = await platform.request("POST", `/ml/models/${distress.id}/predict`, { token: analyst, body: { company_id: company.id } });
+		expect(res.body.inputs_not_computed).toEqual([]);
+		expect(res.body.predictions[0]).toMatchObject({ status: "scored", label: "0", input_coverage: 1 });
+		expect(res.body.predictions[0].probability).toBeLessThan(res.body.threshold);
+	});
+
+	it("keeps a model that labels too many of the reference filers distressed out of production (staging takes it, with the warning)", async () => {
+		const model = (
+			await platform.request("POST", "/ml/models", {
+				token: admin,
+				body: {
+					name: "distress-strict",
+					domain: "manufacturing",
+					model_type: "gradient_boosted_trees",
+					configuration: { features: distress.configuration.features, missing_values: "impute_median", gates: { reference_positive_share: 0.001 } },
+				},
+			})
+		).body;
+		const datasets = (await platform.request("GET", "/ml/datasets?name=polish-bankruptcy-5year", { token: admin })).body.rows;
+		const job = (await platform.request("POST", `/ml/models/${model.id}/train`, { token: admin, body: { dataset_id: datasets[0].id, hyperparameters: { iterations: [60] } } }))
+			.body;
+		const done = await eventually(
+			"the training job",
+			async () => (await platform.request("GET", `/ml/jobs/${job.id}`, { token: admin })).body,
+			j => j.state !== "queued" && j.state !== "running",
+			1200,
+			100,
+		);
+		expect(done.state).toBe("succeeded");
+		const version = (await platform.request("GET", `/ml/models/${model.id}/versions/${done.version}`, { token: admin })).body;
+		expect(version.metrics.reference.labelled_positive_share).toBeGreaterThan(0.001);
+		const refused = await platform.request("POST", `/ml/models/${model.id}/versions/${done.version}/deploy`, { token: admin, body: { reason: "try" } });
+		expect(refused.status).toBe(409);
+		expect(refused.body.message).toMatch(/reference_positive_share [\d.]+ > 0\.001/);
+		const staged = await platform.request("POST", `/ml/models/${model.id}/versions/${done.version}/deploy`, { token: admin, body: { reason: "try", alias: "staging" } });
+		expect(staged.status).toBe(200);
+		expect(staged.body.transition.warnings[0]).toMatch(/reference_positive_share/);
+	});
+
 	it("monitors the companies the shared model scores (PSI per feature against its training rows); rows any caller sends do not move it", async () => {
 		const version = (await platform.request("GET", `/ml/models/${distress.id}/versions/1`, { token: analyst })).body;
 		const monitoring = async () => (await platform.request("GET", `/ml/models/${distress.id}/monitoring`, { token: analyst })).body;
@@ -102,7 +215,8 @@ describe("the default distress model", () => {
 		expect(drifted.drift.rows_scored).toBeGreaterThan(before.drift.rows_scored);
 		expect(drifted.drift.features.find((f: { feature: string }) => f.feature === "net profit / total assets").psi).toBeGreaterThan(0.25);
 		expect(drifted.drift.features[0].level).toBe("action");
-		expect(drifted.realised).toMatchObject({ companies_scored: 2, with_outcome: 0, roc_auc: null });
+		// one company more scored (Windfall), none with a later statement yet
+		expect(drifted.realised).toMatchObject({ companies_scored: before.realised.companies_scored + 1, with_outcome: 0, roc_auc: null });
 	});
 
 	it("judges the scores by what the companies' next annual statements show: realised ROC AUC", async () => {
@@ -126,4 +240,60 @@ describe("the default distress model", () => {
 		const expected = scored["Sinking Ltd"] > scored["Steady Ltd"] ? 1 : scored["Sinking Ltd"] === scored["Steady Ltd"] ? 0.5 : 0;
 		expect(realised.roc_auc).toBe(expected);
 	});
+});
+
+describe("a default distress model made by an earlier release", () => {
+	let upgraded: Platform | undefined;
+	afterAll(() => upgraded?.stop());
+
+	it("gets the current recipe and a new version on the next start, which replaces the old one in production once it passes the gates", async () => {
+		// an earlier release's default model: missing values as a signal (the sentinel), no reference gate; v1 in production
+		const earlier = await startPlatform({ env: { ML_DEFAULT_MODEL: "false" } });
+		let modelId: string;
+		try {
+			const token = await earlier.login("admin", ADMIN_PASSWORD);
+			const asTraining = { meta: { user: servicePrincipal("ml.training") } };
+			const model = (await earlier.broker.call(
+				"ml.registry.create",
+				{ name: "distress", domain: "*", model_type: "gradient_boosted_trees", configuration: { features: DISTRESS_FEATURE_NAMES, gates: { roc_auc: 0.85 } } },
+				asTraining,
+			)) as { id: string };
+			modelId = model.id;
+			const dataset = (await earlier.request("GET", "/ml/datasets?name=polish-bankruptcy-5year", { token })).body.rows[0];
+			const job = (await earlier.request("POST", `/ml/models/${model.id}/train`, { token, body: { dataset_id: dataset.id, hyperparameters: { iterations: [60] } } })).body;
+			await eventually(
+				"the earlier version",
+				async () => (await earlier.request("GET", `/ml/jobs/${job.id}`, { token })).body.state,
+				s => s === "succeeded",
+				1200,
+				100,
+			);
+			expect((await earlier.request("POST", `/ml/models/${model.id}/versions/1/deploy`, { token, body: { reason: "earlier release" } })).status).toBe(200);
+			const old = (await earlier.request("GET", `/ml/models/${model.id}/versions/1`, { token })).body;
+			expect(old.pipeline.missing_values).toBe("informative");
+		} finally {
+			await earlier.stop();
+		}
+
+		upgraded = await startPlatform({ dataDir: earlier.dataDir, env: { ML_DEFAULT_MODEL: "true" } });
+		const token = await upgraded.login("admin", ADMIN_PASSWORD);
+		const model = await eventually(
+			"the new version in production",
+			async () => (await upgraded!.request("GET", `/ml/models/${modelId}`, { token })).body,
+			m => m.aliases.production === 2,
+			1800,
+			100,
+		);
+		expect(model.configuration).toMatchObject({ missing_values: "impute_median", gates: { roc_auc: 0.85, reference_positive_share: 0.25 } });
+		expect(model.previous_production).toBe(1);
+		const version = (await upgraded.request("GET", `/ml/models/${modelId}/versions/2`, { token })).body;
+		expect(version.pipeline.missing_values).toBe("impute_median");
+		expect(version.metrics.reference.labelled_positive_share).toBeLessThanOrEqual(0.25);
+		// started again, it is current: no third version
+		await upgraded.stop();
+		upgraded = await startPlatform({ dataDir: earlier.dataDir, env: { ML_DEFAULT_MODEL: "true" } });
+		const again = await upgraded.login("admin", ADMIN_PASSWORD);
+		const jobs = (await upgraded.request("GET", `/ml/jobs?model_id=${modelId}`, { token: again })).body;
+		expect(jobs.total).toBe(2);
+	}, 180_000);
 });

@@ -92,7 +92,8 @@ describe("train → evaluate → deploy → predict → second version → rollb
 				name: "synthetic-lr",
 				domain: "manufacturing",
 				model_type: "logistic_regression",
-				configuration: { hyperparameters: { epochs: 40, batch_size: 64, learning_rate: 0.01 }, gates: { roc_auc: 0.8 } },
+				// a row may lack one of the three inputs (the default floor would ask for all three: 1 − 0.25 of them)
+				configuration: { hyperparameters: { epochs: 40, batch_size: 64, learning_rate: 0.01 }, gates: { roc_auc: 0.8 }, min_input_coverage: 0.6 },
 			},
 		});
 		expect(model.status).toBe(201);
@@ -148,6 +149,11 @@ describe("train → evaluate → deploy → predict → second version → rollb
 		const res = await platform.request("POST", `/ml/models/${modelId}/predict`, { token: analyst, body: { rows: [{ leverage: 1 }, { levrage: 1, margin: "high" }] } });
 		expect(res.status).toBe(422);
 		expect(res.body.data.map((d: { field: string }) => d.field)).toEqual(["rows[1].levrage", "rows[1].margin"]);
+		// one input of three is below the model's floor: not scored, and what is missing is named
+		const thin = await platform.request("POST", `/ml/models/${modelId}/predict`, { token: analyst, body: { rows: [{ leverage: 1 }] } });
+		expect(thin.status).toBe(200);
+		expect(thin.body.input_coverage_floor).toBe(0.6);
+		expect(thin.body.predictions).toEqual([{ status: "insufficient_inputs", probability: null, label: null, input_coverage: 0.3333, missing_inputs: ["margin", "size"] }]);
 	});
 
 	it("serves a second version after its deployment, and the first one's exact predictions after a rollback", async () => {

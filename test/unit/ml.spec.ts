@@ -1,13 +1,17 @@
 /**
  * The ML domain: metrics against hand-computed confusion matrices and known ROC AUCs, data set parsing and its
- * 422 issues, stratified splits, the feature pipeline, PSI, gates, and the distress features from statements.
+ * 422 issues, stratified splits, the feature pipeline, PSI, gates, input coverage, the reference check, and the
+ * distress features from statements.
  */
 import { COST_RATES, estimateTrainingCost } from "../../domains/ml/cost";
 import { DatasetError, parseCsvRecords, parseDataset, projectColumns } from "../../domains/ml/dataset";
 import { MODEL_TYPE_DEFINITIONS, type Hyperparameters, type ModelType } from "../../domains/ml/model-types";
 import { DISTRESS_FEATURE_NAMES, observedDistress, statementFeatures } from "../../domains/ml/distress";
 import { binShares, driftLevel, driftReference, populationStabilityIndex } from "../../domains/ml/drift";
-import { failedGates } from "../../domains/ml/gates";
+import type { Zone } from "../../domains/finance/scores";
+import { coverageFloor, INPUT_COVERAGE_MARGIN, inputCoverage, missingShare } from "../../domains/ml/coverage";
+import { failedGates, gateValues } from "../../domains/ml/gates";
+import { referenceCheck, type ReferenceCheck, type ReferenceFiler } from "../../domains/ml/reference";
 import { accuracy, bestF1Threshold, brier, classificationMetrics, confusionMatrix, f1, prAuc, precision, recall, rocAuc } from "../../domains/ml/metrics";
 import { fitPipeline, MISSING_SENTINEL, normalQuantile, transformRow } from "../../domains/ml/pipeline";
 import { stratifiedFolds, stratifiedSplit } from "../../domains/ml/split";
@@ -139,6 +143,20 @@ describe("the feature pipeline", () => {
 		expect(transformRow(p, [1e9, 1])[0]).toBeCloseTo(5.199, 3);
 	});
 
+	it("imputes the training median when a missing value must say nothing (impute_median): no sentinel, no indicator", () => {
+		// b's training values: i² for the 90 rows not divisible by 10; their median is that of 1², 2², …, 99² less 10², 20², …
+		const trees = fitPipeline("sentinel", ["a", "b"], x, rows, "impute_median");
+		const median = trees.features[1].median;
+		expect(median).toBeGreaterThan(0);
+		expect(Array.from(transformRow(trees, [5, NaN]))).toEqual([5, median]);
+		const linear = fitPipeline("quantile_normal", ["a", "b"], x, rows, "impute_median");
+		expect(linear.output_width).toBe(2);
+		expect(transformRow(linear, [50, NaN])[1]).toBeCloseTo(transformRow(linear, [50, median])[1], 9);
+		// a pipeline stored before the choice existed keeps the sentinel
+		const { missing_values: _m, ...old } = fitPipeline("sentinel", ["a", "b"], x, rows);
+		expect(transformRow(old, [5, NaN])[1]).toBe(MISSING_SENTINEL);
+	});
+
 	it("inverts the normal distribution to 1e-9", () => {
 		expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
 		expect(normalQuantile(0.001)).toBeCloseTo(-3.090232, 5);
@@ -167,6 +185,56 @@ describe("gates", () => {
 		expect(metrics).toMatchObject({ roc_auc: 0.75, brier: 0.185 });
 		expect(failedGates(metrics, { roc_auc: 0.8, brier: 0.1 }).map(f => f.metric)).toEqual(["roc_auc", "brier"]);
 		expect(failedGates(metrics, { roc_auc: 0.75, brier: 0.2 })).toEqual([]);
+	});
+
+	it("hold the share of reference filers labelled positive under its ceiling; a version never checked fails that gate", () => {
+		const metrics = classificationMetrics([1, 0, 1, 0], [0.9, 0.1, 0.4, 0.6], 0.5);
+		const checked = gateValues({ test: metrics, reference: { labelled_positive_share: 0.4 } as ReferenceCheck });
+		expect(failedGates(checked, { reference_positive_share: 0.25 })).toEqual([
+			{ metric: "reference_positive_share", required: 0.25, actual: 0.4, message: "reference_positive_share 0.4 > 0.25" },
+		]);
+		expect(failedGates(checked, { reference_positive_share: 0.5 })).toEqual([]);
+		expect(failedGates(gateValues({ test: metrics }), { reference_positive_share: 0.5 })[0].actual).toBeNull();
+	});
+});
+
+describe("input coverage", () => {
+	it("defaults the floor to what training saw plus a 25-point margin, unless the model sets one", () => {
+		expect(coverageFloor(0.0062)).toBeCloseTo(1 - 0.0062 - INPUT_COVERAGE_MARGIN, 4);
+		expect(coverageFloor(undefined)).toBe(0.75);
+		expect(coverageFloor(0.9)).toBe(0);
+		expect(coverageFloor(0.0062, 0.5)).toBe(0.5);
+	});
+
+	it("names the inputs a row lacks and says whether it may be scored", () => {
+		expect(inputCoverage(["a", "b", "c", "d"], [1, NaN, 3, NaN], 0.75)).toEqual({ coverage: 0.5, missing: ["b", "d"], sufficient: false });
+		expect(inputCoverage(["a", "b", "c", "d"], [1, 2, 3, NaN], 0.75)).toEqual({ coverage: 0.75, missing: ["d"], sufficient: true });
+		expect(missingShare([Float64Array.from([1, NaN]), Float64Array.from([NaN, NaN])])).toBe(0.75);
+	});
+});
+
+describe("the reference check", () => {
+	const filer = (zone: Zone | null, a: number | null, b: number | null = 1): ReferenceFiler => ({
+		name: "x",
+		cik: "1",
+		period_end: "2009-12-31",
+		values: { a, b },
+		altman_zone: zone,
+	});
+
+	it("scores the filers with enough inputs, and sets its labels beside Altman's zones", () => {
+		// the "model" is the value of a; the threshold 0.5
+		const filers = [filer("distress", 0.9), filer("distress", 0.4), filer("safe", 0.1), filer("safe", 0.6), filer("grey", 0.2), filer(null, 0.7), filer("safe", null, null)];
+		const check = referenceCheck("test filers", filers, ["a", "b"], 0.75, rows => Float64Array.from(rows, r => r[0]), 0.5);
+		expect(check).toMatchObject({ filers: 7, scored: 6, insufficient_inputs: 1, labelled_positive: 3, labelled_positive_share: 0.5 });
+		expect(check.labelled_positive_by_altman_zone).toEqual({
+			distress: { filers: 2, labelled_positive: 1 },
+			grey: { filers: 1, labelled_positive: 0 },
+			safe: { filers: 2, labelled_positive: 1 },
+		});
+		expect(check.altman_distress_share).toBe(0.4);
+		// distress 0.9, 0.4 against safe 0.1, 0.6: 3 of 4 pairs ordered right
+		expect(check.roc_auc_against_altman).toBe(0.75);
 	});
 });
 

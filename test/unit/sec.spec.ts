@@ -1,6 +1,7 @@
 /** SEC companyfacts → annual statements on the three real documents shipped in data/sec-companyfacts, spot-checked against their facts. */
 import fs from "fs";
 import path from "path";
+import { figuresOf, ratio } from "../../domains/finance/ratios";
 import { IFRS_MAPPINGS, parseCompanyFacts, SecDocumentError, US_GAAP_MAPPINGS } from "../../domains/finance/sec";
 
 const DATA = path.resolve(__dirname, "../../data/sec-companyfacts");
@@ -43,7 +44,14 @@ describe("Tesla (CIK 1318605, calendar years)", () => {
 		expect(p.found).toEqual(expect.arrayContaining(["total_assets", "revenue", "net_income"]));
 		expect(p.tags.revenue).toBe("Revenues");
 		expect([...p.found, ...p.missing].sort()).toEqual(US_GAAP_MAPPINGS.map(m => m.item).sort());
-		expect(p.missing).toEqual(["short_term_investments", "dividends_paid", "share_repurchases"]);
+		expect(p.missing).toEqual(["dividends_paid", "share_repurchases"]);
+	});
+
+	it("counts marketable securities as short-term investments, so the quick ratio has them (0.996, not 0.989)", () => {
+		const p = period(imp, "2021-12-31");
+		expect(p.statement.balance_sheet.short_term_investments).toBe(131000000);
+		expect(p.tags.short_term_investments).toBe("MarketableSecuritiesCurrent");
+		expect(ratio("quick_ratio", figuresOf(p.statement))!.toFixed(3)).toBe("0.996");
 	});
 
 	it("maps the further line items as the 10-K reports them (filed 2022-02-07)", () => {
@@ -91,7 +99,10 @@ describe("Snowflake (CIK 1640147, fiscal years ending 31 January)", () => {
 		expect(p.tags.sga_expense).toBe("SellingAndMarketingExpense+GeneralAndAdministrativeExpense");
 		expect(p.statement.balance_sheet.short_term_investments).toBe(2008873000); // AvailableForSaleSecuritiesDebtSecuritiesCurrent
 		expect(p.statement.cash_flow.share_repurchases).toBe(1932333000);
-		expect(p.missing).toEqual(["inventory", "short_term_debt", "long_term_debt", "interest_expense", "dividends_paid"]);
+		expect(p.missing).toEqual(["inventory", "short_term_debt", "long_term_debt", "dividends_paid"]);
+		// no InterestExpense tag: the newer InterestExpenseNonoperating
+		expect(p.statement.income_statement.interest_expense).toBe(2759000);
+		expect(p.tags.interest_expense).toBe("InterestExpenseNonoperating");
 	});
 });
 
