@@ -159,7 +159,9 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 				case "compliance": {
 					// every regulation that applies to the company's industry (a new company's first statement gets its
 					// first evaluation), and any other it has a record of
-					const applicable = (await this.broker.call("compliance.listRegulations", { industry: wf.industry, page_size: 100 }, AS_ORCHESTRATOR)) as { rows: Array<{ id: string }> };
+					const applicable = (await this.broker.call("compliance.listRegulations", { industry: wf.industry, page_size: 100 }, AS_ORCHESTRATOR)) as {
+						rows: Array<{ id: string }>;
+					};
 					const records = (await this.broker.call("compliance.listRecords", { id: wf.company_id, page_size: 100 }, AS_ORCHESTRATOR)) as {
 						rows: Array<{ regulation_type: string }>;
 					};
