@@ -1,6 +1,7 @@
 /**
  * Broker configuration, driven by the environment through config/ (docs/configuration.md). The embedded default is one
- * process with no transporter and a Memory cacher; production turns on NATS, Redis, metrics and tracing.
+ * process with a Memory cacher, reachable only through a local socket for the REPL; production turns on NATS,
+ * Redis, metrics and tracing.
  */
 import os from "os";
 import { ServiceBroker, Validators, type BrokerOptions, type Errors } from "moleculer";
@@ -13,6 +14,7 @@ import { createChannelsMiddleware } from "./lib/channels";
 import { VALIDATION_MESSAGES } from "./lib/validation-messages";
 import { LeanMetricsMiddleware } from "./middlewares/metrics.middleware";
 import { BizopsPrometheusReporter } from "./lib/prometheus-reporter";
+import { LocalSocketTransporter } from "./lib/local-socket-transporter";
 import { platformLogger } from "./lib/logger";
 import { NodeHealthMiddleware } from "./middlewares/node-health.middleware";
 import { StoreUnavailableMiddleware } from "./middlewares/store-unavailable.middleware";
@@ -20,9 +22,12 @@ import { loadReplCommands, openRepl } from "./repl";
 
 const config = getConfig();
 
-/** NATS with the credentials of NATS_USER / NATS_PASSWORD (anyone on NATS can call any action: see docs/security.md). */
+/**
+ * NATS with the credentials of NATS_USER / NATS_PASSWORD (anyone on NATS can call any action: see
+ * docs/security.md); embedded, the local socket `npm run repl` attaches through (lib/local-socket-transporter.ts).
+ */
 function transporterOptions(): BrokerOptions["transporter"] {
-	if (!config.transporter) return undefined;
+	if (!config.transporter) return new LocalSocketTransporter({ dataDir: config.data_dir, role: "hub" }) as never;
 	const credentials = natsCredentials(config);
 	if (credentials) {
 		// `servers`, not `url`: Moleculer's NATS transporter overwrites user and pass with the URL's (none) when given a url

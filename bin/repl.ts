@@ -1,23 +1,63 @@
 /**
- * `npm run repl`: a node with no services that joins the running cluster over its TRANSPORTER and opens
- * Moleculer's REPL with bizops' operator commands (health, company, cache-clear, flags).
+ * `npm run repl`: Moleculer's REPL with bizops' operator commands (health, company, cache-clear, flags, …) on a
+ * node with no services that joins the running platform — over its TRANSPORTER in a cluster, or, embedded,
+ * through the local socket `npm start` opens in DATA_DIR (lib/local-socket-transporter.ts).
  */
+import fs from "fs";
 import os from "os";
 import { ServiceBroker } from "moleculer";
 import { getConfig } from "../config";
+import { LocalSocketTransporter, localSocketPaths } from "../lib/local-socket-transporter";
+import { platformLogger } from "../lib/logger";
 import { loadReplCommands, openRepl } from "../repl";
 
-if (!getConfig().transporter) {
-	console.error("No TRANSPORTER: there is no cluster to attach to. For the embedded platform use `npm run start:repl`.");
-	process.exit(1);
+const config = getConfig();
+const brokerConfig = require("../moleculer.config");
+let transporter = brokerConfig.transporter;
+if (!config.transporter) {
+	const paths = localSocketPaths(config.data_dir);
+	if (!fs.existsSync(paths.socket) || !fs.existsSync(paths.token)) {
+		console.error(
+			`No platform is running on ${config.data_dir} (no ${paths.socket}), and no TRANSPORTER is set: start it with \`npm start\` in this folder (or set DATA_DIR to its data folder; for a cluster, TRANSPORTER).`,
+		);
+		process.exit(1);
+	}
+	transporter = new LocalSocketTransporter({ dataDir: config.data_dir, role: "peer" });
 }
 
-const config = require("../moleculer.config");
 const broker = new ServiceBroker({
-	...config,
+	...brokerConfig,
+	transporter,
 	nodeID: `repl-${os.hostname()}-${process.pid}`,
 	metrics: { enabled: false },
-	logLevel: "warn",
+	// its own warnings only (the platform logs in its own terminal), kept above the prompt
+	logger: platformLogger("warn", !!process.stdout.isTTY),
 	replOptions: { delimiter: "bizops $", customCommands: loadReplCommands() },
 });
-broker.start().then(() => openRepl(broker));
+if (!config.transporter)
+	broker.localBus.on("$transporter.disconnected", (payload: { graceful?: boolean; graceFul?: boolean }) => {
+		if (payload?.graceful || payload?.graceFul) return; // the REPL itself leaving (Moleculer spells it graceFul)
+		console.error("\nThe platform stopped: leaving the REPL.");
+		process.exit(0);
+	});
+
+/** The platform's node, known once its INFO has arrived (so `services` and `health` show it from the first command). */
+async function platformKnown(timeoutMs: number): Promise<boolean> {
+	const until = Date.now() + timeoutMs;
+	while (Date.now() < until) {
+		if (broker.registry.nodes.list({ onlyAvailable: true, withServices: false }).some(n => !n.local)) return true;
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+	return false;
+}
+
+broker
+	.start()
+	.then(async () => {
+		if (!(await platformKnown(10_000))) console.error("No platform node has answered in 10 s: the commands will say what is missing.");
+		openRepl(broker);
+	})
+	.catch(err => {
+		console.error(`Cannot attach to the platform: ${(err as Error).message}`);
+		process.exit(1);
+	});

@@ -5,6 +5,8 @@
  * cares about: the node starting and listening, the platform started, an import, a training job or a model
  * moved to production, and every warning and error. `LOG_LEVEL=debug` shows everything.
  */
+import readline from "node:readline";
+import type { REPLServer } from "node:repl";
 import { Loggers } from "moleculer";
 
 /** What Moleculer tells a logger of the module it logs for. */
@@ -45,12 +47,46 @@ export class PlatformLogger extends Console {
 
 	override getLogHandler(bindings: LoggerBindings) {
 		const handler = super.getLogHandler(bindings);
-		if (!handler || !this.quiet) return handler;
+		if (!handler) return handler;
 		return (type: string, args: unknown[]) => {
-			if ((type === "info" || type === "debug") && typeof args[0] === "string" && NOISE_AT_INFO.some(re => re.test(args[0] as string))) return;
-			handler(type, args);
+			if (this.quiet && (type === "info" || type === "debug") && typeof args[0] === "string" && NOISE_AT_INFO.some(re => re.test(args[0] as string))) return;
+			aboveThePrompt(() => handler(type, args));
 		};
 	}
+}
+
+/** The REPL open in this process, if any, and whether it is running a command. */
+let openPrompt: { server: REPLServer; output: NodeJS.WritableStream; busy: boolean } | undefined;
+
+/**
+ * Log lines go above the REPL's prompt instead of through it: the prompt line (and what the operator has typed
+ * so far) is cleared, the line written, and the prompt drawn again below it. While a command runs there is no
+ * prompt to keep, and the line is written as it comes.
+ */
+export function keepLogsAbovePrompt(server: REPLServer, output: NodeJS.WritableStream = process.stdout): void {
+	const prompt = { server, output, busy: false };
+	openPrompt = prompt;
+	const evaluate = server.eval;
+	(server as { eval: REPLServer["eval"] }).eval = (cmd, context, file, done) => {
+		prompt.busy = true;
+		// as many arguments as the evaluator gave: the REPL prints a result only when there are two
+		evaluate.call(server, cmd, context, file, ((...args: Parameters<typeof done>) => {
+			prompt.busy = false;
+			(done as (...a: unknown[]) => void)(...args);
+		}) as typeof done);
+	};
+	server.on("exit", () => {
+		if (openPrompt === prompt) openPrompt = undefined;
+	});
+}
+
+function aboveThePrompt(write: () => void): void {
+	const prompt = openPrompt;
+	if (!prompt || prompt.busy || !prompt.server.terminal) return write();
+	readline.clearLine(prompt.output, 0);
+	readline.cursorTo(prompt.output, 0);
+	write();
+	prompt.server.prompt(true);
 }
 
 /** The logger of a node at `level`: quiet about the framework's chatter at info and above. */

@@ -76,7 +76,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 	Readiness: obj(
 		{
 			status: oneOf(["ready", "unavailable"]),
-			transporter: oneOf(["connected", "disconnected", "none"]),
+			transporter: oneOf(["connected", "disconnected", "local", "none"]),
 			auth: str("'ok', or why the user store cannot be reached"),
 			services: map(bool(), "Whether a live node runs each service"),
 			missing_services: arr(str()),

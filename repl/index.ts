@@ -7,6 +7,7 @@ import path from "path";
 import type { ServiceBroker } from "moleculer";
 import type { Principal } from "../domains/identity/rbac";
 import type { Company } from "../models/company";
+import { keepLogsAbovePrompt } from "../lib/logger";
 import { oneLine } from "./format";
 
 export interface ReplCommand {
@@ -42,10 +43,27 @@ export function operatorView(broker: ServiceBroker): ServiceBroker {
 	});
 }
 
-/** Opens Moleculer's REPL on the operator's view of the broker. */
+/**
+ * `clear` clears the screen, as in a shell: moleculer-repl's own `clear` is a deprecated cache command (ours is
+ * `cache-clear`), and its commands are registered from each file's `register`, so that one is replaced before
+ * the REPL registers them.
+ */
+function clearClearsTheScreen(): void {
+	const builtin = require("moleculer-repl/src/commands/clear.js") as { register: (program: any) => void };
+	builtin.register = program =>
+		program
+			.command("clear")
+			.description("Clear the screen (cache-clear clears cached answers)")
+			.action(() => void process.stdout.write("\x1Bc"));
+}
+
+/** Opens Moleculer's REPL on the operator's view of the broker, with log lines kept above its prompt. */
 export function openRepl(broker: ServiceBroker) {
+	clearClearsTheScreen();
 	const repl = require("moleculer-repl");
-	return repl(operatorView(broker), broker.options.replOptions);
+	const server = repl(operatorView(broker), broker.options.replOptions);
+	keepLogsAbovePrompt(server);
+	return server;
 }
 
 export function show(text: string): void {

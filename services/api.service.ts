@@ -20,6 +20,7 @@ import { aliasesOf, operationDocsOf, restActionsOf, serviceDescriptionsOf, type 
 import ROUTE_MANIFEST from "./routes.json";
 import { unauthorized, unsupportedMediaType } from "../models/errors";
 import { HTTP_DURATION } from "../middlewares/metrics.middleware";
+import { LocalSocketTransporter } from "../lib/local-socket-transporter";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
 import { methodNotAllowed, wireError, wwwAuthenticate, type WireError } from "../lib/http-errors";
 import { REQUEST_DENIED_EVENT, REVOCATIONS_RESYNC_MS, TOKEN_REVOKED_EVENT } from "../models/events";
@@ -580,7 +581,8 @@ const ApiService = defineService<GatewayState>()({
 				const services = this.serviceAvailability();
 				const missing = REQUIRED_SERVICES.filter(name => !services[name]);
 				const transit = this.broker.transit;
-				const transporter = transit ? (transit.connected ? "connected" : "disconnected") : "none";
+				// embedded: "local", the socket only local tools (the REPL) attach through
+				const transporter = !transit ? "none" : transit.tx instanceof LocalSocketTransporter ? "local" : transit.connected ? "connected" : "disconnected";
 				let auth: string;
 				try {
 					await ctx.call("auth.storeHealth", {}, { timeout: 2000, retries: 0 });

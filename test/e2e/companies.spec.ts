@@ -212,7 +212,7 @@ describe("gateway", () => {
 		expect(ready.body).toMatchObject({
 			status: "ready",
 			auth: "ok",
-			transporter: "none",
+			transporter: "local", // embedded: only the local socket the REPL attaches through
 			services: { auth: true, companies: true, flags: true },
 			missing_services: [],
 			warnings: [],

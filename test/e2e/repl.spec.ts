@@ -3,9 +3,15 @@
  * with their scale; cache-clear refuses a service that does not exist; the risk, compliance, workflow, ML and
  * audit commands; a failing command is one line, never a stack trace.
  */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { formatTable } from "../../repl/format";
 import { loadReplCommands, operatorView } from "../../repl";
 import { annualStatement } from "../helpers/fixtures";
+import { startNode, type NodeProc } from "../helpers/cluster";
 import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
 
 let platform: Platform;
@@ -121,4 +127,72 @@ describe("the operator commands", () => {
 		expect(out).toMatch(/^error( \d+)?: /);
 		expect(out).not.toMatch(/\n\s+at /);
 	});
+});
+
+describe("npm run repl beside a running npm start (embedded)", () => {
+	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bizops-repl-"));
+	let node: NodeProc;
+	beforeAll(async () => {
+		node = await startNode("embedded-repl", "api,auth,companies,flags", { DATA_DIR: dataDir, BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD });
+	}, 60_000);
+	afterAll(() => node?.stop(5000));
+
+	/** `npm run repl` with `lines` typed in, one after another once the prompt is back; its screen and exit code. */
+	function replSession(env: Record<string, string>, lines: string[]): Promise<{ code: number | null; out: string }> {
+		return new Promise(resolve => {
+			const child = spawn("npm", ["run", "repl", "--silent"], { cwd: path.resolve(__dirname, "../.."), env: { ...process.env, NODE_ENV: "test", ...env }, stdio: "pipe" });
+			let out = "";
+			let prompts = 0;
+			const onOutput = (chunk: Buffer) => {
+				out += chunk.toString();
+				// each prompt: the next line, then the end of input
+				const seen = out.split("bizops $").length - 1;
+				while (prompts < seen) {
+					const next = lines[prompts++];
+					if (next === undefined) child.stdin.end();
+					else child.stdin.write(`${next}\n`);
+				}
+			};
+			child.stdout.on("data", onOutput);
+			child.stderr.on("data", onOutput);
+			child.on("exit", code => resolve({ code, out }));
+		});
+	}
+
+	it("attaches through the platform's local socket: health shows its node and services, cache-clear reaches them", async () => {
+		const { code, out } = await replSession({ DATA_DIR: dataDir }, ["health", "cache-clear companies"]);
+		expect(code).toBe(0);
+		expect(out).toMatch(/^embedded-repl\s+yes\s+api, auth, companies, flags$/m);
+		expect(out).toMatch(/^transporter\s+local$/m);
+		expect(out).toMatch(/^(bizops \$ )?cleared: companies$/m);
+		// the REPL's own start-up lines stay out of the operator's way
+		expect(out).not.toMatch(/INFO/);
+	}, 60_000);
+
+	it("is the platform's only door: the socket is the user's alone, and a connection without the token is closed", async () => {
+		const socket = path.join(dataDir, "bizops.sock");
+		expect(fs.statSync(socket).mode & 0o777).toBe(0o600);
+		expect(fs.statSync(path.join(dataDir, "repl.token")).mode & 0o777).toBe(0o600);
+		const closed = await new Promise<boolean>(resolve => {
+			const c = net.connect(socket, () => {
+				const topic = Buffer.from("$hello");
+				const token = Buffer.alloc(32, 7);
+				const head = Buffer.alloc(5);
+				head.writeUInt32BE(1 + topic.length + token.length, 0);
+				head.writeUInt8(topic.length, 4);
+				c.write(Buffer.concat([head, topic, token]));
+			});
+			c.on("close", () => resolve(true));
+			setTimeout(() => resolve(false), 5000).unref();
+		});
+		expect(closed).toBe(true);
+		expect(node.log.some(l => /a connection without the token was refused/.test(l))).toBe(true);
+	});
+
+	it("says where no platform runs, and how to start one", async () => {
+		const empty = fs.mkdtempSync(path.join(os.tmpdir(), "bizops-repl-none-"));
+		const { code, out } = await replSession({ DATA_DIR: empty }, []);
+		expect(code).toBe(1);
+		expect(out).toMatch(/No platform is running on .*bizops-repl-none-.*: start it with `npm start`/);
+	}, 30_000);
 });
