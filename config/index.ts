@@ -21,6 +21,8 @@ export interface Config {
 	mongo_uri: string | null;
 	/** ms the MongoDB driver waits for a reachable server before a call fails (503). */
 	mongo_timeout: number;
+	/** ms a node's start-up work may keep failing transiently (a store not reachable yet) before the start fails (lib/startup.ts). */
+	startup_timeout_ms: number;
 	cacher: string;
 	log_level: string;
 	jwt: { secret_key: string | null; expiration: number; refresh_expiration: number };
@@ -139,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		nats: { user: nullIfEmpty(raw.nats?.user), password: nullIfEmpty(raw.nats?.password) },
 		mongo_uri: nullIfEmpty(raw.mongo_uri),
 		mongo_timeout: num(raw.mongo_timeout ?? 1000, "MONGO_TIMEOUT"),
+		startup_timeout_ms: num(raw.startup_timeout_ms ?? 120000, "STARTUP_TIMEOUT_MS"),
 		cacher: String(raw.cacher || "Memory"),
 		log_level: String(raw.log_level || "info"),
 		jwt: {

@@ -6,6 +6,7 @@
 import crypto from "crypto";
 import fs from "fs";
 import path from "path";
+import { atStartup } from "../lib/startup";
 import { defineMixin, type MembersOf } from "../lib/service";
 // moleculer-db ships no usable types for 0.15; it is typed once here.
 
@@ -195,8 +196,18 @@ export function createDbMixin(collection: string, indexes: IndexSpec[] = []) {
 export async function openStore(broker: unknown, collection: string, indexes: IndexSpec[] = []): Promise<DbAdapter & { disconnect(): Promise<void> }> {
 	const adapter = createAdapter(collection);
 	adapter.init(broker, { schema: { collection }, logger: (broker as any).logger });
-	await adapter.connect();
-	await ensureIndexes(adapter, indexes, (broker as any).logger);
+	try {
+		await adapter.connect();
+		await ensureIndexes(adapter, indexes, (broker as any).logger);
+	} catch (err) {
+		// a client left open by a failed attempt would outlive it (the caller may try again)
+		try {
+			await adapter.disconnect?.();
+		} catch {
+			/* closing what did not open */
+		}
+		throw err;
+	}
 	return adapter;
 }
 
@@ -249,7 +260,7 @@ export type Store = Awaited<ReturnType<typeof openStore>>;
 export function createStoreMixin<K extends string>(field: K, collection: string, indexes: IndexSpec[] = []) {
 	return defineMixin<Record<K, Store>>()({
 		async started() {
-			(this as Record<K, Store>)[field] = await openStore(this.broker, collection, indexes);
+			(this as Record<K, Store>)[field] = await atStartup(this.logger, `opening ${collection}`, () => openStore(this.broker, collection, indexes));
 		},
 		async stopped() {
 			await (this as Partial<Record<K, Store>>)[field]?.disconnect();

@@ -3,6 +3,7 @@
  * admin (docs/api.md, identity and access). Roles and domain rules live in domains/identity.
  */
 import { Errors, type Context } from "moleculer";
+import { atStartup } from "../lib/startup";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { getConfig, jwtSecret } from "../config";
 import { canGrantTier, canManageAccount, isUserAdmin, loginLockMs, ROLES, type Principal, type Role, type Tier } from "../domains/identity/rbac";
@@ -582,14 +583,20 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 
 	async started() {
 		jwtSecret(); // fail fast in production without JWT_SECRET_KEY
-		this.refreshTokens = await openStore(this.broker, "refresh_tokens", [{ fields: { token_digest: 1 }, unique: true }, { fields: { user_id: 1 } }]);
-		this.revokedTokens = await openStore(this.broker, "revoked_tokens", [{ fields: { jti: 1 } }]);
-		this.apiKeys = await openStore(this.broker, "api_keys");
-		await this.bootstrapAdmin();
-		const now = new Date().toISOString();
-		await this.revokedTokens.removeMany({ expires_at: { $lte: now } });
-		await this.refreshTokens.removeMany({ expires_at: { $lte: now } });
-		await this.restoreRevocations();
+		// each step retried on its own while the store is not reachable yet (lib/startup.ts)
+		const step = <T>(what: string, work: () => Promise<T>) => atStartup(this.logger, `auth: ${what}`, work);
+		this.refreshTokens = await step("opening refresh_tokens", () =>
+			openStore(this.broker, "refresh_tokens", [{ fields: { token_digest: 1 }, unique: true }, { fields: { user_id: 1 } }]),
+		);
+		this.revokedTokens = await step("opening revoked_tokens", () => openStore(this.broker, "revoked_tokens", [{ fields: { jti: 1 } }]));
+		this.apiKeys = await step("opening api_keys", () => openStore(this.broker, "api_keys"));
+		await step("the bootstrap admin", () => this.bootstrapAdmin());
+		await step("removing expired tokens", async () => {
+			const now = new Date().toISOString();
+			await this.revokedTokens.removeMany({ expires_at: { $lte: now } });
+			await this.refreshTokens.removeMany({ expires_at: { $lte: now } });
+		});
+		await step("restoring revocations", () => this.restoreRevocations());
 		// a Redis that comes back (empty, or having missed revocations made while it was down) is refilled
 		const redisCacher = this.broker.cacher as { client?: { on?(event: string, listener: () => void): void } } | undefined;
 		redisCacher?.client?.on?.("ready", () => this.restoreRevocations().catch((err: Error) => this.logger.warn("Could not restore revocations", err)));

@@ -3,6 +3,7 @@
  * caller's domains (a company outside them is a 404), every write emits an event and cleans the cache.
  */
 import type { Context } from "moleculer";
+import { atStartup } from "../lib/startup";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { canSeeIndustry, visibleIndustries, type Principal } from "../domains/identity/rbac";
 import { industryParam, type Industry } from "../models/industry";
@@ -98,10 +99,12 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 	},
 
 	async started() {
-		await ensureChannel(this.broker, COMPANY_DELETED_CHANNEL);
+		await atStartup(this.logger, "companies: the channel's stream", () => ensureChannel(this.broker, COMPANY_DELETED_CHANNEL));
 		// companies stored before names had a sort key get it (idempotent: another replica doing the same writes the same)
-		for (const doc of await this.adapter.find({ query: { name_key: { $exists: false } }, limit: 100000 }))
-			await this.adapter.updateById(doc._id, { $set: { name_key: nameKey(String(doc.name)) } });
+		await atStartup(this.logger, "companies: name sort keys", async () => {
+			for (const doc of await this.adapter.find({ query: { name_key: { $exists: false } }, limit: 100000 }))
+				await this.adapter.updateById(doc._id, { $set: { name_key: nameKey(String(doc.name)) } });
+		});
 	},
 
 	actions: {

@@ -7,6 +7,7 @@ import type { Context } from "moleculer";
 import type { Analysis } from "../domains/finance/analysis";
 import { APPETITE_TIERS, checkAppetite, checkMetrics, evaluateKpis, type Appetite, type CompanyKpis, type FinanceFigures, type IndustryModule } from "../domains/industries/module";
 import { industryModule, industryModules } from "../domains/industries/registry";
+import { atStartup } from "../lib/startup";
 import { announceCompanyDataChanged, ensureChannel } from "../lib/channels";
 import { KeyedLock } from "../lib/keyed-lock";
 import { principalOf, type AuthMeta } from "../lib/principal";
@@ -301,7 +302,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 	},
 
 	async started() {
-		await ensureChannel(this.broker, COMPANY_DATA_CHANGED_CHANNEL);
+		await atStartup(this.logger, "domains: the channel's stream", () => ensureChannel(this.broker, COMPANY_DATA_CHANGED_CHANNEL));
 	},
 });
 

@@ -12,6 +12,7 @@ import { identityWarnings, normalizeStatement } from "../domains/finance/checks"
 import { planPeriod, restoreOf } from "../domains/finance/import-plan";
 import { computeRatios, figuresOf } from "../domains/finance/ratios";
 import { parseCompanyFacts, SecDocumentError } from "../domains/finance/sec";
+import { atStartup } from "../lib/startup";
 import { announceCompanyDataChanged, ensureChannel } from "../lib/channels";
 import { COMPANY_DATA_CHANGED_CHANNEL } from "../models/events";
 import { readJsonBody } from "../lib/json-body";
@@ -550,7 +551,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 	},
 
 	async started() {
-		await ensureChannel(this.broker, COMPANY_DATA_CHANGED_CHANNEL);
+		await atStartup(this.logger, "finance: the channel's stream", () => ensureChannel(this.broker, COMPANY_DATA_CHANGED_CHANNEL));
 	},
 });
 

@@ -6,6 +6,7 @@ import fs from "fs";
 import path from "path";
 import YAML from "yaml";
 import type { Context } from "moleculer";
+import { atStartup } from "../lib/startup";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { isFlagEnabled, type FeatureFlag } from "../domains/flags/rollout";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
@@ -209,7 +210,7 @@ const FlagsService = defineService()({
 	},
 
 	async started() {
-		await this.seedFlags();
+		await atStartup(this.logger, "flags: seeding the flags", () => this.seedFlags());
 	},
 });
 

@@ -15,6 +15,7 @@ import type { DatasetSummary } from "../domains/ml/dataset";
 import { MODEL_TYPES } from "../domains/ml/model-types";
 import { failedGates, gateValues } from "../domains/ml/gates";
 import { MISSING_VALUE_HANDLINGS } from "../domains/ml/pipeline";
+import { atStartup } from "../lib/startup";
 import { BlobIntegrityError, createBlobStore, type BlobStore } from "../lib/blob-store";
 import { ensureChannel, sendToChannel } from "../lib/channels";
 import { readBody, readJsonBody } from "../lib/json-body";
@@ -795,8 +796,9 @@ const MlRegistryService = defineService<{
 
 	async started() {
 		this.blobs = createBlobStore();
-		await ensureChannel(this.broker, ML_ALIAS_CHANGED_CHANNEL);
-		await this.seedShippedDatasets();
+		await atStartup(this.logger, "ml.registry: the channel's stream", () => ensureChannel(this.broker, ML_ALIAS_CHANGED_CHANNEL));
+		// the first GridFS write of a node: on a busy machine MongoDB may take longer than a request may wait
+		await atStartup(this.logger, "ml.registry: registering the shipped data sets", () => this.seedShippedDatasets());
 		this.outboxTimer = setInterval(() => this.flushOutbox().catch(err => this.logger.warn(`Outbox: ${(err as Error).message}`)), OUTBOX_INTERVAL_MS);
 		this.outboxTimer.unref();
 	},

@@ -162,8 +162,21 @@ export interface NodeProc extends Proc {
 	metricsUrl: string;
 }
 
-/** A bizops node running `SERVICES`; resolves once its readiness endpoint says ready. */
+/**
+ * A node started as a user starts one, ready (its health probe answers 200) within 30 s. A start that fails is
+ * reported with the node's last log lines and tried once more from scratch: on a busy machine one slow start
+ * must not fail every test of a suite that shares the cluster.
+ */
 export async function startNode(name: string, services: string, env: Record<string, string>): Promise<NodeProc> {
+	try {
+		return await startNodeOnce(name, services, env);
+	} catch (err) {
+		console.warn(`\n!!!!!!!! node ${name} did not start; starting it once more !!!!!!!!\n${(err as Error).message}\n`);
+		return startNodeOnce(name, services, env);
+	}
+}
+
+async function startNodeOnce(name: string, services: string, env: Record<string, string>): Promise<NodeProc> {
 	const port = freePort();
 	const healthPort = freePort();
 	const metricsPort = freePort();
