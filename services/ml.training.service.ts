@@ -301,7 +301,8 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 					if (m.type === "progress") {
 						const { type: _type, ...p } = m;
 						if (p.epoch != null || p.val_roc_auc != null || p.loss != null) history.push(p);
-						reportedAt = Date.now();
+						// a report that moves progress; a stage named at 0 (starting, reading, training) is no progress
+						if (p.progress > (entry.progress.progress ?? 0)) reportedAt = Date.now();
 						const progress = Math.max(entry.progress.progress ?? 0, Math.round(p.progress * 1000) / 1000);
 						entry.progress = { progress, stage: p.stage, history: history.slice(-200) };
 					} else settle(m);
