@@ -108,6 +108,15 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		 * Ends sessions: each is marked ended first (so a refresh racing with this cannot start it again: see
 		 * issueTokens), then its refresh tokens are deleted and the access tokens issued with them revoked.
 		 */
+		/**
+		 * The cached principals (resolveUser) once more, a moment after a change of rights: a request that read the
+		 * user just before the change may cache the old role after the change cleared it (a demoted super_admin
+		 * kept its rights for the cache's minute, seen with two demotions at once). Two seconds covers such a read.
+		 */
+		clearCacheAgainSoon() {
+			setTimeout(() => void this.clearCache().catch((err: Error) => this.logger.warn(`Principal cache not cleared: ${err.message}`)), 2000).unref();
+		},
+
 		async endSessions(query: Doc) {
 			const docs = await this.refreshTokens.find({ query });
 			const families = new Set<string>(docs.map(d => d.family as string));
@@ -144,6 +153,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 				if ((await this.countEntities({ role: "super_admin" })) === 0) {
 					await undo();
 					await this.clearCache();
+					this.clearCacheAgainSoon();
 					throw lastOne;
 				}
 				return result;
@@ -460,6 +470,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 				if (!saved) throw notFound("User", id);
 				// A new password or other rights end the sessions started under the old ones, access tokens included.
 				if (password || changesAccess) await this.endSessions({ user_id: id });
+				if (changesAccess) this.clearCacheAgainSoon();
 				const user = this.publicUser(saved);
 				ctx.emit("auth.user.updated", {
 					user,
@@ -491,6 +502,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 				);
 				if (!removed) throw notFound("User", target.id); // deleted meanwhile by someone else
 				await this.endSessions({ user_id: target.id });
+				this.clearCacheAgainSoon();
 				ctx.emit("auth.user.deleted", { user: this.publicUser(target), by: actor.id });
 				return { id: target.id, deleted: true };
 			},
