@@ -154,6 +154,8 @@ export class LocalSocketTransporter extends Base {
 		}
 		fs.chmodSync(this.paths.socket, 0o600);
 		this.server = server;
+		const relative = path.relative(process.cwd(), this.paths.socket);
+		this.logger.info(`\`npm run repl\` attaches here through ${relative.startsWith("..") ? this.paths.socket : relative}`);
 		server.on("error", err => this.logger.warn(`Local socket: ${err.message}`));
 	}
 

@@ -19,7 +19,11 @@ interface LoggerBindings {
 
 /** Info lines that are noise for an operator: matched on the message's first argument. */
 export const NOISE_AT_INFO: RegExp[] = [
-	/^Service '.*' started\.$/,
+	/^Service '.*' (started|stopped)\.$/,
+	/^Transporter: /,
+	/^Connecting to the transporter/,
+	/^Channel adapter is disconnecting/,
+	/^API Gateway stopped!$/,
 	/^'.*' service is registered\.$/,
 	/^Waiting for service\(s\) /,
 	/^Service\(s\) .* are available\.$/,
