@@ -9,6 +9,7 @@ import { fork } from "child_process";
 import fs from "fs";
 import path from "path";
 import { ADMIN_PASSWORD, json, machine, save, startPlatformProcess } from "./harness";
+import { bigFrameworkLibrary } from "../test/helpers/fixtures";
 
 interface Measured {
 	scenario: string;
@@ -212,22 +213,7 @@ async function main() {
 		outcome: answered(await request("POST", "/frameworks", admin, { content: bomb, industries: "all" })),
 	}));
 	await measure("1 MB of nested YAML brackets to POST /risk-matrices", async () => ({ outcome: answered(await request("POST", "/risk-matrices", admin, { content: bomb })) }));
-	const nodes = Array.from(
-		{ length: 6000 },
-		(_, i) =>
-			`      - urn: urn:example:risk:req_node:big:${i}\n        assessable: true\n        ref_id: 'R${i}'\n        name: Requirement number ${i}, attested yearly with evidence`,
-	);
-	const big = [
-		"urn: urn:example:risk:library:big",
-		"name: Big",
-		"objects:",
-		"  framework:",
-		"    urn: urn:example:risk:framework:big",
-		"    ref_id: big",
-		"    name: Big",
-		"    requirement_nodes:",
-		...nodes,
-	].join("\n");
+	const big = bigFrameworkLibrary(6000);
 	await measure(`a real framework library of ${Math.round(big.length / 1024)} KB (6,000 requirements)`, async () => {
 		const r = await request("POST", "/frameworks", admin, { content: big, industries: "all" });
 		return { outcome: r.status === 200 ? `200 (${r.body.requirements} requirements)` : answered(r) };

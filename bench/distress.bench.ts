@@ -18,39 +18,15 @@ import { MISSING_VALUE_HANDLINGS, transformRow } from "../domains/ml/pipeline";
 import { checkOnReference, trainVersion } from "../domains/ml/training";
 import { REFERENCE_POPULATION, referenceFilers } from "../lib/reference-filers";
 import type { Statement } from "../models/statement";
+import { healthyManufacturerStatement } from "../test/helpers/fixtures";
 import { machine, ROOT, save } from "./harness";
 
 const features = [...DEFAULT_DISTRESS_MODEL.configuration.features];
-const statement = (period_end: string, balance_sheet: object, income_statement: object) =>
-	({ statement_type: "annual", period_end, currency: "USD", balance_sheet, income_statement, cash_flow: { operating_cash_flow: 120 } }) as unknown as Statement;
-/** Net margin 8 %, equity 60 % of assets, current ratio 2, positive cash flow. */
+const asStatement = (s: object) => s as unknown as Statement;
+/** The healthy manufacturer, with every input and with 13 of 36 missing (no prior year either). */
 const HEALTHY = {
-	every_input: [
-		statement(
-			"2024-12-31",
-			{
-				total_assets: 1000,
-				total_current_assets: 500,
-				inventory: 150,
-				accounts_receivable: 150,
-				cash_and_equivalents: 100,
-				total_current_liabilities: 250,
-				total_liabilities: 400,
-				total_equity: 600,
-				retained_earnings: 400,
-			},
-			{ revenue: 1000, cost_of_revenue: 700, operating_income: 100, income_before_tax: 100, interest_expense: 5, depreciation_and_amortization: 30, net_income: 80 },
-		),
-		statement("2023-12-31", { total_assets: 950 }, { revenue: 950 }),
-	],
-	"13 of 36 missing": [
-		statement(
-			"2024-12-31",
-			{ total_assets: 1000, total_current_assets: 500, total_current_liabilities: 250, total_liabilities: 400, total_equity: 600, retained_earnings: 400 },
-			{ revenue: 1000, cost_of_revenue: 700, operating_income: 100, net_income: 80 },
-		),
-		null,
-	],
+	every_input: [asStatement(healthyManufacturerStatement("2024-12-31", 1000)), asStatement(healthyManufacturerStatement("2023-12-31", 950))],
+	"13 of 36 missing": [asStatement(healthyManufacturerStatement("2024-12-31", 1000, false)), null],
 } as const;
 
 async function main() {

@@ -6,7 +6,7 @@
  * plan's check-ins do not grow the plan; impossible dates and empty ids are refused at import.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { annualStatement, LIQUIDITY_POLICY_LIBRARY } from "../helpers/fixtures";
+import { annualStatement, bigFrameworkLibrary, LIQUIDITY_POLICY_LIBRARY } from "../helpers/fixtures";
 import { ADMIN_PASSWORD, startPlatform, type Platform } from "../helpers/platform";
 
 let platform: Platform;
@@ -68,22 +68,7 @@ describe("YAML libraries", () => {
 	});
 
 	it("parses a large library off the main thread", async () => {
-		const nodes = Array.from(
-			{ length: 6000 },
-			(_, i) =>
-				`      - urn: urn:example:risk:req_node:big:${i}\n        assessable: true\n        ref_id: 'R${i}'\n        name: Requirement number ${i}, attested yearly with evidence`,
-		);
-		const content = [
-			"urn: urn:example:risk:library:big",
-			"name: Big",
-			"objects:",
-			"  framework:",
-			"    urn: urn:example:risk:framework:big",
-			"    ref_id: big",
-			"    name: Big",
-			"    requirement_nodes:",
-			...nodes,
-		].join("\n");
+		const content = bigFrameworkLibrary(6000);
 		expect(content.length).toBeGreaterThan(800_000);
 		const { value: res, stallMs } = await longestStall(() => post(t["health-admin"], "/frameworks", { content, industries: ["healthcare"] }));
 		expect(res.status).toBe(200);

@@ -3,7 +3,7 @@
  * start, it predicts from a company's statements (naming the inputs it could not compute), joins the
  * automatic credit/distress assessment as a factor, and is monitored (drift, realised ROC AUC).
  */
-import { annualStatement } from "../helpers/fixtures";
+import { annualStatement, healthyManufacturerStatement } from "../helpers/fixtures";
 import { DISTRESS_FEATURE_NAMES } from "../../domains/ml/distress";
 import { servicePrincipal } from "../../lib/principal";
 import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
@@ -97,16 +97,7 @@ describe("the default distress model", () => {
 	it("answers insufficient_inputs for a company whose statements give too few of its inputs, and the risk factor says so instead of rising", async () => {
 		const company = (await platform.request("POST", "/companies", { token: admin, body: { name: "Plain Healthy Mfg", industry: "manufacturing" } })).body;
 		// net margin 8 %, equity 60 % of assets, current ratio 2: healthy, but 13 of the 36 ratios need line items it lacks
-		await platform.request("POST", `/companies/${company.id}/statements`, {
-			token: analyst,
-			body: {
-				statement_type: "annual",
-				period_end: "2024-12-31",
-				balance_sheet: { total_assets: 1000, total_current_assets: 500, total_current_liabilities: 250, total_liabilities: 400, total_equity: 600, retained_earnings: 400 },
-				income_statement: { revenue: 1000, cost_of_revenue: 700, operating_income: 100, net_income: 80 },
-				cash_flow: { operating_cash_flow: 120 },
-			},
-		});
+		await platform.request("POST", `/companies/${company.id}/statements`, { token: analyst, body: healthyManufacturerStatement("2024-12-31", 1000, false) });
 		const res = await platform.request("POST", `/ml/models/${distress.id}/predict`, { token: analyst, body: { company_id: company.id } });
 		expect(res.status).toBe(200);
 		const [prediction] = res.body.predictions;
@@ -126,33 +117,8 @@ describe("the default distress model", () => {
 
 	it("labels a healthy manufacturer whose statements give its inputs healthy", async () => {
 		const company = (await platform.request("POST", "/companies", { token: admin, body: { name: "Full Healthy Mfg", industry: "manufacturing" } })).body;
-		const statement = (period_end: string, revenue: number) => ({
-			statement_type: "annual",
-			period_end,
-			balance_sheet: {
-				total_assets: 1000,
-				total_current_assets: 500,
-				inventory: 150,
-				accounts_receivable: 150,
-				cash_and_equivalents: 100,
-				total_current_liabilities: 250,
-				total_liabilities: 400,
-				total_equity: 600,
-				retained_earnings: 400,
-			},
-			income_statement: {
-				revenue,
-				cost_of_revenue: revenue * 0.7,
-				operating_income: 100,
-				income_before_tax: 100,
-				interest_expense: 5,
-				depreciation_and_amortization: 30,
-				net_income: 80,
-			},
-			cash_flow: { operating_cash_flow: 120 },
-		});
-		await platform.request("POST", `/companies/${company.id}/statements`, { token: analyst, body: statement("2023-12-31", 950) });
-		await platform.request("POST", `/companies/${company.id}/statements`, { token: analyst, body: statement("2024-12-31", 1000) });
+		await platform.request("POST", `/companies/${company.id}/statements`, { token: analyst, body: healthyManufacturerStatement("2023-12-31", 950) });
+		await platform.request("POST", `/companies/${company.id}/statements`, { token: analyst, body: healthyManufacturerStatement("2024-12-31", 1000) });
 		const res = await platform.request("POST", `/ml/models/${distress.id}/predict`, { token: analyst, body: { company_id: company.id } });
 		expect(res.body.inputs_not_computed).toEqual([]);
 		expect(res.body.predictions[0]).toMatchObject({ status: "scored", label: "0", input_coverage: 1 });

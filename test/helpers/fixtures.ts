@@ -83,3 +83,44 @@ export const LIQUIDITY_POLICY_LIBRARY = [
 	"      - { urn: 'urn:example:risk:req_node:liquidity-policy:1.1', assessable: true, depth: 2, ref_id: '1.1', name: LCR above the internal floor, data_rule: { metric: lcr, op: '>=', threshold: 1.1 } }",
 	"      - { urn: 'urn:example:risk:req_node:liquidity-policy:1.2', assessable: true, depth: 2, ref_id: '1.2', name: Contingency funding plan tested }",
 ].join("\n");
+
+/**
+ * A healthy manufacturer (issue 21, item 2): net margin 8 %, equity 60 % of assets, current ratio 2, positive
+ * cash flow. `everyInput`: with the line items every distress ratio needs; without, 13 of the 36 lack theirs.
+ */
+export function healthyManufacturerStatement(period_end: string, revenue = 1000, everyInput = true) {
+	const balance_sheet: Record<string, number> = {
+		total_assets: 1000,
+		total_current_assets: 500,
+		total_current_liabilities: 250,
+		total_liabilities: 400,
+		total_equity: 600,
+		retained_earnings: 400,
+	};
+	const income_statement: Record<string, number> = { revenue, cost_of_revenue: revenue * 0.7, operating_income: 100, net_income: 80 };
+	if (everyInput) {
+		Object.assign(balance_sheet, { inventory: 150, accounts_receivable: 150, cash_and_equivalents: 100 });
+		Object.assign(income_statement, { income_before_tax: 100, interest_expense: 5, depreciation_and_amortization: 30 });
+	}
+	return { statement_type: "annual", period_end, currency: "USD", balance_sheet, income_statement, cash_flow: { operating_cash_flow: 120 } };
+}
+
+/** A framework library (CISO Assistant's YAML) of `requirements` assessable requirements: about 140 bytes each. */
+export function bigFrameworkLibrary(requirements: number): string {
+	const nodes = Array.from(
+		{ length: requirements },
+		(_, i) =>
+			`      - urn: urn:example:risk:req_node:big:${i}\n        assessable: true\n        ref_id: 'R${i}'\n        name: Requirement number ${i}, attested yearly with evidence`,
+	);
+	return [
+		"urn: urn:example:risk:library:big",
+		"name: Big",
+		"objects:",
+		"  framework:",
+		"    urn: urn:example:risk:framework:big",
+		"    ref_id: big",
+		"    name: Big",
+		"    requirement_nodes:",
+		...nodes,
+	].join("\n");
+}
