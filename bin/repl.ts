@@ -25,8 +25,16 @@ if (!config.transporter) {
 	transporter = new LocalSocketTransporter({ dataDir: config.data_dir, role: "peer" });
 }
 
+/**
+ * What a node without services must not run: the durable channels (embedded, their adapter would replay and
+ * rewrite the platform's own journal in DATA_DIR under the running platform, and its later appends would be
+ * lost), the audit outbox that feeds them, and a health server on the platform's HEALTH_PORT.
+ */
+const NOT_FOR_THE_REPL = new Set(["Channels", "Audit", "NodeHealth"]);
+
 const broker = new ServiceBroker({
 	...brokerConfig,
+	middlewares: (brokerConfig.middlewares as Array<string | { name?: string }>).filter(m => typeof m === "string" || !NOT_FOR_THE_REPL.has(m.name ?? "")),
 	transporter,
 	nodeID: `repl-${os.hostname()}-${process.pid}`,
 	metrics: { enabled: false },

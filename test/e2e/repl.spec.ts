@@ -160,7 +160,11 @@ describe("npm run repl beside a running npm start (embedded)", () => {
 	}
 
 	it("attaches through the platform's local socket: health shows its node and services, cache-clear reaches them", async () => {
+		const journal = path.join(dataDir, "channels", "journal.jsonl");
+		const before = fs.statSync(journal).ino;
 		const { code, out } = await replSession({ DATA_DIR: dataDir }, ["health", "cache-clear companies"]);
+		// the REPL runs no channels: the platform's journal is the file the platform appends to, not rewritten under it
+		expect(fs.statSync(journal).ino).toBe(before);
 		expect(code).toBe(0);
 		expect(out).toMatch(/^embedded-repl\s+yes\s+api, auth, companies, flags$/m);
 		expect(out).toMatch(/^transporter\s+local$/m);
@@ -187,6 +191,17 @@ describe("npm run repl beside a running npm start (embedded)", () => {
 		});
 		expect(closed).toBe(true);
 		expect(node.log.some(l => /a connection without the token was refused/.test(l))).toBe(true);
+		// a first frame announcing megabytes is not waited for: closed on its length alone
+		const oversized = await new Promise<boolean>(resolve => {
+			const c = net.connect(socket, () => {
+				const head = Buffer.alloc(4);
+				head.writeUInt32BE(50 * 1024 * 1024, 0);
+				c.write(head);
+			});
+			c.on("close", () => resolve(true));
+			setTimeout(() => resolve(false), 2000).unref();
+		});
+		expect(oversized).toBe(true);
 	});
 
 	it("says where no platform runs, and how to start one", async () => {
