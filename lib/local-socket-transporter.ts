@@ -35,7 +35,7 @@ export function localSocketPaths(dataDir: string): { socket: string; token: stri
 }
 
 /** The frames on the socket: 4 bytes of length, then 1 byte of topic length, the topic and the packet. */
-function frame(topic: string, data: Buffer): Buffer {
+export function frame(topic: string, data: Buffer): Buffer {
 	const t = Buffer.from(topic, "utf8");
 	const head = Buffer.alloc(5);
 	head.writeUInt32BE(1 + t.length + data.length, 0);
@@ -46,20 +46,30 @@ function frame(topic: string, data: Buffer): Buffer {
 /** The largest frame accepted: a packet the broker would send (streams go in chunks) is far below it. */
 const MAX_FRAME = 64 * 1024 * 1024;
 
-/** Splits a socket's bytes into frames; a frame too large or malformed ends the connection. */
-function onFrames(socket: net.Socket, handle: (topic: string, data: Buffer) => void): void {
-	let buffered = Buffer.alloc(0);
-	socket.on("data", chunk => {
-		buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
-		while (buffered.length >= 4) {
-			const length = buffered.readUInt32BE(0);
-			if (length < 1 || length > MAX_FRAME) return void socket.destroy();
-			if (buffered.length < 4 + length) return;
+/** Before the token, a frame is the hello: a connection that announces more is closed before it is buffered. */
+const MAX_HELLO_FRAME = 256;
+
+/** Splits a socket's bytes into frames; a frame larger than `maxFrame()` or malformed ends the connection. */
+export function onFrames(socket: net.Socket, handle: (topic: string, data: Buffer) => void, maxFrame: () => number = () => MAX_FRAME): void {
+	// the chunks of a frame are kept apart and joined once it is whole: a large frame costs its size, not its size squared
+	let chunks: Buffer[] = [];
+	let size = 0;
+	socket.on("data", (chunk: Buffer) => {
+		chunks.push(chunk);
+		size += chunk.length;
+		while (size >= 4 && !socket.destroyed) {
+			if (chunks[0].length < 4) chunks = [Buffer.concat(chunks, size)];
+			const length = chunks[0].readUInt32BE(0);
+			if (length < 1 || length > maxFrame()) return void socket.destroy();
+			if (size < 4 + length) return;
+			const buffered = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 			const topicLength = buffered.readUInt8(4);
 			if (topicLength + 1 > length) return void socket.destroy();
 			const topic = buffered.subarray(5, 5 + topicLength).toString("utf8");
 			const data = buffered.subarray(5 + topicLength, 4 + length);
-			buffered = buffered.subarray(4 + length);
+			const rest = buffered.subarray(4 + length);
+			chunks = rest.length ? [rest] : [];
+			size = rest.length;
 			handle(topic, data);
 		}
 	});
@@ -179,21 +189,25 @@ export class LocalSocketTransporter extends Base {
 			clearTimeout(timer);
 			this.peers.delete(socket);
 		});
-		onFrames(socket, (topic, data) => {
-			if (!authenticated) {
-				if (topic !== HELLO || data.length !== token.length || !timingSafeEqual(data, token)) {
-					this.logger.warn("Local socket: a connection without the token was refused");
-					return void socket.destroy();
+		onFrames(
+			socket,
+			(topic, data) => {
+				if (!authenticated) {
+					if (topic !== HELLO || data.length !== token.length || !timingSafeEqual(data, token)) {
+						this.logger.warn("Local socket: a connection without the token was refused");
+						return void socket.destroy();
+					}
+					authenticated = true;
+					clearTimeout(timer);
+					this.peers.add(socket);
+					return;
 				}
-				authenticated = true;
-				clearTimeout(timer);
-				this.peers.add(socket);
-				return;
-			}
-			this.deliver(topic, data);
-			const bytes = frame(topic, data);
-			for (const peer of this.peers) if (peer !== socket) peer.write(bytes);
-		});
+				this.deliver(topic, data);
+				const bytes = frame(topic, data);
+				for (const peer of this.peers) if (peer !== socket) peer.write(bytes);
+			},
+			() => (authenticated ? MAX_FRAME : MAX_HELLO_FRAME),
+		);
 	}
 
 	/** A peer: connects, sends the token; the hub closing is the platform stopping. */
