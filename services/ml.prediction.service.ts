@@ -274,7 +274,12 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 				const answer = { model_id: model.id, model_version: served.version, threshold: served.meta.threshold, input_coverage_floor: floor };
 				if (rows) {
 					const predictions = await this.predictRows(served, this.vectorsOf(served, rows), "rows", model.domain, floor);
-					ctx.emit("ml.predictions.made", { model_id: model.id, version: served.version, rows: rows.length });
+					ctx.emit("ml.predictions.made", {
+						model_id: model.id,
+						version: served.version,
+						rows: rows.length,
+						scored: predictions.filter(p => p.status === "scored").length,
+					});
 					return { ...answer, predictions };
 				}
 				const inputs = await this.companyInputs(ctx, served, company_id!);
@@ -289,7 +294,7 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 						probability: prediction.probability,
 						at: nowIso(),
 					});
-				ctx.emit("ml.predictions.made", { model_id: model.id, version: served.version, rows: 1 });
+				ctx.emit("ml.predictions.made", { model_id: model.id, version: served.version, rows: 1, scored: prediction.status === "scored" ? 1 : 0 });
 				return {
 					...answer,
 					predictions: [prediction],

@@ -397,18 +397,15 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				if ((err as { code?: number }).code === 409) return; // another node created it at the same moment
 				throw err;
 			}
-			if (current) {
-				// two nodes starting together: the job is queued by the one that updated first
-				if (await this.adapter.findOne({ model_id: current.id, state: ACTIVE })) return;
-				const full = await (this.broker.call("ml.registry.getDataset", { id: dataset.id }, AS_TRAINING) as Promise<Dataset>);
-				await this.queue(model, full, { deploy_to: "production" }, "system");
-				this.logger.info(`Default model '${model.name}' has a new recipe (missing values imputed, a reference gate): a new version is training`);
-				return;
-			}
+			// two nodes starting together with an earlier release's model: the job is queued by the one that updated first
+			if (current && (await this.adapter.findOne({ model_id: current.id, state: ACTIVE }))) return;
 			const full = await (this.broker.call("ml.registry.getDataset", { id: dataset.id }, AS_TRAINING) as Promise<Dataset>);
 			const job = await this.queue(model, full, { deploy_to: "production" }, "system");
+			const training = `(about ${Math.ceil(job.estimated_seconds ?? 10)} s, then deployed to production if it passes the gates)`;
 			this.logger.info(
-				`Default model '${model.name}' created; its first version is training (about ${Math.ceil(job.estimated_seconds ?? 10)} s, then deployed to production)`,
+				current
+					? `Default model '${model.name}' has a new recipe (missing values imputed, a reference gate): a new version is training ${training}`
+					: `Default model '${model.name}' created; its first version is training ${training}`,
 			);
 		},
 	},

@@ -17,7 +17,11 @@ export interface FsdsFiling {
 	filed: string;
 }
 
-/** A tab-separated table with a header row → one object per row, keyed by the header's names. */
+/**
+ * A tab-separated table with a header row → one object per row, keyed by the header's names. SEC's files are
+ * plain TSV: a `"` is a character of the value (num.txt footnotes have some), so the data sets' CSV reader
+ * (RFC 4180 quoting) is not the one to use.
+ */
 export function readTsv(text: string): Array<Record<string, string>> {
 	const lines = text.split(/\r?\n/).filter(line => line.length);
 	const header = (lines.shift() ?? "").split("\t");

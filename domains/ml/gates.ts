@@ -3,10 +3,12 @@
  * hold-out metrics' floors, and for a model on statement ratios the share of the reference filers it labels
  * positive, a ceiling (reference.ts).
  */
+import type { GATE_METRICS } from "../../models/ml";
 import type { ClassificationMetrics } from "./metrics";
 import type { ReferenceCheck } from "./reference";
 
-export type GateMetric = "roc_auc" | "pr_auc" | "f1" | "precision" | "recall" | "accuracy" | "brier" | "reference_positive_share";
+/** The metrics a model's gates may name (models/ml.ts GATE_METRICS). */
+export type GateMetric = (typeof GATE_METRICS)[number];
 
 /** Gates that are ceilings (lower is better); the others are floors. */
 const CEILINGS = new Set<GateMetric>(["brier", "reference_positive_share"]);
