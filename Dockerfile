@@ -11,6 +11,7 @@ COPY middlewares ./middlewares
 COPY lib ./lib
 COPY mixins ./mixins
 COPY models ./models
+COPY contracts ./contracts
 COPY repl ./repl
 COPY services ./services
 RUN npm run build

@@ -2,36 +2,60 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-export default tseslint.config({ ignores: ["node_modules/", "dist/", "data/", "coverage/", "bench/results/"] }, js.configs.recommended, ...tseslint.configs.recommended, {
-	languageOptions: {
-		globals: {
-			process: "readonly",
-			console: "readonly",
-			require: "readonly",
-			module: "writable",
-			__dirname: "readonly",
-			Buffer: "readonly",
-			setTimeout: "readonly",
-			clearTimeout: "readonly",
-			setInterval: "readonly",
-			clearInterval: "readonly",
-			fetch: "readonly",
-			URL: "readonly",
-			URLSearchParams: "readonly",
-			AbortSignal: "readonly",
-			performance: "readonly",
-			globalThis: "readonly",
-			ReadableStream: "readonly",
-			Headers: "readonly",
-			RequestInit: "readonly",
+export default tseslint.config(
+	{ ignores: ["node_modules/", "dist/", "data/", "coverage/", "bench/results/"] },
+	js.configs.recommended,
+	...tseslint.configs.recommended,
+	{
+		languageOptions: {
+			globals: {
+				process: "readonly",
+				console: "readonly",
+				require: "readonly",
+				module: "writable",
+				__dirname: "readonly",
+				Buffer: "readonly",
+				setTimeout: "readonly",
+				clearTimeout: "readonly",
+				setInterval: "readonly",
+				clearInterval: "readonly",
+				fetch: "readonly",
+				URL: "readonly",
+				URLSearchParams: "readonly",
+				AbortSignal: "readonly",
+				performance: "readonly",
+				globalThis: "readonly",
+				ReadableStream: "readonly",
+				Headers: "readonly",
+				RequestInit: "readonly",
+			},
+		},
+		rules: {
+			// `_`-prefixed names are deliberately unused (destructuring a field away)
+			"@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+			// moleculer-db, moleculer-web and the channels middleware ship no usable types: `any` marks those seams
+			"@typescript-eslint/no-explicit-any": "off",
+			// CommonJS interop where a package has no ESM entry
+			"@typescript-eslint/no-require-imports": "off",
 		},
 	},
-	rules: {
-		// `_`-prefixed names are deliberately unused (destructuring a field away)
-		"@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
-		// moleculer-db, moleculer-web and the channels middleware ship no usable types: `any` marks those seams
-		"@typescript-eslint/no-explicit-any": "off",
-		// CommonJS interop where a package has no ESM entry
-		"@typescript-eslint/no-require-imports": "off",
+	{
+		// what crosses between services is named in contracts/ only: lib/contract-calls.ts sends and calls through them
+		files: ["services/**/*.ts", "mixins/**/*.ts", "middlewares/**/*.ts", "lib/**/*.ts", "repl/**/*.ts", "bin/**/*.ts", "domains/**/*.ts", "models/**/*.ts"],
+		ignores: ["lib/contract-calls.ts"],
+		rules: {
+			"no-restricted-syntax": [
+				"error",
+				{
+					selector:
+						"CallExpression[callee.property.name=/^(call|mcall|emit|broadcast|broadcastLocal|sendToChannel)$/] > :matches(Literal, TemplateLiteral).arguments:first-child",
+					message: "Name events, channels and actions through their contract (contracts/) with lib/contract-calls.ts, not with a string.",
+				},
+				{
+					selector: "Property[key.name=/^(events|channels)$/] > ObjectExpression > Property[computed=false]",
+					message: "Handle events and channels by their contract's name ([Contract.events.x.name]), not by a string.",
+				},
+			],
+		},
 	},
-});
+);

@@ -12,7 +12,10 @@ import type { ServiceBroker } from "moleculer";
 import path from "node:path";
 import { natsCredentials, type Config } from "../config";
 import { EmbeddedChannelAdapter } from "./embedded-channel-adapter";
-import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
+import { Companies } from "../contracts";
+import type { ChannelContract } from "../contracts/contract";
+import type { CompanyDataChanged } from "../contracts/companies";
+import { sendToChannel } from "./contract-calls";
 
 const { Middleware: ChannelsMiddleware } = require("@moleculer/channels");
 
@@ -93,7 +96,7 @@ export function createChannelsMiddleware(config: Config) {
  * in `started`, before the channel adapter has connected (it connects once the broker has started): the
  * stream is then created as soon as the adapter is connected.
  */
-export async function ensureChannel(broker: ServiceBroker, channel: string): Promise<void> {
+export async function ensureChannel(broker: ServiceBroker, { name: channel }: ChannelContract): Promise<void> {
 	const adapter = (
 		broker as unknown as {
 			channelAdapter?: { connected?: boolean; addPrefixTopic(n: string): string; createStream?(name: string, subjects: string[]): Promise<unknown> };
@@ -111,18 +114,13 @@ export async function ensureChannel(broker: ServiceBroker, channel: string): Pro
 	})();
 }
 
-/** broker.sendToChannel, typed. */
-export function sendToChannel(broker: ServiceBroker, channel: string, payload: unknown): Promise<void> {
-	return (broker as unknown as { sendToChannel(c: string, p: unknown): Promise<void> }).sendToChannel(channel, payload);
-}
-
 /**
  * Tells the consumers of a company's figures that they changed. The write it follows has happened, so a
  * channel that refuses is logged, not thrown: the next change (or an explicit evaluation) catches up.
  */
 export async function announceCompanyDataChanged(broker: ServiceBroker, change: CompanyDataChanged): Promise<void> {
 	try {
-		await sendToChannel(broker, COMPANY_DATA_CHANGED_CHANNEL, { change_id: randomUUID(), ...change });
+		await sendToChannel(broker, Companies.channels.dataChanged, { change_id: randomUUID(), ...change });
 	} catch (err) {
 		broker.logger.warn(`Could not announce the change of company ${change.company_id}'s ${change.source}: ${(err as Error).message}`);
 	}

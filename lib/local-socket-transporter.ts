@@ -7,6 +7,7 @@
  * peer sends reach the hub's broker and every other peer; the hub's reach every peer; each delivers only
  * the topics it subscribed to, as a NATS subject would.
  */
+import { Moleculer, type PayloadOf } from "../contracts";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
@@ -225,7 +226,7 @@ export class LocalSocketTransporter extends Base {
 			if (!this.connected) return;
 			this.connected = false;
 			this.logger.warn("The platform closed the local socket (it stopped)");
-			this.broker.broadcastLocal("$transporter.disconnected", { graceful: false });
+			this.broker.broadcastLocal(Moleculer.events.transporterDisconnected.name, { graceful: false } satisfies PayloadOf<typeof Moleculer.events.transporterDisconnected>);
 		});
 		this.hub = socket;
 	}

@@ -17,7 +17,9 @@
  * `defineMixin` carries the members it adds, and states the members it needs from the service that uses it
  * (e.g. the company-scoped mixin needs the db mixin's).
  */
-import type { Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import type { AnyChannel, AnyEvent, ChannelName, Moleculer } from "../contracts";
+import type { MessageOf, PayloadOf } from "../contracts/contract";
 
 declare const MEMBERS: unique symbol;
 
@@ -31,22 +33,40 @@ export type MembersOf<T> = T extends { readonly [MEMBERS]?: infer M } ? (unknown
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 type MixinsMembers<TMixins extends readonly unknown[]> = UnionToIntersection<MembersOf<TMixins[number]>>;
 
-/** A durable channel handler (@moleculer/channels, lib/channels.ts). */
-export interface ChannelSchema<TThis> {
+/** A durable channel handler (@moleculer/channels, lib/channels.ts), its message typed by the channel's contract. */
+export interface ChannelSchema<TThis, TMessage = never> {
 	group?: string;
 	maxRetries?: number;
 	maxInFlight?: number;
 	/** Where the message goes once its handler failed every redelivery (lib/channels.ts DEAD_LETTER_QUEUE when not given). */
 	deadLettering?: { enabled: boolean; queueName: string };
-	handler(this: TThis, payload: never, raw?: unknown): Promise<void>;
+	handler(this: TThis, message: TMessage, raw?: unknown): Promise<void>;
 }
 
+type MoleculerEvent = (typeof Moleculer.events)[keyof typeof Moleculer.events];
+type KnownEvent = AnyEvent | MoleculerEvent;
+type EventHandler<TThis, P> = (this: TThis, ctx: Context<P, any>) => unknown;
+
+/** The events a service handles: only those the contracts declare, each handler's payload typed by its contract. */
+export type EventHandlers<TThis> = { [N in KnownEvent["name"]]?: EventHandler<TThis, PayloadOf<Extract<KnownEvent, { name: N }>>> } & {
+	/** A cache-cleaning event (mixins/cache-cleaner.mixin.ts). */
+	[name: `cache.clean.${string}`]: EventHandler<TThis, unknown>;
+};
+
+/** The channels a service consumes: only those the contracts declare, each handler's message typed by its contract. */
+export type ChannelHandlers<TThis> = { [N in ChannelName]?: ChannelSchema<TThis, MessageOf<Extract<AnyChannel, { name: N }>>> };
+
 /** A service or mixin definition whose `this` is `TThis`. */
-export type Definition<TSettings, TMethods, TMixins extends readonly unknown[], TThis> = Omit<ServiceSchema<TSettings, TMethods, object, TThis>, "mixins" | "methods" | "name"> & {
+export type Definition<TSettings, TMethods, TMixins extends readonly unknown[], TThis> = Omit<
+	ServiceSchema<TSettings, TMethods, object, TThis>,
+	"mixins" | "methods" | "name" | "events"
+> & {
 	mixins?: TMixins;
 	methods?: TMethods;
-	/** Durable channels this service consumes. */
-	channels?: Record<string, ChannelSchema<TThis>>;
+	/** Events this service handles (contracts/). */
+	events?: EventHandlers<TThis>;
+	/** Durable channels this service consumes (contracts/). */
+	channels?: ChannelHandlers<TThis>;
 } & ThisType<TThis>;
 
 /** `this` inside a service defined with these settings, fields, methods and mixins. */

@@ -13,10 +13,10 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Context, Middleware, ServiceBroker } from "moleculer";
-import { entityOf, scopeOf, type AuditActor, type AuditRecord } from "../domains/audit/chain";
-import { sendToChannel } from "../lib/channels";
+import { Audit, EVENTS } from "../contracts";
+import type { AuditActor, AuditRecord } from "../domains/audit/chain";
+import { sendToChannel } from "../lib/contract-calls";
 import type { AuthMeta } from "../lib/principal";
-import { AUDIT_CHANNEL, NOT_AUDITED_EVENTS } from "../models/events";
 
 /** The in-process channel adapter (embedded) carries channel messages as events named `channels.<channel>`. */
 const CHANNEL_TRANSPORT_PREFIX = "channels.";
@@ -30,8 +30,20 @@ export const AUDIT_SEND_METRICS = {
 	lost: { name: "bizops.audit.records.lost.total", description: "Audit records this node could never send (buffer full, or stopped while the channel refused)" },
 } as const;
 
-export function isAudited(eventName: string): boolean {
-	return !eventName.startsWith("$") && !eventName.startsWith("cache.clean.") && !eventName.startsWith(CHANNEL_TRANSPORT_PREFIX) && !NOT_AUDITED_EVENTS.has(eventName);
+/**
+ * What an emitted event concerns, as its contract (contracts/) declares; null when it is not recorded (a
+ * read, a broadcast signal, Moleculer's own, cache cleaning, the embedded channel transport). An event no
+ * contract declares cannot be emitted through lib/contract-calls.ts; should one arrive anyway (a plugin,
+ * an older node) it is recorded all the same, under its name with no id, rather than lost.
+ */
+export function subjectOf(eventName: string, payload: unknown): Pick<AuditRecord, "entity" | "company_id" | "domain"> | null {
+	if (eventName.startsWith("$") || eventName.startsWith("cache.clean.") || eventName.startsWith(CHANNEL_TRANSPORT_PREFIX)) return null;
+	const contract = EVENTS.get(eventName);
+	if (contract && !contract.subject) return null;
+	if (!contract?.subject) return { entity: { type: eventName, id: null }, company_id: null, domain: null };
+	const s = contract.subject;
+	const text = (v: unknown) => (v == null || v === "" ? null : String(v));
+	return { entity: { type: s.entity, id: text(s.id(payload)) }, company_id: text(s.company?.(payload)), domain: text(s.domain?.(payload)) };
 }
 
 function actorOf(ctx: Context<unknown, AuthMeta> | undefined, payload: unknown): AuditActor | null {
@@ -59,7 +71,7 @@ export function AuditMiddleware(): Middleware {
 	};
 
 	const send = (record: AuditRecord): Promise<void> =>
-		sendToChannel(broker, AUDIT_CHANNEL, record).then(
+		sendToChannel(broker, Audit.channels.events, record).then(
 			() => void metrics()?.increment(AUDIT_SEND_METRICS.sent.name),
 			err => keepForLater(record, err as Error),
 		);
@@ -68,7 +80,7 @@ export function AuditMiddleware(): Middleware {
 		while (unsent.length) {
 			const record = unsent[0];
 			try {
-				await sendToChannel(broker, AUDIT_CHANNEL, record);
+				await sendToChannel(broker, Audit.channels.events, record);
 			} catch {
 				return; // still refused: the next round
 			}
@@ -106,17 +118,17 @@ export function AuditMiddleware(): Middleware {
 		emit(next: (eventName: string, payload: unknown, opts?: { parentCtx?: Context }) => Promise<void>) {
 			return (eventName: string, payload: unknown, opts?: { parentCtx?: Context<unknown, AuthMeta> }) => {
 				const emitted = next(eventName, payload, opts);
-				if (isAudited(eventName)) {
+				const subject = subjectOf(eventName, payload);
+				if (subject) {
 					const ctx = opts?.parentCtx;
 					const record: AuditRecord = {
 						event_id: randomUUID(),
 						action: eventName,
-						entity: entityOf(eventName, payload),
 						actor: actorOf(ctx, payload),
 						request_id: ctx?.requestID ?? null,
 						at: new Date().toISOString(),
 						payload: payload ?? null,
-						...scopeOf(eventName, payload),
+						...subject,
 					};
 					const sent = send(record);
 					if (ctx) {

@@ -3,6 +3,8 @@
  * server on HEALTH_PORT with `GET /health/live` (the process answers) and `GET /health/ready` (services
  * started, transporter connected, this node's stores answering; 503 otherwise and while shutting down).
  */
+import { storeHealthAction } from "../contracts";
+import { call } from "../lib/contract-calls";
 import http from "http";
 import type { Middleware, ServiceBroker } from "moleculer";
 
@@ -13,7 +15,7 @@ export async function nodeReadiness(broker: ServiceBroker, accepting: boolean) {
 	for (const svc of broker.services) {
 		if (!(svc.schema.actions as Record<string, unknown> | undefined)?.storeHealth) continue;
 		try {
-			await broker.call(`${svc.name}.storeHealth`, {}, { nodeID: broker.nodeID, timeout: 2000, retries: 0 });
+			await call(broker, storeHealthAction(svc.name), {}, { nodeID: broker.nodeID, timeout: 2000, retries: 0 });
 			stores[svc.name] = "ok";
 		} catch (err) {
 			stores[svc.name] = `unavailable: ${(err as Error).message}`;

@@ -13,7 +13,8 @@
  */
 import type { Context } from "moleculer";
 import type { Company } from "../models/company";
-import { COMPANY_DELETED_CHANNEL } from "../models/events";
+import { Companies } from "../contracts";
+import { call } from "../lib/contract-calls";
 import { notFound } from "../models/errors";
 import { createCacheCleanerMixin } from "./cache-cleaner.mixin";
 import type { DbMethods } from "./db.mixin";
@@ -31,13 +32,13 @@ export function createCompanyScopedMixin(ownService: string) {
 		mixins: [createCacheCleanerMixin([ownService, "companies"])],
 		methods: {
 			async company(ctx: Context, id: string): Promise<Company> {
-				return ctx.call<Company, { id: string }>("companies.get", { id });
+				return call(ctx, Companies.actions.get, { id });
 			},
 			/** Every company in the caller's domains (for portfolio views; `filter`: companies.list's), a hundred per call. */
 			async companiesInScope(ctx: Context, filter: { industry?: string } = {}): Promise<Company[]> {
 				const companies: Company[] = [];
 				for (let page = 1; ; page++) {
-					const res = await ctx.call<{ rows: Company[]; total_pages: number }, object>("companies.list", { ...filter, page, page_size: 100 });
+					const res = await call(ctx, Companies.actions.list, { ...filter, page, page_size: 100 });
 					companies.push(...res.rows);
 					if (page >= res.total_pages) return companies;
 				}
@@ -61,10 +62,10 @@ export function createCompanyScopedMixin(ownService: string) {
 			},
 		},
 		channels: {
-			[COMPANY_DELETED_CHANNEL]: {
+			[Companies.channels.deleted.name]: {
 				group: ownService,
-				async handler(payload: { company: Company }) {
-					await this.onCompanyDeleted(payload.company.id);
+				async handler(message) {
+					await this.onCompanyDeleted(message.company.id);
 				},
 			},
 		},

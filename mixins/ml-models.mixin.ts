@@ -3,7 +3,8 @@
  * ml.registry, the artifact's SHA-256 checked against the version's before it is loaded (a corrupted or
  * swapped artifact is refused), and rows keyed by column name turned into the version's feature vectors.
  */
-import type { Readable } from "node:stream";
+import { MlRegistry } from "../contracts";
+import { call } from "../lib/contract-calls";
 import { createHash } from "node:crypto";
 import { MODEL_TYPE_DEFINITIONS, type LoadedModel } from "../domains/ml/model-types";
 import { transformRows } from "../domains/ml/pipeline";
@@ -29,8 +30,8 @@ export function createMlModelsMixin(service: string) {
 	return defineMixin()({
 		methods: {
 			async loadVersion(modelId: string, version: number): Promise<ServedVersion> {
-				const meta = (await this.broker.call("ml.registry.servingVersion", { id: modelId, version }, asService)) as ModelVersion;
-				const stream = (await this.broker.call("ml.registry.artifact", { id: modelId, version }, asService)) as Readable;
+				const meta = await call(this.broker, MlRegistry.actions.servingVersion, { id: modelId, version }, asService);
+				const stream = await call(this.broker, MlRegistry.actions.artifact, { id: modelId, version }, asService);
 				const bytes = await readBody(stream, "1gb");
 				const expected = meta.artifacts[0].sha256;
 				const actual = createHash("sha256").update(bytes).digest("hex");

@@ -1,9 +1,11 @@
+import { Audit, cacheCleanEvent, Gateway, Moleculer } from "../contracts";
+import { broadcast, call } from "../lib/contract-calls";
 import { formatFields, formatTable } from "./format";
 import { asOperator, show, type ReplCommand } from "./index";
 
 /** The services that run somewhere in the cluster (what cache-clear may name). */
 async function serviceNames(broker: Parameters<ReplCommand["action"]>[0]): Promise<string[]> {
-	const services = await broker.call<Array<{ name: string }>, object>("$node.services", { skipInternal: true, withActions: false });
+	const services = await call(broker, Moleculer.actions.nodeServices, { skipInternal: true, withActions: false });
 	return [...new Set(services.map(s => s.name))].sort();
 }
 
@@ -12,8 +14,8 @@ const commands: ReplCommand[] = [
 		command: "health",
 		description: "bizops: nodes and the services each runs, the gateway's readiness, and its warnings",
 		async action(broker) {
-			const nodes = await broker.call<Array<{ id: string; available: boolean; local: boolean; hostname: string }>, object>("$node.list", {});
-			const services = await broker.call<Array<{ name: string; nodes?: string[]; nodeID?: string }>, object>("$node.services", { skipInternal: true, withActions: false });
+			const nodes = await call(broker, Moleculer.actions.nodeList, {});
+			const services = await call(broker, Moleculer.actions.nodeServices, { skipInternal: true, withActions: false });
 			const byNode = new Map<string, string[]>();
 			for (const s of services) for (const n of s.nodes ?? [s.nodeID ?? "?"]) byNode.set(n, [...(byNode.get(n) ?? []), s.name]);
 			show(
@@ -22,13 +24,13 @@ const commands: ReplCommand[] = [
 					["node", "available", "services"],
 				),
 			);
-			const ready = await broker
-				.call<{ status: string; transporter: string; auth: string; missing_services: string[]; warnings: string[] }, object>(
-					"api.ready",
-					{},
-					{ ...asOperator, timeout: 3000 },
-				)
-				.catch((err: Error) => ({ status: `unknown (${err.message})`, transporter: "-", auth: "-", missing_services: [], warnings: [] }));
+			const ready = await call(broker, Gateway.actions.ready, {}, { ...asOperator, timeout: 3000 }).catch((err: Error) => ({
+				status: `unknown (${err.message})`,
+				transporter: "-",
+				auth: "-",
+				missing_services: [] as string[],
+				warnings: [] as string[],
+			}));
 			show("");
 			show(formatFields({ readiness: ready.status, transporter: ready.transporter, auth: ready.auth, "missing services": ready.missing_services }));
 			show(ready.warnings.length ? ready.warnings.map(w => `warning: ${w}`).join("\n") : "no warnings");
@@ -41,7 +43,7 @@ const commands: ReplCommand[] = [
 			const known = await serviceNames(broker);
 			if (args.service && !known.includes(String(args.service))) return show(`unknown service '${args.service}' (services: ${known.join(", ")}): nothing cleared`);
 			const names = args.service ? [String(args.service)] : known;
-			for (const name of names) broker.broadcast(`cache.clean.${name}`);
+			for (const name of names) void broadcast(broker, cacheCleanEvent(name), undefined);
 			await broker.cacher?.clean(args.service ? `${names[0]}.**` : "**");
 			show(`cleared: ${names.join(", ")}`);
 		},
@@ -50,16 +52,7 @@ const commands: ReplCommand[] = [
 		command: "audit-verify",
 		description: "bizops: walk the audit trail's hash chain, name the first broken entry and the records not appended yet",
 		async action(broker) {
-			const r = await broker.call<
-				{
-					ok: boolean;
-					entries_checked: number;
-					head_seq: number;
-					first_broken?: { seq: number; reason: string };
-					unappended: { count: number; oldest: Array<{ event_id: string; action: string; at: string }> };
-				},
-				object
-			>("audit.verify", {}, { ...asOperator, timeout: 0 });
+			const r = await call(broker, Audit.actions.verify, {}, { ...asOperator, timeout: 0 });
 			show(
 				r.first_broken
 					? `audit trail BROKEN at entry ${r.first_broken.seq}: ${r.first_broken.reason} (${r.entries_checked} entries before it intact)`

@@ -1,3 +1,5 @@
+import { Compliance, Finance, Orchestrator, Risk } from "../contracts";
+import { call } from "../lib/contract-calls";
 import type { Analysis } from "../domains/finance/analysis";
 import type { Company } from "../models/company";
 import { fixed, formatFields, formatTable } from "./format";
@@ -31,7 +33,7 @@ const commands: ReplCommand[] = [
 			const c = await company(broker, args.idOrTicker);
 			if (!c) return;
 			show(formatFields({ id: c.id, name: c.name, industry: c.industry, ticker: c.ticker, cik: c.cik }));
-			const a = await broker.call<Analysis, object>("finance.analysis", { id: c.id }, asOperator).catch((err: Error) => err);
+			const a = await call(broker, Finance.actions.analysis, { id: c.id }, asOperator).catch((err: Error) => err);
 			if (a instanceof Error) return show(`analysis: ${a.message}`);
 			show("");
 			show(
@@ -53,7 +55,7 @@ const commands: ReplCommand[] = [
 		async action(broker, args) {
 			const c = await company(broker, args.idOrTicker);
 			if (!c) return;
-			const page = await broker.call<{ rows: any[]; total: number }, object>("risk.list", { id: c.id, page_size: 100 }, asOperator);
+			const page = await call(broker, Risk.actions.list, { id: c.id, page_size: 100 }, asOperator);
 			show(
 				formatTable(
 					page.rows.map(r => ({
@@ -76,7 +78,7 @@ const commands: ReplCommand[] = [
 		async action(broker, args) {
 			const c = await company(broker, args.idOrTicker);
 			if (!c) return;
-			const page = await broker.call<{ rows: any[] }, object>("compliance.listRecords", { id: c.id, page_size: 100 }, asOperator);
+			const page = await call(broker, Compliance.actions.listRecords, { id: c.id, page_size: 100 }, asOperator);
 			show(
 				formatTable(
 					page.rows.map(r => ({
@@ -97,7 +99,7 @@ const commands: ReplCommand[] = [
 		async action(broker, args) {
 			const c = await company(broker, args.idOrTicker);
 			if (!c) return;
-			const page = await broker.call<{ rows: any[] }, object>("orchestrator.list", { company_id: c.id, page_size: 20 }, asOperator);
+			const page = await call(broker, Orchestrator.actions.list, { company_id: c.id, page_size: 20 }, asOperator);
 			show(
 				formatTable(
 					page.rows.map(w => ({

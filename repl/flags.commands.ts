@@ -1,3 +1,5 @@
+import { Flags } from "../contracts";
+import { call } from "../lib/contract-calls";
 import { formatFields, formatTable } from "./format";
 import { asOperator, show, type ReplCommand } from "./index";
 
@@ -15,7 +17,7 @@ const commands: ReplCommand[] = [
 		async action(broker, args) {
 			const o = args.options ?? {};
 			if (!args.name) {
-				const page = await broker.call<{ rows: any[] }, object>("flags.list", { page_size: 100 }, asOperator);
+				const page = await call(broker, Flags.actions.list, { page_size: 100 }, asOperator);
 				return show(formatTable(page.rows.map(flagRow), ["name", "enabled", "rollout", "whitelist", "description"]));
 			}
 			const name = String(args.name);
@@ -24,7 +26,9 @@ const commands: ReplCommand[] = [
 			if (o.off) change.enabled = false;
 			if (o.percent != null) change.rollout_percentage = Number(o.percent);
 			// no option: a read, which never writes
-			const flag = await broker.call(Object.keys(change).length ? "flags.update" : "flags.get", { name, ...change }, asOperator).catch((err: Error) => {
+			const flag = await (
+				Object.keys(change).length ? call(broker, Flags.actions.update, { name, ...change }, asOperator) : call(broker, Flags.actions.get, { name }, asOperator)
+			).catch((err: Error) => {
 				throw new Error(`flags ${name}: ${err.message}`);
 			});
 			show(formatFields(flagRow(flag)));

@@ -2,6 +2,8 @@
  * Operator commands for Moleculer's REPL. Every `*.commands.(ts|js)` file in this folder exports an array
  * of commands; a service that wants its own adds a file here.
  */
+import { Companies } from "../contracts";
+import { call } from "../lib/contract-calls";
 import fs from "fs";
 import path from "path";
 import type { ServiceBroker } from "moleculer";
@@ -73,10 +75,10 @@ export function show(text: string): void {
 /** A company by id or ticker (a ticker is unique in the platform, case-insensitive); null when there is none. */
 export async function findCompany(broker: ServiceBroker, key: string): Promise<Company | null> {
 	if (/^[A-Za-z0-9.-]{1,10}$/.test(key)) {
-		const list = await broker.call<{ rows: Company[] }, object>("companies.list", { ticker: key.toUpperCase() }, asOperator);
+		const list = await call(broker, Companies.actions.list, { ticker: key.toUpperCase() }, asOperator);
 		if (list.rows[0]) return list.rows[0];
 	}
-	return broker.call<Company, object>("companies.get", { id: key }, asOperator).catch(() => null);
+	return call(broker, Companies.actions.get, { id: key }, asOperator).catch(() => null);
 }
 
 /** Every command's failure is one line (what and why), never a stack trace. */

@@ -1,3 +1,5 @@
+import { MlRegistry, MlTraining } from "../contracts";
+import { call } from "../lib/contract-calls";
 import { fixed, formatTable } from "./format";
 import { asOperator, show, type ReplCommand } from "./index";
 
@@ -6,7 +8,7 @@ const commands: ReplCommand[] = [
 		command: "ml-models",
 		description: "bizops: ML models: type, domain, the versions in production and staging, status",
 		async action(broker) {
-			const page = await broker.call<{ rows: any[] }, object>("ml.registry.list", { page_size: 100 }, asOperator);
+			const page = await call(broker, MlRegistry.actions.list, { page_size: 100 }, asOperator);
 			show(
 				formatTable(
 					page.rows.map(m => ({
@@ -27,11 +29,7 @@ const commands: ReplCommand[] = [
 		command: "ml-jobs [modelId]",
 		description: "bizops: training jobs (of one model when given), newest first: state, progress, the version made",
 		async action(broker, args) {
-			const page = await broker.call<{ rows: any[] }, object>(
-				"ml.training.listJobs",
-				{ ...(args.modelId ? { model_id: String(args.modelId) } : {}), page_size: 20 },
-				asOperator,
-			);
+			const page = await call(broker, MlTraining.actions.listJobs, { ...(args.modelId ? { model_id: String(args.modelId) } : {}), page_size: 20 }, asOperator);
 			show(
 				formatTable(
 					page.rows.map(j => ({

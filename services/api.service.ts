@@ -23,7 +23,10 @@ import { HTTP_DURATION } from "../middlewares/metrics.middleware";
 import { LocalSocketTransporter } from "../lib/local-socket-transporter";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
 import { methodNotAllowed, wireError, wwwAuthenticate, type WireError } from "../lib/http-errors";
-import { REQUEST_DENIED_EVENT, REVOCATIONS_RESYNC_MS, TOKEN_REVOKED_EVENT } from "../models/events";
+import { Auth, cacheCleanEvent, Gateway, Moleculer, storeHealthAction } from "../contracts";
+import { REVOCATIONS_RESYNC_MS } from "../contracts/auth";
+import type { ActionContract } from "../contracts/contract";
+import { call, emit } from "../lib/contract-calls";
 import { RefusalCoalescer, type CoalescedRefusal } from "../domains/audit/refusals";
 import { AnswerCache, type CachedActionInfo, type CallerScope } from "../lib/answer-cache";
 import { defineService, NOT_RETRIED } from "../lib/service";
@@ -246,7 +249,7 @@ const ApiService = defineService<GatewayState>()({
 				let principal: Principal | null = null;
 				if (parsed) {
 					const keyDigest = digest(parsed.secret);
-					principal = await this.resolvePrincipal(ctx, `key:${parsed.key_id}:${keyDigest}`, "auth.resolveApiKey", { key_id: parsed.key_id, key_digest: keyDigest });
+					principal = await this.resolvePrincipal(ctx, `key:${parsed.key_id}:${keyDigest}`, Auth.actions.resolveApiKey, { key_id: parsed.key_id, key_digest: keyDigest });
 				}
 				if (!principal) throw unauthorized("The API key is not valid (unknown, deleted, or mistyped)", "API_KEY_INVALID");
 				return principal;
@@ -263,17 +266,17 @@ const ApiService = defineService<GatewayState>()({
 			}
 			const { claims } = verified;
 			if (await this.isRevoked(ctx, claims.jti)) throw unauthorized("The access token was revoked (signed out): sign in again", "TOKEN_REVOKED");
-			const principal = await this.resolvePrincipal(ctx, `user:${claims.sub}`, "auth.resolveUser", { id: claims.sub });
+			const principal = await this.resolvePrincipal(ctx, `user:${claims.sub}`, Auth.actions.resolveUser, { id: claims.sub });
 			if (!principal) throw unauthorized("The access token's user no longer exists", "TOKEN_INVALID");
 			ctx.meta.token = { jti: claims.jti, exp: claims.exp, sid: claims.sid };
 			return principal;
 		},
 
 		/** Principals (and unknown keys: null) kept a few seconds in a bounded LRU; a flood of random keys evicts only the oldest. */
-		async resolvePrincipal(ctx: Context, key: string, action: string, params: object): Promise<Principal | null> {
+		async resolvePrincipal<P>(ctx: Context, key: string, action: ActionContract<string, P, Principal | null>, params: P): Promise<Principal | null> {
 			const memo = this.principals.get(key);
 			if (memo !== undefined) return memo.principal;
-			const principal = await ctx.call<Principal | null, object>(action, params);
+			const principal = await call(ctx, action, params);
 			this.principals.set(key, { principal });
 			return principal;
 		},
@@ -301,14 +304,14 @@ const ApiService = defineService<GatewayState>()({
 			if (this.revocationsLoaded) return this.revoked.has(jti);
 			const cacher = this.broker.cacher;
 			if (cacher && cacher.connected !== false) return !!(await cacher.get(revokedTokenKey(jti)));
-			return ctx.call<boolean, { jti: string }>("auth.isRevoked", { jti });
+			return call(ctx, Auth.actions.isRevoked, { jti });
 		},
 
 		/** Merges auth's list of live revocations into the set (revocations are never undone) and drops expired ones. */
 		async loadRevocations(): Promise<void> {
 			if (!this.someNodeRuns("auth")) return; // tried again when it appears ($services.changed)
 			try {
-				const list = await this.broker.call<Array<{ jti: string; exp: number }>, object>("auth.revocations", {}, { timeout: 2000, retries: 0 });
+				const list = await call(this.broker, Auth.actions.revocations, {}, { timeout: 2000, retries: 0 });
 				for (const r of list) this.revoked.set(r.jti, r.exp);
 				const now = Date.now() / 1000;
 				for (const [jti, exp] of this.revoked) if (exp <= now) this.revoked.delete(jti);
@@ -397,7 +400,7 @@ const ApiService = defineService<GatewayState>()({
 		},
 
 		emitRefusals(refusals: CoalescedRefusal[]): void {
-			for (const refusal of refusals) void this.broker.emit(REQUEST_DENIED_EVENT, refusal);
+			for (const refusal of refusals) void emit(this.broker, Gateway.events.requestDenied, refusal);
 		},
 
 		/** The docs/api.md error shape (lib/http-errors.ts); server faults are logged and described to nobody. */
@@ -585,7 +588,7 @@ const ApiService = defineService<GatewayState>()({
 				const transporter = !transit ? "none" : transit.tx instanceof LocalSocketTransporter ? "local" : transit.connected ? "connected" : "disconnected";
 				let auth: string;
 				try {
-					await ctx.call("auth.storeHealth", {}, { timeout: 2000, retries: 0 });
+					await call(ctx, storeHealthAction("auth"), {}, { timeout: 2000, retries: 0 });
 					auth = "ok";
 				} catch (err) {
 					// said as a client would be told (the broker's own errors name actions and nodes)
@@ -605,25 +608,25 @@ const ApiService = defineService<GatewayState>()({
 
 	events: {
 		// keeps bizops_gateway_service_available current between readiness probes
-		"$services.changed"() {
+		[Moleculer.events.servicesChanged.name]() {
 			const services = this.serviceAvailability();
 			// auth has just come up, perhaps
 			if (!this.revocationsLoaded && services.auth) void this.loadRevocations();
 		},
 		// every write on any node: what the gateway kept may be stale
-		"cache.clean.**"() {
+		[cacheCleanEvent("**").name]() {
 			this.answers.clear();
 		},
 		// a transporter that was away may have missed some broadcasts
-		"$transporter.connected"() {
+		[Moleculer.events.transporterConnected.name]() {
 			this.answers.clear();
 			void this.loadRevocations();
 		},
-		[TOKEN_REVOKED_EVENT](ctx: Context<{ jti: string; exp: number }>) {
+		[Auth.events.tokenRevoked.name](ctx) {
 			this.revoked.set(ctx.params.jti, ctx.params.exp);
 		},
 		// moleculer-db broadcasts this on every write to users (and auth on API key changes).
-		"cache.clean.auth"() {
+		[cacheCleanEvent("auth").name]() {
 			this.principals.clear();
 		},
 	},

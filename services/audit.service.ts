@@ -21,7 +21,8 @@ import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/busines
 import { createDbMixin, createStoreMixin, findPage, type Doc } from "../mixins/db.mixin";
 import { getConfig } from "../config";
 import { isoDateTimeParam, listParams } from "../models/common";
-import { AUDIT_APPENDED_EVENT, AUDIT_CHANNEL, AUDIT_UNAPPENDED_CHANNEL } from "../models/events";
+import { Audit, Companies } from "../contracts";
+import { broadcast, call } from "../lib/contract-calls";
 
 type AuditContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
@@ -85,7 +86,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 		/** The record with its company's domain, looked up when the event did not carry it (null once the company is gone). */
 		async withDomain(record: AuditRecord): Promise<AuditRecord> {
 			if (record.domain || !record.company_id) return record;
-			const company = (await this.broker.call("companies.get", { id: record.company_id }, AS_AUDIT).catch(() => null)) as { industry: string } | null;
+			const company = await call(this.broker, Companies.actions.get, { id: record.company_id }, AS_AUDIT).catch(() => null);
 			return { ...record, domain: company?.industry ?? null };
 		},
 
@@ -121,7 +122,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 			for (const doc of docs) {
 				const record = doc.record as AuditRecord;
 				const entry = await this.append(await this.withDomain(record));
-				if (entry) this.broker.broadcast(AUDIT_APPENDED_EVENT, { seq: entry.seq, company_id: entry.company_id ?? null });
+				if (entry) void broadcast(this.broker, Audit.events.appended, { seq: entry.seq, company_id: entry.company_id ?? null });
 				await this.unappended.removeById(doc._id);
 			}
 			return this.countUnappended();
@@ -248,15 +249,15 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 	},
 
 	channels: {
-		[AUDIT_CHANNEL]: {
+		[Audit.channels.events.name]: {
 			group: "audit",
 			// given up after the channel's redeliveries: to the ledger below, not to the shared dead-letter queue
-			deadLettering: { enabled: true, queueName: AUDIT_UNAPPENDED_CHANNEL },
-			async handler(record: AuditRecord) {
+			deadLettering: { enabled: true, queueName: Audit.channels.unappended.name },
+			async handler(record) {
 				try {
 					const entry = await this.append(await this.withDomain(record));
 					// projections (the company overview) read on from their checkpoint: not an audited event
-					if (entry) this.broker.broadcast(AUDIT_APPENDED_EVENT, { seq: entry.seq, company_id: entry.company_id ?? null });
+					if (entry) void broadcast(this.broker, Audit.events.appended, { seq: entry.seq, company_id: entry.company_id ?? null });
 				} catch (err) {
 					// redelivered (up to the channel's retries, then parked in the dead-letter queue): say why
 					this.logger.error(`Audit record ${record?.event_id} (${record?.action}) not appended: ${(err as Error).message}`);
@@ -266,9 +267,9 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 		},
 
 		/** A record the audit channel gave up on: kept (once per event) until the retry appends it. */
-		[AUDIT_UNAPPENDED_CHANNEL]: {
+		[Audit.channels.unappended.name]: {
 			group: "audit",
-			async handler(record: AuditRecord) {
+			async handler(record) {
 				const _id = this.idForKey(`unappended-${record.event_id}`);
 				if (!(await this.unappended.findById(_id))) {
 					try {

@@ -16,7 +16,8 @@ import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { listParams, nowIso, pageOf } from "../models/common";
 import { conflict, forbidden, notFound, unauthorized, unprocessable } from "../models/errors";
-import { TOKEN_REVOKED_EVENT } from "../models/events";
+import { Auth } from "../contracts";
+import { broadcast, emit } from "../lib/contract-calls";
 // loads the industry modules (domains/industries/), so an industry added as a folder is a valid industry here too
 import "../domains/industries/registry";
 import {
@@ -101,7 +102,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 			await this.revokedTokens.insert({ jti, expires_at: new Date(exp * 1000).toISOString() });
 			// while Redis is down the store alone answers (the gateway asks it); the cacher gets it back on reconnect
 			if (this.broker.cacher && this.broker.cacher.connected !== false) await this.broker.cacher.set(revokedTokenKey(jti), true, ttl);
-			await this.broker.broadcast(TOKEN_REVOKED_EVENT, { jti, exp });
+			await broadcast(this.broker, Auth.events.tokenRevoked, { jti, exp });
 		},
 
 		/**
@@ -222,7 +223,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 				const ok = await verifyPassword(ctx.params.password, record?.password_hash ?? (await DUMMY_HASH_PROMISE));
 				if (!record || !ok) {
 					this.countMetric(BUSINESS_COUNTERS.loginsFailed);
-					ctx.emit("auth.login.failed", { username: ctx.params.username });
+					emit(ctx, Auth.events.loginFailed, { username: ctx.params.username });
 					const count = failures.count + 1;
 					const lockMs = loginLockMs(count);
 					await this.broker.cacher?.set(throttleKey, { count, locked_until: lockMs ? Date.now() + lockMs : 0 }, LOGIN_FAILURES_TTL_S);
@@ -230,7 +231,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 					throw unauthorized("Invalid username or password", "INVALID_CREDENTIALS");
 				}
 				if (failures.count) await this.broker.cacher?.del(throttleKey);
-				ctx.emit("auth.login.succeeded", { user_id: record.id });
+				emit(ctx, Auth.events.loginSucceeded, { user_id: record.id });
 				return this.issueTokens(record);
 			},
 		},
@@ -284,7 +285,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 					const stored = await this.refreshTokens.findOne({ token_digest: digest(ctx.params.refresh_token) });
 					if (stored && stored.user_id === user.id) await this.endSessions({ family: stored.family });
 				}
-				ctx.emit("auth.logged_out", { user_id: user.id });
+				emit(ctx, Auth.events.loggedOut, { user_id: user.id });
 				return { logged_out: true };
 			},
 		},
@@ -379,7 +380,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 						updated_at: now,
 					})) as UserRecord;
 					const user = this.publicUser(saved);
-					ctx.emit("auth.user.created", { user, by: actor.id });
+					emit(ctx, Auth.events.userCreated, { user, by: actor.id });
 					ctx.meta.$statusCode = 201;
 					ctx.meta.$location = `/api/v1/users/${user.id}`;
 					return user;
@@ -472,7 +473,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 				if (password || changesAccess) await this.endSessions({ user_id: id });
 				if (changesAccess) this.clearCacheAgainSoon();
 				const user = this.publicUser(saved);
-				ctx.emit("auth.user.updated", {
+				emit(ctx, Auth.events.userUpdated, {
 					user,
 					by: actor.id,
 					fields: Object.keys(ctx.params)
@@ -503,7 +504,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 				if (!removed) throw notFound("User", target.id); // deleted meanwhile by someone else
 				await this.endSessions({ user_id: target.id });
 				this.clearCacheAgainSoon();
-				ctx.emit("auth.user.deleted", { user: this.publicUser(target), by: actor.id });
+				emit(ctx, Auth.events.userDeleted, { user: this.publicUser(target), by: actor.id });
 				return { id: target.id, deleted: true };
 			},
 		},
@@ -545,7 +546,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 				});
 				const { key_digest: _digest, _id, ...rest } = this.apiKeys.entityToObject(saved);
 				const apiKey = { id: String(_id), ...rest } as ApiKey;
-				ctx.emit("auth.api_key.created", { api_key: apiKey, by: actor.id });
+				emit(ctx, Auth.events.apiKeyCreated, { api_key: apiKey, by: actor.id });
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/auth/api-keys/${apiKey.id}`;
 				// The only time the key is shown: it is not stored, only its digest.
@@ -583,7 +584,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 				if (!key || !canManageAccount(actor, { role: key.role, domains: key.domains })) throw notFound("API key", ctx.params.id);
 				await this.apiKeys.removeById(key._id);
 				await this.clearCache();
-				ctx.emit("auth.api_key.deleted", { id: ctx.params.id, by: actor.id });
+				emit(ctx, Auth.events.apiKeyDeleted, { id: ctx.params.id, by: actor.id });
 				return { id: ctx.params.id, deleted: true };
 			},
 		},

@@ -16,8 +16,9 @@ import { principalOf, type AuthMeta } from "../lib/principal";
 import { listParams, nowIso, pageOf } from "../models/common";
 import { COMPANY_SORTABLE, createCompanyParams, normalizeCik, updateCompanyParams, type Company } from "../models/company";
 import { conflict, forbidden, notFound, serviceUnavailable } from "../models/errors";
-import { COMPANY_DELETED_CHANNEL } from "../models/events";
-import { ensureChannel, sendToChannel } from "../lib/channels";
+import { Companies } from "../contracts";
+import { ensureChannel } from "../lib/channels";
+import { emit, sendToChannel } from "../lib/contract-calls";
 
 type CompaniesContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
@@ -99,7 +100,7 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 	},
 
 	async started() {
-		await atStartup(this.logger, "companies: the channel's stream", () => ensureChannel(this.broker, COMPANY_DELETED_CHANNEL));
+		await atStartup(this.logger, "companies: the channel's stream", () => ensureChannel(this.broker, Companies.channels.deleted));
 		// companies stored before names had a sort key get it (idempotent: another replica doing the same writes the same)
 		await atStartup(this.logger, "companies: name sort keys", async () => {
 			for (const doc of await this.adapter.find({ query: { name_key: { $exists: false } }, limit: 100000 }))
@@ -135,7 +136,7 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 						if (isDuplicateKeyError(err)) await this.checkUnique(fields, user);
 						throw err;
 					}
-					ctx.emit("companies.created", { company, by: user.id });
+					emit(ctx, Companies.events.created, { company, by: user.id });
 					ctx.meta.$statusCode = 201;
 					ctx.meta.$location = `/api/v1/companies/${company.id}`;
 					return company;
@@ -239,7 +240,7 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 						throw err;
 					}
 					if (!company) throw notFound("Company", id);
-					ctx.emit("companies.updated", { company, fields: Object.keys(changes), by: user.id });
+					emit(ctx, Companies.events.updated, { company, fields: Object.keys(changes), by: user.id });
 					return company;
 				});
 			},
@@ -267,7 +268,7 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 				try {
 					// what hangs off the company (statements, …) goes through a durable channel: it reaches the
 					// services that own it even if none of their nodes is up right now
-					await sendToChannel(this.broker, COMPANY_DELETED_CHANNEL, event);
+					await sendToChannel(this.broker, Companies.channels.deleted, event);
 				} catch (err) {
 					// nothing half-done: without the cascade on its way, the company stays
 					if (stored) await this.adapter.insert(stored).catch(() => undefined);
@@ -275,7 +276,7 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 					throw serviceUnavailable("The message channel is unavailable; the company was not deleted, try again shortly");
 				}
 				await this.clearCache();
-				ctx.emit("companies.deleted", event);
+				emit(ctx, Companies.events.deleted, event);
 				return { id: company.id, deleted: true };
 			},
 		},

@@ -7,7 +7,7 @@
 import type { Context } from "moleculer";
 import { regulation, regulationsFor, REGULATIONS, type Regulation, type RuleRequirement } from "../domains/compliance/catalogue";
 import { parseFrameworkLibrary } from "../domains/compliance/framework";
-import { attestationWindow, evaluateRegulation, type Attestation, type ComplianceStatus, type Evaluation, type ObservedFigure } from "../domains/compliance/evaluation";
+import { attestationWindow, evaluateRegulation, type Attestation, type ComplianceStatus, type ObservedFigure } from "../domains/compliance/evaluation";
 import type { Analysis } from "../domains/finance/analysis";
 import type { CompanyKpis } from "../domains/industries/module";
 import { KeyedLock } from "../lib/keyed-lock";
@@ -20,19 +20,12 @@ import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-
 import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
 import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOf, pageOfAll, pageParams } from "../models/common";
 import { conflict, forbidden, missing, notFound, unprocessable } from "../models/errors";
-import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
+import { Companies, Compliance, Domains, Finance } from "../contracts";
+import type { ComplianceRecord } from "../contracts/compliance";
+import { call, emit } from "../lib/contract-calls";
 import { industryParam } from "../models/industry";
 
 type ComplianceContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
-
-export interface ComplianceRecord extends Evaluation {
-	id: string;
-	company_id: string;
-	industry: string;
-	attestations: Record<string, Attestation>;
-	created_at: string;
-	updated_at: string;
-}
 
 const idParam = { type: "string", min: 1, max: 64 } as const;
 /** Worst first. */
@@ -83,7 +76,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 			const kpisByPeriod = new Map<string, CompanyKpis | null>();
 			for (const period of periods) {
 				const params = { company_id: companyId, industry, ...(period === "latest" ? {} : { period_end: period }) };
-				const kpis = await this.broker.call<CompanyKpis, object>("domains.computeKpis", params, AS_COMPLIANCE).catch(err => {
+				const kpis = await call(this.broker, Domains.actions.computeKpis, params, AS_COMPLIANCE).catch(err => {
 					if ((err as { code?: number }).code === 404) return null; // no metrics for that period: not assessed
 					throw err;
 				});
@@ -92,7 +85,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 			const needsAnalysis = rules.some(r => "analysis" in r.figure);
 			let analysis: Analysis | null = null;
 			if (needsAnalysis) {
-				analysis = await this.broker.call<Analysis, object>("finance.computeAnalysis", { company_id: companyId, industry }, AS_COMPLIANCE).catch(err => {
+				analysis = await call(this.broker, Finance.actions.computeAnalysis, { company_id: companyId, industry }, AS_COMPLIANCE).catch(err => {
 					if ((err as { code?: number }).code === 404) return null; // no statements: not assessed
 					throw err;
 				});
@@ -127,7 +120,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 					? await this.updateEntity<ComplianceRecord>(existing.id, fields)
 					: await this.insertEntity<ComplianceRecord>({ _id: this.idForKey(key), ...fields, created_at: now });
 				const record = this.publicRecord(saved!);
-				this.broker.emit("compliance.record.updated", { record });
+				emit(this.broker, Compliance.events.recordUpdated, { record });
 				return record;
 			});
 		},
@@ -219,7 +212,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 					else await this.frameworks.insert(doc);
 				});
 				await this.clearCache();
-				ctx.emit("compliance.framework.imported", { id: imported.id, urn: imported.urn, industries: imported.industries, by: user.id });
+				emit(ctx, Compliance.events.frameworkImported, { id: imported.id, urn: imported.urn, industries: imported.industries, by: user.id });
 				const rules = imported.requirements.filter(r => r.kind === "rule").length;
 				return {
 					id: imported.id,
@@ -378,14 +371,14 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 	},
 
 	channels: {
-		[COMPANY_DATA_CHANGED_CHANNEL]: {
+		[Companies.channels.dataChanged.name]: {
 			group: "compliance",
 			/**
 			 * The company's operational metrics changed: every record it has is evaluated again (idempotent: it
 			 * recomputes). A statement change is the company review's (orchestrator): it re-evaluates the records
 			 * after the analysis and the risk assessment, in that order, rather than both doing it.
 			 */
-			async handler(payload: CompanyDataChanged) {
+			async handler(payload) {
 				if (payload.source === "statements") return;
 				const records = await this.findEntities<ComplianceRecord>({ query: { company_id: payload.company_id } });
 				const all = records.length ? await this.allRegulations() : [];

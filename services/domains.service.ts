@@ -4,7 +4,6 @@
  * per period, validated against its industry's module, and computes its KPIs from them and its statements.
  */
 import type { Context } from "moleculer";
-import type { Analysis } from "../domains/finance/analysis";
 import { APPETITE_TIERS, checkAppetite, checkMetrics, evaluateKpis, type Appetite, type CompanyKpis, type FinanceFigures, type IndustryModule } from "../domains/industries/module";
 import { industryModule, industryModules } from "../domains/industries/registry";
 import { atStartup } from "../lib/startup";
@@ -17,7 +16,8 @@ import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-
 import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
 import { isoDateParam, listParams, nowIso, pageOfAll, pageParams } from "../models/common";
 import { missing, unprocessable } from "../models/errors";
-import { COMPANY_DATA_CHANGED_CHANNEL } from "../models/events";
+import { Companies, Domains, Finance } from "../contracts";
+import { call, emit } from "../lib/contract-calls";
 import type { OperationalMetrics } from "../models/operational-metrics";
 
 type DomainsContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
@@ -81,7 +81,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 		/** The statements' part of the KPIs, from the finance analysis of the same period; empty when there is none. */
 		async financeFigures(ctx: DomainsContext, companyId: string, industry: string, periodEnd: string): Promise<{ figures: FinanceFigures; warning?: string }> {
 			try {
-				const a = await ctx.call<Analysis, object>("finance.computeAnalysis", { company_id: companyId, industry, period_end: periodEnd });
+				const a = await call(ctx, Finance.actions.computeAnalysis, { company_id: companyId, industry, period_end: periodEnd });
 				const growth = a.trends.growth.revenue.find(g => g.period_end === a.period_end)?.value ?? null;
 				return {
 					figures: {
@@ -174,7 +174,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 						ctx.meta.$location = `/api/v1/companies/${company.id}/operational-metrics?period_end=${period_end}`;
 					}
 					const record = this.publicRecord(saved);
-					ctx.emit("domains.metrics.recorded", { record, by: principalOf(ctx).id });
+					emit(ctx, Domains.events.metricsRecorded, { record, by: principalOf(ctx).id });
 					await announceCompanyDataChanged(this.broker, { company_id: company.id, source: "operational_metrics", period_end });
 					return record;
 				});
@@ -209,7 +209,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 			cache: { keys: ["id", "period_end", ...COMPANY_SCOPE_KEYS], ttl: 3600 },
 			async handler(ctx: DomainsContext<{ id: string; period_end?: string }>): Promise<CompanyKpis> {
 				const company = await this.company(ctx, ctx.params.id);
-				return ctx.call<CompanyKpis, object>("domains.computeKpis", { company_id: company.id, industry: company.industry, period_end: ctx.params.period_end });
+				return call(ctx, Domains.actions.computeKpis, { company_id: company.id, industry: company.industry, period_end: ctx.params.period_end });
 			},
 		},
 
@@ -246,7 +246,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 					else await this.appetites.insert({ ...fields, created_at: nowIso() });
 				});
 				await this.clearCache();
-				ctx.emit("domains.appetite.set", { company_id: company.id, kpi: name, appetite, by: principalOf(ctx).id });
+				emit(ctx, Domains.events.appetiteSet, { company_id: company.id, kpi: name, appetite, by: principalOf(ctx).id });
 				return { company_id: company.id, kpi: name, ...appetite };
 			},
 		},
@@ -302,7 +302,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 	},
 
 	async started() {
-		await atStartup(this.logger, "domains: the channel's stream", () => ensureChannel(this.broker, COMPANY_DATA_CHANGED_CHANNEL));
+		await atStartup(this.logger, "domains: the channel's stream", () => ensureChannel(this.broker, Companies.channels.dataChanged));
 	},
 });
 

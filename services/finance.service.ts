@@ -14,7 +14,8 @@ import { computeRatios, figuresOf } from "../domains/finance/ratios";
 import { parseCompanyFacts, SecDocumentError } from "../domains/finance/sec";
 import { atStartup } from "../lib/startup";
 import { announceCompanyDataChanged, ensureChannel } from "../lib/channels";
-import { COMPANY_DATA_CHANGED_CHANNEL } from "../models/events";
+import { Companies, Finance, Flags } from "../contracts";
+import { call, emit } from "../lib/contract-calls";
 import { readJsonBody } from "../lib/json-body";
 import { KeyedLock } from "../lib/keyed-lock";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
@@ -113,7 +114,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				const saved = await this.updateEntity<Statement>(current.id, { ...data, statement_key: key, updated_at: nowIso() }, unset);
 				if (!saved) throw notFound("Statement", current.id);
 				const statement = this.publicStatement(saved);
-				ctx.emit("finance.statement.updated", { statement, by: principalOf(ctx).id });
+				emit(ctx, Finance.events.statementUpdated, { statement, by: principalOf(ctx).id });
 				await announceCompanyDataChanged(this.broker, { company_id: statement.company_id, source: "statements", period_end: statement.period_end });
 				return statement;
 			});
@@ -125,7 +126,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		async requireFlag(ctx: FinanceContext, name: string) {
-			if (!(await ctx.call<boolean, { name: string }>("flags.isEnabled", { name }))) throw forbidden(`The feature '${name}' is not enabled for you`, { flag: name });
+			if (!(await call(ctx, Flags.actions.isEnabled, { name }))) throw forbidden(`The feature '${name}' is not enabled for you`, { flag: name });
 		},
 	},
 
@@ -172,7 +173,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 						// the id is held by a statement that a PUT moved to another period: any id will do
 						saved = this.publicStatement((await this.insertEntity(doc)) as Statement);
 					}
-					ctx.emit("finance.statement.created", { statement: saved, by: principalOf(ctx).id });
+					emit(ctx, Finance.events.statementCreated, { statement: saved, by: principalOf(ctx).id });
 					await announceCompanyDataChanged(this.broker, { company_id: company.id, source: "statements", period_end: saved.period_end });
 					ctx.meta.$statusCode = 201;
 					ctx.meta.$location = `/api/v1/statements/${saved.id}`;
@@ -271,7 +272,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			async handler(ctx: FinanceContext<{ id: string }>) {
 				const statement = await this.ownedEntity<Statement>(ctx, ctx.params.id, "Statement");
 				await this.removeEntity(statement.id);
-				ctx.emit("finance.statement.deleted", { statement: this.publicStatement(statement), by: principalOf(ctx).id });
+				emit(ctx, Finance.events.statementDeleted, { statement: this.publicStatement(statement), by: principalOf(ctx).id });
 				await announceCompanyDataChanged(this.broker, { company_id: statement.company_id, source: "statements", period_end: statement.period_end });
 				return { id: statement.id, deleted: true };
 			},
@@ -415,7 +416,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 						`SEC import for company ${company.id} (${parsed.entity_name ?? "CIK " + parsed.cik}): ${summary.created} periods created, ${summary.updated} updated, ${summary.unchanged} unchanged`,
 					);
 					if (summary.created + summary.updated > 0) await announceCompanyDataChanged(this.broker, { company_id: company.id, source: "statements" });
-					ctx.emit("finance.statements.imported", {
+					emit(ctx, Finance.events.statementsImported, {
 						company_id: company.id,
 						cik: parsed.cik,
 						created: summary.created,
@@ -442,7 +443,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			cache: { keys: ["id", "period_end", ...SCOPE_KEYS], ttl: 3600 },
 			async handler(ctx: FinanceContext<{ id: string; period_end?: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
-				const analysis = await ctx.call<Analysis, object>("finance.computeAnalysis", {
+				const analysis = await call(ctx, Finance.actions.computeAnalysis, {
 					company_id: company.id,
 					industry: company.industry,
 					period_end: ctx.params.period_end,
@@ -476,7 +477,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 						periods: statements.map(s => ({ period_end: s.period_end, statement_type: s.statement_type })),
 					});
 				}
-				const peers = await ctx.call<PeerStats, { industry: string }>("finance.peerStats", { industry });
+				const peers = await call(ctx, Finance.actions.peerStats, { industry });
 				const result = analyze({
 					company_id,
 					industry,
@@ -487,7 +488,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				});
 				if (!result) throw notFound("Statement");
 				this.countMetric(BUSINESS_COUNTERS.analysesComputed, { industry });
-				ctx.emit("finance.analysis.completed", { company_id, period_end: result.period_end });
+				emit(ctx, Finance.events.analysisCompleted, { company_id, period_end: result.period_end });
 				return result;
 			},
 		},
@@ -533,7 +534,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				const started = Date.now();
 				const results = await mapBounded(ctx.params.company_ids, PORTFOLIO_CONCURRENCY, async id => {
 					try {
-						return { company_id: id, status: 200, analysis: await ctx.call<Analysis, object>("finance.analysis", { id, period_end: ctx.params.period_end }) };
+						return { company_id: id, status: 200, analysis: await call(ctx, Finance.actions.analysis, { id, period_end: ctx.params.period_end }) };
 					} catch (caught) {
 						const err = caught as { code?: unknown; name?: string; message?: string; type?: string };
 						const code = typeof err.code === "number" && err.code >= 400 && err.code < 500 ? err.code : 500;
@@ -551,7 +552,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 	},
 
 	async started() {
-		await atStartup(this.logger, "finance: the channel's stream", () => ensureChannel(this.broker, COMPANY_DATA_CHANGED_CHANNEL));
+		await atStartup(this.logger, "finance: the channel's stream", () => ensureChannel(this.broker, Companies.channels.dataChanged));
 	},
 });
 

@@ -2,6 +2,8 @@
  * flags: feature flags (docs/configuration.md). Seeded from config/feature_flags.yaml, kept in the store, changed at
  * run time by a super_admin; a change cleans every node's cache, so every node sees it at once.
  */
+import { Flags } from "../contracts";
+import { emit } from "../lib/contract-calls";
 import fs from "fs";
 import path from "path";
 import YAML from "yaml";
@@ -177,7 +179,7 @@ const FlagsService = defineService()({
 					if (isDuplicateKeyError(err)) throw conflict(`Flag '${name}' exists`, { field: "name" });
 					throw err;
 				}
-				ctx.emit("flags.flag.created", { flag, by: principalOf(ctx).id });
+				emit(ctx, Flags.events.flagCreated, { flag, by: principalOf(ctx).id });
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/flags/${name}`;
 				return flag;
@@ -203,7 +205,7 @@ const FlagsService = defineService()({
 				if (gradual_rollout !== undefined) set.gradual_rollout = gradualRolloutOf(gradual_rollout);
 				const flag = (await this.updateEntity(existing.id, set)) as StoredFlag | null;
 				if (!flag) throw notFound(`Flag '${name}'`);
-				ctx.emit("flags.flag.updated", { flag, by: principalOf(ctx).id });
+				emit(ctx, Flags.events.flagUpdated, { flag, by: principalOf(ctx).id });
 				return flag;
 			},
 		},

@@ -3,7 +3,8 @@
  * its training run's stratified hold-out; this service re-evaluates a stored version, as loaded from its
  * artifact, on that hold-out or on another data set, and compares versions side by side.
  */
-import type { Readable } from "node:stream";
+import { MlRegistry } from "../contracts";
+import { call } from "../lib/contract-calls";
 import type { Context } from "moleculer";
 import { getConfig } from "../config";
 import { SPLIT_DEFAULTS } from "../domains/ml/training";
@@ -14,7 +15,6 @@ import type { EvaluationInput, EvaluationResult } from "../lib/worker-tasks";
 import { clientErrorOf, ownBuffer, runInWorker } from "../lib/worker-thread";
 import { servicePrincipal } from "../lib/principal";
 import { serviceUnavailable, unprocessable } from "../models/errors";
-import type { Dataset, MlModel, ModelVersion } from "../models/ml";
 import { createHash } from "node:crypto";
 
 type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
@@ -48,10 +48,10 @@ const MlEvaluationService = defineService()({
 			params: { $$strict: true, id: idParam, version: { type: "number", integer: true, min: 1, convert: true }, dataset_id: { ...idParam, optional: true } },
 			async handler(ctx: MlContext<{ id: string; version: number; dataset_id?: string }>) {
 				// the caller must see the model and the data set
-				const model = (await ctx.call("ml.registry.get", { id: ctx.params.id })) as MlModel;
-				const meta = (await ctx.call("ml.registry.getVersion", { id: model.id, version: ctx.params.version })) as ModelVersion;
+				const model = await call(ctx, MlRegistry.actions.get, { id: ctx.params.id });
+				const meta = await call(ctx, MlRegistry.actions.getVersion, { id: model.id, version: ctx.params.version });
 				const datasetId = ctx.params.dataset_id ?? meta.dataset_id;
-				const dataset = (await ctx.call("ml.registry.getDataset", { id: datasetId })) as Dataset;
+				const dataset = await call(ctx, MlRegistry.actions.getDataset, { id: datasetId });
 				// the cost, known before anything is read: the rows to score (the training set's hold-out, or all)
 				const sameData = dataset.sha256 === meta.dataset_sha256;
 				const rows = sameData ? Math.ceil(dataset.rows * SPLIT_DEFAULTS.test_fraction) : dataset.rows;
@@ -59,10 +59,8 @@ const MlEvaluationService = defineService()({
 					throw unprocessable(`Evaluating would score ${rows} rows of data set '${dataset.name}': at most ${config.ml.max_evaluation_rows} are scored in one call`, [
 						{ field: "dataset_id", message: `${rows} rows to score: at most ${config.ml.max_evaluation_rows} per evaluation`, type: "costLimit" },
 					]);
-				const content = ownBuffer(await readBody((await ctx.call("ml.registry.datasetContent", { id: datasetId })) as Readable, "1gb"));
-				const artifact = ownBuffer(
-					await readBody((await this.broker.call("ml.registry.artifact", { id: model.id, version: meta.version }, AS_EVALUATION)) as Readable, "1gb"),
-				);
+				const content = ownBuffer(await readBody(await call(ctx, MlRegistry.actions.datasetContent, { id: datasetId }), "1gb"));
+				const artifact = ownBuffer(await readBody(await call(this.broker, MlRegistry.actions.artifact, { id: model.id, version: meta.version }, AS_EVALUATION), "1gb"));
 				// verified here too: what is loaded must be what was stored
 				const expected = meta.artifacts[0].sha256;
 				const actual = createHash("sha256").update(artifact).digest("hex");
@@ -112,9 +110,9 @@ const MlEvaluationService = defineService()({
 				versions: { type: "string", pattern: /^\d+(,\d+){1,9}$/, messages: { stringPattern: "{field}: two to ten version numbers, comma-separated (e.g. 1,2)" } },
 			},
 			async handler(ctx: MlContext<{ id: string; versions: string }>) {
-				const model = (await ctx.call("ml.registry.get", { id: ctx.params.id })) as MlModel;
+				const model = await call(ctx, MlRegistry.actions.get, { id: ctx.params.id });
 				const numbers = [...new Set(ctx.params.versions.split(",").map(Number))];
-				const versions = await Promise.all(numbers.map(v => ctx.call("ml.registry.getVersion", { id: model.id, version: v }) as Promise<ModelVersion>));
+				const versions = await Promise.all(numbers.map(v => call(ctx, MlRegistry.actions.getVersion, { id: model.id, version: v })));
 				const best = Object.fromEntries(
 					COMPARED.map(metric => {
 						const scored = versions.filter(v => v.metrics.test[metric] != null);

@@ -19,7 +19,10 @@ import { createMlModelsMixin, type InputRow, type ServedVersion } from "../mixin
 import { createStoreMixin, type Doc } from "../mixins/db.mixin";
 import { nowIso } from "../models/common";
 import { conflict, unprocessable } from "../models/errors";
-import { ML_ALIAS_CHANGED_EVENT, ML_ALIASES_RESYNC_MS, type MlAliasChanged } from "../models/events";
+import { Finance, MlPrediction, MlRegistry } from "../contracts";
+import { ML_ALIASES_RESYNC_MS } from "../contracts/ml.registry";
+import type { Prediction } from "../contracts/ml.prediction";
+import { call, emit } from "../lib/contract-calls";
 import { ALL_DOMAINS, type MlModel } from "../models/ml";
 import type { Statement } from "../models/statement";
 
@@ -32,11 +35,6 @@ const AS_PREDICTION = { meta: { user: servicePrincipal("ml.prediction") } };
 const DRIFT_FLUSH_MS = 10_000;
 /** Companies whose realised outcome the monitoring looks up (the most recently scored). */
 const REALISED_SAMPLE = 500;
-
-/** One row's answer: scored, or not for want of inputs (domains/ml/coverage.ts). */
-type Prediction =
-	| { status: "scored"; probability: number; label: string; input_coverage: number }
-	| { status: "insufficient_inputs"; probability: null; label: null; input_coverage: number; missing_inputs: string[] };
 
 /** Why the distress factor has no value: how much of the model's inputs the statements give, and what they lack. */
 function insufficientReason(p: Extract<Prediction, { status: "insufficient_inputs" }>, floor: number): string {
@@ -102,11 +100,7 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 
 		/** Compares every model's aliases with what this node serves and catches up. */
 		async resync(onlyModel?: string): Promise<void> {
-			const models = (await this.broker.call("ml.registry.aliases", {}, AS_PREDICTION)) as Array<{
-				id: string;
-				aliases: MlModel["aliases"];
-				previous_production: number | null;
-			}>;
+			const models = await call(this.broker, MlRegistry.actions.aliases, {}, AS_PREDICTION);
 			for (const m of models) {
 				if (onlyModel && m.id !== onlyModel) continue;
 				const entry = this.served.get(m.id);
@@ -200,7 +194,7 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 				throw unprocessable("This model's features are not computed from statements: send rows instead", [
 					{ field: "company_id", message: "the model's features are not statement ratios" },
 				]);
-			const page = (await ctx.call("finance.listStatements", { id: companyId, statement_type: "annual", sort: "-period_end", page_size: 2 })) as { rows: Statement[] };
+			const page = await call(ctx, Finance.actions.listStatements, { id: companyId, statement_type: "annual", sort: "-period_end", page_size: 2 });
 			if (!page.rows.length)
 				throw unprocessable("The company has no annual statement to compute the model's inputs from", [{ field: "company_id", message: "no annual statement" }]);
 			const [current, prior] = page.rows;
@@ -221,9 +215,12 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 			const p: number[] = [];
 			for (const s of [...latest.values()].slice(0, REALISED_SAMPLE)) {
 				const after = new Date(Date.parse(`${s.period_end}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-				const later = (await this.broker
-					.call("finance.listStatements", { id: s.company_id, statement_type: "annual", from: after, sort: "period_end", page_size: 1 }, AS_PREDICTION)
-					.catch(() => ({ rows: [] }))) as { rows: Statement[] };
+				const later = await call(
+					this.broker,
+					Finance.actions.listStatements,
+					{ id: s.company_id, statement_type: "annual", from: after, sort: "period_end", page_size: 1 },
+					AS_PREDICTION,
+				).catch(() => ({ rows: [] as Statement[] }));
 				const outcome = later.rows.length ? observedDistress(later.rows[0]) : null;
 				if (outcome == null) continue;
 				y.push(outcome ? 1 : 0);
@@ -268,13 +265,13 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 				const { rows, company_id } = ctx.params;
 				if ((rows == null) === (company_id == null))
 					throw unprocessable("Send either rows or company_id", [{ field: rows == null ? "rows" : "company_id", message: "exactly one of rows and company_id" }]);
-				const model = (await ctx.call("ml.registry.get", { id: ctx.params.id })) as MlModel;
+				const model = await call(ctx, MlRegistry.actions.get, { id: ctx.params.id });
 				const served = await this.production(model);
 				const floor = this.coverageFloorOf(model, served);
 				const answer = { model_id: model.id, model_version: served.version, threshold: served.meta.threshold, input_coverage_floor: floor };
 				if (rows) {
 					const predictions = await this.predictRows(served, this.vectorsOf(served, rows), "rows", model.domain, floor);
-					ctx.emit("ml.predictions.made", {
+					emit(ctx, MlPrediction.events.predictionsMade, {
 						model_id: model.id,
 						version: served.version,
 						rows: rows.length,
@@ -294,7 +291,7 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 						probability: prediction.probability,
 						at: nowIso(),
 					});
-				ctx.emit("ml.predictions.made", { model_id: model.id, version: served.version, rows: 1, scored: prediction.status === "scored" ? 1 : 0 });
+				emit(ctx, MlPrediction.events.predictionsMade, { model_id: model.id, version: served.version, rows: 1, scored: prediction.status === "scored" ? 1 : 0 });
 				return {
 					...answer,
 					predictions: [prediction],
@@ -312,17 +309,11 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 			permission: ["execute", "ml_models"],
 			params: { $$strict: true, company_id: idParam },
 			async handler(ctx: MlContext<{ company_id: string }>) {
-				const found = (await ctx.call("ml.registry.list", { name: "distress" })) as { rows: MlModel[] };
+				const found = await call(ctx, MlRegistry.actions.list, { name: "distress" });
 				const model = found.rows.find(m => m.domain === ALL_DOMAINS);
 				if (!model || model.aliases.production == null) return { probability: null, reason: "no distress model in production yet" };
 				try {
-					const answer = (await ctx.call("ml.prediction.predict", { id: model.id, company_id: ctx.params.company_id })) as {
-						model_version: number;
-						threshold: number;
-						input_coverage_floor: number;
-						predictions: Prediction[];
-						inputs_not_computed: unknown[];
-					};
+					const answer = await call(ctx, MlPrediction.actions.predict, { id: model.id, company_id: ctx.params.company_id });
 					const [prediction] = answer.predictions;
 					if (prediction.status === "insufficient_inputs")
 						return {
@@ -361,7 +352,7 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 			params: { $$strict: true, id: idParam },
 			async handler(ctx: MlContext<{ id: string }>) {
 				principalOf(ctx);
-				const model = (await ctx.call("ml.registry.get", { id: ctx.params.id })) as MlModel;
+				const model = await call(ctx, MlRegistry.actions.get, { id: ctx.params.id });
 				if (model.aliases.production == null) throw conflict(`Model '${model.name}' has no production version to monitor`, { id: model.id });
 				await this.flushDrift();
 				const served = await this.production(model);
@@ -389,7 +380,7 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 	},
 
 	events: {
-		async [ML_ALIAS_CHANGED_EVENT](ctx: Context<MlAliasChanged>) {
+		async [MlRegistry.events.aliasesChanged.name](ctx) {
 			const payload = ctx.params;
 			if (payload.alias !== "production") return;
 			await this.resync(payload.model_id).catch(err => this.logger.warn(`Alias change of ${payload.model_id}: ${(err as Error).message}`));

@@ -17,7 +17,8 @@ import { failedGates, gateValues } from "../domains/ml/gates";
 import { MISSING_VALUE_HANDLINGS } from "../domains/ml/pipeline";
 import { atStartup } from "../lib/startup";
 import { BlobIntegrityError, createBlobStore, type BlobStore } from "../lib/blob-store";
-import { ensureChannel, sendToChannel } from "../lib/channels";
+import { ensureChannel } from "../lib/channels";
+import { broadcast, emit, sendToChannel } from "../lib/contract-calls";
 import { readBody, readJsonBody } from "../lib/json-body";
 import { clientErrorOf, ownBuffer, runInWorker } from "../lib/worker-thread";
 import type { UploadResult } from "../lib/worker-tasks";
@@ -28,7 +29,8 @@ import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/busines
 import { createDbMixin, createStoreMixin, entityFrom, findPage, isDuplicateKeyError, type Doc } from "../mixins/db.mixin";
 import { listParams, nowIso, pageParams } from "../models/common";
 import { conflict, forbidden, missing, notFound, serviceUnavailable, unprocessable } from "../models/errors";
-import { ML_ALIAS_CHANGED_CHANNEL, ML_ALIAS_CHANGED_EVENT, type MlAliasChanged } from "../models/events";
+import { MlRegistry } from "../contracts";
+import type { MlAliasChanged } from "../contracts/ml.registry";
 import type { Principal } from "../models/principal";
 import {
 	ALL_DOMAINS,
@@ -271,9 +273,9 @@ const MlRegistryService = defineService<{
 		/** Sends the transition on the durable channel and broadcasts it; marks it published once the channel took it. */
 		async publishTransition(t: AliasTransition): Promise<void> {
 			const message: MlAliasChanged = { model_id: t.model_id, alias: t.alias, version: t.to_version, previous_version: t.from_version, transition_id: t.id };
-			this.broker.broadcast(ML_ALIAS_CHANGED_EVENT, message);
+			void broadcast(this.broker, MlRegistry.events.aliasesChanged, message);
 			try {
-				await sendToChannel(this.broker, ML_ALIAS_CHANGED_CHANNEL, message);
+				await sendToChannel(this.broker, MlRegistry.channels.aliasChanged, message);
 				await this.transitions.updateById(t.id, { $set: { published_at: nowIso() } });
 			} catch (err) {
 				this.logger.warn(`Alias change ${t.id} not sent yet (${(err as Error).message}): the outbox retries it`);
@@ -383,7 +385,7 @@ const MlRegistryService = defineService<{
 					},
 					user.username,
 				);
-				ctx.emit("ml.dataset.created", { id: dataset.id, name: dataset.name, domain, by: user.id });
+				emit(ctx, MlRegistry.events.datasetCreated, { id: dataset.id, name: dataset.name, domain, by: user.id });
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/ml/datasets/${dataset.id}`;
 				return dataset;
@@ -471,7 +473,7 @@ const MlRegistryService = defineService<{
 						created_at: now,
 						updated_at: now,
 					});
-					ctx.emit("ml.model.created", { id: model.id, name: model.name, domain, by: user.id });
+					emit(ctx, MlRegistry.events.modelCreated, { id: model.id, name: model.name, domain, by: user.id });
 					ctx.meta.$statusCode = 201;
 					ctx.meta.$location = `/api/v1/ml/models/${model.id}`;
 					return this.publicModel(model);
@@ -542,7 +544,7 @@ const MlRegistryService = defineService<{
 						gates: gatesBefore,
 					});
 				const updated = (await this.updateEntity<MlModel>(id, { ...changes, updated_at: nowIso() }))!;
-				ctx.emit("ml.model.updated", {
+				emit(ctx, MlRegistry.events.modelUpdated, {
 					id,
 					domain: model.domain,
 					changed: Object.keys(changes),
@@ -640,7 +642,7 @@ const MlRegistryService = defineService<{
 					const saved = entityFrom<ModelVersion>(this.versions, await this.versions.insert(doc))!;
 					await this.adapter.updateById(model.id, { $set: { latest_version: version, updated_at: now } });
 					await this.clearCache();
-					ctx.emit("ml.version.created", { model_id: model.id, domain: model.domain, version, metrics: result.metrics.test });
+					emit(ctx, MlRegistry.events.versionCreated, { model_id: model.id, domain: model.domain, version, metrics: result.metrics.test });
 					return this.publicVersion(saved);
 				});
 			},
@@ -735,7 +737,7 @@ const MlRegistryService = defineService<{
 						alias === "production" && failed.length > 0,
 						warnings,
 					);
-					ctx.emit("ml.model.deployed", {
+					emit(ctx, MlRegistry.events.modelDeployed, {
 						model_id: model.id,
 						domain: model.domain,
 						alias,
@@ -771,7 +773,13 @@ const MlRegistryService = defineService<{
 					if (fresh.previous_production == null)
 						throw conflict(`Model '${fresh.name}' has no previous production version to roll back to`, { production: fresh.aliases.production });
 					const transition = await this.moveAlias(fresh, "production", fresh.previous_production, "rollback", user.username, ctx.params.reason, false);
-					ctx.emit("ml.model.rolled_back", { model_id: model.id, domain: model.domain, version: transition.to_version, from: transition.from_version, by: user.id });
+					emit(ctx, MlRegistry.events.modelRolledBack, {
+						model_id: model.id,
+						domain: model.domain,
+						version: transition.to_version,
+						from: transition.from_version,
+						by: user.id,
+					});
 					return { model: this.publicModel((await this.findEntityById<MlModel>(model.id))!), transition };
 				});
 			},
@@ -796,7 +804,7 @@ const MlRegistryService = defineService<{
 
 	async started() {
 		this.blobs = createBlobStore();
-		await atStartup(this.logger, "ml.registry: the channel's stream", () => ensureChannel(this.broker, ML_ALIAS_CHANGED_CHANNEL));
+		await atStartup(this.logger, "ml.registry: the channel's stream", () => ensureChannel(this.broker, MlRegistry.channels.aliasChanged));
 		// the first GridFS write of a node: on a busy machine MongoDB may take longer than a request may wait
 		await atStartup(this.logger, "ml.registry: registering the shipped data sets", () => this.seedShippedDatasets());
 		this.outboxTimer = setInterval(() => this.flushOutbox().catch(err => this.logger.warn(`Outbox: ${(err as Error).message}`)), OUTBOX_INTERVAL_MS);

@@ -25,7 +25,8 @@ import { createDbMixin, type Doc } from "../mixins/db.mixin";
 import { listParams, nowIso } from "../models/common";
 import { KeyedLock } from "../lib/keyed-lock";
 import { conflict, forbidden, notFound, quotaExceeded, unprocessable } from "../models/errors";
-import { ML_JOB_QUEUED_EVENT } from "../models/events";
+import { MlRegistry, MlTraining } from "../contracts";
+import { broadcast, call, emit } from "../lib/contract-calls";
 import { ALL_DOMAINS, hyperparameterIssues, JOB_STATES, type Dataset, type MlModel, type TrainingJob } from "../models/ml";
 
 type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $responseHeaders?: Record<string, string> }>;
@@ -68,7 +69,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		async visibleJob(ctx: MlContext, id: string): Promise<{ job: TrainingJob; model: MlModel }> {
 			const job = await this.findEntityById<TrainingJob>(id);
 			if (!job) throw notFound("Training job", id);
-			const model = await ctx.call<MlModel, { id: string }>("ml.registry.get", { id: job.model_id });
+			const model = await call(ctx, MlRegistry.actions.get, { id: job.model_id });
 			return { job, model };
 		},
 
@@ -120,7 +121,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				created_at: now,
 				updated_at: now,
 			});
-			this.broker.broadcast(ML_JOB_QUEUED_EVENT, { job_id: job.id });
+			broadcast(this.broker, MlTraining.events.jobQueued, { job_id: job.id, model_id: job.model_id });
 			return job;
 		},
 
@@ -203,6 +204,14 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			}
 		},
 
+		/** The job's end as its event: succeeded (with the version it made), failed or cancelled. */
+		emitJobFinished(job: TrainingJob, set: Partial<TrainingJob>): void {
+			const about = { job_id: job.id, model_id: job.model_id };
+			if (set.state === "succeeded") void emit(this.broker, MlTraining.events.jobSucceeded, { ...about, version: set.version! });
+			else if (set.state === "cancelled") void emit(this.broker, MlTraining.events.jobCancelled, about);
+			else void emit(this.broker, MlTraining.events.jobFailed, about);
+		},
+
 		async finish(job: TrainingJob, set: Partial<TrainingJob>, model?: Pick<MlModel, "name" | "model_type">): Promise<void> {
 			const modelType = model?.model_type ?? "unknown";
 			const now = nowIso();
@@ -215,7 +224,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				{ $set: { ...set, finished_at: now, updated_at: now }, $unset: { lease_until: "" } },
 			);
 			await this.clearCache();
-			this.broker.emit(`ml.job.${set.state}`, { job_id: job.id, model_id: job.model_id, ...(set.version ? { version: set.version } : {}) });
+			this.emitJobFinished(job, set);
 			const took = job.started_at ? ` in ${((Date.parse(now) - Date.parse(job.started_at)) / 1000).toFixed(1)} s` : "";
 			const of = `of model '${model?.name ?? job.model_id}' (${modelType})`;
 			if (set.state === "succeeded") this.logger.info(`Training job ${job.id} ${of} succeeded${took}: version ${set.version}`);
@@ -226,9 +235,9 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			const entry: Running = { job, progress: {}, worker: undefined as unknown as Worker };
 			this.running.set(job.id, entry);
 			try {
-				const model = await (this.broker.call("ml.registry.get", { id: job.model_id }, AS_TRAINING) as Promise<MlModel>);
-				const dataset = await (this.broker.call("ml.registry.getDataset", { id: job.dataset_id }, AS_TRAINING) as Promise<Dataset>);
-				const stream = await (this.broker.call("ml.registry.datasetContent", { id: job.dataset_id }, AS_TRAINING) as Promise<Readable>);
+				const model = await call(this.broker, MlRegistry.actions.get, { id: job.model_id }, AS_TRAINING);
+				const dataset = await call(this.broker, MlRegistry.actions.getDataset, { id: job.dataset_id }, AS_TRAINING);
+				const stream = await call(this.broker, MlRegistry.actions.datasetContent, { id: job.dataset_id }, AS_TRAINING);
 				const content = ownBuffer(await readBody(stream, "512mb"));
 				const input: TrainingWorkerInput = {
 					dataset: { format: dataset.format, label: dataset.label, positive_class: dataset.positive_class, content },
@@ -249,19 +258,15 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				}
 				const body = JSON.parse(outcome.result) as Record<string, unknown>;
 				const artifact = Readable.from([Buffer.from(JSON.stringify({ ...body, dataset_id: dataset.id, job_id: job.id, created_by: job.created_by }))]);
-				const version = await (this.broker.call("ml.registry.createVersion", {}, {
-					meta: { ...AS_TRAINING.meta, model_id: model.id },
-					stream: artifact,
-				} as never) as Promise<{ version: number }>);
+				const version = await call(this.broker, MlRegistry.actions.createVersion, {}, { meta: { ...AS_TRAINING.meta, model_id: model.id }, stream: artifact });
 				await this.finish(job, { state: "succeeded", version: version.version, progress: 1 }, model);
 				if (job.deploy_to)
-					await this.broker
-						.call(
-							"ml.registry.deploy",
-							{ id: model.id, version: version.version, alias: job.deploy_to, reason: "the default model, trained and deployed on first start" },
-							AS_TRAINING,
-						)
-						.catch(err => this.logger.warn(`Version ${version.version} of ${model.name} not deployed: ${(err as Error).message}`));
+					await call(
+						this.broker,
+						MlRegistry.actions.deploy,
+						{ id: model.id, version: version.version, alias: job.deploy_to, reason: "the default model, trained and deployed on first start" },
+						AS_TRAINING,
+					).catch(err => this.logger.warn(`Version ${version.version} of ${model.name} not deployed: ${(err as Error).message}`));
 			} catch (err) {
 				this.logger.error(`Training job ${job.id} failed: ${(err as Error).message}`);
 				await this.finish(job, { state: "failed", error: (err as Error).message }).catch(() => undefined);
@@ -360,7 +365,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			const domains = new Map<string, string | null>();
 			for (const job of jobs) {
 				if (!domains.has(job.model_id))
-					domains.set(job.model_id, ((await this.broker.call("ml.registry.get", { id: job.model_id }, AS_TRAINING).catch(() => null)) as MlModel | null)?.domain ?? null);
+					domains.set(job.model_id, (await call(this.broker, MlRegistry.actions.get, { id: job.model_id }, AS_TRAINING).catch(() => null))?.domain ?? null);
 				const domain = domains.get(job.model_id);
 				if (domain) await this.adapter.updateMany({ _id: this.storedId(job.id), domain: { $exists: false } }, { $set: { domain } });
 			}
@@ -373,14 +378,12 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		 * current one and a new version, which replaces it in production if it passes the gates.
 		 */
 		async ensureDefaultModel(): Promise<void> {
-			const existing = await (this.broker.call("ml.registry.list", { name: DEFAULT_DISTRESS_MODEL.name }, AS_TRAINING) as Promise<{ rows: MlModel[] }>);
+			const existing = await call(this.broker, MlRegistry.actions.list, { name: DEFAULT_DISTRESS_MODEL.name }, AS_TRAINING);
 			const current = existing.rows.find(m => m.domain === DEFAULT_DISTRESS_MODEL.domain);
 			const outdated =
 				current && current.created_by === AS_TRAINING.meta.user.username && current.configuration.missing_values !== DEFAULT_DISTRESS_MODEL.configuration.missing_values;
 			if (current && !outdated) return;
-			const datasets = await (this.broker.call("ml.registry.listDatasets", { name: DEFAULT_DISTRESS_MODEL.dataset, page_size: 100 }, AS_TRAINING) as Promise<{
-				rows: Dataset[];
-			}>);
+			const datasets = await call(this.broker, MlRegistry.actions.listDatasets, { name: DEFAULT_DISTRESS_MODEL.dataset, page_size: 100 }, AS_TRAINING);
 			const dataset = datasets.rows.find(d => d.name === DEFAULT_DISTRESS_MODEL.dataset && d.domain === ALL_DOMAINS);
 			if (!dataset) {
 				this.logger.warn(`Default model not trained: data set ${DEFAULT_DISTRESS_MODEL.dataset} is not registered`);
@@ -391,15 +394,15 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			let model: MlModel;
 			try {
 				model = current
-					? await (this.broker.call("ml.registry.update", { id: current.id, configuration }, AS_TRAINING) as Promise<MlModel>)
-					: await (this.broker.call("ml.registry.create", { ...definition, configuration }, AS_TRAINING) as Promise<MlModel>);
+					? await call(this.broker, MlRegistry.actions.update, { id: current.id, configuration }, AS_TRAINING)
+					: await call(this.broker, MlRegistry.actions.create, { ...definition, configuration }, AS_TRAINING);
 			} catch (err) {
 				if ((err as { code?: number }).code === 409) return; // another node created it at the same moment
 				throw err;
 			}
 			// two nodes starting together with an earlier release's model: the job is queued by the one that updated first
 			if (current && (await this.adapter.findOne({ model_id: current.id, state: ACTIVE }))) return;
-			const full = await (this.broker.call("ml.registry.getDataset", { id: dataset.id }, AS_TRAINING) as Promise<Dataset>);
+			const full = await call(this.broker, MlRegistry.actions.getDataset, { id: dataset.id }, AS_TRAINING);
 			const job = await this.queue(model, full, { deploy_to: "production" }, "system");
 			const training = `(about ${Math.ceil(job.estimated_seconds ?? 10)} s, then deployed to production if it passes the gates)`;
 			this.logger.info(
@@ -433,14 +436,14 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			},
 			async handler(ctx: MlContext<{ id: string; dataset_id: string; hyperparameters?: Hyperparameters; k_folds?: number; seed?: number }>) {
 				const user = principalOf(ctx);
-				const model = await ctx.call<MlModel, { id: string }>("ml.registry.get", { id: ctx.params.id });
+				const model = await call(ctx, MlRegistry.actions.get, { id: ctx.params.id });
 				if (model.domain === ALL_DOMAINS && user.role !== "super_admin")
 					throw forbidden(`The model '${model.name}' is shared by every domain: only a super_admin trains it`);
 				if (model.status === "archived") throw conflict(`Model '${model.name}' is archived`, { id: model.id });
-				const dataset = await ctx.call<Dataset, { id: string }>("ml.registry.getDataset", { id: ctx.params.dataset_id });
+				const dataset = await call(ctx, MlRegistry.actions.getDataset, { id: ctx.params.dataset_id });
 				// the quota is counted then taken in one step per user and domain on this node
 				const job = await this.quotaLocks.runAll([`user:${user.username}`, `domain:${model.domain}`], () => this.queue(model, dataset, ctx.params, user.username));
-				ctx.emit("ml.job.queued", { job_id: job.id, model_id: model.id, by: user.id });
+				emit(ctx, MlTraining.events.jobQueued, { job_id: job.id, model_id: model.id, by: user.id });
 				// 202 Accepted: moleculer-web sets Location itself only for 201 and redirects
 				ctx.meta.$statusCode = 202;
 				ctx.meta.$responseHeaders = { Location: `/api/v1/ml/jobs/${job.id}` };
@@ -472,7 +475,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				const query: Doc = {};
 				if (ctx.params.model_id) {
 					// the caller must see the model (404 otherwise)
-					const model = await ctx.call<MlModel, { id: string }>("ml.registry.get", { id: ctx.params.model_id });
+					const model = await call(ctx, MlRegistry.actions.get, { id: ctx.params.model_id });
 					query.model_id = model.id;
 				} else {
 					// every job the caller's domains see: theirs and the shared models'
@@ -503,14 +506,14 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				// this node's own thread stops now; another node's at its next heartbeat
 				const local = this.running.get(job.id);
 				local?.worker?.postMessage({ type: "cancel" });
-				ctx.emit("ml.job.cancelled", { job_id: job.id, model_id: job.model_id, by: principalOf(ctx).id });
+				emit(ctx, MlTraining.events.jobCancelled, { job_id: job.id, model_id: job.model_id, by: principalOf(ctx).id });
 				return this.publicJob((await this.findEntityById<TrainingJob>(job.id))!);
 			},
 		},
 	},
 
 	events: {
-		[ML_JOB_QUEUED_EVENT]() {
+		[MlTraining.events.jobQueued.name]() {
 			this.pump().catch(err => this.logger.warn(`Training queue: ${(err as Error).message}`));
 		},
 	},

@@ -13,25 +13,18 @@ import path from "node:path";
 import type { Context } from "moleculer";
 import YAML from "yaml";
 import { getConfig } from "../config";
-import {
-	backoffMs,
-	configIssues,
-	nextStep,
-	REVIEW_STEPS,
-	stepsFor,
-	type ReviewStep,
-	type StepRun,
-	type WorkflowConfig,
-	type WorkflowState,
-} from "../domains/orchestration/workflow";
-import { analysisHighlights, type Analysis } from "../domains/finance/analysis";
+import { backoffMs, configIssues, nextStep, REVIEW_STEPS, stepsFor, type ReviewStep, type WorkflowConfig } from "../domains/orchestration/workflow";
+import { analysisHighlights } from "../domains/finance/analysis";
 import { servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, type Doc } from "../mixins/db.mixin";
 import { listParams, nowIso } from "../models/common";
-import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
+import { Companies, Compliance, Finance, Orchestrator, Risk, Strategy } from "../contracts";
+import type { CompanyDataChanged } from "../contracts/companies";
+import type { AnalysisStepResult, StepOutcome, Workflow } from "../contracts/orchestrator";
+import { call, emit } from "../lib/contract-calls";
 
 type OrchestratorContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
@@ -45,23 +38,6 @@ const OLDEST_RUNNING_GAUGE = {
 	type: "gauge",
 	description: "Age in seconds of the oldest company review still running (0 when none is)",
 } as const;
-
-export interface Workflow {
-	id: string;
-	type: "company_review";
-	company_id: string;
-	industry: string;
-	trigger: { source: string; change_id: string; period_end?: string };
-	state: WorkflowState;
-	steps: StepRun[];
-	failed_step?: ReviewStep;
-	node?: string;
-	lease_until?: string;
-	started_at: string;
-	finished_at?: string;
-	created_at: string;
-	updated_at: string;
-}
 
 /** The steps per industry (config/workflows.yaml, from the source tree or next to dist/) and the run settings (WORKFLOW_*); refused at start when unsound. */
 export function readWorkflowConfig(): WorkflowConfig {
@@ -90,7 +66,7 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 			const _id = this.idForKey(key);
 			const existing = await this.adapter.findById(_id);
 			if (existing) return this.toEntity<Workflow>(existing);
-			const company = (await this.broker.call("companies.get", { id: change.company_id }, AS_ORCHESTRATOR).catch(() => null)) as { id: string; industry: string } | null;
+			const company = await call(this.broker, Companies.actions.get, { id: change.company_id }, AS_ORCHESTRATOR).catch(() => null);
 			if (!company) return null; // deleted meanwhile: nothing to review
 			const now = nowIso();
 			let created: Workflow;
@@ -113,7 +89,7 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 				// the same change delivered twice at once: the other delivery created it
 				return this.toEntity<Workflow>(await this.adapter.findById(_id));
 			}
-			this.broker.emit("orchestrator.workflow.started", {
+			emit(this.broker, Orchestrator.events.workflowStarted, {
 				workflow_id: created.id,
 				started_at: created.started_at,
 				company_id: created.company_id,
@@ -147,36 +123,28 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 		async runStep(wf: Workflow, step: ReviewStep): Promise<unknown> {
 			switch (step) {
 				case "analysis": {
-					const a = (await this.broker.call("finance.computeAnalysis", { company_id: wf.company_id, industry: wf.industry }, AS_ORCHESTRATOR)) as Analysis;
-					return { period_end: a.period_end, highlights: analysisHighlights(a) };
+					const a = await call(this.broker, Finance.actions.computeAnalysis, { company_id: wf.company_id, industry: wf.industry }, AS_ORCHESTRATOR);
+					return { period_end: a.period_end, highlights: analysisHighlights(a) } satisfies AnalysisStepResult;
 				}
 				case "risk": {
-					const r = (await this.broker.call("risk.assessNow", { id: wf.company_id }, AS_ORCHESTRATOR)) as {
-						rows: Array<{ risk_type: string; risk_score: number | null; level: string | null }>;
-					};
+					const r = await call(this.broker, Risk.actions.assessNow, { id: wf.company_id }, AS_ORCHESTRATOR);
 					return { assessments: r.rows.map(a => ({ risk_type: a.risk_type, risk_score: a.risk_score, level: a.level })) };
 				}
 				case "compliance": {
 					// every regulation that applies to the company's industry (a new company's first statement gets its
 					// first evaluation), and any other it has a record of
-					const applicable = (await this.broker.call("compliance.listRegulations", { industry: wf.industry, page_size: 100 }, AS_ORCHESTRATOR)) as {
-						rows: Array<{ id: string }>;
-					};
-					const records = (await this.broker.call("compliance.listRecords", { id: wf.company_id, page_size: 100 }, AS_ORCHESTRATOR)) as {
-						rows: Array<{ regulation_type: string }>;
-					};
+					const applicable = await call(this.broker, Compliance.actions.listRegulations, { industry: wf.industry, page_size: 100 }, AS_ORCHESTRATOR);
+					const records = await call(this.broker, Compliance.actions.listRecords, { id: wf.company_id, page_size: 100 }, AS_ORCHESTRATOR);
 					const types = [...new Set([...applicable.rows.map(r => r.id), ...records.rows.map(r => r.regulation_type)])];
 					const statuses: Record<string, string> = {};
 					for (const type of types) {
-						const evaluated = (await this.broker.call("compliance.evaluate", { id: wf.company_id, regulation_type: type }, AS_ORCHESTRATOR)) as {
-							compliance_status: string;
-						};
+						const evaluated = await call(this.broker, Compliance.actions.evaluate, { id: wf.company_id, regulation_type: type }, AS_ORCHESTRATOR);
 						statuses[type] = evaluated.compliance_status;
 					}
 					return { evaluated: types.length, statuses };
 				}
 				case "swot":
-					return this.broker.call("strategy.reviewDraft", { company_id: wf.company_id }, AS_ORCHESTRATOR);
+					return call(this.broker, Strategy.actions.reviewDraft, { company_id: wf.company_id }, AS_ORCHESTRATOR);
 			}
 		},
 
@@ -199,13 +167,13 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 							delete step.error;
 							await this.save(wf, { steps: wf.steps });
 							this.countMetric(BUSINESS_COUNTERS.workflowSteps, { step: step.name, outcome: "succeeded" });
-							this.broker.emit("orchestrator.step.succeeded", {
+							emit(this.broker, Orchestrator.events.stepSucceeded, {
 								workflow_id: wf.id,
 								started_at: wf.started_at,
 								company_id: wf.company_id,
-								step: step.name,
 								attempts: step.attempts,
-								result: step.result,
+								// runStep's analysis result is an AnalysisStepResult (checked where it is made)
+								...({ step: step.name, result: step.result } as StepOutcome),
 							});
 							done = true;
 						} catch (err) {
@@ -221,7 +189,7 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 							this.countMetric(BUSINESS_COUNTERS.workflowSteps, { step: step.name, outcome: "failed" });
 							for (const later of wf.steps) if (later.state === "pending") later.state = "skipped";
 							await this.save(wf, { steps: wf.steps, state: "failed", failed_step: step.name, finished_at: nowIso() });
-							this.broker.emit("orchestrator.workflow.failed", {
+							emit(this.broker, Orchestrator.events.workflowFailed, {
 								workflow_id: wf.id,
 								started_at: wf.started_at,
 								company_id: wf.company_id,
@@ -235,7 +203,7 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 				}
 				if (!this.stopping && !nextStep(wf.steps)) {
 					await this.save(wf, { state: "succeeded", finished_at: nowIso() });
-					this.broker.emit("orchestrator.workflow.completed", {
+					emit(this.broker, Orchestrator.events.workflowCompleted, {
 						workflow_id: wf.id,
 						started_at: wf.started_at,
 						company_id: wf.company_id,
@@ -292,9 +260,9 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 	},
 
 	channels: {
-		[COMPANY_DATA_CHANGED_CHANNEL]: {
+		[Companies.channels.dataChanged.name]: {
 			group: "orchestrator",
-			async handler(change: CompanyDataChanged) {
+			async handler(change) {
 				if (change.source !== "statements" || !change.change_id) return;
 				const wf = await this.startReview(change);
 				if (wf) await this.run(wf);

@@ -7,13 +7,15 @@
  * whole trail again from nothing.
  */
 import type { Context } from "moleculer";
-import { emptyOverview, foldEntries, overviewView, type CompanyOverview, type OverviewEntry } from "../domains/overview/projection";
+import { emptyOverview, overviewView, type CompanyOverview } from "../domains/overview/projection";
+import { foldEntries, type OverviewEntry } from "../lib/overview-fold";
 import { servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
 import { createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
 import { nowIso } from "../models/common";
-import { AUDIT_APPENDED_EVENT } from "../models/events";
+import { Audit, Overview } from "../contracts";
+import { call } from "../lib/contract-calls";
 
 type OverviewContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
@@ -65,7 +67,7 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 			const checkpointId = this.idForKey(CHECKPOINT_KEY);
 			for (;;) {
 				const checkpoint = ((await this.checkpoints.findById(checkpointId)) as { seq: number } | null) ?? { seq: 0 };
-				const read = (await this.broker.call("audit.entries", { after_seq: checkpoint.seq, limit: BATCH }, AS_OVERVIEW)) as OverviewEntry[];
+				const read = await call(this.broker, Audit.actions.entries, { after_seq: checkpoint.seq, limit: BATCH }, AS_OVERVIEW);
 				// up to the first gap only: an entry the trail has not written yet is read next time
 				const entries = read.filter((e, i) => e.seq === checkpoint.seq + i + 1);
 				if (!entries.length) return;
@@ -112,7 +114,7 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 			let entries = 0;
 			for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
 				for (;;) {
-					const page = (await this.broker.call("audit.entries", { after_seq: overview.seq, company_id: companyId, limit: BATCH }, AS_OVERVIEW)) as OverviewEntry[];
+					const page = await call(this.broker, Audit.actions.entries, { after_seq: overview.seq, company_id: companyId, limit: BATCH }, AS_OVERVIEW);
 					overview = foldEntries(overview, page);
 					entries += page.length;
 					if (page.length < BATCH) break;
@@ -143,7 +145,7 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 			params: { $$strict: true, id: idParam },
 			async handler(ctx: OverviewContext<{ id: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
-				const stored = (await ctx.call("overview.projection", { company_id: company.id })) as CompanyOverview | null;
+				const stored = await call(ctx, Overview.actions.projection, { company_id: company.id });
 				const overview = stored ?? emptyOverview(company.id);
 				// the company as it is now, also before its first entry is folded in
 				return overviewView({ ...overview, company: { name: company.name, industry: company.industry, ticker: company.ticker ?? null } }, nowIso().slice(0, 10));
@@ -181,7 +183,7 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 	},
 
 	events: {
-		[AUDIT_APPENDED_EVENT]() {
+		[Audit.events.appended.name]() {
 			void this.catchUp();
 		},
 	},

@@ -21,9 +21,7 @@ import {
 	type AutomaticAssessment,
 	type KpiState,
 	type MlDistress,
-	type RiskFactor,
 } from "../domains/risk/scoring";
-import type { CompanyKpis } from "../domains/industries/module";
 import { KeyedLock } from "../lib/keyed-lock";
 import { ownerDomainOrThrow, principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { clientErrorOf, inlineOrInWorker, LIBRARY_PARSE_LIMITS } from "../lib/worker-thread";
@@ -33,52 +31,13 @@ import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-
 import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
 import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOfAll, pageParams } from "../models/common";
 import { conflict, forbidden, unprocessable } from "../models/errors";
-import { ML_ALIAS_CHANGED_CHANNEL, type MlAliasChanged } from "../models/events";
+import { Companies, Domains, Finance, MlPrediction, MlRegistry, Risk } from "../contracts";
+import { TREATMENTS, type GridPosition, type RiskAssessment } from "../contracts/risk";
+import { call, emit } from "../lib/contract-calls";
 
 type RiskContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
 
 export const MANUAL_RISK_TYPES = ["operational", "strategic", "compliance", "cyber", "market"] as const;
-const TREATMENTS = ["mitigate", "accept", "transfer", "avoid"] as const;
-
-export interface RiskAssessment {
-	id: string;
-	company_id: string;
-	risk_type: string;
-	method: "automatic" | "manual";
-	title?: string;
-	risk_score: number | null;
-	/** The risk level: low … critical for automatic ones, the matrix's level name for manual ones. */
-	level: string | null;
-	risk_factors: RiskFactor[];
-	mitigation_strategies: string[];
-	/** Manual: the grid, before and after mitigation. */
-	/** Manual: the matrix (its URN) the grid positions are on. */
-	matrix?: string;
-	/** Automatic: the money at stake and the measures impact bands are shares of (they place it on a matrix with bands). */
-	exposure?: { formula: string; value: number | null };
-	measures?: { equity: number | null; ebitda: number | null; cash: number | null };
-	inherent?: GridPosition;
-	residual?: GridPosition;
-	treatment?: { strategy: (typeof TREATMENTS)[number]; owner: string; due_date?: string };
-	acceptance?: Acceptance & { status: "active" | "revoked"; reason?: string };
-	/** Earlier acceptances, newest last (a new one is given only once the last has ended). */
-	acceptance_history?: Acceptance[];
-	/** Manual: who assessed it (who proposes a risk does not accept it). */
-	created_by?: string;
-	period_end?: string;
-	assessed_at: string;
-	expires_at: string;
-	created_at: string;
-	updated_at: string;
-}
-
-interface GridPosition {
-	likelihood: number;
-	impact: number;
-	level: string;
-	/** The level's rank in the matrix (0 lowest). */
-	level_index: number;
-}
 
 const idParam = { type: "string", min: 1, max: 64 } as const;
 const gridParam = { type: "number", integer: true, min: 1, max: 10 } as const;
@@ -207,9 +166,9 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 		async reassess(companyId: string): Promise<void> {
 			const automatic = await this.findEntities<RiskAssessment>({ query: { company_id: companyId, method: "automatic" }, limit: 1 });
 			if (!automatic.length) return;
-			const company = await this.broker.call<{ id: string; industry: string }, object>("companies.get", { id: companyId }, AS_RISK).catch(() => null);
+			const company = await call(this.broker, Companies.actions.get, { id: companyId }, AS_RISK).catch(() => null);
 			if (!company) return;
-			const analysis = await this.broker.call<Analysis, object>("finance.computeAnalysis", { company_id: company.id, industry: company.industry }, AS_RISK).catch(err => {
+			const analysis = await call(this.broker, Finance.actions.computeAnalysis, { company_id: company.id, industry: company.industry }, AS_RISK).catch(err => {
 				if ((err as { code?: number }).code === 404) return null; // no statements left
 				throw err;
 			});
@@ -219,7 +178,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 		/** The default distress model's probability for the company; a reason instead when ML is not running or has no model yet. */
 		async mlDistress(companyId: string): Promise<MlDistress> {
 			try {
-				return await this.broker.call<MlDistress, object>("ml.prediction.distress", { company_id: companyId }, { ...AS_RISK, timeout: 5000, retries: 0 });
+				return await call(this.broker, MlPrediction.actions.distress, { company_id: companyId }, { ...AS_RISK, timeout: 5000, retries: 0 });
 			} catch (err) {
 				if ((err as Error).name === "ServiceNotFoundError") return { probability: null, reason: "no node runs ml.prediction" };
 				return { probability: null, reason: `ML prediction failed: ${(err as Error).message}` };
@@ -262,7 +221,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 				saved.push(this.publicAssessment(doc!));
 			}
 			await this.clearCache();
-			this.broker.emit("risk.assessment.created", {
+			emit(this.broker, Risk.events.assessmentCreated, {
 				company_id: analysis.company_id,
 				automatic: saved.map(a => ({ id: a.id, risk_type: a.risk_type, method: a.method, risk_score: a.risk_score, level: a.level, assessed_at: a.assessed_at })),
 			});
@@ -273,8 +232,8 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 		async withKpiConditions(companyId: string, assessments: RiskAssessment[]): Promise<RiskAssessment[]> {
 			const conditional = assessments.filter(a => a.acceptance?.until_kpi && a.acceptance.status === "active");
 			if (!conditional.length) return assessments;
-			const company = await this.broker.call<{ id: string; industry: string }, object>("companies.get", { id: companyId }, AS_RISK);
-			const kpis = await this.broker.call<CompanyKpis, object>("domains.computeKpis", { company_id: companyId, industry: company.industry }, AS_RISK);
+			const company = await call(this.broker, Companies.actions.get, { id: companyId }, AS_RISK);
+			const kpis = await call(this.broker, Domains.actions.computeKpis, { company_id: companyId, industry: company.industry }, AS_RISK);
 			const state = (name: string): KpiState | undefined => {
 				const k = kpis.kpis.find(x => x.name === name);
 				return k ? { value: k.value, status: k.status, breached: k.appetite?.breached ?? null } : undefined;
@@ -364,7 +323,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 					updated_at: now.toISOString(),
 				});
 				const assessment = this.publicAssessment(saved);
-				ctx.emit("risk.assessment.created", { assessment, by: principalOf(ctx).id });
+				emit(ctx, Risk.events.assessmentCreated, { assessment, by: principalOf(ctx).id });
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/risk-assessments/${assessment.id}`;
 				return assessment;
@@ -384,7 +343,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 			params: { $$strict: true, id: idParam },
 			async handler(ctx: RiskContext<{ id: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
-				const analysis = await ctx.call<Analysis, object>("finance.computeAnalysis", { company_id: company.id, industry: company.industry });
+				const analysis = await call(ctx, Finance.actions.computeAnalysis, { company_id: company.id, industry: company.industry });
 				return { rows: await this.assessAutomatically(analysis) };
 			},
 		},
@@ -435,7 +394,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 					updated_at: now,
 				});
 				const assessment = this.publicAssessment(saved!);
-				ctx.emit("risk.assessment.updated", { assessment, by: principalOf(ctx).id });
+				emit(ctx, Risk.events.assessmentUpdated, { assessment, by: principalOf(ctx).id });
 				return assessment;
 			},
 		},
@@ -510,7 +469,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 						updated_at: nowIso(),
 					});
 					const [assessment] = await this.withKpiConditions(current.company_id, [this.publicAssessment(saved!)]);
-					ctx.emit("risk.assessment.accepted", { assessment, by: user.id });
+					emit(ctx, Risk.events.assessmentAccepted, { assessment, by: user.id });
 					return assessment;
 				});
 			},
@@ -705,7 +664,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 						else await this.matrices.insert(doc);
 					}
 					await this.clearCache();
-					ctx.emit("risk.matrices.imported", { urns: matrices.map(m => m.urn), domain, by: user.id });
+					emit(ctx, Risk.events.matricesImported, { urns: matrices.map(m => m.urn), domain, by: user.id });
 					return { imported: matrices.map(m => ({ urn: m.urn, name: m.name, domain, size: `${m.probability.length}×${m.impact.length}` })) };
 				});
 			},
@@ -713,12 +672,12 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 	},
 
 	channels: {
-		[ML_ALIAS_CHANGED_CHANNEL]: {
+		[MlRegistry.channels.aliasChanged.name]: {
 			group: "risk",
 			/** A new production version of the default distress model: every automatic credit/distress assessment is scored again with it. */
-			async handler(payload: MlAliasChanged) {
+			async handler(payload) {
 				if (payload.alias !== "production") return;
-				const model = await this.broker.call<{ name: string; domain: string }, object>("ml.registry.get", { id: payload.model_id }, AS_RISK).catch(() => null);
+				const model = await call(this.broker, MlRegistry.actions.get, { id: payload.model_id }, AS_RISK).catch(() => null);
 				if (!model || model.name !== "distress" || model.domain !== "*") return;
 				const assessed = await this.findEntities<RiskAssessment>({ query: { method: "automatic", risk_type: "credit_distress" } });
 				for (const { company_id } of assessed) await this.reassess(company_id);

@@ -8,9 +8,8 @@
 import type { Context } from "moleculer";
 import { roleRank } from "../domains/identity/rbac";
 import { grade, keyResultProgress, objectiveScore } from "../domains/strategy/okr";
-import { BINDING_KINDS, boundValue, type BindingSources, type KeyResultBinding } from "../domains/strategy/bindings";
-import { draftSwot, type SwotInputs } from "../domains/strategy/swot";
-import type { Analysis } from "../domains/finance/analysis";
+import { BINDING_KINDS, boundValue, type BindingSources } from "../domains/strategy/bindings";
+import { draftSwot } from "../domains/strategy/swot";
 import {
 	FIVE_FORCES,
 	FORCE_RATINGS,
@@ -29,7 +28,10 @@ import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-
 import { createDbMixin, createStoreMixin, entityFrom, findPage, type Doc } from "../mixins/db.mixin";
 import { isoDateParam, listParams, nowIso, pageParams } from "../models/common";
 import { conflict, forbidden, missing, notFound, unprocessable } from "../models/errors";
-import { COMPANY_DATA_CHANGED_CHANNEL, type CompanyDataChanged } from "../models/events";
+import { Companies, Compliance, Domains, Finance, Risk, Strategy } from "../contracts";
+import type { ActionContract } from "../contracts/contract";
+import { ACTION_STATUSES, type ActionItem, type CheckIn, type StoredKeyResult, type StrategicPlan } from "../contracts/strategy";
+import { call, emit } from "../lib/contract-calls";
 
 type StrategyContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
 
@@ -38,7 +40,6 @@ const AS_STRATEGY = { meta: { user: servicePrincipal("strategy") } };
 /** Plans whose bound key results still follow their figures. */
 const LIVE_STATUSES: PlanStatus[] = ["draft", "under_review", "approved", "active"];
 const text = (max: number, optional = true) => ({ type: "string", min: 1, max, optional }) as const;
-const ACTION_STATUSES = ["open", "in_progress", "done", "cancelled"] as const;
 /** An optional list of strict objects (fastest-validator), `min` to `max` long. */
 const listOf = (props: Record<string, unknown>, max: number, min = 0, optional = true) =>
 	({ type: "array", min, max, optional, items: { type: "object", strict: true, props } }) as const;
@@ -53,61 +54,10 @@ const SWOT_ITEM = {
 	},
 } as const;
 
-interface CheckIn {
-	/** Its row in the check-in store (every check-in is there; the plan keeps the last CHECK_INS_KEPT). */
-	id?: string;
-	value: number;
-	note?: string;
-	by: string;
-	at: string;
-}
 /** Check-ins a key result keeps on the plan: the rest of its history is in the check-in store, paged. */
 const CHECK_INS_KEPT = 10;
 /** A check-in's note. */
 const NOTE_MAX = 500;
-interface StoredKeyResult {
-	id: string;
-	/** Bound to a platform figure: checks itself in when the figure changes. */
-	binding?: KeyResultBinding;
-	description: string;
-	unit?: string;
-	start: number;
-	target: number;
-	current: number;
-	weight?: number;
-	check_ins: CheckIn[];
-}
-interface StoredObjective {
-	id: string;
-	title: string;
-	key_results: StoredKeyResult[];
-}
-interface ActionItem {
-	id: string;
-	title: string;
-	owner: string;
-	due_date?: string;
-	status: (typeof ACTION_STATUSES)[number];
-	objective_id?: string;
-}
-export interface StrategicPlan {
-	id: string;
-	company_id: string;
-	title: string;
-	status: PlanStatus;
-	swot_analysis: Record<"strengths" | "weaknesses" | "opportunities" | "threats", Array<Record<string, unknown>>>;
-	market_analysis: MarketAnalysis;
-	objectives: StoredObjective[];
-	action_plan: ActionItem[];
-	transitions: Array<{ from: PlanStatus; to: PlanStatus; by: string; role: string; reason?: string; at: string }>;
-	/** The company review's draft (one per company, updated by each review). */
-	review?: boolean;
-	/** A drafted plan: what its SWOT was drafted from. */
-	drafted_from?: { analysis_period: string | null; kpi_period: string | null; risk_assessments: number; compliance_records: number; missing: string[] };
-	created_by: string;
-	created_at: string;
-	updated_at: string;
-}
 
 type ObjectiveInput = { id?: string; title: string; key_results: Array<Omit<StoredKeyResult, "id" | "check_ins" | "current"> & { id?: string; current?: number }> };
 type ActionInput = Omit<ActionItem, "id" | "status"> & { id?: string; status?: ActionItem["status"] };
@@ -253,9 +203,9 @@ const StrategyService = defineService()({
 		 */
 		async draftPlan(ctx: StrategyContext, companyId: string, options: { title: string; market_analysis?: MarketAnalysis; review?: boolean }): Promise<StrategicPlan> {
 			const missingSources: string[] = [];
-			const read = async <T>(source: string, action: string, params: object): Promise<T | null> => {
+			const read = async <P, A>(source: string, action: ActionContract<string, P, A>, params: P): Promise<A | null> => {
 				try {
-					return (await ctx.call(action, params)) as T;
+					return await call(ctx, action, params);
 				} catch (err) {
 					const code = (err as { code?: number }).code;
 					// no statements yet (404), not the caller's to read (403), no node serving it (503): drafted without it
@@ -267,10 +217,10 @@ const StrategyService = defineService()({
 				}
 			};
 			const [analysis, kpis, risks, compliance] = await Promise.all([
-				read<Analysis>("analysis", "finance.analysis", { id: companyId }),
-				read<SwotInputs["kpis"]>("kpis", "domains.kpis", { id: companyId }),
-				read<{ rows: SwotInputs["risks"] }>("risks", "risk.list", { id: companyId, page_size: 100 }),
-				read<{ rows: SwotInputs["compliance"] }>("compliance", "compliance.listRecords", { id: companyId, page_size: 100 }),
+				read("analysis", Finance.actions.analysis, { id: companyId }),
+				read("kpis", Domains.actions.kpis, { id: companyId }),
+				read("risks", Risk.actions.list, { id: companyId, page_size: 100 }),
+				read("compliance", Compliance.actions.listRecords, { id: companyId, page_size: 100 }),
 			]);
 			const swot = draftSwot({ analysis, kpis, risks: risks?.rows ?? [], compliance: compliance?.rows ?? [], market: options.market_analysis });
 			const now = nowIso();
@@ -303,19 +253,14 @@ const StrategyService = defineService()({
 
 		/** The figures the company's bound key results read, fetched once per kind needed. */
 		async bindingSources(companyId: string, kinds: Set<string>): Promise<BindingSources> {
-			const read = (action: string, params: object) => this.broker.call(action, params, AS_STRATEGY).catch(() => null);
+			const read = <P, A>(action: ActionContract<string, P, A>, params: P) => call(this.broker, action, params, AS_STRATEGY).catch(() => null);
 			const [analysis, kpis, risks, compliance] = await Promise.all([
-				kinds.has("ratio") ? read("finance.analysis", { id: companyId }) : null,
-				kinds.has("kpi") ? read("domains.kpis", { id: companyId }) : null,
-				kinds.has("risk_score") ? read("risk.list", { id: companyId, page_size: 100 }) : null,
-				kinds.has("compliance") ? read("compliance.listRecords", { id: companyId, page_size: 100 }) : null,
+				kinds.has("ratio") ? read(Finance.actions.analysis, { id: companyId }) : null,
+				kinds.has("kpi") ? read(Domains.actions.kpis, { id: companyId }) : null,
+				kinds.has("risk_score") ? read(Risk.actions.list, { id: companyId, page_size: 100 }) : null,
+				kinds.has("compliance") ? read(Compliance.actions.listRecords, { id: companyId, page_size: 100 }) : null,
 			]);
-			return {
-				analysis: analysis as BindingSources["analysis"],
-				kpis: kpis as BindingSources["kpis"],
-				risks: (risks as { rows: BindingSources["risks"] } | null)?.rows ?? [],
-				compliance: (compliance as { rows: BindingSources["compliance"] } | null)?.rows ?? [],
-			};
+			return { analysis, kpis, risks: risks?.rows ?? [], compliance: compliance?.rows ?? [] };
 		},
 
 		/**
@@ -351,7 +296,7 @@ const StrategyService = defineService()({
 				if (!changed) continue;
 				const saved = (await this.updateEntity<StrategicPlan>(plan.id, { objectives: plan.objectives, updated_at: now }))!;
 				for (const c of checkedIn.splice(0))
-					this.broker.emit("strategy.key_result.checked_in", { id: plan.id, company_id: companyId, ...c, automatic: true, plan: this.planDigest(saved) });
+					emit(this.broker, Strategy.events.keyResultCheckedIn, { id: plan.id, company_id: companyId, ...c, automatic: true, plan: this.planDigest(saved) });
 			}
 		},
 
@@ -458,7 +403,7 @@ const StrategyService = defineService()({
 					created_at: now,
 					updated_at: now,
 				});
-				ctx.emit("strategy.plan.created", { id: plan.id, company_id: company.id, by: principalOf(ctx).id, plan: this.planDigest(plan) });
+				emit(ctx, Strategy.events.planCreated, { id: plan.id, company_id: company.id, by: principalOf(ctx).id, plan: this.planDigest(plan) });
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/strategic-plans/${plan.id}`;
 				// bound key results start from their figure's value now
@@ -492,7 +437,7 @@ const StrategyService = defineService()({
 					title: ctx.params.title ?? `Draft plan ${nowIso().slice(0, 10)}`,
 					market_analysis: ctx.params.market_analysis,
 				});
-				ctx.emit("strategy.plan.created", { id: plan.id, company_id: company.id, drafted: true, by: principalOf(ctx).id, plan: this.planDigest(plan) });
+				emit(ctx, Strategy.events.planCreated, { id: plan.id, company_id: company.id, drafted: true, by: principalOf(ctx).id, plan: this.planDigest(plan) });
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/strategic-plans/${plan.id}`;
 				return this.publicPlan(plan);
@@ -508,8 +453,8 @@ const StrategyService = defineService()({
 			async handler(ctx: StrategyContext<{ company_id: string }>) {
 				const company = await this.company(ctx, ctx.params.company_id);
 				const plan = await this.draftPlan(ctx, company.id, { title: "Company review draft", review: true });
-				const event = plan.created_at === plan.updated_at ? "strategy.plan.created" : "strategy.plan.updated";
-				ctx.emit(event, { id: plan.id, company_id: company.id, drafted: true, changed: ["swot_analysis"], plan: this.planDigest(plan) });
+				const event = plan.created_at === plan.updated_at ? Strategy.events.planCreated : Strategy.events.planUpdated;
+				emit(ctx, event, { id: plan.id, company_id: company.id, drafted: true, changed: ["swot_analysis"], plan: this.planDigest(plan) });
 				const counts = Object.fromEntries(Object.entries(plan.swot_analysis).map(([k, v]) => [k, v.length]));
 				return { plan_id: plan.id, swot: counts, drafted_from: plan.drafted_from };
 			},
@@ -566,7 +511,7 @@ const StrategyService = defineService()({
 				if (input.swot_analysis) set.swot_analysis = { ...plan.swot_analysis, ...input.swot_analysis };
 				if (input.market_analysis) set.market_analysis = input.market_analysis;
 				const updated = (await this.updateEntity<StrategicPlan>(id, set))!;
-				ctx.emit("strategy.plan.updated", { id, company_id: plan.company_id, changed: Object.keys(input), by: principalOf(ctx).id, plan: this.planDigest(updated) });
+				emit(ctx, Strategy.events.planUpdated, { id, company_id: plan.company_id, changed: Object.keys(input), by: principalOf(ctx).id, plan: this.planDigest(updated) });
 				if (input.objectives) await this.refreshBindings(plan.company_id);
 				return this.publicPlan((await this.findEntityById<StrategicPlan>(id))!);
 			},
@@ -612,7 +557,7 @@ const StrategyService = defineService()({
 				if (moved !== 1) throw conflict("The plan moved meanwhile: read it again", { id: plan.id });
 				await this.clearCache();
 				const transitioned = (await this.findEntityById<StrategicPlan>(plan.id))!;
-				ctx.emit("strategy.plan.transitioned", { id: plan.id, company_id: plan.company_id, from: plan.status, to, by: user.id, plan: this.planDigest(transitioned) });
+				emit(ctx, Strategy.events.planTransitioned, { id: plan.id, company_id: plan.company_id, from: plan.status, to, by: user.id, plan: this.planDigest(transitioned) });
 				return this.publicPlan(transitioned);
 			},
 		},
@@ -643,7 +588,7 @@ const StrategyService = defineService()({
 				kr.current = ctx.params.value;
 				await this.recordCheckIn(plan, objective.id, kr, checkIn);
 				const saved = await this.updateEntity<StrategicPlan>(plan.id, { objectives: plan.objectives, updated_at: checkIn.at });
-				ctx.emit("strategy.key_result.checked_in", {
+				emit(ctx, Strategy.events.keyResultCheckedIn, {
 					id: plan.id,
 					company_id: plan.company_id,
 					objective: objective.id,
@@ -699,10 +644,10 @@ const StrategyService = defineService()({
 	},
 
 	channels: {
-		[COMPANY_DATA_CHANGED_CHANNEL]: {
+		[Companies.channels.dataChanged.name]: {
 			group: "strategy",
 			/** New statements or operational metrics: bound key results follow their ratios and KPIs. */
-			async handler(payload: CompanyDataChanged) {
+			async handler(payload) {
 				await this.refreshBindings(payload.company_id);
 			},
 		},
@@ -710,13 +655,13 @@ const StrategyService = defineService()({
 
 	events: {
 		// risk and compliance re-score after the figures change: bound key results follow them too
-		async "risk.assessment.created"(ctx: Context<{ company_id?: string; assessment?: { company_id: string } }>) {
-			const companyId = ctx.params.company_id ?? ctx.params.assessment?.company_id;
-			if (companyId) await this.refreshBindings(companyId).catch(err => this.logger.warn(`Bound key results of ${companyId}: ${(err as Error).message}`));
+		async [Risk.events.assessmentCreated.name](ctx) {
+			const companyId = "assessment" in ctx.params ? ctx.params.assessment.company_id : ctx.params.company_id;
+			await this.refreshBindings(companyId).catch(err => this.logger.warn(`Bound key results of ${companyId}: ${(err as Error).message}`));
 		},
-		async "compliance.record.updated"(ctx: Context<{ record?: { company_id: string } }>) {
-			const companyId = ctx.params.record?.company_id;
-			if (companyId) await this.refreshBindings(companyId).catch(err => this.logger.warn(`Bound key results of ${companyId}: ${(err as Error).message}`));
+		async [Compliance.events.recordUpdated.name](ctx) {
+			const companyId = ctx.params.record.company_id;
+			await this.refreshBindings(companyId).catch(err => this.logger.warn(`Bound key results of ${companyId}: ${(err as Error).message}`));
 		},
 	},
 });

@@ -74,36 +74,3 @@ export function firstBreak(entries: AuditEntry[], previous: { seq: number; hash:
 	}
 	return null;
 }
-
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
-
-/**
- * What an event is about: the entity type from its name (`companies.created` → companies), the id from its
- * payload: its own `id`, the id of the entity it carries (`record`, `assessment`, `api_key`, … by the type's
- * name, or the usual ones), its `<type>_id`, then what it hangs off (model, company, user); a refused request's
- * route, a failed sign-in's account, an import's URNs. Every entry names something.
- */
-export function entityOf(action: string, payload: unknown): AuditRecord["entity"] {
-	const parts = action.split(".");
-	const type = parts.length > 2 ? parts.slice(0, -1).join(".") : parts[0];
-	const p = (isObject(payload) ? payload : {}) as Record<string, unknown>;
-	const last = type.split(".").pop()!;
-	const singular = last.replace(/ies$/, "y").replace(/s$/, "");
-	const nested = [p.entity, p[singular], p[last], p.company, p.statement, p.user, p.record, p.assessment, p.plan].find(isObject);
-	const urns = Array.isArray(p.urns) ? p.urns.join(",").slice(0, 200) : undefined;
-	const route = typeof p.route === "string" ? `${p.method ?? ""} ${p.route}`.trim() : undefined;
-	const id = p.id ?? nested?.id ?? p[`${singular}_id`] ?? p.model_id ?? p.company_id ?? p.user_id ?? nested?.name ?? p.username ?? route ?? urns ?? null;
-	return { type, id: id == null ? null : String(id) };
-}
-
-type Nested = Record<string, unknown> | undefined;
-
-/** The company an event concerns and its domain, as far as its payload says (the audit service looks the domain up otherwise). */
-export function scopeOf(action: string, payload: unknown): { company_id: string | null; domain: string | null } {
-	const p = (payload ?? {}) as Record<string, unknown>;
-	const company = p.company as Nested;
-	const owned = (p.statement ?? p.assessment ?? p.record ?? p.plan) as Nested;
-	const companyId = p.company_id ?? (action.startsWith("companies.") ? company?.id : undefined) ?? owned?.company_id ?? null;
-	const domain = company?.industry ?? owned?.industry ?? p.domain ?? null;
-	return { company_id: companyId == null ? null : String(companyId), domain: domain == null ? null : String(domain) };
-}

@@ -1,6 +1,7 @@
 /** The audit hash chain: canonical hashing, the chain's links, and tampering found at exactly the entry. */
-import { canonicalJson, chainEntry, entityOf, entryHash, firstBreak, GENESIS_HASH, type AuditEntry, type AuditRecord } from "../../domains/audit/chain";
+import { canonicalJson, chainEntry, entryHash, firstBreak, GENESIS_HASH, type AuditEntry, type AuditRecord } from "../../domains/audit/chain";
 import { MAX_TRACKED_CALLERS, RefusalCoalescer, type Refusal } from "../../domains/audit/refusals";
+import { subjectOf } from "../../middlewares/audit.middleware";
 
 const record = (i: number): AuditRecord => ({
 	event_id: `e${i}`,
@@ -50,12 +51,33 @@ describe("the audit chain", () => {
 		expect(firstBreak(removed, null)).toEqual({ seq: 4, reason: "entry 4 is missing" });
 	});
 
-	it("reads the entity from the event's name and payload", () => {
-		expect(entityOf("companies.created", { id: "c1", name: "x" })).toEqual({ type: "companies", id: "c1" });
-		expect(entityOf("finance.statement.updated", { id: "s1", company_id: "c1" })).toEqual({ type: "finance.statement", id: "s1" });
-		expect(entityOf("ml.job.queued", { job_id: "j1", model_id: "m1" })).toEqual({ type: "ml.job", id: "j1" });
-		expect(entityOf("ml.version.created", { model_id: "m1", version: 2 })).toEqual({ type: "ml.version", id: "m1" });
-		expect(entityOf("gateway.request.denied", { status: 401 })).toEqual({ type: "gateway.request", id: null });
+	it("reads an entry's entity, company and domain from the event's contract", () => {
+		const company = { id: "c1", name: "x", industry: "technology", created_at: "", updated_at: "" };
+		expect(subjectOf("companies.created", { company, by: "u1" })).toEqual({ entity: { type: "companies", id: "c1" }, company_id: "c1", domain: "technology" });
+		const statement = { id: "s1", company_id: "c1" };
+		expect(subjectOf("finance.statement.updated", { statement, by: "u1" })).toEqual({ entity: { type: "finance.statement", id: "s1" }, company_id: "c1", domain: null });
+		expect(subjectOf("ml.job.queued", { job_id: "j1", model_id: "m1" })).toEqual({ entity: { type: "ml.job", id: "j1" }, company_id: null, domain: null });
+		expect(subjectOf("ml.version.created", { model_id: "m1", domain: "*", version: 2 })).toEqual({ entity: { type: "ml.version", id: "m1" }, company_id: null, domain: "*" });
+		expect(subjectOf("gateway.request.denied", { status: 401, method: "GET", route: "/api/v1/companies" })?.entity).toEqual({
+			type: "gateway.request",
+			id: "GET /api/v1/companies",
+		});
+		// the automatic assessments of a company: the company is the entity's id
+		expect(subjectOf("risk.assessment.created", { company_id: "c1", automatic: [] })).toMatchObject({ entity: { type: "risk.assessment", id: "c1" }, company_id: "c1" });
+	});
+
+	it("records no read, no broadcast signal and none of Moleculer's own events; an undeclared event under its name", () => {
+		for (const name of [
+			"finance.analysis.completed",
+			"ml.predictions.made",
+			"audit.appended",
+			"auth.token.revoked",
+			"$services.changed",
+			"cache.clean.finance",
+			"channels.audit.events",
+		])
+			expect(subjectOf(name, {})).toBeNull();
+		expect(subjectOf("plugin.thing.done", { id: "x" })).toEqual({ entity: { type: "plugin.thing.done", id: null }, company_id: null, domain: null });
 	});
 });
 

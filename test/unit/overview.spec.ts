@@ -3,7 +3,8 @@
  * parts, twice, or again from nothing gives the same; a run's events out of order and an older run's late
  * news do not move it back; a deleted company stays deleted.
  */
-import { applyEntry, emptyOverview, foldEntries, overviewView, type OverviewEntry } from "../../domains/overview/projection";
+import { emptyOverview, overviewView } from "../../domains/overview/projection";
+import { applyEntry, foldEntries, type OverviewEntry } from "../../lib/overview-fold";
 
 const CO = "c1";
 const at = (minute: number) => `2026-11-27T10:${String(minute).padStart(2, "0")}:00.000Z`;

@@ -1,0 +1,33 @@
+/** api (services/api.service.ts): the gateway. */
+import { action, event } from "./contract";
+
+/** A refused request (401, 403, 429); refusals of one caller, route and status in one window are one entry with their count. */
+export interface RequestDenied {
+	status: number;
+	type: string | null;
+	method: string;
+	route: string;
+	ip: string;
+	actor?: { id: string; username: string; role: string };
+	count?: number;
+	first_at?: string;
+	last_at?: string;
+}
+
+export interface Readiness {
+	status: "ready" | "unavailable";
+	transporter: string;
+	auth: string;
+	services: Record<string, boolean>;
+	missing_services: string[];
+	warnings: string[];
+}
+
+export const Gateway = {
+	events: {
+		requestDenied: event<RequestDenied>()("gateway.request.denied", { entity: "gateway.request", id: p => `${p.method} ${p.route}`.trim() }),
+	},
+	actions: {
+		ready: action<Record<string, never>, Readiness>()("api.ready"),
+	},
+} as const;

@@ -1,0 +1,33 @@
+/** auth (services/auth.service.ts): users, sessions and tokens, API keys, and the principals the gateway resolves. */
+import type { Principal } from "../models/principal";
+import type { ApiKey, User } from "../models/user";
+import { action, event, signal } from "./contract";
+
+const ofUser = { entity: "auth.user", id: (p: { user: User }) => p.user.id };
+
+export const Auth = {
+	events: {
+		loginFailed: event<{ username: string }>()("auth.login.failed", { entity: "auth.login", id: p => p.username }),
+		loginSucceeded: event<{ user_id: string }>()("auth.login.succeeded", { entity: "auth.login", id: p => p.user_id }),
+		loggedOut: event<{ user_id: string }>()("auth.logged_out", { entity: "auth", id: p => p.user_id }),
+		userCreated: event<{ user: User; by: string }>()("auth.user.created", ofUser),
+		userUpdated: event<{ user: User; by: string; fields: string[] }>()("auth.user.updated", ofUser),
+		userDeleted: event<{ user: User; by: string }>()("auth.user.deleted", ofUser),
+		apiKeyCreated: event<{ api_key: ApiKey; by: string }>()("auth.api_key.created", { entity: "auth.api_key", id: p => p.api_key.id }),
+		apiKeyDeleted: event<{ id: string; by: string }>()("auth.api_key.deleted", { entity: "auth.api_key", id: p => p.id }),
+		/**
+		 * An access token was revoked (exp in epoch seconds). A broadcast, not recorded: every gateway keeps the
+		 * revocations in memory from these, and reloads the whole list (`revocations`) on start, on reconnect and
+		 * every REVOCATIONS_RESYNC_MS, so one lost on the way is caught up within that time.
+		 */
+		tokenRevoked: signal<{ jti: string; exp: number }>()("auth.token.revoked"),
+	},
+	actions: {
+		resolveUser: action<{ id: string }, Principal | null>()("auth.resolveUser"),
+		resolveApiKey: action<{ key_id: string; key_digest: string }, Principal | null>()("auth.resolveApiKey"),
+		isRevoked: action<{ jti: string }, boolean>()("auth.isRevoked"),
+		revocations: action<Record<string, never>, Array<{ jti: string; exp: number }>>()("auth.revocations"),
+	},
+} as const;
+
+export const REVOCATIONS_RESYNC_MS = 30000;

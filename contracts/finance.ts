@@ -1,0 +1,33 @@
+/** finance (services/finance.service.ts): statements, SEC imports and the analysis. */
+import type { Analysis, PeerStats } from "../domains/finance/analysis";
+import type { Statement } from "../models/statement";
+import type { Page } from "../models/common";
+import { action, event, signal } from "./contract";
+
+const ofStatement = { entity: "finance.statement", id: (p: { statement: Statement }) => p.statement.id, company: (p: { statement: Statement }) => p.statement.company_id };
+
+export const Finance = {
+	events: {
+		statementCreated: event<{ statement: Statement; by: string }>()("finance.statement.created", ofStatement),
+		statementUpdated: event<{ statement: Statement; by: string }>()("finance.statement.updated", ofStatement),
+		statementDeleted: event<{ statement: Statement; by: string }>()("finance.statement.deleted", ofStatement),
+		statementsImported: event<{ company_id: string; cik: string; created: number; updated: number; period_ends: string[]; by: string }>()("finance.statements.imported", {
+			entity: "finance.statements",
+			id: p => p.company_id,
+			company: p => p.company_id,
+		}),
+		/** A read: not recorded. */
+		analysisCompleted: signal<{ company_id: string; period_end: string }>()("finance.analysis.completed"),
+	},
+	actions: {
+		listStatements: action<
+			{ id: string; statement_type?: "annual" | "quarterly"; from?: string; to?: string; sort?: string; page?: number; page_size?: number },
+			Page<Statement>
+		>()("finance.listStatements"),
+		/** The analysis as the caller may read it (its company's domain). */
+		analysis: action<{ id: string; period_end?: string }, Analysis>()("finance.analysis"),
+		/** The analysis for a service (no caller's scope: the caller checked it). */
+		computeAnalysis: action<{ company_id: string; industry: string; period_end?: string }, Analysis>()("finance.computeAnalysis"),
+		peerStats: action<{ industry: string }, PeerStats>()("finance.peerStats"),
+	},
+} as const;

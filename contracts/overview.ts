@@ -1,0 +1,10 @@
+/** overview (services/overview.service.ts): the company overview, a read model folded from the audit trail. */
+import type { CompanyOverview } from "../domains/overview/projection";
+import { action } from "./contract";
+
+export const Overview = {
+	actions: {
+		/** The stored projection of a company, as folded so far (null before its first entry). */
+		projection: action<{ company_id: string }, CompanyOverview | null>()("overview.projection"),
+	},
+} as const;
