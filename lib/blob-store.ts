@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { GridFSBucket, MongoClient } from "mongodb";
+import { acquireMongoClient, mongoClientOptions, mongodb, releaseMongoClient } from "./mongo-client";
 import { getConfig } from "../config";
 
 export class BlobIntegrityError extends Error {
@@ -39,7 +39,7 @@ function verified(sha256: string, bytes: Buffer): Buffer {
 	return bytes;
 }
 
-class FileBlobStore implements BlobStore {
+export class FileBlobStore implements BlobStore {
 	constructor(private readonly dir: string) {}
 	async put(bytes: Buffer, known?: string) {
 		const sha256 = known && SHA256.test(known) ? known : hashOf(bytes);
@@ -65,17 +65,33 @@ class FileBlobStore implements BlobStore {
 	async close() {}
 }
 
-class GridFsBlobStore implements BlobStore {
-	private client: MongoClient;
-	private bucket: Promise<GridFSBucket>;
-	constructor(uri: string, timeoutMs: number) {
-		// polled monitoring: the streaming kind (awaitable hello, moreToCome) is not spoken by every wire-compatible server
-		this.client = new MongoClient(uri, { serverSelectionTimeoutMS: timeoutMs, serverMonitoringMode: "poll" });
-		this.bucket = this.client.connect().then(c => new GridFSBucket(c.db(), { bucketName: "blobs" }));
+/** The part of the driver's GridFSBucket used here. */
+interface Bucket {
+	find(filter: object): { sort(s: object): { limit(n: number): { toArray(): Promise<Array<{ _id: unknown }>> } }; limit(n: number): { toArray(): Promise<unknown[]> } };
+	openUploadStream(name: string, opts: object): NodeJS.WritableStream;
+	openDownloadStream(id: unknown): NodeJS.ReadableStream;
+}
+
+export class GridFsBlobStore implements BlobStore {
+	private bucket: Promise<Bucket> | undefined;
+	constructor(
+		private readonly uri: string,
+		private readonly timeoutMs: number,
+	) {}
+	/** On the process's shared client (lib/mongo-client.ts), taken at first use. */
+	private open(): Promise<Bucket> {
+		this.bucket ??= acquireMongoClient(this.uri, mongoClientOptions(this.timeoutMs)).then(
+			client => new mongodb.GridFSBucket(client.db(), { bucketName: "blobs" }) as Bucket,
+			err => {
+				this.bucket = undefined; // tried again on the next use
+				throw err;
+			},
+		);
+		return this.bucket;
 	}
 	async put(bytes: Buffer, known?: string) {
 		const sha256 = known && SHA256.test(known) ? known : hashOf(bytes);
-		const bucket = await this.bucket;
+		const bucket = await this.open();
 		const existing = await bucket.find({ filename: sha256 }).limit(1).toArray();
 		if (!existing.length)
 			await new Promise<void>((resolve, reject) => {
@@ -88,15 +104,28 @@ class GridFsBlobStore implements BlobStore {
 	}
 	async get(sha256: string) {
 		if (!SHA256.test(sha256)) return null;
-		const bucket = await this.bucket;
+		const bucket = await this.open();
 		const [file] = await bucket.find({ filename: sha256 }).sort({ uploadDate: 1 }).limit(1).toArray();
 		if (!file) return null;
 		const chunks: Buffer[] = [];
-		for await (const chunk of bucket.openDownloadStream(file._id)) chunks.push(chunk as Buffer);
+		// by its events: the 3.x driver's download stream closes before it ends on a one-chunk file, which async
+		// iteration (stream.finished) takes for a premature close
+		await new Promise<void>((resolve, reject) => {
+			const download = bucket.openDownloadStream(file._id);
+			download.on("data", (chunk: Buffer) => chunks.push(chunk));
+			download.once("end", resolve);
+			download.once("error", reject);
+		});
 		return verified(sha256, Buffer.concat(chunks));
 	}
 	async close() {
-		await this.client.close();
+		if (!this.bucket) return;
+		const opened = await this.bucket.then(
+			() => true,
+			() => false,
+		);
+		this.bucket = undefined;
+		if (opened) await releaseMongoClient(this.uri);
 	}
 }
 

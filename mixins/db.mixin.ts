@@ -6,6 +6,7 @@
 import crypto from "crypto";
 import fs from "fs";
 import path from "path";
+import { acquireMongoClient, mongoClientOptions, releaseMongoClient, type MongoClientLike } from "../lib/mongo-client";
 import { atStartup } from "../lib/startup";
 import { defineMixin, type MembersOf } from "../lib/service";
 // moleculer-db ships no usable types for 0.15; it is typed once here.
@@ -13,6 +14,38 @@ import { defineMixin, type MembersOf } from "../lib/service";
 const DbService = require("moleculer-db");
 
 const MongoAdapter = require("moleculer-db-adapter-mongo");
+
+/**
+ * moleculer-db's MongoDB adapter on the process's shared client (lib/mongo-client.ts) rather than a client of
+ * its own per collection.
+ */
+class SharedClientMongoAdapter extends MongoAdapter {
+	declare uri: string;
+	declare opts: object;
+	declare dbName?: string;
+	declare service: { schema: { collection: string }; logger: { info(msg: string): void } };
+	declare client?: MongoClientLike;
+	declare db?: { collection(name: string): unknown };
+	declare collection?: unknown;
+
+	constructor(uri: string, opts: object) {
+		super(uri, opts);
+	}
+
+	async connect(): Promise<void> {
+		const client = await acquireMongoClient(this.uri, this.opts);
+		this.client = client;
+		this.db = client.db(this.dbName);
+		this.collection = this.db.collection(this.service.schema.collection);
+		this.service.logger.info(`MongoDB collection ${this.service.schema.collection} opened (on the process's shared client)`);
+	}
+
+	async disconnect(): Promise<void> {
+		if (!this.client) return; // not connected, or let go already
+		this.client = undefined;
+		await releaseMongoClient(this.uri);
+	}
+}
 import { getConfig } from "../config";
 import { pageOf, type Page } from "../models/common";
 
@@ -86,9 +119,7 @@ export function isDuplicateKeyError(err: unknown): boolean {
 /** The Mongo adapter when MONGO_URI is set, else NeDB persisted to DATA_DIR/<collection>.db. */
 function createAdapter(collection: string): any {
 	const config = getConfig();
-	// fail fast (→ 503) while MongoDB is unreachable rather than hold requests for the driver's default 30 s;
-	// below READ_TIMEOUT, so a read tells a store outage (503) from a slow node (504)
-	if (config.mongo_uri) return new MongoAdapter(config.mongo_uri, { useUnifiedTopology: true, serverSelectionTimeoutMS: config.mongo_timeout });
+	if (config.mongo_uri) return new SharedClientMongoAdapter(config.mongo_uri, mongoClientOptions(config.mongo_timeout));
 	// no side effect here (the gateway loads every schema for its routes): NeDB creates DATA_DIR when it connects
 	return new DbService.MemoryAdapter({ filename: path.join(config.data_dir, `${collection}.db`) });
 }

@@ -8,12 +8,14 @@ import { connect } from "nats";
 import fs from "fs";
 import os from "os";
 import path from "path";
+import { MONGO_POOL_SIZE } from "../../lib/mongo-client";
 import { ADMIN_PASSWORD } from "../helpers/platform";
 import {
 	clusterPrerequisites,
 	freePort,
 	handledCount,
 	startCongo,
+	connectionsTo,
 	startNats,
 	startNode,
 	startRedis,
@@ -123,6 +125,12 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 
 	// every read below asks a page not asked before, so it reaches finance (the gateways answer repeated reads themselves)
 	const freshPage = unaskedPages();
+
+	it("each node talks to MongoDB through one client: one pool for all its collections and GridFS", async () => {
+		// the core node opens about 30 collections and the blob store; one client each held 65 connections at start here
+		for (const node of [core, core2, fin1]) expect(connectionsTo(node, mongoPort)).toBeLessThanOrEqual(MONGO_POOL_SIZE + 2);
+		expect(connectionsTo(core, mongoPort)).toBeGreaterThan(0);
+	});
 
 	it("spreads requests over both finance replicas", async () => {
 		// the gateways are ready once some finance node is known; both replicas are known a moment later

@@ -258,3 +258,35 @@ export async function http(base: string, method: string, urlPath: string, opts: 
 	}
 	return { status: res.status, body, headers: res.headers };
 }
+
+/**
+ * TCP connections that the processes of a node's process group (`npm start` and the node under it) hold
+ * open to a local port, read from /proc (Linux): what a store sees of the node.
+ */
+export function connectionsTo(node: Proc, port: number): number {
+	const inodes = new Set<string>();
+	for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+		if (!fs.existsSync(table)) continue;
+		for (const line of fs.readFileSync(table, "utf8").split("\n").slice(1)) {
+			const cols = line.trim().split(/\s+/);
+			// remote address (hex ip:port), state 01 = ESTABLISHED, inode
+			if (cols.length > 9 && parseInt(cols[2].split(":")[1], 16) === port && cols[3] === "01") inodes.add(cols[9]);
+		}
+	}
+	let count = 0;
+	for (const pid of fs.readdirSync("/proc").filter(d => /^\d+$/.test(d))) {
+		try {
+			const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+			const pgrp = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+			if (pgrp !== node.child.pid) continue;
+			for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+				const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+				const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+				if (inode && inodes.has(inode)) count++;
+			}
+		} catch {
+			/* the process ended meanwhile */
+		}
+	}
+	return count;
+}

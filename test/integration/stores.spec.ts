@@ -4,10 +4,13 @@
  * MongoDB (CongoDB, started by the global setup).
  */
 import fs from "fs";
+import os from "os";
 import { Readable } from "stream";
 import path from "path";
 import type { ServiceBroker } from "moleculer";
 import type { Principal } from "../../domains/identity/rbac";
+import { FileBlobStore, GridFsBlobStore } from "../../lib/blob-store";
+import { openMongoClients } from "../../lib/mongo-client";
 import { startPlatform, type Platform } from "../helpers/platform";
 
 const principal = (role: Principal["role"], domains: string[]): Principal => ({ id: `${role}-${domains.join("+")}`, username: role, role, domains, tier: "default", kind: "user" });
@@ -144,5 +147,42 @@ describe.each(stores)("companies on %s", (_name, env, idFormat) => {
 			const left = await (platform.broker.getLocalService("finance") as any).adapter.count({ query: { company_id: co.id } });
 			expect(left).toBe(0);
 		});
+	});
+});
+
+describe("blob store (ML data sets and artifacts)", () => {
+	const blobs = (size: number) => Buffer.from(Array.from({ length: size }, (_, i) => i % 251));
+	// a GridFS chunk is 255 KB: one chunk, several, and an empty file
+	const sizes = [0, 12, 255 * 1024 * 2 + 7];
+	const mongoUri = () => `${process.env.TEST_MONGO_URI}/bizops_blobs_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+
+	it.each([
+		["files under DATA_DIR", () => new FileBlobStore(fs.mkdtempSync(path.join(os.tmpdir(), "bizops-blobs-")))],
+		["GridFS", () => new GridFsBlobStore(mongoUri(), 2000)],
+	])("on %s keeps blobs of one chunk and of several, read back verified", async (_name, open) => {
+		const store = open();
+		try {
+			for (const size of sizes) {
+				const bytes = blobs(size);
+				const { sha256 } = await store.put(bytes);
+				expect((await store.get(sha256))?.equals(bytes)).toBe(true);
+			}
+			expect(await store.get("0".repeat(64))).toBeNull();
+		} finally {
+			await store.close();
+		}
+	});
+
+	it("GridFS and every collection of a process share one MongoDB client, closed when the last lets go", async () => {
+		const uri = mongoUri();
+		const [a, b] = [new GridFsBlobStore(uri, 2000), new GridFsBlobStore(uri, 2000)];
+		const before = openMongoClients();
+		await a.put(blobs(3));
+		await b.put(blobs(4));
+		expect(openMongoClients()).toBe(before + 1);
+		await a.close();
+		expect(openMongoClients()).toBe(before + 1);
+		await b.close();
+		expect(openMongoClients()).toBe(before);
 	});
 });
