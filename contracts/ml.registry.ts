@@ -1,8 +1,97 @@
 /** ml.registry (services/ml.registry.service.ts): data sets, models, versions, their artifacts and aliases. */
 import type { Readable } from "node:stream";
 import type { Page } from "../models/common";
-import type { Dataset, Gates, MlAlias, MlModel, ModelVersion } from "../models/ml";
+import type { ColumnSummary } from "../domains/ml/dataset";
+import type { DriftReference } from "../domains/ml/drift";
+import type { Hyperparameters, ModelType, TrainingProgress } from "../domains/ml/model-types";
+import type { FeaturePipeline, MissingValueHandling } from "../domains/ml/pipeline";
+import type { TrainingResult, VersionMetrics } from "../domains/ml/training";
+import type { Entity } from "../models/common";
+import type { DatasetFormat, Gates, MlAlias } from "../models/ml";
 import { action, channel, event, signal } from "./contract";
+
+export interface Dataset extends Entity {
+	name: string;
+	domain: string;
+	format: DatasetFormat;
+	label: string;
+	positive_class: string;
+	classes: [string, string];
+	rows: number;
+	columns: ColumnSummary[];
+	class_balance: Record<string, number>;
+	missing_values: Record<string, number>;
+	missing_total: number;
+	sha256: string;
+	size_bytes: number;
+	source?: string;
+	created_by: string;
+}
+
+export interface MlModel extends Entity {
+	name: string;
+	domain: string;
+	model_type: ModelType;
+	description?: string;
+	configuration: {
+		hyperparameters?: Hyperparameters;
+		gates?: Gates;
+		features?: string[];
+		threshold?: number;
+		/** What a missing value tells the model (domains/ml/pipeline.ts); informative when absent. */
+		missing_values?: MissingValueHandling;
+		/** The share of its inputs a row must give to be scored (domains/ml/coverage.ts); from training when absent. */
+		min_input_coverage?: number;
+	};
+	status: "active" | "archived";
+	aliases: { production: number | null; staging: number | null };
+	/** The production version before the current one: what a rollback returns to. */
+	previous_production: number | null;
+	latest_version: number;
+	created_by: string;
+}
+
+export interface ModelVersion extends Entity {
+	model_id: string;
+	version: number;
+	model_type: ModelType;
+	features: string[];
+	label: string;
+	classes: [string, string];
+	dataset_id: string;
+	dataset_sha256: string;
+	hyperparameters: Hyperparameters;
+	pipeline: FeaturePipeline;
+	threshold: number;
+	metrics: VersionMetrics;
+	split: TrainingResult["split"];
+	drift_reference: Record<string, DriftReference>;
+	/** The share of missing values among its training rows' inputs (absent on versions before it was recorded: 0). */
+	training_missing_share?: number;
+	artifacts: Array<{ name: string; sha256: string; size_bytes: number }>;
+	deployment_status: "none" | "staging" | "production" | "retired";
+	/** The gates it was below when it went to staging (staging takes it with a warning; production would not). */
+	gate_warnings?: string[];
+	history: TrainingProgress[];
+	job_id?: string;
+	created_by: string;
+}
+
+export interface AliasTransition extends Entity {
+	model_id: string;
+	alias: MlAlias;
+	action: "deploy" | "rollback" | "undeploy";
+	from_version: number | null;
+	to_version: number | null;
+	actor: string;
+	reason: string;
+	forced: boolean;
+	/** What a staging deploy was warned of: the gates the version is below. */
+	warnings?: string[];
+	at: string;
+	/** Outbox: when the channel took the message (null until then). */
+	published_at: string | null;
+}
 
 /** An ML event's domain is its model's (or data set's): who besides a super_admin may read the entry. */
 const ofModel = { entity: "ml.model", id: (p: { model_id: string }) => p.model_id, domain: (p: { domain: string }) => p.domain };

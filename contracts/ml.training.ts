@@ -1,7 +1,36 @@
 /** ml.training (services/ml.training.service.ts): training jobs, queued and taken by training nodes. */
 import type { Page } from "../models/common";
-import type { JobState, TrainingJob } from "../models/ml";
+import type { Hyperparameters, TrainingProgress } from "../domains/ml/model-types";
+import type { Entity } from "../models/common";
+import type { JobState, MlAlias } from "../models/ml";
 import { action, event } from "./contract";
+
+export interface TrainingJob extends Entity {
+	model_id: string;
+	/** The model's domain: quotas and fair scheduling count per domain. */
+	domain?: string;
+	dataset_id: string;
+	/** Seconds of training estimated when the job was queued (domains/ml/cost.ts). */
+	estimated_seconds?: number;
+	state: JobState;
+	hyperparameters: Hyperparameters;
+	k_folds?: number;
+	seed: number;
+	progress: number;
+	stage?: string;
+	history: Array<TrainingProgress & { stage?: string }>;
+	/** The version the job created. */
+	version?: number;
+	/** Deploy the new version to this alias when it passes the gates (the default model on first start). */
+	deploy_to?: MlAlias;
+	error?: string;
+	attempts: number;
+	node?: string;
+	lease_until?: string;
+	started_at?: string;
+	finished_at?: string;
+	created_by: string;
+}
 
 interface JobEvent {
 	job_id: string;

@@ -12,7 +12,7 @@ import { readBody } from "../lib/json-body";
 import { servicePrincipal } from "../lib/principal";
 import { defineMixin } from "../lib/service";
 import { serviceUnavailable, unprocessable } from "../models/errors";
-import type { ModelVersion } from "../models/ml";
+import type { ModelVersion } from "../contracts/ml.registry";
 
 export interface ServedVersion {
 	model_id: string;

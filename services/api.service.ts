@@ -19,7 +19,7 @@ import type { DocumentExtras } from "../mixins/openapi.mixin";
 import { aliasesOf, operationDocsOf, restActionsOf, serviceDescriptionsOf, type RestAction, type RouteManifest } from "../mixins/rest-routes";
 import ROUTE_MANIFEST from "./routes.json";
 import { unauthorized, unsupportedMediaType } from "../models/errors";
-import { HTTP_DURATION } from "../middlewares/metrics.middleware";
+import { HTTP_DURATION } from "../lib/metrics";
 import { LocalSocketTransporter } from "../lib/local-socket-transporter";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
 import { methodNotAllowed, wireError, wwwAuthenticate, type WireError } from "../lib/http-errors";

@@ -18,8 +18,7 @@ import { listParams, nowIso, pageOf } from "../models/common";
 import { conflict, forbidden, notFound, unauthorized, unprocessable } from "../models/errors";
 import { Auth } from "../contracts";
 import { broadcast, emit } from "../lib/contract-calls";
-// loads the industry modules (domains/industries/), so an industry added as a folder is a valid industry here too
-import "../domains/industries/registry";
+import { loadIndustryModules } from "../domains/industries/registry";
 import {
 	API_KEY_SORTABLE,
 	USER_SORTABLE,
@@ -591,6 +590,8 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 	},
 
 	created() {
+		// industry modules added as folders are valid industries here too
+		loadIndustryModules();
 		this.locks = new KeyedLock();
 	},
 

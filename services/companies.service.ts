@@ -7,8 +7,7 @@ import { atStartup } from "../lib/startup";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { canSeeIndustry, visibleIndustries, type Principal } from "../domains/identity/rbac";
 import { industryParam, type Industry } from "../models/industry";
-// loads the industry modules (domains/industries/), so an industry added as a folder is a valid industry here too
-import "../domains/industries/registry";
+import { loadIndustryModules } from "../domains/industries/registry";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { createDbMixin, isDuplicateKeyError, type Doc } from "../mixins/db.mixin";
 import { KeyedLock } from "../lib/keyed-lock";
@@ -96,6 +95,8 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 		},
 	},
 	created() {
+		// industry modules added as folders are valid industries here too
+		loadIndustryModules();
 		this.locks = new KeyedLock();
 	},
 

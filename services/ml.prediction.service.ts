@@ -23,7 +23,8 @@ import { Finance, MlPrediction, MlRegistry } from "../contracts";
 import { ML_ALIASES_RESYNC_MS } from "../contracts/ml.registry";
 import type { Prediction } from "../contracts/ml.prediction";
 import { call, emit } from "../lib/contract-calls";
-import { ALL_DOMAINS, type MlModel } from "../models/ml";
+import { ALL_DOMAINS } from "../models/ml";
+import type { MlModel } from "../contracts/ml.registry";
 import type { Statement } from "../models/statement";
 
 type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta>;

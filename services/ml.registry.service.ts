@@ -5,6 +5,7 @@
  * Alias changes are stored first and then sent on a durable channel (the transition rows are the outbox,
  * re-sent until the channel takes them) and broadcast so every prediction node switches at once.
  */
+import { projectPath } from "../config/files";
 import fs from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -32,19 +33,9 @@ import { conflict, forbidden, missing, notFound, serviceUnavailable, unprocessab
 import { MlRegistry } from "../contracts";
 import type { MlAliasChanged } from "../contracts/ml.registry";
 import type { Principal } from "../models/principal";
-import {
-	ALL_DOMAINS,
-	GATE_METRICS,
-	ML_ALIASES,
-	ML_DOMAIN_PARAM,
-	ML_NAME_PARAM,
-	hyperparameterIssues,
-	type AliasTransition,
-	type Dataset,
-	type MlAlias,
-	type MlModel,
-	type ModelVersion,
-} from "../models/ml";
+import { ALL_DOMAINS, GATE_METRICS, ML_ALIASES, ML_DOMAIN_PARAM, ML_NAME_PARAM, type MlAlias } from "../models/ml";
+import type { AliasTransition, Dataset, MlModel, ModelVersion } from "../contracts/ml.registry";
+import { hyperparameterIssues } from "../domains/ml/model-types";
 import type { TrainingResult } from "../domains/ml/training";
 
 type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
@@ -70,9 +61,7 @@ export const SHIPPED_DATASETS = [
 		source: "UCI Machine Learning Repository, Polish companies bankruptcy data (Tomczak 2016), CC BY 4.0: year 5 of the forecasting period, status 1 year later",
 	},
 ] as const;
-/** The project's root, from the sources (services/) or the build (dist/services/). */
-const ROOT = [path.resolve(__dirname, ".."), path.resolve(__dirname, "..", "..")].find(d => fs.existsSync(path.join(d, "package.json")))!;
-const SHIPPED_DIR = path.join(ROOT, "data", "polish-bankruptcy");
+const SHIPPED_DIR = projectPath("data", "polish-bankruptcy");
 
 const gatesParam = {
 	type: "object",

@@ -27,7 +27,10 @@ import { KeyedLock } from "../lib/keyed-lock";
 import { conflict, forbidden, notFound, quotaExceeded, unprocessable } from "../models/errors";
 import { MlRegistry, MlTraining } from "../contracts";
 import { broadcast, call, emit } from "../lib/contract-calls";
-import { ALL_DOMAINS, hyperparameterIssues, JOB_STATES, type Dataset, type MlModel, type TrainingJob } from "../models/ml";
+import { ALL_DOMAINS, JOB_STATES } from "../models/ml";
+import type { Dataset, MlModel } from "../contracts/ml.registry";
+import type { TrainingJob } from "../contracts/ml.training";
+import { hyperparameterIssues } from "../domains/ml/model-types";
 
 type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $responseHeaders?: Record<string, string> }>;
 

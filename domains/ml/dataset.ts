@@ -5,8 +5,9 @@
  */
 import { createHash } from "node:crypto";
 
-export const DATASET_FORMATS = ["csv", "arff"] as const;
-export type DatasetFormat = (typeof DATASET_FORMATS)[number];
+import { DATASET_FORMATS, type DatasetFormat } from "../../models/ml";
+
+export { DATASET_FORMATS, type DatasetFormat };
 
 /**
  * Size limits: what the platform will parse and train on, enforced while reading (the first row or cell past a

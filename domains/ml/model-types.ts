@@ -9,6 +9,7 @@
  *   iteration count chosen on the validation split;
  * - random_forest: Breiman (2001) with CART trees (ml-random-forest), probability = share of trees voting 1.
  */
+import Validator, { type SyncCheckFunction } from "fastest-validator";
 import { rocAuc } from "./metrics";
 import type { PipelineKind } from "./pipeline";
 import { seededRandom, shuffled } from "./split";
@@ -388,3 +389,31 @@ export const MODEL_TYPE_DEFINITIONS: Record<ModelType, ModelTypeDefinition> = {
 	gradient_boosted_trees: gradientBoostedTrees,
 	random_forest: randomForest,
 };
+
+const validator = new Validator();
+const hyperparameterChecks = new Map<ModelType, SyncCheckFunction>();
+
+/** What is wrong with hyper-parameters for a model type (unknown names included); empty when nothing. */
+export function hyperparameterIssues(modelType: ModelType, hyperparameters: unknown): Array<{ field: string; message: string; type: string }> {
+	if (hyperparameters == null) return [];
+	let check = hyperparameterChecks.get(modelType);
+	if (!check) {
+		check = validator.compile({ $$strict: true, ...MODEL_TYPE_DEFINITIONS[modelType].rules }) as SyncCheckFunction;
+		hyperparameterChecks.set(modelType, check);
+	}
+	const result = check(hyperparameters);
+	if (result === true) return [];
+	return (result as Array<{ field?: string; message?: string; type: string; actual?: unknown }>).flatMap(r =>
+		// $$strict names the unknown keys in `actual`, comma-separated, with no field
+		r.type === "objectStrict"
+			? String(r.actual)
+					.split(",")
+					.map(key => key.trim())
+					.map(key => ({
+						field: `hyperparameters.${key}`,
+						message: `hyperparameters.${key} is not a hyper-parameter of ${modelType} (known: ${Object.keys(MODEL_TYPE_DEFINITIONS[modelType].rules).join(", ")})`,
+						type: "unknownField",
+					}))
+			: [{ field: `hyperparameters.${r.field}`, message: `hyperparameters.${r.message ?? r.type}`, type: r.type }],
+	);
+}
