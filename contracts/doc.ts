@@ -1,8 +1,8 @@
-/** The contracts as docs/architecture.md lists them (written by `npm run contracts`; a test fails while it is out of date). */
+/** The contracts as docs/architecture.md lists them (written by `npm run docs`; a test fails while it is out of date). */
 import type { ChannelContract, EventContract } from "./contract";
 import { SERVICE_CHANNELS, SERVICE_EVENTS } from "./index";
 
-export const DOC_START = "<!-- contracts: written by `npm run contracts` from contracts/ -->";
+export const DOC_START = "<!-- contracts: written by `npm run docs` from contracts/ -->";
 export const DOC_END = "<!-- /contracts -->";
 
 export function contractsMarkdown(): string {

@@ -4,6 +4,7 @@
  * mapping into statements, then into the model's inputs and Altman's zone. Financial firms (SIC 6000–6799)
  * are left out: neither the Polish data nor Altman's z″ is about banks and insurers. Read once per process.
  */
+import { projectPath } from "../config/files";
 import fs from "node:fs";
 import path from "node:path";
 import { companyFactsOfFilings, readTsv } from "../domains/finance/fsds";
@@ -16,9 +17,7 @@ import type { Statement } from "../models/statement";
 
 export const REFERENCE_POPULATION = "US 10-K filers of fiscal 2009 outside finance (SEC Financial Statement Data Sets, 2010q1)";
 
-/** The project's root, from the sources (lib/) or the build (dist/lib/). */
-const ROOT = [path.resolve(__dirname, ".."), path.resolve(__dirname, "..", "..")].find(d => fs.existsSync(path.join(d, "package.json")))!;
-const DIR = path.join(ROOT, "data", "sec-fsds");
+const DIR = projectPath("data", "sec-fsds");
 
 const isFinancial = (sic: string) => Number(sic) >= 6000 && Number(sic) < 6800;
 /** SEC's SIC divisions D (2000–3999) are manufacturing: Altman's z′; every other filer z″. */

@@ -3,6 +3,7 @@
  * fastest-validator `params` of the actions behind them, so it cannot drift from the code; and a
  * self-contained page that renders it at `/docs`.
  */
+import { projectPath } from "../config/files";
 import fs from "fs";
 import path from "path";
 import type { Context } from "moleculer";
@@ -335,12 +336,9 @@ export function renderDocs(title: string): string {
 `;
 }
 
-/** The version in package.json, from the source tree or from dist/. */
+/** The version in package.json. */
 function packageVersion(): string {
-	for (const candidate of [path.resolve(__dirname, "..", "package.json"), path.resolve(__dirname, "..", "..", "package.json")]) {
-		if (fs.existsSync(candidate)) return JSON.parse(fs.readFileSync(candidate, "utf8")).version;
-	}
-	return "0.0.0";
+	return JSON.parse(fs.readFileSync(projectPath("package.json"), "utf8")).version;
 }
 
 /** moleculer-web's published aliases, as the document needs them. */

@@ -2,11 +2,9 @@
  * flags: feature flags (docs/configuration.md). Seeded from config/feature_flags.yaml, kept in the store, changed at
  * run time by a super_admin; a change cleans every node's cache, so every node sees it at once.
  */
+import { readConfigYaml } from "../config/files";
 import { Flags } from "../contracts";
 import { emit } from "../lib/contract-calls";
-import fs from "fs";
-import path from "path";
-import YAML from "yaml";
 import type { Context } from "moleculer";
 import { atStartup } from "../lib/startup";
 import { defineService, NOT_RETRIED } from "../lib/service";
@@ -27,12 +25,10 @@ interface StoredFlag extends FeatureFlag {
 	updated_at: string;
 }
 
-/** config/feature_flags.yaml, from the source tree or next to dist/. */
+/** config/feature_flags.yaml. */
 export function readFlagFile(): FeatureFlag[] {
-	const candidates = [path.resolve(__dirname, "..", "config", "feature_flags.yaml"), path.resolve(__dirname, "..", "..", "config", "feature_flags.yaml")];
-	const file = candidates.find(f => fs.existsSync(f));
-	if (!file) return [];
-	const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+	const doc = readConfigYaml("feature_flags.yaml") as { flags?: Record<string, Partial<FeatureFlag>> } | null;
+	if (!doc) return [];
 	return Object.entries<Partial<FeatureFlag>>(doc.flags ?? {}).map(([name, f]) => ({
 		name,
 		description: f.description ?? "",

@@ -8,10 +8,8 @@
  * skipped). A workflow whose node stops is taken over once its lease lapses and resumes at its first
  * unfinished step: a finished step never runs twice.
  */
-import fs from "node:fs";
-import path from "node:path";
+import { readConfigYaml } from "../config/files";
 import type { Context } from "moleculer";
-import YAML from "yaml";
 import { getConfig } from "../config";
 import { backoffMs, configIssues, nextStep, REVIEW_STEPS, stepsFor, type ReviewStep, type WorkflowConfig } from "../domains/orchestration/workflow";
 import { analysisHighlights } from "../domains/finance/analysis";
@@ -41,8 +39,7 @@ const OLDEST_RUNNING_GAUGE = {
 
 /** The steps per industry (config/workflows.yaml, from the source tree or next to dist/) and the run settings (WORKFLOW_*); refused at start when unsound. */
 export function readWorkflowConfig(): WorkflowConfig {
-	const file = [path.resolve(__dirname, "..", "config", "workflows.yaml"), path.resolve(__dirname, "..", "..", "config", "workflows.yaml")].find(f => fs.existsSync(f));
-	const doc = (file ? YAML.parse(fs.readFileSync(file, "utf8")) : {}) as Partial<WorkflowConfig>;
+	const doc = (readConfigYaml("workflows.yaml") ?? {}) as Partial<WorkflowConfig>;
 	const config = { company_review: doc.company_review ?? { default: [...REVIEW_STEPS] }, ...getConfig().workflows };
 	const issues = configIssues(config);
 	if (issues.length) throw new Error(`config/workflows.yaml: ${issues.join("; ")}`);

@@ -1,10 +1,46 @@
+import fs from "fs";
+import os from "os";
 import path from "path";
-import { loadConfig, natsCredentials, substitute } from "../../config";
+import { loadConfig, natsCredentials } from "../../config";
+import { withSettings } from "../../config/doc";
+import { SCHEMA, settings } from "../../config/schema";
+import { CONFIGURATION_DOC } from "../../bin/docs";
 
 describe("configuration", () => {
-	it("substitutes ${VAR} and ${VAR:-default}", () => {
-		expect(substitute("a=${A} b=${B:-two} c=${C:-}", { A: "one" })).toBe("a=one b=two c=");
-		expect(substitute("${B:-two}", { B: "" })).toBe("two");
+	const environment = (yaml: string) => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bizops-config-"));
+		fs.writeFileSync(path.join(dir, "custom.yaml"), yaml);
+		return dir;
+	};
+
+	it("reads a setting from its variable, else the environment's file, else the schema's default", () => {
+		const dir = environment("broker:\n  read_timeout: 1500\nrate_limit:\n  window_ms: 30000\n");
+		const config = loadConfig({ NODE_ENV: "custom" }, dir);
+		expect(config.broker.read_timeout).toBe(1500);
+		expect(config.rate_limit.window_ms).toBe(30000);
+		expect(config.broker.write_timeout).toBe(SCHEMA.broker.write_timeout.default);
+		expect(loadConfig({ NODE_ENV: "custom", READ_TIMEOUT: "700" }, dir).broker.read_timeout).toBe(700);
+		// an empty variable is unset
+		expect(loadConfig({ NODE_ENV: "custom", READ_TIMEOUT: "" }, dir).broker.read_timeout).toBe(1500);
+	});
+
+	it("refuses a key its file sets that is no setting, and a flag that is neither true nor false", () => {
+		expect(() => loadConfig({ NODE_ENV: "custom" }, environment("broker:\n  read_timout: 1500\n"))).toThrow(/broker\.read_timout, which is no setting/);
+		expect(() => loadConfig({ NODE_ENV: "development", TRUST_PROXY: "maybe" })).toThrow(/TRUST_PROXY must be true or false/);
+	});
+
+	it("names each environment variable once, and the shipped files set only settings", () => {
+		const names = settings()
+			.map(s => s.setting.env)
+			.filter(Boolean);
+		expect(new Set(names).size).toBe(names.length);
+		for (const env of ["development", "test", "production"]) expect(() => loadConfig({ NODE_ENV: env, NATS_USER: "u" })).not.toThrow();
+	});
+
+	it("lists every setting in docs/configuration.md as the schema declares it (run `npm run docs` after changing it)", () => {
+		const doc = fs.readFileSync(CONFIGURATION_DOC, "utf8");
+		expect(doc).toBe(withSettings(doc));
+		for (const { key } of settings()) expect(doc).toContain(`\`${key}\``);
 	});
 
 	it("takes the environment over the YAML defaults", () => {

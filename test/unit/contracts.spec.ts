@@ -6,7 +6,7 @@ import fs from "fs";
 import path from "path";
 import ts from "typescript";
 import type { ServiceBroker } from "moleculer";
-import { ARCHITECTURE_DOC } from "../../bin/contracts";
+import { ARCHITECTURE_DOC } from "../../bin/docs";
 import {
 	Audit,
 	Auth,
@@ -64,7 +64,7 @@ describe("contracts between services", () => {
 		}
 	});
 
-	it("are listed in docs/architecture.md as declared (run `npm run contracts` after changing them)", () => {
+	it("are listed in docs/architecture.md as declared (run `npm run docs` after changing them)", () => {
 		const doc = fs.readFileSync(ARCHITECTURE_DOC, "utf8");
 		expect(doc).toBe(withContracts(doc));
 	});
