@@ -5,31 +5,25 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from "http";
 import type { Context, MetricRegistry } from "moleculer";
-import ApiGateway, { Errors as WebErrors } from "moleculer-web";
-import { LRUCache } from "lru-cache";
-import { getConfig, jwtSecret } from "../config";
-import type { Principal } from "../domains/identity/rbac";
-import { digest } from "../domains/identity/passwords";
-import { parseApiKey, revokedTokenKey, verifyAccessToken, type AccessClaims, type TokenProblem } from "../domains/identity/tokens";
+import ApiGateway from "moleculer-web";
+import { getConfig } from "../config";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { OpenApiMixin } from "../mixins/openapi.mixin";
-import { clientAddress, RateLimitMixin } from "../mixins/rate-limit.mixin";
 import { OPENAPI_SCHEMAS } from "../models/openapi-schemas";
 import type { DocumentExtras } from "../mixins/openapi.mixin";
 import { aliasesOf, operationDocsOf, restActionsOf, serviceDescriptionsOf, type RestAction, type RouteManifest } from "../mixins/rest-routes";
 import ROUTE_MANIFEST from "./routes.json";
-import { unauthorized, unsupportedMediaType } from "../models/errors";
+import { unsupportedMediaType } from "../models/errors";
 import { HTTP_DURATION } from "../lib/metrics";
 import { LocalSocketTransporter } from "../lib/local-socket-transporter";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
-import { methodNotAllowed, wireError, wwwAuthenticate, type WireError } from "../lib/http-errors";
-import { Auth, cacheCleanEvent, Gateway, Moleculer, storeHealthAction } from "../contracts";
-import { REVOCATIONS_RESYNC_MS } from "../contracts/auth";
-import type { ActionContract } from "../contracts/contract";
-import { call, emit } from "../lib/contract-calls";
-import { RefusalCoalescer, type CoalescedRefusal } from "../domains/audit/refusals";
+import { methodNotAllowed, wireError } from "../lib/http-errors";
+import { cacheCleanEvent, Moleculer, storeHealthAction } from "../contracts";
+import { call } from "../lib/contract-calls";
 import { AnswerCache, type CachedActionInfo, type CallerScope } from "../lib/answer-cache";
 import { defineService, NOT_RETRIED } from "../lib/service";
+import { GatewayCredentialsMixin } from "../mixins/gateway-credentials.mixin";
+import { answerError, GatewayErrorsMixin } from "../mixins/gateway-errors.mixin";
 
 /** The other services of this code base (services/routes.json): the gateway publishes their routes and lists them in readiness. */
 const MANIFEST = ROUTE_MANIFEST as RouteManifest;
@@ -43,37 +37,15 @@ const SERVICE_AVAILABLE_GAUGE: MetricRegistry.GaugeMetricOptions = {
 	description: "Whether a live node runs the service (1) or none does (0), as this gateway sees it",
 };
 
-/** Verified tokens, so a busy client's token is checked once, not per request (revocation still is). */
-const VERIFIED_TOKENS_MAX = 10000;
-/**
- * Principals resolved by auth, kept by the gateway for a few seconds so a request costs no call to auth;
- * dropped at once when auth broadcasts a change of users or keys (`cache.clean.auth`), on every replica.
- */
-const PRINCIPAL_TTL_MS = 5000;
-const PRINCIPALS_MAX = 10000;
-/** Addresses whose failed authentications are being counted. */
-const FAILING_ADDRESSES_MAX = 10000;
-
 /** What the gateway keeps on itself (set in `created`/`started`), and moleculer-web's members it uses. */
 interface GatewayState {
 	httpDuration: { observe(value: number, labels: Record<string, string>): void } | null;
-	verifiedTokens: LRUCache<string, AccessClaims>;
-	principals: LRUCache<string, { principal: Principal | null }>;
-	failingAddresses: LRUCache<string, { count: number; resetAt: number }>;
 	encoded: WeakMap<object, Buffer>;
 	/** The REST routes this gateway publishes, for the OpenAPI document. */
 	restActions: RestAction[];
 	/** What the OpenAPI document says beyond the routes: operation docs, service descriptions, schemas, limits. */
 	documentExtras: DocumentExtras;
-	jwtSecret: string;
 	answers: AnswerCache;
-	/** Revoked access tokens (jti → expiry, epoch s) as auth broadcasts them; complete once loaded from auth. */
-	revoked: Map<string, number>;
-	revocationsLoaded: boolean;
-	revocationsResync: NodeJS.Timeout;
-	/** Refused requests counted per caller, route and window for the audit trail. */
-	refusals: RefusalCoalescer;
-	refusalsFlush: NodeJS.Timeout;
 	/** moleculer-web's */
 	server?: http.Server;
 	httpHandler: http.RequestListener;
@@ -86,8 +58,6 @@ type RoutedRequest = IncomingMessage & { $ctx: Context<unknown, CallerScope & Re
 /** Answers a cached action may not be kept with: it set a status, a location or headers of its own. */
 const ANSWER_META = ["$statusCode", "$location", "$responseType", "$responseHeaders"];
 const ANSWERS_MAX = 10000;
-
-type AliasLike = { method: string; path: string; fullPath: string; action?: { auth?: string } };
 
 const config = getConfig();
 
@@ -143,9 +113,11 @@ const PREDICT_ACTION = "ml.prediction.predict";
 const ApiService = defineService<GatewayState>()({
 	name: "api",
 	metadata: { description: "The gateway itself: health, this document and its page" },
+	// the gateway's error shaping replaces moleculer-web's reformatError: a mixin listed first wins over the later ones
 	mixins: [
+		GatewayErrorsMixin,
+		GatewayCredentialsMixin,
 		ApiGateway,
-		RateLimitMixin,
 		OpenApiMixin,
 		createBusinessMetricsMixin([
 			// every route at 0 from the start
@@ -200,141 +172,6 @@ const ApiService = defineService<GatewayState>()({
 		},
 
 		/**
-		 * Resolves the caller (X-API-Key or Bearer JWT) and applies its rate limit. Public actions accept
-		 * anonymous callers, limited per IP; everything else needs a valid, unrevoked token of a live user.
-		 */
-		async authenticate(
-			ctx: Context<unknown, { token?: { jti: string; exp: number; sid?: string } }>,
-			route: unknown,
-			req: IncomingMessage & { $action?: { auth?: string; rateLimit?: boolean } },
-			res: ServerResponse,
-			alias: AliasLike,
-		) {
-			const endpoint = `${alias.method} ${alias.fullPath}`;
-			const isPublic = req.$action?.auth === "public";
-			const apiKey = req.headers["x-api-key"];
-			const authorization = req.headers.authorization;
-			let principal: Principal | null = null;
-
-			if ((typeof apiKey === "string" && apiKey) || authorization) {
-				// an address that keeps sending bad credentials is refused before any lookup
-				this.refuseFailingAddress(req, res);
-				try {
-					principal = await this.resolveCredentials(ctx, typeof apiKey === "string" && apiKey ? apiKey : null, authorization ?? null);
-				} catch (err) {
-					await this.countFailedAuthentication(req);
-					// public actions (login, refresh) ignore a stale Authorization header: clients with interceptors send one
-					if (!isPublic) throw err;
-					principal = null;
-					ctx.meta.token = undefined;
-				}
-			} else if (!isPublic) {
-				throw unauthorized("Authentication required: send 'Authorization: Bearer <token>' (from POST /auth/login) or 'X-API-Key'", "NO_TOKEN");
-			}
-
-			// a refusal by the rate limit is audited as this caller's (moleculer-web sets meta.user only on success)
-			(req as { $principal?: Principal | null }).$principal = principal;
-			if (req.$action?.rateLimit !== false) await this.enforceRateLimit(req, res, principal, endpoint);
-			return principal;
-		},
-
-		/** The principal behind an API key or a Bearer token; 401 for anything that is not a valid, live one. */
-		async resolveCredentials(
-			ctx: Context<unknown, { token?: { jti: string; exp: number; sid?: string } }>,
-			apiKey: string | null,
-			authorization: string | null,
-		): Promise<Principal> {
-			if (apiKey) {
-				const parsed = parseApiKey(apiKey);
-				let principal: Principal | null = null;
-				if (parsed) {
-					const keyDigest = digest(parsed.secret);
-					principal = await this.resolvePrincipal(ctx, `key:${parsed.key_id}:${keyDigest}`, Auth.actions.resolveApiKey, { key_id: parsed.key_id, key_digest: keyDigest });
-				}
-				if (!principal) throw unauthorized("The API key is not valid (unknown, deleted, or mistyped)", "API_KEY_INVALID");
-				return principal;
-			}
-			const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
-			if (!match) throw unauthorized("The Authorization header must be 'Bearer <token>'", "TOKEN_INVALID");
-			const verified = this.verifyToken(match[1]);
-			if (!("claims" in verified)) {
-				if (verified.problem === "TOKEN_EXPIRED")
-					throw unauthorized(`The access token expired at ${verified.expired_at}: get a new one with POST /auth/refresh`, "TOKEN_EXPIRED", {
-						expired_at: verified.expired_at,
-					});
-				throw unauthorized("The access token is not valid (malformed, or not signed by this platform): sign in again", "TOKEN_INVALID");
-			}
-			const { claims } = verified;
-			if (await this.isRevoked(ctx, claims.jti)) throw unauthorized("The access token was revoked (signed out): sign in again", "TOKEN_REVOKED");
-			const principal = await this.resolvePrincipal(ctx, `user:${claims.sub}`, Auth.actions.resolveUser, { id: claims.sub });
-			if (!principal) throw unauthorized("The access token's user no longer exists", "TOKEN_INVALID");
-			ctx.meta.token = { jti: claims.jti, exp: claims.exp, sid: claims.sid };
-			return principal;
-		},
-
-		/** Principals (and unknown keys: null) kept a few seconds in a bounded LRU; a flood of random keys evicts only the oldest. */
-		async resolvePrincipal<P>(ctx: Context, key: string, action: ActionContract<string, P, Principal | null>, params: P): Promise<Principal | null> {
-			const memo = this.principals.get(key);
-			if (memo !== undefined) return memo.principal;
-			const principal = await call(ctx, action, params);
-			this.principals.set(key, { principal });
-			return principal;
-		},
-
-		/** Failed authentications count against the address's anonymous budget (per minute). */
-		async countFailedAuthentication(req: IncomingMessage) {
-			const address = clientAddress(req);
-			const counter = await this.rateLimitStore.inc(`authfail:ip:${address}`);
-			this.failingAddresses.set(address, counter);
-		},
-
-		/** 429 for an address whose failed authentications passed its anonymous budget in this window. */
-		refuseFailingAddress(req: IncomingMessage, res: ServerResponse) {
-			const counter = this.failingAddresses.get(clientAddress(req));
-			if (!counter || counter.resetAt <= Date.now() || counter.count < config.rate_limit.anonymous_per_ip) return;
-			res.setHeader("Retry-After", Math.max(1, Math.ceil((counter.resetAt - Date.now()) / 1000)));
-			throw new WebErrors.RateLimitExceeded("TOO_MANY_FAILED_AUTHENTICATIONS", { reset_at: new Date(counter.resetAt).toISOString() });
-		},
-
-		/**
-		 * In memory once the list is loaded from auth (fed by its broadcasts since, reloaded every
-		 * REVOCATIONS_RESYNC_MS); until then the cacher (shared through Redis), or auth's store while it is down.
-		 */
-		async isRevoked(ctx: Context, jti: string): Promise<boolean> {
-			if (this.revocationsLoaded) return this.revoked.has(jti);
-			const cacher = this.broker.cacher;
-			if (cacher && cacher.connected !== false) return !!(await cacher.get(revokedTokenKey(jti)));
-			return call(ctx, Auth.actions.isRevoked, { jti });
-		},
-
-		/** Merges auth's list of live revocations into the set (revocations are never undone) and drops expired ones. */
-		async loadRevocations(): Promise<void> {
-			if (!this.someNodeRuns("auth")) return; // tried again when it appears ($services.changed)
-			try {
-				const list = await call(this.broker, Auth.actions.revocations, {}, { timeout: 2000, retries: 0 });
-				for (const r of list) this.revoked.set(r.jti, r.exp);
-				const now = Date.now() / 1000;
-				for (const [jti, exp] of this.revoked) if (exp <= now) this.revoked.delete(jti);
-				this.revocationsLoaded = true;
-			} catch (err) {
-				// not loaded yet (auth starting): asked per request until it is; loaded before: broadcasts keep it current
-				if (!this.revocationsLoaded) this.logger.debug(`Revocations not loaded yet: ${(err as Error).message}`);
-			}
-		},
-
-		verifyToken(token: string): { claims: AccessClaims } | TokenProblem {
-			const cached = this.verifiedTokens.get(token);
-			if (cached) {
-				if (cached.exp * 1000 > Date.now()) return { claims: cached };
-				this.verifiedTokens.delete(token);
-				return { problem: "TOKEN_EXPIRED", expired_at: new Date(cached.exp * 1000).toISOString() };
-			}
-			const verified = verifyAccessToken(this.jwtSecret, token);
-			if ("claims" in verified) this.verifiedTokens.set(token, verified.claims);
-			return verified;
-		},
-
-		/**
 		 * moleculer-web's, with the answer cache in front (lib/answer-cache.ts): a repeated read of a cached
 		 * action is answered here, after authentication and the rate limit, without a call.
 		 */
@@ -372,57 +209,6 @@ const ApiService = defineService<GatewayState>()({
 			}
 			return json;
 		},
-
-		/**
-		 * A refused request (401, 403, 429) goes to the audit trail: who (when known), what route, from where, why;
-		 * coalesced per caller, route and window (domains/audit/refusals.ts) so a flood adds a count, not entries.
-		 */
-		auditDenied(
-			req: IncomingMessage & { $alias?: { fullPath: string }; $ctx?: Context<unknown, { user?: Principal | null }>; $principal?: Principal | null },
-			status: number,
-			json: string,
-		): void {
-			try {
-				const user = req.$ctx?.meta?.user ?? req.$principal;
-				const type = (JSON.parse(json) as { type?: string }).type ?? null;
-				const now = this.refusals.record({
-					status,
-					type,
-					method: req.method ?? "",
-					route: req.$alias ? req.$alias.fullPath : (req.url ?? "").split("?")[0].slice(0, 200),
-					ip: clientAddress(req),
-					...(user ? { actor: { id: user.id, username: user.username, role: user.role } } : {}),
-				});
-				if (now) this.emitRefusals([now]);
-			} catch {
-				/* auditing never stands in the way of the answer */
-			}
-		},
-
-		emitRefusals(refusals: CoalescedRefusal[]): void {
-			for (const refusal of refusals) void emit(this.broker, Gateway.events.requestDenied, refusal);
-		},
-
-		/** The docs/api.md error shape (lib/http-errors.ts); server faults are logged and described to nobody. */
-		/** The methods the gateway answers on the request's path (none when the path is unknown). */
-		allowedMethods(req: IncomingMessage & { parsedUrl?: string }): string[] {
-			const url = req.parsedUrl;
-			if (!url) return [];
-			const aliases = (this as unknown as { aliases?: Array<{ method: string; match(url: string): unknown }> }).aliases ?? [];
-			const methods = new Set(aliases.filter(a => a.method !== "*" && a.match(url)).map(a => a.method));
-			return [...methods].sort();
-		},
-
-		/** `bodyLimit`: the limit of the route that refused a body (moleculer-web keeps the body parser's error but not its limit). */
-		reformatError(err: unknown, bodyLimit: string = config.http.body_limit) {
-			return wireError(err, bodyLimit, fault => {
-				try {
-					this.logger.error("Request failed:", fault instanceof Error ? `${fault.name}: ${fault.message}\n${fault.stack}` : String(fault));
-				} catch {
-					/* a fault that cannot even be logged is still answered */
-				}
-			});
-		},
 	},
 	settings: {
 		rest: "/",
@@ -436,39 +222,7 @@ const ApiService = defineService<GatewayState>()({
 			maxAge: 3600,
 		},
 		log4XXResponses: false,
-		/** Every error leaves in the docs/api.md shape, with the HTTP status of that shape (see reformatError). */
-		onError(req: IncomingMessage, res: ServerResponse, err: unknown) {
-			if (res.headersSent) return;
-			let status = 500;
-			let json = '{"name":"InternalServerError","message":"Internal server error","code":500,"type":"INTERNAL_ERROR"}';
-			try {
-				const route = (req as { $route?: { opts?: { bodyParsers?: { json?: { limit?: string } } } } }).$route;
-				let body = this.reformatError(err, route?.opts?.bodyParsers?.json?.limit) as WireError;
-				// a known path asked with a method it has not: 405 naming the ones it has
-				const allow = body.code === 404 ? this.allowedMethods(req) : [];
-				if (allow.length && !allow.includes(String(req.method))) {
-					res.setHeader("Allow", allow.join(", "));
-					body = methodNotAllowed(String(req.method), allow);
-				}
-				// every 401 says how to authenticate, and which case it is (RFC 6750 §3)
-				if (body.code === 401) res.setHeader("WWW-Authenticate", wwwAuthenticate(body.type, body.message));
-				json = JSON.stringify(body);
-				status = body.code;
-				// a 429 from a service (login throttling, a full import queue) says when to come back
-				const retryAfter = (body.data as { retry_after?: unknown } | undefined)?.retry_after;
-				if (status === 429 && typeof retryAfter === "number" && !res.getHeader("Retry-After")) res.setHeader("Retry-After", retryAfter);
-			} catch {
-				/* the fallback above */
-			}
-			if (status === 401 || status === 403 || status === 429) this.auditDenied(req, status, json);
-			try {
-				res.setHeader("Content-Type", "application/json; charset=utf-8");
-				res.writeHead(status);
-				res.end(json);
-			} catch {
-				res.destroy();
-			}
-		},
+		onError: answerError,
 		/**
 		 * Per request, before anything else: the security headers every answer carries, and the request id,
 		 * taken from X-Request-ID only in a safe format (else Moleculer generates one), echoed back.
@@ -622,21 +376,9 @@ const ApiService = defineService<GatewayState>()({
 			this.answers.clear();
 			void this.loadRevocations();
 		},
-		[Auth.events.tokenRevoked.name](ctx) {
-			this.revoked.set(ctx.params.jti, ctx.params.exp);
-		},
-		// moleculer-db broadcasts this on every write to users (and auth on API key changes).
-		[cacheCleanEvent("auth").name]() {
-			this.principals.clear();
-		},
 	},
 
 	started() {
-		void this.loadRevocations();
-		this.revocationsResync = setInterval(() => void this.loadRevocations(), REVOCATIONS_RESYNC_MS);
-		this.revocationsResync.unref();
-		this.refusalsFlush = setInterval(() => this.emitRefusals(this.refusals.flush()), Math.max(250, Math.min(5000, config.audit.refusal_window_ms / 4)));
-		this.refusalsFlush.unref();
 		// registered by the LeanMetrics middleware when metrics are on
 		const metric = this.broker.isMetricsEnabled() ? this.broker.metrics.getMetric(HTTP_DURATION.name) : null;
 		this.httpDuration = metric && "observe" in metric ? metric : null;
@@ -644,9 +386,6 @@ const ApiService = defineService<GatewayState>()({
 
 	created() {
 		if (this.broker.isMetricsEnabled() && !this.broker.metrics.getMetric(SERVICE_AVAILABLE_GAUGE.name)) this.broker.metrics.register(SERVICE_AVAILABLE_GAUGE);
-		this.verifiedTokens = new LRUCache({ max: VERIFIED_TOKENS_MAX });
-		this.principals = new LRUCache({ max: PRINCIPALS_MAX, ttl: PRINCIPAL_TTL_MS });
-		this.failingAddresses = new LRUCache({ max: FAILING_ADDRESSES_MAX });
 		this.encoded = new WeakMap();
 		this.restActions = REST_ACTIONS;
 		this.documentExtras = {
@@ -663,18 +402,7 @@ const ApiService = defineService<GatewayState>()({
 				},
 			},
 		};
-		this.jwtSecret = jwtSecret();
 		this.answers = new AnswerCache(ANSWERS_MAX, config.http.answer_cache_ttl * 1000);
-		this.revoked = new Map();
-		this.revocationsLoaded = false;
-		this.refusals = new RefusalCoalescer(config.audit.refusal_window_ms);
-	},
-
-	stopped() {
-		clearInterval(this.revocationsResync);
-		clearInterval(this.refusalsFlush);
-		// the counts of the windows still open (the channel is still connected: services stop before it)
-		this.emitRefusals(this.refusals.flush(Date.now(), true));
 	},
 });
 

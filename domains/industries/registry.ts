@@ -12,6 +12,7 @@ import type { IndustryModule } from "./module";
 const modules = new Map<string, IndustryModule>();
 
 export function registerIndustryModule(module: IndustryModule): void {
+	loadIndustryModules(); // the shipped ones first, as they are listed
 	registerIndustry(module.id);
 	modules.set(module.id, module);
 }
