@@ -2,10 +2,17 @@
 import type { AuditEntry, AuditRecord } from "../domains/audit/chain";
 import { action, channel, signal } from "./contract";
 
+/** An entry as GET /audit answers it: with the id it is stored under. */
+export interface AuditEntryView extends AuditEntry {
+	id: string;
+}
+
 export interface AuditVerification {
 	ok: boolean;
 	entries_checked: number;
 	head_seq: number;
+	/** The chain head's hash, when the chain was walked to its end. */
+	head_hash?: string;
 	first_broken?: { seq: number; reason: string };
 	unappended: { count: number; oldest: Array<{ event_id: string; action: string; at: string; failed_at?: string }> };
 }

@@ -29,5 +29,7 @@ export const Finance = {
 		/** The analysis for a service (no caller's scope: the caller checked it). */
 		computeAnalysis: action<{ company_id: string; industry: string; period_end?: string }, Analysis>()("finance.computeAnalysis"),
 		peerStats: action<{ industry: string }, PeerStats>()("finance.peerStats"),
+		/** The SEC import: a companyfacts document as the call's stream (the gateway's import route). */
+		importSec: action<{ id: string }, unknown>()("finance.importSec"),
 	},
 } as const;

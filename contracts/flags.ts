@@ -3,6 +3,15 @@ import type { FeatureFlag } from "../domains/flags/rollout";
 import type { Page } from "../models/common";
 import { action, event } from "./contract";
 
+/** A flag as stored and answered: with its id and times, and every field present. */
+export interface Flag extends FeatureFlag {
+	id: string;
+	description: string;
+	gradual_rollout: { start: string; end: string } | null;
+	created_at: string;
+	updated_at: string;
+}
+
 const ofFlag = { entity: "flags.flag", id: (p: { flag: FeatureFlag }) => p.flag.name };
 
 export const Flags = {

@@ -1,32 +1,13 @@
-/** ml.registry (services/ml.registry.service.ts): data sets, models, versions, their artifacts and aliases. */
+/** ml.registry (services/ml.registry.service.ts): models, their versions and artifacts, and the aliases (data sets: ml.datasets). */
 import type { Readable } from "node:stream";
 import type { Page } from "../models/common";
-import type { ColumnSummary } from "../domains/ml/dataset";
 import type { DriftReference } from "../domains/ml/drift";
 import type { Hyperparameters, ModelType, TrainingProgress } from "../domains/ml/model-types";
 import type { FeaturePipeline, MissingValueHandling } from "../domains/ml/pipeline";
 import type { TrainingResult, VersionMetrics } from "../domains/ml/training";
 import type { Entity } from "../models/common";
-import type { DatasetFormat, Gates, MlAlias } from "../models/ml";
+import type { Gates, MlAlias } from "../models/ml";
 import { action, channel, event, signal } from "./contract";
-
-export interface Dataset extends Entity {
-	name: string;
-	domain: string;
-	format: DatasetFormat;
-	label: string;
-	positive_class: string;
-	classes: [string, string];
-	rows: number;
-	columns: ColumnSummary[];
-	class_balance: Record<string, number>;
-	missing_values: Record<string, number>;
-	missing_total: number;
-	sha256: string;
-	size_bytes: number;
-	source?: string;
-	created_by: string;
-}
 
 export interface MlModel extends Entity {
 	name: string;
@@ -93,6 +74,9 @@ export interface AliasTransition extends Entity {
 	published_at: string | null;
 }
 
+/** A version as the API answers it: its pipeline, drift reference and training history only when asked for in full. */
+export type ModelVersionView = Omit<ModelVersion, "pipeline" | "drift_reference" | "history"> & Partial<Pick<ModelVersion, "pipeline" | "drift_reference" | "history">>;
+
 /** An ML event's domain is its model's (or data set's): who besides a super_admin may read the entry. */
 const ofModel = { entity: "ml.model", id: (p: { model_id: string }) => p.model_id, domain: (p: { domain: string }) => p.domain };
 
@@ -107,7 +91,6 @@ export interface MlAliasChanged {
 
 export const MlRegistry = {
 	events: {
-		datasetCreated: event<{ id: string; name: string; domain: string; by: string }>()("ml.dataset.created", { entity: "ml.dataset", id: p => p.id, domain: p => p.domain }),
 		modelCreated: event<{ id: string; name: string; domain: string; by: string }>()("ml.model.created", { entity: "ml.model", id: p => p.id, domain: p => p.domain }),
 		modelUpdated: event<{
 			id: string;
@@ -147,9 +130,6 @@ export const MlRegistry = {
 		artifact: action<{ id: string; version: number }, Readable>()("ml.registry.artifact"),
 		aliases: action<Record<string, never>, Array<Pick<MlModel, "id" | "name" | "domain" | "aliases" | "previous_production">>>()("ml.registry.aliases"),
 		deploy: action<{ id: string; version: number; alias: MlAlias; reason?: string; force?: boolean }, unknown>()("ml.registry.deploy"),
-		getDataset: action<{ id: string }, Dataset>()("ml.registry.getDataset"),
-		listDatasets: action<{ name?: string; page?: number; page_size?: number }, Page<Dataset>>()("ml.registry.listDatasets"),
-		datasetContent: action<{ id: string }, Readable>()("ml.registry.datasetContent"),
 	},
 } as const;
 

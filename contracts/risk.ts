@@ -1,4 +1,5 @@
 /** risk (services/risk.service.ts): a company's risk assessments, automatic and manual, and the risk matrices. */
+import type { RiskMatrix } from "../domains/risk/matrix";
 import type { Acceptance, RiskFactor } from "../domains/risk/scoring";
 import type { Page } from "../models/common";
 import { action, event } from "./contract";
@@ -39,11 +40,16 @@ export interface RiskAssessment {
 	/** Manual: who assessed it (who proposes a risk does not accept it). */
 	created_by?: string;
 	period_end?: string;
+	/** Automatic: why it could not be scored. */
+	reason?: string;
 	assessed_at: string;
 	expires_at: string;
 	created_at: string;
 	updated_at: string;
 }
+
+/** A risk matrix as stored and answered: an imported one says whose it is and who imported it. */
+export type RiskMatrixEntry = RiskMatrix & { domain?: string; imported_by?: string; imported_at?: string };
 
 /** What an event tells of an automatic assessment. */
 export type AssessmentDigest = Pick<RiskAssessment, "id" | "risk_type" | "method" | "risk_score" | "level" | "assessed_at"> & { title?: string };

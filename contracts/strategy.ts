@@ -57,6 +57,12 @@ export interface StrategicPlan {
 	updated_at: string;
 }
 
+/** A plan as the API answers it: with its score, grade and action counts, and where it may go next. */
+export type PlanView = StrategicPlan & {
+	summary: { score: number | null; grade: string | null; open_actions: number; overdue_actions: number };
+	next_statuses: PlanStatus[];
+};
+
 /** Every plan event carries the plan's digest (what the company overview shows of it). */
 interface PlanEvent {
 	id: string;

@@ -1,7 +1,9 @@
 /**
  * The entities the API answers, as OpenAPI 3 schemas (components/schemas of GET /api/v1/openapi.json). Each
  * object lists every field it answers (no others: `additionalProperties: false`) and requires those always
- * present, so the document and the answers can be checked against each other (test/e2e/openapi.spec.ts).
+ * present, so the document and the answers can be checked against each other (test/e2e/openapi.spec.ts), and
+ * each entity's fields are those of the type its service answers with (models/, contracts/), required alike
+ * (test/unit/entities.spec.ts).
  * Maps whose keys are data (ratio names, regulations, steps) say so with `additionalProperties`.
  */
 type Schema = Record<string, unknown>;
@@ -460,7 +462,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			at: dateTime(),
 			published_at: nullable(dateTime("When the prediction nodes were told")),
 		},
-		{ failed_gates: arr(any("A gate the version did not meet")), warnings: arr(str(), "A staging deploy's gates the version is below") },
+		{ warnings: arr(str(), "A staging deploy's gates the version is below") },
 		"An alias move, in the model's history",
 	),
 	MlDeployment: obj({ model: ref("MlModel"), transition: ref("MlTransition") }),
@@ -692,7 +694,6 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 	RiskMatrix: obj(
 		{
 			urn: str(),
-			ref_id: str(),
 			name: str(),
 			probability: arr(obj({ name: str() }, { description: str() })),
 			impact: arr(obj({ name: str() }, { description: str() })),
@@ -700,6 +701,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			grid: arr(arr(int()), "Risk level index per likelihood (row) and impact (column)"),
 		},
 		{
+			ref_id: str(),
 			description: str(),
 			impact_bands: obj({ measure: str(), upper_bounds: arr(num()) }),
 			domain: str("Whose it is: a domain, or '*' (every domain's)"),

@@ -18,7 +18,7 @@ import { HTTP_DURATION } from "../lib/metrics";
 import { LocalSocketTransporter } from "../lib/local-socket-transporter";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
 import { methodNotAllowed, wireError } from "../lib/http-errors";
-import { cacheCleanEvent, Moleculer, storeHealthAction } from "../contracts";
+import { cacheCleanEvent, Finance, MlDatasets, MlPrediction, Moleculer, storeHealthAction } from "../contracts";
 import { call } from "../lib/contract-calls";
 import { AnswerCache, type CachedActionInfo, type CallerScope } from "../lib/answer-cache";
 import { defineService, NOT_RETRIED } from "../lib/service";
@@ -108,7 +108,7 @@ const JSON_ROUTE = jsonRoute(config.http.body_limit);
  */
 const PREDICTION_ROW_BYTES = 8192;
 export const PREDICTION_BODY_LIMIT = `${Math.ceil(config.ml.max_prediction_rows * PREDICTION_ROW_BYTES) / 1024 + 64}kb`;
-const PREDICT_ACTION = "ml.prediction.predict";
+const PREDICT_ACTION = MlPrediction.actions.predict.name;
 
 const ApiService = defineService<GatewayState>()({
 	name: "api",
@@ -258,8 +258,8 @@ const ApiService = defineService<GatewayState>()({
 				// it: the request is passed on as a stream (in 256 KB transporter chunks), read by finance once the
 				// caller is authenticated, authorized and the feature flag is on.
 				path: "/companies",
-				whitelist: ["finance.importSec"],
-				aliases: { "POST /:id/import/sec": "stream:finance.importSec" },
+				whitelist: [Finance.actions.importSec.name],
+				aliases: { "POST /:id/import/sec": `stream:${Finance.actions.importSec.name}` },
 				mappingPolicy: "restrict",
 				authentication: true,
 				mergeParams: true,
@@ -272,8 +272,8 @@ const ApiService = defineService<GatewayState>()({
 			// stream like the SEC import, read by ml.registry once the caller is authorized.
 			{
 				path: "/ml",
-				whitelist: ["ml.registry.createDataset"],
-				aliases: { "POST /datasets": "stream:ml.registry.createDataset" },
+				whitelist: [MlDatasets.actions.create.name],
+				aliases: { "POST /datasets": `stream:${MlDatasets.actions.create.name}` },
 				mappingPolicy: "restrict",
 				authentication: true,
 				bodyParsers: false,

@@ -4,6 +4,7 @@
  */
 import { readConfigYaml } from "../config/files";
 import { Flags } from "../contracts";
+import type { Flag } from "../contracts/flags";
 import { emit } from "../lib/contract-calls";
 import type { Context } from "moleculer";
 import { atStartup } from "../lib/startup";
@@ -19,11 +20,6 @@ import { conflict, notFound, unprocessable } from "../models/errors";
 
 type FlagsContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
-interface StoredFlag extends FeatureFlag {
-	id: string;
-	created_at: string;
-	updated_at: string;
-}
 
 /** config/feature_flags.yaml. */
 export function readFlagFile(): FeatureFlag[] {
@@ -78,7 +74,7 @@ const FlagsService = defineService()({
 
 	methods: {
 		async allFlags() {
-			return (await this.findEntities({ sort: ["name"] })) as StoredFlag[];
+			return (await this.findEntities({ sort: ["name"] })) as Flag[];
 		},
 		/** Adds flags from the file that the store does not have; stored values win (they may have been changed at run time). */
 		async seedFlags() {
@@ -124,7 +120,7 @@ const FlagsService = defineService()({
 			params: { name: { type: "string", max: 64 } },
 			cache: { keys: ["name", "#user.id", "#user.username"], ttl: 30 },
 			async handler(ctx: FlagsContext<{ name: string }>) {
-				const flag = (await this.findEntity({ name: ctx.params.name })) as StoredFlag | null;
+				const flag = (await this.findEntity({ name: ctx.params.name })) as Flag | null;
 				return flag ? isFlagEnabled(flag, principalOf(ctx)) : false;
 			},
 		},
@@ -158,7 +154,7 @@ const FlagsService = defineService()({
 				const { name, gradual_rollout, ...changes } = ctx.params;
 				if (await this.findEntity({ name })) throw conflict(`Flag '${name}' exists; PUT /api/v1/flags/${name} changes it`, { field: "name" });
 				const now = nowIso();
-				let flag: StoredFlag;
+				let flag: Flag;
 				try {
 					flag = (await this.insertEntity({
 						name,
@@ -170,7 +166,7 @@ const FlagsService = defineService()({
 						...changes,
 						created_at: now,
 						updated_at: now,
-					})) as StoredFlag;
+					})) as Flag;
 				} catch (err) {
 					if (isDuplicateKeyError(err)) throw conflict(`Flag '${name}' exists`, { field: "name" });
 					throw err;
@@ -194,12 +190,12 @@ const FlagsService = defineService()({
 			params: flagChangeParams,
 			async handler(ctx: FlagsContext<FlagChange>) {
 				const { name, gradual_rollout, ...changes } = ctx.params;
-				const existing = (await this.findEntity({ name })) as StoredFlag | null;
+				const existing = (await this.findEntity({ name })) as Flag | null;
 				if (!existing) throw notFound(`Flag '${name}' (POST /api/v1/flags creates one)`);
 				if (Object.keys(changes).length === 0 && gradual_rollout === undefined) return existing; // nothing to change
 				const set: Record<string, unknown> = { ...changes, updated_at: nowIso() };
 				if (gradual_rollout !== undefined) set.gradual_rollout = gradualRolloutOf(gradual_rollout);
-				const flag = (await this.updateEntity(existing.id, set)) as StoredFlag | null;
+				const flag = (await this.updateEntity(existing.id, set)) as Flag | null;
 				if (!flag) throw notFound(`Flag '${name}'`);
 				emit(ctx, Flags.events.flagUpdated, { flag, by: principalOf(ctx).id });
 				return flag;

@@ -3,7 +3,7 @@
  * its training run's stratified hold-out; this service re-evaluates a stored version, as loaded from its
  * artifact, on that hold-out or on another data set, and compares versions side by side.
  */
-import { MlRegistry } from "../contracts";
+import { MlDatasets, MlRegistry } from "../contracts";
 import { call } from "../lib/contract-calls";
 import type { Context } from "moleculer";
 import { getConfig } from "../config";
@@ -51,7 +51,7 @@ const MlEvaluationService = defineService()({
 				const model = await call(ctx, MlRegistry.actions.get, { id: ctx.params.id });
 				const meta = await call(ctx, MlRegistry.actions.getVersion, { id: model.id, version: ctx.params.version });
 				const datasetId = ctx.params.dataset_id ?? meta.dataset_id;
-				const dataset = await call(ctx, MlRegistry.actions.getDataset, { id: datasetId });
+				const dataset = await call(ctx, MlDatasets.actions.get, { id: datasetId });
 				// the cost, known before anything is read: the rows to score (the training set's hold-out, or all)
 				const sameData = dataset.sha256 === meta.dataset_sha256;
 				const rows = sameData ? Math.ceil(dataset.rows * SPLIT_DEFAULTS.test_fraction) : dataset.rows;
@@ -59,7 +59,7 @@ const MlEvaluationService = defineService()({
 					throw unprocessable(`Evaluating would score ${rows} rows of data set '${dataset.name}': at most ${config.ml.max_evaluation_rows} are scored in one call`, [
 						{ field: "dataset_id", message: `${rows} rows to score: at most ${config.ml.max_evaluation_rows} per evaluation`, type: "costLimit" },
 					]);
-				const content = ownBuffer(await readBody(await call(ctx, MlRegistry.actions.datasetContent, { id: datasetId }), "1gb"));
+				const content = ownBuffer(await readBody(await call(ctx, MlDatasets.actions.content, { id: datasetId }), "1gb"));
 				const artifact = ownBuffer(await readBody(await call(this.broker, MlRegistry.actions.artifact, { id: model.id, version: meta.version }, AS_EVALUATION), "1gb"));
 				// verified here too: what is loaded must be what was stored
 				const expected = meta.artifacts[0].sha256;

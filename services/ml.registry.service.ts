@@ -5,14 +5,9 @@
  * Alias changes are stored first and then sent on a durable channel (the transition rows are the outbox,
  * re-sent until the channel takes them) and broadcast so every prediction node switches at once.
  */
-import { projectPath } from "../config/files";
-import fs from "node:fs";
-import path from "node:path";
 import { Readable } from "node:stream";
 import type { Context } from "moleculer";
-import { getConfig } from "../config";
-import { canChangeOwned, canSeeIndustry } from "../domains/identity/rbac";
-import type { DatasetSummary } from "../domains/ml/dataset";
+import { canChangeOwned, canSeeOwnedOrShared, ownedOrSharedQuery } from "../domains/identity/rbac";
 import { MODEL_TYPES } from "../domains/ml/model-types";
 import { failedGates, gateValues } from "../domains/ml/gates";
 import { MISSING_VALUE_HANDLINGS } from "../domains/ml/pipeline";
@@ -20,9 +15,7 @@ import { atStartup } from "../lib/startup";
 import { BlobIntegrityError, createBlobStore, type BlobStore } from "../lib/blob-store";
 import { ensureChannel } from "../lib/channels";
 import { broadcast, emit, sendToChannel } from "../lib/contract-calls";
-import { readBody, readJsonBody } from "../lib/json-body";
-import { clientErrorOf, ownBuffer, runInWorker } from "../lib/worker-thread";
-import type { UploadResult } from "../lib/worker-tasks";
+import { readJsonBody } from "../lib/json-body";
 import { KeyedLock } from "../lib/keyed-lock";
 import { ownerDomainOrThrow, principalOf, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
@@ -32,36 +25,19 @@ import { listParams, nowIso, pageParams } from "../models/common";
 import { conflict, forbidden, missing, notFound, serviceUnavailable, unprocessable } from "../models/errors";
 import { MlRegistry } from "../contracts";
 import type { MlAliasChanged } from "../contracts/ml.registry";
-import type { Principal } from "../models/principal";
 import { ALL_DOMAINS, GATE_METRICS, ML_ALIASES, ML_DOMAIN_PARAM, ML_NAME_PARAM, type MlAlias } from "../models/ml";
-import type { AliasTransition, Dataset, MlModel, ModelVersion } from "../contracts/ml.registry";
+import type { AliasTransition, MlModel, ModelVersion, ModelVersionView } from "../contracts/ml.registry";
 import { hyperparameterIssues } from "../domains/ml/model-types";
 import type { TrainingResult } from "../domains/ml/training";
 
 type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
 
-const config = getConfig();
 const idParam = { type: "string", min: 1, max: 64 } as const;
 const versionParam = { type: "number", integer: true, min: 1, convert: true } as const;
 const nameParam = ML_NAME_PARAM;
 const domainParam = ML_DOMAIN_PARAM;
 /** How often unsent alias transitions are sent again. */
 const OUTBOX_INTERVAL_MS = 5000;
-
-/** The Polish companies bankruptcy data set, shipped under data/ and registered on first start. */
-export const SHIPPED_DATASETS = [
-	{
-		name: "polish-bankruptcy-1year",
-		file: "1year.arff",
-		source: "UCI Machine Learning Repository, Polish companies bankruptcy data (Tomczak 2016), CC BY 4.0: year 1 of the forecasting period, status 5 years later",
-	},
-	{
-		name: "polish-bankruptcy-5year",
-		file: "5year.arff",
-		source: "UCI Machine Learning Repository, Polish companies bankruptcy data (Tomczak 2016), CC BY 4.0: year 5 of the forecasting period, status 1 year later",
-	},
-] as const;
-const SHIPPED_DIR = projectPath("data", "polish-bankruptcy");
 
 const gatesParam = {
 	type: "object",
@@ -94,15 +70,8 @@ const canonicalGates = (gates: Record<string, number | undefined>) =>
 			.sort(([a], [b]) => a.localeCompare(b)),
 	);
 
-/** Visible: the model's domain is one of the caller's (or shared by all). */
-export function canSeeDomain(user: Principal, domain: string): boolean {
-	return domain === ALL_DOMAINS || canSeeIndustry(user, domain);
-}
 /** Changeable: a shared model or data set only by a super_admin. */
 const canChangeDomain = canChangeOwned;
-
-/** The thread a data set is parsed in: its heap and time (config ml.worker_*). */
-const WORKER_LIMITS = { memoryMb: config.ml.worker_memory_mb, timeoutMs: config.ml.worker_timeout_ms };
 
 const MlRegistryService = defineService<{
 	blobs: BlobStore;
@@ -115,7 +84,6 @@ const MlRegistryService = defineService<{
 	mixins: [
 		createDbMixin("ml_models", [{ fields: { model_key: 1 }, unique: true }]),
 		createStoreMixin("versions", "ml_model_versions", [{ fields: { version_key: 1 }, unique: true }, { fields: { model_id: 1 } }]),
-		createStoreMixin("datasets", "ml_datasets", [{ fields: { dataset_key: 1 }, unique: true }]),
 		createStoreMixin("transitions", "ml_alias_transitions", [{ fields: { model_id: 1 } }, { fields: { published_at: 1 } }]),
 		createBusinessMetricsMixin([BUSINESS_COUNTERS.mlAliasChanges]),
 	],
@@ -127,15 +95,10 @@ const MlRegistryService = defineService<{
 			if (issues.length) throw unprocessable(issues.map(i => i.message).join("; "), issues);
 		},
 
-		/** What the caller's domains see: theirs and the shared ones (everything for all-domain callers). */
-		domainQuery(user: Principal): Doc {
-			return user.role === "super_admin" || user.domains.includes(ALL_DOMAINS) ? {} : { domain: { $in: [...user.domains, ALL_DOMAINS] } };
-		},
-
 		/** The model, when the caller may see it (else 404: its existence is not disclosed). */
 		async model(ctx: MlContext, id: string): Promise<MlModel> {
 			const model = await this.findEntityById<MlModel>(id);
-			if (!model || !canSeeDomain(principalOf(ctx), model.domain)) throw notFound("Model", id);
+			if (!model || !canSeeOwnedOrShared(principalOf(ctx), model.domain)) throw notFound("Model", id);
 			return model;
 		},
 
@@ -149,12 +112,6 @@ const MlRegistryService = defineService<{
 			const model = await this.model(ctx, id);
 			if (!canChangeDomain(principalOf(ctx), model.domain)) throw forbidden(`The model '${model.name}' is shared by every domain: only a super_admin changes it`);
 			return model;
-		},
-
-		async dataset(ctx: MlContext, id: string): Promise<Dataset> {
-			const dataset = typeof id === "string" && id.length <= 64 ? entityFrom<Dataset>(this.datasets, await this.datasets.findById(id).catch(() => null)) : null;
-			if (!dataset || !canSeeDomain(principalOf(ctx), dataset.domain)) throw notFound("Dataset", id);
-			return dataset;
 		},
 
 		async findVersion(model: MlModel, version: number): Promise<ModelVersion> {
@@ -189,7 +146,7 @@ const MlRegistryService = defineService<{
 			return ownerDomainOrThrow(principalOf(ctx), asked);
 		},
 
-		publicVersion(v: ModelVersion, full = false): Partial<ModelVersion> {
+		publicVersion(v: ModelVersion, full = false): ModelVersionView {
 			const { pipeline, drift_reference: _reference, history, ...rest } = v as ModelVersion & { version_key?: string };
 			delete (rest as { version_key?: string }).version_key;
 			return full ? { ...rest, pipeline, history } : rest;
@@ -198,65 +155,6 @@ const MlRegistryService = defineService<{
 		publicModel(m: MlModel): MlModel {
 			const { model_key: _key, ...rest } = m as MlModel & { model_key?: string };
 			return rest as MlModel;
-		},
-
-		/** Stores a data set described in a worker thread: its file as a blob (named by the hash the thread computed), then the row. */
-		async storeDataset(
-			input: { name: string; domain: string; format: "csv" | "arff"; label: string; summary: DatasetSummary; content: Buffer; source?: string },
-			createdBy: string,
-		): Promise<Dataset> {
-			const { summary, content } = input;
-			await this.blobs.put(content, summary.sha256);
-			const now = nowIso();
-			const doc = {
-				dataset_key: `${input.domain}|${input.name}`,
-				name: input.name,
-				domain: input.domain,
-				format: input.format,
-				label: input.label,
-				positive_class: summary.positive_class,
-				classes: summary.classes,
-				rows: summary.rows,
-				columns: summary.columns,
-				class_balance: summary.class_balance,
-				missing_values: summary.missing_values,
-				missing_total: summary.missing_total,
-				sha256: summary.sha256,
-				size_bytes: content.length,
-				...(input.source ? { source: input.source } : {}),
-				created_by: createdBy,
-				created_at: now,
-				updated_at: now,
-			};
-			try {
-				// the natural key stays in the store
-				const { dataset_key: _key, ...dataset } = entityFrom<Dataset & { dataset_key: string }>(this.datasets, await this.datasets.insert(doc))!;
-				return dataset;
-			} catch (err) {
-				if (isDuplicateKeyError(err)) throw conflict(`A data set named '${input.name}' exists in domain '${input.domain}'`, { name: input.name });
-				throw err;
-			}
-		},
-
-		/** Registers the shipped Polish files once (a data set that exists already is left as it is). */
-		async seedShippedDatasets(): Promise<void> {
-			for (const shipped of SHIPPED_DATASETS) {
-				if (await this.datasets.findOne({ dataset_key: `${ALL_DOMAINS}|${shipped.name}` })) continue;
-				const file = path.join(SHIPPED_DIR, shipped.file);
-				if (!fs.existsSync(file)) {
-					this.logger.warn(`Shipped data set ${file} not found: not registered`);
-					continue;
-				}
-				try {
-					const content = await fs.promises.readFile(file);
-					// copied to the thread (a few MB)
-					const summary = await runInWorker<DatasetSummary>("ml.dataset.describe", { format: "arff", label: "bankruptcy", positive_class: "1", content }, WORKER_LIMITS);
-					await this.storeDataset({ name: shipped.name, domain: ALL_DOMAINS, format: "arff", label: "bankruptcy", summary, content, source: shipped.source }, "system");
-				} catch (err) {
-					// another registry replica registered it at the same moment
-					if ((err as { code?: number }).code !== 409) throw err;
-				}
-			}
 		},
 
 		/** Sends the transition on the durable channel and broadcasts it; marks it published once the channel took it. */
@@ -329,101 +227,6 @@ const MlRegistryService = defineService<{
 	},
 
 	actions: {
-		/* ---------- data sets ---------- */
-
-		/**
-		 * POST /ml/datasets (an alias of the gateway's upload route): `{name, format, label, content, domain?,
-		 * positive_class?}`, the file's text in `content` (up to import_body_limit), read as a stream.
-		 */
-		createDataset: {
-			openapi: {
-				summary: "Upload an ML data set",
-				description:
-					"A JSON body `{name, format: csv | arff, label, positive_class?, domain?, content}`: `content` is CSV (RFC 4180) or ARFF text with a binary label column; `?` or empty cells are missing values. Read as a stream once the caller is authorized.",
-				status: 201,
-				response: "MlDataset",
-				errors: [409],
-				body_limit: "50 MB",
-				upload: "application/json",
-				example: { name: "suppliers-2026", format: "csv", label: "default", domain: "manufacturing", content: "leverage,margin,default\n0.4,0.12,0\n1.9,-0.05,1\n" },
-			},
-			retryPolicy: NOT_RETRIED,
-			timeout: 0,
-			bulkhead: { enabled: true, concurrency: 2, maxQueueSize: 4 },
-			permission: ["write", "ml_models"],
-			async handler(ctx: MlContext) {
-				const user = principalOf(ctx);
-				const body = ownBuffer(ctx.stream ? await readBody(ctx.stream as Readable, config.http.import_body_limit) : Buffer.from(JSON.stringify(ctx.params)));
-				// JSON, its fields and the file are read in a thread of their own, within a heap and a time limit
-				let upload: UploadResult;
-				try {
-					upload = await runInWorker<UploadResult>("ml.dataset.upload", { body }, WORKER_LIMITS, [body.buffer as ArrayBuffer]);
-				} catch (err) {
-					throw clientErrorOf(err, "content", "Parsing this data set");
-				}
-				const { fields, summary, content } = upload;
-				const domain = this.domainFor(ctx, fields.domain);
-				const dataset = await this.storeDataset(
-					{
-						name: fields.name,
-						domain,
-						format: fields.format,
-						label: fields.label,
-						summary,
-						content: Buffer.from(content.buffer, content.byteOffset, content.byteLength),
-					},
-					user.username,
-				);
-				emit(ctx, MlRegistry.events.datasetCreated, { id: dataset.id, name: dataset.name, domain, by: user.id });
-				ctx.meta.$statusCode = 201;
-				ctx.meta.$location = `/api/v1/ml/datasets/${dataset.id}`;
-				return dataset;
-			},
-		},
-
-		listDatasets: {
-			openapi: {
-				summary: "List ML data sets",
-				response: "MlDatasetSummary",
-				list: true,
-				description: "The data sets the caller's domains see (theirs and the shared ones); `name` filters.",
-			},
-			rest: "GET /ml/datasets",
-			permission: ["read", "ml_models"],
-			params: { $$strict: true, name: { type: "string", max: 100, optional: true }, ...listParams(["name", "created_at", "rows"]) },
-			async handler(ctx: MlContext<{ name?: string; page?: number; page_size?: number; sort?: string }>) {
-				const user = principalOf(ctx);
-				const query = this.domainQuery(user);
-				if (ctx.params.name) query.name = ctx.params.name;
-				const found = await findPage<Dataset & { dataset_key: string }>(this.datasets, query, ctx.params, "name");
-				return { ...found, rows: found.rows.map(({ dataset_key: _key, columns, missing_values: _missing, ...rest }) => ({ ...rest, columns: columns.length })) };
-			},
-		},
-
-		getDataset: {
-			openapi: { summary: "Get an ML data set", response: "MlDataset", description: "Rows, column types and statistics, class balance, missing values, sha256." },
-			rest: "GET /ml/datasets/:id",
-			permission: ["read", "ml_models"],
-			params: { $$strict: true, id: idParam },
-			async handler(ctx: MlContext<{ id: string }>) {
-				const { dataset_key: _key, ...dataset } = (await this.dataset(ctx, ctx.params.id)) as Dataset & { dataset_key?: string };
-				return dataset;
-			},
-		},
-
-		/** The data set's file as a stream (training and evaluation nodes read it), verified by its hash. */
-		datasetContent: {
-			visibility: "public",
-			permission: ["read", "ml_models"],
-			params: { $$strict: true, id: idParam },
-			async handler(ctx: MlContext<{ id: string }>) {
-				const dataset = await this.dataset(ctx, ctx.params.id);
-				const bytes = await this.blobs.get(dataset.sha256);
-				if (!bytes) throw serviceUnavailable(`The file of data set ${dataset.id} is missing from the store`);
-				return Readable.from([bytes]);
-			},
-		},
-
 		/* ---------- models ---------- */
 
 		create: {
@@ -486,7 +289,7 @@ const MlRegistryService = defineService<{
 			cache: { keys: ["name", "model_type", "page", "page_size", "sort", "#user.role", "#user.domains"] },
 			async handler(ctx: MlContext<{ name?: string; model_type?: string; page?: number; page_size?: number; sort?: string }>) {
 				const user = principalOf(ctx);
-				const query = this.domainQuery(user);
+				const query = ownedOrSharedQuery(user);
 				if (ctx.params.name) query.name = ctx.params.name;
 				if (ctx.params.model_type) query.model_type = ctx.params.model_type;
 				const found = await this.findPage<MlModel>(query, ctx.params, "name");
@@ -795,7 +598,6 @@ const MlRegistryService = defineService<{
 		this.blobs = createBlobStore();
 		await atStartup(this.logger, "ml.registry: the channel's stream", () => ensureChannel(this.broker, MlRegistry.channels.aliasChanged));
 		// the first GridFS write of a node: on a busy machine MongoDB may take longer than a request may wait
-		await atStartup(this.logger, "ml.registry: registering the shipped data sets", () => this.seedShippedDatasets());
 		this.outboxTimer = setInterval(() => this.flushOutbox().catch(err => this.logger.warn(`Outbox: ${(err as Error).message}`)), OUTBOX_INTERVAL_MS);
 		this.outboxTimer.unref();
 	},

@@ -25,10 +25,11 @@ import { createDbMixin, type Doc } from "../mixins/db.mixin";
 import { listParams, nowIso } from "../models/common";
 import { KeyedLock } from "../lib/keyed-lock";
 import { conflict, forbidden, notFound, quotaExceeded, unprocessable } from "../models/errors";
-import { MlRegistry, MlTraining } from "../contracts";
+import { MlDatasets, MlRegistry, MlTraining } from "../contracts";
 import { broadcast, call, emit } from "../lib/contract-calls";
 import { ALL_DOMAINS, JOB_STATES } from "../models/ml";
-import type { Dataset, MlModel } from "../contracts/ml.registry";
+import type { Dataset } from "../contracts/ml.datasets";
+import type { MlModel } from "../contracts/ml.registry";
 import type { TrainingJob } from "../contracts/ml.training";
 import { hyperparameterIssues } from "../domains/ml/model-types";
 
@@ -239,8 +240,8 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			this.running.set(job.id, entry);
 			try {
 				const model = await call(this.broker, MlRegistry.actions.get, { id: job.model_id }, AS_TRAINING);
-				const dataset = await call(this.broker, MlRegistry.actions.getDataset, { id: job.dataset_id }, AS_TRAINING);
-				const stream = await call(this.broker, MlRegistry.actions.datasetContent, { id: job.dataset_id }, AS_TRAINING);
+				const dataset = await call(this.broker, MlDatasets.actions.get, { id: job.dataset_id }, AS_TRAINING);
+				const stream = await call(this.broker, MlDatasets.actions.content, { id: job.dataset_id }, AS_TRAINING);
 				const content = ownBuffer(await readBody(stream, "512mb"));
 				const input: TrainingWorkerInput = {
 					dataset: { format: dataset.format, label: dataset.label, positive_class: dataset.positive_class, content },
@@ -386,7 +387,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			const outdated =
 				current && current.created_by === AS_TRAINING.meta.user.username && current.configuration.missing_values !== DEFAULT_DISTRESS_MODEL.configuration.missing_values;
 			if (current && !outdated) return;
-			const datasets = await call(this.broker, MlRegistry.actions.listDatasets, { name: DEFAULT_DISTRESS_MODEL.dataset, page_size: 100 }, AS_TRAINING);
+			const datasets = await call(this.broker, MlDatasets.actions.list, { name: DEFAULT_DISTRESS_MODEL.dataset, page_size: 100 }, AS_TRAINING);
 			const dataset = datasets.rows.find(d => d.name === DEFAULT_DISTRESS_MODEL.dataset && d.domain === ALL_DOMAINS);
 			if (!dataset) {
 				this.logger.warn(`Default model not trained: data set ${DEFAULT_DISTRESS_MODEL.dataset} is not registered`);
@@ -405,7 +406,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			}
 			// two nodes starting together with an earlier release's model: the job is queued by the one that updated first
 			if (current && (await this.adapter.findOne({ model_id: current.id, state: ACTIVE }))) return;
-			const full = await call(this.broker, MlRegistry.actions.getDataset, { id: dataset.id }, AS_TRAINING);
+			const full = await call(this.broker, MlDatasets.actions.get, { id: dataset.id }, AS_TRAINING);
 			const job = await this.queue(model, full, { deploy_to: "production" }, "system");
 			const training = `(about ${Math.ceil(job.estimated_seconds ?? 10)} s, then deployed to production if it passes the gates)`;
 			this.logger.info(
@@ -443,7 +444,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				if (model.domain === ALL_DOMAINS && user.role !== "super_admin")
 					throw forbidden(`The model '${model.name}' is shared by every domain: only a super_admin trains it`);
 				if (model.status === "archived") throw conflict(`Model '${model.name}' is archived`, { id: model.id });
-				const dataset = await call(ctx, MlRegistry.actions.getDataset, { id: ctx.params.dataset_id });
+				const dataset = await call(ctx, MlDatasets.actions.get, { id: ctx.params.dataset_id });
 				// the quota is counted then taken in one step per user and domain on this node
 				const job = await this.quotaLocks.runAll([`user:${user.username}`, `domain:${model.domain}`], () => this.queue(model, dataset, ctx.params, user.username));
 				emit(ctx, MlTraining.events.jobQueued, { job_id: job.id, model_id: model.id, by: user.id });

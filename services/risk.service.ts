@@ -32,7 +32,7 @@ import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
 import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOfAll, pageParams } from "../models/common";
 import { conflict, forbidden, unprocessable } from "../models/errors";
 import { Companies, Domains, Finance, MlPrediction, MlRegistry, Risk } from "../contracts";
-import { TREATMENTS, type GridPosition, type RiskAssessment } from "../contracts/risk";
+import { TREATMENTS, type GridPosition, type RiskAssessment, type RiskMatrixEntry } from "../contracts/risk";
 import { call, emit } from "../lib/contract-calls";
 
 type RiskContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
@@ -51,8 +51,6 @@ const automaticKey = (companyId: string, riskType: string) => `${companyId}|auto
 /** Earlier acceptances kept on an assessment. */
 const ACCEPTANCES_KEPT = 20;
 
-/** An imported risk matrix as stored: whose it is. */
-type StoredMatrix = RiskMatrix & { domain?: string; imported_by?: string; imported_at?: string };
 /** A matrix imported before matrices had owners is shared. */
 const matrixDomain = (m: { domain?: string }) => m.domain ?? ALL_DOMAINS;
 
@@ -131,8 +129,8 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 		},
 
 		/** The matrices a company of `industry` may use: the default, the shared ones and its domain's. */
-		async usableMatrices(industry: string): Promise<StoredMatrix[]> {
-			return (await this.matrices.find({ sort: ["urn"] })).map(({ _id, ...m }) => m as StoredMatrix).filter(m => [ALL_DOMAINS, industry].includes(matrixDomain(m)));
+		async usableMatrices(industry: string): Promise<RiskMatrixEntry[]> {
+			return (await this.matrices.find({ sort: ["urn"] })).map(({ _id, ...m }) => m as RiskMatrixEntry).filter(m => [ALL_DOMAINS, industry].includes(matrixDomain(m)));
 		},
 
 		/** A risk matrix by URN that a company of `industry` may use: the default, or one imported; a 422 naming those it may use otherwise. */
@@ -591,7 +589,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 				const user = principalOf(ctx);
 				// the shared ones and those of the caller's domains
 				const imported = (await this.matrices.find({ sort: ["urn"] }))
-					.map(({ _id, ...m }) => ({ ...(m as StoredMatrix), domain: matrixDomain(m) }))
+					.map(({ _id, ...m }) => ({ ...(m as RiskMatrixEntry), domain: matrixDomain(m) }))
 					.filter(m => m.domain === ALL_DOMAINS || canSeeIndustry(user, m.domain));
 				return pageOfAll([{ ...DEFAULT_MATRIX, domain: ALL_DOMAINS }, ...imported], ctx.params.page ?? 1, ctx.params.page_size ?? 20);
 			},
@@ -632,9 +630,9 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 					throw unprocessable("The default matrix cannot be replaced", [{ field: "urn", message: "is the default's", type: "urn" }]);
 				return this.locks.run("matrices", async () => {
 					// every check before any write: all or nothing
-					const existing = new Map<string, StoredMatrix & { _id: unknown }>();
+					const existing = new Map<string, RiskMatrixEntry & { _id: unknown }>();
 					for (const matrix of matrices) {
-						const stored = (await this.matrices.findOne({ urn: matrix.urn })) as (StoredMatrix & { _id: unknown }) | null;
+						const stored = (await this.matrices.findOne({ urn: matrix.urn })) as (RiskMatrixEntry & { _id: unknown }) | null;
 						if (!stored) continue;
 						const owner = matrixDomain(stored);
 						if (owner !== domain || !canChangeOwned(user, owner))

@@ -30,7 +30,7 @@ import { isoDateParam, listParams, nowIso, pageParams } from "../models/common";
 import { conflict, forbidden, missing, notFound, unprocessable } from "../models/errors";
 import { Companies, Compliance, Domains, Finance, Risk, Strategy } from "../contracts";
 import type { ActionContract } from "../contracts/contract";
-import { ACTION_STATUSES, type ActionItem, type CheckIn, type StoredKeyResult, type StrategicPlan } from "../contracts/strategy";
+import { ACTION_STATUSES, type ActionItem, type CheckIn, type PlanView, type StoredKeyResult, type StrategicPlan } from "../contracts/strategy";
 import { call, emit } from "../lib/contract-calls";
 
 type StrategyContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $location?: string }>;
@@ -343,7 +343,7 @@ const StrategyService = defineService()({
 		},
 
 		/** The plan with what is computed from it: progress, scores and grades, overdue actions, the moves open to it. */
-		publicPlan(plan: StrategicPlan) {
+		publicPlan(plan: StrategicPlan): PlanView {
 			const today = nowIso().slice(0, 10);
 			const objectives = plan.objectives.map(o => ({
 				...o,

@@ -48,6 +48,16 @@ export function canSeeIndustry(principal: Principal, industry: Industry | string
 	return principal.domains.includes(ALL_DOMAINS) || principal.domains.includes(industry);
 }
 
+/** Something owned by a domain or shared by all (an ML model or data set): visible to the domain's users and to all. */
+export function canSeeOwnedOrShared(principal: Principal, domain: string): boolean {
+	return domain === ALL_DOMAINS || canSeeIndustry(principal, domain);
+}
+
+/** The store query of what canSeeOwnedOrShared lets the principal see (everything for all-domain callers). */
+export function ownedOrSharedQuery(principal: Principal): Record<string, unknown> {
+	return principal.role === "super_admin" || principal.domains.includes(ALL_DOMAINS) ? {} : { domain: { $in: [...principal.domains, ALL_DOMAINS] } };
+}
+
 /** The industries a principal may see, or null for all of them (used to filter lists). */
 export function visibleIndustries(principal: Principal): string[] | null {
 	if (principal.role === "super_admin" || principal.domains.includes(ALL_DOMAINS)) return null;

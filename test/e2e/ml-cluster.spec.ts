@@ -63,12 +63,12 @@ describeCluster("ML services on NATS, Redis and MongoDB", () => {
 			// a killed training node's job is taken over 4 s after its last heartbeat
 			ML_JOB_LEASE_MS: "4000",
 		};
-		nodes.push(await startNode("core", "auth,companies,flags,audit,ml.registry,ml.evaluation", env));
+		nodes.push(await startNode("core", "auth,companies,flags,audit,ml.datasets,ml.registry,ml.evaluation", env));
 		[gw, pred1, pred2] = await Promise.all([startNode("gw", "api", env), startNode("pred1", "ml.prediction", env), startNode("pred2", "ml.prediction", env)]);
 		nodes.push(gw, pred1, pred2, await startNode("train1", "ml.training", env));
 		await waitFor("the gateway sees every ML service", async () => {
 			const ready = (await http(gw.url!, "GET", "/health/ready")).body;
-			return ["ml.registry", "ml.training", "ml.prediction", "ml.evaluation"].every(s => ready.services?.[s]);
+			return ["ml.datasets", "ml.registry", "ml.training", "ml.prediction", "ml.evaluation"].every(s => ready.services?.[s]);
 		});
 		admin = (await http(gw.url!, "POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } })).body.token;
 	}, 180_000);

@@ -9,7 +9,7 @@ import path from "path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 
 export const ADMIN_PASSWORD = "admin-password-for-tests";
-export const ML_SERVICES = ["ml.registry", "ml.training", "ml.evaluation", "ml.prediction"];
+export const ML_SERVICES = ["ml.datasets", "ml.registry", "ml.training", "ml.evaluation", "ml.prediction"];
 export const ALL_SERVICES = ["api", "auth", "companies", "flags", "finance", "domains", "compliance", "risk", "strategy", "orchestrator", "overview", "audit", ...ML_SERVICES];
 
 export interface PlatformOptions {

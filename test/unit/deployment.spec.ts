@@ -118,14 +118,14 @@ describe("deployment files", () => {
 			const heap = /--max-old-space-size=(\d+)/.exec(JSON.stringify(deployments.find(x => x.metadata.labels.group === "finance").spec.template.spec.containers[0].env))!;
 			expect(Number(heap[1]) * 1024 ** 2).toBeLessThan(limitOf("finance"));
 			// the gateway never holds an import: it streams it on to finance
-			expect(read("services/api.service.ts")).toMatch(/"POST \/:id\/import\/sec": "stream:finance\.importSec"/);
+			expect(read("services/api.service.ts")).toMatch(/"POST \/:id\/import\/sec": `stream:\$\{Finance\.actions\.importSec\.name\}`/);
 			expect(limitOf("api")).toBeGreaterThanOrEqual(bytes("512Mi"));
 			// ml parses uploads and scores evaluations in threads, two of each at a time: each its heap and, outside
 			// it, the file's bytes, text and rows (about three times the body)
 			const envOf = (group: string, name: string) =>
 				deployments.find(x => x.metadata.labels.group === group).spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === name)?.value;
-			const threads = ["createDataset", "evaluate"].reduce((n, action) => {
-				const source = read(action === "evaluate" ? "services/ml.evaluation.service.ts" : "services/ml.registry.service.ts");
+			const threads = ["create", "evaluate"].reduce((n, action) => {
+				const source = read(action === "evaluate" ? "services/ml.evaluation.service.ts" : "services/ml.datasets.service.ts");
 				return n + Number(new RegExp(`${action}: \\{[^]*?bulkhead: \\{ enabled: true, concurrency: (\\d+)`).exec(source)![1]);
 			}, 0);
 			const workerHeap = Number(envOf("ml", "ML_WORKER_MEMORY_MB")) * 1024 ** 2;
