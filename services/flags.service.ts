@@ -20,7 +20,6 @@ import { conflict, notFound, unprocessable } from "../models/errors";
 
 type FlagsContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
-
 /** config/feature_flags.yaml. */
 export function readFlagFile(): FeatureFlag[] {
 	const doc = readConfigYaml("feature_flags.yaml") as { flags?: Record<string, Partial<FeatureFlag>> } | null;

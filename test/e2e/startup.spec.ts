@@ -28,7 +28,10 @@ describe("a node started before its MongoDB", () => {
 			socket.destroy();
 		});
 		await new Promise<void>(resolve => dropping.listen(port, "127.0.0.1", () => resolve()));
-		const starting = startNode("early-node", "api,auth,flags,ml.datasets,ml.registry", { MONGO_URI: `mongodb://127.0.0.1:${port}/bizops`, BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD });
+		const starting = startNode("early-node", "api,auth,flags,ml.datasets,ml.registry", {
+			MONGO_URI: `mongodb://127.0.0.1:${port}/bizops`,
+			BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+		});
 		await waitFor("the node trying MongoDB again and again", async () => attempts >= 5, 30_000, 100);
 		await new Promise<void>(resolve => dropping.close(() => resolve()));
 		mongo = await startCongo(port, fs.mkdtempSync(path.join(os.tmpdir(), "bizops-early-mongo-")));
