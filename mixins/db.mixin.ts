@@ -124,19 +124,157 @@ function createAdapter(collection: string): any {
 	return new DbService.MemoryAdapter({ filename: path.join(config.data_dir, `${collection}.db`) });
 }
 
+/** A natural key from its parts (`company|period`): what two writers of the same thing collide on. */
+export function naturalKey(...parts: Array<string | number>): string {
+	return parts.join("|");
+}
+
+/** An _id derived from a natural key: two writers of the same key (on any replica) collide in the store. */
+export function idForKey(adapter: DbAdapter, key: string): unknown {
+	// MongoDB: an ObjectId (its _id is unique on every server); NeDB: 16 letters and digits, like its own ids
+	const hash = crypto.createHash("sha256").update(key);
+	const mongo = adapter as DbAdapter & { stringToObjectID?(id: string): unknown };
+	if (mongo.collection && mongo.stringToObjectID) return mongo.stringToObjectID(hash.digest("hex").slice(0, 24));
+	return hash
+		.digest("base64")
+		.replace(/[^A-Za-z0-9]/g, "")
+		.slice(0, 16);
+}
+
+/**
+ * A service's cache cleaning: once per write, or once per batch of writes to any of its repositories (an
+ * import, a review's assessments, an alias move and its versions).
+ */
+export class CacheCleaning {
+	private batching = 0;
+	private written = false;
+
+	constructor(private readonly clean: () => Promise<void>) {}
+
+	async changed(): Promise<void> {
+		if (this.batching) this.written = true;
+		else await this.clean();
+	}
+
+	async batch<T>(fn: () => Promise<T>): Promise<T> {
+		this.batching++;
+		try {
+			return await fn();
+		} finally {
+			if (--this.batching === 0 && this.written) {
+				this.written = false;
+				await this.clean();
+			}
+		}
+	}
+}
+
+/**
+ * A collection as a service uses it (the kit's repository): reads as stored, writes that clean the service's
+ * cache on every node when the collection is behind its cached answers (its own collection; a second store
+ * when it says so), natural keys built here. Services use their repositories, never moleculer-db's adapter
+ * itself (a lint rule refuses `this.adapter` in services/).
+ */
+export class Repository {
+	constructor(
+		private readonly adapter: DbAdapter,
+		private readonly cleaning: CacheCleaning | null,
+	) {}
+
+	/**
+	 * The same collection, its writes cleaning no cache: for what no cached answer shows (leases, heartbeats,
+	 * an audit append) or a write whose cleaning the caller does itself.
+	 */
+	uncached(): Repository {
+		return new Repository(this.adapter, null);
+	}
+
+	/** The same collection, its writes cleaning the given service's cache. */
+	withCleaning(cleaning: CacheCleaning): Repository {
+		return new Repository(this.adapter, cleaning);
+	}
+
+	/** Closes a second store's connection (lib/mongo-client.ts keeps the process's client until its last user). */
+	async disconnect(): Promise<void> {
+		await (this.adapter as DbAdapter & { disconnect?(): Promise<void> }).disconnect?.();
+	}
+
+	find(params: FindParams): Promise<Doc[]> {
+		return this.adapter.find(params);
+	}
+	findOne(query: Doc): Promise<Doc | null> {
+		return this.adapter.findOne(query);
+	}
+	findById(id: unknown): Promise<Doc | null> {
+		return this.adapter.findById(id);
+	}
+	/** The document stored under a natural key (inserted with `insertKeyed`). */
+	findByKey(key: string): Promise<Doc | null> {
+		return this.adapter.findById(this.idForKey(key));
+	}
+	count(params: { query?: Doc } = {}): Promise<number> {
+		return this.adapter.count(params);
+	}
+	/** A stored document as a plain object (MongoDB's ObjectIds as text). */
+	raw(doc: Doc): Doc {
+		return this.adapter.entityToObject(doc);
+	}
+	/** An entity as the API shows it (`id`, no `_id`). */
+	entity<T = Doc>(doc: Doc | null): T | null {
+		return entityFrom<T>(this.adapter, doc);
+	}
+	page<T = Doc>(query: Doc, list: ListArgs, defaultSort: string): Promise<Page<T>> {
+		return findPage<T>(this.adapter, query, list, defaultSort);
+	}
+	idForKey(key: string): unknown {
+		return idForKey(this.adapter, key);
+	}
+	/** An entity's id as the store holds it, for queries on `_id` (MongoDB: an ObjectId; NeDB: the string). */
+	storedId(id: string): unknown {
+		const mongo = this.adapter as DbAdapter & { stringToObjectID?(id: string): unknown };
+		return mongo.stringToObjectID ? mongo.stringToObjectID(id) : id;
+	}
+
+	insert(doc: Doc): Promise<Doc> {
+		return this.write(() => this.adapter.insert(doc));
+	}
+	/** Inserted under the _id of its natural key: a second insert of the same key, by any replica, fails as a duplicate. */
+	insertKeyed(key: string, doc: Doc): Promise<Doc> {
+		return this.write(() => this.adapter.insert({ _id: this.idForKey(key), ...doc }));
+	}
+	updateById(id: unknown, update: Doc): Promise<Doc | null> {
+		return this.write(() => this.adapter.updateById(id, update));
+	}
+	/** Compare-and-set as much as an update: the count of documents that matched `query` and changed. */
+	updateMany(query: Doc, update: Doc): Promise<number> {
+		return this.write(() => this.adapter.updateMany(query, update));
+	}
+	removeById(id: unknown): Promise<Doc | null> {
+		return this.write(() => this.adapter.removeById(id));
+	}
+	removeMany(query: Doc): Promise<number> {
+		return this.write(() => this.adapter.removeMany(query));
+	}
+
+	/** Writes made inside, to this or any repository of the service, clean its cache once, at the end, if any changed something. */
+	batch<T>(fn: () => Promise<T>): Promise<T> {
+		return this.cleaning ? this.cleaning.batch(fn) : fn();
+	}
+
+	/** A write, and the cache cleaned when it changed something (a count of 0, or no document, changed nothing). */
+	private async write<T>(fn: () => Promise<T>): Promise<T> {
+		const result = await fn();
+		if (result !== 0 && result != null) await this.cleaning?.changed();
+		return result;
+	}
+}
+
 /** The entity helpers, on moleculer-db's members: its adapter, and clearCache (drops this service's cache on every node: it broadcasts `cache.clean.<service>`). */
-const EntityHelpers = defineMixin<{ adapter: DbAdapter; clearCache(): Promise<void> }>()({
+const EntityHelpers = defineMixin<{ adapter: DbAdapter; store: Repository; clearCache(): Promise<void> }>()({
 	methods: {
 		/** An _id derived from a natural key: two writers of the same key (on any replica) collide in the store. */
 		idForKey(key: string): unknown {
-			// MongoDB: an ObjectId (its _id is unique on every server); NeDB: 16 letters and digits, like its own ids
-			const hash = crypto.createHash("sha256").update(key);
-			const adapter = this.adapter as DbAdapter & { stringToObjectID?(id: string): unknown };
-			if (adapter.collection && adapter.stringToObjectID) return adapter.stringToObjectID(hash.digest("hex").slice(0, 24));
-			return hash
-				.digest("base64")
-				.replace(/[^A-Za-z0-9]/g, "")
-				.slice(0, 16);
+			return idForKey(this.adapter, key);
 		},
 		/** An entity's id as the store holds it, for queries on `_id` (MongoDB: an ObjectId; NeDB: the string). */
 		storedId(id: string): unknown {
@@ -165,26 +303,21 @@ const EntityHelpers = defineMixin<{ adapter: DbAdapter; clearCache(): Promise<vo
 			return this.adapter.count({ query });
 		},
 		async insertEntity<T = Doc>(doc: Doc): Promise<T> {
-			const saved = await this.adapter.insert(doc);
-			await this.clearCache();
-			return this.toEntity<T>(saved) as T;
+			return this.toEntity<T>(await this.store.insert(doc)) as T;
 		},
 		async updateEntity<T = Doc>(id: string, set: Doc, unset: string[] = []): Promise<T | null> {
 			const update: Doc = { $set: set };
 			if (unset.length) update.$unset = Object.fromEntries(unset.map(k => [k, ""]));
-			const saved = await this.adapter.updateById(id, update);
-			await this.clearCache();
-			return this.toEntity<T>(saved);
+			return this.toEntity<T>(await this.store.updateById(id, update));
 		},
 		async removeEntity<T = Doc>(id: string): Promise<T | null> {
-			const removed = await this.adapter.removeById(id);
-			await this.clearCache();
-			return this.toEntity<T>(removed);
+			return this.toEntity<T>(await this.store.removeById(id));
 		},
 	},
 });
 
-export function createDbMixin(collection: string, indexes: IndexSpec[] = []) {
+/** `cachedAnswers: false`: no cached answer reads the collection (the audit log), so its writes clean nothing. */
+export function createDbMixin(collection: string, indexes: IndexSpec[] = [], options: { cachedAnswers?: boolean } = {}) {
 	const adapter = createAdapter(collection);
 	const moleculerDb = {
 		mixins: [DbService],
@@ -195,8 +328,13 @@ export function createDbMixin(collection: string, indexes: IndexSpec[] = []) {
 			await ensureIndexes(this.adapter, indexes, this.logger);
 		},
 	};
-	return defineMixin<{ adapter: DbAdapter }>()({
+	return defineMixin<{ adapter: DbAdapter; /** The service's own collection (its repository). */ store: Repository; cacheCleaning: CacheCleaning }>()({
 		mixins: [moleculerDb, EntityHelpers],
+		created() {
+			// moleculer-db set the adapter in its own `created`, which runs first (a mixin's mixins before it)
+			this.cacheCleaning = new CacheCleaning(() => this.clearCache());
+			this.store = new Repository(this.adapter, options.cachedAnswers === false ? null : this.cacheCleaning);
+		},
 		// moleculer-db's generic CRUD actions bypass validation and access control: services define their own.
 		actions: {
 			find: false,
@@ -224,7 +362,7 @@ export function createDbMixin(collection: string, indexes: IndexSpec[] = []) {
  * A second collection for a service that keeps more than one (e.g. auth's refresh tokens), on the same
  * store as the service's own. Connect it in `started` and close it in `stopped`.
  */
-export async function openStore(broker: unknown, collection: string, indexes: IndexSpec[] = []): Promise<DbAdapter & { disconnect(): Promise<void> }> {
+export async function openStore(broker: unknown, collection: string, indexes: IndexSpec[] = []): Promise<Repository> {
 	const adapter = createAdapter(collection);
 	adapter.init(broker, { schema: { collection }, logger: (broker as any).logger });
 	try {
@@ -239,7 +377,7 @@ export async function openStore(broker: unknown, collection: string, indexes: In
 		}
 		throw err;
 	}
-	return adapter;
+	return new Repository(adapter, null);
 }
 
 async function ensureIndexes(adapter: DbAdapter, indexes: IndexSpec[], logger?: { error(...args: unknown[]): void }): Promise<void> {
@@ -282,19 +420,22 @@ function protectStoreFile(db: { filename: string; on?(event: string, fn: () => v
 	db.on?.("compaction.done", chmod);
 }
 
-export type Store = Awaited<ReturnType<typeof openStore>>;
+export type Store = Repository;
 
 /**
- * A second collection kept by a service beside its own (e.g. the risk matrices of `risk`), as the member
- * `field`: opened when the service starts, closed when it stops.
+ * A second collection kept by a service beside its own (e.g. the risk matrices of `risk`), as the repository
+ * `field`: opened when the service starts, closed when it stops. `cachedAnswers`: the service's cached answers
+ * read it, so its writes clean the cache as the service's own collection's do.
  */
-export function createStoreMixin<K extends string>(field: K, collection: string, indexes: IndexSpec[] = []) {
-	return defineMixin<Record<K, Store>>()({
+export function createStoreMixin<K extends string>(field: K, collection: string, indexes: IndexSpec[] = [], options: { cachedAnswers?: boolean } = {}) {
+	return defineMixin<Record<K, Repository>>()({
 		async started() {
-			(this as Record<K, Store>)[field] = await atStartup(this.logger, `opening ${collection}`, () => openStore(this.broker, collection, indexes));
+			const opened = await atStartup(this.logger, `opening ${collection}`, () => openStore(this.broker, collection, indexes));
+			const cleaning = (this as { cacheCleaning?: CacheCleaning }).cacheCleaning;
+			(this as Record<K, Repository>)[field] = options.cachedAnswers && cleaning ? opened.withCleaning(cleaning) : opened;
 		},
 		async stopped() {
-			await (this as Partial<Record<K, Store>>)[field]?.disconnect();
+			await (this as Partial<Record<K, Repository>>)[field]?.disconnect();
 		},
 	});
 }

@@ -18,7 +18,7 @@ import { visibleIndustries } from "../domains/identity/rbac";
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
-import { createDbMixin, createStoreMixin, findPage, type Doc } from "../mixins/db.mixin";
+import { createDbMixin, createStoreMixin, type Doc } from "../mixins/db.mixin";
 import { getConfig } from "../config";
 import { isoDateTimeParam, listParams } from "../models/common";
 import { Audit, Companies } from "../contracts";
@@ -52,15 +52,20 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 	metadata: { description: "The audit trail and its hash chain" },
 	settings: { rest: "/" },
 	mixins: [
-		createDbMixin("audit_log", [
-			{ fields: { seq: 1 }, unique: true },
-			{ fields: { event_id: 1 } },
-			{ fields: { action: 1 } },
-			{ fields: { "actor.username": 1 } },
-			{ fields: { at: 1 } },
-			{ fields: { company_id: 1, seq: 1 } },
-			{ fields: { domain: 1 } },
-		]),
+		createDbMixin(
+			"audit_log",
+			[
+				{ fields: { seq: 1 }, unique: true },
+				{ fields: { event_id: 1 } },
+				{ fields: { action: 1 } },
+				{ fields: { "actor.username": 1 } },
+				{ fields: { at: 1 } },
+				{ fields: { company_id: 1, seq: 1 } },
+				{ fields: { domain: 1 } },
+			],
+			// no cached answer reads the trail: an append cleans no cache
+			{ cachedAnswers: false },
+		),
 		createStoreMixin("heads", "audit_head"),
 		createStoreMixin("unappended", "audit_unappended", [{ fields: { "record.at": 1 } }]),
 		createBusinessMetricsMixin([BUSINESS_COUNTERS.auditAppends]),
@@ -74,12 +79,12 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 
 		/** The entry the head points to, written to the log if it is not there yet (idempotent). */
 		async materialize(entry: AuditEntry): Promise<void> {
-			if (await this.adapter.findOne({ seq: entry.seq })) return;
+			if (await this.store.findOne({ seq: entry.seq })) return;
 			try {
-				await this.adapter.insert({ _id: this.idForKey(entryKey(entry.seq)), ...entry });
+				await this.store.insertKeyed(entryKey(entry.seq), entry);
 			} catch (err) {
 				// another replica wrote it at the same moment (same _id): it is there
-				if (!(await this.adapter.findOne({ seq: entry.seq }))) throw err;
+				if (!(await this.store.findOne({ seq: entry.seq }))) throw err;
 			}
 		},
 
@@ -101,7 +106,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 						continue;
 					}
 					if (head.last) await this.materialize(head.last);
-					if (await this.adapter.findOne({ event_id: record.event_id })) return null;
+					if (await this.store.findOne({ event_id: record.event_id })) return null;
 					const entry = chainEntry(record, head.seq + 1, head.hash);
 					const moved = await this.heads.updateMany({ _id: headId, seq: head.seq }, { $set: { seq: entry.seq, hash: entry.hash, last: entry } });
 					if (moved === 1) {
@@ -181,7 +186,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 				if (action) query.action = action;
 				if (from || to) query.at = { ...(from ? { $gte: new Date(from).toISOString() } : {}), ...(to ? { $lte: new Date(to).toISOString() } : {}) };
 				// newest first
-				const page = await findPage<Doc>(this.adapter, query, ctx.params, "-seq");
+				const page = await this.store.page<Doc>(query, ctx.params, "-seq");
 				return { ...page, rows: page.rows.map(({ id: _id, ...entry }) => this.publicEntry(entry)) };
 			},
 		},
@@ -198,7 +203,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 			async handler(ctx: AuditContext<{ after_seq: number; company_id?: string; limit?: number }>) {
 				const query: Doc = { seq: { $gt: ctx.params.after_seq } };
 				if (ctx.params.company_id) query.company_id = ctx.params.company_id;
-				const docs = await this.adapter.find({ query, sort: ["seq"], limit: ctx.params.limit ?? VERIFY_PAGE });
+				const docs = await this.store.find({ query, sort: ["seq"], limit: ctx.params.limit ?? VERIFY_PAGE });
 				return docs.map(d => this.publicEntry(d));
 			},
 		},
@@ -230,7 +235,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 				let checked = 0;
 				for (;;) {
 					const docs: Array<AuditEntry & { id: string }> = (
-						await this.adapter.find({ query: { seq: { $gt: previous?.seq ?? 0 } }, sort: ["seq"], limit: VERIFY_PAGE })
+						await this.store.find({ query: { seq: { $gt: previous?.seq ?? 0 } }, sort: ["seq"], limit: VERIFY_PAGE })
 					).map(d => this.publicEntry(d));
 					const broken = firstBreak(docs, previous);
 					if (broken)

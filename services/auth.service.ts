@@ -492,12 +492,12 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 				const actor = principalOf(ctx);
 				if (actor.kind === "user" && ctx.params.id === actor.id) throw forbidden("You may not delete your own account");
 				const target = await this.manageableUser(ctx, ctx.params.id);
-				const stored = await this.adapter.findById(target.id);
+				const stored = await this.store.findById(target.id);
 				const removed = await this.keepingASuperAdmin(
 					target,
 					() => this.removeEntity(target.id),
 					async () => {
-						if (stored) await this.adapter.insert(stored);
+						if (stored) await this.store.insert(stored);
 					},
 				);
 				if (!removed) throw notFound("User", target.id); // deleted meanwhile by someone else
@@ -543,7 +543,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 					created_at: now,
 					updated_at: now,
 				});
-				const { key_digest: _digest, _id, ...rest } = this.apiKeys.entityToObject(saved);
+				const { key_digest: _digest, _id, ...rest } = this.apiKeys.raw(saved);
 				const apiKey = { id: String(_id), ...rest } as ApiKey;
 				emit(ctx, Auth.events.apiKeyCreated, { api_key: apiKey, by: actor.id });
 				ctx.meta.$statusCode = 201;
@@ -564,7 +564,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 				// keys are few; the domain filter (a subset test) is applied in memory, then paged
 				const keys = (await this.apiKeys.find({ sort: [sort] }))
 					.map(k => {
-						const { key_digest: _digest, _id, ...rest } = this.apiKeys.entityToObject(k);
+						const { key_digest: _digest, _id, ...rest } = this.apiKeys.raw(k);
 						return { id: String(_id), ...rest } as ApiKey;
 					})
 					.filter(k => canManageAccount(actor, k));
@@ -582,7 +582,6 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 				const key = await this.apiKeys.findById(ctx.params.id);
 				if (!key || !canManageAccount(actor, { role: key.role, domains: key.domains })) throw notFound("API key", ctx.params.id);
 				await this.apiKeys.removeById(key._id);
-				await this.clearCache();
 				emit(ctx, Auth.events.apiKeyDeleted, { id: ctx.params.id, by: actor.id });
 				return { id: ctx.params.id, deleted: true };
 			},
@@ -603,7 +602,8 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 			openStore(this.broker, "refresh_tokens", [{ fields: { token_digest: 1 }, unique: true }, { fields: { user_id: 1 } }]),
 		);
 		this.revokedTokens = await step("opening revoked_tokens", () => openStore(this.broker, "revoked_tokens", [{ fields: { jti: 1 } }]));
-		this.apiKeys = await step("opening api_keys", () => openStore(this.broker, "api_keys"));
+		// the principals the gateway and cached answers hold read the keys: a change cleans them
+		this.apiKeys = (await step("opening api_keys", () => openStore(this.broker, "api_keys"))).withCleaning(this.cacheCleaning);
 		await step("the bootstrap admin", () => this.bootstrapAdmin());
 		await step("removing expired tokens", async () => {
 			const now = new Date().toISOString();

@@ -104,8 +104,10 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 		await atStartup(this.logger, "companies: the channel's stream", () => ensureChannel(this.broker, Companies.channels.deleted));
 		// companies stored before names had a sort key get it (idempotent: another replica doing the same writes the same)
 		await atStartup(this.logger, "companies: name sort keys", async () => {
-			for (const doc of await this.adapter.find({ query: { name_key: { $exists: false } }, limit: 100000 }))
-				await this.adapter.updateById(doc._id, { $set: { name_key: nameKey(String(doc.name)) } });
+			await this.store.batch(async () => {
+				for (const doc of await this.store.find({ query: { name_key: { $exists: false } }, limit: 100000 }))
+					await this.store.updateById(doc._id, { $set: { name_key: nameKey(String(doc.name)) } });
+			});
 		});
 	},
 
@@ -260,10 +262,11 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 			async handler(ctx: CompaniesContext<{ id: string }>) {
 				const user = principalOf(ctx);
 				const company = await this.visibleCompany(ctx, ctx.params.id);
-				const stored = await this.adapter.findById(company.id);
+				const stored = await this.store.findById(company.id);
 				if (!stored) throw notFound("Company", company.id);
 				// NeDB answers the number removed, MongoDB the removed document: nothing means a concurrent deletion won
-				const removed = await this.adapter.removeById(company.id);
+				// cleaned once the deletion stands (below), not before the cascade is on its way
+				const removed = await this.store.uncached().removeById(company.id);
 				if (!removed) throw notFound("Company", company.id);
 				const event = { company, by: user.id };
 				try {
@@ -272,7 +275,11 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 					await sendToChannel(this.broker, Companies.channels.deleted, event);
 				} catch (err) {
 					// nothing half-done: without the cascade on its way, the company stays
-					if (stored) await this.adapter.insert(stored).catch(() => undefined);
+					if (stored)
+						await this.store
+							.uncached()
+							.insert(stored)
+							.catch(() => undefined);
 					this.logger.error(`Deletion of company ${company.id} undone: the durable channel refused the cascade:`, err);
 					throw serviceUnavailable("The message channel is unavailable; the company was not deleted, try again shortly");
 				}

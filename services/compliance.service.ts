@@ -17,7 +17,7 @@ import { ALL_DOMAINS, canChangeOwned } from "../domains/identity/rbac";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
+import { createDbMixin, createStoreMixin, naturalKey } from "../mixins/db.mixin";
 import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOf, pageOfAll, pageParams } from "../models/common";
 import { conflict, forbidden, missing, notFound, unprocessable } from "../models/errors";
 import { Companies, Compliance, Domains, Finance } from "../contracts";
@@ -30,7 +30,7 @@ type ComplianceContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 const idParam = { type: "string", min: 1, max: 64 } as const;
 /** Worst first. */
 const STATUS_ORDER: ComplianceStatus[] = ["non_compliant", "partially_compliant", "not_assessed", "compliant"];
-const recordKey = (companyId: string, regulationType: string) => `${companyId}|${regulationType}`;
+const recordKey = (companyId: string, regulationType: string) => naturalKey(companyId, regulationType);
 /** Calls made on the service's own behalf (a channel message has no caller). */
 const AS_COMPLIANCE = { meta: { user: servicePrincipal("compliance") } };
 
@@ -39,7 +39,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 	metadata: { description: "Regulations and compliance records" },
 	settings: { rest: "/" },
 	mixins: [
-		createStoreMixin("frameworks", "compliance_frameworks", [{ fields: { id: 1 }, unique: true }]),
+		createStoreMixin("frameworks", "compliance_frameworks", [{ fields: { id: 1 }, unique: true }], { cachedAnswers: true }),
 		createDbMixin("compliance_records", [{ fields: { record_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
 		createCompanyScopedMixin("compliance"),
 		// records read the company's KPIs and analysis
@@ -211,7 +211,6 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 					if (existing) await this.frameworks.updateById(existing._id, { $set: doc });
 					else await this.frameworks.insert(doc);
 				});
-				await this.clearCache();
 				emit(ctx, Compliance.events.frameworkImported, { id: imported.id, urn: imported.urn, industries: imported.industries, by: user.id });
 				const rules = imported.requirements.filter(r => r.kind === "rule").length;
 				return {

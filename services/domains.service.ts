@@ -13,7 +13,7 @@ import { principalOf, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
+import { createDbMixin, createStoreMixin, naturalKey } from "../mixins/db.mixin";
 import { isoDateParam, listParams, nowIso, pageOfAll, pageParams } from "../models/common";
 import { missing, unprocessable } from "../models/errors";
 import { Companies, Domains, Finance } from "../contracts";
@@ -24,7 +24,7 @@ type DomainsContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $stat
 
 const idParam = { type: "string", min: 1, max: 64 } as const;
 /** One record per company and period_end. */
-const metricsKey = (companyId: string, periodEnd: string) => `${companyId}|${periodEnd}`;
+const metricsKey = (companyId: string, periodEnd: string) => naturalKey(companyId, periodEnd);
 
 /** What a client sees of a module: everything but the code. */
 function describeModule(module: IndustryModule) {
@@ -42,7 +42,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 	metadata: { description: "Industry modules: operational metrics, KPIs and risk appetite" },
 	settings: { rest: "/" },
 	mixins: [
-		createStoreMixin("appetites", "kpi_appetites", [{ fields: { appetite_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
+		createStoreMixin("appetites", "kpi_appetites", [{ fields: { appetite_key: 1 }, unique: true }, { fields: { company_id: 1 } }], { cachedAnswers: true }),
 		createDbMixin("operational_metrics", [{ fields: { metrics_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
 		// metrics belong to companies (scoping, cleaning, deletion cascade); KPIs read the statements too
 		createCompanyScopedMixin("domains"),
@@ -69,8 +69,8 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 
 		/** The deletion cascade: the metrics (the mixin's default) and the appetites. */
 		async onCompanyDeleted(companyId: string): Promise<void> {
-			const removed = (await this.adapter.removeMany({ company_id: companyId })) + (await this.appetites.removeMany({ company_id: companyId }));
-			if (removed) await this.clearCache();
+			await this.store.removeMany({ company_id: companyId });
+			await this.appetites.removeMany({ company_id: companyId });
 		},
 
 		publicRecord(doc: OperationalMetrics & { metrics_key?: string }): OperationalMetrics {
@@ -238,14 +238,13 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 				const appetite: Appetite = Object.fromEntries(APPETITE_TIERS.filter(t => tiers[t] != null).map(t => [t, tiers[t]]));
 				const problems = checkAppetite(kpi, appetite);
 				if (problems.length) throw unprocessable(`Invalid appetite for ${name}: ${problems.map(p => `${p.field} ${p.message}`).join("; ")}`, problems);
-				const key = `${company.id}|${name}`;
+				const key = naturalKey(company.id, name);
 				await this.locks.run(key, async () => {
 					const existing = await this.appetites.findOne({ appetite_key: key });
 					const fields = { company_id: company.id, kpi: name, appetite, appetite_key: key, updated_at: nowIso(), by: principalOf(ctx).id };
 					if (existing) await this.appetites.updateById(existing._id, { $set: fields });
 					else await this.appetites.insert({ ...fields, created_at: nowIso() });
 				});
-				await this.clearCache();
 				emit(ctx, Domains.events.appetiteSet, { company_id: company.id, kpi: name, appetite, by: principalOf(ctx).id });
 				return { company_id: company.id, kpi: name, ...appetite };
 			},

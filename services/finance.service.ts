@@ -20,7 +20,7 @@ import { readJsonBody } from "../lib/json-body";
 import { KeyedLock } from "../lib/keyed-lock";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin, isDuplicateKeyError, type Doc } from "../mixins/db.mixin";
+import { createDbMixin, isDuplicateKeyError, naturalKey, type Doc } from "../mixins/db.mixin";
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { isoDateParam, listParams, nowIso } from "../models/common";
 import type { Company } from "../models/company";
@@ -50,7 +50,7 @@ const SCOPE_KEYS = COMPANY_SCOPE_KEYS;
 const idParam = { type: "string", min: 1, max: 64 } as const;
 
 /** The key that makes a statement unique: one per company, type and period_end (docs/api.md). */
-const statementKey = (companyId: string, type: string, periodEnd: string) => `${companyId}|${type}|${periodEnd}`;
+const statementKey = (companyId: string, type: string, periodEnd: string) => naturalKey(companyId, type, periodEnd);
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping the order of results. */
 async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -354,52 +354,52 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 						tags: Record<string, string>;
 						warnings: string[];
 					}> = [];
-					try {
-						// the adapter directly: one cache cleaning for the whole import, at the end
-						for (const { period, data } of prepared) {
-							const key = statementKey(company.id, "annual", period.period_end);
-							await this.withLock(key, async () => {
-								const step = planPeriod({ period, data }, await this.findEntity<Statement>({ statement_key: key }));
-								const now = nowIso();
-								let saved: Statement;
-								if (step.action === "create") {
-									const doc = { ...step.data, company_id: company.id, statement_key: key, created_at: now, updated_at: now };
-									try {
-										saved = this.toEntity<Statement>(await this.adapter.insert({ _id: this.idForKey(key), ...doc }))!;
-									} catch (err) {
-										if (!isDuplicateKeyError(err)) throw err;
-										if (await this.findEntity({ statement_key: key }))
-											throw conflict(`A statement for ${period.period_end} was created meanwhile; import again`, { field: "period_end" });
-										saved = this.toEntity<Statement>(await this.adapter.insert(doc))!; // the id is held by a moved statement
-									}
-									written.push({ id: saved.id, before: null });
-								} else if (step.action === "update") {
-									saved = this.toEntity<Statement>(await this.adapter.updateById(step.existing.id, { $set: { ...step.set, updated_at: now } }))!;
-									written.push({ id: step.existing.id, before: step.existing });
-								} else saved = step.existing;
-								const action = ({ create: "created", update: "updated", unchanged: "unchanged" } as const)[step.action];
-								periods.push({
-									id: saved.id,
-									period_end: period.period_end,
-									fiscal_year: data.fiscal_year,
-									action,
-									found: period.found,
-									missing: period.missing,
-									tags: period.tags,
-									warnings: saved.warnings ?? [],
+					// one cache cleaning for the whole import, at the end
+					await this.store.batch(async () => {
+						try {
+							for (const { period, data } of prepared) {
+								const key = statementKey(company.id, "annual", period.period_end);
+								await this.withLock(key, async () => {
+									const step = planPeriod({ period, data }, await this.findEntity<Statement>({ statement_key: key }));
+									const now = nowIso();
+									let saved: Statement;
+									if (step.action === "create") {
+										const doc = { ...step.data, company_id: company.id, statement_key: key, created_at: now, updated_at: now };
+										try {
+											saved = this.toEntity<Statement>(await this.store.insertKeyed(key, doc))!;
+										} catch (err) {
+											if (!isDuplicateKeyError(err)) throw err;
+											if (await this.findEntity({ statement_key: key }))
+												throw conflict(`A statement for ${period.period_end} was created meanwhile; import again`, { field: "period_end" });
+											saved = this.toEntity<Statement>(await this.store.insert(doc))!; // the id is held by a moved statement
+										}
+										written.push({ id: saved.id, before: null });
+									} else if (step.action === "update") {
+										saved = this.toEntity<Statement>(await this.store.updateById(step.existing.id, { $set: { ...step.set, updated_at: now } }))!;
+										written.push({ id: step.existing.id, before: step.existing });
+									} else saved = step.existing;
+									const action = ({ create: "created", update: "updated", unchanged: "unchanged" } as const)[step.action];
+									periods.push({
+										id: saved.id,
+										period_end: period.period_end,
+										fiscal_year: data.fiscal_year,
+										action,
+										found: period.found,
+										missing: period.missing,
+										tags: period.tags,
+										warnings: saved.warnings ?? [],
+									});
 								});
-							});
+							}
+						} catch (err) {
+							// all or nothing: undo what this import wrote before the failure
+							for (const w of written.reverse()) {
+								if (w.before) await this.store.updateById(w.id, restoreOf(w.before)).catch(() => undefined);
+								else await this.store.removeById(w.id).catch(() => undefined);
+							}
+							throw err;
 						}
-					} catch (err) {
-						// all or nothing: undo what this import wrote before the failure
-						for (const w of written.reverse()) {
-							if (w.before) await this.adapter.updateById(w.id, restoreOf(w.before)).catch(() => undefined);
-							else await this.adapter.removeById(w.id).catch(() => undefined);
-						}
-						throw err;
-					} finally {
-						if (written.length) await this.clearCache();
-					}
+					});
 					const summary = {
 						company_id: company.id,
 						cik: parsed.cik,

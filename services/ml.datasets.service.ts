@@ -21,7 +21,7 @@ import { defineService, NOT_RETRIED } from "../lib/service";
 import { atStartup } from "../lib/startup";
 import type { UploadResult } from "../lib/worker-tasks";
 import { clientErrorOf, ownBuffer, runInWorker } from "../lib/worker-thread";
-import { createDbMixin, isDuplicateKeyError } from "../mixins/db.mixin";
+import { createDbMixin, isDuplicateKeyError, naturalKey } from "../mixins/db.mixin";
 import { listParams } from "../models/common";
 import { conflict, notFound, serviceUnavailable } from "../models/errors";
 import { ALL_DOMAINS } from "../models/ml";
@@ -71,7 +71,7 @@ const MlDatasetsService = defineService<{ blobs: BlobStore }>()({
 			await this.blobs.put(content, summary.sha256);
 			const now = nowIso();
 			const doc = {
-				dataset_key: `${input.domain}|${input.name}`,
+				dataset_key: naturalKey(input.domain, input.name),
 				name: input.name,
 				domain: input.domain,
 				format: input.format,
@@ -103,7 +103,7 @@ const MlDatasetsService = defineService<{ blobs: BlobStore }>()({
 		/** Registers the shipped Polish files once (a data set that exists already is left as it is). */
 		async seedShippedDatasets(): Promise<void> {
 			for (const shipped of SHIPPED_DATASETS) {
-				if (await this.findEntity({ dataset_key: `${ALL_DOMAINS}|${shipped.name}` })) continue;
+				if (await this.findEntity({ dataset_key: naturalKey(ALL_DOMAINS, shipped.name) })) continue;
 				const file = path.join(SHIPPED_DIR, shipped.file);
 				if (!fs.existsSync(file)) {
 					this.logger.warn(`Shipped data set ${file} not found: not registered`);

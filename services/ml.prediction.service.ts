@@ -16,7 +16,7 @@ import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createMlModelsMixin, type InputRow, type ServedVersion } from "../mixins/ml-models.mixin";
-import { createStoreMixin, type Doc } from "../mixins/db.mixin";
+import { createStoreMixin, naturalKey, type Doc } from "../mixins/db.mixin";
 import { nowIso } from "../models/common";
 import { conflict, unprocessable } from "../models/errors";
 import { Finance, MlPrediction, MlRegistry } from "../contracts";
@@ -123,7 +123,7 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 
 		/** Counts the scored rows into the version's drift bins (written every few seconds). */
 		recordDrift(served: ServedVersion, vectors: Float64Array[]): void {
-			const key = `${served.model_id}|${served.version}`;
+			const key = naturalKey(served.model_id, served.version);
 			let counts = this.drift.get(key);
 			if (!counts) {
 				counts = {

@@ -20,7 +20,7 @@ import { KeyedLock } from "../lib/keyed-lock";
 import { ownerDomainOrThrow, principalOf, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
-import { createDbMixin, createStoreMixin, entityFrom, findPage, isDuplicateKeyError, type Doc } from "../mixins/db.mixin";
+import { createDbMixin, createStoreMixin, isDuplicateKeyError, naturalKey, type Doc } from "../mixins/db.mixin";
 import { listParams, nowIso, pageParams } from "../models/common";
 import { conflict, forbidden, missing, notFound, serviceUnavailable, unprocessable } from "../models/errors";
 import { MlRegistry } from "../contracts";
@@ -83,7 +83,7 @@ const MlRegistryService = defineService<{
 	settings: { rest: "/" },
 	mixins: [
 		createDbMixin("ml_models", [{ fields: { model_key: 1 }, unique: true }]),
-		createStoreMixin("versions", "ml_model_versions", [{ fields: { version_key: 1 }, unique: true }, { fields: { model_id: 1 } }]),
+		createStoreMixin("versions", "ml_model_versions", [{ fields: { version_key: 1 }, unique: true }, { fields: { model_id: 1 } }], { cachedAnswers: true }),
 		createStoreMixin("transitions", "ml_alias_transitions", [{ fields: { model_id: 1 } }, { fields: { published_at: 1 } }]),
 		createBusinessMetricsMixin([BUSINESS_COUNTERS.mlAliasChanges]),
 	],
@@ -115,7 +115,7 @@ const MlRegistryService = defineService<{
 		},
 
 		async findVersion(model: MlModel, version: number): Promise<ModelVersion> {
-			const found = entityFrom<ModelVersion>(this.versions, await this.versions.findOne({ version_key: `${model.id}|${version}` }));
+			const found = this.versions.entity<ModelVersion>(await this.versions.findOne({ version_key: naturalKey(model.id, version) }));
 			if (!found) {
 				const versions = (await this.versions.find({ query: { model_id: model.id }, sort: ["version"] })).map(v => v.version);
 				throw missing(`Model '${model.name}' has no version ${version}`, { id: model.id, versions });
@@ -171,7 +171,7 @@ const MlRegistryService = defineService<{
 
 		async flushOutbox(): Promise<void> {
 			const pending = await this.transitions.find({ query: { published_at: null }, sort: ["at"], limit: 100 });
-			for (const doc of pending) await this.publishTransition(entityFrom<AliasTransition>(this.transitions, doc)!);
+			for (const doc of pending) await this.publishTransition(this.transitions.entity<AliasTransition>(doc)!);
 		},
 
 		/** Moves an alias; records the transition first (the outbox), then tells everyone. */
@@ -190,8 +190,7 @@ const MlRegistryService = defineService<{
 			const set: Doc = { [`aliases.${alias}`]: to, updated_at: now };
 			if (alias === "production" && action === "deploy" && from != null && from !== to) set.previous_production = from;
 			if (alias === "production" && action === "rollback") set.previous_production = null;
-			const transition = entityFrom<AliasTransition>(
-				this.transitions,
+			const transition = this.transitions.entity<AliasTransition>(
 				await this.transitions.insert({
 					model_id: model.id,
 					alias,
@@ -208,15 +207,16 @@ const MlRegistryService = defineService<{
 					updated_at: now,
 				}),
 			)!;
-			await this.adapter.updateById(model.id, { $set: set });
-			// deployment_status of the versions involved
-			if (from != null && from !== to)
-				await this.versions.updateMany(
-					{ version_key: `${model.id}|${from}` },
-					{ $set: { deployment_status: alias === "production" ? "retired" : "none", updated_at: now } },
-				);
-			if (to != null) await this.versions.updateMany({ version_key: `${model.id}|${to}` }, { $set: { deployment_status: alias, updated_at: now } });
-			await this.clearCache();
+			await this.store.batch(async () => {
+				await this.store.updateById(model.id, { $set: set });
+				// deployment_status of the versions involved
+				if (from != null && from !== to)
+					await this.versions.updateMany(
+						{ version_key: naturalKey(model.id, from) },
+						{ $set: { deployment_status: alias === "production" ? "retired" : "none", updated_at: now } },
+					);
+				if (to != null) await this.versions.updateMany({ version_key: naturalKey(model.id, to) }, { $set: { deployment_status: alias, updated_at: now } });
+			});
 			this.countMetric(BUSINESS_COUNTERS.mlAliasChanges, { alias, action });
 			await this.publishTransition(transition);
 			this.logger.info(
@@ -251,7 +251,7 @@ const MlRegistryService = defineService<{
 				const now = nowIso();
 				try {
 					const model = await this.insertEntity<MlModel>({
-						model_key: `${domain}|${ctx.params.name}`,
+						model_key: naturalKey(domain, ctx.params.name),
 						name: ctx.params.name,
 						domain,
 						model_type: ctx.params.model_type,
@@ -357,7 +357,7 @@ const MlRegistryService = defineService<{
 			params: { $$strict: true, id: idParam, ...listParams(["version", "created_at"]) },
 			async handler(ctx: MlContext<{ id: string; page?: number; page_size?: number; sort?: string }>) {
 				const model = await this.model(ctx, ctx.params.id);
-				const found = await findPage<ModelVersion>(this.versions, { model_id: model.id }, ctx.params, "-version");
+				const found = await this.versions.page<ModelVersion>({ model_id: model.id }, ctx.params, "-version");
 				return { ...found, rows: found.rows.map(v => this.publicVersion(v)) };
 			},
 		},
@@ -407,7 +407,7 @@ const MlRegistryService = defineService<{
 					const version = fresh.latest_version + 1;
 					const now = nowIso();
 					const doc = {
-						version_key: `${model.id}|${version}`,
+						version_key: naturalKey(model.id, version),
 						model_id: model.id,
 						version,
 						model_type: model.model_type,
@@ -431,9 +431,11 @@ const MlRegistryService = defineService<{
 						created_at: now,
 						updated_at: now,
 					};
-					const saved = entityFrom<ModelVersion>(this.versions, await this.versions.insert(doc))!;
-					await this.adapter.updateById(model.id, { $set: { latest_version: version, updated_at: now } });
-					await this.clearCache();
+					const saved = await this.store.batch(async () => {
+						const inserted = this.versions.entity<ModelVersion>(await this.versions.insert(doc))!;
+						await this.store.updateById(model.id, { $set: { latest_version: version, updated_at: now } });
+						return inserted;
+					});
 					emit(ctx, MlRegistry.events.versionCreated, { model_id: model.id, domain: model.domain, version, metrics: result.metrics.test });
 					return this.publicVersion(saved);
 				});
@@ -518,7 +520,7 @@ const MlRegistryService = defineService<{
 						throw conflict(`Version ${version.version} is below the model's metric gates: ${failed.map(f => f.message).join("; ")}`, { failed_gates: failed });
 					const warnings = alias === "staging" ? failed.map(f => `below the gate: ${f.message}`) : [];
 					if (warnings.length)
-						await this.versions.updateMany({ version_key: `${fresh.id}|${version.version}` }, { $set: { gate_warnings: warnings, updated_at: nowIso() } });
+						await this.versions.updateMany({ version_key: naturalKey(fresh.id, version.version) }, { $set: { gate_warnings: warnings, updated_at: nowIso() } });
 					const transition = await this.moveAlias(
 						fresh,
 						alias,
@@ -585,7 +587,7 @@ const MlRegistryService = defineService<{
 			async handler(ctx: MlContext<{ id: string; page?: number; page_size?: number }>) {
 				const model = await this.model(ctx, ctx.params.id);
 				// newest first, always (the history's order is its meaning)
-				return findPage<AliasTransition>(this.transitions, { model_id: model.id }, ctx.params, "-at");
+				return this.transitions.page<AliasTransition>({ model_id: model.id }, ctx.params, "-at");
 			},
 		},
 	},

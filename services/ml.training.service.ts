@@ -131,14 +131,14 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 
 		/** 429 when the user, or the model's domain, has as many jobs queued or running as it may. */
 		async checkQuotas(username: string, domain: string): Promise<void> {
-			const user = await this.adapter.count({ query: { created_by: username, state: ACTIVE } });
+			const user = await this.store.count({ query: { created_by: username, state: ACTIVE } });
 			if (user >= config.ml.max_jobs_per_user)
 				throw quotaExceeded(`You have ${user} training jobs queued or running: at most ${config.ml.max_jobs_per_user} per user. Wait for one to finish, or cancel one`, {
 					quota: "training jobs per user",
 					limit: config.ml.max_jobs_per_user,
 					current: user,
 				});
-			const inDomain = await this.adapter.count({ query: { domain, state: ACTIVE } });
+			const inDomain = await this.store.count({ query: { domain, state: ACTIVE } });
 			if (inDomain >= config.ml.max_jobs_per_domain)
 				throw quotaExceeded(`Domain '${domain}' has ${inDomain} training jobs queued or running: at most ${config.ml.max_jobs_per_domain} per domain`, {
 					quota: "training jobs per domain",
@@ -186,7 +186,8 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				for (const job of candidates) {
 					const lease = new Date(Date.now() + config.ml.job_lease_ms).toISOString();
 					const condition = job.state === "queued" ? { state: "queued" } : { state: "running", lease_until: job.lease_until };
-					const won = await this.adapter.updateMany(
+					// a claim is bookkeeping no cached answer shows
+					const won = await this.store.uncached().updateMany(
 						{ _id: this.storedId(job.id), ...condition },
 						{
 							$set: { state: "running", stage: "starting", node: this.broker.nodeID, lease_until: lease, started_at: now, updated_at: now, progress: 0 },
@@ -223,11 +224,10 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			set = { ...set, stage: set.state === "succeeded" ? "done" : set.state };
 			this.countMetric(BUSINESS_COUNTERS.mlTrainingJobs, { model_type: modelType, outcome: String(set.state) });
 			// a job cancelled meanwhile stays cancelled
-			await this.adapter.updateMany(
+			await this.store.updateMany(
 				{ _id: this.storedId(job.id), state: "running", node: this.broker.nodeID },
 				{ $set: { ...set, finished_at: now, updated_at: now }, $unset: { lease_until: "" } },
 			);
-			await this.clearCache();
 			this.emitJobFinished(job, set);
 			const took = job.started_at ? ` in ${((Date.parse(now) - Date.parse(job.started_at)) / 1000).toFixed(1)} s` : "";
 			const of = `of model '${model?.name ?? job.model_id}' (${modelType})`;
@@ -351,10 +351,13 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 						});
 					try {
 						const now = nowIso();
-						const renewed = await this.adapter.updateMany(
-							{ _id: this.storedId(entry.job.id), state: "running", node: this.broker.nodeID },
-							{ $set: { ...entry.progress, lease_until: new Date(Date.now() + config.ml.job_lease_ms).toISOString(), updated_at: now } },
-						);
+						// a heartbeat: every 2 s, not worth cleaning every node's cache for
+						const renewed = await this.store
+							.uncached()
+							.updateMany(
+								{ _id: this.storedId(entry.job.id), state: "running", node: this.broker.nodeID },
+								{ $set: { ...entry.progress, lease_until: new Date(Date.now() + config.ml.job_lease_ms).toISOString(), updated_at: now } },
+							);
 						// cancelled (or taken over after a pause longer than the lease): stop training
 						if (renewed === 0) settle({ type: "error", message: "cancelled", cancelled: true });
 					} catch (err) {
@@ -367,13 +370,14 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		async backfillDomains(): Promise<void> {
 			const jobs = await this.findEntities<TrainingJob>({ query: { domain: { $exists: false } }, limit: 1000 });
 			const domains = new Map<string, string | null>();
-			for (const job of jobs) {
-				if (!domains.has(job.model_id))
-					domains.set(job.model_id, (await call(this.broker, MlRegistry.actions.get, { id: job.model_id }, AS_TRAINING).catch(() => null))?.domain ?? null);
-				const domain = domains.get(job.model_id);
-				if (domain) await this.adapter.updateMany({ _id: this.storedId(job.id), domain: { $exists: false } }, { $set: { domain } });
-			}
-			if (jobs.length) await this.clearCache();
+			await this.store.batch(async () => {
+				for (const job of jobs) {
+					if (!domains.has(job.model_id))
+						domains.set(job.model_id, (await call(this.broker, MlRegistry.actions.get, { id: job.model_id }, AS_TRAINING).catch(() => null))?.domain ?? null);
+					const domain = domains.get(job.model_id);
+					if (domain) await this.store.updateMany({ _id: this.storedId(job.id), domain: { $exists: false } }, { $set: { domain } });
+				}
+			});
 		},
 
 		/**
@@ -405,7 +409,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				throw err;
 			}
 			// two nodes starting together with an earlier release's model: the job is queued by the one that updated first
-			if (current && (await this.adapter.findOne({ model_id: current.id, state: ACTIVE }))) return;
+			if (current && (await this.store.findOne({ model_id: current.id, state: ACTIVE }))) return;
 			const full = await call(this.broker, MlDatasets.actions.get, { id: dataset.id }, AS_TRAINING);
 			const job = await this.queue(model, full, { deploy_to: "production" }, "system");
 			const training = `(about ${Math.ceil(job.estimated_seconds ?? 10)} s, then deployed to production if it passes the gates)`;
@@ -501,12 +505,11 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			async handler(ctx: MlContext<{ id: string }>) {
 				const { job } = await this.visibleJob(ctx, ctx.params.id);
 				const now = nowIso();
-				const changed = await this.adapter.updateMany(
+				const changed = await this.store.updateMany(
 					{ _id: this.storedId(job.id), state: { $in: ["queued", "running"] } },
 					{ $set: { state: "cancelled", stage: "cancelled", finished_at: now, updated_at: now }, $unset: { lease_until: "" } },
 				);
 				if (changed === 0) throw conflict(`Job ${job.id} is ${job.state} already`, { id: job.id, state: job.state });
-				await this.clearCache();
 				// this node's own thread stops now; another node's at its next heartbeat
 				const local = this.running.get(job.id);
 				local?.worker?.postMessage({ type: "cancel" });
@@ -544,7 +547,8 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		// jobs in progress go back to the queue for another node (or this one, restarted); a node that dies
 		// without this step leaves them to lapse with their lease
 		for (const id of this.running.keys())
-			await this.adapter
+			await this.store
+				.uncached()
 				.updateMany(
 					{ _id: this.storedId(id), state: "running", node: this.broker.nodeID },
 					{ $set: { state: "queued", updated_at: nowIso() }, $unset: { lease_until: "" } },

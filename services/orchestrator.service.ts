@@ -17,7 +17,7 @@ import { servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin, type Doc } from "../mixins/db.mixin";
+import { createDbMixin, naturalKey, type Doc } from "../mixins/db.mixin";
 import { listParams, nowIso } from "../models/common";
 import { Companies, Compliance, Finance, Orchestrator, Risk, Strategy } from "../contracts";
 import type { CompanyDataChanged } from "../contracts/companies";
@@ -59,9 +59,8 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 	methods: {
 		/** The workflow of this change, created once (a redelivered change finds the one it started). */
 		async startReview(change: CompanyDataChanged): Promise<Workflow | null> {
-			const key = `company_review|${change.company_id}|${change.change_id}`;
-			const _id = this.idForKey(key);
-			const existing = await this.adapter.findById(_id);
+			const key = naturalKey("company_review", change.company_id, String(change.change_id));
+			const existing = await this.store.findByKey(key);
 			if (existing) return this.toEntity<Workflow>(existing);
 			const company = await call(this.broker, Companies.actions.get, { id: change.company_id }, AS_ORCHESTRATOR).catch(() => null);
 			if (!company) return null; // deleted meanwhile: nothing to review
@@ -69,8 +68,8 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 			let created: Workflow;
 			try {
 				created = this.toEntity<Workflow>(
-					(await this.adapter.insert({
-						_id,
+					// started: not cleaned (the first step's save is)
+					(await this.store.uncached().insertKeyed(key, {
 						type: "company_review",
 						company_id: company.id,
 						industry: company.industry,
@@ -84,7 +83,7 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 				)!;
 			} catch {
 				// the same change delivered twice at once: the other delivery created it
-				return this.toEntity<Workflow>(await this.adapter.findById(_id));
+				return this.toEntity<Workflow>(await this.store.findByKey(key));
 			}
 			emit(this.broker, Orchestrator.events.workflowStarted, {
 				workflow_id: created.id,
@@ -100,10 +99,12 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 		/** Takes the workflow (no other node holds a live lease on it); false when another node runs it. */
 		async claim(wf: Workflow): Promise<boolean> {
 			const now = nowIso();
-			const won = await this.adapter.updateMany(
-				{ _id: this.storedId(wf.id), state: "running", $or: [{ lease_until: { $exists: false } }, { lease_until: { $lt: now } }, { node: this.broker.nodeID }] },
-				{ $set: { node: this.broker.nodeID, lease_until: new Date(Date.now() + this.config.lease_ms).toISOString(), updated_at: now } },
-			);
+			const won = await this.store
+				.uncached()
+				.updateMany(
+					{ _id: this.storedId(wf.id), state: "running", $or: [{ lease_until: { $exists: false } }, { lease_until: { $lt: now } }, { node: this.broker.nodeID }] },
+					{ $set: { node: this.broker.nodeID, lease_until: new Date(Date.now() + this.config.lease_ms).toISOString(), updated_at: now } },
+				);
 			if (won !== 1) return false;
 			wf.node = this.broker.nodeID;
 			return true;
@@ -112,8 +113,7 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 		async save(wf: Workflow, set: Partial<Workflow>): Promise<void> {
 			Object.assign(wf, set, { updated_at: nowIso(), lease_until: new Date(Date.now() + this.config.lease_ms).toISOString() });
 			const { id, ...doc } = wf;
-			await this.adapter.updateById(id, { $set: doc });
-			await this.clearCache();
+			await this.store.updateById(id, { $set: doc });
 		},
 
 		/** One step's work, through the services' actions, as the orchestrator; a short summary of what it did. */

@@ -12,7 +12,7 @@ import { foldEntries, type OverviewEntry } from "../lib/overview-fold";
 import { servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
 import { createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
+import { createDbMixin, createStoreMixin, naturalKey } from "../mixins/db.mixin";
 import { nowIso } from "../models/common";
 import { Audit, Overview } from "../contracts";
 import { call } from "../lib/contract-calls";
@@ -36,18 +36,18 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 
 	methods: {
 		async stored(companyId: string): Promise<StoredOverview | null> {
-			return this.toEntity<StoredOverview>(await this.adapter.findById(this.idForKey(`overview|${companyId}`)));
+			return this.toEntity<StoredOverview>(await this.store.findByKey(naturalKey("overview", companyId)));
 		},
 
 		/** Writes `next` if the stored overview is still `seen` (its seq); false when another writer moved it first. */
 		async replace(companyId: string, seen: StoredOverview | null, next: CompanyOverview & { rebuilt_at?: string }): Promise<boolean> {
-			const _id = this.idForKey(`overview|${companyId}`);
+			const key = naturalKey("overview", companyId);
 			if (!seen)
-				return this.adapter.insert({ _id, ...next }).then(
+				return this.store.insertKeyed(key, next).then(
 					() => true,
 					() => false, // another replica inserted it first
 				);
-			return (await this.adapter.updateMany({ _id, seq: seen.seq }, { $set: next })) === 1;
+			return (await this.store.updateMany({ _id: this.store.idForKey(key), seq: seen.seq }, { $set: next })) === 1;
 		},
 
 		/** Folds entries into the company's overview (entries it holds already change nothing); true when it moved. */
@@ -73,9 +73,10 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 				if (!entries.length) return;
 				const byCompany = new Map<string, OverviewEntry[]>();
 				for (const e of entries) if (e.company_id) byCompany.set(e.company_id, [...(byCompany.get(e.company_id) ?? []), e]);
-				let moved = false;
-				for (const [companyId, own] of byCompany) moved = (await this.fold(companyId, own)) || moved;
-				if (moved) await this.clearCache();
+				// the overviews that moved clean the cache once
+				await this.store.batch(async () => {
+					for (const [companyId, own] of byCompany) await this.fold(companyId, own);
+				});
 				const last = entries[entries.length - 1].seq;
 				if (checkpoint.seq === 0 && !(await this.checkpoints.findById(checkpointId)))
 					await this.checkpoints.insert({ _id: checkpointId, seq: last }).catch(() => undefined);
@@ -123,10 +124,7 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 				// a live fold ahead of this one: read on to where it is, then write
 				if (seen && seen.seq > overview.seq) continue;
 				// rebuilt_at: MongoDB counts an update that changes nothing as not applied
-				if (await this.replace(companyId, seen, { ...overview, rebuilt_at: nowIso() })) {
-					await this.clearCache();
-					return { overview, entries };
-				}
+				if (await this.replace(companyId, seen, { ...overview, rebuilt_at: nowIso() })) return { overview, entries };
 			}
 			throw new Error(`the overview of ${companyId} kept moving`);
 		},

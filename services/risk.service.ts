@@ -28,7 +28,7 @@ import { clientErrorOf, inlineOrInWorker, LIBRARY_PARSE_LIMITS } from "../lib/wo
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin, createStoreMixin } from "../mixins/db.mixin";
+import { createDbMixin, createStoreMixin, naturalKey } from "../mixins/db.mixin";
 import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOfAll, pageParams } from "../models/common";
 import { conflict, forbidden, unprocessable } from "../models/errors";
 import { Companies, Domains, Finance, MlPrediction, MlRegistry, Risk } from "../contracts";
@@ -47,7 +47,7 @@ const AUTOMATIC_VALIDITY_DAYS = 90;
 const MANUAL_VALIDITY_DAYS = 365;
 const AS_RISK = { meta: { user: servicePrincipal("risk") } };
 const daysFrom = (from: Date, days: number) => new Date(from.getTime() + days * 86_400_000).toISOString();
-const automaticKey = (companyId: string, riskType: string) => `${companyId}|auto|${riskType}`;
+const automaticKey = (companyId: string, riskType: string) => naturalKey(companyId, "auto", riskType);
 /** Earlier acceptances kept on an assessment. */
 const ACCEPTANCES_KEPT = 20;
 
@@ -88,7 +88,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 	metadata: { description: "Risk assessments, automatic and by hand, and risk matrices" },
 	settings: { rest: "/" },
 	mixins: [
-		createStoreMixin("matrices", "risk_matrices", [{ fields: { urn: 1 }, unique: true }]),
+		createStoreMixin("matrices", "risk_matrices", [{ fields: { urn: 1 }, unique: true }], { cachedAnswers: true }),
 		createDbMixin("risk_assessments", [{ fields: { assessment_key: 1 }, unique: true, sparse: true }, { fields: { company_id: 1 } }]),
 		createCompanyScopedMixin("risk"),
 		// automatic assessments read the finance analysis; acceptances may hold until a KPI breaches
@@ -188,37 +188,36 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 			const now = new Date();
 			const saved: RiskAssessment[] = [];
 			const ml = await this.mlDistress(analysis.company_id);
-			for (const riskType of AUTOMATIC_RISK_TYPES) {
-				const result: AutomaticAssessment = assessAutomatic(riskType, analysis, ml);
-				const key = automaticKey(analysis.company_id, riskType);
-				const fields = {
-					company_id: analysis.company_id,
-					risk_type: riskType,
-					method: "automatic",
-					risk_score: result.risk_score,
-					level: result.level,
-					risk_factors: result.risk_factors,
-					mitigation_strategies: [],
-					exposure: { formula: EXPOSURES[riskType].formula, value: EXPOSURES[riskType].value(analysis) },
-					measures: measuresOf(analysis),
-					period_end: result.period_end,
-					assessed_at: now.toISOString(),
-					expires_at: daysFrom(now, AUTOMATIC_VALIDITY_DAYS),
-					assessment_key: key,
-					updated_at: now.toISOString(),
-				};
-				// the adapter directly: one cache cleaning for the four, below
-				const doc = await this.locks.run(key, async () => {
-					const existing = await this.findEntity<RiskAssessment>({ assessment_key: key });
-					return this.toEntity<RiskAssessment>(
-						existing
-							? await this.adapter.updateById(existing.id, { $set: fields })
-							: await this.adapter.insert({ _id: this.idForKey(key), ...fields, created_at: now.toISOString() }),
-					);
-				});
-				saved.push(this.publicAssessment(doc!));
-			}
-			await this.clearCache();
+			// one cache cleaning for the four
+			await this.store.batch(async () => {
+				for (const riskType of AUTOMATIC_RISK_TYPES) {
+					const result: AutomaticAssessment = assessAutomatic(riskType, analysis, ml);
+					const key = automaticKey(analysis.company_id, riskType);
+					const fields = {
+						company_id: analysis.company_id,
+						risk_type: riskType,
+						method: "automatic",
+						risk_score: result.risk_score,
+						level: result.level,
+						risk_factors: result.risk_factors,
+						mitigation_strategies: [],
+						exposure: { formula: EXPOSURES[riskType].formula, value: EXPOSURES[riskType].value(analysis) },
+						measures: measuresOf(analysis),
+						period_end: result.period_end,
+						assessed_at: now.toISOString(),
+						expires_at: daysFrom(now, AUTOMATIC_VALIDITY_DAYS),
+						assessment_key: key,
+						updated_at: now.toISOString(),
+					};
+					const doc = await this.locks.run(key, async () => {
+						const existing = await this.findEntity<RiskAssessment>({ assessment_key: key });
+						return this.toEntity<RiskAssessment>(
+							existing ? await this.store.updateById(existing.id, { $set: fields }) : await this.store.insertKeyed(key, { ...fields, created_at: now.toISOString() }),
+						);
+					});
+					saved.push(this.publicAssessment(doc!));
+				}
+			});
 			emit(this.broker, Risk.events.assessmentCreated, {
 				company_id: analysis.company_id,
 				automatic: saved.map(a => ({ id: a.id, risk_type: a.risk_type, method: a.method, risk_score: a.risk_score, level: a.level, assessed_at: a.assessed_at })),
@@ -655,13 +654,14 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 						existing.set(matrix.urn, stored);
 					}
 					const now = nowIso();
-					for (const matrix of matrices) {
-						const doc = { ...matrix, domain, imported_by: user.username, imported_at: now };
-						const stored = existing.get(matrix.urn);
-						if (stored) await this.matrices.updateById(stored._id, { $set: doc });
-						else await this.matrices.insert(doc);
-					}
-					await this.clearCache();
+					await this.matrices.batch(async () => {
+						for (const matrix of matrices) {
+							const doc = { ...matrix, domain, imported_by: user.username, imported_at: now };
+							const stored = existing.get(matrix.urn);
+							if (stored) await this.matrices.updateById(stored._id, { $set: doc });
+							else await this.matrices.insert(doc);
+						}
+					});
 					emit(ctx, Risk.events.matricesImported, { urns: matrices.map(m => m.urn), domain, by: user.id });
 					return { imported: matrices.map(m => ({ urn: m.urn, name: m.name, domain, size: `${m.probability.length}×${m.impact.length}` })) };
 				});

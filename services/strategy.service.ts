@@ -25,7 +25,7 @@ import {
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin, createStoreMixin, entityFrom, findPage, type Doc } from "../mixins/db.mixin";
+import { createDbMixin, createStoreMixin, type Doc } from "../mixins/db.mixin";
 import { isoDateParam, listParams, nowIso, pageParams } from "../models/common";
 import { conflict, forbidden, missing, notFound, unprocessable } from "../models/errors";
 import { Companies, Compliance, Domains, Finance, Risk, Strategy } from "../contracts";
@@ -324,7 +324,7 @@ const StrategyService = defineService()({
 		/** A deleted company's plans and their check-ins (at least once: idempotent). */
 		async onCompanyDeleted(companyId: string): Promise<void> {
 			await this.checkIns.removeMany({ company_id: companyId });
-			if (await this.adapter.removeMany({ company_id: companyId })) await this.clearCache();
+			await this.store.removeMany({ company_id: companyId });
 		},
 
 		/** What a plan's events carry of it (the company overview is kept from them): status, score, open actions. */
@@ -550,12 +550,11 @@ const StrategyService = defineService()({
 				const now = nowIso();
 				const move = { from: plan.status, to, by: user.username, role: user.role, ...(reason ? { reason } : {}), at: now };
 				// the move applies only to the status it was checked against (two reviewers at once: one wins)
-				const moved = await this.adapter.updateMany(
+				const moved = await this.store.updateMany(
 					{ _id: this.storedId(plan.id), status: plan.status },
 					{ $set: { status: to, updated_at: now }, $push: { transitions: move } },
 				);
 				if (moved !== 1) throw conflict("The plan moved meanwhile: read it again", { id: plan.id });
-				await this.clearCache();
 				const transitioned = (await this.findEntityById<StrategicPlan>(plan.id))!;
 				emit(ctx, Strategy.events.planTransitioned, { id: plan.id, company_id: plan.company_id, from: plan.status, to, by: user.id, plan: this.planDigest(transitioned) });
 				return this.publicPlan(transitioned);
@@ -611,7 +610,7 @@ const StrategyService = defineService()({
 			params: { $$strict: true, id: idParam, check_in: idParam },
 			async handler(ctx: StrategyContext<{ id: string; check_in: string }>) {
 				const plan = await this.ownedEntity<StrategicPlan>(ctx, ctx.params.id, "Strategic plan");
-				const found = entityFrom<Doc>(this.checkIns, await this.checkIns.findById(ctx.params.check_in).catch(() => null));
+				const found = this.checkIns.entity<Doc>(await this.checkIns.findById(ctx.params.check_in).catch(() => null));
 				if (!found || found.plan_id !== plan.id) throw notFound("Check-in", ctx.params.check_in);
 				const { plan_id: _p, company_id: _c, ...checkIn } = found;
 				return checkIn;
@@ -634,7 +633,7 @@ const StrategyService = defineService()({
 				// check-ins the plan held from before there was a store are not rows yet: they show with the rest
 				const legacy = kr.check_ins.filter(c => !c.id);
 				const query = { plan_id: plan.id, objective_id: ctx.params.objective, key_result_id: ctx.params.key_result };
-				const page = await findPage<Doc>(this.checkIns, query, ctx.params, "-at");
+				const page = await this.checkIns.page<Doc>(query, ctx.params, "-at");
 				const rows = page.rows.map(({ plan_id: _p, company_id: _c, objective_id: _o, key_result_id: _k, ...c }) => c);
 				if (!legacy.length) return { ...page, rows };
 				const all = [...rows, ...legacy].sort((a, b) => String(b.at).localeCompare(String(a.at)));
