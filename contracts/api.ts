@@ -1,18 +1,9 @@
 /** api (services/api.service.ts): the gateway. */
+import type { CoalescedRefusal, Refusal } from "../domains/audit/refusals";
 import { action, event } from "./contract";
 
 /** A refused request (401, 403, 429); refusals of one caller, route and status in one window are one entry with their count. */
-export interface RequestDenied {
-	status: number;
-	type: string | null;
-	method: string;
-	route: string;
-	ip: string;
-	actor?: { id: string; username: string; role: string };
-	count?: number;
-	first_at?: string;
-	last_at?: string;
-}
+export type RequestDenied = Refusal & Partial<Pick<CoalescedRefusal, "count" | "first_at" | "last_at">>;
 
 export interface Readiness {
 	status: "ready" | "unavailable";
