@@ -143,9 +143,10 @@ describe.each(stores)("companies on %s", (_name, env, idFormat) => {
 			const co: any = await call("companies.create", { name: "Short Lived", industry: "technology" }, superAdmin);
 			await call("finance.createStatement", { id: co.id, ...statement("2023-12-31", 1) }, superAdmin);
 			await call("companies.remove", { id: co.id }, superAdmin);
-			await new Promise(r => setTimeout(r, 50)); // the companies.deleted event is handled asynchronously
-			const left = await (platform.broker.getLocalService("finance") as any).adapter.count({ query: { company_id: co.id } });
-			expect(left).toBe(0);
+			// the cascade arrives on the durable channel, after the deletion answered
+			const left = () => (platform.broker.getLocalService("finance") as any).store.count({ query: { company_id: co.id } });
+			for (let i = 0; i < 100 && (await left()) > 0; i++) await new Promise(r => setTimeout(r, 50));
+			expect(await left()).toBe(0);
 		});
 	});
 });
