@@ -57,7 +57,8 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 	name: "ml.training",
 	metadata: { description: "ML training jobs" },
 	settings: { rest: "/" },
-	dependencies: ["ml.registry"],
+	// the default model is trained on a shipped data set, registered by ml.datasets as it starts
+	dependencies: ["ml.registry", "ml.datasets"],
 	mixins: [
 		createDbMixin("ml_training_jobs", [{ fields: { model_id: 1 } }, { fields: { state: 1 } }, { fields: { created_by: 1, state: 1 } }, { fields: { domain: 1, state: 1 } }]),
 		createBusinessMetricsMixin([BUSINESS_COUNTERS.mlTrainingJobs]),
