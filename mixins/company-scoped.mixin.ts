@@ -57,8 +57,7 @@ export function createCompanyScopedMixin(ownService: string) {
 			},
 			/** At least once: must be idempotent. A service may replace it (its own `methods` win over a mixin's). */
 			async onCompanyDeleted(companyId: string): Promise<void> {
-				const removed = await this.adapter.removeMany({ company_id: companyId });
-				if (removed) await this.clearCache();
+				await this.store.removeMany({ company_id: companyId });
 			},
 		},
 		channels: {
