@@ -58,4 +58,29 @@ export default tseslint.config(
 			],
 		},
 	},
+	{
+		// services and mixins read and write through repositories (mixins/db.mixin.ts), which clean the cache and build
+		// natural keys; the rules above are repeated because a later block's options replace an earlier one's
+		files: ["services/**/*.ts", "mixins/**/*.ts"],
+		ignores: ["mixins/db.mixin.ts"],
+		rules: {
+			"no-restricted-syntax": [
+				"error",
+				{
+					selector:
+						"CallExpression[callee.property.name=/^(call|mcall|emit|broadcast|broadcastLocal|sendToChannel)$/] > :matches(Literal, TemplateLiteral).arguments:first-child",
+					message: "Name events, channels and actions through their contract (contracts/) with lib/contract-calls.ts, not with a string.",
+				},
+				{
+					selector: "Property[key.name=/^(events|channels)$/] > ObjectExpression > Property[computed=false]",
+					message: "Handle events and channels by their contract's name ([Contract.events.x.name]), not by a string.",
+				},
+				{
+					selector: "MemberExpression[object.type='ThisExpression'][property.name='adapter']",
+					message:
+						"Use the service's repository (this.store, or a second store's): it cleans the cache and builds natural keys; moleculer-db's adapter does neither (only mixins/db.mixin.ts touches it).",
+				},
+			],
+		},
+	},
 );
