@@ -27,7 +27,7 @@ const config = getConfig();
  * docs/security.md); embedded, the local socket `npm run repl` attaches through (lib/local-socket-transporter.ts).
  */
 function transporterOptions(): BrokerOptions["transporter"] {
-	if (!config.transporter) return new LocalSocketTransporter({ dataDir: config.data_dir, role: "hub" }) as never;
+	if (!config.transporter) return config.local_socket ? (new LocalSocketTransporter({ dataDir: config.data_dir, role: "hub" }) as never) : undefined;
 	const credentials = natsCredentials(config);
 	if (credentials) {
 		// `servers`, not `url`: Moleculer's NATS transporter overwrites user and pass with the URL's (none) when given a url

@@ -48,6 +48,8 @@ async function main() {
 	const companyBody = await measureBizops(results, "", {}, "all");
 	// the step before the gateway's answer cache, in the same run
 	await measureBizops(results, " without the answer cache", { ANSWER_CACHE_TTL: "0" }, "company");
+	// the embedded default opens a local socket for the REPL (a transporter of its own): what it costs, in the same run
+	await measureBizops(results, " without the local socket", { LOCAL_SOCKET: "false" }, "company");
 	results.push(await measure("minimal moleculer-web route, metrics off (the floor)", () => startFloorServer(companyBody)));
 	results.push(await measure("minimal moleculer-web route, metrics on", () => startFloorServer(companyBody, true)));
 	results.push(await measure("bare Node http", () => startBareServer(companyBody)));

@@ -51,6 +51,11 @@ export const SCHEMA = {
 		"TRANSPORTER",
 		"Moleculer transporter (a comma list of NATS URLs for a NATS cluster); unset: one process, which opens only `DATA_DIR/bizops.sock`, the local socket `npm run repl` attaches through ([operations.md](operations.md#repl))",
 	),
+	local_socket: bool(
+		"LOCAL_SOCKET",
+		true,
+		"embedded (no `TRANSPORTER`): open `DATA_DIR/bizops.sock`, the local socket `npm run repl` attaches through ([operations.md](operations.md#repl)); false: none (the REPL cannot attach)",
+	),
 	nats: {
 		user: optionalText(
 			"NATS_USER",

@@ -204,6 +204,17 @@ describe("npm run repl beside a running npm start (embedded)", () => {
 		expect(oversized).toBe(true);
 	});
 
+	it("with LOCAL_SOCKET=false the platform opens no socket, and readiness says there is no transporter", async () => {
+		const quiet = await startPlatform({ env: { LOCAL_SOCKET: "false" } });
+		try {
+			expect((await quiet.request("GET", "/health/ready")).body).toMatchObject({ status: "ready", transporter: "none" });
+			expect(fs.readdirSync(quiet.dataDir).filter(f => f === "bizops.sock" || f === "repl.token")).toEqual([]);
+		} finally {
+			await quiet.stop();
+		}
+		expect((await platform.request("GET", "/health/ready")).body.transporter).toBe("local");
+	});
+
 	it("says where no platform runs, and how to start one", async () => {
 		const empty = fs.mkdtempSync(path.join(os.tmpdir(), "bizops-repl-none-"));
 		const { code, out } = await replSession({ DATA_DIR: empty }, []);
