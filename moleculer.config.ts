@@ -50,7 +50,7 @@ function cacherOptions(): BrokerOptions["cacher"] {
 
 const brokerConfig: BrokerOptions = {
 	namespace: config.namespace,
-	nodeID: process.env.NODE_ID || `${os.hostname().toLowerCase()}-${process.pid}`,
+	nodeID: config.node_id ?? `${os.hostname().toLowerCase()}-${process.pid}`,
 	// Moleculer's console logger without the start-up chatter an operator does not read (lib/logger.ts)
 	logger: platformLogger(config.log_level, !!process.stdout.isTTY) as never,
 	transporter: transporterOptions(),

@@ -41,6 +41,11 @@ const list = (env: string | null, value: string[], doc: string) =>
 
 export const SCHEMA = {
 	namespace: text("NAMESPACE", "bizops", "Moleculer namespace: nodes see only nodes of the same one, and it prefixes Redis keys"),
+	node_id: optionalText("NODE_ID", "Moleculer node id (production: the pod's name); unset: host name and process id"),
+	admin_password: optionalText(
+		"BIZOPS_ADMIN_PASSWORD",
+		"the bootstrap `admin`'s password, used on the first start only (production: from a Secret); unset: generated and logged once",
+	),
 	port: num("PORT", 3000, "gateway port"),
 	health_port: optionalNum(
 		"HEALTH_PORT",

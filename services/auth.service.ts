@@ -172,7 +172,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		/** docs/api.md: on first start with no users, `admin` (super_admin) with BIZOPS_ADMIN_PASSWORD or a generated one. */
 		async bootstrapAdmin() {
 			if ((await this.countEntities({})) > 0) return;
-			const given = process.env.BIZOPS_ADMIN_PASSWORD;
+			const given = getConfig().admin_password;
 			const password = given || randomSecret(18);
 			const now = nowIso();
 			try {
