@@ -354,7 +354,15 @@ describe("cancelling a job", () => {
 		const cancelled = await platform.request("DELETE", `/ml/jobs/${job.id}`, { token: admin });
 		expect(cancelled.status).toBe(200);
 		expect(cancelled.body.state).toBe("cancelled");
-		await new Promise(r => setTimeout(r, 3000));
+		// the node lets go of the job once its thread has stopped (at the latest at its next heartbeat, 2 s)
+		const training = platform.broker.getLocalService("ml.training") as unknown as { running: Map<string, unknown> };
+		await eventually(
+			"the training thread to stop",
+			async () => training.running.has(job.id),
+			running => !running,
+			250,
+			20,
+		);
 		expect((await platform.request("GET", `/ml/jobs/${job.id}`, { token: admin })).body.state).toBe("cancelled");
 		expect((await platform.request("GET", `/ml/models/${model.id}/versions`, { token: admin })).body.total).toBe(0);
 		expect((await platform.request("DELETE", `/ml/jobs/${job.id}`, { token: admin })).status).toBe(409);
