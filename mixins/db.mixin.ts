@@ -3,6 +3,7 @@
  * to `DATA_DIR/<collection>.db` (docs/configuration.md). Adds the indexes a service declares, entity helpers that
  * return API-shaped entities (`id` string, ISO timestamps), and cache cleaning across nodes.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import crypto from "crypto";
 import fs from "fs";
 import path from "path";
@@ -146,25 +147,24 @@ export function idForKey(adapter: DbAdapter, key: string): unknown {
  * import, a review's assessments, an alias move and its versions).
  */
 export class CacheCleaning {
-	private batching = 0;
-	private written = false;
+	/** The batch the current call chain is in: a concurrent request's writes are not part of it. */
+	private readonly batchOf = new AsyncLocalStorage<{ written: boolean }>();
 
 	constructor(private readonly clean: () => Promise<void>) {}
 
 	async changed(): Promise<void> {
-		if (this.batching) this.written = true;
+		const batch = this.batchOf.getStore();
+		if (batch) batch.written = true;
 		else await this.clean();
 	}
 
 	async batch<T>(fn: () => Promise<T>): Promise<T> {
-		this.batching++;
+		if (this.batchOf.getStore()) return fn(); // inside a batch already: cleaned at its end
+		const batch = { written: false };
 		try {
-			return await fn();
+			return await this.batchOf.run(batch, fn);
 		} finally {
-			if (--this.batching === 0 && this.written) {
-				this.written = false;
-				await this.clean();
-			}
+			if (batch.written) await this.clean();
 		}
 	}
 }

@@ -44,6 +44,24 @@ describe("repository", () => {
 		expect(cleanings()).toBe(2);
 	});
 
+	it("a write outside a batch cleans at once, even while another request's batch is under way", async () => {
+		const { repo, cleanings } = await repository();
+		let release!: () => void;
+		const held = new Promise<void>(resolve => (release = resolve));
+		// a long import: one write, then waiting
+		const importing = repo.batch(async () => {
+			await repo.insert({ n: 1 });
+			await held;
+		});
+		await new Promise(resolve => setImmediate(resolve));
+		// another request writes meanwhile: its answer must not wait for the import's cleaning
+		await repo.insert({ n: 2 });
+		expect(cleanings()).toBe(1);
+		release();
+		await importing;
+		expect(cleanings()).toBe(2);
+	});
+
 	it("stores one document per natural key: a second insert of the key is refused, and it is found by its key", async () => {
 		const { repo } = await repository();
 		const key = naturalKey("c1", "annual", "2024-12-31");
