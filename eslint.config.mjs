@@ -2,6 +2,18 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/** What crosses between services is named in contracts/ only: lib/contract-calls.ts sends and calls through them. */
+const CONTRACT_NAMES = [
+	{
+		selector: "CallExpression[callee.property.name=/^(call|mcall|emit|broadcast|broadcastLocal|sendToChannel)$/] > :matches(Literal, TemplateLiteral).arguments:first-child",
+		message: "Name events, channels and actions through their contract (contracts/) with lib/contract-calls.ts, not with a string.",
+	},
+	{
+		selector: "Property[key.name=/^(events|channels)$/] > ObjectExpression > Property[computed=false]",
+		message: "Handle events and channels by their contract's name ([Contract.events.x.name]), not by a string.",
+	},
+];
+
 export default tseslint.config(
 	{ ignores: ["node_modules/", "dist/", "data/", "coverage/", "bench/results/"] },
 	js.configs.recommended,
@@ -40,41 +52,21 @@ export default tseslint.config(
 		},
 	},
 	{
-		// what crosses between services is named in contracts/ only: lib/contract-calls.ts sends and calls through them
 		files: ["services/**/*.ts", "mixins/**/*.ts", "middlewares/**/*.ts", "lib/**/*.ts", "repl/**/*.ts", "bin/**/*.ts", "domains/**/*.ts", "models/**/*.ts"],
 		ignores: ["lib/contract-calls.ts"],
 		rules: {
-			"no-restricted-syntax": [
-				"error",
-				{
-					selector:
-						"CallExpression[callee.property.name=/^(call|mcall|emit|broadcast|broadcastLocal|sendToChannel)$/] > :matches(Literal, TemplateLiteral).arguments:first-child",
-					message: "Name events, channels and actions through their contract (contracts/) with lib/contract-calls.ts, not with a string.",
-				},
-				{
-					selector: "Property[key.name=/^(events|channels)$/] > ObjectExpression > Property[computed=false]",
-					message: "Handle events and channels by their contract's name ([Contract.events.x.name]), not by a string.",
-				},
-			],
+			"no-restricted-syntax": ["error", ...CONTRACT_NAMES],
 		},
 	},
 	{
 		// services and mixins read and write through repositories (mixins/db.mixin.ts), which clean the cache and build
-		// natural keys; the rules above are repeated because a later block's options replace an earlier one's
+		// natural keys (a later block's options replace an earlier one's: the contract rules come again)
 		files: ["services/**/*.ts", "mixins/**/*.ts"],
 		ignores: ["mixins/db.mixin.ts"],
 		rules: {
 			"no-restricted-syntax": [
 				"error",
-				{
-					selector:
-						"CallExpression[callee.property.name=/^(call|mcall|emit|broadcast|broadcastLocal|sendToChannel)$/] > :matches(Literal, TemplateLiteral).arguments:first-child",
-					message: "Name events, channels and actions through their contract (contracts/) with lib/contract-calls.ts, not with a string.",
-				},
-				{
-					selector: "Property[key.name=/^(events|channels)$/] > ObjectExpression > Property[computed=false]",
-					message: "Handle events and channels by their contract's name ([Contract.events.x.name]), not by a string.",
-				},
+				...CONTRACT_NAMES,
 				{
 					selector: "MemberExpression[object.type='ThisExpression'][property.name='adapter']",
 					message:
