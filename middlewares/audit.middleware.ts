@@ -42,8 +42,17 @@ export function subjectOf(eventName: string, payload: unknown): Pick<AuditRecord
 	if (contract && !contract.subject) return null;
 	if (!contract?.subject) return { entity: { type: eventName, id: null }, company_id: null, domain: null };
 	const s = contract.subject;
-	const text = (v: unknown) => (v == null || v === "" ? null : String(v));
-	return { entity: { type: s.entity, id: text(s.id(payload)) }, company_id: text(s.company?.(payload)), domain: text(s.domain?.(payload)) };
+	// a payload not of its contract's shape (a node of an older release, during a rolling upgrade) is still
+	// recorded, with what could be read: the audit never throws into the action that emitted
+	const read = (fn: ((p: unknown) => unknown) | undefined) => {
+		try {
+			const v = fn?.(payload);
+			return v == null || v === "" ? null : String(v);
+		} catch {
+			return null;
+		}
+	};
+	return { entity: { type: s.entity, id: read(s.id) }, company_id: read(s.company), domain: read(s.domain) };
 }
 
 function actorOf(ctx: Context<unknown, AuthMeta> | undefined, payload: unknown): AuditActor | null {

@@ -78,6 +78,9 @@ describe("the audit chain", () => {
 		])
 			expect(subjectOf(name, {})).toBeNull();
 		expect(subjectOf("plugin.thing.done", { id: "x" })).toEqual({ entity: { type: "plugin.thing.done", id: null }, company_id: null, domain: null });
+		// a payload of another shape than its contract's (an older node): recorded with what can be read, never a throw
+		expect(subjectOf("companies.created", { by: "u1" })).toEqual({ entity: { type: "companies", id: null }, company_id: null, domain: null });
+		expect(subjectOf("finance.statement.created", null)).toEqual({ entity: { type: "finance.statement", id: null }, company_id: null, domain: null });
 	});
 });
 
