@@ -270,37 +270,37 @@ export class Repository {
 }
 
 /** The entity helpers, on moleculer-db's members: its adapter, and clearCache (drops this service's cache on every node: it broadcasts `cache.clean.<service>`). */
-const EntityHelpers = defineMixin<{ adapter: DbAdapter; store: Repository; clearCache(): Promise<void> }>()({
+const EntityHelpers = defineMixin<{ store: Repository; clearCache(): Promise<void> }>()({
 	methods: {
+		// the entity helpers read and write through the service's repository (this.store)
 		/** An _id derived from a natural key: two writers of the same key (on any replica) collide in the store. */
 		idForKey(key: string): unknown {
-			return idForKey(this.adapter, key);
+			return this.store.idForKey(key);
 		},
 		/** An entity's id as the store holds it, for queries on `_id` (MongoDB: an ObjectId; NeDB: the string). */
 		storedId(id: string): unknown {
-			const adapter = this.adapter as DbAdapter & { stringToObjectID?(id: string): unknown };
-			return adapter.stringToObjectID ? adapter.stringToObjectID(id) : id;
+			return this.store.storedId(id);
 		},
 		toEntity<T = Doc>(doc: Doc | null): T | null {
-			return entityFrom<T>(this.adapter, doc);
+			return this.store.entity<T>(doc);
 		},
 		/** One page of this service's entities matching `query` (list params `page`, `page_size`, `sort`). */
 		findPage<T = Doc>(query: Doc, list: ListArgs, defaultSort: string): Promise<Page<T>> {
-			return findPage<T>(this.adapter, query, list, defaultSort);
+			return this.store.page<T>(query, list, defaultSort);
 		},
 		async findEntity<T = Doc>(query: Doc): Promise<T | null> {
-			return this.toEntity<T>(await this.adapter.findOne(query));
+			return this.toEntity<T>(await this.store.findOne(query));
 		},
 		async findEntityById<T = Doc>(id: string): Promise<T | null> {
 			if (typeof id !== "string" || id.length === 0 || id.length > 64) return null;
-			return this.toEntity<T>(await this.adapter.findById(id));
+			return this.toEntity<T>(await this.store.findById(id));
 		},
 		async findEntities<T = Doc>(params: FindParams): Promise<T[]> {
-			const docs: Doc[] = await this.adapter.find(params);
+			const docs: Doc[] = await this.store.find(params);
 			return docs.map(d => this.toEntity<T>(d) as T);
 		},
 		async countEntities(query: Doc): Promise<number> {
-			return this.adapter.count({ query });
+			return this.store.count({ query });
 		},
 		async insertEntity<T = Doc>(doc: Doc): Promise<T> {
 			return this.toEntity<T>(await this.store.insert(doc)) as T;
@@ -350,7 +350,7 @@ export function createDbMixin(collection: string, indexes: IndexSpec[] = [], opt
 				visibility: "public",
 				auth: "public",
 				async handler() {
-					await this.adapter.count({ query: {} });
+					await this.store.count();
 					return { status: "ok" };
 				},
 			},
