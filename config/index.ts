@@ -15,6 +15,26 @@ export type { Config } from "./schema";
 
 const environmentsDir = () => projectPath("config", "environments");
 
+/**
+ * `${VAR}` and `${VAR:-default}` in a file's values take the environment's value (empty when unset), as
+ * docs/configuration.md has always allowed: a file an operator wrote that way still reads as before. The
+ * shipped files need none (each setting's variable is in config/schema.ts).
+ */
+export function substitute(text: string, env: NodeJS.ProcessEnv): string {
+	return text.replace(/\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
+		const value = env[name];
+		return value != null && value !== "" ? value : (fallback ?? "");
+	});
+}
+
+/** Substitutes inside every string of the parsed document, so a value never changes the YAML's structure. */
+function substituteTree(node: unknown, env: NodeJS.ProcessEnv): unknown {
+	if (typeof node === "string") return substitute(node, env);
+	if (Array.isArray(node)) return node.map(n => substituteTree(n, env));
+	if (node && typeof node === "object") return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, substituteTree(v, env)]));
+	return node;
+}
+
 /** The dotted keys a YAML document sets (`broker.read_timeout`). */
 function keysOf(node: unknown, prefix = ""): string[] {
 	if (node === null || typeof node !== "object" || Array.isArray(node)) return [prefix.slice(0, -1)];
@@ -25,7 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, dir = environme
 	const name = env.NODE_ENV || "development";
 	const file = path.join(dir, `${name}.yaml`);
 	if (!fs.existsSync(file)) throw new Error(`Configuration: no ${file} for NODE_ENV=${name}`);
-	const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
+	const doc = substituteTree(YAML.parse(fs.readFileSync(file, "utf8")) ?? {}, env) as Record<string, unknown>;
 	// a misspelt key would otherwise be a setting silently left at its default
 	const known = new Set(settings().map(s => s.key));
 	const unknown = Object.keys(doc).length ? keysOf(doc).filter(k => !known.has(k)) : [];

@@ -1,7 +1,7 @@
 import fs from "fs";
 import os from "os";
 import path from "path";
-import { loadConfig, natsCredentials } from "../../config";
+import { loadConfig, natsCredentials, substitute } from "../../config";
 import { withSettings } from "../../config/doc";
 import { SCHEMA, settings } from "../../config/schema";
 import { CONFIGURATION_DOC } from "../../bin/docs";
@@ -22,6 +22,12 @@ describe("configuration", () => {
 		expect(loadConfig({ NODE_ENV: "custom", READ_TIMEOUT: "700" }, dir).broker.read_timeout).toBe(700);
 		// an empty variable is unset
 		expect(loadConfig({ NODE_ENV: "custom", READ_TIMEOUT: "" }, dir).broker.read_timeout).toBe(1500);
+	});
+
+	it("still substitutes ${VAR} and ${VAR:-default} in a file's values", () => {
+		expect(substitute("a=${A} b=${B:-two} c=${C:-}", { A: "one" })).toBe("a=one b=two c=");
+		const dir = environment("cacher: ${MY_CACHE:-Memory}\nbroker:\n  read_timeout: ${MY_READ:-1500}\n");
+		expect(loadConfig({ NODE_ENV: "custom", MY_CACHE: "redis://r:6379" }, dir)).toMatchObject({ cacher: "redis://r:6379", broker: { read_timeout: 1500 } });
 	});
 
 	it("refuses a key its file sets that is no setting, and a flag that is neither true nor false", () => {
