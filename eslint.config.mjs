@@ -75,4 +75,20 @@ export default tseslint.config(
 			],
 		},
 	},
+	{
+		// a configuration is the broker's, read as it starts (config/index.ts configOf): never the process's, read on import
+		files: ["services/**/*.ts", "mixins/**/*.ts", "middlewares/**/*.ts", "lib/**/*.ts", "repl/**/*.ts", "domains/**/*.ts", "models/**/*.ts"],
+		rules: {
+			"no-restricted-imports": [
+				"error",
+				{
+					paths: ["../config", "../../config", "../config/index"].map(name => ({
+						name,
+						importNames: ["getConfig"],
+						message: "Read the broker's configuration: this.config (mixins/configured.mixin.ts) or configOf(this.broker).",
+					})),
+				},
+			],
+		},
+	},
 );

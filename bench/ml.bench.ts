@@ -132,8 +132,8 @@ async function actionLatency(): Promise<{ p50: number; p99: number }> {
 	process.env.DATA_DIR = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "bizops-ml-bench-"));
 	process.env.LOG_LEVEL = "warn";
 	const { ServiceBroker } = require("moleculer");
-	const config = require("../moleculer.config");
-	const broker = new (ServiceBroker as any)({ ...(config.default ?? config), logger: false, metrics: { enabled: false } });
+	const brokerOptions = require("../moleculer.config");
+	const broker = new (ServiceBroker as any)({ ...brokerOptions(), logger: false, metrics: { enabled: false } });
 	for (const name of ["auth", "companies", "flags", "finance", "ml.registry", "ml.training", "ml.evaluation", "ml.prediction"])
 		broker.createService(require(`../services/${name}.service`).default);
 	await broker.start();

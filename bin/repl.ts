@@ -5,14 +5,14 @@
  */
 import fs from "fs";
 import os from "os";
-import { ServiceBroker } from "moleculer";
-import { getConfig } from "../config";
+import { ServiceBroker, type BrokerOptions } from "moleculer";
+import { getConfig, type Config } from "../config";
 import { LocalSocketTransporter, localSocketPaths } from "../lib/local-socket-transporter";
 import { platformLogger } from "../lib/logger";
 import { loadReplCommands, openRepl } from "../repl";
 
 const config = getConfig();
-const brokerConfig = require("../moleculer.config");
+const brokerConfig = (require("../moleculer.config") as (config: Config) => BrokerOptions)(config);
 let transporter = brokerConfig.transporter;
 if (!config.transporter) {
 	const paths = localSocketPaths(config.data_dir);
@@ -22,7 +22,7 @@ if (!config.transporter) {
 		);
 		process.exit(1);
 	}
-	transporter = new LocalSocketTransporter({ dataDir: config.data_dir, role: "peer" });
+	transporter = new LocalSocketTransporter({ dataDir: config.data_dir, role: "peer" }) as never;
 }
 
 /**
@@ -39,7 +39,7 @@ const broker = new ServiceBroker({
 	nodeID: `repl-${os.hostname()}-${process.pid}`,
 	metrics: { enabled: false },
 	// its own warnings only (the platform logs in its own terminal), kept above the prompt
-	logger: platformLogger("warn", !!process.stdout.isTTY),
+	logger: platformLogger("warn", !!process.stdout.isTTY) as never,
 	replOptions: { delimiter: "bizops $", customCommands: loadReplCommands() },
 });
 if (!config.transporter)

@@ -65,7 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, dir = environme
 
 let current: Config | null = null;
 
-/** The configuration of this process, read once. */
+/** The configuration of this process, read once, when first asked (by moleculer.config.ts as a broker starts). */
 export function getConfig(): Config {
 	if (!current) current = loadConfig();
 	return current;
@@ -76,11 +76,32 @@ export function resetConfig(): void {
 	current = null;
 }
 
+const ofBroker = new WeakMap<object, Config>();
+
+/**
+ * The configuration a broker was started with (moleculer.config.ts ties it to the broker), which its services,
+ * mixins and middlewares read: none reads a configuration when its file is imported, so brokers configured
+ * differently can run in one process. A broker built without moleculer.config.ts has this process's.
+ */
+export function configOf(broker: object): Config {
+	return ofBroker.get(broker) ?? getConfig();
+}
+
+/** The middleware that ties `config` to the broker it is given to, before any service of it is created. */
+export function ConfigurationMiddleware(config: Config) {
+	return {
+		name: "Configuration",
+		created(broker: object) {
+			ofBroker.set(broker, config);
+		},
+	};
+}
+
 /**
  * The JWT signing secret: `JWT_SECRET_KEY`, else (outside production) one generated once and kept in
  * `DATA_DIR/jwt.secret` so tokens survive a restart. Production refuses to start without it.
  */
-export function jwtSecret(config: Config = getConfig()): string {
+export function jwtSecret(config: Config): string {
 	if (config.jwt.secret_key) return config.jwt.secret_key;
 	if (config.env === "production") throw new Error("JWT_SECRET_KEY is required in production");
 	const file = path.join(config.data_dir, "jwt.secret");
@@ -98,7 +119,7 @@ export function jwtSecret(config: Config = getConfig()): string {
  * production) without NATS_USER. Production refuses a NATS transporter without them: anyone who can connect
  * to NATS can call any action as any user (docs/security.md).
  */
-export function natsCredentials(config: Config = getConfig()): { user: string; pass: string } | null {
+export function natsCredentials(config: Config): { user: string; pass: string } | null {
 	if (!config.transporter || !/^nats:\/\//.test(config.transporter)) return null;
 	if (config.nats.user) return { user: config.nats.user, pass: config.nats.password ?? "" };
 	if (config.env === "production") throw new Error("NATS_USER and NATS_PASSWORD are required in production (anyone who can connect to NATS can call every action)");

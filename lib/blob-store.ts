@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { acquireMongoClient, mongoClientOptions, mongodb, releaseMongoClient } from "./mongo-client";
-import { getConfig } from "../config";
+import type { Config } from "../config";
 
 export class BlobIntegrityError extends Error {
 	constructor(
@@ -129,7 +129,7 @@ export class GridFsBlobStore implements BlobStore {
 	}
 }
 
-export function createBlobStore(): BlobStore {
-	const config = getConfig();
+/** The blob store of a broker configured with `config` (configOf(broker)): GridFS on MongoDB, else files under DATA_DIR. */
+export function createBlobStore(config: Config): BlobStore {
 	return config.mongo_uri ? new GridFsBlobStore(config.mongo_uri, config.mongo_timeout) : new FileBlobStore(path.join(config.data_dir, "blobs"));
 }

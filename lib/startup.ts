@@ -5,7 +5,7 @@
  * promptly; a node starting may wait: up to STARTUP_TIMEOUT_MS, the delay doubling from 250 ms to 5 s. Anything
  * else (a configuration error, a bug) fails the start at once, as before.
  */
-import { getConfig } from "../config";
+import { configOf } from "../config";
 
 interface StartupLogger {
 	warn(...args: unknown[]): void;
@@ -31,8 +31,10 @@ export interface StartupRetry {
 }
 
 /** Runs `work`, again after a growing delay while it fails transiently and the deadline allows; logs each retry. */
-export async function atStartup<T>(logger: StartupLogger, what: string, work: () => Promise<T>, opts: StartupRetry = {}): Promise<T> {
-	const deadline = Date.now() + (opts.deadlineMs ?? getConfig().startup_timeout_ms);
+/** `service`: the service starting (its logger, and its broker's startup_timeout_ms unless `opts` gives a deadline). */
+export async function atStartup<T>(service: { logger: StartupLogger; broker: object }, what: string, work: () => Promise<T>, opts: StartupRetry = {}): Promise<T> {
+	const logger = service.logger;
+	const deadline = Date.now() + (opts.deadlineMs ?? configOf(service.broker).startup_timeout_ms);
 	let delay = opts.firstDelayMs ?? 250;
 	for (let attempt = 1; ; attempt++) {
 		try {

@@ -17,6 +17,8 @@ declare module "moleculer" {
 	interface ActionSchema {
 		/** ms; overrides the timeout of the action's kind. */
 		timeout?: number;
+		/** "import": the action reads and stores a large document, within broker.import_timeout. */
+		timeoutKind?: "import";
 	}
 }
 
@@ -81,11 +83,14 @@ export class PromptDiscoverer extends (Discoverers.Local as any) {
 export interface CallTimeouts {
 	read: number;
 	write: number;
+	/** An action declaring `timeoutKind: "import"` (a large document read and stored: broker.import_timeout). */
+	import: number;
 }
 
 /** The timeout of an action by its kind (see above); undefined leaves Moleculer's `requestTimeout`. */
-export function timeoutOf(action: { timeout?: number; rest?: unknown; cache?: unknown; visibility?: string }, timeouts: CallTimeouts): number | undefined {
+export function timeoutOf(action: { timeout?: number; timeoutKind?: "import"; rest?: unknown; cache?: unknown; visibility?: string }, timeouts: CallTimeouts): number | undefined {
 	if (action.timeout != null) return action.timeout;
+	if (action.timeoutKind === "import") return timeouts.import;
 	const method = typeof action.rest === "string" ? action.rest.trim().split(/\s+/)[0].toUpperCase() : null;
 	if (method === "GET" || (method == null && action.cache)) return timeouts.read;
 	if (method != null) return timeouts.write;

@@ -47,7 +47,7 @@ class SharedClientMongoAdapter extends MongoAdapter {
 		await releaseMongoClient(this.uri);
 	}
 }
-import { getConfig } from "../config";
+import { configOf, type Config } from "../config";
 import { pageOf, type Page } from "../models/common";
 
 export interface IndexSpec {
@@ -118,8 +118,7 @@ export function isDuplicateKeyError(err: unknown): boolean {
 }
 
 /** The Mongo adapter when MONGO_URI is set, else NeDB persisted to DATA_DIR/<collection>.db. */
-function createAdapter(collection: string): any {
-	const config = getConfig();
+function createAdapter(config: Config, collection: string): any {
 	if (config.mongo_uri) return new SharedClientMongoAdapter(config.mongo_uri, mongoClientOptions(config.mongo_timeout));
 	// no side effect here (the gateway loads every schema for its routes): NeDB creates DATA_DIR when it connects
 	return new DbService.MemoryAdapter({ filename: path.join(config.data_dir, `${collection}.db`) });
@@ -318,10 +317,17 @@ const EntityHelpers = defineMixin<{ store: Repository; clearCache(): Promise<voi
 
 /** `cachedAnswers: false`: no cached answer reads the collection (the audit log), so its writes clean nothing. */
 export function createDbMixin(collection: string, indexes: IndexSpec[] = [], options: { cachedAnswers?: boolean } = {}) {
-	const adapter = createAdapter(collection);
 	const moleculerDb = {
-		mixins: [DbService],
-		adapter,
+		// the adapter of the broker's store, made as the service is created (a later mixin's `created` runs first,
+		// so moleculer-db's finds it): importing a service constructs nothing
+		mixins: [
+			DbService,
+			{
+				created(this: { broker: object; schema: { adapter?: unknown } }) {
+					this.schema.adapter = createAdapter(configOf(this.broker), collection);
+				},
+			},
+		],
 		collection,
 		settings: { idField: "_id" },
 		async afterConnected(this: { adapter: DbAdapter; logger: { error(...args: unknown[]): void } }) {
@@ -362,8 +368,8 @@ export function createDbMixin(collection: string, indexes: IndexSpec[] = [], opt
  * A second collection for a service that keeps more than one (e.g. auth's refresh tokens), on the same
  * store as the service's own. Connect it in `started` and close it in `stopped`.
  */
-export async function openStore(broker: unknown, collection: string, indexes: IndexSpec[] = []): Promise<Repository> {
-	const adapter = createAdapter(collection);
+export async function openStore(broker: object, collection: string, indexes: IndexSpec[] = []): Promise<Repository> {
+	const adapter = createAdapter(configOf(broker), collection);
 	adapter.init(broker, { schema: { collection }, logger: (broker as any).logger });
 	try {
 		await adapter.connect();
@@ -430,7 +436,7 @@ export type Store = Repository;
 export function createStoreMixin<K extends string>(field: K, collection: string, indexes: IndexSpec[] = [], options: { cachedAnswers?: boolean } = {}) {
 	return defineMixin<Record<K, Repository>>()({
 		async started() {
-			const opened = await atStartup(this.logger, `opening ${collection}`, () => openStore(this.broker, collection, indexes));
+			const opened = await atStartup(this, `opening ${collection}`, () => openStore(this.broker, collection, indexes));
 			const cleaning = (this as { cacheCleaning?: CacheCleaning }).cacheCleaning;
 			(this as Record<K, Repository>)[field] = options.cachedAnswers && cleaning ? opened.withCleaning(cleaning) : opened;
 		},

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from "http";
 import type { Context } from "moleculer";
 import { Errors as WebErrors } from "moleculer-web";
 import { LRUCache } from "lru-cache";
-import { getConfig, jwtSecret } from "../config";
+import { configOf, jwtSecret } from "../config";
 import { Auth, cacheCleanEvent } from "../contracts";
 import { REVOCATIONS_RESYNC_MS } from "../contracts/auth";
 import type { ActionContract } from "../contracts/contract";
@@ -131,15 +131,15 @@ export const GatewayCredentialsMixin = defineMixin<CredentialsState, { someNodeR
 
 		/** Failed authentications count against the address's anonymous budget (per minute). */
 		async countFailedAuthentication(req: IncomingMessage) {
-			const address = clientAddress(req);
+			const address = clientAddress(req, configOf(this.broker).http.trust_proxy);
 			const counter = await this.rateLimitStore.inc(`authfail:ip:${address}`);
 			this.failingAddresses.set(address, counter);
 		},
 
 		/** 429 for an address whose failed authentications passed its anonymous budget in this window. */
 		refuseFailingAddress(req: IncomingMessage, res: ServerResponse) {
-			const counter = this.failingAddresses.get(clientAddress(req));
-			if (!counter || counter.resetAt <= Date.now() || counter.count < getConfig().rate_limit.anonymous_per_ip) return;
+			const counter = this.failingAddresses.get(clientAddress(req, configOf(this.broker).http.trust_proxy));
+			if (!counter || counter.resetAt <= Date.now() || counter.count < configOf(this.broker).rate_limit.anonymous_per_ip) return;
 			res.setHeader("Retry-After", Math.max(1, Math.ceil((counter.resetAt - Date.now()) / 1000)));
 			throw new WebErrors.RateLimitExceeded("TOO_MANY_FAILED_AUTHENTICATIONS", { reset_at: new Date(counter.resetAt).toISOString() });
 		},
@@ -197,7 +197,7 @@ export const GatewayCredentialsMixin = defineMixin<CredentialsState, { someNodeR
 		this.verifiedTokens = new LRUCache({ max: VERIFIED_TOKENS_MAX });
 		this.principals = new LRUCache({ max: PRINCIPALS_MAX, ttl: PRINCIPAL_TTL_MS });
 		this.failingAddresses = new LRUCache({ max: FAILING_ADDRESSES_MAX });
-		this.jwtSecret = jwtSecret();
+		this.jwtSecret = jwtSecret(configOf(this.broker));
 		this.revoked = new Map();
 		this.revocationsLoaded = false;
 	},

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "http";
 import type { Context } from "moleculer";
-import { getConfig } from "../config";
+import { configOf } from "../config";
 import { Gateway } from "../contracts";
 import { RefusalCoalescer, type CoalescedRefusal } from "../domains/audit/refusals";
 import type { Principal } from "../domains/identity/rbac";
@@ -83,7 +83,7 @@ export const GatewayErrorsMixin = defineMixin<ErrorsState>()({
 					type,
 					method: req.method ?? "",
 					route: req.$alias ? req.$alias.fullPath : (req.url ?? "").split("?")[0].slice(0, 200),
-					ip: clientAddress(req),
+					ip: clientAddress(req, configOf(this.broker).http.trust_proxy),
 					...(user ? { actor: { id: user.id, username: user.username, role: user.role } } : {}),
 				});
 				if (now) this.emitRefusals([now]);
@@ -109,8 +109,8 @@ export const GatewayErrorsMixin = defineMixin<ErrorsState>()({
 		 * The docs/api.md error shape (lib/http-errors.ts); server faults are logged and described to nobody.
 		 * `bodyLimit`: the limit of the route that refused a body (moleculer-web keeps the body parser's error but not its limit).
 		 */
-		reformatError(err: unknown, bodyLimit: string = getConfig().http.body_limit): WireError {
-			return wireError(err, bodyLimit, fault => {
+		reformatError(err: unknown, bodyLimit?: string): WireError {
+			return wireError(err, bodyLimit ?? configOf(this.broker).http.body_limit, fault => {
 				try {
 					this.logger.error("Request failed:", fault instanceof Error ? `${fault.name}: ${fault.message}\n${fault.stack}` : String(fault));
 				} catch {
@@ -121,11 +121,11 @@ export const GatewayErrorsMixin = defineMixin<ErrorsState>()({
 	},
 
 	created() {
-		this.refusals = new RefusalCoalescer(getConfig().audit.refusal_window_ms);
+		this.refusals = new RefusalCoalescer(configOf(this.broker).audit.refusal_window_ms);
 	},
 
 	started() {
-		this.refusalsFlush = setInterval(() => this.emitRefusals(this.refusals.flush()), Math.max(250, Math.min(5000, getConfig().audit.refusal_window_ms / 4)));
+		this.refusalsFlush = setInterval(() => this.emitRefusals(this.refusals.flush()), Math.max(250, Math.min(5000, configOf(this.broker).audit.refusal_window_ms / 4)));
 		this.refusalsFlush.unref();
 	},
 

@@ -11,7 +11,7 @@ import { defineMixin } from "../lib/service";
 import Redis from "ioredis";
 import { Errors as WebErrors } from "moleculer-web";
 import type { Principal } from "../domains/identity/rbac";
-import { getConfig } from "../config";
+import { configOf, type Config } from "../config";
 import { BUSINESS_COUNTERS, type CounterSpec } from "./business-metrics.mixin";
 
 const { MemoryStore } = require("moleculer-web").RateLimitStores;
@@ -90,8 +90,8 @@ declare module "moleculer" {
 }
 
 /** The caller's address: the socket's, or with TRUST_PROXY the first X-Forwarded-For entry (the proxy's client). */
-export function clientAddress(req: IncomingMessage): string {
-	if (getConfig().http.trust_proxy) {
+export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+	if (trustProxy) {
 		const forwarded = req.headers["x-forwarded-for"];
 		const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
 		if (first) return first;
@@ -99,8 +99,7 @@ export function clientAddress(req: IncomingMessage): string {
 	return req.socket.remoteAddress ?? "unknown";
 }
 
-export function limitFor(client: Principal | null): number {
-	const { rate_limit } = getConfig();
+export function limitFor(client: Principal | null, rate_limit: Config["rate_limit"]): number {
 	if (!client) return rate_limit.anonymous_per_ip;
 	return client.tier === "premium" ? rate_limit.premium : rate_limit.default;
 }
@@ -109,8 +108,9 @@ export const RateLimitMixin = defineMixin<{ rateLimitStore: CounterStore }, { co
 	methods: {
 		/** Counts the request; sets X-RateLimit-* headers; throws 429 with Retry-After past the limit. */
 		async enforceRateLimit(req: IncomingMessage, res: ServerResponse, client: Principal | null, endpoint: string): Promise<void> {
-			const limit = limitFor(client);
-			const who = client ? `${client.kind}:${client.id}` : `ip:${clientAddress(req)}`;
+			const config = configOf(this.broker);
+			const limit = limitFor(client, config.rate_limit);
+			const who = client ? `${client.kind}:${client.id}` : `ip:${clientAddress(req, config.http.trust_proxy)}`;
 			const { count, resetAt } = await this.rateLimitStore.inc(`${who}:${endpoint}`);
 			const remaining = Math.max(0, limit - count);
 			res.setHeader("X-RateLimit-Limit", limit);
@@ -127,7 +127,7 @@ export const RateLimitMixin = defineMixin<{ rateLimitStore: CounterStore }, { co
 		},
 	},
 	created() {
-		const config = getConfig();
+		const config = configOf(this.broker);
 		const windowMs = config.rate_limit.window_ms;
 		if (/^redis(s)?:\/\//.test(config.cacher)) {
 			const redis = new Redis(config.cacher, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });

@@ -6,7 +6,7 @@
 import http, { type IncomingMessage, type ServerResponse } from "http";
 import type { Context, MetricRegistry } from "moleculer";
 import ApiGateway from "moleculer-web";
-import { getConfig } from "../config";
+import { configOf, type Config } from "../config";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { OpenApiMixin } from "../mixins/openapi.mixin";
 import { OPENAPI_SCHEMAS } from "../models/openapi-schemas";
@@ -21,7 +21,7 @@ import { methodNotAllowed, wireError } from "../lib/http-errors";
 import { cacheCleanEvent, Finance, MlDatasets, MlPrediction, Moleculer, storeHealthAction } from "../contracts";
 import { call } from "../lib/contract-calls";
 import { AnswerCache, type CachedActionInfo, type CallerScope } from "../lib/answer-cache";
-import { defineService, NOT_RETRIED } from "../lib/service";
+import { defineMixin, defineService, NOT_RETRIED } from "../lib/service";
 import { GatewayCredentialsMixin } from "../mixins/gateway-credentials.mixin";
 import { answerError, GatewayErrorsMixin } from "../mixins/gateway-errors.mixin";
 
@@ -58,8 +58,6 @@ type RoutedRequest = IncomingMessage & { $ctx: Context<unknown, CallerScope & Re
 /** Answers a cached action may not be kept with: it set a status, a location or headers of its own. */
 const ANSWER_META = ["$statusCode", "$location", "$responseType", "$responseHeaders"];
 const ANSWERS_MAX = 10000;
-
-const config = getConfig();
 
 const HEADERS_TIMEOUT_MS = 10000;
 /** Where the API lives on the gateway. */
@@ -99,7 +97,6 @@ function jsonRoute(limit: string) {
 		},
 	};
 }
-const JSON_ROUTE = jsonRoute(config.http.body_limit);
 
 /**
  * A prediction request carries up to max_prediction_rows rows: its body limit follows from that cap, not from the
@@ -107,8 +104,66 @@ const JSON_ROUTE = jsonRoute(config.http.body_limit);
  * 8 KB a row leaves room for longer names.
  */
 const PREDICTION_ROW_BYTES = 8192;
-export const PREDICTION_BODY_LIMIT = `${Math.ceil(config.ml.max_prediction_rows * PREDICTION_ROW_BYTES) / 1024 + 64}kb`;
+const predictionBodyLimit = (maxRows: number) => `${Math.ceil(maxRows * PREDICTION_ROW_BYTES) / 1024 + 64}kb`;
 const PREDICT_ACTION = MlPrediction.actions.predict.name;
+
+/** A route a document is streamed through, unread by the gateway (bodies up to import_body_limit). */
+function streamRoute(config: Config, path: string, action: string, alias: string) {
+	return {
+		path,
+		whitelist: [action],
+		aliases: { [alias]: `stream:${action}` },
+		mappingPolicy: "restrict",
+		authentication: true,
+		mergeParams: true,
+		bodyParsers: false,
+		onBeforeCall(_ctx: Context, _route: unknown, req: IncomingMessage) {
+			checkBody(req, config.http.import_body_limit);
+		},
+	};
+}
+
+/** The gateway's routes, with the body limits of the broker's configuration. */
+export function gatewayRoutes(config: Config) {
+	return [
+		// The SEC import takes a companyfacts document of up to import_body_limit. The gateway does not read
+		// it: the request is passed on as a stream (in 256 KB transporter chunks), read by finance once the
+		// caller is authenticated, authorized and the feature flag is on.
+		streamRoute(config, "/companies", Finance.actions.importSec.name, "POST /:id/import/sec"),
+		// An ML data set upload (its file's text in a JSON body of up to import_body_limit): passed on as a
+		// stream like the SEC import, read by ml.datasets once the caller is authorized.
+		streamRoute(config, "/ml", MlDatasets.actions.create.name, "POST /datasets"),
+		// The JSON routes share a path, so they are told apart by name: moleculer-web takes routes with the
+		// same name (or, without names, the same path) for one and drops the first one's aliases.
+		// Predictions, with the body limit their row cap needs.
+		{
+			...jsonRoute(predictionBodyLimit(config.ml.max_prediction_rows)),
+			name: "predictions",
+			whitelist: [PREDICT_ACTION],
+			aliases: aliasesOf(REST_ACTIONS.filter(a => a.name === PREDICT_ACTION)),
+		},
+		// The shipped services' routes, from services/routes.json (mixins/rest-routes.ts).
+		{ ...jsonRoute(config.http.body_limit), name: "shipped", aliases: aliasesOf(REST_ACTIONS.filter(a => a.name !== PREDICT_ACTION)) },
+		// Services this code base does not ship (a plugin, a service added later): their `rest` actions as the
+		// registry announces them, while a node runs them (moleculer-web's autoAliases).
+		{ ...jsonRoute(config.http.body_limit), name: "announced", autoAliases: true },
+	];
+}
+
+/**
+ * The gateway's settings that come from the broker's configuration (port, CORS origins, routes and their body
+ * limits), set as the service is created: listed last among its mixins, its `created` runs before
+ * moleculer-web's, which reads them.
+ */
+const GatewaySettingsMixin = defineMixin()({
+	created() {
+		const config = configOf(this.broker);
+		const settings = this.settings as Record<string, any>;
+		settings.port = config.port;
+		settings.cors = { ...settings.cors, origin: config.http.cors_origins.includes("*") ? "*" : config.http.cors_origins };
+		settings.routes = gatewayRoutes(config);
+	},
+});
 
 const ApiService = defineService<GatewayState>()({
 	name: "api",
@@ -123,6 +178,7 @@ const ApiService = defineService<GatewayState>()({
 			// every route at 0 from the start
 			{ ...BUSINESS_COUNTERS.requestsRateLimited, initial: () => ROUTE_MANIFEST.routes.map(r => ({ endpoint: `${r.method} /api/v1${r.path}` })) },
 		]),
+		GatewaySettingsMixin,
 	],
 
 	methods: {
@@ -132,6 +188,7 @@ const ApiService = defineService<GatewayState>()({
 		 * every second.
 		 */
 		createServer() {
+			const config = configOf(this.broker);
 			this.server = http.createServer(
 				{ headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.http.request_timeout), requestTimeout: config.http.request_timeout, connectionsCheckingInterval: 1000 },
 				(req, res) => (req.url === "/" ? this.answerRoot(req, res) : this.httpHandler(req, res)),
@@ -212,11 +269,10 @@ const ApiService = defineService<GatewayState>()({
 	},
 	settings: {
 		rest: "/",
-		port: config.port,
+		// port, CORS origins and routes: GatewaySettingsMixin, from the broker's configuration
 		ip: "0.0.0.0",
 		path: API_PATH,
 		cors: {
-			origin: config.http.cors_origins.includes("*") ? "*" : config.http.cors_origins,
 			methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
 			exposedHeaders: ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After", "WWW-Authenticate", "Allow", "Location"],
 			maxAge: 3600,
@@ -252,45 +308,6 @@ const ApiService = defineService<GatewayState>()({
 		logResponse: null,
 		logRequestParams: null,
 		logResponseData: null,
-		routes: [
-			{
-				// The SEC import takes a companyfacts document of up to import_body_limit. The gateway does not read
-				// it: the request is passed on as a stream (in 256 KB transporter chunks), read by finance once the
-				// caller is authenticated, authorized and the feature flag is on.
-				path: "/companies",
-				whitelist: [Finance.actions.importSec.name],
-				aliases: { "POST /:id/import/sec": `stream:${Finance.actions.importSec.name}` },
-				mappingPolicy: "restrict",
-				authentication: true,
-				mergeParams: true,
-				bodyParsers: false,
-				onBeforeCall(_ctx: Context, _route: unknown, req: IncomingMessage) {
-					checkBody(req, config.http.import_body_limit);
-				},
-			},
-			// An ML data set upload (its file's text in a JSON body of up to import_body_limit): passed on as a
-			// stream like the SEC import, read by ml.registry once the caller is authorized.
-			{
-				path: "/ml",
-				whitelist: [MlDatasets.actions.create.name],
-				aliases: { "POST /datasets": `stream:${MlDatasets.actions.create.name}` },
-				mappingPolicy: "restrict",
-				authentication: true,
-				bodyParsers: false,
-				onBeforeCall(_ctx: Context, _route: unknown, req: IncomingMessage) {
-					checkBody(req, config.http.import_body_limit);
-				},
-			},
-			// The JSON routes share a path, so they are told apart by name: moleculer-web takes routes with the
-			// same name (or, without names, the same path) for one and drops the first one's aliases.
-			// Predictions, with the body limit their row cap needs.
-			{ ...jsonRoute(PREDICTION_BODY_LIMIT), name: "predictions", whitelist: [PREDICT_ACTION], aliases: {} },
-			// The shipped services' routes, filled in below from services/routes.json (mixins/rest-routes.ts).
-			{ ...JSON_ROUTE, name: "shipped", aliases: {} },
-			// Services this code base does not ship (a plugin, a service added later): their `rest` actions as the
-			// registry announces them, while a node runs them (moleculer-web's autoAliases).
-			{ ...JSON_ROUTE, name: "announced", autoAliases: true },
-		],
 	},
 
 	actions: {
@@ -346,7 +363,7 @@ const ApiService = defineService<GatewayState>()({
 					auth = "ok";
 				} catch (err) {
 					// said as a client would be told (the broker's own errors name actions and nodes)
-					auth = `unavailable: ${wireError(err, config.http.body_limit, () => undefined).message}`;
+					auth = `unavailable: ${wireError(err, configOf(this.broker).http.body_limit, () => undefined).message}`;
 				}
 				const warnings: string[] = [];
 				if (missing.length) warnings.push(`no node runs ${missing.join(", ")}: their routes answer 503`);
@@ -385,6 +402,7 @@ const ApiService = defineService<GatewayState>()({
 	},
 
 	created() {
+		const config = configOf(this.broker);
 		if (this.broker.isMetricsEnabled() && !this.broker.metrics.getMetric(SERVICE_AVAILABLE_GAUGE.name)) this.broker.metrics.register(SERVICE_AVAILABLE_GAUGE);
 		this.encoded = new WeakMap();
 		this.restActions = REST_ACTIONS;
@@ -409,8 +427,5 @@ const ApiService = defineService<GatewayState>()({
 // The routes of every service this code base has, whether or not a node runs it right now (a service with no
 // live node is then a 503, not a 404), and of the gateway itself.
 export const REST_ACTIONS = [...MANIFEST.routes, ...restActionsOf([ApiService])];
-const ROUTES = ApiService.settings!.routes as Array<{ name?: string; aliases?: Record<string, string> }>;
-ROUTES.find(r => r.name === "predictions")!.aliases = aliasesOf(REST_ACTIONS.filter(a => a.name === PREDICT_ACTION));
-ROUTES.find(r => r.name === "shipped")!.aliases = aliasesOf(REST_ACTIONS.filter(a => a.name !== PREDICT_ACTION));
 
 export default ApiService;

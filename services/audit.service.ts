@@ -19,7 +19,7 @@ import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createDbMixin, createStoreMixin, type Doc } from "../mixins/db.mixin";
-import { getConfig } from "../config";
+import { ConfiguredMixin } from "../mixins/configured.mixin";
 import { isoDateTimeParam, listParams } from "../models/common";
 import { Audit, Companies } from "../contracts";
 import { broadcast, call } from "../lib/contract-calls";
@@ -32,7 +32,6 @@ const entryKey = (seq: number) => `audit-entry-${seq}`;
 const VERIFY_PAGE = 1000;
 const MAX_ATTEMPTS = 100;
 const AS_AUDIT = { meta: { user: servicePrincipal("audit") } };
-const config = getConfig();
 /** Records of the ledger shown by verify. */
 const UNAPPENDED_SHOWN = 20;
 const UNAPPENDED_GAUGE = {
@@ -52,6 +51,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 	metadata: { description: "The audit trail and its hash chain" },
 	settings: { rest: "/" },
 	mixins: [
+		ConfiguredMixin,
 		createDbMixin(
 			"audit_log",
 			[
@@ -298,7 +298,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 		await this.countUnappended().catch(() => undefined);
 		this.retryTimer = setInterval(
 			() => void this.appendUnappended().catch(err => this.logger.warn(`Unappended audit records: ${(err as Error).message}`)),
-			config.audit.retry_unappended_ms,
+			this.config.audit.retry_unappended_ms,
 		);
 		this.retryTimer.unref();
 	},

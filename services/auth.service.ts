@@ -5,7 +5,8 @@
 import { Errors, type Context } from "moleculer";
 import { atStartup } from "../lib/startup";
 import { defineService, NOT_RETRIED } from "../lib/service";
-import { getConfig, jwtSecret } from "../config";
+import { jwtSecret } from "../config";
+import { ConfiguredMixin } from "../mixins/configured.mixin";
 import { canGrantTier, canManageAccount, isUserAdmin, loginLockMs, ROLES, type Principal, type Role, type Tier } from "../domains/identity/rbac";
 import { digest, hashPassword, randomSecret, verifyPassword } from "../domains/identity/passwords";
 import { API_KEY_PREFIX, revokedTokenKey, signAccessToken } from "../domains/identity/tokens";
@@ -64,7 +65,12 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 	// REST paths are absolute under /api/v1 (docs/api.md), not prefixed with the service name.
 	settings: { rest: "/" },
 	// Its own cache-cleaning events too: a user changed on one auth replica must not stay cached on another.
-	mixins: [createDbMixin("users", [{ fields: { username: 1 }, unique: true }]), createCacheCleanerMixin(["auth"]), createBusinessMetricsMixin([BUSINESS_COUNTERS.loginsFailed])],
+	mixins: [
+		ConfiguredMixin,
+		createDbMixin("users", [{ fields: { username: 1 }, unique: true }]),
+		createCacheCleanerMixin(["auth"]),
+		createBusinessMetricsMixin([BUSINESS_COUNTERS.loginsFailed]),
+	],
 
 	methods: {
 		publicUser(record: UserRecord): User {
@@ -73,7 +79,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		},
 
 		async issueTokens(user: UserRecord, family?: string) {
-			const config = getConfig();
+			const config = this.config;
 			const session = family ?? randomSecret(12);
 			const { token, claims } = signAccessToken(jwtSecret(config), user.id, config.jwt.expiration, session);
 			const refreshToken = randomSecret(32);
@@ -121,7 +127,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 			const docs = await this.refreshTokens.find({ query });
 			const families = new Set<string>(docs.map(d => d.family as string));
 			if (typeof query.family === "string") families.add(query.family);
-			const until = new Date(Date.now() + getConfig().jwt.refresh_expiration * 1000).toISOString();
+			const until = new Date(Date.now() + this.config.jwt.refresh_expiration * 1000).toISOString();
 			for (const family of families) await this.revokedTokens.insert({ jti: `session:${family}`, session: family, expires_at: until });
 			// looked up again after the markers: a refresh that inserted its tokens before a marker existed is found
 			// here; one that inserts them later sees the marker and revokes them itself (issueTokens)
@@ -172,7 +178,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		/** docs/api.md: on first start with no users, `admin` (super_admin) with BIZOPS_ADMIN_PASSWORD or a generated one. */
 		async bootstrapAdmin() {
 			if ((await this.countEntities({})) > 0) return;
-			const given = getConfig().admin_password;
+			const given = this.config.admin_password;
 			const password = given || randomSecret(18);
 			const now = nowIso();
 			try {
@@ -595,9 +601,9 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 	},
 
 	async started() {
-		jwtSecret(); // fail fast in production without JWT_SECRET_KEY
+		jwtSecret(this.config); // fail fast in production without JWT_SECRET_KEY
 		// each step retried on its own while the store is not reachable yet (lib/startup.ts)
-		const step = <T>(what: string, work: () => Promise<T>) => atStartup(this.logger, `auth: ${what}`, work);
+		const step = <T>(what: string, work: () => Promise<T>) => atStartup(this, `auth: ${what}`, work);
 		this.refreshTokens = await step("opening refresh_tokens", () =>
 			openStore(this.broker, "refresh_tokens", [{ fields: { token_digest: 1 }, unique: true }, { fields: { user_id: 1 } }]),
 		);

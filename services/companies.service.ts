@@ -101,9 +101,9 @@ const CompaniesService = defineService<{ locks: KeyedLock }>()({
 	},
 
 	async started() {
-		await atStartup(this.logger, "companies: the channel's stream", () => ensureChannel(this.broker, Companies.channels.deleted));
+		await atStartup(this, "companies: the channel's stream", () => ensureChannel(this.broker, Companies.channels.deleted));
 		// companies stored before names had a sort key get it (idempotent: another replica doing the same writes the same)
-		await atStartup(this.logger, "companies: name sort keys", async () => {
+		await atStartup(this, "companies: name sort keys", async () => {
 			await this.store.batch(async () => {
 				for (const doc of await this.store.find({ query: { name_key: { $exists: false } }, limit: 100000 }))
 					await this.store.updateById(doc._id, { $set: { name_key: nameKey(String(doc.name)) } });

@@ -301,7 +301,7 @@ const DomainsService = defineService<{ locks: KeyedLock }>()({
 	},
 
 	async started() {
-		await atStartup(this.logger, "domains: the channel's stream", () => ensureChannel(this.broker, Companies.channels.dataChanged));
+		await atStartup(this, "domains: the channel's stream", () => ensureChannel(this.broker, Companies.channels.dataChanged));
 	},
 });
 

@@ -6,7 +6,7 @@
 import type { Readable } from "stream";
 import type { Context } from "moleculer";
 import Validator, { type SyncCheckFunction } from "fastest-validator";
-import { getConfig } from "../config";
+import { ConfiguredMixin } from "../mixins/configured.mixin";
 import { analysedStatement, analyze, peerStatsOf, type Analysis, type PeerStats } from "../domains/finance/analysis";
 import { identityWarnings, normalizeStatement } from "../domains/finance/checks";
 import { planPeriod, restoreOf } from "../domains/finance/import-plan";
@@ -37,8 +37,6 @@ import {
 	type StatementData,
 } from "../models/statement";
 import { applyStatementPatch, type StatementPatch } from "../domains/finance/patch";
-
-const config = getConfig();
 
 type FinanceContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
@@ -74,6 +72,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 	metadata: { description: "Financial statements, their analysis and the SEC import" },
 	settings: { rest: "/" },
 	mixins: [
+		ConfiguredMixin,
 		createDbMixin("statements", [{ fields: { statement_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
 		// statements belong to companies: scoped reads, cleaning when a company changes (its industry changes its
 		// analysis and its peers' benchmark), and the deletion cascade
@@ -295,7 +294,8 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				errors: [409],
 			},
 			retryPolicy: NOT_RETRIED,
-			timeout: config.broker.import_timeout,
+			// broker.import_timeout, set by the ActionTimeouts middleware from the broker's configuration
+			timeoutKind: "import",
 			// a 50 MB document takes about 4× its size in memory while parsed: at most two at once per node, four waiting (their bodies buffered), then 429
 			bulkhead: { enabled: true, concurrency: 2, maxQueueSize: 4 },
 			permission: ["write", "financial_data"],
@@ -306,7 +306,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				const company = await this.company(ctx, ctx.params.id);
 				// a document refused for what it is (malformed, too large, another CIK, an invalid period) counts as rejected
 				const { parsed, prepared } = await (async () => {
-					const doc = await readJsonBody(ctx.stream as Readable | null, config.http.import_body_limit);
+					const doc = await readJsonBody(ctx.stream as Readable | null, this.config.http.import_body_limit);
 					let parsed;
 					try {
 						parsed = parseCompanyFacts(doc);
@@ -552,7 +552,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 	},
 
 	async started() {
-		await atStartup(this.logger, "finance: the channel's stream", () => ensureChannel(this.broker, Companies.channels.dataChanged));
+		await atStartup(this, "finance: the channel's stream", () => ensureChannel(this.broker, Companies.channels.dataChanged));
 	},
 });
 

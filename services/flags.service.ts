@@ -203,7 +203,7 @@ const FlagsService = defineService()({
 	},
 
 	async started() {
-		await atStartup(this.logger, "flags: seeding the flags", () => this.seedFlags());
+		await atStartup(this, "flags: seeding the flags", () => this.seedFlags());
 	},
 });
 

@@ -8,7 +8,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
 import type { Context } from "moleculer";
-import { getConfig } from "../config";
+import type { Config } from "../config";
+import { ConfiguredMixin } from "../mixins/configured.mixin";
 import { projectPath } from "../config/files";
 import { MlDatasets, type Dataset } from "../contracts/ml.datasets";
 import { canSeeOwnedOrShared, ownedOrSharedQuery } from "../domains/identity/rbac";
@@ -47,13 +48,13 @@ export const SHIPPED_DATASETS = [
 const SHIPPED_DIR = projectPath("data", "polish-bankruptcy");
 
 /** The thread a data set is parsed in: its heap and time (config ml.worker_*). */
-const workerLimits = () => ({ memoryMb: getConfig().ml.worker_memory_mb, timeoutMs: getConfig().ml.worker_timeout_ms });
+const workerLimits = (config: Config) => ({ memoryMb: config.ml.worker_memory_mb, timeoutMs: config.ml.worker_timeout_ms });
 
 const MlDatasetsService = defineService<{ blobs: BlobStore }>()({
 	name: "ml.datasets",
 	metadata: { description: "ML data sets" },
 	settings: { rest: "/" },
-	mixins: [createDbMixin("ml_datasets", [{ fields: { dataset_key: 1 }, unique: true }])],
+	mixins: [ConfiguredMixin, createDbMixin("ml_datasets", [{ fields: { dataset_key: 1 }, unique: true }])],
 
 	methods: {
 		async dataset(ctx: MlContext, id: string): Promise<Dataset> {
@@ -112,7 +113,11 @@ const MlDatasetsService = defineService<{ blobs: BlobStore }>()({
 				try {
 					const content = await fs.promises.readFile(file);
 					// copied to the thread (a few MB)
-					const summary = await runInWorker<DatasetSummary>("ml.dataset.describe", { format: "arff", label: "bankruptcy", positive_class: "1", content }, workerLimits());
+					const summary = await runInWorker<DatasetSummary>(
+						"ml.dataset.describe",
+						{ format: "arff", label: "bankruptcy", positive_class: "1", content },
+						workerLimits(this.config),
+					);
 					await this.storeDataset({ name: shipped.name, domain: ALL_DOMAINS, format: "arff", label: "bankruptcy", summary, content, source: shipped.source }, "system");
 				} catch (err) {
 					// another registry replica registered it at the same moment
@@ -145,11 +150,11 @@ const MlDatasetsService = defineService<{ blobs: BlobStore }>()({
 			permission: ["write", "ml_models"],
 			async handler(ctx: MlContext) {
 				const user = principalOf(ctx);
-				const body = ownBuffer(ctx.stream ? await readBody(ctx.stream as Readable, getConfig().http.import_body_limit) : Buffer.from(JSON.stringify(ctx.params)));
+				const body = ownBuffer(ctx.stream ? await readBody(ctx.stream as Readable, this.config.http.import_body_limit) : Buffer.from(JSON.stringify(ctx.params)));
 				// JSON, its fields and the file are read in a thread of their own, within a heap and a time limit
 				let upload: UploadResult;
 				try {
-					upload = await runInWorker<UploadResult>("ml.dataset.upload", { body }, workerLimits(), [body.buffer as ArrayBuffer]);
+					upload = await runInWorker<UploadResult>("ml.dataset.upload", { body }, workerLimits(this.config), [body.buffer as ArrayBuffer]);
 				} catch (err) {
 					throw clientErrorOf(err, "content", "Parsing this data set");
 				}
@@ -218,11 +223,11 @@ const MlDatasetsService = defineService<{ blobs: BlobStore }>()({
 	},
 
 	created() {
-		this.blobs = createBlobStore();
+		this.blobs = createBlobStore(this.config);
 	},
 
 	async started() {
-		await atStartup(this.logger, "ml.datasets: registering the shipped data sets", () => this.seedShippedDatasets());
+		await atStartup(this, "ml.datasets: registering the shipped data sets", () => this.seedShippedDatasets());
 	},
 
 	async stopped() {

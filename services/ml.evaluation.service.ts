@@ -6,7 +6,7 @@
 import { MlDatasets, MlRegistry } from "../contracts";
 import { call } from "../lib/contract-calls";
 import type { Context } from "moleculer";
-import { getConfig } from "../config";
+import { ConfiguredMixin } from "../mixins/configured.mixin";
 import { SPLIT_DEFAULTS } from "../domains/ml/training";
 import { readBody } from "../lib/json-body";
 import type { AuthMeta } from "../lib/principal";
@@ -21,12 +21,12 @@ type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
 const idParam = { type: "string", min: 1, max: 64 } as const;
 const COMPARED = ["roc_auc", "pr_auc", "f1", "precision", "recall", "accuracy", "brier"] as const;
-const config = getConfig();
 const AS_EVALUATION = { meta: { user: servicePrincipal("ml.evaluation") } };
 
 const MlEvaluationService = defineService()({
 	name: "ml.evaluation",
 	metadata: { description: "ML model evaluation and comparison" },
+	mixins: [ConfiguredMixin],
 	settings: { rest: "/" },
 
 	actions: {
@@ -55,9 +55,9 @@ const MlEvaluationService = defineService()({
 				// the cost, known before anything is read: the rows to score (the training set's hold-out, or all)
 				const sameData = dataset.sha256 === meta.dataset_sha256;
 				const rows = sameData ? Math.ceil(dataset.rows * SPLIT_DEFAULTS.test_fraction) : dataset.rows;
-				if (rows > config.ml.max_evaluation_rows)
-					throw unprocessable(`Evaluating would score ${rows} rows of data set '${dataset.name}': at most ${config.ml.max_evaluation_rows} are scored in one call`, [
-						{ field: "dataset_id", message: `${rows} rows to score: at most ${config.ml.max_evaluation_rows} per evaluation`, type: "costLimit" },
+				if (rows > this.config.ml.max_evaluation_rows)
+					throw unprocessable(`Evaluating would score ${rows} rows of data set '${dataset.name}': at most ${this.config.ml.max_evaluation_rows} are scored in one call`, [
+						{ field: "dataset_id", message: `${rows} rows to score: at most ${this.config.ml.max_evaluation_rows} per evaluation`, type: "costLimit" },
 					]);
 				const content = ownBuffer(await readBody(await call(ctx, MlDatasets.actions.content, { id: datasetId }), "1gb"));
 				const artifact = ownBuffer(await readBody(await call(this.broker, MlRegistry.actions.artifact, { id: model.id, version: meta.version }, AS_EVALUATION), "1gb"));
@@ -76,12 +76,12 @@ const MlEvaluationService = defineService()({
 						split_seed: meta.split.seed,
 					},
 					artifact,
-					max_rows: config.ml.max_evaluation_rows,
+					max_rows: this.config.ml.max_evaluation_rows,
 				};
 				// parsed and scored in a thread of its own, within a heap and a time limit
 				let result: EvaluationResult;
 				try {
-					result = await runInWorker<EvaluationResult>("ml.evaluate", input, { memoryMb: config.ml.worker_memory_mb, timeoutMs: config.ml.worker_timeout_ms }, [
+					result = await runInWorker<EvaluationResult>("ml.evaluate", input, { memoryMb: this.config.ml.worker_memory_mb, timeoutMs: this.config.ml.worker_timeout_ms }, [
 						content.buffer as ArrayBuffer,
 						artifact.buffer as ArrayBuffer,
 					]);

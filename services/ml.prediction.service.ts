@@ -7,7 +7,7 @@
  * rows) and, as later statements arrive for the companies it scored, realised ROC AUC.
  */
 import type { Context } from "moleculer";
-import { getConfig } from "../config";
+import { ConfiguredMixin } from "../mixins/configured.mixin";
 import { DISTRESS_FEATURES, OBSERVED_DISTRESS, observedDistress, statementFeatures } from "../domains/ml/distress";
 import { driftLevel, populationStabilityIndex, PSI_LEVELS } from "../domains/ml/drift";
 import { coverageFloor, inputCoverage } from "../domains/ml/coverage";
@@ -29,7 +29,6 @@ import type { Statement } from "../models/statement";
 
 type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
-const config = getConfig();
 const idParam = { type: "string", min: 1, max: 64 } as const;
 const AS_PREDICTION = { meta: { user: servicePrincipal("ml.prediction") } };
 /** How often a node writes what its production versions scored (drift counts). */
@@ -62,6 +61,7 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 	metadata: { description: "ML predictions and monitoring" },
 	settings: { rest: "/" },
 	mixins: [
+		ConfiguredMixin,
 		createMlModelsMixin("ml.prediction"),
 		createBusinessMetricsMixin([BUSINESS_COUNTERS.mlPredictedRows]),
 		createStoreMixin("driftCounts", "ml_drift_counts", [{ fields: { model_id: 1, version: 1 } }]),
@@ -259,11 +259,15 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 			params: {
 				$$strict: true,
 				id: idParam,
-				rows: { type: "array", items: "any", min: 1, max: config.ml.max_prediction_rows, optional: true },
+				// at most ml.max_prediction_rows: checked in the handler, the limit being this broker's setting
+				rows: { type: "array", items: "any", min: 1, optional: true },
 				company_id: { ...idParam, optional: true },
 			},
 			async handler(ctx: MlContext<{ id: string; rows?: InputRow[]; company_id?: string }>) {
 				const { rows, company_id } = ctx.params;
+				const maxRows = this.config.ml.max_prediction_rows;
+				if (rows && rows.length > maxRows)
+					throw unprocessable(`rows: at most ${maxRows} items`, [{ field: "rows", message: `at most ${maxRows} items`, type: "arrayMax", actual: rows.length }]);
 				if ((rows == null) === (company_id == null))
 					throw unprocessable("Send either rows or company_id", [{ field: rows == null ? "rows" : "company_id", message: "exactly one of rows and company_id" }]);
 				const model = await call(ctx, MlRegistry.actions.get, { id: ctx.params.id });

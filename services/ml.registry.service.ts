@@ -12,6 +12,7 @@ import { MODEL_TYPES } from "../domains/ml/model-types";
 import { failedGates, gateValues } from "../domains/ml/gates";
 import { MISSING_VALUE_HANDLINGS } from "../domains/ml/pipeline";
 import { atStartup } from "../lib/startup";
+import { configOf } from "../config";
 import { BlobIntegrityError, createBlobStore, type BlobStore } from "../lib/blob-store";
 import { ensureChannel } from "../lib/channels";
 import { broadcast, emit, sendToChannel } from "../lib/contract-calls";
@@ -597,8 +598,8 @@ const MlRegistryService = defineService<{
 	},
 
 	async started() {
-		this.blobs = createBlobStore();
-		await atStartup(this.logger, "ml.registry: the channel's stream", () => ensureChannel(this.broker, MlRegistry.channels.aliasChanged));
+		this.blobs = createBlobStore(configOf(this.broker));
+		await atStartup(this, "ml.registry: the channel's stream", () => ensureChannel(this.broker, MlRegistry.channels.aliasChanged));
 		// the first GridFS write of a node: on a busy machine MongoDB may take longer than a request may wait
 		this.outboxTimer = setInterval(() => this.flushOutbox().catch(err => this.logger.warn(`Outbox: ${(err as Error).message}`)), OUTBOX_INTERVAL_MS);
 		this.outboxTimer.unref();

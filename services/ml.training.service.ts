@@ -9,7 +9,7 @@
 import { Readable } from "node:stream";
 import type { Worker } from "node:worker_threads";
 import type { Context } from "moleculer";
-import { getConfig } from "../config";
+import { ConfiguredMixin } from "../mixins/configured.mixin";
 import { estimateTrainingCost } from "../domains/ml/cost";
 import { DEFAULT_DISTRESS_MODEL } from "../domains/ml/distress";
 import { MODEL_TYPE_DEFINITIONS, type Hyperparameters } from "../domains/ml/model-types";
@@ -35,7 +35,6 @@ import { hyperparameterIssues } from "../domains/ml/model-types";
 
 type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $responseHeaders?: Record<string, string> }>;
 
-const config = getConfig();
 const idParam = { type: "string", min: 1, max: 64 } as const;
 const AS_TRAINING = { meta: { user: servicePrincipal("ml.training") } };
 const POLL_MS = 2000;
@@ -60,6 +59,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 	// the default model is trained on a shipped data set, registered by ml.datasets as it starts
 	dependencies: ["ml.registry", "ml.datasets"],
 	mixins: [
+		ConfiguredMixin,
 		createDbMixin("ml_training_jobs", [{ fields: { model_id: 1 } }, { fields: { state: 1 } }, { fields: { created_by: 1, state: 1 } }, { fields: { domain: 1, state: 1 } }]),
 		createBusinessMetricsMixin([BUSINESS_COUNTERS.mlTrainingJobs]),
 	],
@@ -102,10 +102,10 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 				features: features?.length ?? dataset.columns.filter(c => c.type === "numeric").length,
 				k_folds: options.k_folds,
 			});
-			if (estimate.seconds > config.ml.job_max_seconds)
+			if (estimate.seconds > this.config.ml.job_max_seconds)
 				throw unprocessable(
-					`This job would train for about ${Math.round(estimate.seconds)} s (${estimate.basis}): past the limit of ${config.ml.job_max_seconds} s per job. Fewer epochs or rounds, a larger batch_size, or fewer folds`,
-					[{ field: "hyperparameters", message: `estimated ${Math.round(estimate.seconds)} s, over the ${config.ml.job_max_seconds} s limit`, type: "costLimit" }],
+					`This job would train for about ${Math.round(estimate.seconds)} s (${estimate.basis}): past the limit of ${this.config.ml.job_max_seconds} s per job. Fewer epochs or rounds, a larger batch_size, or fewer folds`,
+					[{ field: "hyperparameters", message: `estimated ${Math.round(estimate.seconds)} s, over the ${this.config.ml.job_max_seconds} s limit`, type: "costLimit" }],
 				);
 			if (createdBy !== "system") await this.checkQuotas(createdBy, model.domain);
 			const now = nowIso();
@@ -133,17 +133,20 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		/** 429 when the user, or the model's domain, has as many jobs queued or running as it may. */
 		async checkQuotas(username: string, domain: string): Promise<void> {
 			const user = await this.store.count({ query: { created_by: username, state: ACTIVE } });
-			if (user >= config.ml.max_jobs_per_user)
-				throw quotaExceeded(`You have ${user} training jobs queued or running: at most ${config.ml.max_jobs_per_user} per user. Wait for one to finish, or cancel one`, {
-					quota: "training jobs per user",
-					limit: config.ml.max_jobs_per_user,
-					current: user,
-				});
+			if (user >= this.config.ml.max_jobs_per_user)
+				throw quotaExceeded(
+					`You have ${user} training jobs queued or running: at most ${this.config.ml.max_jobs_per_user} per user. Wait for one to finish, or cancel one`,
+					{
+						quota: "training jobs per user",
+						limit: this.config.ml.max_jobs_per_user,
+						current: user,
+					},
+				);
 			const inDomain = await this.store.count({ query: { domain, state: ACTIVE } });
-			if (inDomain >= config.ml.max_jobs_per_domain)
-				throw quotaExceeded(`Domain '${domain}' has ${inDomain} training jobs queued or running: at most ${config.ml.max_jobs_per_domain} per domain`, {
+			if (inDomain >= this.config.ml.max_jobs_per_domain)
+				throw quotaExceeded(`Domain '${domain}' has ${inDomain} training jobs queued or running: at most ${this.config.ml.max_jobs_per_domain} per domain`, {
 					quota: "training jobs per domain",
-					limit: config.ml.max_jobs_per_domain,
+					limit: this.config.ml.max_jobs_per_domain,
 					current: inDomain,
 				});
 		},
@@ -180,12 +183,12 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		/** Takes queued jobs (or ones whose node stopped renewing its lease) while this node has room. */
 		async pump(): Promise<void> {
 			if (this.stopping) return;
-			while (this.running.size < config.ml.training_concurrency) {
+			while (this.running.size < this.config.ml.training_concurrency) {
 				const now = nowIso();
 				const candidates = await this.nextCandidates();
 				let claimed: TrainingJob | null = null;
 				for (const job of candidates) {
-					const lease = new Date(Date.now() + config.ml.job_lease_ms).toISOString();
+					const lease = new Date(Date.now() + this.config.ml.job_lease_ms).toISOString();
 					const condition = job.state === "queued" ? { state: "queued" } : { state: "running", lease_until: job.lease_until };
 					// a claim is bookkeeping no cached answer shows
 					const won = await this.store.uncached().updateMany(
@@ -201,7 +204,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 					}
 				}
 				if (!claimed) return;
-				if (claimed.attempts > config.ml.job_max_attempts) {
+				if (claimed.attempts > this.config.ml.job_max_attempts) {
 					await this.finish(claimed, { state: "failed", error: `gave up after ${claimed.attempts - 1} starts: the job's node stopped each time (out of memory?)` });
 					continue;
 				}
@@ -291,7 +294,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 					{ bizopsTraining: true, input },
 					{
 						// the data and JS model types live in this heap; the wasm trainers' memory is watched below
-						resourceLimits: { maxOldGenerationSizeMb: config.ml.job_memory_mb, maxYoungGenerationSizeMb: 64 },
+						resourceLimits: { maxOldGenerationSizeMb: this.config.ml.job_memory_mb, maxYoungGenerationSizeMb: 64 },
 						transferList: [input.dataset.content.buffer as ArrayBuffer],
 					},
 				);
@@ -331,24 +334,24 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 						type: "error",
 						message:
 							err.code === "ERR_WORKER_OUT_OF_MEMORY"
-								? `training needed more than the ${config.ml.job_memory_mb} MB of memory a job may use (ML_JOB_MEMORY_MB): fewer rows, features, trees or units`
+								? `training needed more than the ${this.config.ml.job_memory_mb} MB of memory a job may use (ML_JOB_MEMORY_MB): fewer rows, features, trees or units`
 								: `training thread failed: ${err.message}`,
 					}),
 				);
 				worker.on("exit", code => settle({ type: "error", message: `training thread exited (${code})` }));
 				// the longest a job may run, whatever its estimate said
 				entry.deadline = setTimeout(
-					() => settle({ type: "error", message: `training ran longer than the ${config.ml.job_max_seconds} s a job may run (ML_JOB_MAX_SECONDS): stopped` }),
-					config.ml.job_max_seconds * 1000,
+					() => settle({ type: "error", message: `training ran longer than the ${this.config.ml.job_max_seconds} s a job may run (ML_JOB_MAX_SECONDS): stopped` }),
+					this.config.ml.job_max_seconds * 1000,
 				);
 				entry.heartbeat = setInterval(async () => {
 					interpolate();
 					// memory outside the thread's heap (XGBoost's and tfjs's WebAssembly) counts too
 					const grown = (process.memoryUsage.rss() - rssAtStart) / 1024 ** 2;
-					if (grown > config.ml.job_memory_mb)
+					if (grown > this.config.ml.job_memory_mb)
 						settle({
 							type: "error",
-							message: `training grew the node's memory by ${Math.round(grown)} MB, past the ${config.ml.job_memory_mb} MB a job may use (ML_JOB_MEMORY_MB): stopped`,
+							message: `training grew the node's memory by ${Math.round(grown)} MB, past the ${this.config.ml.job_memory_mb} MB a job may use (ML_JOB_MEMORY_MB): stopped`,
 						});
 					try {
 						const now = nowIso();
@@ -357,7 +360,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 							.uncached()
 							.updateMany(
 								{ _id: this.storedId(entry.job.id), state: "running", node: this.broker.nodeID },
-								{ $set: { ...entry.progress, lease_until: new Date(Date.now() + config.ml.job_lease_ms).toISOString(), updated_at: now } },
+								{ $set: { ...entry.progress, lease_until: new Date(Date.now() + this.config.ml.job_lease_ms).toISOString(), updated_at: now } },
 							);
 						// cancelled (or taken over after a pause longer than the lease): stop training
 						if (renewed === 0) settle({ type: "error", message: "cancelled", cancelled: true });
@@ -537,7 +540,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 		void this.backfillDomains().catch(err => this.logger.warn(`Training jobs' domains not filled in: ${(err as Error).message}`));
 		this.pollTimer = setInterval(() => this.pump().catch(err => this.logger.warn(`Training queue: ${(err as Error).message}`)), POLL_MS);
 		this.pollTimer.unref();
-		if (config.ml.default_model)
+		if (this.config.ml.default_model)
 			// after start: the registry may still be seeding its data sets
 			setTimeout(() => this.ensureDefaultModel().catch(err => this.logger.warn(`Default model: ${(err as Error).message}`)), 500).unref();
 	},

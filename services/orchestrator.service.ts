@@ -10,7 +10,7 @@
  */
 import { readConfigYaml } from "../config/files";
 import type { Context } from "moleculer";
-import { getConfig } from "../config";
+import { configOf, type Config } from "../config";
 import { backoffMs, configIssues, nextStep, REVIEW_STEPS, stepsFor, type ReviewStep, type WorkflowConfig } from "../domains/orchestration/workflow";
 import { analysisHighlights } from "../domains/finance/analysis";
 import { servicePrincipal, type AuthMeta } from "../lib/principal";
@@ -38,15 +38,15 @@ const OLDEST_RUNNING_GAUGE = {
 } as const;
 
 /** The steps per industry (config/workflows.yaml, from the source tree or next to dist/) and the run settings (WORKFLOW_*); refused at start when unsound. */
-export function readWorkflowConfig(): WorkflowConfig {
+export function readWorkflowConfig(settings: Config["workflows"]): WorkflowConfig {
 	const doc = (readConfigYaml("workflows.yaml") ?? {}) as Partial<WorkflowConfig>;
-	const config = { company_review: doc.company_review ?? { default: [...REVIEW_STEPS] }, ...getConfig().workflows };
+	const config = { company_review: doc.company_review ?? { default: [...REVIEW_STEPS] }, ...settings };
 	const issues = configIssues(config);
 	if (issues.length) throw new Error(`config/workflows.yaml: ${issues.join("; ")}`);
 	return config as WorkflowConfig;
 }
 
-const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set<string>; timer?: NodeJS.Timeout; measureTimer?: NodeJS.Timeout; stopping: boolean }>()({
+const OrchestratorService = defineService<{ workflows: WorkflowConfig; running: Set<string>; timer?: NodeJS.Timeout; measureTimer?: NodeJS.Timeout; stopping: boolean }>()({
 	name: "orchestrator",
 	metadata: { description: "The company review run after every statement change" },
 	settings: { rest: "/" },
@@ -75,7 +75,7 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 						industry: company.industry,
 						trigger: { source: change.source, change_id: change.change_id, ...(change.period_end ? { period_end: change.period_end } : {}) },
 						state: "running",
-						steps: stepsFor(this.config, company.industry).map(name => ({ name, state: "pending", attempts: 0 })),
+						steps: stepsFor(this.workflows, company.industry).map(name => ({ name, state: "pending", attempts: 0 })),
 						started_at: now,
 						created_at: now,
 						updated_at: now,
@@ -103,7 +103,7 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 				.uncached()
 				.updateMany(
 					{ _id: this.storedId(wf.id), state: "running", $or: [{ lease_until: { $exists: false } }, { lease_until: { $lt: now } }, { node: this.broker.nodeID }] },
-					{ $set: { node: this.broker.nodeID, lease_until: new Date(Date.now() + this.config.lease_ms).toISOString(), updated_at: now } },
+					{ $set: { node: this.broker.nodeID, lease_until: new Date(Date.now() + this.workflows.lease_ms).toISOString(), updated_at: now } },
 				);
 			if (won !== 1) return false;
 			wf.node = this.broker.nodeID;
@@ -111,7 +111,7 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 		},
 
 		async save(wf: Workflow, set: Partial<Workflow>): Promise<void> {
-			Object.assign(wf, set, { updated_at: nowIso(), lease_until: new Date(Date.now() + this.config.lease_ms).toISOString() });
+			Object.assign(wf, set, { updated_at: nowIso(), lease_until: new Date(Date.now() + this.workflows.lease_ms).toISOString() });
 			const { id, ...doc } = wf;
 			await this.store.updateById(id, { $set: doc });
 		},
@@ -175,11 +175,11 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 							done = true;
 						} catch (err) {
 							step.error = (err as Error).message;
-							if (step.attempts < this.config.max_attempts) {
+							if (step.attempts < this.workflows.max_attempts) {
 								this.logger.warn(`Workflow ${wf.id}: step ${step.name} failed (attempt ${step.attempts}), retrying: ${step.error}`);
 								this.countMetric(BUSINESS_COUNTERS.workflowSteps, { step: step.name, outcome: "retried" });
 								await this.save(wf, { steps: wf.steps });
-								await new Promise(resolve => setTimeout(resolve, backoffMs(this.config.retry_base_ms, step!.attempts + 1)));
+								await new Promise(resolve => setTimeout(resolve, backoffMs(this.workflows.retry_base_ms, step!.attempts + 1)));
 								continue;
 							}
 							Object.assign(step, { state: "failed", finished_at: nowIso(), duration_ms: Date.now() - started });
@@ -269,7 +269,7 @@ const OrchestratorService = defineService<{ config: WorkflowConfig; running: Set
 
 	created() {
 		if (this.broker.isMetricsEnabled() && !this.broker.metrics.getMetric(OLDEST_RUNNING_GAUGE.name)) this.broker.metrics.register({ ...OLDEST_RUNNING_GAUGE });
-		this.config = readWorkflowConfig();
+		this.workflows = readWorkflowConfig(configOf(this.broker).workflows);
 		this.running = new Set();
 		this.stopping = false;
 	},

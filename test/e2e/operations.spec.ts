@@ -68,6 +68,31 @@ describe("rate limiting", () => {
 	});
 });
 
+describe("configuration", () => {
+	it("is each broker's own, read as it starts: two platforms configured differently serve side by side in one process", async () => {
+		const [strict, loose] = await Promise.all([
+			startPlatform({ env: { RATE_LIMIT_DEFAULT: "2", RATE_LIMIT_PREMIUM: "2", JWT_EXPIRATION: "600" } }),
+			startPlatform({ env: { RATE_LIMIT_DEFAULT: "1000", RATE_LIMIT_PREMIUM: "1000", JWT_EXPIRATION: "1200" } }),
+		]);
+		try {
+			// the auth service's setting
+			const logins = await Promise.all([strict, loose].map(p => p.request("POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } })));
+			expect(logins.map(l => l.body.expires_in)).toEqual([600, 1200]);
+			// the gateway's: the same requests, each platform's own budget
+			const statuses = async (p: Platform) => {
+				const seen: number[] = [];
+				for (let i = 0; i < 3; i++) seen.push((await p.request("GET", "/flags", { token: logins[p === strict ? 0 : 1].body.token })).status);
+				return seen;
+			};
+			expect(await statuses(strict)).toEqual([200, 200, 429]);
+			expect(await statuses(loose)).toEqual([200, 200, 200]);
+			expect((await loose.request("GET", "/flags", { token: logins[1].body.token })).headers.get("x-ratelimit-limit")).toBe("1000");
+		} finally {
+			await Promise.all([strict.stop(), loose.stop()]);
+		}
+	});
+});
+
 describe("restart on the same DATA_DIR", () => {
 	it("keeps data, tokens, refresh tokens and revocations", async () => {
 		const dataDir = tempDataDir();

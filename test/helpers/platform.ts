@@ -6,7 +6,11 @@ import type { IndustryModule } from "../../domains/industries/module";
 import fs from "fs";
 import os from "os";
 import path from "path";
-import { ServiceBroker, type ServiceSchema } from "moleculer";
+import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
+import { loadConfig, type Config } from "../../config";
+import { registerIndustryModule } from "../../domains/industries/registry";
+
+const brokerOptionsOf = require("../../moleculer.config") as (config: Config) => BrokerOptions;
 
 export const ADMIN_PASSWORD = "admin-password-for-tests";
 export const ML_SERVICES = ["ml.datasets", "ml.registry", "ml.training", "ml.evaluation", "ml.prediction"];
@@ -45,7 +49,9 @@ export function tempDataDir(): string {
 
 export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
 	const dataDir = opts.dataDir ?? tempDataDir();
+	// the environment this platform is configured from, as `npm start` would read it; the process's is left alone
 	const env: Record<string, string | undefined> = {
+		...process.env,
 		NODE_ENV: "test",
 		PORT: "0",
 		DATA_DIR: dataDir,
@@ -56,31 +62,16 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 		TRANSPORTER: undefined,
 		...opts.env,
 	};
-	const saved = Object.fromEntries(Object.keys(env).map(k => [k, process.env[k]]));
-	const apply = (values: Record<string, string | undefined>) => {
-		for (const [k, v] of Object.entries(values)) {
-			if (v === undefined) delete process.env[k];
-			else process.env[k] = v;
-		}
-	};
-	apply(env);
-
-	let brokerConfig: any;
-	const schemas: ServiceSchema[] = [];
-	jest.isolateModules(() => {
-		brokerConfig = require("../../moleculer.config");
-		// industry modules defined by a test, registered in this platform's module registry before the services load
-		for (const module of opts.industryModules ?? []) require("../../domains/industries/registry").registerIndustryModule(module);
-		for (const name of opts.services ?? ALL_SERVICES) schemas.push(require(`../../services/${name}.service`).default);
-	});
-	const broker = new ServiceBroker({ ...brokerConfig, logger: false, nodeID: opts.nodeID ?? `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}` });
+	for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+	// industry modules defined by a test, registered in the module registry before the services are created
+	for (const module of opts.industryModules ?? []) registerIndustryModule(module);
+	// configured as the runner configures a broker: moleculer.config's options of this configuration; the
+	// services read it from their broker (config/index.ts configOf), none when its file is imported
+	const brokerOptions = brokerOptionsOf(loadConfig(env));
+	const broker = new ServiceBroker({ ...brokerOptions, logger: false, nodeID: opts.nodeID ?? `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}` });
+	const schemas: ServiceSchema[] = (opts.services ?? ALL_SERVICES).map(name => require(`../../services/${name}.service`).default);
 	const services = [...schemas, ...(opts.extraServices ?? [])].map(s => broker.createService(s));
-	try {
-		await broker.start();
-	} finally {
-		// the configuration is read by now (and kept per module registry): the next platform starts clean
-		apply(saved);
-	}
+	await broker.start();
 
 	const api: any = services.find(s => s.name === "api");
 	if (api) {

@@ -19,7 +19,7 @@ describe("start-up work", () => {
 		let calls = 0;
 		const at: number[] = [];
 		const result = await atStartup(
-			logger,
+			{ logger, broker: {} },
 			"ml.registry: registering the shipped data sets",
 			async () => {
 				at.push(Date.now());
@@ -41,14 +41,14 @@ describe("start-up work", () => {
 
 	it("fails at once on an error retrying cannot mend, and gives up at the deadline", async () => {
 		let calls = 0;
-		const bug = atStartup({ warn: () => undefined }, "flags", async () => {
+		const bug = atStartup({ logger: { warn: () => undefined }, broker: {} }, "flags", async () => {
 			calls++;
 			throw new TypeError("flags.yaml: not a list");
 		});
 		await expect(bug).rejects.toThrow("flags.yaml: not a list");
 		expect(calls).toBe(1);
 		const down = atStartup(
-			{ warn: () => undefined },
+			{ logger: { warn: () => undefined }, broker: {} },
 			"auth",
 			async () => {
 				throw named("MongoServerSelectionError", "no server");
