@@ -139,6 +139,11 @@ export const SCHEMA = {
 		training_concurrency: num("ML_TRAINING_CONCURRENCY", 1, "training jobs one `ml.training` node runs at once, each in a worker thread ([ml.md](ml.md#training))"),
 		job_lease_ms: num("ML_JOB_LEASE_MS", 30000, "ms a running training job's lease lasts without a heartbeat (renewed every 2 s) before another node takes the job over"),
 		job_max_attempts: num(null, 3, "starts of a training job before it is failed (a job that kills its node every time)"),
+		shipped_datasets: bool(
+			"ML_SHIPPED_DATASETS",
+			true,
+			"register the shipped Polish bankruptcy files as data sets on first start, which the default model trains on ([ml.md](ml.md#data-sets)); false: none",
+		),
 		default_model: bool("ML_DEFAULT_MODEL", true, "train and deploy the default `distress` model on first start ([ml.md](ml.md#the-default-distress-model))"),
 		max_prediction_rows: num(null, 1000, "rows one prediction request may carry"),
 		worker_memory_mb: num(

@@ -227,7 +227,7 @@ const MlDatasetsService = defineService<{ blobs: BlobStore }>()({
 	},
 
 	async started() {
-		await atStartup(this, "ml.datasets: registering the shipped data sets", () => this.seedShippedDatasets());
+		if (this.config.ml.shipped_datasets) await atStartup(this, "ml.datasets: registering the shipped data sets", () => this.seedShippedDatasets());
 	},
 
 	async stopped() {

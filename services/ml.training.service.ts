@@ -398,7 +398,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			const datasets = await call(this.broker, MlDatasets.actions.list, { name: DEFAULT_DISTRESS_MODEL.dataset, page_size: 100 }, AS_TRAINING);
 			const dataset = datasets.rows.find(d => d.name === DEFAULT_DISTRESS_MODEL.dataset && d.domain === ALL_DOMAINS);
 			if (!dataset) {
-				this.logger.warn(`Default model not trained: data set ${DEFAULT_DISTRESS_MODEL.dataset} is not registered`);
+				this.logger.warn(`Default model not trained: data set ${DEFAULT_DISTRESS_MODEL.dataset} is not registered (ML_SHIPPED_DATASETS registers it)`);
 				return;
 			}
 			const { dataset: _d, ...definition } = DEFAULT_DISTRESS_MODEL;

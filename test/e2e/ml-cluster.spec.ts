@@ -129,7 +129,7 @@ describeCluster("ML services on NATS, Redis and MongoDB", () => {
 	let v1Predictions: unknown;
 	it("finishes a job whose training node was killed mid-run on another node, creating one version", async () => {
 		v1Predictions = (await http(gw.url!, "POST", `/ml/models/${modelId}/predict`, { token: admin, body: { rows } })).body.predictions;
-		const job = await train({ hyperparameters: { epochs: 300, patience: 300, batch_size: 4, learning_rate: 0.01 }, seed: 9 });
+		const job = await train({ hyperparameters: { epochs: 120, patience: 120, batch_size: 4, learning_rate: 0.01 }, seed: 9 });
 		await waitFor(
 			"v2 training on train1",
 			async () => {

@@ -16,7 +16,7 @@ let distress: { id: string; aliases: { production: number | null }; configuratio
 const metricsPort = String(32000 + Math.floor(Math.random() * 500)); // below the ephemeral range
 
 beforeAll(async () => {
-	platform = await startPlatform({ env: { ML_DEFAULT_MODEL: "true", METRICS_ENABLED: "true", METRICS_PORT: metricsPort } });
+	platform = await startPlatform({ env: { ML_SHIPPED_DATASETS: "true", ML_DEFAULT_MODEL: "true", METRICS_ENABLED: "true", METRICS_PORT: metricsPort } });
 	admin = await platform.login("admin", ADMIN_PASSWORD);
 	analyst = (await platform.createUser(admin, { username: "distress-analyst", role: "analyst", domains: ["manufacturing"] })).token;
 	outsider = (await platform.createUser(admin, { username: "distress-outsider", role: "analyst", domains: ["technology"] })).token;
@@ -214,7 +214,7 @@ describe("a default distress model made by an earlier release", () => {
 
 	it("gets the current recipe and a new version on the next start, which replaces the old one in production once it passes the gates", async () => {
 		// an earlier release's default model: missing values as a signal (the sentinel), no reference gate; v1 in production
-		const earlier = await startPlatform({ env: { ML_DEFAULT_MODEL: "false" } });
+		const earlier = await startPlatform({ env: { ML_SHIPPED_DATASETS: "true", ML_DEFAULT_MODEL: "false" } });
 		let modelId: string;
 		try {
 			const token = await earlier.login("admin", ADMIN_PASSWORD);
@@ -241,7 +241,7 @@ describe("a default distress model made by an earlier release", () => {
 			await earlier.stop();
 		}
 
-		upgraded = await startPlatform({ dataDir: earlier.dataDir, env: { ML_DEFAULT_MODEL: "true" } });
+		upgraded = await startPlatform({ dataDir: earlier.dataDir, env: { ML_SHIPPED_DATASETS: "true", ML_DEFAULT_MODEL: "true" } });
 		const token = await upgraded.login("admin", ADMIN_PASSWORD);
 		const model = await eventually(
 			"the new version in production",
@@ -257,7 +257,7 @@ describe("a default distress model made by an earlier release", () => {
 		expect(version.metrics.reference.labelled_positive_share).toBeLessThanOrEqual(0.25);
 		// started again, it is current: no third version
 		await upgraded.stop();
-		upgraded = await startPlatform({ dataDir: earlier.dataDir, env: { ML_DEFAULT_MODEL: "true" } });
+		upgraded = await startPlatform({ dataDir: earlier.dataDir, env: { ML_SHIPPED_DATASETS: "true", ML_DEFAULT_MODEL: "true" } });
 		const again = await upgraded.login("admin", ADMIN_PASSWORD);
 		const jobs = (await upgraded.request("GET", `/ml/jobs?model_id=${modelId}`, { token: again })).body;
 		expect(jobs.total).toBe(2);

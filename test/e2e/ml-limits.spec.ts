@@ -161,7 +161,7 @@ describe("parsing and scoring within a heap and a cost limit", () => {
 
 describe("a job's memory", () => {
 	it("fails a job that needs more than a job's memory, naming the limit, and the node stays up", async () => {
-		const platform = await startPlatform({ env: { ML_JOB_MEMORY_MB: "32" } });
+		const platform = await startPlatform({ env: { ML_SHIPPED_DATASETS: "true", ML_JOB_MEMORY_MB: "32" } });
 		try {
 			const admin = await platform.login("admin", ADMIN_PASSWORD);
 			const model = (await platform.request("POST", "/ml/models", { token: admin, body: { name: "heavy-forest", domain: "manufacturing", model_type: "random_forest" } }))
@@ -194,7 +194,7 @@ describe("training quotas, cost, fairness and run time", () => {
 		});
 
 	beforeAll(async () => {
-		platform = await startPlatform({ env: { ML_MAX_JOBS_PER_USER: "2", ML_MAX_JOBS_PER_DOMAIN: "3", ML_TRAINING_CONCURRENCY: "1" } });
+		platform = await startPlatform({ env: { ML_SHIPPED_DATASETS: "true", ML_MAX_JOBS_PER_USER: "2", ML_MAX_JOBS_PER_DOMAIN: "3", ML_TRAINING_CONCURRENCY: "1" } });
 		admin = await platform.login("admin", ADMIN_PASSWORD);
 		for (const [name, domain] of [
 			["a1", "manufacturing"],
@@ -298,7 +298,7 @@ describe("gates, archived models and prediction bodies", () => {
 	let domainAdmin: string;
 	let model: { id: string };
 	beforeAll(async () => {
-		platform = await startPlatform();
+		platform = await startPlatform({ env: { ML_SHIPPED_DATASETS: "true" } });
 		admin = await platform.login("admin", ADMIN_PASSWORD);
 		domainAdmin = (await platform.createUser(admin, { username: "gates-admin", role: "domain_admin", domains: ["manufacturing"] })).token;
 		const dataset = (await platform.request("POST", "/ml/datasets", { token: domainAdmin, body: { name: "gated", format: "csv", label: "distress", content: smallCsv() } }))

@@ -31,7 +31,7 @@ function syntheticCsv(rows = 400, seed = 7): string {
 }
 
 beforeAll(async () => {
-	platform = await startPlatform();
+	platform = await startPlatform({ env: { ML_SHIPPED_DATASETS: "true" } });
 	admin = await platform.login("admin", ADMIN_PASSWORD);
 	domainAdmin = (await platform.createUser(admin, { username: "ml-admin", role: "domain_admin", domains: ["manufacturing"] })).token;
 	analyst = (await platform.createUser(admin, { username: "ml-analyst", role: "analyst", domains: ["manufacturing"] })).token;

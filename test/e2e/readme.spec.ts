@@ -115,7 +115,7 @@ describeProcess("the log of npm start", () => {
 			.filter(f => f.endsWith(".service.ts"))
 			.map(f => f.replace(/\.service\.ts$/, ""))
 			.join(",");
-		node = await startNode("logs", services, { LOG_LEVEL: "info", ML_DEFAULT_MODEL: "true", BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD });
+		node = await startNode("logs", services, { LOG_LEVEL: "info", ML_SHIPPED_DATASETS: "true", ML_DEFAULT_MODEL: "true", BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD });
 		const admin = (await http(node.url!, "POST", "/auth/login", { body: { username: "admin", password: ADMIN_PASSWORD } })).body.token;
 		await waitFor(
 			"the default model in production",

@@ -31,6 +31,7 @@ describe("a node started before its MongoDB", () => {
 		const starting = startNode("early-node", "api,auth,flags,ml.datasets,ml.registry", {
 			MONGO_URI: `mongodb://127.0.0.1:${port}/bizops`,
 			BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+			ML_SHIPPED_DATASETS: "true",
 		});
 		await waitFor("the node trying MongoDB again and again", async () => attempts >= 5, 30_000, 100);
 		await new Promise<void>(resolve => dropping.close(() => resolve()));
