@@ -405,7 +405,10 @@ const ApiService = defineService<GatewayState>()({
 		const config = configOf(this.broker);
 		if (this.broker.isMetricsEnabled() && !this.broker.metrics.getMetric(SERVICE_AVAILABLE_GAUGE.name)) this.broker.metrics.register(SERVICE_AVAILABLE_GAUGE);
 		this.encoded = new WeakMap();
-		this.restActions = REST_ACTIONS;
+		// the prediction rows' cap is this broker's setting (checked by ml.prediction): the document says it
+		this.restActions = REST_ACTIONS.map(a =>
+			a.name === PREDICT_ACTION ? { ...a, params: { ...a.params, rows: { ...(a.params?.rows as object), max: config.ml.max_prediction_rows } } } : a,
+		);
 		this.documentExtras = {
 			operations: { ...MANIFEST.operations, ...operationDocsOf([ApiService]) },
 			tags: { ...MANIFEST.tags, ...serviceDescriptionsOf([ApiService]) },

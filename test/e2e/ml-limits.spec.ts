@@ -373,6 +373,12 @@ describe("gates, archived models and prediction bodies", () => {
 		// read, not refused for its size: the model (archived, never deployed) has nothing to predict with
 		const thousand = await platform.request("POST", `/ml/models/${model.id}/predict`, { token: admin, rawBody: rows(1000) });
 		expect(thousand.status).toBe(409);
+		// past the row cap, within the body limit: a 422 naming it, as the OpenAPI document says
+		const tooMany = await platform.request("POST", `/ml/models/${model.id}/predict`, { token: admin, body: { rows: Array.from({ length: 1001 }, () => ({ a: 1 })) } });
+		expect(tooMany.status).toBe(422);
+		expect(tooMany.body.message).toBe("rows: at most 1000 items");
+		const doc = (await platform.request("GET", "/openapi.json")).body;
+		expect(doc.paths["/api/v1/ml/models/{id}/predict"].post.requestBody.content["application/json"].schema.properties.rows.maxItems).toBe(1000);
 		const tooBig = await platform.request("POST", `/ml/models/${model.id}/predict`, { token: admin, rawBody: rows(2500) });
 		expect(tooBig.status).toBe(413);
 		expect(tooBig.body.message).toBe("Body larger than 8064kb, this route's limit");

@@ -121,7 +121,8 @@ describe("the embedded store's files", () => {
 		const dataDir = path.join(tempDataDir(), "store");
 		fs.mkdirSync(dataDir, { mode: 0o755 });
 		fs.chmodSync(dataDir, 0o755);
-		const platform = await startPlatform({ dataDir });
+		// the shipped data sets registered, as npm start does: their files are blobs
+		const platform = await startPlatform({ dataDir, env: { ML_SHIPPED_DATASETS: "true" } });
 		try {
 			const token = await platform.login("admin", ADMIN_PASSWORD);
 			await platform.request("POST", "/companies", { token, body: { name: "Private Co", industry: "technology" } });
