@@ -162,6 +162,23 @@ export const SCHEMA = {
 		max_jobs_per_user: num("ML_MAX_JOBS_PER_USER", 3, "training jobs queued or running per user; past it, 429 `QUOTA_EXCEEDED`"),
 		max_jobs_per_domain: num("ML_MAX_JOBS_PER_DOMAIN", 10, "the same per domain"),
 	},
+	sec: {
+		user_agent: optionalText(
+			"SEC_USER_AGENT",
+			"who the SEC connector says it is, as SEC's fair-access rules require: the operator and a contact, e.g. `Example Corp ops@example.com`; unset: the connector answers 503 (production: a node running `integration` refuses to start) ([integration.md](integration.md))",
+		),
+		data_base_url: text("SEC_DATA_BASE_URL", "https://data.sec.gov", "SEC's API host (submissions, companyfacts); a mirror or a local server for tests and air-gapped sites"),
+		files_base_url: text("SEC_FILES_BASE_URL", "https://www.sec.gov", "SEC's files host (company_tickers.json)"),
+		requests_per_second: num(
+			"SEC_REQUESTS_PER_SECOND",
+			8,
+			"requests per second to SEC from every integration replica together (through Redis when CACHER is one); SEC allows 10, more is refused",
+		),
+		timeout_ms: num("SEC_TIMEOUT_MS", 30000, "ms one request to SEC may take"),
+		retries: num("SEC_RETRIES", 3, "retries of a request that failed on the network or with a 5xx, from 500 ms doubling"),
+		pause_ms: num("SEC_PAUSE_MS", 600000, "how long all SEC traffic stops after SEC says the rate was exceeded (a 429, or its 403 threshold page): SEC asks for 10 minutes"),
+		cache_mb: num("SEC_CACHE_MB", 256, "SEC answers kept per node, by URL, revalidated with ETag / Last-Modified"),
+	},
 	broker: {
 		request_timeout: num("REQUEST_TIMEOUT", 10000, "ms before a call between services that is not a read, write or import fails"),
 		read_timeout: num("READ_TIMEOUT", 10000, "ms before a read (a `GET` or cached action) fails; reads are retried on another node ([operations.md](operations.md#failover))"),

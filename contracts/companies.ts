@@ -36,6 +36,9 @@ export const Companies = {
 	},
 	actions: {
 		get: action<{ id: string }, Company>()("companies.get"),
-		list: action<{ ticker?: string; industry?: string; page?: number; page_size?: number }, Page<Company>>()("companies.list"),
+		list: action<{ ticker?: string; cik?: string; industry?: string; page?: number; page_size?: number }, Page<Company>>()("companies.list"),
+		create: action<Omit<Company, "id" | "created_at" | "updated_at">, Company>()("companies.create"),
+		remove: action<{ id: string }, unknown>()("companies.remove"),
+		update: action<{ id: string } & Partial<Omit<Company, "id" | "created_at" | "updated_at">>, Company>()("companies.update"),
 	},
 } as const;

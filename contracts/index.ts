@@ -11,6 +11,7 @@ import type { ChannelContract, EventContract } from "./contract";
 import { Domains } from "./domains";
 import { Finance } from "./finance";
 import { Flags } from "./flags";
+import { Integration } from "./integration";
 import { MlDatasets } from "./ml.datasets";
 import { MlPrediction } from "./ml.prediction";
 import { MlRegistry } from "./ml.registry";
@@ -29,6 +30,7 @@ export const SERVICE_EVENTS = {
 	domains: Domains.events,
 	finance: Finance.events,
 	flags: Flags.events,
+	integration: Integration.events,
 	"ml.datasets": MlDatasets.events,
 	"ml.prediction": MlPrediction.events,
 	"ml.registry": MlRegistry.events,
@@ -60,7 +62,7 @@ export const CHANNELS: ReadonlyMap<string, ChannelContract> = new Map(
 	Object.values(SERVICE_CHANNELS).flatMap(channels => Object.values(channels as Record<string, ChannelContract>).map(c => [c.name, c] as const)),
 );
 
-export { Gateway, Audit, Auth, Companies, Compliance, Domains, Finance, Flags, MlDatasets, MlPrediction, MlRegistry, MlTraining, Orchestrator, Risk, Strategy };
+export { Gateway, Audit, Auth, Companies, Compliance, Domains, Finance, Flags, Integration, MlDatasets, MlPrediction, MlRegistry, MlTraining, Orchestrator, Risk, Strategy };
 export { Overview } from "./overview";
 export { Moleculer, cacheCleanEvent, storeHealthAction } from "./moleculer";
 export type { ActionContract, ChannelContract, EventContract, EventSubject, PayloadOf, MessageOf, ParamsOf, AnswerOf } from "./contract";

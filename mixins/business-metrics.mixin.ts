@@ -55,6 +55,12 @@ export const BUSINESS_COUNTERS = {
 		initial: () => product([...REVIEW_STEPS], ["succeeded", "retried", "failed"], ["step", "outcome"]),
 	},
 	auditAppends: { name: "bizops.audit.appends.total", description: "Entries appended to the audit trail" },
+	secRequests: {
+		name: "bizops.sec.requests.total",
+		description: "Requests to SEC EDGAR by outcome: ok, not_modified (answered from the cache), not_found, retried, rate_exceeded (all SEC traffic paused), failed",
+		labelNames: ["outcome"],
+		initial: () => ["ok", "not_modified", "not_found", "retried", "rate_exceeded", "failed"].map(outcome => ({ outcome })),
+	},
 } satisfies Record<string, CounterSpec>;
 
 export function createBusinessMetricsMixin(counters: CounterSpec[]) {

@@ -32,6 +32,9 @@ export const unprocessable = (message: string, fields: Array<{ field: string; me
 		fields.map(f => ({ type: f.type ?? "invalid", ...f })),
 	);
 
+/** A server the platform reads from (SEC EDGAR) answered what it should not have. */
+export const badGateway = (message: string, data?: unknown) => named(new MoleculerError(message, 502, "BAD_GATEWAY", data), "BadGatewayError");
+
 export const serviceUnavailable = (message: string, data?: unknown) => named(new MoleculerError(message, 503, "SERVICE_UNAVAILABLE", data), "ServiceUnavailableError");
 
 export const unsupportedMediaType = (received: string) =>

@@ -336,6 +336,38 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		elapsed_ms: int(),
 		results: arr(obj({ company_id: str(), status: int("The HTTP status of this company's analysis") }, { analysis: ref("Analysis"), error: ref("Error") })),
 	}),
+	SecCompanyImport: obj(
+		{
+			company: ref("Company"),
+			created: bool("true: created now; false: there already (same CIK) and refreshed"),
+			filer: obj(
+				{
+					tickers: arr(str()),
+					sic: { type: "integer", nullable: true, description: "SEC's SIC code" },
+					sic_description: { type: "string", nullable: true },
+					fiscal_year_end: { type: "string", nullable: true, description: "MMDD" },
+					former_names: arr(obj({ name: str(), from: { type: "string", nullable: true }, to: { type: "string", nullable: true } })),
+					country: { type: "string", nullable: true },
+				},
+				{},
+				"The filer as SEC's submissions describe it",
+			),
+			import: ref("SecImport"),
+		},
+		{},
+		"A company brought in from SEC EDGAR and what its import wrote",
+	),
+	SecStatus: obj(
+		{
+			enabled: bool("false while SEC_USER_AGENT is not set"),
+			paused_until: { type: "string", format: "date-time", nullable: true, description: "SEC traffic is paused until then (SEC said the rate was exceeded)" },
+			requests_per_second: int("the request rate every replica shares"),
+			shared: bool("the rate and the pause are shared through Redis"),
+			cached_answers: int(),
+		},
+		{},
+		"The SEC EDGAR connector",
+	),
 	SecImport: obj(
 		{
 			company_id: str(),

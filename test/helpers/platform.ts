@@ -14,7 +14,22 @@ const brokerOptionsOf = require("../../moleculer.config") as (config: Config) =>
 
 export const ADMIN_PASSWORD = "admin-password-for-tests";
 export const ML_SERVICES = ["ml.datasets", "ml.registry", "ml.training", "ml.evaluation", "ml.prediction"];
-export const ALL_SERVICES = ["api", "auth", "companies", "flags", "finance", "domains", "compliance", "risk", "strategy", "orchestrator", "overview", "audit", ...ML_SERVICES];
+export const ALL_SERVICES = [
+	"api",
+	"auth",
+	"companies",
+	"flags",
+	"finance",
+	"domains",
+	"compliance",
+	"risk",
+	"strategy",
+	"orchestrator",
+	"overview",
+	"audit",
+	"integration",
+	...ML_SERVICES,
+];
 
 export interface PlatformOptions {
 	env?: Record<string, string | undefined>;

@@ -47,7 +47,7 @@ describe("deployment files", () => {
 		for (const { obj } of k8sDocs.filter(d => d.obj.metadata?.name?.startsWith("bizops-") && d.obj.kind === "Deployment")) {
 			for (const c of containersOf(obj)) for (const p of [c.livenessProbe, c.readinessProbe]) probes.push(p.httpGet);
 		}
-		expect(probes.length).toBe(16); // liveness and readiness of eight groups
+		expect(probes.length).toBe(18); // liveness and readiness of nine groups
 		const served = new Set(["3000 /api/v1/health/live", "3000 /api/v1/health/ready", "3001 /health/live", "3001 /health/ready"]);
 		for (const p of probes) expect(served.has(`${p.port} ${p.path}`)).toBe(true);
 		// and those paths are really what the code serves
@@ -81,8 +81,8 @@ describe("deployment files", () => {
 			return Number(m[1]) * { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, "": 1 }[m[2] ?? ""]!;
 		};
 
-		const GROUPS = ["api", "compliance", "core", "domains", "finance", "ml", "ml-training", "strategy"];
-		it("has all eight groups", () => {
+		const GROUPS = ["api", "compliance", "core", "domains", "finance", "integration", "ml", "ml-training", "strategy"];
+		it("has all nine groups", () => {
 			expect(deployments.map(d => d.metadata.labels.group).sort()).toEqual(GROUPS);
 		});
 

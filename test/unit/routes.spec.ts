@@ -22,6 +22,7 @@ describe("route manifest (services/routes.json)", () => {
 			"domains",
 			"finance",
 			"flags",
+			"integration",
 			"ml.datasets",
 			"ml.evaluation",
 			"ml.prediction",

@@ -1,0 +1,209 @@
+/**
+ * The SEC EDGAR connector through the gateway, against a local SEC serving recorded answers
+ * (test/helpers/fake-sec.ts): companies by ticker or CIK with the same figures as a file upload, refreshed
+ * and never duplicated, SEC's fair-access rules (User-Agent, pause on its threshold page or a 429, an HTML
+ * page is no data, retries on 5xx), and one request rate shared by two replicas through Redis.
+ */
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { startFakeSec, type FakeSec } from "../helpers/fake-sec";
+import { ADMIN_PASSWORD, startPlatform, type Platform } from "../helpers/platform";
+
+const USER_AGENT = "bizops-tests ops@example.com";
+const TESLA_FACTS = fs.readFileSync(path.resolve(__dirname, "../../data/sec-companyfacts/tesla.json"), "utf8");
+
+const secEnv = (fake: FakeSec, more: Record<string, string> = {}) => ({
+	SEC_USER_AGENT: USER_AGENT,
+	SEC_DATA_BASE_URL: fake.url,
+	SEC_FILES_BASE_URL: fake.url,
+	SEC_REQUESTS_PER_SECOND: "10",
+	...more,
+});
+
+/** The figures of a company's statements, by period. */
+async function figures(platform: Platform, token: string, companyId: string) {
+	const rows = (await platform.request("GET", `/companies/${companyId}/statements?page_size=100`, { token })).body.rows;
+	return Object.fromEntries(
+		rows.map((s: { period_end: string; balance_sheet: unknown; income_statement: unknown; cash_flow: unknown }) => [
+			s.period_end,
+			{ balance_sheet: s.balance_sheet, income_statement: s.income_statement, cash_flow: s.cash_flow },
+		]),
+	);
+}
+
+describe("companies from SEC EDGAR", () => {
+	let fake: FakeSec;
+	let platform: Platform;
+	let admin: string;
+	let manufacturingAdmin: string;
+	beforeAll(async () => {
+		fake = await startFakeSec();
+		platform = await startPlatform({ env: secEnv(fake, { SEC_RETRIES: "2", SEC_PAUSE_MS: "1500" }) });
+		admin = await platform.login("admin", ADMIN_PASSWORD);
+		manufacturingAdmin = (await platform.createUser(admin, { username: "mfg-admin", role: "domain_admin", domains: ["manufacturing"] })).token;
+	});
+	afterAll(async () => {
+		await platform.stop();
+		await fake.close();
+	});
+	beforeEach(() => {
+		fake.mode = "normal";
+		fake.modeCount = Infinity;
+	});
+
+	it("creates Tesla by its ticker, in the industry of its SIC, with the figures a file upload gives", async () => {
+		const res = await platform.request("POST", "/companies/from-sec", { token: manufacturingAdmin, body: { ticker: "tsla" } });
+		expect(res.status).toBe(201);
+		expect(res.headers.get("location")).toBe(`/api/v1/companies/${res.body.company.id}`);
+		expect(res.body.company).toMatchObject({ name: "Tesla, Inc.", industry: "manufacturing", ticker: "TSLA", cik: "1318605", country: "US" });
+		expect(res.body).toMatchObject({ created: true, filer: { sic: 3711, sic_description: "Motor Vehicles & Passenger Car Bodies", fiscal_year_end: "1231" } });
+		expect(res.body.filer.former_names.map((f: { name: string }) => f.name)).toContain("TESLA MOTORS INC");
+		expect(res.body.import.periods.length).toBeGreaterThanOrEqual(5);
+		// every request said who is asking, as SEC requires
+		expect(fake.requests.length).toBeGreaterThanOrEqual(3);
+		for (const r of fake.requests) expect(r.userAgent).toBe(USER_AGENT);
+
+		// the same document uploaded by hand into another company
+		const byHand = (await platform.request("POST", "/companies", { token: admin, body: { name: "Tesla by hand", industry: "manufacturing" } })).body;
+		const upload = await platform.request("POST", `/companies/${byHand.id}/import/sec`, { token: admin, rawBody: TESLA_FACTS });
+		expect(upload.status).toBe(200);
+		const fromSec = await figures(platform, admin, res.body.company.id);
+		expect(Object.keys(fromSec).length).toBe(res.body.import.periods.length);
+		expect(fromSec).toEqual(await figures(platform, admin, byHand.id));
+	});
+
+	it("refreshes a company already there (same CIK) instead of making another, revalidating what it read", async () => {
+		const before = fake.requests.length;
+		const again = await platform.request("POST", "/companies/from-sec", { token: manufacturingAdmin, body: { cik: "0001318605" } });
+		expect(again.status).toBe(200);
+		expect(again.body.created).toBe(false);
+		expect(again.body.import.created).toBe(0);
+		expect((await platform.request("GET", "/companies?cik=1318605", { token: admin })).body.total).toBe(1);
+		// SEC's answers were asked again with their ETags, and not sent again
+		expect(fake.requests.slice(before).every(r => r.conditional)).toBe(true);
+		const refreshed = await platform.request("POST", `/companies/${again.body.company.id}/sec-refresh`, { token: manufacturingAdmin });
+		expect(refreshed.status).toBe(200);
+		expect(refreshed.body.company.id).toBe(again.body.company.id);
+	});
+
+	it("creates a company by CIK in the technology industry (SIC 3674)", async () => {
+		const res = await platform.request("POST", "/companies/from-sec", { token: admin, body: { cik: "1835632" } });
+		expect(res.status).toBe(201);
+		expect(res.body.company).toMatchObject({ name: "Marvell Technology, Inc.", industry: "technology", cik: "1835632", ticker: "MRVL" });
+		expect(res.body.import.taxonomy).toBe("us-gaap");
+	});
+
+	it("refuses a SIC no industry module covers, naming it, and writes nothing when SEC has no filings to give", async () => {
+		const res = await platform.request("POST", "/companies/from-sec", { token: admin, body: { ticker: "EXPE" } });
+		expect(res.status).toBe(422);
+		expect(res.body.message).toBe("SIC 4700 (Transportation Services) is covered by no industry module: give industry");
+		const named = await platform.request("POST", "/companies/from-sec", { token: admin, body: { ticker: "EXPE", industry: "technology" } });
+		// recorded here: Expedia's submissions, not its companyfacts
+		expect(named.status).toBe(404);
+		expect(named.body.message).toBe("SEC EDGAR has no companyfacts for CIK 1324424");
+		expect((await platform.request("GET", "/companies?cik=1324424", { token: admin })).body.total).toBe(0);
+	});
+
+	it("answers what is wrong with the request", async () => {
+		const unknown = await platform.request("POST", "/companies/from-sec", { token: admin, body: { ticker: "NOPE" } });
+		expect(unknown.status).toBe(404);
+		expect(unknown.body.message).toBe("SEC lists no company with the ticker NOPE");
+		const both = await platform.request("POST", "/companies/from-sec", { token: admin, body: { ticker: "TSLA", cik: "1318605" } });
+		expect(both.status).toBe(422);
+		expect(both.body.message).toMatch(/either ticker or cik/);
+		const bad = await platform.request("POST", "/companies/from-sec", { token: admin, body: { cik: "13186O5" } });
+		expect(bad.status).toBe(422);
+		const analyst = (await platform.createUser(admin, { username: "mfg-analyst", role: "analyst", domains: ["manufacturing"] })).token;
+		expect((await platform.request("POST", "/companies/from-sec", { token: analyst, body: { ticker: "TSLA" } })).status).toBe(403);
+	});
+
+	it("retries a 5xx, and takes an HTML page with a 200 for the error it is", async () => {
+		fake.mode = "error500";
+		fake.modeCount = 1;
+		const retried = await platform.request("POST", "/companies/from-sec", { token: manufacturingAdmin, body: { ticker: "TSLA" } });
+		expect(retried.status).toBe(200);
+		fake.mode = "html200";
+		const html = await platform.request("POST", "/companies/from-sec", { token: manufacturingAdmin, body: { ticker: "TSLA" } });
+		expect(html.status).toBe(502);
+		expect(html.body.message).toBe("SEC EDGAR answered company_tickers.json with an HTML page, not data");
+	});
+
+	it.each([
+		["its 403 threshold page", "threshold403" as const],
+		["a 429", "too_many_429" as const],
+	])("pauses all SEC traffic after %s, says so, and goes on once the pause is over", async (_what, mode) => {
+		fake.mode = mode;
+		const refused = await platform.request("POST", "/companies/from-sec", { token: admin, body: { cik: "1835632" } });
+		expect(refused.status).toBe(503);
+		expect(refused.body.message).toMatch(/^SEC EDGAR traffic is paused until .*: SEC said the request rate was exceeded$/);
+		const status = (await platform.request("GET", "/integration/sec/status", { token: admin })).body;
+		expect(Date.parse(status.paused_until)).toBeGreaterThan(Date.now());
+		// while paused, nothing is sent to SEC at all
+		fake.mode = "normal";
+		const sent = fake.requests.length;
+		expect((await platform.request("POST", "/companies/from-sec", { token: admin, body: { cik: "1835632" } })).status).toBe(503);
+		expect(fake.requests.length).toBe(sent);
+		await new Promise(resolve => setTimeout(resolve, Date.parse(status.paused_until) - Date.now() + 50));
+		expect((await platform.request("POST", "/companies/from-sec", { token: admin, body: { cik: "1835632" } })).status).toBe(200);
+		expect((await platform.request("GET", "/integration/sec/status", { token: admin })).body.paused_until).toBeNull();
+	});
+});
+
+describe("the SEC connector without SEC_USER_AGENT", () => {
+	it("answers 503 saying what to set, and sends SEC nothing", async () => {
+		const fake = await startFakeSec();
+		const platform = await startPlatform({ env: { SEC_DATA_BASE_URL: fake.url, SEC_FILES_BASE_URL: fake.url } });
+		try {
+			const token = await platform.login("admin", ADMIN_PASSWORD);
+			const res = await platform.request("POST", "/companies/from-sec", { token, body: { ticker: "TSLA" } });
+			expect(res.status).toBe(503);
+			expect(res.body.message).toMatch(/set SEC_USER_AGENT/);
+			expect((await platform.request("GET", "/integration/sec/status", { token })).body.enabled).toBe(false);
+			expect(fake.requests).toEqual([]);
+		} finally {
+			await platform.stop();
+			await fake.close();
+		}
+	});
+});
+
+/** Whether Redis answers at 127.0.0.1:6379 (started before each session; .ci/run starts it). */
+function redisUp(): Promise<boolean> {
+	return new Promise(resolve => {
+		const socket = net.connect(6379, "127.0.0.1");
+		socket.once("connect", () => (socket.destroy(), resolve(true)));
+		socket.once("error", () => resolve(false));
+	});
+}
+
+describe("two replicas", () => {
+	it("share one request rate through Redis: never more than SEC_REQUESTS_PER_SECOND in any second", async () => {
+		if (!(await redisUp())) {
+			if (process.env.CI) throw new Error("Redis is not running at 127.0.0.1:6379 (.ci/run starts it)");
+			console.warn("\n!!!!!!!! SKIPPING the shared SEC rate test: no Redis at 127.0.0.1:6379 (it runs, and must pass, in CI) !!!!!!!!\n");
+			return;
+		}
+		const fake = await startFakeSec();
+		// one cluster's namespace: the rate window's key in Redis
+		const env = secEnv(fake, { SEC_REQUESTS_PER_SECOND: "4", CACHER: "redis://127.0.0.1:6379", NAMESPACE: `sec-rate-${process.pid}-${Date.now()}` });
+		const replicas = await Promise.all([startPlatform({ env }), startPlatform({ env })]);
+		try {
+			const tokens = await Promise.all(replicas.map(p => p.login("admin", ADMIN_PASSWORD)));
+			for (const [i, p] of replicas.entries())
+				expect((await p.request("GET", "/integration/sec/status", { token: tokens[i] })).body).toMatchObject({ enabled: true, shared: true });
+			// 16 lookups of CIKs SEC does not have, 8 on each replica at once: one request each
+			const answers = await Promise.all(
+				Array.from({ length: 16 }, (_, i) => replicas[i % 2].request("POST", "/companies/from-sec", { token: tokens[i % 2], body: { cik: String(9_000_000_000 + i) } })),
+			);
+			expect(answers.map(a => a.status)).toEqual(Array(16).fill(404));
+			expect(fake.requests).toHaveLength(16);
+			expect(fake.maxPerSecond()).toBeLessThanOrEqual(4);
+			// at 4 a second, 16 requests span at least three seconds
+			expect(fake.requests[15].at - fake.requests[0].at).toBeGreaterThanOrEqual(2900);
+		} finally {
+			await Promise.all(replicas.map(p => p.stop()));
+			await fake.close();
+		}
+	});
+});

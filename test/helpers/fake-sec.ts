@@ -1,0 +1,98 @@
+/**
+ * A local SEC EDGAR for the connector's tests: serves the recorded answers of data/sec-edgar/ (and
+ * data/sec-companyfacts/tesla.json) at the paths SEC uses, with ETags, and on request answers as SEC does
+ * when it is unhappy (its 403 threshold page, a 429, an HTML page with a 200, a 500). It records when each
+ * request came and with which User-Agent, so a test can count requests per second.
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+
+const DATA = path.resolve(__dirname, "../../data");
+
+export type FakeSecMode = "normal" | "threshold403" | "too_many_429" | "html200" | "error500";
+
+export interface FakeSec {
+	url: string;
+	/** Every request: when (ms), its path and User-Agent, and whether it revalidated. */
+	requests: Array<{ at: number; path: string; userAgent: string | undefined; conditional: boolean }>;
+	mode: FakeSecMode;
+	/** Requests answered per mode before going back to normal (Infinity: until changed). */
+	modeCount: number;
+	/** ms each answer is held back (to let concurrent importers overlap). */
+	delayMs: number;
+	/** The most requests seen in any 1-second window. */
+	maxPerSecond(): number;
+	close(): Promise<void>;
+}
+
+function fileOf(urlPath: string): string | null {
+	if (urlPath === "/files/company_tickers.json") return path.join(DATA, "sec-edgar/company_tickers.json");
+	const submissions = /^\/submissions\/(CIK\d{10})\.json$/.exec(urlPath);
+	if (submissions) return path.join(DATA, "sec-edgar/submissions", `${submissions[1]}.json`);
+	const facts = /^\/api\/xbrl\/companyfacts\/(CIK\d{10})\.json$/.exec(urlPath);
+	if (facts) return facts[1] === "CIK0001318605" ? path.join(DATA, "sec-companyfacts/tesla.json") : path.join(DATA, "sec-edgar/companyfacts", `${facts[1]}.json`);
+	return null;
+}
+
+export async function startFakeSec(): Promise<FakeSec> {
+	const fake: FakeSec = {
+		url: "",
+		requests: [],
+		mode: "normal",
+		modeCount: Infinity,
+		delayMs: 0,
+		maxPerSecond() {
+			const times = this.requests.map(r => r.at).sort((a, b) => a - b);
+			let best = 0;
+			for (let i = 0, j = 0; i < times.length; i++) {
+				while (times[i] - times[j] >= 1000) j++;
+				best = Math.max(best, i - j + 1);
+			}
+			return best;
+		},
+		close: () => new Promise(resolve => server.close(() => resolve())),
+	};
+	const server = http.createServer(async (req, res) => {
+		const urlPath = (req.url ?? "/").split("?")[0];
+		const conditional = req.headers["if-none-match"] != null;
+		fake.requests.push({ at: Date.now(), path: urlPath, userAgent: req.headers["user-agent"], conditional });
+		if (fake.delayMs) await new Promise(r => setTimeout(r, fake.delayMs));
+		if (fake.mode !== "normal") {
+			const mode = fake.mode;
+			if (--fake.modeCount <= 0) fake.mode = "normal";
+			if (mode === "threshold403") {
+				res.writeHead(403, { "content-type": "text/html" });
+				return res.end(fs.readFileSync(path.join(DATA, "sec-edgar/fixtures/rate-exceeded-403.html")));
+			}
+			if (mode === "too_many_429") {
+				res.writeHead(429, { "content-type": "text/plain" });
+				return res.end("Too Many Requests");
+			}
+			if (mode === "html200") {
+				res.writeHead(200, { "content-type": "text/html" });
+				return res.end("<!DOCTYPE html><html><body>Your request could not be completed.</body></html>");
+			}
+			res.writeHead(500, { "content-type": "text/plain" });
+			return res.end("Internal Server Error");
+		}
+		const file = fileOf(urlPath);
+		if (!file || !fs.existsSync(file)) {
+			// SEC's own 404: S3's NoSuchKey
+			res.writeHead(404, { "content-type": "application/xml" });
+			return res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
+		}
+		const body = fs.readFileSync(file);
+		const etag = `"${crypto.createHash("sha1").update(body).digest("hex")}"`;
+		if (req.headers["if-none-match"] === etag) {
+			res.writeHead(304, { etag });
+			return res.end();
+		}
+		res.writeHead(200, { "content-type": "application/json", etag });
+		res.end(body);
+	});
+	await new Promise<void>(resolve => server.listen(0, "127.0.0.1", () => resolve()));
+	fake.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+	return fake;
+}
