@@ -8,6 +8,7 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import Ajv from "ajv";
 import fs from "node:fs";
 import path from "node:path";
+import { startFakeSec, type FakeSec } from "../helpers/fake-sec";
 import { annualStatement, LIQUIDITY_POLICY_LIBRARY } from "../helpers/fixtures";
 import { ADMIN_PASSWORD, eventually, startPlatform, type HttpResult, type Platform } from "../helpers/platform";
 
@@ -46,15 +47,21 @@ const THREE_BY_THREE = [
 const TESLA_FACTS = fs.readFileSync(path.resolve(__dirname, "../../data/sec-companyfacts/tesla.json"), "utf8");
 
 let platform: Platform;
+let fakeSec: FakeSec;
 let doc: Doc;
 const operations: Array<{ method: string; path: string; op: Operation }> = [];
 
 beforeAll(async () => {
-	platform = await startPlatform();
+	// SEC EDGAR as a local server serving recorded answers (the SEC connector's routes are on the tour)
+	fakeSec = await startFakeSec();
+	platform = await startPlatform({ env: { SEC_USER_AGENT: "bizops-tests ops@example.com", SEC_DATA_BASE_URL: fakeSec.url, SEC_FILES_BASE_URL: fakeSec.url } });
 	doc = (await platform.request("GET", "/openapi.json")).body;
 	for (const [path, methods] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(methods)) operations.push({ method: method.toUpperCase(), path, op });
 });
-afterAll(() => platform.stop());
+afterAll(async () => {
+	await platform.stop();
+	await fakeSec.close();
+});
 
 describe("the OpenAPI document", () => {
 	it("is a valid OpenAPI 3 document", async () => {
@@ -270,6 +277,9 @@ describe("the OpenAPI document", () => {
 		await call("POST", `/companies/${tesla.id}/import/sec`, { token, rawBody: TESLA_FACTS });
 		// imported statements carry where they came from
 		await call("GET", `/companies/${tesla.id}/statements?page_size=100`, { token });
+		const marvell = await call("POST", "/companies/from-sec", { token, body: { ticker: "MRVL" } });
+		await call("POST", `/companies/${marvell.company.id}/sec-refresh`, { token });
+		await call("GET", "/integration/sec/status", { token });
 		if (process.env.DUMP_ANSWERS)
 			require("fs").writeFileSync(process.env.DUMP_ANSWERS, JSON.stringify(answered.map(a => ({ method: a.method, url: a.url, status: a.res.status, body: a.res.body }))));
 
