@@ -177,6 +177,10 @@ export const SCHEMA = {
 		timeout_ms: num("SEC_TIMEOUT_MS", 30000, "ms one request to SEC may take"),
 		retries: num("SEC_RETRIES", 3, "retries of a request that failed on the network or with a 5xx, from 500 ms doubling"),
 		pause_ms: num("SEC_PAUSE_MS", 600000, "how long all SEC traffic stops after SEC says the rate was exceeded (a 429, or its 403 threshold page): SEC asks for 10 minutes"),
+		refresh_cron: optionalText(
+			"SEC_REFRESH_CRON",
+			"a cron expression (UTC, seconds optional, e.g. `0 30 6 * * 1-5`) at which every company with a CIK is refreshed from SEC EDGAR, once per firing across every integration replica; unset: no scheduled refresh",
+		),
 		cache_mb: num("SEC_CACHE_MB", 256, "SEC answers kept per node, by URL, revalidated with ETag / Last-Modified"),
 	},
 	broker: {

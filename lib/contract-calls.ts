@@ -9,7 +9,7 @@ import type { ActionContract, ChannelContract, EventContract } from "../contract
 
 /** A context (the event is the caller's: the audit trail records who and which request) or the broker (the platform's own doing). */
 type Emitter = Pick<Context, "emit" | "broadcast"> | Pick<ServiceBroker, "emit" | "broadcast">;
-type Caller = Pick<Context, "call"> | Pick<ServiceBroker, "call">;
+export type Caller = Pick<Context, "call"> | Pick<ServiceBroker, "call">;
 
 /** Emits a domain event to one node of each subscribing service (and to the audit trail when the contract records it). */
 export function emit<N extends string, P>(from: Emitter, event: EventContract<N, P>, payload: P): Promise<void> {

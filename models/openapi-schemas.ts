@@ -357,6 +357,21 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		{},
 		"A company brought in from SEC EDGAR and what its import wrote",
 	),
+	SecRefreshRun: obj(
+		{
+			id: str(),
+			fired_at: { type: "string", format: "date-time", description: "the firing of SEC_REFRESH_CRON this run is" },
+			node: str("the replica that ran it"),
+			state: oneOf(["running", "succeeded", "paused", "failed"]),
+			companies: int("companies with a CIK"),
+			refreshed: int(),
+			failed: int(),
+			errors: arr(obj({ company_id: str(), message: str() }), "the first 20 failures"),
+			started_at: { type: "string", format: "date-time" },
+		},
+		{ finished_at: { type: "string", format: "date-time" } },
+		"A scheduled refresh from SEC EDGAR: one per firing across replicas",
+	),
 	SecStatus: obj(
 		{
 			enabled: bool("false while SEC_USER_AGENT is not set"),

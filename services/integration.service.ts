@@ -6,28 +6,51 @@
  */
 import { Readable } from "node:stream";
 import type { Context } from "moleculer";
+import { Cron } from "croner";
 import Redis from "ioredis";
 import { Companies, Finance } from "../contracts";
 import type { SecCompanyImport } from "../contracts/integration";
-import { call } from "../lib/contract-calls";
-import { principalOf, type AuthMeta } from "../lib/principal";
+import { call, type Caller } from "../lib/contract-calls";
+import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { SecClient } from "../lib/sec-client";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { filerOfSubmissions, findTicker, paddedCik, plainCik, type SecFiler } from "../domains/integration/edgar";
 import { industryOfSic } from "../domains/integration/sic";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { ConfiguredMixin } from "../mixins/configured.mixin";
+import { createDbMixin, isDuplicateKeyError, naturalKey } from "../mixins/db.mixin";
 import type { Company } from "../models/company";
 import { missing, serviceUnavailable, unprocessable } from "../models/errors";
 import { industryParam } from "../models/industry";
 
 type IntegrationContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
-const IntegrationService = defineService<{ sec: SecClient | null; redis: Redis | null }>()({
+/** The scheduled refresh acts as the service itself: every company with a CIK, whatever its domain. */
+const AS_INTEGRATION = { meta: { user: servicePrincipal("integration") } };
+
+/** A scheduled refresh, one per firing across every replica (its natural key: the firing's time). */
+export interface SecRefreshRun {
+	id: string;
+	fired_at: string;
+	node: string;
+	state: "running" | "succeeded" | "paused" | "failed";
+	companies: number;
+	refreshed: number;
+	failed: number;
+	errors: Array<{ company_id: string; message: string }>;
+	started_at: string;
+	finished_at?: string;
+}
+
+const IntegrationService = defineService<{ sec: SecClient | null; redis: Redis | null; cron: Cron | null }>()({
 	name: "integration",
 	metadata: { description: "Companies and their filings from SEC EDGAR, within SEC's fair-access rules" },
 	settings: { rest: "/" },
-	mixins: [ConfiguredMixin, createBusinessMetricsMixin([BUSINESS_COUNTERS.secRequests])],
+	mixins: [
+		ConfiguredMixin,
+		createDbMixin("sec_refresh_runs", [{ fields: { fired_at: -1 } }], { cachedAnswers: false }),
+		createBusinessMetricsMixin([BUSINESS_COUNTERS.secRequests]),
+	],
 
 	methods: {
 		/** The client, or a 503 naming what to set when the operator has not said who they are. */
@@ -59,8 +82,61 @@ const IntegrationService = defineService<{ sec: SecClient | null; redis: Redis |
 		},
 
 		/** A companyfacts document through finance's SEC import: the same rules as a file upload. */
-		importFacts(ctx: IntegrationContext, company: Company, facts: string): Promise<unknown> {
-			return call(ctx, Finance.actions.importSec, { id: company.id }, { stream: Readable.from([Buffer.from(facts)]) });
+		importFacts(from: Caller, company: Company, facts: string, meta?: AuthMeta): Promise<unknown> {
+			return call(from, Finance.actions.importSec, { id: company.id }, { stream: Readable.from([Buffer.from(facts)]), ...(meta ? { meta } : {}) });
+		},
+
+		/**
+		 * The scheduled refresh of one firing: claimed by the replica whose record of it is stored first (the others
+		 * find it there and do nothing), then every company with a CIK imported again, one after another (the
+		 * client keeps the shared rate). A pause of SEC traffic stops the run; it says so.
+		 */
+		async refreshAll(firedAt: Date): Promise<void> {
+			const key = naturalKey("sec-refresh", firedAt.toISOString());
+			const started = new Date().toISOString();
+			try {
+				await this.store.insertKeyed(key, {
+					fired_at: firedAt.toISOString(),
+					node: this.broker.nodeID,
+					state: "running",
+					companies: 0,
+					refreshed: 0,
+					failed: 0,
+					errors: [],
+					started_at: started,
+				});
+			} catch (err) {
+				if (isDuplicateKeyError(err)) return; // another replica runs this firing
+				throw err;
+			}
+			const companies: Company[] = [];
+			for (let page = 1; ; page++) {
+				const found = await call(this.broker, Companies.actions.list, { page, page_size: 100 }, AS_INTEGRATION);
+				companies.push(...found.rows.filter(c => c.cik));
+				if (page * 100 >= found.total) break;
+			}
+			let state: SecRefreshRun["state"] = "succeeded";
+			let refreshed = 0;
+			const errors: SecRefreshRun["errors"] = [];
+			for (const company of companies) {
+				try {
+					await this.importFacts(this.broker, company, await this.companyFacts(company.cik!), AS_INTEGRATION.meta);
+					refreshed++;
+				} catch (err) {
+					errors.push({ company_id: company.id, message: (err as Error).message });
+					if ((err as { data?: { paused_until?: string } }).data?.paused_until) {
+						state = "paused";
+						break;
+					}
+				}
+			}
+			if (state === "succeeded" && errors.length && !refreshed) state = "failed";
+			await this.store.updateById(this.store.idForKey(key), {
+				$set: { state, companies: companies.length, refreshed, failed: errors.length, errors: errors.slice(0, 20), finished_at: new Date().toISOString() },
+			});
+			this.logger.info(
+				`SEC refresh of ${firedAt.toISOString()}: ${refreshed} of ${companies.length} companies refreshed${errors.length ? `, ${errors.length} failed` : ""} (${state})`,
+			);
 		},
 
 		answer(company: Company, created: boolean, filer: SecFiler, imported: unknown): SecCompanyImport {
@@ -153,6 +229,26 @@ const IntegrationService = defineService<{ sec: SecClient | null; redis: Redis |
 			},
 		},
 
+		secRefreshRuns: {
+			openapi: {
+				summary: "List the scheduled SEC refreshes",
+				description:
+					"The runs of the scheduled refresh (SEC_REFRESH_CRON), newest first: one per firing across replicas, with the companies refreshed and those that failed.",
+				response: "SecRefreshRun",
+				list: true,
+			},
+			rest: "GET /integration/sec/refresh-runs",
+			permission: ["read", "financial_data"],
+			params: {
+				$$strict: true,
+				page: { type: "number", integer: true, min: 1, max: 1000, optional: true, convert: true },
+				page_size: { type: "number", integer: true, min: 1, max: 100, optional: true, convert: true },
+			},
+			handler(ctx: IntegrationContext<{ page?: number; page_size?: number }>) {
+				return this.findPage<SecRefreshRun>({}, { ...ctx.params, sort: "-fired_at" }, "-fired_at");
+			},
+		},
+
 		secStatus: {
 			openapi: {
 				summary: "SEC EDGAR connector status",
@@ -174,6 +270,7 @@ const IntegrationService = defineService<{ sec: SecClient | null; redis: Redis |
 	created() {
 		this.sec = null;
 		this.redis = null;
+		this.cron = null;
 	},
 
 	async started() {
@@ -206,9 +303,16 @@ const IntegrationService = defineService<{ sec: SecClient | null; redis: Redis |
 			logger: this.logger,
 			count: outcome => this.countMetric(BUSINESS_COUNTERS.secRequests, { outcome }),
 		});
+		if (sec.refresh_cron) {
+			// every replica fires; the first to store the firing's record runs it (protect: a long run is not started twice here)
+			this.cron = new Cron(sec.refresh_cron, { timezone: "UTC", protect: true }, (job: Cron) =>
+				this.refreshAll(job.currentRun() ?? new Date()).catch(err => this.logger.warn(`SEC refresh: ${(err as Error).message}`)),
+			);
+		}
 	},
 
 	async stopped() {
+		this.cron?.stop();
 		this.redis?.disconnect();
 	},
 });

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { startFakeSec, type FakeSec } from "../helpers/fake-sec";
-import { ADMIN_PASSWORD, startPlatform, type Platform } from "../helpers/platform";
+import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
 
 const USER_AGENT = "bizops-tests ops@example.com";
 const TESLA_FACTS = fs.readFileSync(path.resolve(__dirname, "../../data/sec-companyfacts/tesla.json"), "utf8");
@@ -203,6 +203,47 @@ describe("two replicas", () => {
 			expect(fake.requests[15].at - fake.requests[0].at).toBeGreaterThanOrEqual(2900);
 		} finally {
 			await Promise.all(replicas.map(p => p.stop()));
+			await fake.close();
+		}
+	});
+});
+
+describe("the scheduled refresh", () => {
+	it("refreshes every company with a CIK once per firing, whichever of two replicas fires first, and lists its runs", async () => {
+		const fake = await startFakeSec();
+		// two replicas of one cluster: one store (MongoDB, CongoDB here), each with the schedule
+		const env = secEnv(fake, {
+			MONGO_URI: `${process.env.TEST_MONGO_URI}/bizops_sec_refresh_${Date.now()}`,
+			SEC_REFRESH_CRON: "*/2 * * * * *",
+			JWT_SECRET_KEY: "sec-refresh-test-secret-sec-refresh-test",
+		});
+		const [first, second] = await Promise.all([startPlatform({ env }), startPlatform({ env })]);
+		try {
+			const token = await first.login("admin", ADMIN_PASSWORD);
+			expect((await first.request("POST", "/companies/from-sec", { token, body: { ticker: "TSLA" } })).status).toBe(201);
+			expect((await first.request("POST", "/companies/from-sec", { token, body: { ticker: "MRVL" } })).status).toBe(201);
+			// a company without a CIK is not SEC's to refresh
+			await first.request("POST", "/companies", { token, body: { name: "Private Co", industry: "technology" } });
+			const since = new Date().toISOString();
+			type Run = { state: string; fired_at: string };
+			const runs: Run[] = await eventually(
+				"two scheduled refreshes fired after the companies were made, finished",
+				async () => (await second.request("GET", "/integration/sec/refresh-runs", { token })).body.rows,
+				(rows: Run[]) => rows.filter(r => r.fired_at > since && r.state === "succeeded").length >= 2,
+				200,
+				50,
+			);
+			const done = runs.filter(r => r.fired_at > since && r.state === "succeeded");
+			for (const run of done) expect(run).toMatchObject({ companies: 2, refreshed: 2, failed: 0, errors: [] });
+			// one run per firing, on whichever replica stored it first
+			const firings = runs.map(r => r.fired_at);
+			expect(new Set(firings).size).toBe(firings.length);
+			expect(firings.every((f: string) => /:\d[02468]\.000Z$/.test(f))).toBe(true);
+			// each firing read each company's filings once: no replica refreshed a firing another had
+			const factsRequests = fake.requests.filter(r => r.path.startsWith("/api/xbrl/companyfacts/")).length;
+			expect(factsRequests).toBeLessThanOrEqual(2 + 2 * runs.length);
+		} finally {
+			await Promise.all([first.stop(), second.stop()]);
 			await fake.close();
 		}
 	});
