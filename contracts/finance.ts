@@ -27,8 +27,8 @@ export const Finance = {
 		/** The analysis as the caller may read it (its company's domain). */
 		analysis: action<{ id: string; period_end?: string }, Analysis>()("finance.analysis"),
 		/** The analysis for a service (no caller's scope: the caller checked it). */
-		computeAnalysis: action<{ company_id: string; industry: string; period_end?: string }, Analysis>()("finance.computeAnalysis"),
-		peerStats: action<{ industry: string }, PeerStats>()("finance.peerStats"),
+		computeAnalysis: action<{ company_id: string; industry: string; period_end?: string; reference_peers?: boolean }, Analysis>()("finance.computeAnalysis"),
+		peerStats: action<{ industry: string; reference_peers?: boolean }, PeerStats>()("finance.peerStats"),
 		/** The SEC import: a companyfacts document as the call's stream (the gateway's import route). */
 		importSec: action<{ id: string }, unknown>()("finance.importSec"),
 	},

@@ -1,8 +1,9 @@
 /**
- * The reference filers the default distress model is checked against (domains/ml/reference.ts): the FY2009
- * 10-K filers of SEC's Financial Statement Data Sets shipped in data/sec-fsds/, each through the SEC import's
- * mapping into statements, then into the model's inputs and Altman's zone. Financial firms (SIC 6000–6799)
- * are left out: neither the Polish data nor Altman's z″ is about banks and insurers. Read once per process.
+ * The FY2009 10-K filers of SEC's Financial Statement Data Sets shipped in data/sec-fsds/, each through the SEC
+ * import's mapping into statements, read once per process, for two uses: the reference filers the default
+ * distress model is checked against (domains/ml/reference.ts: the model's inputs and Altman's zone; financial
+ * firms, SIC 6000–6799, left out: neither the Polish data nor Altman's z″ is about banks and insurers), and the
+ * reference peer set of the benchmarks (each filer in the industry its SIC maps to, domains/integration/sic.ts).
  */
 import { projectPath } from "../config/files";
 import fs from "node:fs";
@@ -12,10 +13,16 @@ import { figuresOf } from "../domains/finance/ratios";
 import { altman } from "../domains/finance/scores";
 import { parseCompanyFacts, SecDocumentError } from "../domains/finance/sec";
 import { DISTRESS_FEATURE_NAMES, statementFeatures } from "../domains/ml/distress";
+import { computeRatios, type RatioGroups } from "../domains/finance/ratios";
+import { industryOfSic } from "../domains/integration/sic";
+import type { StatementData } from "../models/statement";
 import type { ReferenceFiler } from "../domains/ml/reference";
 import type { Statement } from "../models/statement";
 
 export const REFERENCE_POPULATION = "US 10-K filers of fiscal 2009 outside finance (SEC Financial Statement Data Sets, 2010q1)";
+
+/** What a benchmark against the reference peer set says of it: a dated set (FY2009 is FY2009). */
+export const REFERENCE_PEER_SET = { source: "US 10-K filers of fiscal 2009 (SEC Financial Statement Data Sets, 2010q1)", as_of: "FY2009" } as const;
 
 const DIR = projectPath("data", "sec-fsds");
 
@@ -23,43 +30,80 @@ const isFinancial = (sic: string) => Number(sic) >= 6000 && Number(sic) < 6800;
 /** SEC's SIC divisions D (2000–3999) are manufacturing: Altman's z′; every other filer z″. */
 const industryOf = (sic: string) => (Number(sic) >= 2000 && Number(sic) < 4000 ? "manufacturing" : "other");
 
+interface ReferenceFiling {
+	name: string;
+	cik: string;
+	sic: string;
+	period_end: string;
+	current: StatementData;
+	prior: StatementData | null;
+}
+
+let filings: { filings: ReferenceFiling[]; unreadableSics: string[] } | undefined;
 let cached: { filers: ReferenceFiler[]; unreadable: number } | undefined;
+const peersByIndustry = new Map<string, Array<{ company_id: string; ratios: RatioGroups }>>();
 
 /** Whether the files are there (a deployment may leave data/ out: its models are then not checked, and a reference gate fails). */
 export const referenceFilersShipped = () => fs.existsSync(path.join(DIR, "2010q1-10k-num.tsv"));
 
-/** The reference filers (and how many filings the SEC mapping could not read, e.g. reported in two currencies). */
-export function referenceFilers(): { filers: ReferenceFiler[]; unreadable: number } {
-	if (cached) return cached;
-	const sub = readTsv(fs.readFileSync(path.join(DIR, "2010q1-10k-sub.tsv"), "utf8")).filter(row => !isFinancial(row.sic));
+/** Every shipped filing through the SEC mapping: its fiscal year's statement and the one before (and how many could not be read). */
+function referenceFilings(): { filings: ReferenceFiling[]; unreadableSics: string[] } {
+	if (filings) return filings;
+	const sub = readTsv(fs.readFileSync(path.join(DIR, "2010q1-10k-sub.tsv"), "utf8"));
 	const num = readTsv(fs.readFileSync(path.join(DIR, "2010q1-10k-num.tsv"), "utf8"));
-	const filers: ReferenceFiler[] = [];
-	let unreadable = 0;
+	const read: ReferenceFiling[] = [];
+	const unreadableSics: string[] = [];
 	for (const { filing, document } of companyFactsOfFilings(sub, num)) {
 		let periods;
 		try {
 			periods = parseCompanyFacts(document).periods;
 		} catch (err) {
 			if (!(err instanceof SecDocumentError)) throw err;
-			unreadable++;
+			unreadableSics.push(filing.sic);
 			continue;
 		}
 		const current = periods.find(p => p.period_end === filing.period);
 		if (!current) {
-			unreadable++;
+			unreadableSics.push(filing.sic);
 			continue;
 		}
 		const year = Number(filing.period.slice(0, 4));
 		const prior = periods.find(p => Number(p.period_end.slice(0, 4)) === year - 1) ?? null;
-		const { values } = statementFeatures(DISTRESS_FEATURE_NAMES, current.statement as Statement, (prior?.statement ?? null) as Statement | null);
-		filers.push({
-			name: filing.name,
-			cik: filing.cik,
-			period_end: filing.period,
-			values,
-			altman_zone: altman(figuresOf(current.statement), industryOf(filing.sic)).zone,
-		});
+		read.push({ name: filing.name, cik: filing.cik, sic: filing.sic, period_end: filing.period, current: current.statement, prior: prior?.statement ?? null });
 	}
-	cached = { filers, unreadable };
+	filings = { filings: read, unreadableSics };
+	return filings;
+}
+
+/** The reference filers (and how many filings the SEC mapping could not read, e.g. reported in two currencies). */
+export function referenceFilers(): { filers: ReferenceFiler[]; unreadable: number } {
+	if (cached) return cached;
+	const all = referenceFilings();
+	const filers = all.filings
+		.filter(f => !isFinancial(f.sic))
+		.map(f => ({
+			name: f.name,
+			cik: f.cik,
+			period_end: f.period_end,
+			values: statementFeatures(DISTRESS_FEATURE_NAMES, f.current as Statement, f.prior as Statement | null).values,
+			altman_zone: altman(figuresOf(f.current), industryOf(f.sic)).zone,
+		}));
+	cached = { filers, unreadable: all.unreadableSics.filter(sic => !isFinancial(sic)).length };
 	return cached;
+}
+
+/**
+ * The reference peers of an industry: each shipped filer whose SIC maps to it, by the ratios of its FY2009
+ * statement, keyed `sec-fsds:<cik>` (never a company of the store). None when the files are not shipped.
+ */
+export function referencePeers(industry: string): Array<{ company_id: string; ratios: RatioGroups }> {
+	if (!referenceFilersShipped()) return [];
+	let peers = peersByIndustry.get(industry);
+	if (!peers) {
+		peers = referenceFilings()
+			.filings.filter(f => f.sic !== "" && industryOfSic(Number(f.sic)) === industry)
+			.map(f => ({ company_id: `sec-fsds:${f.cik}`, ratios: computeRatios(figuresOf(f.current)) }));
+		peersByIndustry.set(industry, peers);
+	}
+	return peers;
 }

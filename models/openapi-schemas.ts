@@ -310,7 +310,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 				obj(
 					{
 						industry: str(),
-						peer_count: int("Other companies of the industry with an annual statement"),
+						peer_count: int("Other companies of the industry with an annual statement, the reference set's filers included"),
 						basis: oneOf(["peers", "reference", "none"]),
 						min_peers: int("Peers a peer median needs; fewer, and median is the reference median (or null)"),
 						ratios: map(
@@ -321,7 +321,14 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 							"By group.ratio",
 						),
 					},
-					{ reference: obj({ source: str(), as_of: str() }, {}, "Where the reference medians come from, and when they held") },
+					{
+						reference: obj({ source: str(), as_of: str() }, {}, "Where the reference medians come from, and when they held"),
+						reference_set: obj(
+							{ source: str(), as_of: str("The fiscal year the set's statements are of"), peers: int("Of peer_count") },
+							{},
+							"Real filers shipped with the platform among the peers (`reference_peers=false` leaves them out)",
+						),
+					},
 				),
 			),
 			warnings: arr(str()),

@@ -26,6 +26,7 @@ import { isoDateParam, listParams, nowIso } from "../models/common";
 import type { Company } from "../models/company";
 import { conflict, forbidden, missing, notFound, unprocessable } from "../models/errors";
 import { defineService, NOT_RETRIED } from "../lib/service";
+import { REFERENCE_PEER_SET, referencePeers } from "../lib/reference-filers";
 import {
 	STATEMENT_READ_ONLY_FIELDS,
 	STATEMENT_SORTABLE,
@@ -434,19 +435,26 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				summary: "Analyse a company",
 				response: "Analysis",
 				description:
-					"Ratios (each with its formula, unit, inputs and why it is null), Altman, Piotroski, Beneish and DuPont scores, trends and the industry benchmark, for the latest annual period or `period_end` (docs/formulas.md). An unknown period is a 404 listing the company's periods.",
+					"Ratios (each with its formula, unit, inputs and why it is null), Altman, Piotroski, Beneish and DuPont scores, trends and the industry benchmark, for the latest annual period or `period_end` (docs/formulas.md). The benchmark's peers are the industry's companies and the shipped reference filers of the industry (FY2009 10-K filers, dated in `reference_set`); `reference_peers=false` leaves the reference filers out. An unknown period is a 404 listing the company's periods.",
 			},
 			rest: "GET /companies/:id/analysis",
 			permission: ["read", "financial_data"],
-			params: { $$strict: true, id: idParam, period_end: isoDateParam("period_end", true) },
+			params: {
+				$$strict: true,
+				id: idParam,
+				period_end: isoDateParam("period_end", true),
+				// false: the benchmark's peers are the caller's companies only, without the shipped reference filers
+				reference_peers: { type: "boolean", optional: true, convert: true },
+			},
 			// keyed by the caller's scope, as the visibility check inside is skipped on a hit
-			cache: { keys: ["id", "period_end", ...SCOPE_KEYS], ttl: 3600 },
-			async handler(ctx: FinanceContext<{ id: string; period_end?: string }>) {
+			cache: { keys: ["id", "period_end", "reference_peers", ...SCOPE_KEYS], ttl: 3600 },
+			async handler(ctx: FinanceContext<{ id: string; period_end?: string; reference_peers?: boolean }>) {
 				const company = await this.company(ctx, ctx.params.id);
 				const analysis = await call(ctx, Finance.actions.computeAnalysis, {
 					company_id: company.id,
 					industry: company.industry,
 					period_end: ctx.params.period_end,
+					...(ctx.params.reference_peers === false ? { reference_peers: false } : {}),
 				});
 				// the company's name and ticker are added here, at the edge: the shared computation is the same whoever asked first
 				return { ...analysis, company: { ...analysis.company, name: company.name, ticker: company.ticker ?? null } };
@@ -464,10 +472,11 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				company_id: idParam,
 				industry: { type: "string" },
 				period_end: isoDateParam("period_end", true),
+				reference_peers: { type: "boolean", optional: true },
 			},
-			cache: { keys: ["company_id", "industry", "period_end"], ttl: 3600 },
-			async handler(ctx: FinanceContext<{ company_id: string; industry: string; period_end?: string }>): Promise<Analysis> {
-				const { company_id, industry, period_end } = ctx.params;
+			cache: { keys: ["company_id", "industry", "period_end", "reference_peers"], ttl: 3600 },
+			async handler(ctx: FinanceContext<{ company_id: string; industry: string; period_end?: string; reference_peers?: boolean }>): Promise<Analysis> {
+				const { company_id, industry, period_end, reference_peers } = ctx.params;
 				const statements = await this.findEntities<Statement>({ query: { company_id }, sort: ["period_end"] });
 				const statement = analysedStatement(statements, period_end);
 				if (!statement) {
@@ -477,7 +486,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 						periods: statements.map(s => ({ period_end: s.period_end, statement_type: s.statement_type })),
 					});
 				}
-				const peers = await call(ctx, Finance.actions.peerStats, { industry });
+				const peers = await call(ctx, Finance.actions.peerStats, { industry, ...(reference_peers === false ? { reference_peers } : {}) });
 				const result = analyze({
 					company_id,
 					industry,
@@ -493,12 +502,16 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			},
 		},
 
-		/** The benchmark's peer group: every company of the industry, by its latest annual statement. Cached per industry. */
+		/**
+		 * The benchmark's peer group: every company of the industry, by its latest annual statement, and (unless
+		 * `reference_peers` is false) the shipped reference filers of the industry (lib/reference-filers.ts),
+		 * dated. Cached per industry.
+		 */
 		peerStats: {
 			visibility: "public",
-			params: { industry: { type: "string" } },
-			cache: { keys: ["industry"], ttl: 3600 },
-			async handler(ctx: FinanceContext<{ industry: string }>): Promise<PeerStats> {
+			params: { industry: { type: "string" }, reference_peers: { type: "boolean", optional: true } },
+			cache: { keys: ["industry", "reference_peers"], ttl: 3600 },
+			async handler(ctx: FinanceContext<{ industry: string; reference_peers?: boolean }>): Promise<PeerStats> {
 				const companyIds = (await this.companiesInScope(ctx, { industry: ctx.params.industry })).map(c => c.id);
 				const latest = new Map<string, Statement>();
 				if (companyIds.length) {
@@ -507,10 +520,9 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 						if (!seen || s.period_end > seen.period_end) latest.set(s.company_id, s);
 					}
 				}
-				return peerStatsOf(
-					ctx.params.industry,
-					[...latest.values()].map(s => ({ company_id: s.company_id, ratios: computeRatios(figuresOf(s)) })),
-				);
+				const own = [...latest.values()].map(s => ({ company_id: s.company_id, ratios: computeRatios(figuresOf(s)) }));
+				const reference = ctx.params.reference_peers === false ? [] : referencePeers(ctx.params.industry);
+				return peerStatsOf(ctx.params.industry, [...own, ...reference], reference.length ? { ...REFERENCE_PEER_SET, peers: reference.length } : undefined);
 			},
 		},
 

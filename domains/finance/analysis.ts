@@ -47,6 +47,15 @@ export interface Benchmark {
 	ratios: Record<string, BenchmarkEntry>;
 	/** Where the reference medians come from, and when they held. */
 	reference?: { source: string; as_of: string };
+	/** Real filers counted among the peers beside the user's companies: their source, their date and how many (of `peer_count`). */
+	reference_set?: ReferenceSet;
+}
+
+/** A dated set of real filers the benchmark's peers include (lib/reference-filers.ts). */
+export interface ReferenceSet {
+	source: string;
+	as_of: string;
+	peers: number;
 }
 
 /**
@@ -146,9 +155,11 @@ export interface PeerStats {
 	industry: string;
 	companies: Record<string, Record<string, Value>>;
 	sorted: Record<string, number[]>;
+	/** Present when a reference set's filers are among `companies`. */
+	reference_set?: ReferenceSet;
 }
 
-export function peerStatsOf(industry: string, peers: Array<{ company_id: string; ratios: RatioGroups }>): PeerStats {
+export function peerStatsOf(industry: string, peers: Array<{ company_id: string; ratios: RatioGroups }>, referenceSet?: ReferenceSet): PeerStats {
 	const companies: PeerStats["companies"] = {};
 	const sorted: PeerStats["sorted"] = {};
 	for (const path of BENCHMARK_RATIOS) sorted[path] = [];
@@ -163,7 +174,7 @@ export function peerStatsOf(industry: string, peers: Array<{ company_id: string;
 		companies[peer.company_id] = values;
 	}
 	for (const path of BENCHMARK_RATIOS) sorted[path].sort((a, b) => a - b);
-	return { industry, companies, sorted };
+	return { industry, companies, sorted, ...(referenceSet ? { reference_set: referenceSet } : {}) };
 }
 
 /** Index of the first element ≥ x in an ascending array. */
@@ -201,7 +212,14 @@ export function benchmarkOf(ratios: RatioGroups, stats: PeerStats, companyId?: s
 		out[path] = { value, median: med, percentile };
 	}
 	const peerCount = Object.keys(stats.companies).length - (own ? 1 : 0);
-	return { industry: stats.industry, peer_count: peerCount, basis: "peers", min_peers: MIN_PEERS, ratios: out };
+	return {
+		industry: stats.industry,
+		peer_count: peerCount,
+		basis: "peers",
+		min_peers: MIN_PEERS,
+		ratios: out,
+		...(stats.reference_set ? { reference_set: stats.reference_set } : {}),
+	};
 }
 
 /**

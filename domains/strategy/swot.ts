@@ -55,7 +55,9 @@ function fromBenchmark(a: Analysis, swot: Swot): void {
 	if (!benchmark || benchmark.basis === "none") return;
 	const against =
 		benchmark.basis === "peers"
-			? `the median of ${benchmark.peer_count} ${benchmark.industry} peers`
+			? `the median of ${benchmark.peer_count} ${benchmark.industry} peers${
+					benchmark.reference_set ? ` (${benchmark.reference_set.peers} of them ${benchmark.reference_set.source}, as of ${benchmark.reference_set.as_of})` : ""
+				}`
 			: `the reference median (${benchmark.reference?.source}, as of ${benchmark.reference?.as_of})`;
 	for (const [path, entry] of Object.entries(benchmark.ratios)) {
 		const median = entry.median;

@@ -267,8 +267,9 @@ describe("analysis", () => {
 		const b = await company({ name: "Peer B", industry: "financial_services" });
 		await platform.request("POST", `/companies/${a.id}/statements`, { token: admin, body: statement("2023-12-31", { net_income: 100 }) });
 		await platform.request("POST", `/companies/${b.id}/statements`, { token: admin, body: statement("2023-12-31", { net_income: 300 }) });
-		// one peer is no industry median: the published reference stands in, labelled and dated, without a percentile
-		const one = (await platform.request("GET", `/companies/${a.id}/analysis`, { token: admin })).body;
+		// the user's companies only (no shipped reference filers): one peer is no industry median; the published
+		// reference stands in, labelled and dated, without a percentile
+		const one = (await platform.request("GET", `/companies/${a.id}/analysis?reference_peers=false`, { token: admin })).body;
 		expect(one.benchmark).toMatchObject({ industry: "financial_services", peer_count: 1, basis: "reference", min_peers: 5 });
 		expect(one.benchmark.ratios["profitability.net_margin"]).toEqual({ value: 100 / 2000, median: 0.158, percentile: null, reference_median: 0.158 });
 		expect(one.benchmark.reference).toEqual({ source: expect.stringMatching(/S&P 500 sector medians, Financials$/), as_of: "2012-03-31" });
@@ -277,20 +278,20 @@ describe("analysis", () => {
 				/^only 1 other company of the financial_services industry has an annual statement \(a peer median needs 5\): benchmarked against the reference medians/,
 			),
 		);
-		// the drafted SWOT says what it compared with, never "the industry median" of one company
+		// by default the shipped reference filers of the industry are peers too, dated: the drafted SWOT says what it compared with
+		const withReference = (await platform.request("GET", `/companies/${a.id}/analysis`, { token: admin })).body.benchmark;
+		expect(withReference).toMatchObject({ basis: "peers", reference_set: { source: expect.stringMatching(/fiscal 2009/), as_of: "FY2009", peers: 69 } });
+		expect(withReference.peer_count).toBe(1 + 69);
 		const draft = (await platform.request("POST", `/companies/${a.id}/strategic-plans/draft`, { token: admin, body: {} })).body;
 		const items = [...draft.swot_analysis.strengths, ...draft.swot_analysis.weaknesses].filter((i: { evidence?: { source: string } }) => i.evidence?.source === "benchmark");
 		expect(items.length).toBeGreaterThan(0);
-		for (const item of items) {
-			expect(item.title).not.toMatch(/industry median/);
-			expect(item.detail).toMatch(/against the reference median \(.*S&P 500 sector medians, Financials, as of 2012-03-31\)/);
-		}
-		// five peers: theirs
+		for (const item of items) expect(item.detail).toMatch(/against the median of 70 financial_services peers \(69 of them US 10-K filers of fiscal 2009 .*, as of FY2009\)/);
+		// five peers of the user's own: theirs
 		for (const net of [200, 400, 500, 600]) {
 			const peer = await company({ name: `Peer ${net}`, industry: "financial_services" });
 			await platform.request("POST", `/companies/${peer.id}/statements`, { token: admin, body: statement("2023-12-31", { net_income: net }) });
 		}
-		const five = (await platform.request("GET", `/companies/${a.id}/analysis`, { token: admin })).body;
+		const five = (await platform.request("GET", `/companies/${a.id}/analysis?reference_peers=false`, { token: admin })).body;
 		expect(five.benchmark).toMatchObject({ peer_count: 5, basis: "peers" });
 		expect(five.benchmark.ratios["profitability.net_margin"]).toEqual({ value: 100 / 2000, median: 400 / 2000, percentile: 0, reference_median: 0.158 });
 	});

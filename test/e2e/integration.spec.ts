@@ -71,6 +71,14 @@ describe("companies from SEC EDGAR", () => {
 		const fromSec = await figures(platform, admin, res.body.company.id);
 		expect(Object.keys(fromSec).length).toBe(res.body.import.periods.length);
 		expect(fromSec).toEqual(await figures(platform, admin, byHand.id));
+
+		// benchmarked against real peers: the shipped FY2009 10-K filers of manufacturing, with the user's own
+		const benchmark = (await platform.request("GET", `/companies/${res.body.company.id}/analysis`, { token: admin })).body.benchmark;
+		expect(benchmark).toMatchObject({ industry: "manufacturing", basis: "peers", peer_count: 1 + 87, reference_set: { as_of: "FY2009", peers: 87 } });
+		expect(benchmark.ratios["profitability.net_margin"].percentile).toBeGreaterThan(0);
+		const ownOnly = (await platform.request("GET", `/companies/${res.body.company.id}/analysis?reference_peers=false`, { token: admin })).body.benchmark;
+		expect(ownOnly.peer_count).toBe(1);
+		expect(ownOnly.reference_set).toBeUndefined();
 	});
 
 	it("refreshes a company already there (same CIK) instead of making another, revalidating what it read", async () => {
