@@ -280,6 +280,7 @@ describe("the OpenAPI document", () => {
 		const marvell = await call("POST", "/companies/from-sec", { token, body: { ticker: "MRVL" } });
 		await call("POST", `/companies/${marvell.company.id}/sec-refresh`, { token });
 		await call("GET", "/integration/sec/status", { token });
+		await call("GET", "/integration/sec/refresh-runs", { token });
 		if (process.env.DUMP_ANSWERS)
 			require("fs").writeFileSync(process.env.DUMP_ANSWERS, JSON.stringify(answered.map(a => ({ method: a.method, url: a.url, status: a.res.status, body: a.res.body }))));
 
