@@ -403,8 +403,10 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			periods: arr(
 				obj({
 					id: str("The statement's id"),
+					statement_type: oneOf(["annual", "quarterly"]),
 					period_end: date(),
 					fiscal_year: int(),
+					fiscal_period: oneOf(["FY", "Q1", "Q2", "Q3", "Q4"]),
 					action: oneOf(["created", "updated", "unchanged"]),
 					found: arr(str(), "Line items found"),
 					missing: arr(str(), "Line items the filing does not give"),

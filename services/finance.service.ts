@@ -288,7 +288,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				summary: "Import an SEC filing",
 				response: "SecImport",
 				description:
-					"Body: an SEC XBRL companyfacts document (us-gaap 10-K or IFRS 20-F filers). Creates or updates the annual statements it holds, all or nothing; importing again updates, never duplicates.",
+					"Body: an SEC XBRL companyfacts document (us-gaap 10-K or IFRS 20-F filers). Creates or updates the annual statements it holds and, for a 10-Q filer, the quarterly ones (each quarter's own figures; the fourth is the year less the first nine months where the filer reports only the year), all or nothing; importing again updates, never duplicates.",
 				flag: "sec_import",
 				body_limit: "50 MB",
 				upload: "application/json",
@@ -321,7 +321,8 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 						]);
 					}
 					// validate every period before writing any
-					const prepared = parsed.periods.map(p => {
+					// the fiscal years, then the quarters (10-Q filers)
+					const prepared = [...parsed.periods, ...parsed.quarters].map(p => {
 						const { statement, problems } = normalizeStatement(p.statement);
 						if (problems.length)
 							throw unprocessable(
@@ -347,8 +348,10 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 					const written: Array<{ id: string; before: Statement | null }> = [];
 					const periods: Array<{
 						id: string;
+						statement_type: string;
 						period_end: string;
 						fiscal_year: number;
+						fiscal_period: string;
 						action: "created" | "updated" | "unchanged";
 						found: string[];
 						missing: string[];
@@ -359,7 +362,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 					await this.store.batch(async () => {
 						try {
 							for (const { period, data } of prepared) {
-								const key = statementKey(company.id, "annual", period.period_end);
+								const key = statementKey(company.id, data.statement_type, period.period_end);
 								await this.withLock(key, async () => {
 									const step = planPeriod({ period, data }, await this.findEntity<Statement>({ statement_key: key }));
 									const now = nowIso();
@@ -382,8 +385,10 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 									const action = ({ create: "created", update: "updated", unchanged: "unchanged" } as const)[step.action];
 									periods.push({
 										id: saved.id,
+										statement_type: data.statement_type,
 										period_end: period.period_end,
 										fiscal_year: data.fiscal_year,
+										fiscal_period: data.fiscal_period,
 										action,
 										found: period.found,
 										missing: period.missing,

@@ -150,7 +150,7 @@ const IntegrationService = defineService<{ sec: SecClient | null; redis: Redis |
 			openapi: {
 				summary: "Create a company from SEC EDGAR",
 				description:
-					"`{ticker}` or `{cik}`: the filer's name, tickers and SIC code from SEC's submissions, the company created in the industry its SIC maps to (or `industry`, which a SIC no module covers needs), and every annual period of its XBRL companyfacts imported by the SEC import's rules. A company with the same CIK is refreshed, not duplicated (200). SEC's fair-access rules hold across replicas: a 503 while SEC traffic is paused.",
+					"`{ticker}` or `{cik}`: the filer's name, tickers and SIC code from SEC's submissions, the company created in the industry its SIC maps to (or `industry`, which a SIC no module covers needs), and every annual and quarterly period of its XBRL companyfacts imported by the SEC import's rules. A company with the same CIK is refreshed, not duplicated (200). SEC's fair-access rules hold across replicas: a 503 while SEC traffic is paused.",
 				status: 201,
 				response: "SecCompanyImport",
 				errors: [409, 502, 503],

@@ -146,6 +146,13 @@ const MAPPINGS: Record<Taxonomy, Mapping[]> = { "us-gaap": US_GAAP_MAPPINGS, "if
 
 /** Annual reports: domestic (10-K) and foreign private issuers' (20-F), and their amendments. */
 const ANNUAL_FORMS = new Set(["10-K", "10-K/A", "20-F", "20-F/A"]);
+/** The reports a quarter's figures come from: quarterly reports (10-Q), and the annual report the fourth quarter is derived from. */
+const QUARTER_FORMS = new Set(["10-Q", "10-Q/A", "10-K", "10-K/A"]);
+/** A fiscal quarter: three months or thirteen weeks (84–98 days), with some slack. */
+const QUARTER_MIN_DAYS = 80;
+const QUARTER_MAX_DAYS = 100;
+/** Quarters a document may hold: four a fiscal year, five in a year whose fiscal year changed. */
+export const MAX_QUARTERS_PER_DOCUMENT = 400;
 const DAY_MS = 24 * 3600 * 1000;
 const MIN_DAYS = 350;
 const MAX_DAYS = 380;
@@ -183,7 +190,10 @@ export interface SecImport {
 	entity_name: string;
 	taxonomy: Taxonomy;
 	currency: string;
+	/** Annual statements, one per fiscal year end. */
 	periods: ImportedPeriod[];
+	/** Quarterly statements (10-Q filers): each fiscal quarter's own figures, the fourth derived from the year. */
+	quarters: ImportedPeriod[];
 }
 
 const isObject = (x: unknown): x is Record<string, any> => typeof x === "object" && x !== null && !Array.isArray(x);
@@ -317,9 +327,11 @@ export function parseCompanyFacts(doc: unknown): SecImport {
 	}
 	const currency = currencies[0];
 
-	// per tag and period kind: end → fact
+	// per tag and period kind: end → fact (annual), and end → the quarter's own figure
 	const byTag = new Map<string, Map<string, Fact>>();
+	const quarterByTag = new Map<string, Map<string, QuarterFigure>>();
 	const periodEnds = new Set<string>();
+	const quarterEnds = new Set<string>();
 	for (const mapping of mappings) {
 		const unit = unitKey(mapping, currency);
 		for (const source of mapping.sources) {
@@ -332,10 +344,15 @@ export function parseCompanyFacts(doc: unknown): SecImport {
 					continue;
 				}
 				if (units[unit] === undefined) continue;
-				const found = latestByEnd(readFacts(units[unit], `facts.${taxonomy}.${tag}.units.${unit}`, problems), source.period === "instant");
+				const read = readFacts(units[unit], `facts.${taxonomy}.${tag}.units.${unit}`, problems);
+				const found = latestByEnd(read, source.period === "instant");
 				byTag.set(key, found);
 				// a period is a fiscal year end: where an annual duration ends, or where total assets are reported
 				if (source.period === "duration" || mapping.item === "total_assets") for (const end of found.keys()) periodEnds.add(end);
+				const quarters = source.period === "instant" ? quarterInstants(read) : quarterDurations(read);
+				quarterByTag.set(key, quarters);
+				// a quarter ends where a quarter's flow ends, or where a quarterly report dates total assets
+				if (source.period === "duration" || mapping.item === "total_assets") for (const end of quarters.keys()) quarterEnds.add(end);
 			}
 		}
 	}
@@ -350,13 +367,124 @@ export function parseCompanyFacts(doc: unknown): SecImport {
 
 	const cik = String(doc.cik).replace(/^0+/, "") || "0";
 	const entityName = typeof doc.entityName === "string" ? doc.entityName : "";
-	const periods: ImportedPeriod[] = [];
-	for (const end of [...periodEnds].sort()) {
+	const annualEnds = [...periodEnds].sort();
+	const periods = annualEnds.map(end =>
+		importedPeriod(mappings, byTag, end, { statement_type: "annual", fiscal_year: Number(end.slice(0, 4)), fiscal_period: "FY" }, currency, cik, entityName),
+	);
+	const ends = [...quarterEnds].sort();
+	if (ends.length > MAX_QUARTERS_PER_DOCUMENT)
+		throw new SecDocumentError(`The document has ${ends.length} quarterly periods; a filing history holds at most ${MAX_QUARTERS_PER_DOCUMENT}`, [
+			{ field: "facts", message: `at most ${MAX_QUARTERS_PER_DOCUMENT} quarter ends per document, found ${ends.length}`, type: "secPeriods" },
+		]);
+	const quarters = ends.map(end =>
+		importedPeriod(
+			mappings,
+			quarterByTag as unknown as Map<string, Map<string, Fact>>,
+			end,
+			{ statement_type: "quarterly", ...fiscalQuarterOf(end, annualEnds) },
+			currency,
+			cik,
+			entityName,
+		),
+	);
+	return { cik, entity_name: entityName, taxonomy, currency, periods, quarters };
+}
+
+/** A quarter's own figure of a tag: a fact, or the difference of two (a year-to-date figure less the one before). */
+interface QuarterFigure extends Fact {
+	/** The facts it was made of. */
+	from: Fact[];
+}
+
+const daysBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / DAY_MS;
+
+/** The latest-filed fact per key (an amendment wins a tie). */
+function latestBy(facts: Fact[], keyOf: (f: Fact) => string): Map<string, Fact> {
+	const latest = new Map<string, Fact>();
+	for (const f of facts) {
+		const key = keyOf(f);
+		const seen = latest.get(key);
+		if (!seen || f.filed > seen.filed || (f.filed === seen.filed && f.form.endsWith("/A"))) latest.set(key, f);
+	}
+	return latest;
+}
+
+/** Balance-sheet figures at each quarter end, as the latest quarterly or annual report gave them. */
+function quarterInstants(facts: Fact[]): Map<string, QuarterFigure> {
+	const latest = latestBy(
+		facts.filter(f => f.start === undefined && QUARTER_FORMS.has(f.form)),
+		f => f.end,
+	);
+	return new Map([...latest].map(([end, f]) => [end, { ...f, from: [f] }]));
+}
+
+/**
+ * Each quarter's own flow: a fact spanning the quarter (80–100 days), else the year-to-date figure at its end
+ * less the one at the quarter before from the same start (10-Q cash flows are year-to-date; the fourth quarter
+ * is the year less the first nine months when the filer reports only the year). Facts deduplicated by start and
+ * end, the latest filed kept.
+ */
+function quarterDurations(facts: Fact[]): Map<string, QuarterFigure> {
+	const latest = [
+		...latestBy(
+			facts.filter(f => f.start !== undefined && QUARTER_FORMS.has(f.form)),
+			f => `${f.start}|${f.end}`,
+		).values(),
+	];
+	const out = new Map<string, QuarterFigure>();
+	for (const f of latest) {
+		const days = daysBetween(f.start!, f.end);
+		if (days >= QUARTER_MIN_DAYS && days <= QUARTER_MAX_DAYS) {
+			const seen = out.get(f.end);
+			if (!seen || f.filed > seen.filed) out.set(f.end, { ...f, from: [f] });
+		}
+	}
+	const byStart = new Map<string, Fact[]>();
+	for (const f of latest) byStart.set(f.start!, [...(byStart.get(f.start!) ?? []), f]);
+	for (const spans of byStart.values()) {
+		spans.sort((a, b) => (a.end < b.end ? -1 : 1));
+		for (let i = 1; i < spans.length; i++) {
+			const [before, to] = [spans[i - 1], spans[i]];
+			const gap = daysBetween(before.end, to.end);
+			if (out.has(to.end) || gap < QUARTER_MIN_DAYS || gap > QUARTER_MAX_DAYS) continue;
+			out.set(to.end, { ...to, start: before.end, val: to.val - before.val, filed: to.filed > before.filed ? to.filed : before.filed, from: [to, before] });
+		}
+	}
+	return out;
+}
+
+/**
+ * The quarter of its fiscal year a quarter end is, counted back from the fiscal year end on or after it; the
+ * statement's `fiscal_year` is the calendar year of its end, as for every statement (models/statement.ts).
+ */
+function fiscalQuarterOf(end: string, annualEnds: string[]): { fiscal_year: number; fiscal_period: string } {
+	let yearEnd = annualEnds.find(e => e >= end && daysBetween(end, e) < 370);
+	if (!yearEnd && annualEnds.length) {
+		// after the last annual report: the same fiscal year end, a year (or more) on
+		const last = annualEnds[annualEnds.length - 1];
+		const years = Math.ceil(daysBetween(last, end) / 365.25 - 0.05);
+		yearEnd = `${Number(last.slice(0, 4)) + Math.max(1, years)}${last.slice(4)}`;
+	}
+	const fiscal_year = Number(end.slice(0, 4));
+	if (!yearEnd) return { fiscal_year, fiscal_period: `Q${Math.ceil(Number(end.slice(5, 7)) / 3)}` };
+	const back = Math.round(daysBetween(end, yearEnd) / 91.3);
+	return { fiscal_year, fiscal_period: `Q${Math.min(4, Math.max(1, 4 - back))}` };
+}
+
+/** One period's statement from the facts picked for `end`. */
+function importedPeriod(
+	mappings: Mapping[],
+	byTag: Map<string, Map<string, Fact>>,
+	end: string,
+	kind: Pick<StatementData, "statement_type" | "fiscal_year" | "fiscal_period">,
+	currency: string,
+	cik: string,
+	entityName: string,
+): ImportedPeriod {
+	{
 		const statement: StatementData = {
-			statement_type: "annual",
+			...kind,
 			period_end: end,
-			fiscal_year: Number(end.slice(0, 4)),
-			fiscal_period: "FY",
 			currency,
 			balance_sheet: {},
 			income_statement: {},
@@ -376,16 +504,15 @@ export function parseCompanyFacts(doc: unknown): SecImport {
 			(statement[mapping.section] as Record<string, number>)[mapping.item] = picked.value;
 			found.push(mapping.item);
 			tags[mapping.item] = picked.tag;
-			for (const fact of picked.facts) {
+			for (const fact of picked.facts.flatMap(f => (f as Partial<QuarterFigure>).from ?? [f])) {
 				if (fact.accn) accessions.add(fact.accn);
 				if (fact.filed > filed) filed = fact.filed;
 			}
 		}
 		const source: StatementSource = { type: "sec_companyfacts", cik, entity_name: entityName, accession: [...accessions].sort(), filed };
 		statement.source = source;
-		periods.push({ period_end: end, statement, found, missing, tags });
+		return { period_end: end, statement, found, missing, tags };
 	}
-	return { cik, entity_name: entityName, taxonomy, currency, periods };
 }
 
 /** The line item's figure for the period: its first source that has one (a sum source needs every tag, a difference both sides). */

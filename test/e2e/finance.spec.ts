@@ -370,8 +370,14 @@ describe("SEC companyfacts import", () => {
 		const co = await company({ name: "Snowflake", industry: "technology", cik: "1640147" });
 		const res = await platform.request("POST", `/companies/${co.id}/import/sec`, { token: analyst, rawBody: doc("snowflake.json") });
 		expect(res.status).toBe(200);
-		expect(res.body.periods.every((p: { period_end: string }) => p.period_end.endsWith("-01-31"))).toBe(true);
-		const fy = res.body.periods.find((p: { period_end: string }) => p.period_end === "2025-01-31");
+		type Imported = { statement_type: string; period_end: string; fiscal_period: string };
+		const years = res.body.periods.filter((p: Imported) => p.statement_type === "annual");
+		expect(years.every((p: Imported) => p.period_end.endsWith("-01-31"))).toBe(true);
+		// and its quarters (10-Q), counted from its fiscal year end: the quarter ending 30 April is its Q1
+		const quarters = res.body.periods.filter((p: Imported) => p.statement_type === "quarterly");
+		expect(quarters.find((p: Imported) => p.period_end === "2024-04-30")).toMatchObject({ fiscal_period: "Q1", fiscal_year: 2024 });
+		expect(quarters.find((p: Imported) => p.period_end === "2025-01-31")).toMatchObject({ fiscal_period: "Q4", fiscal_year: 2025 });
+		const fy = years.find((p: Imported) => p.period_end === "2025-01-31");
 		expect(fy.fiscal_year).toBe(2025);
 		// the mapped line items its 10-K lacks, per period
 		expect(fy.missing).toEqual(["inventory", "short_term_debt", "long_term_debt", "dividends_paid"]);

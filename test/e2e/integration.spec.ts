@@ -23,12 +23,14 @@ const secEnv = (fake: FakeSec, more: Record<string, string> = {}) => ({
 
 /** The figures of a company's statements, by period. */
 async function figures(platform: Platform, token: string, companyId: string) {
-	const rows = (await platform.request("GET", `/companies/${companyId}/statements?page_size=100`, { token })).body.rows;
+	const rows: Array<{ statement_type: string; period_end: string; balance_sheet: unknown; income_statement: unknown; cash_flow: unknown }> = [];
+	for (let page = 1; ; page++) {
+		const found = (await platform.request("GET", `/companies/${companyId}/statements?page_size=100&page=${page}`, { token })).body;
+		rows.push(...found.rows);
+		if (page * 100 >= found.total) break;
+	}
 	return Object.fromEntries(
-		rows.map((s: { period_end: string; balance_sheet: unknown; income_statement: unknown; cash_flow: unknown }) => [
-			s.period_end,
-			{ balance_sheet: s.balance_sheet, income_statement: s.income_statement, cash_flow: s.cash_flow },
-		]),
+		rows.map(s => [`${s.statement_type} ${s.period_end}`, { balance_sheet: s.balance_sheet, income_statement: s.income_statement, cash_flow: s.cash_flow }]),
 	);
 }
 
@@ -71,6 +73,15 @@ describe("companies from SEC EDGAR", () => {
 		const fromSec = await figures(platform, admin, res.body.company.id);
 		expect(Object.keys(fromSec).length).toBe(res.body.import.periods.length);
 		expect(fromSec).toEqual(await figures(platform, admin, byHand.id));
+
+		// the latest quarter is analysed on its trailing twelve months, built from the imported quarters
+		const q3 = (await platform.request("GET", `/companies/${res.body.company.id}/analysis?period_end=2022-09-30`, { token: admin })).body;
+		expect(q3).toMatchObject({
+			statement_type: "quarterly",
+			period: { basis: "quarterly", scores_basis: "ttm", ttm_quarters: ["2021-12-31", "2022-03-31", "2022-06-30", "2022-09-30"] },
+		});
+		expect(q3.scores.altman).not.toBeNull();
+		expect(res.body.import.periods.filter((p: { statement_type: string }) => p.statement_type === "quarterly").length).toBeGreaterThanOrEqual(40);
 
 		// benchmarked against real peers: the shipped FY2009 10-K filers of manufacturing, with the user's own
 		const benchmark = (await platform.request("GET", `/companies/${res.body.company.id}/analysis`, { token: admin })).body.benchmark;

@@ -78,6 +78,43 @@ describe("Tesla (CIK 1318605, calendar years)", () => {
 	});
 });
 
+describe("Tesla's quarters (10-Q)", () => {
+	const imp = parseCompanyFacts(load("tesla.json"));
+	const quarter = (end: string) => imp.quarters.find(p => p.period_end === end)!;
+
+	it("takes a quarter's own figures from its 10-Q, dated by start and end", () => {
+		// Q3 2022 (10-Q filed 2022-10-24): revenue 21,454 M, net income 3,292 M; total assets 74,426 M at 30 September
+		expect(quarter("2022-09-30").statement).toMatchObject({
+			statement_type: "quarterly",
+			fiscal_period: "Q3",
+			fiscal_year: 2022,
+			income_statement: { revenue: 21_454e6, net_income: 3_292e6 },
+			balance_sheet: { total_assets: 74_426e6 },
+		});
+	});
+
+	it("derives the fourth quarter as the year less the first nine months, and takes its balance sheet from the 10-K", () => {
+		// 2021: 53,823 M for the year (10-K) − 10,389 − 11,958 − 13,757 (10-Qs) = 17,719 M
+		const q4 = quarter("2021-12-31");
+		expect(q4.statement).toMatchObject({ fiscal_period: "Q4", income_statement: { revenue: 53_823e6 - 10_389e6 - 11_958e6 - 13_757e6 } });
+		expect(q4.statement.income_statement.revenue).toBe(17_719e6);
+		expect(q4.statement.balance_sheet.total_assets).toBe(period(imp, "2021-12-31").statement.balance_sheet.total_assets);
+		expect(q4.statement.source?.accession?.length).toBeGreaterThan(1);
+	});
+
+	it("takes year-to-date cash flows apart: a quarter is its year-to-date less the quarter before", () => {
+		// operating cash flow, six months to 2022-06-30: 6,346 M; first quarter: 3,995 M → the second: 2,351 M
+		expect(quarter("2022-03-31").statement.cash_flow.operating_cash_flow).toBe(3_995e6);
+		expect(quarter("2022-06-30").statement.cash_flow.operating_cash_flow).toBe(6_346e6 - 3_995e6);
+	});
+
+	it("numbers the quarters of each fiscal year, four a year", () => {
+		const of2021 = imp.quarters.filter(q => q.period_end.startsWith("2021-")).map(q => q.statement.fiscal_period);
+		expect(of2021).toEqual(["Q1", "Q2", "Q3", "Q4"]);
+		for (const q of imp.quarters) expect(q.statement.statement_type).toBe("quarterly");
+	});
+});
+
 describe("Snowflake (CIK 1640147, fiscal years ending 31 January)", () => {
 	const imp = parseCompanyFacts(load("snowflake.json"));
 
