@@ -343,6 +343,32 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		elapsed_ms: int(),
 		results: arr(obj({ company_id: str(), status: int("The HTTP status of this company's analysis") }, { analysis: ref("Analysis"), error: ref("Error") })),
 	}),
+	LineItemHistory: obj(
+		{
+			company_id: str(),
+			items: map(arr(ref("HistoryPoint")), "By line item, oldest period first"),
+		},
+		{},
+		"A company's line items over every period",
+	),
+	RatioHistory: obj(
+		{
+			company_id: str(),
+			ratios: map(arr(ref("HistoryPoint")), "By group.ratio, oldest period first"),
+		},
+		{},
+		"A company's ratios over every period, as each period's analysis computes them",
+	),
+	HistoryPoint: obj(
+		{
+			period_end: date(),
+			statement_type: oneOf(["annual", "quarterly"]),
+			fiscal_period: oneOf(["FY", "Q1", "Q2", "Q3", "Q4"]),
+			value: { type: "number", nullable: true },
+		},
+		{},
+		"One period's value",
+	),
 	SecCompanyImport: obj(
 		{
 			company: ref("Company"),

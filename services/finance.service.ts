@@ -27,6 +27,7 @@ import type { Company } from "../models/company";
 import { conflict, forbidden, missing, notFound, unprocessable } from "../models/errors";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { REFERENCE_PEER_SET, referencePeers } from "../lib/reference-filers";
+import { LINE_ITEMS, lineItemHistory, RATIO_PATHS, ratioHistory } from "../domains/finance/history";
 import {
 	STATEMENT_READ_ONLY_FIELDS,
 	STATEMENT_SORTABLE,
@@ -82,6 +83,24 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 	],
 
 	methods: {
+		/** The names of a comma list (all of `known` when none is given); a 422 naming the unknown ones. */
+		namesOf(list: string | undefined, known: readonly string[], field: string, what: string): readonly string[] {
+			if (!list) return known;
+			const names = [
+				...new Set(
+					list
+						.split(",")
+						.map(n => n.trim())
+						.filter(Boolean),
+				),
+			];
+			const unknown = names.filter(n => !known.includes(n));
+			if (unknown.length)
+				throw unprocessable(`${field}: no ${what} ${unknown.slice(0, 5).join(", ")}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ""}`, [
+					{ field, message: `unknown: ${unknown.slice(0, 5).join(", ")}`, actual: unknown.slice(0, 5) },
+				]);
+			return names;
+		},
 		checkedStatement(input: Partial<StatementData>, company: Company) {
 			const { statement, problems } = normalizeStatement(input, company.currency ?? "USD");
 			if (problems.length) throw unprocessable("Invalid statement", problems);
@@ -203,6 +222,60 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				if (from || to) query.period_end = { ...(from ? { $gte: from } : {}), ...(to ? { $lte: to } : {}) };
 				const found = await this.findPage<Statement>(query, ctx.params, "-period_end");
 				return { ...found, rows: found.rows.map(r => this.publicStatement(r)) };
+			},
+		},
+
+		statementHistory: {
+			openapi: {
+				summary: "A company's line items over time",
+				description:
+					"Each line item (`items`, a comma list; default all) over every period, oldest first: `{period_end, statement_type, fiscal_period, value}`, annual and quarterly unless `statement_type` says one. An unknown item is a 422 naming it.",
+				response: "LineItemHistory",
+			},
+			rest: "GET /companies/:id/statements/history",
+			permission: ["read", "financial_data"],
+			params: {
+				$$strict: true,
+				id: idParam,
+				items: { type: "string", optional: true, max: 2000 },
+				statement_type: { type: "enum", values: [...STATEMENT_TYPES], optional: true },
+			},
+			cache: { keys: ["id", "items", "statement_type", ...SCOPE_KEYS] },
+			async handler(ctx: FinanceContext<{ id: string; items?: string; statement_type?: string }>) {
+				const company = await this.company(ctx, ctx.params.id);
+				const items = this.namesOf(ctx.params.items, LINE_ITEMS, "items", "line item");
+				const statements = await this.findEntities<Statement>({
+					query: { company_id: company.id, ...(ctx.params.statement_type ? { statement_type: ctx.params.statement_type } : {}) },
+				});
+				return { company_id: company.id, items: lineItemHistory(statements, items) };
+			},
+		},
+
+		ratioHistory: {
+			openapi: {
+				summary: "A company's ratios over time",
+				description:
+					"Each ratio (`ratios`, a comma list of `group.name`; default all) over every period, oldest first, as the analysis of each period computes it (a quarter's flow/balance ratios on its trailing twelve months). An unknown ratio is a 422 naming it.",
+				response: "RatioHistory",
+			},
+			rest: "GET /companies/:id/ratios/history",
+			permission: ["read", "financial_data"],
+			params: {
+				$$strict: true,
+				id: idParam,
+				ratios: { type: "string", optional: true, max: 2000 },
+				statement_type: { type: "enum", values: [...STATEMENT_TYPES], optional: true },
+			},
+			cache: { keys: ["id", "ratios", "statement_type", ...SCOPE_KEYS] },
+			async handler(ctx: FinanceContext<{ id: string; ratios?: string; statement_type?: string }>) {
+				const company = await this.company(ctx, ctx.params.id);
+				const paths = this.namesOf(ctx.params.ratios, RATIO_PATHS, "ratios", "ratio");
+				const statements = await this.findEntities<Statement>({ query: { company_id: company.id } });
+				const history = ratioHistory(company.id, company.industry, statements, paths);
+				if (!ctx.params.statement_type) return { company_id: company.id, ratios: history };
+				// the other kind of statement still feeds the trailing twelve months; only its points are left out
+				const only = Object.fromEntries(Object.entries(history).map(([path, points]) => [path, points.filter(p => p.statement_type === ctx.params.statement_type)]));
+				return { company_id: company.id, ratios: only };
 			},
 		},
 

@@ -111,7 +111,8 @@ const IntegrationService = defineService<{ sec: SecClient | null; redis: Redis |
 			}
 			const companies: Company[] = [];
 			for (let page = 1; ; page++) {
-				const found = await call(this.broker, Companies.actions.list, { page, page_size: 100 }, AS_INTEGRATION);
+				// never a cached page: the run must see every company there is now
+				const found = await call(this.broker, Companies.actions.list, { page, page_size: 100 }, { meta: { ...AS_INTEGRATION.meta, $cache: false } });
 				companies.push(...found.rows.filter(c => c.cik));
 				if (page * 100 >= found.total) break;
 			}

@@ -83,6 +83,27 @@ describe("companies from SEC EDGAR", () => {
 		expect(q3.scores.altman).not.toBeNull();
 		expect(res.body.import.periods.filter((p: { statement_type: string }) => p.statement_type === "quarterly").length).toBeGreaterThanOrEqual(40);
 
+		// every line item and ratio over time in one call each
+		const history = (await platform.request("GET", `/companies/${res.body.company.id}/statements/history?items=revenue,net_income`, { token: admin })).body;
+		const revenue2021 = history.items.revenue.filter((p: { period_end: string }) => p.period_end === "2021-12-31");
+		// the fourth quarter, then the year that ends with it
+		expect(revenue2021).toEqual([
+			{ period_end: "2021-12-31", statement_type: "quarterly", fiscal_period: "Q4", value: 17_719e6 },
+			{ period_end: "2021-12-31", statement_type: "annual", fiscal_period: "FY", value: 53_823e6 },
+		]);
+		const margins = (await platform.request("GET", `/companies/${res.body.company.id}/ratios/history?ratios=profitability.net_margin&statement_type=annual`, { token: admin }))
+			.body;
+		const fy2021 = margins.ratios["profitability.net_margin"].find((p: { period_end: string }) => p.period_end === "2021-12-31");
+		// net income attributable to Tesla's shareholders, 5,519 M, over revenue, 53,823 M (10-K 2021)
+		expect(history.items.net_income.find((p: { statement_type: string; period_end: string }) => p.statement_type === "annual" && p.period_end === "2021-12-31").value).toBe(
+			5_519e6,
+		);
+		expect(fy2021.value).toBeCloseTo(5_519 / 53_823, 10);
+		expect(margins.ratios["profitability.net_margin"].every((p: { statement_type: string }) => p.statement_type === "annual")).toBe(true);
+		const unknown = await platform.request("GET", `/companies/${res.body.company.id}/statements/history?items=revenue,ebitdaa`, { token: admin });
+		expect(unknown.status).toBe(422);
+		expect(unknown.body.message).toBe("items: no line item ebitdaa");
+
 		// benchmarked against real peers: the shipped FY2009 10-K filers of manufacturing, with the user's own
 		const benchmark = (await platform.request("GET", `/companies/${res.body.company.id}/analysis`, { token: admin })).body.benchmark;
 		expect(benchmark).toMatchObject({ industry: "manufacturing", basis: "peers", peer_count: 1 + 87, reference_set: { as_of: "FY2009", peers: 87 } });

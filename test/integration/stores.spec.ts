@@ -114,8 +114,13 @@ describe.each(stores)("companies on %s", (_name, env, idFormat) => {
 			expect(first.created).toBeGreaterThanOrEqual(10);
 			const again: any = await call("finance.importSec", { id: companyId }, techAnalyst, { stream: teslaStream() });
 			expect(again).toMatchObject({ created: 0, updated: 0 });
+			const annual = first.periods.filter((p: { statement_type: string; action: string }) => p.statement_type === "annual" && p.action === "created").length;
 			const all: any = await call("finance.listStatements", { id: companyId, statement_type: "annual", page_size: 100 }, techAnalyst);
-			expect(all.total).toBe(first.created + 1); // plus the 2023 statement made by hand above
+			expect(all.total).toBe(annual + 1); // plus the 2023 statement made by hand above
+			// and Tesla's quarters (10-Q)
+			const quarters: any = await call("finance.listStatements", { id: companyId, statement_type: "quarterly", page_size: 100 }, techAnalyst);
+			expect(quarters.total).toBe(first.created - annual);
+			expect(quarters.total).toBeGreaterThanOrEqual(40);
 		});
 
 		it("undoes an import that fails half-way, leaving what was there before", async () => {
