@@ -172,7 +172,8 @@ describe("a job's memory", () => {
 			const job = await platform.request("POST", `/ml/models/${model.id}/train`, { token: admin, body: { dataset_id: polish.id } });
 			expect(job.status).toBe(202);
 			const failed = await finishedJob(platform, admin, job.body.id);
-			expect(failed).toMatchObject({ state: "failed", error: expect.stringMatching(/more than the 32 MB of memory a job may use \(ML_JOB_MEMORY_MB\)/) });
+			// the thread's heap limit, or the node's memory watch when it sees the growth first (a busy machine): either names the limit
+			expect(failed).toMatchObject({ state: "failed", error: expect.stringMatching(/(more than the 32 MB of memory|past the 32 MB) a job may use \(ML_JOB_MEMORY_MB\)/) });
 			expect((await platform.request("GET", `/ml/models/${model.id}/versions`, { token: admin })).body.total).toBe(0);
 			expect((await platform.request("GET", "/health/live")).status).toBe(200);
 		} finally {

@@ -277,6 +277,8 @@ describe("the OpenAPI document", () => {
 		await call("POST", `/companies/${tesla.id}/import/sec`, { token, rawBody: TESLA_FACTS });
 		// imported statements carry where they came from
 		await call("GET", `/companies/${tesla.id}/statements?page_size=100`, { token });
+		await call("GET", `/companies/${tesla.id}/statements/history?items=revenue,total_assets`, { token });
+		await call("GET", `/companies/${tesla.id}/ratios/history?ratios=profitability.net_margin&statement_type=annual`, { token });
 		const marvell = await call("POST", "/companies/from-sec", { token, body: { ticker: "MRVL" } });
 		await call("POST", `/companies/${marvell.company.id}/sec-refresh`, { token });
 		await call("GET", "/integration/sec/status", { token });

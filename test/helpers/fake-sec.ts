@@ -24,6 +24,11 @@ export interface FakeSec {
 	delayMs: number;
 	/** The most requests seen in any 1-second window. */
 	maxPerSecond(): number;
+	/**
+	 * Serves a recorded filer's answers under another CIK and ticker as well (its name suffixed), for load: the
+	 * platform's work per company is the same, and no more recorded filers are needed.
+	 */
+	alias(cik: number, ticker: string, recordedCik: number): void;
 	close(): Promise<void>;
 }
 
@@ -53,6 +58,42 @@ export async function startFakeSec(): Promise<FakeSec> {
 			return best;
 		},
 		close: () => new Promise(resolve => server.close(() => resolve())),
+		alias(cik, ticker, recordedCik) {
+			aliases.set(cik, { ticker, recordedCik });
+			answers.clear();
+		},
+	};
+	const aliases = new Map<number, { ticker: string; recordedCik: number }>();
+	const answers = new Map<string, Buffer>();
+	const padded = (cik: number) => `CIK${String(cik).padStart(10, "0")}`;
+	/** The body at a path: a recorded file, or an alias's made from its recorded filer's (kept once made). */
+	const bodyOf = (urlPath: string): Buffer | null => {
+		const made = answers.get(urlPath);
+		if (made) return made;
+		let body: Buffer | null;
+		if (urlPath === "/files/company_tickers.json" && aliases.size) {
+			const doc = JSON.parse(fs.readFileSync(fileOf(urlPath)!, "utf8"));
+			let i = Object.keys(doc).length;
+			for (const [cik, a] of aliases) doc[String(i++)] = { cik_str: cik, ticker: a.ticker, title: `${a.ticker} (load)` };
+			body = Buffer.from(JSON.stringify(doc));
+		} else {
+			const cik = Number(/CIK(\d{10})\.json$/.exec(urlPath)?.[1]);
+			const alias = aliases.get(cik);
+			if (alias) {
+				const recorded = fileOf(urlPath.replace(padded(cik), padded(alias.recordedCik)));
+				if (!recorded || !fs.existsSync(recorded)) return null;
+				const doc = JSON.parse(fs.readFileSync(recorded, "utf8"));
+				doc.cik = urlPath.startsWith("/submissions/") ? String(cik) : cik;
+				if (urlPath.startsWith("/submissions/")) Object.assign(doc, { name: `${doc.name} (${alias.ticker})`, tickers: [alias.ticker] });
+				else doc.entityName = `${doc.entityName} (${alias.ticker})`;
+				body = Buffer.from(JSON.stringify(doc));
+			} else {
+				const file = fileOf(urlPath);
+				body = file && fs.existsSync(file) ? fs.readFileSync(file) : null;
+			}
+		}
+		if (body) answers.set(urlPath, body);
+		return body;
 	};
 	const server = http.createServer(async (req, res) => {
 		const urlPath = (req.url ?? "/").split("?")[0];
@@ -77,13 +118,12 @@ export async function startFakeSec(): Promise<FakeSec> {
 			res.writeHead(500, { "content-type": "text/plain" });
 			return res.end("Internal Server Error");
 		}
-		const file = fileOf(urlPath);
-		if (!file || !fs.existsSync(file)) {
+		const body = bodyOf(urlPath);
+		if (!body) {
 			// SEC's own 404: S3's NoSuchKey
 			res.writeHead(404, { "content-type": "application/xml" });
 			return res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
 		}
-		const body = fs.readFileSync(file);
 		const etag = `"${crypto.createHash("sha1").update(body).digest("hex")}"`;
 		if (req.headers["if-none-match"] === etag) {
 			res.writeHead(304, { etag });
