@@ -61,22 +61,26 @@ function stopper(child: ChildProcess): () => Promise<void> {
 export async function startPlatformProcess(env: Record<string, string> = {}): Promise<Started> {
 	const port = freePort();
 	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bizops-bench-"));
-	const child = spawn(process.execPath, ["-r", "@swc-node/register", "bin/runner.ts", "--config", "moleculer.config.ts", "--mask", "**/*.service.ts", "services"], {
-		cwd: ROOT,
-		env: {
-			...process.env,
-			NODE_ENV: "development",
-			PORT: String(port),
-			DATA_DIR: dataDir,
-			BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD,
-			LOG_LEVEL: "warn",
-			METRICS_PORT: String(port + 1),
-			// the default ML model trains in a worker on first start: not while another bench measures
-			ML_DEFAULT_MODEL: "false",
-			...env,
+	const child = spawn(
+		process.execPath,
+		["--disable-warning=DEP0174", "-r", "@swc-node/register", "bin/runner.ts", "--config", "moleculer.config.ts", "--mask", "**/*.service.ts", "services"],
+		{
+			cwd: ROOT,
+			env: {
+				...process.env,
+				NODE_ENV: "development",
+				PORT: String(port),
+				DATA_DIR: dataDir,
+				BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+				LOG_LEVEL: "warn",
+				METRICS_PORT: String(port + 1),
+				// the default ML model trains in a worker on first start: not while another bench measures
+				ML_DEFAULT_MODEL: "false",
+				...env,
+			},
+			stdio: ["ignore", "inherit", "inherit"],
 		},
-		stdio: ["ignore", "inherit", "inherit"],
-	});
+	);
 	const url = `http://127.0.0.1:${port}`;
 	await waitFor(`${url}/api/v1/health/ready`);
 	return { url, child, stop: stopper(child) };
