@@ -47,6 +47,14 @@ export const PORTFOLIO_MAX = 500;
 const PORTFOLIO_CONCURRENCY = 16;
 
 const SCOPE_KEYS = COMPANY_SCOPE_KEYS;
+
+/** A history's params: the company, the names wanted (a comma list, `names`) and the kind of statement. */
+const historyParams = (names: "items" | "ratios") => ({
+	$$strict: true,
+	id: idParam,
+	[names]: { type: "string", optional: true, max: 2000 },
+	statement_type: { type: "enum", values: [...STATEMENT_TYPES], optional: true },
+});
 const idParam = { type: "string", min: 1, max: 64 } as const;
 
 /** The key that makes a statement unique: one per company, type and period_end (docs/api.md). */
@@ -234,12 +242,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			},
 			rest: "GET /companies/:id/statements/history",
 			permission: ["read", "financial_data"],
-			params: {
-				$$strict: true,
-				id: idParam,
-				items: { type: "string", optional: true, max: 2000 },
-				statement_type: { type: "enum", values: [...STATEMENT_TYPES], optional: true },
-			},
+			params: historyParams("items"),
 			cache: { keys: ["id", "items", "statement_type", ...SCOPE_KEYS] },
 			async handler(ctx: FinanceContext<{ id: string; items?: string; statement_type?: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
@@ -260,12 +263,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			},
 			rest: "GET /companies/:id/ratios/history",
 			permission: ["read", "financial_data"],
-			params: {
-				$$strict: true,
-				id: idParam,
-				ratios: { type: "string", optional: true, max: 2000 },
-				statement_type: { type: "enum", values: [...STATEMENT_TYPES], optional: true },
-			},
+			params: historyParams("ratios"),
 			cache: { keys: ["id", "ratios", "statement_type", ...SCOPE_KEYS] },
 			async handler(ctx: FinanceContext<{ id: string; ratios?: string; statement_type?: string }>) {
 				const company = await this.company(ctx, ctx.params.id);
