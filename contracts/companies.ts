@@ -15,7 +15,7 @@ const ofCompany = {
 export interface CompanyDataChanged {
 	company_id: string;
 	change_id?: string;
-	source: "statements" | "operational_metrics";
+	source: "statements" | "operational_metrics" | "prices";
 	period_end?: string;
 }
 

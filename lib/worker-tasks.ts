@@ -11,6 +11,7 @@ import { transformRows, type FeaturePipeline } from "../domains/ml/pipeline";
 import { holdOutRows } from "../domains/ml/training";
 import { parseFrameworkLibrary } from "../domains/compliance/framework";
 import { parseMatrixLibrary } from "../domains/risk/matrix";
+import { parsePriceCsv } from "../domains/market/prices";
 import { assertJsonDepth } from "./json-depth";
 import { DATASET_UPLOAD_SCHEMA, type DatasetUpload } from "../models/ml";
 import type { TaskMessage, TaskOutput } from "./worker-thread";
@@ -56,6 +57,8 @@ export interface EvaluationResult {
 const TASKS: Record<string, (input: any) => Promise<TaskOutput<unknown>> | TaskOutput<unknown>> = {
 	/** A CISO Assistant library's risk matrices (YAML: slow to parse, about a second a megabyte). */
 	"risk.matrix-library": (input: { text: string }) => ({ result: parseMatrixLibrary(input.text) }),
+	/** A company's daily prices, as CSV. */
+	"market.prices-csv": (input: { text: string }) => ({ result: parsePriceCsv(input.text) }),
 	/** A CISO Assistant library's framework as a regulation. */
 	"compliance.framework-library": (input: { text: string; industries: string[] | "all"; cadence_months: number }) => ({
 		result: parseFrameworkLibrary(input.text, input.industries, input.cadence_months),

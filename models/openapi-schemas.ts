@@ -343,6 +343,48 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		elapsed_ms: int(),
 		results: arr(obj({ company_id: str(), status: int("The HTTP status of this company's analysis") }, { analysis: ref("Analysis"), error: ref("Error") })),
 	}),
+	PriceUpload: obj({ company_id: str(), rows: int(), from: date(), to: date(), created: int(), updated: int(), unchanged: int() }, {}, "What a price upload wrote"),
+	PriceSeries: obj(
+		{
+			company_id: str(),
+			interval: oneOf(["day", "week", "month"]),
+			rows: arr(obj({ date: date(), open: num(), high: num(), low: num(), close: num(), volume: num() }, { adj_close: num() })),
+		},
+		{},
+		"A company's daily prices, or weekly or monthly bars",
+	),
+	MarketFigures: obj(
+		{
+			company_id: str(),
+			periods: arr(
+				obj(
+					{
+						period_end: date(),
+						statement_type: oneOf(["annual", "quarterly"]),
+						price_date: { type: "string", format: "date", nullable: true, description: "the trading day whose close is used" },
+						close: { type: "number", nullable: true },
+						shares_outstanding: { type: "number", nullable: true },
+						market_cap: { type: "number", nullable: true, description: "close × shares outstanding" },
+						volatility: { type: "number", nullable: true, description: "annualised, of daily log returns over the year to the period end" },
+						max_drawdown: { type: "number", nullable: true, description: "largest fall from a peak over that year, 0–1" },
+						past_year_return: { type: "number", nullable: true },
+						distance_to_default: { type: "number", nullable: true, description: "Merton, Bharath & Shumway's naive form" },
+						default_probability: { type: "number", nullable: true, description: "N(−distance to default)" },
+						inputs: obj({
+							equity: { type: "number", nullable: true },
+							default_point: { type: "number", nullable: true, description: "short-term debt + ½ long-term debt" },
+							equity_volatility: { type: "number", nullable: true },
+							asset_volatility: { type: "number", nullable: true },
+							drift: { type: "number", nullable: true },
+						}),
+					},
+					{ null_reason: str() },
+				),
+			),
+		},
+		{},
+		"A company's market figures at each period end",
+	),
 	LineItemHistory: obj(
 		{
 			company_id: str(),

@@ -20,7 +20,10 @@ import { readJsonBody } from "../lib/json-body";
 import { KeyedLock } from "../lib/keyed-lock";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
-import { createDbMixin, isDuplicateKeyError, naturalKey, type Doc } from "../mixins/db.mixin";
+import { createDbMixin, createStoreMixin, isDuplicateKeyError, naturalKey, type Doc, type Repository } from "../mixins/db.mixin";
+import { downsample, parsePriceCsv, PRICE_INTERVALS, type PriceInterval, type PriceRow } from "../domains/market/prices";
+import { marketAt, withClosePrices } from "../domains/market/market";
+import { clientErrorOf, inlineOrInWorker } from "../lib/worker-thread";
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { isoDateParam, listParams, nowIso } from "../models/common";
 import type { Company } from "../models/company";
@@ -84,6 +87,9 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 	mixins: [
 		ConfiguredMixin,
 		createDbMixin("statements", [{ fields: { statement_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
+		// daily prices, one per company and date (its _id from that natural key: a second write of it collides on
+		// any store); the analysis reads them, so its cache follows their writes
+		createStoreMixin("prices", "prices", [{ fields: { company_id: 1 } }], { cachedAnswers: true }),
 		// statements belong to companies: scoped reads, cleaning when a company changes (its industry changes its
 		// analysis and its peers' benchmark), and the deletion cascade
 		createCompanyScopedMixin("finance"),
@@ -91,6 +97,20 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 	],
 
 	methods: {
+		/** A company's daily prices, oldest first. */
+		async pricesOf(companyId: string): Promise<PriceRow[]> {
+			const docs = await this.prices.find({ query: { company_id: companyId }, sort: ["date"] });
+			return docs.map(d => {
+				const { company_id: _c, _id, ...row } = this.prices.raw(d) as PriceRow & { company_id: string; _id: unknown };
+				return row;
+			});
+		},
+
+		/** Statements and prices are a company's: both go when it does (idempotent). */
+		async onCompanyDeleted(companyId: string): Promise<void> {
+			await this.store.removeMany({ company_id: companyId });
+			await this.prices.removeMany({ company_id: companyId });
+		},
 		/** The names of a comma list (all of `known` when none is given); a 422 naming the unknown ones. */
 		namesOf(list: string | undefined, known: readonly string[], field: string, what: string): readonly string[] {
 			if (!list) return known;
@@ -251,6 +271,107 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 					query: { company_id: company.id, ...(ctx.params.statement_type ? { statement_type: ctx.params.statement_type } : {}) },
 				});
 				return { company_id: company.id, items: lineItemHistory(statements, items) };
+			},
+		},
+
+		uploadPrices: {
+			openapi: {
+				summary: "Upload a company's daily prices",
+				description:
+					"`{content}`: a CSV of daily prices with a header naming date, open, high, low, close, volume and optionally adj close (`Date,Open,High,Low,Close,Adj Close,Volume`; other columns are ignored), up to 20,000 rows, parsed off the main thread. A date already there is updated. All or nothing: a row that is not a price (a date twice, a close outside low–high) is a 422 naming its line. The company's analysis then takes the close on or before each period end as its share price.",
+				example: { content: "Date,Open,High,Low,Close,Adj Close,Volume\n2017-09-29,153.21,154.13,152.0,154.12,154.12,26299810\n" },
+				response: "PriceUpload",
+			},
+			retryPolicy: NOT_RETRIED,
+			rest: "POST /companies/:id/prices",
+			permission: ["write", "financial_data"],
+			params: { $$strict: true, id: idParam, content: { type: "string", min: 1, max: 4_000_000 } },
+			async handler(ctx: FinanceContext<{ id: string; content: string }>) {
+				const company = await this.company(ctx, ctx.params.id);
+				const { rows, problems } = await inlineOrInWorker(
+					ctx.params.content.length,
+					"market.prices-csv",
+					{ text: ctx.params.content },
+					() => parsePriceCsv(ctx.params.content),
+					{ memoryMb: this.config.ml.worker_memory_mb, timeoutMs: this.config.ml.worker_timeout_ms },
+				).catch(err => {
+					throw clientErrorOf(err, "content", "Parsing these prices");
+				});
+				if (problems.length) throw unprocessable(`Not a price CSV: ${problems[0].message}`, problems);
+				const existing = new Map<string, Doc>();
+				for (const d of await this.prices.find({ query: { company_id: company.id, date: { $gte: rows[0].date, $lte: rows[rows.length - 1].date } } }))
+					existing.set(String(d.date), d);
+				let created = 0;
+				let updated = 0;
+				await this.prices.batch(async () => {
+					for (const row of rows) {
+						const seen = existing.get(row.date);
+						if (!seen) {
+							await this.prices.insertKeyed(naturalKey(company.id, row.date), { company_id: company.id, ...row });
+							created++;
+						} else if (["open", "high", "low", "close", "adj_close", "volume"].some(k => seen[k] !== (row as unknown as Doc)[k])) {
+							await this.prices.updateById(seen._id, { $set: { ...row } });
+							updated++;
+						}
+					}
+				});
+				if (created + updated) await announceCompanyDataChanged(this.broker, { company_id: company.id, source: "prices" });
+				return {
+					company_id: company.id,
+					rows: rows.length,
+					from: rows[0].date,
+					to: rows[rows.length - 1].date,
+					created,
+					updated,
+					unchanged: rows.length - created - updated,
+				};
+			},
+		},
+
+		listPrices: {
+			openapi: {
+				summary: "A company's daily prices",
+				description:
+					"Oldest first, `from`–`to`; `interval=week|month` gives bars (first open, highest high, lowest low, last close, summed volume, dated by their last day).",
+				response: "PriceSeries",
+			},
+			rest: "GET /companies/:id/prices",
+			permission: ["read", "financial_data"],
+			params: {
+				$$strict: true,
+				id: idParam,
+				from: isoDateParam("from", true),
+				to: isoDateParam("to", true),
+				interval: { type: "enum", values: [...PRICE_INTERVALS], optional: true },
+			},
+			cache: { keys: ["id", "from", "to", "interval", ...SCOPE_KEYS] },
+			async handler(ctx: FinanceContext<{ id: string; from?: string; to?: string; interval?: PriceInterval }>) {
+				const company = await this.company(ctx, ctx.params.id);
+				const { from, to, interval = "day" } = ctx.params;
+				const rows = (await this.pricesOf(company.id)).filter(r => (!from || r.date >= from) && (!to || r.date <= to));
+				return { company_id: company.id, interval, rows: downsample(rows, interval) };
+			},
+		},
+
+		market: {
+			openapi: {
+				summary: "A company's market figures by period",
+				description:
+					"At each period end (annual unless `statement_type=quarterly`): the close on or before it, shares outstanding, market capitalisation, the past year's volatility, maximum drawdown and return, and the Merton distance to default with its probability (Bharath & Shumway's naive form; docs/formulas.md). Null where prices or figures are missing, with the reason.",
+				response: "MarketFigures",
+			},
+			rest: "GET /companies/:id/market",
+			permission: ["read", "financial_data"],
+			params: { $$strict: true, id: idParam, statement_type: { type: "enum", values: [...STATEMENT_TYPES], optional: true } },
+			cache: { keys: ["id", "statement_type", ...SCOPE_KEYS] },
+			async handler(ctx: FinanceContext<{ id: string; statement_type?: string }>) {
+				const company = await this.company(ctx, ctx.params.id);
+				const statements = await this.findEntities<Statement>({
+					query: { company_id: company.id, statement_type: ctx.params.statement_type ?? "annual" },
+					sort: ["period_end"],
+				});
+				const rows = await this.pricesOf(company.id);
+				return { company_id: company.id, periods: statements.map(s => marketAt(s, rows)) };
 			},
 		},
 
@@ -553,7 +674,8 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			cache: { keys: ["company_id", "industry", "period_end", "reference_peers"], ttl: 3600 },
 			async handler(ctx: FinanceContext<{ company_id: string; industry: string; period_end?: string; reference_peers?: boolean }>): Promise<Analysis> {
 				const { company_id, industry, period_end, reference_peers } = ctx.params;
-				const statements = await this.findEntities<Statement>({ query: { company_id }, sort: ["period_end"] });
+				// the close on or before each period end stands in as the share price where a statement has none
+				const statements = withClosePrices(await this.findEntities<Statement>({ query: { company_id }, sort: ["period_end"] }), await this.pricesOf(company_id));
 				const statement = analysedStatement(statements, period_end);
 				if (!statement) {
 					if (!period_end) throw notFound("Statement (the company has none to analyse)");

@@ -278,6 +278,15 @@ describe("the OpenAPI document", () => {
 		// imported statements carry where they came from
 		await call("GET", `/companies/${tesla.id}/statements?page_size=100`, { token });
 		await call("GET", `/companies/${tesla.id}/statements/history?items=revenue,total_assets`, { token });
+		await call("POST", `/companies/${tesla.id}/prices`, {
+			token,
+			body: {
+				content:
+					"Date,Open,High,Low,Close,Adj Close,Volume\n2021-12-30,1061.33,1095.55,1053.15,1070.34,1070.34,15680300\n2021-12-31,1073.44,1082.0,1054.59,1056.78,1056.78,13577900\n",
+			},
+		});
+		await call("GET", `/companies/${tesla.id}/prices?interval=week`, { token });
+		await call("GET", `/companies/${tesla.id}/market`, { token });
 		await call("GET", `/companies/${tesla.id}/ratios/history?ratios=profitability.net_margin&statement_type=annual`, { token });
 		const marvell = await call("POST", "/companies/from-sec", { token, body: { ticker: "MRVL" } });
 		await call("POST", `/companies/${marvell.company.id}/sec-refresh`, { token });

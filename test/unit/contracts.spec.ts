@@ -112,7 +112,7 @@ export function typeChecks(broker: ServiceBroker) {
 	// @ts-expect-error a misspelt payload field
 	void emit(broker, Companies.events.updated, { company, fields: [], byy: "u" });
 	// @ts-expect-error a channel message of the wrong shape
-	void sendToChannel(broker, Companies.channels.dataChanged, { company_id: "c", source: "prices" });
+	void sendToChannel(broker, Companies.channels.dataChanged, { company_id: "c", source: "dividends" });
 	// @ts-expect-error params the action does not take
 	void call(broker, Finance.actions.computeAnalysis, { id: "c" });
 	// the answer is typed: reading a field it does not have does not compile
