@@ -14,6 +14,7 @@ import { altman } from "../domains/finance/scores";
 import { parseCompanyFacts, SecDocumentError } from "../domains/finance/sec";
 import { DISTRESS_FEATURE_NAMES, statementFeatures } from "../domains/ml/distress";
 import { computeRatios, type RatioGroups } from "../domains/finance/ratios";
+import { BENCHMARK_RATIOS } from "../domains/finance/analysis";
 import { industryOfSic } from "../domains/integration/sic";
 import type { StatementData } from "../models/statement";
 import type { ReferenceFiler } from "../domains/ml/reference";
@@ -42,6 +43,7 @@ interface ReferenceFiling {
 let filings: { filings: ReferenceFiling[]; unreadableSics: string[] } | undefined;
 let cached: { filers: ReferenceFiler[]; unreadable: number } | undefined;
 const peersByIndustry = new Map<string, Array<{ company_id: string; ratios: RatioGroups }>>();
+let peersLoaded = false;
 
 /** Whether the files are there (a deployment may leave data/ out: its models are then not checked, and a reference gate fails). */
 export const referenceFilersShipped = () => fs.existsSync(path.join(DIR, "2010q1-10k-num.tsv"));
@@ -92,18 +94,43 @@ export function referenceFilers(): { filers: ReferenceFiler[]; unreadable: numbe
 	return cached;
 }
 
-/**
- * The reference peers of an industry: each shipped filer whose SIC maps to it, by the ratios of its FY2009
- * statement, keyed `sec-fsds:<cik>` (never a company of the store). None when the files are not shipped.
- */
-export function referencePeers(industry: string): Array<{ company_id: string; ratios: RatioGroups }> {
-	if (!referenceFilersShipped()) return [];
-	let peers = peersByIndustry.get(industry);
-	if (!peers) {
-		peers = referenceFilings()
-			.filings.filter(f => f.sic !== "" && industryOfSic(Number(f.sic)) === industry)
-			.map(f => ({ company_id: `sec-fsds:${f.cik}`, ratios: computeRatios(figuresOf(f.current)) }));
-		peersByIndustry.set(industry, peers);
+/** The benchmark ratios of a statement's figures (`group.name` → value), as the peer set keeps them. */
+function benchmarkRatiosOf(statement: StatementData): RatioGroups {
+	const all = computeRatios(figuresOf(statement));
+	const kept: RatioGroups = {};
+	for (const path of BENCHMARK_RATIOS) {
+		const [group, name] = path.split(".");
+		(kept[group] ??= {})[name] = all[group]?.[name] ?? null;
 	}
-	return peers;
+	return kept;
+}
+
+/**
+ * The reference peer set from the shipped filings, by industry (each filer whose SIC maps to it, by the
+ * benchmark ratios of its FY2009 statement, keyed `sec-fsds:<cik>`): what `npm run reference-peers` writes to
+ * REFERENCE_PEERS_FILE, so a process reads it instead of parsing the filings (a test fails while it is stale).
+ */
+export function computeReferencePeers(): Record<string, Array<{ company_id: string; ratios: RatioGroups }>> {
+	const out: Record<string, Array<{ company_id: string; ratios: RatioGroups }>> = {};
+	for (const f of referenceFilings().filings) {
+		const industry = f.sic !== "" ? industryOfSic(Number(f.sic)) : null;
+		if (industry) (out[industry] ??= []).push({ company_id: `sec-fsds:${f.cik}`, ratios: benchmarkRatiosOf(f.current) });
+	}
+	return out;
+}
+
+export const REFERENCE_PEERS_FILE = path.join(DIR, "reference-peers.json");
+
+/** The reference peers of an industry (none when the files are not shipped). */
+export function referencePeers(industry: string): Array<{ company_id: string; ratios: RatioGroups }> {
+	if (!peersLoaded) {
+		peersLoaded = true;
+		const all: Record<string, Array<{ company_id: string; ratios: RatioGroups }>> = fs.existsSync(REFERENCE_PEERS_FILE)
+			? JSON.parse(fs.readFileSync(REFERENCE_PEERS_FILE, "utf8")).industries
+			: referenceFilersShipped()
+				? computeReferencePeers()
+				: {};
+		for (const [name, peers] of Object.entries(all)) peersByIndustry.set(name, peers);
+	}
+	return peersByIndustry.get(industry) ?? [];
 }

@@ -8,7 +8,8 @@ import { companyFactsOfFilings, readTsv } from "../../domains/finance/fsds";
 import { parseCompanyFacts } from "../../domains/finance/sec";
 import { DISTRESS_FEATURE_NAMES } from "../../domains/ml/distress";
 import { coverageFloor, inputCoverage } from "../../domains/ml/coverage";
-import { referenceFilers } from "../../lib/reference-filers";
+import { REFERENCE_PEERS_FILE, referenceFilers } from "../../lib/reference-filers";
+import { referencePeersJson } from "../../bin/reference-peers";
 
 const DIR = path.resolve(__dirname, "../../data/sec-fsds");
 const sub = readTsv(fs.readFileSync(path.join(DIR, "2010q1-10k-sub.tsv"), "utf8"));
@@ -72,5 +73,18 @@ describe("the reference filers", () => {
 				).sufficient,
 		);
 		expect(sufficient.length / filers.length).toBeGreaterThan(0.75);
+	});
+});
+
+describe("the reference peer set", () => {
+	it("is shipped as the filings give it (run `npm run reference-peers` after changing the mapping or the ratios)", () => {
+		expect(fs.readFileSync(REFERENCE_PEERS_FILE, "utf8")).toBe(referencePeersJson());
+		const { industries } = JSON.parse(referencePeersJson());
+		expect(Object.fromEntries(Object.entries(industries).map(([k, v]) => [k, (v as unknown[]).length]))).toEqual({
+			manufacturing: 87,
+			technology: 51,
+			healthcare: 35,
+			financial_services: 69,
+		});
 	});
 });
