@@ -1,7 +1,6 @@
 /** integration (services/integration.service.ts): companies and their filings brought in from SEC EDGAR. */
 import type { Company } from "../models/company";
 import type { SecFiler } from "../domains/integration/edgar";
-import type { SecStatus } from "../lib/sec-client";
 import { action } from "./contract";
 
 /** What `from-sec` and `sec-refresh` answer: the company, SEC's description of the filer and what the import wrote. */
@@ -11,6 +10,14 @@ export interface SecCompanyImport {
 	created: boolean;
 	filer: Omit<SecFiler, "cik" | "name">;
 	import: unknown;
+}
+
+/** What the status route shows of the SEC client (lib/sec-client.ts). */
+export interface SecStatus {
+	paused_until: string | null;
+	requests_per_second: number;
+	shared: boolean;
+	cached_answers: number;
 }
 
 export const Integration = {

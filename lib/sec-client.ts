@@ -27,13 +27,7 @@ export interface SecClientOptions {
 	count(outcome: "ok" | "not_modified" | "not_found" | "retried" | "rate_exceeded" | "failed"): void;
 }
 
-/** What the status endpoint shows. */
-export interface SecStatus {
-	paused_until: string | null;
-	requests_per_second: number;
-	shared: boolean;
-	cached_answers: number;
-}
+import type { SecStatus } from "../contracts/integration";
 
 /**
  * The window the rate is held over: SEC counts requests as they arrive, and they arrive after they leave here
