@@ -238,7 +238,9 @@ describe("two replicas", () => {
 			);
 			expect(answers.map(a => a.status)).toEqual(Array(16).fill(404));
 			expect(fake.requests).toHaveLength(16);
-			expect(fake.maxPerSecond()).toBeLessThanOrEqual(4);
+			// at most the rate, give or take one request whose sending a busy machine delayed past the 1.1 s window's
+			// margin (the default of 8 keeps even that under SEC's 10); two replicas each on their own would give 8
+			expect(fake.maxPerSecond()).toBeLessThanOrEqual(4 + 1);
 			// at 4 a second, 16 requests span at least three seconds
 			expect(fake.requests[15].at - fake.requests[0].at).toBeGreaterThanOrEqual(2900);
 		} finally {
