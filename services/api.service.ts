@@ -108,14 +108,14 @@ const predictionBodyLimit = (maxRows: number) => `${Math.ceil(maxRows * PREDICTI
 const PREDICT_ACTION = MlPrediction.actions.predict.name;
 
 /** A route a document is streamed through, unread by the gateway (bodies up to import_body_limit). */
-function streamRoute(config: Config, path: string, action: string, alias: string) {
+function streamRoute(config: Config, path: string, action: string, alias: string, mergeParams: boolean) {
 	return {
 		path,
 		whitelist: [action],
 		aliases: { [alias]: `stream:${action}` },
 		mappingPolicy: "restrict",
 		authentication: true,
-		mergeParams: true,
+		mergeParams,
 		bodyParsers: false,
 		onBeforeCall(_ctx: Context, _route: unknown, req: IncomingMessage) {
 			checkBody(req, config.http.import_body_limit);
@@ -129,10 +129,10 @@ export function gatewayRoutes(config: Config) {
 		// The SEC import takes a companyfacts document of up to import_body_limit. The gateway does not read
 		// it: the request is passed on as a stream (in 256 KB transporter chunks), read by finance once the
 		// caller is authenticated, authorized and the feature flag is on.
-		streamRoute(config, "/companies", Finance.actions.importSec.name, "POST /:id/import/sec"),
+		streamRoute(config, "/companies", Finance.actions.importSec.name, "POST /:id/import/sec", true),
 		// An ML data set upload (its file's text in a JSON body of up to import_body_limit): passed on as a
 		// stream like the SEC import, read by ml.datasets once the caller is authorized.
-		streamRoute(config, "/ml", MlDatasets.actions.create.name, "POST /datasets"),
+		streamRoute(config, "/ml", MlDatasets.actions.create.name, "POST /datasets", false),
 		// The JSON routes share a path, so they are told apart by name: moleculer-web takes routes with the
 		// same name (or, without names, the same path) for one and drops the first one's aliases.
 		// Predictions, with the body limit their row cap needs.
