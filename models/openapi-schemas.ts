@@ -256,7 +256,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 				},
 				{ ttm_quarters: arr(date()) },
 			),
-			ratios: map(map(value), "By group (liquidity, profitability, leverage, efficiency, cash_flow), each ratio by name (docs/formulas.md)"),
+			ratios: map(map(value), "By group (liquidity, profitability, leverage, efficiency, cash_flow, valuation), each ratio by name (docs/formulas.md)"),
 			ratio_details: map(
 				map(
 					obj(

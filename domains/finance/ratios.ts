@@ -215,6 +215,47 @@ export const RATIO_GROUPS: Record<string, RatioDef[]> = {
 			compute: f => div(sub(f.operating_cash_flow, f.capital_expenditure), f.revenue),
 		},
 	],
+	// on the market value of equity: market_cap, or share_price × shares_outstanding (the close on or before the
+	// period end where the company has prices; docs/formulas.md#market-figures). Damodaran, Investment Valuation,
+	// 3rd ed., ch. 18–20 (earnings, book value and EBITDA multiples).
+	valuation: [
+		{
+			name: "price_to_earnings",
+			unit: "times",
+			kind: "flow_balance",
+			formula: "market_cap / net_income",
+			inputs: ["market_cap", "net_income"],
+			compute: f => div(f.market_cap, f.net_income),
+		},
+		{
+			name: "price_to_book",
+			unit: "times",
+			kind: "balance",
+			formula: "market_cap / total_equity",
+			inputs: ["market_cap", "total_equity"],
+			compute: f => div(f.market_cap, f.total_equity),
+		},
+		{
+			name: "ev_to_ebitda",
+			unit: "times",
+			kind: "flow_balance",
+			formula: "(market_cap + short_term_debt + long_term_debt − cash_and_equivalents) / (ebit + depreciation_and_amortization)",
+			inputs: ["market_cap", "short_term_debt", "long_term_debt", "cash_and_equivalents", "ebit", "depreciation_and_amortization"],
+			optional: ["short_term_debt", "long_term_debt", "cash_and_equivalents"],
+			compute: f =>
+				f.market_cap == null
+					? null
+					: div(f.market_cap + (f.short_term_debt ?? 0) + (f.long_term_debt ?? 0) - (f.cash_and_equivalents ?? 0), add(f.ebit, f.depreciation_and_amortization)),
+		},
+		{
+			name: "dividend_yield",
+			unit: "fraction",
+			kind: "flow_balance",
+			formula: "dividends_paid / market_cap",
+			inputs: ["dividends_paid", "market_cap"],
+			compute: f => div(f.dividends_paid, f.market_cap),
+		},
+	],
 };
 
 const RATIO_BY_NAME = new Map<string, RatioDef>(Object.values(RATIO_GROUPS).flatMap(defs => defs.map(d => [d.name, d] as [string, RatioDef])));

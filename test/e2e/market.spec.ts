@@ -120,6 +120,12 @@ describe("market figures", () => {
 			(0.6 * (154.12 * b.shares_outstanding)) / b.total_liabilities +
 			(1.0 * i.revenue) / b.total_assets;
 		expect(a.scores.altman.z).toBeCloseTo(z, 6);
+		// the multiples on the same market value: 790.05 bn over net income 48,351 M and equity
+		const marketCap = 154.12 * b.shares_outstanding;
+		expect(a.ratios.valuation.price_to_earnings).toBeCloseTo(marketCap / i.net_income, 8);
+		expect(a.ratios.valuation.price_to_earnings).toBeCloseTo(16.34, 2);
+		expect(a.ratios.valuation.price_to_book).toBeCloseTo(marketCap / b.total_equity, 8);
+		expect(a.ratios.valuation.dividend_yield).toBeCloseTo(s.cash_flow.dividends_paid / marketCap, 10);
 		expect(a.warnings.join(" ")).not.toMatch(/no market data/);
 	});
 
