@@ -19,6 +19,8 @@ export interface SecClientOptions {
 	retries: number;
 	pauseMs: number;
 	cacheBytes: number;
+	/** The largest answer read (a companyfacts document finance would refuse past its import limit anyway). */
+	maxBodyBytes: number;
 	/** Shared by the replicas (rate window and pause); null: this process only. */
 	redis: Redis | null;
 	/** Key prefix in Redis (the namespace). */
@@ -174,7 +176,7 @@ export class SecClient {
 				this.opts.count("not_modified");
 				return cached.body;
 			}
-			const text = await res.text();
+			const text = await this.bodyOf(res, what);
 			if (res.status === 429 || (res.status === 403 && isRateThresholdPage(text))) return this.pause(url, res.status);
 			if (res.status === 404) {
 				this.opts.count("not_found");
@@ -200,6 +202,34 @@ export class SecClient {
 			this.cache.set(url, { body: text, etag: res.headers.get("etag"), lastModified: res.headers.get("last-modified") });
 			return text;
 		}
+	}
+
+	/** The answer's text, read no further than maxBodyBytes: a larger one is a 502, and the rest is not fetched. */
+	private async bodyOf(res: Response, what: string): Promise<string> {
+		const max = this.opts.maxBodyBytes;
+		const tooLarge = () => {
+			this.opts.count("failed");
+			return badGateway(`SEC EDGAR's answer for ${what} is larger than ${max} bytes, the most read`);
+		};
+		if (Number(res.headers.get("content-length") ?? 0) > max) {
+			await res.body?.cancel();
+			throw tooLarge();
+		}
+		if (!res.body) return "";
+		const reader = res.body.getReader();
+		const chunks: Uint8Array[] = [];
+		let size = 0;
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) break;
+			size += value.byteLength;
+			if (size > max) {
+				await reader.cancel();
+				throw tooLarge();
+			}
+			chunks.push(value);
+		}
+		return Buffer.concat(chunks, size).toString("utf8");
 	}
 
 	private async retry(url: string, attempt: number, why: string): Promise<void> {

@@ -14,13 +14,14 @@ import { call, type Caller } from "../lib/contract-calls";
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { SecClient } from "../lib/sec-client";
 import { defineService, NOT_RETRIED } from "../lib/service";
-import { filerOfSubmissions, findTicker, paddedCik, plainCik, type SecFiler } from "../domains/integration/edgar";
+import { filerOfSubmissions, paddedCik, plainCik, tickerIndexOf, type SecFiler, type TickerEntry } from "../domains/integration/edgar";
+import { parseByteSize } from "../lib/json-body";
 import { industryOfSic } from "../domains/integration/sic";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { ConfiguredMixin } from "../mixins/configured.mixin";
 import { createDbMixin, isDuplicateKeyError, naturalKey } from "../mixins/db.mixin";
 import type { Company } from "../models/company";
-import { missing, serviceUnavailable, unprocessable } from "../models/errors";
+import { badGateway, missing, serviceUnavailable, unprocessable } from "../models/errors";
 import { industryParam } from "../models/industry";
 
 type IntegrationContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
@@ -42,7 +43,13 @@ export interface SecRefreshRun {
 	finished_at?: string;
 }
 
-const IntegrationService = defineService<{ sec: SecClient | null; redis: Redis | null; cron: Cron | null }>()({
+const IntegrationService = defineService<{
+	sec: SecClient | null;
+	redis: Redis | null;
+	cron: Cron | null;
+	/** company_tickers.json as last read, and its index. */
+	tickers?: { text: string; index: Map<string, TickerEntry> };
+}>()({
 	name: "integration",
 	metadata: { description: "Companies and their filings from SEC EDGAR, within SEC's fair-access rules" },
 	settings: { rest: "/" },
@@ -68,10 +75,22 @@ const IntegrationService = defineService<{ sec: SecClient | null; redis: Redis |
 			}
 		},
 
-		/** The CIK of a ticker, from SEC's company_tickers.json (kept and revalidated by the client). */
+		/**
+		 * The CIK of a ticker, from SEC's company_tickers.json (kept and revalidated by the client): indexed once per
+		 * answer SEC gives (730 KB of JSON), not parsed again for every lookup while it is unchanged.
+		 */
 		async cikOfTicker(ticker: string): Promise<string> {
-			const doc = await this.client().getJson(`${this.config.sec.files_base_url}/files/company_tickers.json`, "company_tickers.json");
-			const entry = findTicker(doc, ticker);
+			const text = await this.client().getText(`${this.config.sec.files_base_url}/files/company_tickers.json`, "company_tickers.json");
+			if (this.tickers?.text !== text) {
+				let doc: unknown;
+				try {
+					doc = JSON.parse(text);
+				} catch {
+					throw badGateway("SEC answered company_tickers.json with something that is not JSON");
+				}
+				this.tickers = { text, index: tickerIndexOf(doc) };
+			}
+			const entry = this.tickers.index.get(ticker.trim().toUpperCase());
 			if (!entry) throw missing(`SEC lists no company with the ticker ${ticker.toUpperCase()}`, { ticker: ticker.toUpperCase() });
 			return entry.cik;
 		},
@@ -299,6 +318,7 @@ const IntegrationService = defineService<{ sec: SecClient | null; redis: Redis |
 			retries: sec.retries,
 			pauseMs: sec.pause_ms,
 			cacheBytes: sec.cache_mb * 1024 * 1024,
+			maxBodyBytes: parseByteSize(this.config.http.import_body_limit),
 			redis: this.redis,
 			prefix: `bizops-${namespace}`,
 			logger: this.logger,

@@ -31,15 +31,21 @@ export interface TickerEntry {
 	title: string;
 }
 
-/** The filer of a ticker in company_tickers.json (`{"0": {"cik_str", "ticker", "title"}, …}`), case-insensitively. */
-export function findTicker(doc: unknown, ticker: string): TickerEntry | null {
+/** company_tickers.json (`{"0": {"cik_str", "ticker", "title"}, …}`) by upper-case ticker, the first entry of each kept. */
+export function tickerIndexOf(doc: unknown): Map<string, TickerEntry> {
 	if (!doc || typeof doc !== "object") throw new Error("company_tickers.json is not an object");
-	const wanted = ticker.trim().toUpperCase();
+	const index = new Map<string, TickerEntry>();
 	for (const entry of Object.values(doc as Record<string, { cik_str?: unknown; ticker?: unknown; title?: unknown }>)) {
-		if (typeof entry?.ticker === "string" && entry.ticker.toUpperCase() === wanted && entry.cik_str != null)
-			return { cik: plainCik(String(entry.cik_str)), ticker: entry.ticker.toUpperCase(), title: String(entry.title ?? "") };
+		if (typeof entry?.ticker !== "string" || entry.cik_str == null) continue;
+		const ticker = entry.ticker.toUpperCase();
+		if (!index.has(ticker)) index.set(ticker, { cik: plainCik(String(entry.cik_str)), ticker, title: String(entry.title ?? "") });
 	}
-	return null;
+	return index;
+}
+
+/** The filer of a ticker in company_tickers.json, case-insensitively. */
+export function findTicker(doc: unknown, ticker: string): TickerEntry | null {
+	return tickerIndexOf(doc).get(ticker.trim().toUpperCase()) ?? null;
 }
 
 /** A filer as its submissions document describes it. */

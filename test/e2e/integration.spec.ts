@@ -169,6 +169,15 @@ describe("companies from SEC EDGAR", () => {
 		expect(html.body.message).toBe("SEC EDGAR answered company_tickers.json with an HTML page, not data");
 	});
 
+	it("refuses an answer larger than an import may be, without reading it, and writes nothing", async () => {
+		const before = (await platform.request("GET", "/companies?cik=1835632", { token: admin })).body.total;
+		fake.mode = "huge200";
+		const huge = await platform.request("POST", "/companies/from-sec", { token: admin, body: { ticker: "NOPE2" } });
+		expect(huge.status).toBe(502);
+		expect(huge.body.message).toBe(`SEC EDGAR's answer for company_tickers.json is larger than ${50 * 1024 * 1024} bytes, the most read`);
+		expect((await platform.request("GET", "/companies?cik=1835632", { token: admin })).body.total).toBe(before);
+	});
+
 	it.each([
 		["its 403 threshold page", "threshold403" as const],
 		["a 429", "too_many_429" as const],

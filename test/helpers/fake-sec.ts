@@ -11,7 +11,7 @@ import path from "node:path";
 
 const DATA = path.resolve(__dirname, "../../data");
 
-export type FakeSecMode = "normal" | "threshold403" | "too_many_429" | "html200" | "error500";
+export type FakeSecMode = "normal" | "threshold403" | "too_many_429" | "html200" | "error500" | "huge200";
 
 export interface FakeSec {
 	url: string;
@@ -110,6 +110,11 @@ export async function startFakeSec(): Promise<FakeSec> {
 			if (mode === "too_many_429") {
 				res.writeHead(429, { "content-type": "text/plain" });
 				return res.end("Too Many Requests");
+			}
+			if (mode === "huge200") {
+				// an answer announcing 60 MB: a client that reads it all would hold it
+				res.writeHead(200, { "content-type": "application/json", "content-length": String(60 * 1024 * 1024) });
+				return res.end('{"cik": 1, "facts": {');
 			}
 			if (mode === "html200") {
 				res.writeHead(200, { "content-type": "text/html" });
