@@ -278,7 +278,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			openapi: {
 				summary: "Upload a company's daily prices",
 				description:
-					"`{content}`: a CSV of daily prices with a header naming date, open, high, low, close, volume and optionally adj close (`Date,Open,High,Low,Close,Adj Close,Volume`; other columns are ignored), up to 20,000 rows, parsed off the main thread. A date already there is updated. All or nothing: a row that is not a price (a date twice, a close outside low–high) is a 422 naming its line. The company's analysis then takes the close on or before each period end as its share price.",
+					"`{content}`: a CSV of daily prices with a header naming date, open, high, low, close, volume and optionally adj close (`Date,Open,High,Low,Close,Adj Close,Volume`; other columns are ignored), within the 1 MB body limit (about 15,000 daily rows) and 20,000 rows, parsed off the main thread when large. A date already there is updated. All or nothing: a row that is not a price (a date twice, a close outside low–high) is a 422 naming its line. The company's analysis then takes the close on or before each period end as its share price.",
 				example: { content: "Date,Open,High,Low,Close,Adj Close,Volume\n2017-09-29,153.21,154.13,152.0,154.12,154.12,26299810\n" },
 				response: "PriceUpload",
 			},
