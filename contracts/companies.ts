@@ -19,6 +19,13 @@ export interface CompanyDataChanged {
 	period_end?: string;
 }
 
+/**
+ * The figures whose change runs the company review (analysis → risk → compliance → SWOT): statements, and
+ * prices (the market value of equity moves Altman's z, the valuation multiples and the distance to default).
+ * Operational metrics move only KPIs: compliance evaluates them again by itself.
+ */
+export const REVIEWED_SOURCES: ReadonlyArray<CompanyDataChanged["source"]> = ["statements", "prices"];
+
 export const Companies = {
 	events: {
 		created: event<{ company: Company; by: string }>()("companies.created", ofCompany),
@@ -29,7 +36,7 @@ export const Companies = {
 		/** A company was deleted: whatever hangs off it is to be deleted too (idempotently). */
 		deleted: channel<{ company: Company; by: string }>()("companies.deleted"),
 		/**
-		 * A company's figures changed (statements written, imported or deleted; operational metrics recorded): what
+		 * A company's figures changed (statements written, imported or deleted; operational metrics or prices recorded): what
 		 * is computed from them (compliance records, the company review, bound key results) follows.
 		 */
 		dataChanged: channel<CompanyDataChanged>()("companies.data.changed"),

@@ -21,6 +21,7 @@ import { createDbMixin, createStoreMixin, naturalKey } from "../mixins/db.mixin"
 import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOf, pageOfAll, pageParams } from "../models/common";
 import { conflict, forbidden, missing, notFound, unprocessable } from "../models/errors";
 import { Companies, Compliance, Domains, Finance } from "../contracts";
+import { REVIEWED_SOURCES } from "../contracts/companies";
 import type { ComplianceRecord } from "../contracts/compliance";
 import { call, emit } from "../lib/contract-calls";
 import { industryParam } from "../models/industry";
@@ -374,11 +375,11 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 			group: "compliance",
 			/**
 			 * The company's operational metrics changed: every record it has is evaluated again (idempotent: it
-			 * recomputes). A statement change is the company review's (orchestrator): it re-evaluates the records
-			 * after the analysis and the risk assessment, in that order, rather than both doing it.
+			 * recomputes). A statement or price change is the company review's (orchestrator): it re-evaluates the
+			 * records after the analysis and the risk assessment, in that order, rather than both doing it.
 			 */
 			async handler(payload) {
-				if (payload.source === "statements") return;
+				if (REVIEWED_SOURCES.includes(payload.source)) return;
 				const records = await this.findEntities<ComplianceRecord>({ query: { company_id: payload.company_id } });
 				const all = records.length ? await this.allRegulations() : [];
 				for (const record of records) {

@@ -22,7 +22,7 @@ import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/busines
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin, isDuplicateKeyError, naturalKey, type Doc } from "../mixins/db.mixin";
 import { downsample, parsePriceCsv, PRICE_INTERVALS, type PriceInterval, type PriceRow } from "../domains/market/prices";
-import { marketAt, withClosePrices } from "../domains/market/market";
+import { marketAt } from "../domains/market/market";
 import { clientErrorOf, inlineOrInWorker } from "../lib/worker-thread";
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { isoDateParam, listParams, nowIso } from "../models/common";
@@ -390,7 +390,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				const company = await this.company(ctx, ctx.params.id);
 				const paths = this.namesOf(ctx.params.ratios, RATIO_PATHS, "ratios", "ratio");
 				const statements = await this.findEntities<Statement>({ query: { company_id: company.id } });
-				const history = ratioHistory(company.id, company.industry, statements, paths);
+				const history = ratioHistory(company.id, company.industry, statements, paths, await this.pricesOf(company.id));
 				if (!ctx.params.statement_type) return { company_id: company.id, ratios: history };
 				// the other kind of statement still feeds the trailing twelve months; only its points are left out
 				const only = Object.fromEntries(Object.entries(history).map(([path, points]) => [path, points.filter(p => p.statement_type === ctx.params.statement_type)]));
@@ -674,8 +674,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			cache: { keys: ["company_id", "industry", "period_end", "reference_peers"], ttl: 3600 },
 			async handler(ctx: FinanceContext<{ company_id: string; industry: string; period_end?: string; reference_peers?: boolean }>): Promise<Analysis> {
 				const { company_id, industry, period_end, reference_peers } = ctx.params;
-				// the close on or before each period end stands in as the share price where a statement has none
-				const statements = withClosePrices(await this.findEntities<Statement>({ query: { company_id }, sort: ["period_end"] }), await this.pricesOf(company_id));
+				const statements = await this.findEntities<Statement>({ query: { company_id }, sort: ["period_end"] });
 				const statement = analysedStatement(statements, period_end);
 				if (!statement) {
 					if (!period_end) throw notFound("Statement (the company has none to analyse)");
@@ -692,6 +691,7 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 					period_end: statement.period_end,
 					peers,
 					statement_warnings: statement.warnings,
+					prices: await this.pricesOf(company_id),
 				});
 				if (!result) throw notFound("Statement");
 				this.countMetric(BUSINESS_COUNTERS.analysesComputed, { industry });

@@ -20,7 +20,7 @@ import { createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, naturalKey, type Doc } from "../mixins/db.mixin";
 import { listParams, nowIso } from "../models/common";
 import { Companies, Compliance, Finance, Orchestrator, Risk, Strategy } from "../contracts";
-import type { CompanyDataChanged } from "../contracts/companies";
+import { REVIEWED_SOURCES, type CompanyDataChanged } from "../contracts/companies";
 import type { AnalysisStepResult, StepOutcome, Workflow } from "../contracts/orchestrator";
 import { call, emit } from "../lib/contract-calls";
 
@@ -260,7 +260,7 @@ const OrchestratorService = defineService<{ workflows: WorkflowConfig; running: 
 		[Companies.channels.dataChanged.name]: {
 			group: "orchestrator",
 			async handler(change) {
-				if (change.source !== "statements" || !change.change_id) return;
+				if (!REVIEWED_SOURCES.includes(change.source) || !change.change_id) return;
 				const wf = await this.startReview(change);
 				if (wf) await this.run(wf);
 			},

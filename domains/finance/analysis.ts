@@ -9,6 +9,8 @@ import { industryModule } from "../industries/registry";
 import { periodBefore, trailingTwelveMonths, type AnalysedPeriod } from "./periods";
 import { computeRatios, figuresOf, ratio, type Figures, type RatioExplanations, type RatioGroups } from "./ratios";
 import { altman, beneish, dupont, piotroski, type Altman, type AltmanVariant, type Beneish, type DuPont, type Piotroski, type Zone } from "./scores";
+import { marketAt, withClosePrices, type MarketAtPeriod } from "../market/market";
+import type { PriceRow } from "../market/prices";
 
 export interface PeriodValue {
 	period_end: string;
@@ -95,6 +97,8 @@ export interface Analysis {
 	scores: { altman: Altman | null; piotroski: Piotroski | null; beneish: Beneish | null; dupont: DuPont & { basis: string } };
 	trends: Trends;
 	benchmark: Benchmark | null;
+	/** Market figures at the period end (close, market capitalisation, volatility, Merton distance to default); null without prices. */
+	market: MarketAtPeriod | null;
 	warnings: string[];
 }
 
@@ -252,6 +256,8 @@ export interface AnalysisInput {
 	peers?: PeerStats;
 	/** Warnings stored with the analysed statement. */
 	statement_warnings?: string[];
+	/** The company's daily prices, oldest first: the close on or before a period end is its share price where a statement has none. */
+	prices?: PriceRow[];
 }
 
 const byPeriodEnd = (a: StatementData, b: StatementData) => (a.period_end < b.period_end ? -1 : a.period_end > b.period_end ? 1 : 0);
@@ -284,9 +290,11 @@ function keyFiguresOf(f: Figures): Analysis["key_figures"] {
 
 /** The full analysis; null when there is no statement to analyse. */
 export function analyze(input: AnalysisInput): Analysis | null {
-	const statement = analysedStatement(input.statements, input.period_end);
+	const prices = input.prices ?? [];
+	const statements = withClosePrices(input.statements, prices);
+	const statement = analysedStatement(statements, input.period_end);
 	if (!statement) return null;
-	const all = [...input.statements].sort(byPeriodEnd);
+	const all = [...statements].sort(byPeriodEnd);
 	const isAnnual = statement.statement_type === "annual";
 	const warnings = [...(input.statement_warnings ?? [])];
 
@@ -357,6 +365,7 @@ export function analyze(input: AnalysisInput): Analysis | null {
 		},
 		trends: trendsOf(history),
 		benchmark,
+		market: prices.length ? marketAt(statement, prices) : null,
 		warnings,
 	};
 }

@@ -6,6 +6,8 @@
 import { BALANCE_SHEET_ITEMS, CASH_FLOW_ITEMS, INCOME_STATEMENT_ITEMS, MARKET_ITEMS, type StatementData } from "../../models/statement";
 import { analyze } from "./analysis";
 import { figuresOf, RATIO_GROUPS } from "./ratios";
+import { withClosePrices } from "../market/market";
+import type { PriceRow } from "../market/prices";
 
 export const LINE_ITEMS: readonly string[] = [...BALANCE_SHEET_ITEMS, ...INCOME_STATEMENT_ITEMS, ...CASH_FLOW_ITEMS, ...MARKET_ITEMS];
 export const RATIO_PATHS: readonly string[] = Object.entries(RATIO_GROUPS).flatMap(([group, defs]) => defs.map(d => `${group}.${d.name}`));
@@ -34,9 +36,9 @@ export function lineItemHistory(statements: StatementData[], items: readonly str
 	return Object.fromEntries(items.map(item => [item, figures.map(({ s, f }) => pointOf(s, f[item]))]));
 }
 
-/** Each ratio (`group.name`) over the statements, as the analysis of each period computes it. */
-export function ratioHistory(companyId: string, industry: string, statements: StatementData[], paths: readonly string[]): Record<string, HistoryPoint[]> {
-	const sorted = [...statements].sort(chronological);
+/** Each ratio (`group.name`) over the statements, as the analysis of each period computes it (with the close on or before each period end as its share price, from `prices`). */
+export function ratioHistory(companyId: string, industry: string, statements: StatementData[], paths: readonly string[], prices: PriceRow[] = []): Record<string, HistoryPoint[]> {
+	const sorted = [...withClosePrices(statements, prices)].sort(chronological);
 	const out: Record<string, HistoryPoint[]> = Object.fromEntries(paths.map(p => [p, []]));
 	for (const s of sorted) {
 		// a quarter ending with its fiscal year is analysed as the quarter, not as the year

@@ -34,6 +34,16 @@ export function marketAt(statement: StatementData, rows: PriceRow[]): MarketAtPe
 	const marketCap = statement.market?.market_cap ?? (at && shares != null ? at.close * shares : null);
 	const volatility = annualisedVolatility(year);
 	const pastYearReturn = year.length > 1 && year[0] > 0 ? year[year.length - 1] / year[0] - 1 : null;
+	const merton = mertonDistanceToDefault({
+		equity: marketCap,
+		equityVolatility: volatility,
+		shortTermDebt: statement.balance_sheet?.short_term_debt,
+		longTermDebt: statement.balance_sheet?.long_term_debt,
+		pastYearReturn,
+	});
+	// the market value is missing because the prices do not reach the period end: say so, with their span
+	if (marketCap == null && !at && rows.length)
+		merton.null_reason = `no close on or up to ten days before ${end} (the prices run from ${rows[0].date} to ${rows[rows.length - 1].date})`;
 	return {
 		period_end: end,
 		statement_type: statement.statement_type,
@@ -44,13 +54,7 @@ export function marketAt(statement: StatementData, rows: PriceRow[]): MarketAtPe
 		volatility,
 		max_drawdown: maxDrawdown(year),
 		past_year_return: pastYearReturn,
-		...mertonDistanceToDefault({
-			equity: marketCap,
-			equityVolatility: volatility,
-			shortTermDebt: statement.balance_sheet?.short_term_debt,
-			longTermDebt: statement.balance_sheet?.long_term_debt,
-			pastYearReturn,
-		}),
+		...merton,
 	};
 }
 

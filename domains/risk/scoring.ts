@@ -19,6 +19,8 @@ interface FactorDef {
 	levels(a: Analysis): { safe: number; distress: number } | null;
 	weight: number;
 	source: string;
+	/** Why the value is missing, when the analysis says (default: "no value in the analysis"). */
+	missing?(a: Analysis): string | undefined;
 }
 
 export interface RiskFactor {
@@ -61,6 +63,15 @@ const FACTORS: Record<AutomaticRiskType, FactorDef[]> = {
 			source: "Piotroski (2000): 8–9 of 9 strong, 0–2 weak",
 		},
 		{ name: "interest_coverage", value: a => a.ratios.leverage.interest_coverage, levels: fixed(8, 1.5), weight: 0.2, source: RATIOS },
+		{
+			// the market's view beside the accounts': a one-year default probability from the share price
+			name: "merton_default_probability",
+			value: a => a.market?.default_probability ?? null,
+			levels: fixed(0.005, 0.2),
+			weight: 0.3,
+			source: "Bharath & Shumway (2008), naive Merton model (docs/formulas.md); levels: the investment-grade edge (0.5 %, between Moody's average one-year default rates of Baa and Ba) to deep speculative grade (20 %, Moody's Caa–C)",
+			missing: a => (a.market ? a.market.null_reason : "no prices for the company (POST /companies/:id/prices)"),
+		},
 	],
 	liquidity: [
 		{ name: "current_ratio", value: a => a.ratios.liquidity.current_ratio, levels: fixed(2, 1), weight: 0.4, source: RATIOS },
@@ -165,7 +176,7 @@ export function assessAutomatic(riskType: AutomaticRiskType, analysis: Analysis,
 				factor_score: null,
 				contribution: null,
 				source: def.source,
-				reason: "no value in the analysis",
+				reason: def.missing?.(analysis) ?? "no value in the analysis",
 			};
 		return {
 			name: def.name,

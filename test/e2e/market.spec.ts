@@ -104,7 +104,12 @@ describe("market figures", () => {
 		expect(fy2017.default_probability).toBeLessThan(1e-6);
 		// before the prices begin: no market figures, and why
 		const fy2012 = market.find((p: { period_end: string }) => p.period_end === "2012-09-29");
-		expect(fy2012).toMatchObject({ close: null, market_cap: null, distance_to_default: null, null_reason: "no market value of equity (prices and shares outstanding)" });
+		expect(fy2012).toMatchObject({
+			close: null,
+			market_cap: null,
+			distance_to_default: null,
+			null_reason: "no close on or up to ten days before 2012-09-29 (the prices run from 2013-02-08 to 2018-02-07)",
+		});
 	});
 
 	it("make the analysis's Altman score the original z, on the market value of equity", async () => {
@@ -127,6 +132,33 @@ describe("market figures", () => {
 		expect(a.ratios.valuation.price_to_book).toBeCloseTo(marketCap / b.total_equity, 8);
 		expect(a.ratios.valuation.dividend_yield).toBeCloseTo(s.cash_flow.dividends_paid / marketCap, 10);
 		expect(a.warnings.join(" ")).not.toMatch(/no market data/);
+	});
+
+	it("join the automatic credit/distress assessment as a factor, once the prices arrive", async () => {
+		// Apple's FY2016 and FY2017 10-K figures as a company of their own, so its latest period lies within the prices
+		const annual = (await platform.request("GET", `/companies/${apple.id}/statements?statement_type=annual&from=2016-09-24&to=2017-09-30`, { token })).body.rows;
+		expect(annual.map((s: { period_end: string }) => s.period_end).sort()).toEqual(["2016-09-24", "2017-09-30"]);
+		const copy = (await platform.request("POST", "/companies", { token, body: { name: "Apple FY2017", industry: "manufacturing" } })).body;
+		for (const { statement_type, period_end, fiscal_year, fiscal_period, currency, balance_sheet, income_statement, cash_flow } of annual) {
+			const body = { statement_type, period_end, fiscal_year, fiscal_period, currency, balance_sheet, income_statement, cash_flow };
+			expect((await platform.request("POST", `/companies/${copy.id}/statements`, { token, body })).status).toBe(201);
+		}
+		const creditFactor = async () => {
+			const rows = (await platform.request("GET", `/companies/${copy.id}/risk-assessments?method=automatic`, { token })).body.rows;
+			const credit = rows.find((r: { risk_type: string }) => r.risk_type === "credit_distress");
+			return credit?.risk_factors.find((f: { name: string }) => f.name === "merton_default_probability");
+		};
+		// the statements' review scores the company without a market view, and says why
+		const before = await eventually("the company's review", creditFactor, f => f != null, 500);
+		expect(before).toMatchObject({ value: null, applied_weight: null, reason: "no prices for the company (POST /companies/:id/prices)" });
+
+		await platform.request("POST", `/companies/${copy.id}/prices`, { token, body: { content: CSV } });
+		// the price upload's review scores it again, the distance to default's probability among the factors
+		const fy2017 = (await platform.request("GET", `/companies/${copy.id}/market`, { token })).body.periods.find((p: { period_end: string }) => p.period_end === "2017-09-30");
+		const after = await eventually("the review after the prices", creditFactor, f => f?.value != null, 500);
+		expect(after).toMatchObject({ value: fy2017.default_probability, safe: 0.005, distress: 0.2, weight: 0.3, factor_score: 0 });
+		expect(after.applied_weight).toBeGreaterThan(0);
+		expect(after.source).toMatch(/Bharath & Shumway/);
 	});
 
 	it("go with their company", async () => {

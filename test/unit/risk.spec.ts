@@ -3,6 +3,8 @@ import { analyze } from "../../domains/finance/analysis";
 import { acceptanceStatus, assessAutomatic, conditionBroken, factorScore, gridLevel, gridScore, levelOfScore, type Acceptance } from "../../domains/risk/scoring";
 import { DEFAULT_MATRIX, impactOfExposure, likelihoodOfScore, matrixLevel, parseMatrixLibrary } from "../../domains/risk/matrix";
 import type { StatementData } from "../../models/statement";
+import { mertonDistanceToDefault } from "../../domains/market/risk";
+import type { PriceRow } from "../../domains/market/prices";
 
 const statement = (
 	period_end: string,
@@ -104,6 +106,65 @@ describe("automatic assessments", () => {
 		expect(a.risk_score).toBeCloseTo((0.4 * dte + 0.35 * dr) / 0.75, 1);
 		const empty = { ...healthy, balance_sheet: {}, income_statement: {} };
 		expect(assessAutomatic("profitability", analysis(empty))).toMatchObject({ risk_score: null, level: null });
+	});
+});
+
+/** A year of weekday closes up to `end`, alternating ±`swing` around `close` (so the volatility is known), ending at `close`. */
+function pricesTo(end: string, close: number, swing: number): PriceRow[] {
+	const rows: PriceRow[] = [];
+	for (let t = Date.parse(end) - 400 * 86_400_000; t <= Date.parse(end); t += 86_400_000) {
+		const day = new Date(t);
+		if (day.getUTCDay() === 0 || day.getUTCDay() === 6) continue;
+		rows.push({ date: day.toISOString().slice(0, 10), open: close, high: close, low: close, close, volume: 1 });
+	}
+	rows.forEach((r, i) => (r.close = (rows.length - 1 - i) % 2 ? close * (1 - swing) : close));
+	return rows;
+}
+
+describe("the Merton distance to default in the credit/distress assessment", () => {
+	const withShares = (s: StatementData, shares: number): StatementData => ({ ...s, balance_sheet: { ...s.balance_sheet, shares_outstanding: shares } });
+	const credit = (s: StatementData, prices?: PriceRow[]) => assessAutomatic("credit_distress", analyze({ company_id: "c1", industry: "technology", statements: [s], prices })!);
+
+	it("is a factor from the company's prices: its default probability between 0.5 % and 20 %", () => {
+		// weak: 10 shares at 20 = market value 200 against a default point of 200 + ½ 900 = 650, swinging 8 % a day
+		const prices = pricesTo("2023-12-31", 20, 0.08);
+		const a = credit(withShares(weak, 10), prices);
+		const factor = a.risk_factors.find(f => f.name === "merton_default_probability")!;
+		const closes = prices.filter(r => r.date > "2022-12-31").map(r => r.close);
+		const returns = closes.slice(1).map((c, i) => Math.log(c / closes[i]));
+		const mean = returns.reduce((x, r) => x + r, 0) / returns.length;
+		const sigmaE = Math.sqrt(returns.reduce((x, r) => x + (r - mean) ** 2, 0) / (returns.length - 1)) * Math.sqrt(252);
+		const expected = mertonDistanceToDefault({
+			equity: 200,
+			equityVolatility: sigmaE,
+			shortTermDebt: 200,
+			longTermDebt: 900,
+			pastYearReturn: closes[closes.length - 1] / closes[0] - 1,
+		});
+		expect(factor.value).toBeCloseTo(expected.default_probability!, 10);
+		expect(factor.value).toBeGreaterThan(0.2); // a volatile small equity cushion over heavy debt
+		expect(factor).toMatchObject({ safe: 0.005, distress: 0.2, weight: 0.3, factor_score: 100 });
+		expect(a.risk_factors.reduce((x, f) => x + (f.contribution ?? 0), 0)).toBeCloseTo(a.risk_score!, 0);
+
+		// healthy: a market value of 10,000 over a default point of 150, calm prices: no default in sight
+		const calm = credit(withShares(healthy, 500), pricesTo("2023-12-31", 20, 0.005));
+		expect(calm.risk_factors.find(f => f.name === "merton_default_probability")).toMatchObject({ factor_score: 0 });
+	});
+
+	it("without prices or shares it carries no weight and says why", () => {
+		const noPrices = credit(weak);
+		expect(noPrices.risk_factors.find(f => f.name === "merton_default_probability")).toMatchObject({
+			value: null,
+			applied_weight: null,
+			reason: expect.stringContaining("no prices"),
+		});
+		const noShares = credit(weak, pricesTo("2023-12-31", 20, 0.08));
+		expect(noShares.risk_factors.find(f => f.name === "merton_default_probability")).toMatchObject({
+			value: null,
+			reason: expect.stringContaining("no market value of equity"),
+		});
+		// the accounts' factors alone, as before prices existed
+		expect(noShares.risk_score).toBe(noPrices.risk_score);
 	});
 });
 
