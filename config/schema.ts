@@ -183,6 +183,38 @@ export const SCHEMA = {
 		),
 		cache_mb: num("SEC_CACHE_MB", 256, "SEC answers kept per node, by URL, revalidated with ETag / Last-Modified"),
 	},
+	prices: {
+		provider: setting<"tiingo" | "custom" | null>(
+			"PRICES_PROVIDER",
+			null,
+			"where `POST /companies/:id/prices/fetch` and the scheduled price refresh get daily prices: `tiingo` (Tiingo's end-of-day API, `PRICES_API_KEY` required) or `custom` (`PRICES_URL_TEMPLATE`); unset: off, prices come as CSV uploads ([integration.md](integration.md#market-data))",
+			(v, name) => {
+				const s = optional(v);
+				if (s != null && s !== "tiingo" && s !== "custom") throw new Error(`Configuration: ${name} must be tiingo or custom, got '${s}'`);
+				return s;
+			},
+		),
+		base_url: optionalText("PRICES_BASE_URL", "the provider's host (a mirror, or a local server in tests); unset: the provider's own (`https://api.tiingo.com`)"),
+		url_template: optionalText(
+			"PRICES_URL_TEMPLATE",
+			"`custom`'s URL of a ticker's daily prices as a CSV with the common header, with `{ticker}`, `{from}`, `{to}` (YYYY-MM-DD), `{from_compact}`, `{to_compact}` (YYYYMMDD), `{base}` and `{key}`",
+		),
+		api_key: optionalText("PRICES_API_KEY", "the provider's API key (production: from a Secret); sent in Tiingo's `Authorization` header, never logged"),
+		max_requests: optionalNum(
+			"PRICES_MAX_REQUESTS",
+			"requests to the provider from every integration replica together per `PRICES_WINDOW_SECONDS` (through Redis when CACHER is one); unset: the provider's published limit (Tiingo's free plan: 50 an hour; custom: 60 a minute)",
+		),
+		window_seconds: optionalNum(
+			"PRICES_WINDOW_SECONDS",
+			"the window `PRICES_MAX_REQUESTS` counts over, and how long all traffic to the provider stops after it says the rate was exceeded; unset: the provider's",
+		),
+		timeout_ms: num("PRICES_TIMEOUT_MS", 30000, "ms one request to the provider may take"),
+		retries: num("PRICES_RETRIES", 3, "retries of a request that failed on the network or with a 5xx, from 500 ms doubling"),
+		refresh_cron: optionalText(
+			"PRICES_REFRESH_CRON",
+			"a cron expression (UTC, e.g. `0 0 23 * * 1-5`, after the US close) at which every company with a ticker gets the prices since its last one, once per firing across every integration replica; unset: no scheduled refresh",
+		),
+	},
 	broker: {
 		request_timeout: num("REQUEST_TIMEOUT", 10000, "ms before a call between services that is not a read, write or import fails"),
 		read_timeout: num("READ_TIMEOUT", 10000, "ms before a read (a `GET` or cached action) fails; reads are retried on another node ([operations.md](operations.md#failover))"),

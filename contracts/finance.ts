@@ -4,6 +4,17 @@ import type { Statement } from "../models/statement";
 import type { Page } from "../models/common";
 import { action, event, signal } from "./contract";
 
+/** What a price upload wrote: the rows of the CSV, their first and last day, and how many were new, changed or the same. */
+export interface PriceUpload {
+	company_id: string;
+	rows: number;
+	from: string;
+	to: string;
+	created: number;
+	updated: number;
+	unchanged: number;
+}
+
 const ofStatement = { entity: "finance.statement", id: (p: { statement: Statement }) => p.statement.id, company: (p: { statement: Statement }) => p.statement.company_id };
 
 export const Finance = {
@@ -31,5 +42,9 @@ export const Finance = {
 		peerStats: action<{ industry: string; reference_peers?: boolean }, PeerStats>()("finance.peerStats"),
 		/** The SEC import: a companyfacts document as the call's stream (the gateway's import route). */
 		importSec: action<{ id: string }, unknown>()("finance.importSec"),
+		/** A price CSV stored for the company, as the caller may write it (`POST /companies/:id/prices`). */
+		uploadPrices: action<{ id: string; content: string }, PriceUpload>()("finance.uploadPrices"),
+		/** The first and last day of the company's prices, as the caller may read them. */
+		priceSpan: action<{ id: string }, { company_id: string; first: string | null; last: string | null; rows: number }>()("finance.priceSpan"),
 	},
 } as const;

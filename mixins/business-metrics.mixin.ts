@@ -61,6 +61,12 @@ export const BUSINESS_COUNTERS = {
 		labelNames: ["outcome"],
 		initial: () => ["ok", "not_modified", "not_found", "retried", "rate_exceeded", "failed"].map(outcome => ({ outcome })),
 	},
+	priceRequests: {
+		name: "bizops.prices.requests.total",
+		description: "Requests to the daily price provider by outcome: ok, not_modified, not_found, retried, rate_exceeded (all its traffic paused), failed",
+		labelNames: ["outcome"],
+		initial: () => ["ok", "not_modified", "not_found", "retried", "rate_exceeded", "failed"].map(outcome => ({ outcome })),
+	},
 } satisfies Record<string, CounterSpec>;
 
 export function createBusinessMetricsMixin(counters: CounterSpec[]) {

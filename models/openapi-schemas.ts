@@ -73,6 +73,31 @@ const datasetFields = {
 	created_by: str(),
 };
 
+/** A company's market figures at one period end (domains/market/market.ts). */
+const marketAtPeriod: Schema = obj(
+	{
+		period_end: date(),
+		statement_type: oneOf(["annual", "quarterly"]),
+		price_date: { type: "string", format: "date", nullable: true, description: "the trading day whose close is used" },
+		close: { type: "number", nullable: true },
+		shares_outstanding: { type: "number", nullable: true },
+		market_cap: { type: "number", nullable: true, description: "close × shares outstanding" },
+		volatility: { type: "number", nullable: true, description: "annualised, of daily log returns over the year to the period end" },
+		max_drawdown: { type: "number", nullable: true, description: "largest fall from a peak over that year, 0–1" },
+		past_year_return: { type: "number", nullable: true },
+		distance_to_default: { type: "number", nullable: true, description: "Merton, Bharath & Shumway's naive form" },
+		default_probability: { type: "number", nullable: true, description: "N(−distance to default)" },
+		inputs: obj({
+			equity: { type: "number", nullable: true },
+			default_point: { type: "number", nullable: true, description: "short-term debt + ½ long-term debt" },
+			equity_volatility: { type: "number", nullable: true },
+			asset_volatility: { type: "number", nullable: true },
+			drift: { type: "number", nullable: true },
+		}),
+	},
+	{ null_reason: str() },
+);
+
 export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 	Liveness: obj({ status: oneOf(["ok"]) }),
 	Readiness: obj(
@@ -331,6 +356,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 					},
 				),
 			),
+			market: nullable(marketAtPeriod),
 			warnings: arr(str()),
 		},
 		{},
@@ -356,31 +382,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 	MarketFigures: obj(
 		{
 			company_id: str(),
-			periods: arr(
-				obj(
-					{
-						period_end: date(),
-						statement_type: oneOf(["annual", "quarterly"]),
-						price_date: { type: "string", format: "date", nullable: true, description: "the trading day whose close is used" },
-						close: { type: "number", nullable: true },
-						shares_outstanding: { type: "number", nullable: true },
-						market_cap: { type: "number", nullable: true, description: "close × shares outstanding" },
-						volatility: { type: "number", nullable: true, description: "annualised, of daily log returns over the year to the period end" },
-						max_drawdown: { type: "number", nullable: true, description: "largest fall from a peak over that year, 0–1" },
-						past_year_return: { type: "number", nullable: true },
-						distance_to_default: { type: "number", nullable: true, description: "Merton, Bharath & Shumway's naive form" },
-						default_probability: { type: "number", nullable: true, description: "N(−distance to default)" },
-						inputs: obj({
-							equity: { type: "number", nullable: true },
-							default_point: { type: "number", nullable: true, description: "short-term debt + ½ long-term debt" },
-							equity_volatility: { type: "number", nullable: true },
-							asset_volatility: { type: "number", nullable: true },
-							drift: { type: "number", nullable: true },
-						}),
-					},
-					{ null_reason: str() },
-				),
-			),
+			periods: arr(marketAtPeriod),
 		},
 		{},
 		"A company's market figures at each period end",
@@ -432,20 +434,51 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		{},
 		"A company brought in from SEC EDGAR and what its import wrote",
 	),
-	SecRefreshRun: obj(
+	RefreshRun: obj(
 		{
 			id: str(),
-			fired_at: { type: "string", format: "date-time", description: "the firing of SEC_REFRESH_CRON this run is" },
+			source: oneOf(["sec", "prices"]),
+			fired_at: { type: "string", format: "date-time", description: "the firing of SEC_REFRESH_CRON or PRICES_REFRESH_CRON this run is" },
 			node: str("the replica that ran it"),
 			state: oneOf(["running", "succeeded", "paused", "failed"]),
-			companies: int("companies with a CIK"),
+			companies: int("companies with a CIK (SEC) or a ticker (prices)"),
 			refreshed: int(),
 			failed: int(),
 			errors: arr(obj({ company_id: str(), message: str() }), "the first 20 failures"),
 			started_at: { type: "string", format: "date-time" },
 		},
 		{ finished_at: { type: "string", format: "date-time" } },
-		"A scheduled refresh from SEC EDGAR: one per firing across replicas",
+		"A scheduled refresh from SEC EDGAR or the price provider: one per firing across replicas",
+	),
+	PriceFetch: obj(
+		{
+			company_id: str(),
+			provider: oneOf(["tiingo", "custom"]),
+			ticker: str(),
+			requested: obj({ from: date(), to: date() }),
+			history_refetched: bool("a split or a dividend among the new rows: the whole history was fetched again"),
+			rows: int("rows the provider gave"),
+			from: { ...date(), nullable: true },
+			to: { ...date(), nullable: true },
+			created: int(),
+			updated: int(),
+			unchanged: int(),
+		},
+		{},
+		"What a price fetch stored",
+	),
+	PriceProviderStatus: obj(
+		{
+			enabled: bool("false while PRICES_PROVIDER is not set"),
+			provider: { type: "string", nullable: true },
+			paused_until: { type: "string", format: "date-time", nullable: true, description: "the provider's traffic is paused until then (it said the rate was exceeded)" },
+			max_requests: { type: "integer", nullable: true, description: "requests every replica shares per window" },
+			window_seconds: { type: "number", nullable: true },
+			shared: bool("the rate and the pause are shared through Redis"),
+			cached_answers: int(),
+		},
+		{},
+		"The daily price provider connector",
 	),
 	SecStatus: obj(
 		{

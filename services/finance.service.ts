@@ -15,13 +15,14 @@ import { parseCompanyFacts, SecDocumentError } from "../domains/finance/sec";
 import { atStartup } from "../lib/startup";
 import { announceCompanyDataChanged, ensureChannel } from "../lib/channels";
 import { Companies, Finance, Flags } from "../contracts";
+import type { PriceUpload } from "../contracts/finance";
 import { call, emit } from "../lib/contract-calls";
 import { readJsonBody } from "../lib/json-body";
 import { KeyedLock } from "../lib/keyed-lock";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin, isDuplicateKeyError, naturalKey, type Doc } from "../mixins/db.mixin";
-import { downsample, parsePriceCsv, PRICE_INTERVALS, type PriceInterval, type PriceRow } from "../domains/market/prices";
+import { downsample, MAX_PRICE_CSV_CHARS, parsePriceCsv, PRICE_INTERVALS, type PriceInterval, type PriceRow } from "../domains/market/prices";
 import { marketAt } from "../domains/market/market";
 import { clientErrorOf, inlineOrInWorker } from "../lib/worker-thread";
 import { principalOf, type AuthMeta } from "../lib/principal";
@@ -285,8 +286,8 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			retryPolicy: NOT_RETRIED,
 			rest: "POST /companies/:id/prices",
 			permission: ["write", "financial_data"],
-			params: { $$strict: true, id: idParam, content: { type: "string", min: 1, max: 4_000_000 } },
-			async handler(ctx: FinanceContext<{ id: string; content: string }>) {
+			params: { $$strict: true, id: idParam, content: { type: "string", min: 1, max: MAX_PRICE_CSV_CHARS } },
+			async handler(ctx: FinanceContext<{ id: string; content: string }>): Promise<PriceUpload> {
 				const company = await this.company(ctx, ctx.params.id);
 				const { rows, problems } = await inlineOrInWorker(
 					ctx.params.content.length,
@@ -325,6 +326,19 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 					updated,
 					unchanged: rows.length - created - updated,
 				};
+			},
+		},
+
+		/** The first and last day of a company's prices, and how many (the price connector fetches from the day after the last). */
+		priceSpan: {
+			visibility: "public",
+			params: { $$strict: true, id: idParam },
+			async handler(ctx: FinanceContext<{ id: string }>) {
+				const company = await this.company(ctx, ctx.params.id);
+				const query = { company_id: company.id };
+				const [first] = await this.prices.find({ query, sort: ["date"], limit: 1 });
+				const [last] = await this.prices.find({ query, sort: ["-date"], limit: 1 });
+				return { company_id: company.id, first: first ? String(first.date) : null, last: last ? String(last.date) : null, rows: await this.prices.count({ query }) };
 			},
 		},
 

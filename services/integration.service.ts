@@ -1,19 +1,25 @@
 /**
- * integration: companies and their filings brought in from SEC EDGAR (docs/integration.md). A ticker or CIK
- * gives the filer's submissions (name, tickers, SIC, fiscal year end), the company is created in the industry
- * its SIC maps to (domains/integration/sic.ts), and its companyfacts go through finance's SEC import, as a file
- * upload would. SEC's fair-access rules hold across every replica (lib/sec-client.ts).
+ * integration: companies, their filings and their prices brought in from outside (docs/integration.md). A
+ * ticker or CIK gives the filer's submissions from SEC EDGAR (name, tickers, SIC, fiscal year end), the company
+ * is created in the industry its SIC maps to (domains/integration/sic.ts), and its companyfacts go through
+ * finance's SEC import, as a file upload would; a ticker's daily prices come from the configured provider
+ * through finance's price upload. Each source's fair-access rules hold across every replica
+ * (lib/fair-access-client.ts); scheduled refreshes run once per firing.
  */
 import { Readable } from "node:stream";
 import type { Context } from "moleculer";
 import { Cron } from "croner";
 import Redis from "ioredis";
 import { Companies, Finance } from "../contracts";
-import type { SecCompanyImport } from "../contracts/integration";
+import type { PriceFetch, RefreshRun, RefreshSource, SecCompanyImport } from "../contracts/integration";
 import { call, type Caller } from "../lib/contract-calls";
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
-import { SecClient } from "../lib/sec-client";
+import type { FairAccessClient } from "../lib/fair-access-client";
+import { priceSource, type PriceSource } from "../lib/price-client";
+import { secClient } from "../lib/sec-client";
 import { defineService, NOT_RETRIED } from "../lib/service";
+import { corporateActionIn, noPriceRows } from "../domains/market/providers";
+import { MAX_PRICE_CSV_CHARS } from "../domains/market/prices";
 import { filerOfSubmissions, paddedCik, plainCik, tickerIndexOf, type SecFiler, type TickerEntry } from "../domains/integration/edgar";
 import { parseByteSize } from "../lib/json-body";
 import { industryOfSic } from "../domains/integration/sic";
@@ -23,45 +29,38 @@ import { createDbMixin, isDuplicateKeyError, naturalKey } from "../mixins/db.mix
 import type { Company } from "../models/company";
 import { badGateway, missing, serviceUnavailable, unprocessable } from "../models/errors";
 import { industryParam } from "../models/industry";
+import { isoDateParam, pageParams } from "../models/common";
 
 type IntegrationContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
-/** The scheduled refresh acts as the service itself: every company with a CIK, whatever its domain. */
+/** The scheduled refreshes act as the service itself: every company with a CIK (or a ticker), whatever its domain. */
 const AS_INTEGRATION = { meta: { user: servicePrincipal("integration") } };
 
-/** A scheduled refresh, one per firing across every replica (its natural key: the firing's time). */
-export interface SecRefreshRun {
-	id: string;
-	fired_at: string;
-	node: string;
-	state: "running" | "succeeded" | "paused" | "failed";
-	companies: number;
-	refreshed: number;
-	failed: number;
-	errors: Array<{ company_id: string; message: string }>;
-	started_at: string;
-	finished_at?: string;
-}
+/** A company's first price fetch reaches this far back (a later one starts the day after its last price). */
+const FIRST_FETCH_YEARS = 10;
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+const dayAfter = (date: string) => isoDay(new Date(Date.parse(date) + 86_400_000));
 
 const IntegrationService = defineService<{
-	sec: SecClient | null;
+	sec: FairAccessClient | null;
+	prices: PriceSource | null;
 	redis: Redis | null;
-	cron: Cron | null;
+	crons: Cron[];
 	/** company_tickers.json as last read, and its index. */
 	tickers?: { text: string; index: Map<string, TickerEntry> };
 }>()({
 	name: "integration",
-	metadata: { description: "Companies and their filings from SEC EDGAR, within SEC's fair-access rules" },
+	metadata: { description: "Companies and their filings from SEC EDGAR, and their daily prices from a provider, within each source's fair-access rules" },
 	settings: { rest: "/" },
 	mixins: [
 		ConfiguredMixin,
-		createDbMixin("sec_refresh_runs", [{ fields: { fired_at: -1 } }], { cachedAnswers: false }),
-		createBusinessMetricsMixin([BUSINESS_COUNTERS.secRequests]),
+		createDbMixin("refresh_runs", [{ fields: { source: 1, fired_at: -1 } }], { cachedAnswers: false }),
+		createBusinessMetricsMixin([BUSINESS_COUNTERS.secRequests, BUSINESS_COUNTERS.priceRequests]),
 	],
 
 	methods: {
 		/** The client, or a 503 naming what to set when the operator has not said who they are. */
-		client(): SecClient {
+		client(): FairAccessClient {
 			if (!this.sec) throw serviceUnavailable("The SEC connector is off: set SEC_USER_AGENT to the operator's name and contact (SEC's fair-access rules require it)");
 			return this.sec;
 		},
@@ -105,16 +104,70 @@ const IntegrationService = defineService<{
 			return call(from, Finance.actions.importSec, { id: company.id }, { stream: Readable.from([Buffer.from(facts)]), ...(meta ? { meta } : {}) });
 		},
 
+		/** The price source, or a 503 naming what to set. */
+		priceProvider(): PriceSource {
+			if (!this.prices) throw serviceUnavailable("The price connector is off: set PRICES_PROVIDER (tiingo or custom) and its settings, or upload prices as CSV");
+			return this.prices;
+		},
+
+		/**
+		 * A company's daily prices from the provider into finance's price upload, as `from` (the caller's rights):
+		 * from the day after its last price (or ten years back) to today unless given. Rows with a split or a
+		 * dividend put the adjusted closes held on another basis: the whole history is fetched again.
+		 */
+		async fetchPricesOf(from: Caller, company: Company, range: { from?: string; to?: string }, meta?: AuthMeta): Promise<PriceFetch> {
+			const source = this.priceProvider();
+			if (!company.ticker) throw unprocessable(`The company '${company.name}' has no ticker: set one to fetch its prices`, [{ field: "ticker", message: "not set" }]);
+			const opts = meta ? { meta } : {};
+			const span = await call(from, Finance.actions.priceSpan, { id: company.id }, opts);
+			const to = range.to ?? isoDay(new Date());
+			let start = range.from ?? (span.last ? dayAfter(span.last) : isoDay(new Date(Date.now() - FIRST_FETCH_YEARS * 365.25 * 86_400_000)));
+			const fetched = () => ({ company_id: company.id, provider: source.provider.name, ticker: company.ticker!, requested: { from: start, to } });
+			const pricesFrom = (day: string) => source.client.getText(source.urlOf(company.ticker!, day, to), `prices of ${company.ticker}`);
+			if (start > to) return this.priceAnswer(fetched(), null, false); // already up to date
+			let csv = await pricesFrom(start);
+			let refetched = false;
+			if (!range.from && span.first && start > span.first && corporateActionIn(csv)) {
+				start = span.first;
+				csv = await pricesFrom(start);
+				refetched = true;
+			}
+			if (noPriceRows(csv)) return this.priceAnswer(fetched(), null, refetched);
+			return this.priceAnswer(fetched(), await call(from, Finance.actions.uploadPrices, { id: company.id, content: csv }, opts), refetched);
+		},
+
+		priceAnswer(
+			fetched: { company_id: string; provider: string; ticker: string; requested: { from: string; to: string } },
+			upload: { rows: number; from: string; to: string; created: number; updated: number; unchanged: number } | null,
+			refetched: boolean,
+		): PriceFetch {
+			const { company_id, provider, ticker, requested } = fetched;
+			return {
+				company_id,
+				provider,
+				ticker,
+				requested,
+				history_refetched: refetched,
+				rows: upload?.rows ?? 0,
+				from: upload?.from ?? null,
+				to: upload?.to ?? null,
+				created: upload?.created ?? 0,
+				updated: upload?.updated ?? 0,
+				unchanged: upload?.unchanged ?? 0,
+			};
+		},
+
 		/**
 		 * The scheduled refresh of one firing: claimed by the replica whose record of it is stored first (the others
-		 * find it there and do nothing), then every company with a CIK imported again, one after another (the
-		 * client keeps the shared rate). A pause of SEC traffic stops the run; it says so.
+		 * find it there and do nothing), then every company with a CIK (SEC) or a ticker (prices) refreshed, one
+		 * after another (the client keeps the shared rate). A pause of the source's traffic stops the run; it says so.
 		 */
-		async refreshAll(firedAt: Date): Promise<void> {
-			const key = naturalKey("sec-refresh", firedAt.toISOString());
+		async refreshAll(source: RefreshSource, firedAt: Date): Promise<void> {
+			const key = naturalKey(`${source}-refresh`, firedAt.toISOString());
 			const started = new Date().toISOString();
 			try {
 				await this.store.insertKeyed(key, {
+					source,
 					fired_at: firedAt.toISOString(),
 					node: this.broker.nodeID,
 					state: "running",
@@ -132,15 +185,16 @@ const IntegrationService = defineService<{
 			for (let page = 1; ; page++) {
 				// never a cached page: the run must see every company there is now
 				const found = await call(this.broker, Companies.actions.list, { page, page_size: 100 }, { meta: { ...AS_INTEGRATION.meta, $cache: false } });
-				companies.push(...found.rows.filter(c => c.cik));
+				companies.push(...found.rows.filter(c => (source === "sec" ? c.cik : c.ticker)));
 				if (page * 100 >= found.total) break;
 			}
-			let state: SecRefreshRun["state"] = "succeeded";
+			let state: RefreshRun["state"] = "succeeded";
 			let refreshed = 0;
-			const errors: SecRefreshRun["errors"] = [];
+			const errors: RefreshRun["errors"] = [];
 			for (const company of companies) {
 				try {
-					await this.importFacts(this.broker, company, await this.companyFacts(company.cik!), AS_INTEGRATION.meta);
+					if (source === "sec") await this.importFacts(this.broker, company, await this.companyFacts(company.cik!), AS_INTEGRATION.meta);
+					else await this.fetchPricesOf(this.broker, company, {}, AS_INTEGRATION.meta);
 					refreshed++;
 				} catch (err) {
 					errors.push({ company_id: company.id, message: (err as Error).message });
@@ -155,8 +209,21 @@ const IntegrationService = defineService<{
 				$set: { state, companies: companies.length, refreshed, failed: errors.length, errors: errors.slice(0, 20), finished_at: new Date().toISOString() },
 			});
 			this.logger.info(
-				`SEC refresh of ${firedAt.toISOString()}: ${refreshed} of ${companies.length} companies refreshed${errors.length ? `, ${errors.length} failed` : ""} (${state})`,
+				`${source === "sec" ? "SEC" : "Price"} refresh of ${firedAt.toISOString()}: ${refreshed} of ${companies.length} companies refreshed${errors.length ? `, ${errors.length} failed` : ""} (${state})`,
 			);
+		},
+
+		/** Fires `source`'s refresh at `cron` on every replica; the first to store the firing's record runs it (protect: a long run is not started twice here). */
+		schedule(source: RefreshSource, cron: string) {
+			this.crons.push(
+				new Cron(cron, { timezone: "UTC", protect: true }, (job: Cron) =>
+					this.refreshAll(source, job.currentRun() ?? new Date()).catch(err => this.logger.warn(`${source} refresh: ${(err as Error).message}`)),
+				),
+			);
+		},
+
+		runs(source: RefreshSource, params: { page?: number; page_size?: number }) {
+			return this.findPage<RefreshRun>({ source }, { ...params, sort: "-fired_at" }, "-fired_at");
 		},
 
 		answer(company: Company, created: boolean, filer: SecFiler, imported: unknown): SecCompanyImport {
@@ -254,18 +321,68 @@ const IntegrationService = defineService<{
 				summary: "List the scheduled SEC refreshes",
 				description:
 					"The runs of the scheduled refresh (SEC_REFRESH_CRON), newest first: one per firing across replicas, with the companies refreshed and those that failed.",
-				response: "SecRefreshRun",
+				response: "RefreshRun",
 				list: true,
 			},
 			rest: "GET /integration/sec/refresh-runs",
 			permission: ["read", "financial_data"],
-			params: {
-				$$strict: true,
-				page: { type: "number", integer: true, min: 1, max: 1000, optional: true, convert: true },
-				page_size: { type: "number", integer: true, min: 1, max: 100, optional: true, convert: true },
-			},
+			params: { $$strict: true, ...pageParams() },
 			handler(ctx: IntegrationContext<{ page?: number; page_size?: number }>) {
-				return this.findPage<SecRefreshRun>({}, { ...ctx.params, sort: "-fired_at" }, "-fired_at");
+				return this.runs("sec", ctx.params);
+			},
+		},
+
+		fetchPrices: {
+			openapi: {
+				summary: "Fetch a company's daily prices from the provider",
+				description:
+					"The company's daily prices by its ticker from the configured provider (PRICES_PROVIDER), stored as a price upload would store them: `from` defaults to the day after the last price held (ten years back for the first fetch), `to` to today. A split or a dividend among the new rows fetches the whole history again (`history_refetched`), so adjusted closes stay on one basis. The provider's rate holds across replicas: a 503 while its traffic is paused.",
+				response: "PriceFetch",
+				errors: [502, 503],
+				example: { from: "2017-01-01", to: "2017-12-31" },
+			},
+			retryPolicy: NOT_RETRIED,
+			timeoutKind: "import",
+			rest: "POST /companies/:id/prices/fetch",
+			permission: ["write", "financial_data"],
+			params: { $$strict: true, id: { type: "string", min: 1, max: 64 }, from: isoDateParam("from", true), to: isoDateParam("to", true) },
+			async handler(ctx: IntegrationContext<{ id: string; from?: string; to?: string }>) {
+				const { from, to } = ctx.params;
+				if (from && to && from > to) throw unprocessable("from is after to", [{ field: "from", message: `must be on or before to (${to})` }]);
+				const company = await call(ctx, Companies.actions.get, { id: ctx.params.id });
+				return this.fetchPricesOf(ctx, company, { from, to });
+			},
+		},
+
+		pricesRefreshRuns: {
+			openapi: {
+				summary: "List the scheduled price refreshes",
+				description: "The runs of the scheduled price refresh (PRICES_REFRESH_CRON), newest first: one per firing across replicas.",
+				response: "RefreshRun",
+				list: true,
+			},
+			rest: "GET /integration/prices/refresh-runs",
+			permission: ["read", "financial_data"],
+			params: { $$strict: true, ...pageParams() },
+			handler(ctx: IntegrationContext<{ page?: number; page_size?: number }>) {
+				return this.runs("prices", ctx.params);
+			},
+		},
+
+		pricesStatus: {
+			openapi: {
+				summary: "Price provider connector status",
+				description: "The provider, whether its traffic is paused (and until when), the request rate every replica shares, and the answers kept.",
+				response: "PriceProviderStatus",
+			},
+			rest: "GET /integration/prices/status",
+			permission: ["read", "financial_data"],
+			async handler(ctx: IntegrationContext) {
+				principalOf(ctx);
+				if (!this.prices) return { enabled: false, provider: null, paused_until: null, max_requests: null, window_seconds: null, shared: false, cached_answers: 0 };
+				const { max_requests: _max, window_ms: _window, ...status } = await this.prices.client.status();
+				const { maxRequests, windowSeconds } = this.prices.limit;
+				return { enabled: true, provider: this.prices.provider.name, max_requests: maxRequests, window_seconds: windowSeconds, ...status };
 			},
 		},
 
@@ -279,61 +396,67 @@ const IntegrationService = defineService<{
 			permission: ["read", "financial_data"],
 			async handler(ctx: IntegrationContext) {
 				principalOf(ctx);
-				return {
-					enabled: this.sec != null,
-					...(this.sec ? await this.sec.status() : { paused_until: null, requests_per_second: this.config.sec.requests_per_second, shared: false, cached_answers: 0 }),
-				};
+				if (!this.sec) return { enabled: false, paused_until: null, requests_per_second: this.config.sec.requests_per_second, shared: false, cached_answers: 0 };
+				const { max_requests: _max, window_ms: _window, ...status } = await this.sec.status();
+				return { enabled: true, ...status, requests_per_second: this.config.sec.requests_per_second };
 			},
 		},
 	},
 
 	created() {
 		this.sec = null;
+		this.prices = null;
 		this.redis = null;
-		this.cron = null;
+		this.crons = [];
 	},
 
 	async started() {
-		const { sec, cacher, namespace, env } = this.config;
+		const { sec, prices, cacher, namespace, env } = this.config;
 		if (sec.requests_per_second < 1 || sec.requests_per_second > 10)
 			throw new Error(`SEC_REQUESTS_PER_SECOND is ${sec.requests_per_second}: SEC allows at most 10 requests per second (and at least 1 is needed)`);
-		if (!sec.user_agent || !/\S+@\S+|\S+\s+\S+/.test(sec.user_agent)) {
-			const why = "SEC_USER_AGENT must name the operator and a contact (SEC's fair-access rules), e.g. 'Example Corp ops@example.com'";
-			if (env === "production") throw new Error(why);
-			this.logger.warn(`SEC connector off: ${why}`);
-			return;
-		}
-		if (/^redis(s)?:\/\//.test(cacher)) {
-			// no queue while Redis is away: the client falls back to this node's own window at once
+		const secOff =
+			!sec.user_agent || !/\S+@\S+|\S+\s+\S+/.test(sec.user_agent)
+				? "SEC_USER_AGENT must name the operator and a contact (SEC's fair-access rules), e.g. 'Example Corp ops@example.com'"
+				: null;
+		if (secOff && env === "production") throw new Error(secOff);
+		if (secOff) this.logger.warn(`SEC connector off: ${secOff}`);
+		if (/^redis(s)?:\/\//.test(cacher) && (!secOff || prices.provider)) {
+			// no queue while Redis is away: the clients fall back to this node's own window at once
 			this.redis = new Redis(cacher, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
 			this.redis.on("error", () => undefined);
-			await this.redis
-				.connect()
-				.catch(err => this.logger.warn(`SEC rate window: Redis unavailable (${(err as Error).message}); this node counts on its own until it is back`));
+			await this.redis.connect().catch(err => this.logger.warn(`Rate windows: Redis unavailable (${(err as Error).message}); this node counts on its own until it is back`));
 		}
-		this.sec = new SecClient({
-			userAgent: sec.user_agent,
-			requestsPerSecond: sec.requests_per_second,
-			timeoutMs: sec.timeout_ms,
-			retries: sec.retries,
-			pauseMs: sec.pause_ms,
-			cacheBytes: sec.cache_mb * 1024 * 1024,
-			maxBodyBytes: parseByteSize(this.config.http.import_body_limit),
-			redis: this.redis,
-			prefix: `bizops-${namespace}`,
-			logger: this.logger,
-			count: outcome => this.countMetric(BUSINESS_COUNTERS.secRequests, { outcome }),
+		const shared = { redis: this.redis, prefix: `bizops-${namespace}`, logger: this.logger };
+		if (!secOff)
+			this.sec = secClient({
+				...shared,
+				userAgent: sec.user_agent!,
+				requestsPerSecond: sec.requests_per_second,
+				timeoutMs: sec.timeout_ms,
+				retries: sec.retries,
+				pauseMs: sec.pause_ms,
+				cacheBytes: sec.cache_mb * 1024 * 1024,
+				maxBodyBytes: parseByteSize(this.config.http.import_body_limit),
+				count: outcome => this.countMetric(BUSINESS_COUNTERS.secRequests, { outcome }),
+			});
+		// settings that name a provider but cannot reach it are the operator's mistake: the node does not start
+		this.prices = priceSource(prices, {
+			...shared,
+			maxBodyBytes: MAX_PRICE_CSV_CHARS,
+			count: outcome => this.countMetric(BUSINESS_COUNTERS.priceRequests, { outcome }),
 		});
 		if (sec.refresh_cron) {
-			// every replica fires; the first to store the firing's record runs it (protect: a long run is not started twice here)
-			this.cron = new Cron(sec.refresh_cron, { timezone: "UTC", protect: true }, (job: Cron) =>
-				this.refreshAll(job.currentRun() ?? new Date()).catch(err => this.logger.warn(`SEC refresh: ${(err as Error).message}`)),
-			);
+			if (this.sec) this.schedule("sec", sec.refresh_cron);
+			else this.logger.warn("SEC_REFRESH_CRON is set but the SEC connector is off: no scheduled SEC refresh");
+		}
+		if (prices.refresh_cron) {
+			if (this.prices) this.schedule("prices", prices.refresh_cron);
+			else this.logger.warn("PRICES_REFRESH_CRON is set but PRICES_PROVIDER is not: no scheduled price refresh");
 		}
 	},
 
 	async stopped() {
-		this.cron?.stop();
+		for (const cron of this.crons) cron.stop();
 		this.redis?.disconnect();
 	},
 });

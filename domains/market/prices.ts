@@ -21,6 +21,8 @@ export type PriceInterval = (typeof PRICE_INTERVALS)[number];
 
 /** Rows a CSV may hold: 80 years of trading days. */
 export const MAX_PRICE_ROWS = 20_000;
+/** Characters a price CSV may have: 20,000 rows of a provider's widest CSV (Tiingo's 13 columns, about 150 characters a row) fit. */
+export const MAX_PRICE_CSV_CHARS = 4_000_000;
 
 const COLUMNS: Record<string, keyof PriceRow> = {
 	date: "date",
@@ -59,7 +61,9 @@ export function parsePriceCsv(text: string, maxRows = MAX_PRICE_ROWS): { rows: P
 			break;
 		}
 		const cells = line.split(",").map(c => c.trim());
-		const date = cells[at.get("date")!];
+		// a timestamp at midnight (some providers' JSON-minded CSVs) is its day
+		const raw = cells[at.get("date")!];
+		const date = /^\d{4}-\d{2}-\d{2}T00:00/.test(raw ?? "") ? raw.slice(0, 10) : raw;
 		if (!isIsoDate(date)) {
 			problems.push({ field: "content", message: `${where}: date '${String(date).slice(0, 20)}' is not YYYY-MM-DD`, type: "priceDate" });
 			continue;

@@ -9,6 +9,7 @@ import Ajv from "ajv";
 import fs from "node:fs";
 import path from "node:path";
 import { startFakeSec, type FakeSec } from "../helpers/fake-sec";
+import { startFakePrices, type FakePrices } from "../helpers/fake-prices";
 import { annualStatement, LIQUIDITY_POLICY_LIBRARY } from "../helpers/fixtures";
 import { ADMIN_PASSWORD, eventually, startPlatform, type HttpResult, type Platform } from "../helpers/platform";
 
@@ -48,19 +49,31 @@ const TESLA_FACTS = fs.readFileSync(path.resolve(__dirname, "../../data/sec-comp
 
 let platform: Platform;
 let fakeSec: FakeSec;
+let fakePrices: FakePrices;
 let doc: Doc;
 const operations: Array<{ method: string; path: string; op: Operation }> = [];
 
 beforeAll(async () => {
 	// SEC EDGAR as a local server serving recorded answers (the SEC connector's routes are on the tour)
 	fakeSec = await startFakeSec();
-	platform = await startPlatform({ env: { SEC_USER_AGENT: "bizops-tests ops@example.com", SEC_DATA_BASE_URL: fakeSec.url, SEC_FILES_BASE_URL: fakeSec.url } });
+	fakePrices = await startFakePrices();
+	platform = await startPlatform({
+		env: {
+			SEC_USER_AGENT: "bizops-tests ops@example.com",
+			SEC_DATA_BASE_URL: fakeSec.url,
+			SEC_FILES_BASE_URL: fakeSec.url,
+			PRICES_PROVIDER: "tiingo",
+			PRICES_BASE_URL: fakePrices.url,
+			PRICES_API_KEY: "openapi-test-key",
+		},
+	});
 	doc = (await platform.request("GET", "/openapi.json")).body;
 	for (const [path, methods] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(methods)) operations.push({ method: method.toUpperCase(), path, op });
 });
 afterAll(async () => {
 	await platform.stop();
 	await fakeSec.close();
+	await fakePrices.close();
 });
 
 describe("the OpenAPI document", () => {
@@ -292,6 +305,10 @@ describe("the OpenAPI document", () => {
 		await call("POST", `/companies/${marvell.company.id}/sec-refresh`, { token });
 		await call("GET", "/integration/sec/status", { token });
 		await call("GET", "/integration/sec/refresh-runs", { token });
+		fakePrices.tickers.add("MRVL");
+		await call("POST", `/companies/${marvell.company.id}/prices/fetch`, { token, body: { from: "2017-09-01", to: "2017-09-30" } });
+		await call("GET", "/integration/prices/status", { token });
+		await call("GET", "/integration/prices/refresh-runs", { token });
 		if (process.env.DUMP_ANSWERS)
 			require("fs").writeFileSync(process.env.DUMP_ANSWERS, JSON.stringify(answered.map(a => ({ method: a.method, url: a.url, status: a.res.status, body: a.res.body }))));
 

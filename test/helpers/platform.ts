@@ -86,7 +86,11 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 	const broker = new ServiceBroker({ ...brokerOptions, logger: false, nodeID: opts.nodeID ?? `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}` });
 	const schemas: ServiceSchema[] = (opts.services ?? ALL_SERVICES).map(name => require(`../../services/${name}.service`).default);
 	const services = [...schemas, ...(opts.extraServices ?? [])].map(s => broker.createService(s));
-	await broker.start();
+	// a broker that did not start is stopped, so a test of a refused start leaves nothing running
+	await broker.start().catch(async err => {
+		await broker.stop().catch(() => undefined);
+		throw err;
+	});
 
 	const api: any = services.find(s => s.name === "api");
 	if (api) {
