@@ -15,11 +15,12 @@ export type Taxonomy = "us-gaap" | "ifrs-full";
 
 /**
  * Where a line item's figure comes from: the first of `tags` with a fact for the period; with `sum`, all of
- * them added; with `less`, the first of `tags` minus the first of `less` (both needed).
+ * them added; with `less`, the first of `tags` minus the first of `less` (both needed). A `cover` source is a
+ * dei fact of the cover page of the report of the period, dated after its end (coverFacts).
  */
 interface Source {
 	tags: string[];
-	period: "instant" | "duration";
+	period: "instant" | "duration" | "cover";
 	sum?: true;
 	less?: string[];
 }
@@ -31,6 +32,11 @@ interface Mapping {
 	unit: "currency" | "shares" | "per_share";
 	sources: Source[];
 }
+
+/** The cover page's count of common shares outstanding (SEC's dei taxonomy), as `byTag` keys it. */
+const COVER_SHARES = "dei:EntityCommonStockSharesOutstanding";
+/** A report's cover page counts its shares at a date after the period end and before filing: 10-K within 60–90 days of it, 20-F within four months. */
+const COVER_MAX_DAYS = 130;
 
 const periodOf = (section: Section): Source["period"] => (section === "balance_sheet" ? "instant" : "duration");
 const map = (item: Mapping["item"], section: Section, tags: string[], unit: Mapping["unit"] = "currency", more: Source[] = []): Mapping => ({
@@ -70,7 +76,12 @@ export const US_GAAP_MAPPINGS: Mapping[] = [
 	map("accounts_payable", "balance_sheet", ["AccountsPayableCurrent"]),
 	map("short_term_debt", "balance_sheet", ["DebtCurrent", "LongTermDebtAndCapitalLeaseObligationsCurrent", "LongTermDebtCurrent", "ShortTermBorrowings"]),
 	map("long_term_debt", "balance_sheet", ["LongTermDebtNoncurrent", "LongTermDebt"]),
-	map("shares_outstanding", "balance_sheet", ["CommonStockSharesOutstanding"], "shares", [{ tags: ["WeightedAverageNumberOfSharesOutstandingBasic"], period: "duration" }]),
+	// the balance sheet's count at the period end; else the cover page's (every filer tags it: dei, required),
+	// counted a few weeks after the period end; else the year's weighted average
+	map("shares_outstanding", "balance_sheet", ["CommonStockSharesOutstanding"], "shares", [
+		{ tags: [COVER_SHARES], period: "cover" },
+		{ tags: ["WeightedAverageNumberOfSharesOutstandingBasic"], period: "duration" },
+	]),
 	// goods and services reported apart (common before 2018): both added, else the one there is
 	map("revenue", "income_statement", ["Revenues", "RevenueFromContractWithCustomerExcludingAssessedTax", "SalesRevenueNet"], "currency", [
 		{ tags: ["SalesRevenueGoodsNet", "SalesRevenueServicesNet"], period: "duration", sum: true },
@@ -125,7 +136,7 @@ export const IFRS_MAPPINGS: Mapping[] = [
 	map("short_term_debt", "balance_sheet", ["CurrentBorrowings", "CurrentPortionOfLongtermBorrowings"]),
 	map("long_term_debt", "balance_sheet", ["NoncurrentBorrowings", "LongtermBorrowings"]),
 	map("property_plant_equipment_net", "balance_sheet", ["PropertyPlantAndEquipment"]),
-	map("shares_outstanding", "balance_sheet", ["NumberOfSharesOutstanding"], "shares"),
+	map("shares_outstanding", "balance_sheet", ["NumberOfSharesOutstanding"], "shares", [{ tags: [COVER_SHARES], period: "cover" }]),
 	map("revenue", "income_statement", ["Revenue", "RevenueFromContractsWithCustomers"]),
 	map("cost_of_revenue", "income_statement", ["CostOfSales"]),
 	map("gross_profit", "income_statement", ["GrossProfit"]),
@@ -335,6 +346,7 @@ export function parseCompanyFacts(doc: unknown): SecImport {
 	for (const mapping of mappings) {
 		const unit = unitKey(mapping, currency);
 		for (const source of mapping.sources) {
+			if (source.period === "cover") continue; // dated by the periods found here: below
 			for (const tag of tagsOf(source)) {
 				const key = `${tag}|${source.period}`;
 				if (byTag.has(key) || tagFacts[tag] === undefined) continue;
@@ -364,6 +376,10 @@ export function parseCompanyFacts(doc: unknown): SecImport {
 	}
 
 	checkPeriods([...periodEnds].sort());
+	const cover = coverFacts(doc.facts.dei, problems);
+	if (problems.length) throw new SecDocumentError("Malformed facts in the companyfacts document", problems);
+	byTag.set(`${COVER_SHARES}|cover`, coverByPeriod(cover, [...periodEnds], ANNUAL_FORMS));
+	quarterByTag.set(`${COVER_SHARES}|cover`, coverByPeriod(cover, [...quarterEnds], QUARTER_FORMS) as Map<string, QuarterFigure>);
 
 	const cik = String(doc.cik).replace(/^0+/, "") || "0";
 	const entityName = typeof doc.entityName === "string" ? doc.entityName : "";
@@ -397,6 +413,31 @@ interface QuarterFigure extends Fact {
 }
 
 const daysBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / DAY_MS;
+
+/** The cover page's share counts (dei:EntityCommonStockSharesOutstanding), when the document has them. */
+function coverFacts(dei: unknown, problems: FieldProblem[]): Fact[] {
+	const units = isObject(dei) && isObject(dei.EntityCommonStockSharesOutstanding) ? dei.EntityCommonStockSharesOutstanding.units : undefined;
+	if (!isObject(units) || units.shares === undefined) return [];
+	return readFacts(units.shares, "facts.dei.EntityCommonStockSharesOutstanding.units.shares", problems);
+}
+
+/**
+ * Per period end, the cover-page count of the report of that period: the first dated on or after the end and
+ * within COVER_MAX_DAYS of it, from a report of the period's kind; of the same date, the first filed, unless a
+ * later filing changed the count (then the latest: a restatement).
+ */
+function coverByPeriod(facts: Fact[], ends: string[], forms: Set<string>): Map<string, Fact> {
+	const out = new Map<string, Fact>();
+	const candidates = facts.filter(f => f.start === undefined && forms.has(f.form)).sort((a, b) => (a.end < b.end ? -1 : a.end > b.end ? 1 : a.filed < b.filed ? -1 : 1));
+	for (const end of ends) {
+		const first = candidates.find(f => f.end >= end && daysBetween(end, f.end) <= COVER_MAX_DAYS);
+		if (!first) continue;
+		const sameDate = candidates.filter(f => f.end === first.end);
+		const latest = sameDate[sameDate.length - 1];
+		out.set(end, latest.val === first.val ? first : latest);
+	}
+	return out;
+}
 
 /** The latest-filed fact per key (an amendment wins a tie). */
 function latestBy(facts: Fact[], keyOf: (f: Fact) => string): Map<string, Fact> {

@@ -62,7 +62,8 @@ describe("Tesla (CIK 1318605, calendar years)", () => {
 			property_plant_equipment_net: 18884000000,
 			goodwill: 200000000,
 			intangible_assets: 257000000,
-			shares_outstanding: 986000000, // no CommonStockSharesOutstanding at 2021-12-31: WeightedAverageNumberOfSharesOutstandingBasic
+			// no CommonStockSharesOutstanding at 2021-12-31 (the 10-K dates it 2021-12-30): the cover page's count of 31 January 2022
+			shares_outstanding: 1033507611,
 		});
 		expect(s.income_statement).toMatchObject({
 			sga_expense: 4517000000,
@@ -140,6 +141,32 @@ describe("Snowflake (CIK 1640147, fiscal years ending 31 January)", () => {
 		// no InterestExpense tag: the newer InterestExpenseNonoperating
 		expect(p.statement.income_statement.interest_expense).toBe(2759000);
 		expect(p.tags.interest_expense).toBe("InterestExpenseNonoperating");
+	});
+});
+
+describe("shares outstanding from the cover page (dei:EntityCommonStockSharesOutstanding)", () => {
+	const imp = parseCompanyFacts(load("snowflake.json"));
+
+	it("count a filer's shares where its balance sheet tags none: the report's own cover, dated weeks after the period end", () => {
+		// Snowflake tags no CommonStockSharesOutstanding; its 10-K for the year to 31 January 2021 counted 288.7 M on 1 March
+		const fy2021 = period(imp, "2021-01-31");
+		expect(fy2021.statement.balance_sheet.shares_outstanding).toBe(288_700_000);
+		expect(fy2021.tags.shares_outstanding).toBe("dei:EntityCommonStockSharesOutstanding");
+		expect(fy2021.statement.source!.accession).toContain("0001640147-21-000073");
+		// the quarter to 30 April 2021: its 10-Q's cover of 14 May, not the annual report's
+		const q1 = imp.quarters.find(q => q.period_end === "2021-04-30")!;
+		expect(q1.statement.balance_sheet.shares_outstanding).toBe(296_100_000);
+	});
+
+	it("never take a count from another period's report, nor the balance sheet's count when there is one", () => {
+		// Tesla's balance sheet counts 960 M at 2020-12-31: the cover of 2021 (1,033 M) is not used for it
+		const tesla = parseCompanyFacts(load("tesla.json"));
+		expect(period(tesla, "2020-12-31").statement.balance_sheet.shares_outstanding).toBe(960_000_000);
+		expect(period(tesla, "2020-12-31").tags.shares_outstanding).toBe("CommonStockSharesOutstanding");
+		// the year to 31 January 2020 came only as the comparative of a later 10-K, whose cover (March 2021) counts
+		// other shares: that year keeps the weighted average it reported (44.8 M, before the IPO)
+		expect(period(imp, "2020-01-31").tags.shares_outstanding).toBe("WeightedAverageNumberOfSharesOutstandingBasic");
+		expect(period(imp, "2020-01-31").statement.balance_sheet.shares_outstanding).toBe(44_847_442);
 	});
 });
 
