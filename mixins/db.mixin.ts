@@ -73,6 +73,7 @@ export interface DbAdapter {
 	findById(id: unknown): Promise<Doc | null>;
 	count(params: { query?: Doc }): Promise<number>;
 	insert(doc: Doc): Promise<Doc>;
+	insertMany(docs: Doc[]): Promise<Doc[]>;
 	updateById(id: unknown, update: Doc): Promise<Doc | null>;
 	updateMany(query: Doc, update: Doc): Promise<number>;
 	removeById(id: unknown): Promise<Doc | null>;
@@ -240,6 +241,11 @@ export class Repository {
 	/** Inserted under the _id of its natural key: a second insert of the same key, by any replica, fails as a duplicate. */
 	insertKeyed(key: string, doc: Doc): Promise<Doc> {
 		return this.write(() => this.adapter.insert({ _id: this.idForKey(key), ...doc }));
+	}
+	/** Many documents under their natural keys in one store call (NeDB: all or none; MongoDB: in order, up to a duplicate). */
+	insertManyKeyed(docs: Array<{ key: string; doc: Doc }>): Promise<Doc[]> {
+		if (!docs.length) return Promise.resolve([]);
+		return this.write(() => this.adapter.insertMany(docs.map(({ key, doc }) => ({ _id: this.idForKey(key), ...doc }))));
 	}
 	updateById(id: unknown, update: Doc): Promise<Doc | null> {
 		return this.write(() => this.adapter.updateById(id, update));

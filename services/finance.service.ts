@@ -23,7 +23,7 @@ import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/busines
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin, isDuplicateKeyError, naturalKey, type Doc } from "../mixins/db.mixin";
 import { downsample, MAX_PRICE_CSV_CHARS, parsePriceCsv, PRICE_INTERVALS, type PriceInterval, type PriceRow } from "../domains/market/prices";
-import { marketAt } from "../domains/market/market";
+import { marketAt, yearBefore } from "../domains/market/market";
 import { clientErrorOf, inlineOrInWorker } from "../lib/worker-thread";
 import { principalOf, type AuthMeta } from "../lib/principal";
 import { isoDateParam, listParams, nowIso } from "../models/common";
@@ -90,7 +90,9 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 		createDbMixin("statements", [{ fields: { statement_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
 		// daily prices, one per company and date (its _id from that natural key: a second write of it collides on
 		// any store); the analysis reads them, so its cache follows their writes
-		createStoreMixin("prices", "prices", [{ fields: { company_id: 1 } }], { cachedAnswers: true }),
+		// (a plain collection, not a MongoDB time-series one: those enforce no unique _id, which keeps a day once
+		// however often it is written, and before MongoDB 7 cannot update a day; docs/integration.md)
+		createStoreMixin("prices", "prices", [{ fields: { company_id: 1, date: 1 } }], { cachedAnswers: true }),
 		// statements belong to companies: scoped reads, cleaning when a company changes (its industry changes its
 		// analysis and its peers' benchmark), and the deletion cascade
 		createCompanyScopedMixin("finance"),
@@ -98,9 +100,9 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 	],
 
 	methods: {
-		/** A company's daily prices, oldest first. */
-		async pricesOf(companyId: string): Promise<PriceRow[]> {
-			const docs = await this.prices.find({ query: { company_id: companyId }, sort: ["date"] });
+		/** A company's daily prices, oldest first (from `from` on). */
+		async pricesOf(companyId: string, from?: string): Promise<PriceRow[]> {
+			const docs = await this.prices.find({ query: { company_id: companyId, ...(from ? { date: { $gte: from } } : {}) }, sort: ["date"] });
 			return docs.map(d => {
 				const { company_id: _c, _id, ...row } = this.prices.raw(d) as PriceRow & { company_id: string; _id: unknown };
 				return row;
@@ -302,20 +304,21 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				const existing = new Map<string, Doc>();
 				for (const d of await this.prices.find({ query: { company_id: company.id, date: { $gte: rows[0].date, $lte: rows[rows.length - 1].date } } }))
 					existing.set(String(d.date), d);
-				let created = 0;
-				let updated = 0;
-				await this.prices.batch(async () => {
-					for (const row of rows) {
-						const seen = existing.get(row.date);
-						if (!seen) {
-							await this.prices.insertKeyed(naturalKey(company.id, row.date), { company_id: company.id, ...row });
-							created++;
-						} else if (["open", "high", "low", "close", "adj_close", "volume"].some(k => seen[k] !== (row as unknown as Doc)[k])) {
-							await this.prices.updateById(seen._id, { $set: { ...row } });
-							updated++;
-						}
-					}
+				const fresh = rows.filter(row => !existing.has(row.date));
+				const changed = rows.filter(row => {
+					const seen = existing.get(row.date);
+					return seen && ["open", "high", "low", "close", "adj_close", "volume"].some(k => seen[k] !== (row as unknown as Doc)[k]);
 				});
+				await this.prices.batch(async () => {
+					// new days in one store call per thousand (a company's history is thousands of rows), changed ones one by one
+					for (let i = 0; i < fresh.length; i += 1000)
+						await this.prices.insertManyKeyed(
+							fresh.slice(i, i + 1000).map(row => ({ key: naturalKey(company.id, row.date), doc: { company_id: company.id, ...row } })),
+						);
+					for (const row of changed) await this.prices.updateById(existing.get(row.date)!._id, { $set: { ...row } });
+				});
+				const created = fresh.length;
+				const updated = changed.length;
 				if (created + updated) await announceCompanyDataChanged(this.broker, { company_id: company.id, source: "prices" });
 				return {
 					company_id: company.id,
@@ -705,7 +708,8 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 					period_end: statement.period_end,
 					peers,
 					statement_warnings: statement.warnings,
-					prices: await this.pricesOf(company_id),
+					// what the statements' period ends need: their closes, and the year before the earliest (its volatility)
+					prices: await this.pricesOf(company_id, yearBefore(statements[0].period_end)),
 				});
 				if (!result) throw notFound("Statement");
 				this.countMetric(BUSINESS_COUNTERS.analysesComputed, { industry });

@@ -24,10 +24,13 @@ export interface MarketAtPeriod extends DistanceToDefault {
 
 const YEAR_MS = 365 * 86_400_000;
 
+/** The day a year before `date`: where the year of prices a period end's volatility and return need begins. */
+export const yearBefore = (date: string): string => new Date(Date.parse(date) - YEAR_MS).toISOString().slice(0, 10);
+
 export function marketAt(statement: StatementData, rows: PriceRow[]): MarketAtPeriod {
 	const end = statement.period_end;
 	const at = closeOnOrBefore(rows, end);
-	const from = new Date(Date.parse(end) - YEAR_MS).toISOString().slice(0, 10);
+	const from = yearBefore(end);
 	// the year's closes, adjusted where the source adjusts them (returns across a dividend or split)
 	const year = rows.filter(r => r.date > from && r.date <= end).map(r => r.adj_close ?? r.close);
 	const shares = statement.balance_sheet?.shares_outstanding ?? null;
