@@ -419,6 +419,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			created: bool("true: created now; false: there already (same CIK) and refreshed"),
 			filer: obj(
 				{
+					described_by: oneOf(["submissions", "company_tickers"], "SEC's submissions, or (it has none for the filer) company_tickers.json's entry: then no SIC"),
 					tickers: arr(str()),
 					sic: { type: "integer", nullable: true, description: "SEC's SIC code" },
 					sic_description: { type: "string", nullable: true },
@@ -427,7 +428,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 					country: { type: "string", nullable: true },
 				},
 				{},
-				"The filer as SEC's submissions describe it",
+				"The filer as SEC describes it",
 			),
 			import: ref("SecImport"),
 		},

@@ -20,7 +20,7 @@ import { secClient } from "../lib/sec-client";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { corporateActionIn, noPriceRows } from "../domains/market/providers";
 import { MAX_PRICE_CSV_CHARS } from "../domains/market/prices";
-import { filerOfSubmissions, paddedCik, plainCik, tickerIndexOf, type SecFiler, type TickerEntry } from "../domains/integration/edgar";
+import { filerOfSubmissions, filerOfTickerEntry, paddedCik, plainCik, tickerIndexOf, type SecFiler, type TickerEntry } from "../domains/integration/edgar";
 import { parseByteSize } from "../lib/json-body";
 import { industryOfSic } from "../domains/integration/sic";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
@@ -65,8 +65,18 @@ const IntegrationService = defineService<{
 			return this.sec;
 		},
 
-		async filer(cik: string): Promise<SecFiler> {
-			const doc = await this.client().getJson(`${this.config.sec.data_base_url}/submissions/CIK${paddedCik(cik)}.json`, `submissions for CIK ${cik}`);
+		/**
+		 * The filer as its submissions describe it; where SEC (or a mirror carrying only companyfacts) has none, as
+		 * `known` describes it (company_tickers.json's entry, or the company already here), without a SIC.
+		 */
+		async filer(cik: string, known?: TickerEntry): Promise<SecFiler> {
+			let doc: unknown;
+			try {
+				doc = await this.client().getJson(`${this.config.sec.data_base_url}/submissions/CIK${paddedCik(cik)}.json`, `submissions for CIK ${cik}`);
+			} catch (err) {
+				if ((err as { code?: number }).code === 404 && known) return filerOfTickerEntry(known);
+				throw err;
+			}
 			try {
 				return filerOfSubmissions(doc);
 			} catch (err) {
@@ -78,7 +88,7 @@ const IntegrationService = defineService<{
 		 * The CIK of a ticker, from SEC's company_tickers.json (kept and revalidated by the client): indexed once per
 		 * answer SEC gives (730 KB of JSON), not parsed again for every lookup while it is unchanged.
 		 */
-		async cikOfTicker(ticker: string): Promise<string> {
+		async tickerEntry(ticker: string): Promise<TickerEntry> {
 			const text = await this.client().getText(`${this.config.sec.files_base_url}/files/company_tickers.json`, "company_tickers.json");
 			if (this.tickers?.text !== text) {
 				let doc: unknown;
@@ -91,7 +101,7 @@ const IntegrationService = defineService<{
 			}
 			const entry = this.tickers.index.get(ticker.trim().toUpperCase());
 			if (!entry) throw missing(`SEC lists no company with the ticker ${ticker.toUpperCase()}`, { ticker: ticker.toUpperCase() });
-			return entry.cik;
+			return entry;
 		},
 
 		/** The filer's companyfacts document, as SEC serves it (finance parses it). */
@@ -258,8 +268,9 @@ const IntegrationService = defineService<{
 				const { ticker, industry } = ctx.params;
 				if ((ticker == null) === (ctx.params.cik == null))
 					throw unprocessable("Send either ticker or cik", [{ field: ticker == null ? "ticker" : "cik", message: "exactly one of ticker and cik" }]);
-				const cik = ticker ? await this.cikOfTicker(ticker) : plainCik(ctx.params.cik!);
-				const filer = await this.filer(cik);
+				const entry = ticker ? await this.tickerEntry(ticker) : undefined;
+				const cik = entry?.cik ?? plainCik(ctx.params.cik!);
+				const filer = await this.filer(cik, entry);
 				const existing = (await call(ctx, Companies.actions.list, { cik, page_size: 1 })).rows[0];
 				if (existing) return this.answer(existing, false, filer, await this.importFacts(ctx, existing, await this.companyFacts(cik)));
 				const chosen = industry ?? (filer.sic != null ? industryOfSic(filer.sic) : null);
@@ -267,7 +278,9 @@ const IntegrationService = defineService<{
 					throw unprocessable(
 						filer.sic != null
 							? `SIC ${filer.sic} (${filer.sic_description ?? "no title"}) is covered by no industry module: give industry`
-							: `SEC gives no SIC code for CIK ${cik}: give industry`,
+							: filer.described_by === "company_tickers"
+								? `SEC has no submissions for CIK ${cik}, so no SIC code: give industry`
+								: `SEC gives no SIC code for CIK ${cik}: give industry`,
 						[{ field: "industry", message: "required for this filer", actual: filer.sic }],
 					);
 				// everything SEC has to give is read before anything is written
@@ -311,7 +324,7 @@ const IntegrationService = defineService<{
 			async handler(ctx: IntegrationContext<{ id: string }>) {
 				const company = await call(ctx, Companies.actions.get, { id: ctx.params.id });
 				if (!company.cik) throw unprocessable(`The company '${company.name}' has no CIK: set one to refresh it from SEC EDGAR`, [{ field: "cik", message: "not set" }]);
-				const filer = await this.filer(company.cik);
+				const filer = await this.filer(company.cik, { cik: company.cik, ticker: company.ticker ?? "", title: company.name });
 				return this.answer(company, false, filer, await this.importFacts(ctx, company, await this.companyFacts(company.cik)));
 			},
 		},

@@ -51,6 +51,8 @@ export function findTicker(doc: unknown, ticker: string): TickerEntry | null {
 /** A filer as its submissions document describes it. */
 export interface SecFiler {
 	cik: string;
+	/** Where the description comes from: the filer's submissions, or (SEC or a mirror has none) company_tickers.json's entry. */
+	described_by: "submissions" | "company_tickers";
 	name: string;
 	tickers: string[];
 	sic: number | null;
@@ -61,6 +63,19 @@ export interface SecFiler {
 	/** ISO 3166-1 alpha-2 where SEC's address says the United States (a two-letter state); else unknown. */
 	country: string | null;
 }
+
+/** A filer as company_tickers.json alone describes it (name and ticker; no SIC, fiscal year end or address). */
+export const filerOfTickerEntry = (entry: TickerEntry): SecFiler => ({
+	cik: entry.cik,
+	described_by: "company_tickers",
+	name: entry.title,
+	tickers: entry.ticker ? [entry.ticker] : [],
+	sic: null,
+	sic_description: null,
+	fiscal_year_end: null,
+	former_names: [],
+	country: null,
+});
 
 const US_STATES = new Set(
 	"AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR".split(" "),
@@ -73,6 +88,7 @@ export function filerOfSubmissions(doc: unknown): SecFiler {
 	const state = d.addresses?.business?.stateOrCountry;
 	return {
 		cik: plainCik(String(d.cik)),
+		described_by: "submissions",
 		name: d.name.trim(),
 		tickers: Array.isArray(d.tickers) ? d.tickers.filter((t: unknown): t is string => typeof t === "string").map((t: string) => t.toUpperCase()) : [],
 		sic,

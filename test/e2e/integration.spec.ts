@@ -113,6 +113,30 @@ describe("companies from SEC EDGAR", () => {
 		expect(ownOnly.reference_set).toBeUndefined();
 	});
 
+	it.each([
+		["SNOW", "snowflake.json", "technology", "Snowflake Inc."],
+		["LPA", "logistic-properties-americas.json", "financial_services", "Logistic Properties of the Americas"],
+	])("creates %s by its ticker where SEC has no submissions to describe it, with the figures a file upload gives", async (ticker, file, industry, name) => {
+		// no SIC without submissions: the industry must be given, and the refusal says why
+		const refused = await platform.request("POST", "/companies/from-sec", { token: admin, body: { ticker } });
+		expect(refused.status).toBe(422);
+		expect(refused.body.message).toMatch(/^SEC has no submissions for CIK \d+, so no SIC code: give industry$/);
+		const res = await platform.request("POST", "/companies/from-sec", { token: admin, body: { ticker, industry } });
+		expect(res.status).toBe(201);
+		expect(res.body.company).toMatchObject({ name, ticker, industry });
+		expect(res.body.filer).toMatchObject({ described_by: "company_tickers", sic: null, tickers: [ticker] });
+		const byHand = (await platform.request("POST", "/companies", { token: admin, body: { name: `${name} by hand`, industry } })).body;
+		const facts = fs.readFileSync(path.resolve(__dirname, "../../data/sec-companyfacts", file), "utf8");
+		expect((await platform.request("POST", `/companies/${byHand.id}/import/sec`, { token: admin, rawBody: facts })).status).toBe(200);
+		const fromSec = await figures(platform, admin, res.body.company.id);
+		expect(Object.keys(fromSec).length).toBe(res.body.import.periods.length);
+		expect(fromSec).toEqual(await figures(platform, admin, byHand.id));
+		// and a refresh of it still works, described by the company itself
+		const refreshed = await platform.request("POST", `/companies/${res.body.company.id}/sec-refresh`, { token: admin });
+		expect(refreshed.status).toBe(200);
+		expect(refreshed.body.filer.described_by).toBe("company_tickers");
+	});
+
 	it("refreshes a company already there (same CIK) instead of making another, revalidating what it read", async () => {
 		const before = fake.requests.length;
 		const again = await platform.request("POST", "/companies/from-sec", { token: manufacturingAdmin, body: { cik: "0001318605" } });

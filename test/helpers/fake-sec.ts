@@ -1,6 +1,6 @@
 /**
- * A local SEC EDGAR for the connector's tests: serves the recorded answers of data/sec-edgar/ (and
- * data/sec-companyfacts/tesla.json) at the paths SEC uses, with ETags, and on request answers as SEC does
+ * A local SEC EDGAR for the connector's tests: serves the recorded answers of data/sec-edgar/ (and the
+ * companyfacts of data/sec-companyfacts/) at the paths SEC uses, with ETags, and on request answers as SEC does
  * when it is unhappy (its 403 threshold page, a 429, an HTML page with a 200, a 500). It records when each
  * request came and with which User-Agent, so a test can count requests per second.
  */
@@ -37,7 +37,9 @@ function fileOf(urlPath: string): string | null {
 	const submissions = /^\/submissions\/(CIK\d{10})\.json$/.exec(urlPath);
 	if (submissions) return path.join(DATA, "sec-edgar/submissions", `${submissions[1]}.json`);
 	const facts = /^\/api\/xbrl\/companyfacts\/(CIK\d{10})\.json$/.exec(urlPath);
-	if (facts) return facts[1] === "CIK0001318605" ? path.join(DATA, "sec-companyfacts/tesla.json") : path.join(DATA, "sec-edgar/companyfacts", `${facts[1]}.json`);
+	// the companyfacts shipped for the file-upload tests (Tesla, Snowflake, Logistic Properties of the Americas) are SEC's too
+	const shipped: Record<string, string> = { CIK0001318605: "tesla.json", CIK0001640147: "snowflake.json", CIK0001997711: "logistic-properties-americas.json" };
+	if (facts) return shipped[facts[1]] ? path.join(DATA, "sec-companyfacts", shipped[facts[1]]) : path.join(DATA, "sec-edgar/companyfacts", `${facts[1]}.json`);
 	return null;
 }
 
