@@ -8,7 +8,11 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { startFakeSec, type FakeSec } from "../helpers/fake-sec";
-import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
+import { ServiceBroker, type BrokerOptions } from "moleculer";
+import { loadConfig, type Config } from "../../config";
+import { ADMIN_PASSWORD, eventually, startPlatform, tempDataDir, type Platform } from "../helpers/platform";
+
+const brokerOptionsOf = require("../../moleculer.config") as (config: Config) => BrokerOptions;
 
 const USER_AGENT = "bizops-tests ops@example.com";
 const TESLA_FACTS = fs.readFileSync(path.resolve(__dirname, "../../data/sec-companyfacts/tesla.json"), "utf8");
@@ -237,6 +241,18 @@ describe("the SEC connector without SEC_USER_AGENT", () => {
 		} finally {
 			await platform.stop();
 			await fake.close();
+		}
+	});
+
+	it("in production, keeps a node running the connector from starting, naming the setting", async () => {
+		// the configuration a production node reads, its servers left out: only the environment's name matters here
+		const config = { ...loadConfig({ NODE_ENV: "test", DATA_DIR: tempDataDir() }), env: "production" };
+		const broker = new ServiceBroker({ ...brokerOptionsOf(config), logger: false, nodeID: `sec-prod-${process.pid}` });
+		broker.createService(require("../../services/integration.service").default);
+		try {
+			await expect(broker.start()).rejects.toThrow("SEC_USER_AGENT must name the operator and a contact (SEC's fair-access rules), e.g. 'Example Corp ops@example.com'");
+		} finally {
+			await broker.stop();
 		}
 	});
 });
