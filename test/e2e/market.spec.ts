@@ -102,6 +102,28 @@ describe("market figures", () => {
 		expect(fy2017.inputs.default_point).toBe(F);
 		expect(fy2017.distance_to_default).toBeCloseTo(dd, 8);
 		expect(fy2017.default_probability).toBeLessThan(1e-6);
+		// every fiscal year the prices cover, FY2013–FY2017, checked the same way: the close on or before the year end ×
+		// the 10-K's shares, and the distance to default on the year's closes and the 10-K's debt
+		const annual = (await platform.request("GET", `/companies/${apple.id}/statements?statement_type=annual&from=2013-01-01&to=2017-12-31`, { token })).body.rows;
+		expect(annual.map((s: { period_end: string }) => s.period_end).sort()).toEqual(["2013-09-28", "2014-09-27", "2015-09-26", "2016-09-24", "2017-09-30"]);
+		for (const s of annual) {
+			const at = market.find((p: { period_end: string }) => p.period_end === s.period_end);
+			const close = rows.filter(r => r.date <= s.period_end).pop()!;
+			expect(at).toMatchObject({ price_date: close.date, close: close.close, shares_outstanding: s.balance_sheet.shares_outstanding });
+			expect(at.market_cap).toBeCloseTo(close.close * s.balance_sheet.shares_outstanding, 0);
+			const from = new Date(Date.parse(s.period_end) - 365 * 86_400_000).toISOString().slice(0, 10);
+			const closes = rows.filter(r => r.date > from && r.date <= s.period_end).map(r => r.close);
+			const rs = closes.slice(1).map((c, i) => Math.log(c / closes[i]));
+			const m = rs.reduce((x, r) => x + r, 0) / rs.length;
+			const sE = Math.sqrt(rs.reduce((x, r) => x + (r - m) ** 2, 0) / (rs.length - 1)) * Math.sqrt(252);
+			const debt = (s.balance_sheet.short_term_debt ?? 0) + 0.5 * (s.balance_sheet.long_term_debt ?? 0);
+			const equity = close.close * s.balance_sheet.shares_outstanding;
+			const sV = (equity / (equity + debt)) * sE + (debt / (equity + debt)) * (0.05 + 0.25 * sE);
+			const drift = closes[closes.length - 1] / closes[0] - 1;
+			expect(at.volatility).toBeCloseTo(sE, 10);
+			expect(at.distance_to_default).toBeCloseTo((Math.log((equity + debt) / debt) + drift - sV ** 2 / 2) / sV, 8);
+		}
+
 		// before the prices begin: no market figures, and why
 		const fy2012 = market.find((p: { period_end: string }) => p.period_end === "2012-09-29");
 		expect(fy2012).toMatchObject({
