@@ -232,10 +232,6 @@ const IntegrationService = defineService<{
 			);
 		},
 
-		runs(source: RefreshSource, params: { page?: number; page_size?: number }) {
-			return this.findPage<RefreshRun>({ source }, { ...params, sort: "-fired_at" }, "-fired_at");
-		},
-
 		answer(company: Company, created: boolean, filer: SecFiler, imported: unknown): SecCompanyImport {
 			const { cik: _cik, name: _name, ...described } = filer;
 			return { company, created, filer: described, import: imported };
@@ -329,19 +325,20 @@ const IntegrationService = defineService<{
 			},
 		},
 
-		secRefreshRuns: {
+		refreshRuns: {
 			openapi: {
-				summary: "List the scheduled SEC refreshes",
+				summary: "List the scheduled refreshes",
 				description:
-					"The runs of the scheduled refresh (SEC_REFRESH_CRON), newest first: one per firing across replicas, with the companies refreshed and those that failed.",
+					"The runs of the scheduled refresh from SEC EDGAR (`sec`: SEC_REFRESH_CRON) or the price provider (`prices`: PRICES_REFRESH_CRON), newest first: one per firing across replicas, with the companies refreshed and those that failed.",
 				response: "RefreshRun",
 				list: true,
 			},
-			rest: "GET /integration/sec/refresh-runs",
+			rest: "GET /integration/:source/refresh-runs",
 			permission: ["read", "financial_data"],
-			params: { $$strict: true, ...pageParams() },
-			handler(ctx: IntegrationContext<{ page?: number; page_size?: number }>) {
-				return this.runs("sec", ctx.params);
+			params: { $$strict: true, source: { type: "enum", values: ["sec", "prices"] }, ...pageParams() },
+			handler(ctx: IntegrationContext<{ source: RefreshSource; page?: number; page_size?: number }>) {
+				const { source, ...page } = ctx.params;
+				return this.findPage<RefreshRun>({ source }, { ...page, sort: "-fired_at" }, "-fired_at");
 			},
 		},
 
@@ -364,21 +361,6 @@ const IntegrationService = defineService<{
 				if (from && to && from > to) throw unprocessable("from is after to", [{ field: "from", message: `must be on or before to (${to})` }]);
 				const company = await call(ctx, Companies.actions.get, { id: ctx.params.id });
 				return this.fetchPricesOf(ctx, company, { from, to });
-			},
-		},
-
-		pricesRefreshRuns: {
-			openapi: {
-				summary: "List the scheduled price refreshes",
-				description: "The runs of the scheduled price refresh (PRICES_REFRESH_CRON), newest first: one per firing across replicas.",
-				response: "RefreshRun",
-				list: true,
-			},
-			rest: "GET /integration/prices/refresh-runs",
-			permission: ["read", "financial_data"],
-			params: { $$strict: true, ...pageParams() },
-			handler(ctx: IntegrationContext<{ page?: number; page_size?: number }>) {
-				return this.runs("prices", ctx.params);
 			},
 		},
 
