@@ -86,8 +86,12 @@ function brokerOptions(config: Config = getConfig()): BrokerOptions {
 			minRequestCount: 20,
 			windowTime: 60,
 			halfOpenTime: 10 * 1000,
-			// Client errors (4xx) say nothing about the health of the node that answered them.
-			check: (err: Error) => !((err as Errors.MoleculerError).code >= 400 && (err as Errors.MoleculerError).code < 500),
+			// Client errors (4xx) say nothing about the health of the node that answered them, nor does a source's
+			// pause (SEC or the price provider said the rate was exceeded: the node answers 503 at once, as it should).
+			check: (err: Error) => {
+				const { code, data } = err as Errors.MoleculerError & { data?: { paused_until?: string } };
+				return !(code >= 400 && code < 500) && !data?.paused_until;
+			},
 		},
 		bulkhead: {
 			enabled: config.broker.bulkhead,

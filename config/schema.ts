@@ -222,7 +222,11 @@ export const SCHEMA = {
 		import_timeout: num("IMPORT_TIMEOUT", 120000, "ms for an SEC import"),
 		heartbeat_interval: num("HEARTBEAT_INTERVAL", 1, "s between a node's heartbeats"),
 		heartbeat_timeout: num("HEARTBEAT_TIMEOUT", 3, "s after which a silent node is dropped from the registry (checked every 250 ms)"),
-		circuit_breaker: bool(null, true, "opens on a node whose calls fail half the time, over at least 20 calls in 60 s (client errors do not count)"),
+		circuit_breaker: bool(
+			null,
+			true,
+			"opens on a node whose calls fail half the time, over at least 20 calls in 60 s (client errors and the 503 of a paused SEC or price provider do not count)",
+		),
 		retry: bool(null, true, "retries of retryable errors (3, from 100 ms doubling, reads only)"),
 		bulkhead: bool(null, true, "a bound on concurrent calls per action"),
 		bulkhead_concurrency: num(null, 50, "concurrent calls per action (the SEC import: 2)"),

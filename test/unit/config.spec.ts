@@ -84,3 +84,18 @@ describe("configuration", () => {
 		expect(() => loadConfig({ NODE_ENV: "staging-typo" })).toThrow(/staging-typo/);
 	});
 });
+
+describe("the circuit breaker's count of failures", () => {
+	const brokerOptionsOf = require("../../moleculer.config") as (config: ReturnType<typeof loadConfig>) => { circuitBreaker: { check(err: Error): boolean } };
+	const check = brokerOptionsOf(loadConfig({ NODE_ENV: "test" })).circuitBreaker.check;
+	const error = (code: number, data?: object) => Object.assign(new Error("e"), { code, data });
+
+	it("counts a node's own failures, not the client's mistakes nor a source's pause", () => {
+		expect(check(error(500))).toBe(true);
+		expect(check(error(503))).toBe(true);
+		expect(check(error(422))).toBe(false);
+		expect(check(error(404))).toBe(false);
+		// SEC EDGAR or the price provider said the rate was exceeded: the node answers 503 at once, healthy
+		expect(check(error(503, { paused_until: "2026-12-07T13:00:00.000Z" }))).toBe(false);
+	});
+});
