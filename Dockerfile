@@ -2,6 +2,8 @@
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci's prepare step runs the web app's build, which skips until the sources are here (npm run build builds it)
+COPY bin/build-web.js ./bin/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json moleculer.config.ts ./
 COPY bin ./bin
@@ -14,6 +16,7 @@ COPY models ./models
 COPY contracts ./contracts
 COPY repl ./repl
 COPY services ./services
+COPY web ./web
 RUN npm run build
 
 FROM node:22-bookworm-slim
@@ -24,7 +27,9 @@ ENV NODE_ENV=production \
     METRICS_PORT=3030
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY bin/build-web.js ./bin/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# the compiled services and the built web app (dist/web, served at /app)
 COPY --from=build /app/dist ./dist
 COPY config ./config
 # the shipped ML data sets (registered by ml.registry on first start; data/README.md)

@@ -52,6 +52,23 @@ export default tseslint.config(
 		},
 	},
 	{
+		// the web app runs in a browser (web/, bundled by bin/build-web.js)
+		files: ["web/**/*.ts", "web/**/*.tsx"],
+		languageOptions: {
+			globals: {
+				window: "readonly",
+				document: "readonly",
+				location: "readonly",
+				history: "readonly",
+				sessionStorage: "readonly",
+				FormData: "readonly",
+				HTMLFormElement: "readonly",
+				HTMLDivElement: "readonly",
+				Response: "readonly",
+			},
+		},
+	},
+	{
 		files: ["services/**/*.ts", "mixins/**/*.ts", "middlewares/**/*.ts", "lib/**/*.ts", "repl/**/*.ts", "bin/**/*.ts", "domains/**/*.ts", "models/**/*.ts"],
 		ignores: ["lib/contract-calls.ts"],
 		rules: {

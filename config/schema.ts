@@ -52,6 +52,12 @@ export const SCHEMA = {
 		"every node's own `GET /health/live` and `/health/ready` (services started, transporter connected, its stores answering), for probes of nodes without the gateway; unset: off",
 	),
 	data_dir: setting("DATA_DIR", "./data", "NeDB files, the channel journal, blobs and the generated JWT secret", v => path.resolve(String(v))),
+	web_dir: setting(
+		"WEB_DIR",
+		"./dist/web",
+		"the built web app the gateway serves at `/app` (`npm install` and `npm run build:web` build it there; [web-app.md](web-app.md))",
+		v => path.resolve(String(v)),
+	),
 	transporter: optionalText(
 		"TRANSPORTER",
 		"Moleculer transporter (a comma list of NATS URLs for a NATS cluster); unset: one process, which opens only `DATA_DIR/bizops.sock`, the local socket `npm run repl` attaches through ([operations.md](operations.md#repl))",

@@ -3,6 +3,7 @@
  * the rate limits, and publishes the REST aliases of every service's actions; access control itself runs
  * in each action (middlewares/authorization.middleware.ts), so it holds for calls between services too.
  */
+import { APP_PATH, isWebAppPath, WebApp } from "../lib/web-app";
 import http, { type IncomingMessage, type ServerResponse } from "http";
 import type { Context, MetricRegistry } from "moleculer";
 import ApiGateway from "moleculer-web";
@@ -46,6 +47,8 @@ interface GatewayState {
 	/** What the OpenAPI document says beyond the routes: operation docs, service descriptions, schemas, limits. */
 	documentExtras: DocumentExtras;
 	answers: AnswerCache;
+	/** The web app's files (lib/web-app.ts). */
+	webApp: WebApp;
 	/** moleculer-web's */
 	server?: http.Server;
 	httpHandler: http.RequestListener;
@@ -191,13 +194,13 @@ const ApiService = defineService<GatewayState>()({
 			const config = configOf(this.broker);
 			this.server = http.createServer(
 				{ headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.http.request_timeout), requestTimeout: config.http.request_timeout, connectionsCheckingInterval: 1000 },
-				(req, res) => (req.url === "/" ? this.answerRoot(req, res) : this.httpHandler(req, res)),
+				(req, res) => (req.url === "/" ? this.answerRoot(req, res) : isWebAppPath(req.url ?? "") ? this.webApp.answer(req, res) : this.httpHandler(req, res)),
 			);
 		},
 
 		/**
-		 * `GET /`, outside the API's path: a person is sent to the API's docs page, a program told where the API
-		 * and its document are.
+		 * `GET /`, outside the API's path: a person is sent to the web app, a program told where the API and its
+		 * document are.
 		 */
 		answerRoot(req: IncomingMessage, res: ServerResponse) {
 			res.setHeader("X-Content-Type-Options", "nosniff");
@@ -208,11 +211,11 @@ const ApiService = defineService<GatewayState>()({
 			}
 			const docs = `${API_PATH}/docs`;
 			if (/\btext\/html\b/.test(String(req.headers.accept ?? ""))) {
-				res.writeHead(302, { Location: docs, "Content-Type": "text/html; charset=utf-8" });
-				return void res.end(`<!doctype html><title>bizops</title><p>The bizops API: <a href="${docs}">its documentation</a>.</p>`);
+				res.writeHead(302, { Location: `${APP_PATH}/`, "Content-Type": "text/html; charset=utf-8" });
+				return void res.end(`<!doctype html><title>bizops</title><p><a href="${APP_PATH}/">The bizops web app</a>; the API's <a href="${docs}">documentation</a>.</p>`);
 			}
 			res.writeHead(200, { "Content-Type": "application/json; charset=utf-8" });
-			res.end(JSON.stringify({ name: "bizops", api: API_PATH, docs, openapi: `${API_PATH}/openapi.json`, health: `${API_PATH}/health/live` }));
+			res.end(JSON.stringify({ name: "bizops", app: `${APP_PATH}/`, api: API_PATH, docs, openapi: `${API_PATH}/openapi.json`, health: `${API_PATH}/health/live` }));
 		},
 
 		someNodeRuns(service: string): boolean {
@@ -405,6 +408,7 @@ const ApiService = defineService<GatewayState>()({
 		const config = configOf(this.broker);
 		if (this.broker.isMetricsEnabled() && !this.broker.metrics.getMetric(SERVICE_AVAILABLE_GAUGE.name)) this.broker.metrics.register(SERVICE_AVAILABLE_GAUGE);
 		this.encoded = new WeakMap();
+		this.webApp = new WebApp(config.web_dir);
 		// the prediction rows' cap is this broker's setting (checked by ml.prediction): the document says it
 		this.restActions = REST_ACTIONS.map(a =>
 			a.name === PREDICT_ACTION ? { ...a, params: { ...a.params, rows: { ...(a.params?.rows as object), max: config.ml.max_prediction_rows } } } : a,

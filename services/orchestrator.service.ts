@@ -13,7 +13,8 @@ import type { Context } from "moleculer";
 import { configOf, type Config } from "../config";
 import { backoffMs, configIssues, nextStep, REVIEW_STEPS, stepsFor, type ReviewStep, type WorkflowConfig } from "../domains/orchestration/workflow";
 import { analysisHighlights } from "../domains/finance/analysis";
-import { servicePrincipal, type AuthMeta } from "../lib/principal";
+import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
+import { visibleIndustries } from "../domains/identity/rbac";
 import { defineService } from "../lib/service";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
@@ -229,17 +230,28 @@ const OrchestratorService = defineService<{ workflows: WorkflowConfig; running: 
 	actions: {
 		list: {
 			openapi: {
-				summary: "List a company's reviews",
-				description: "The company review runs after every statement change: analysis → risk → compliance → SWOT draft (docs/orchestrator.md). Filter `state`.",
+				summary: "List company reviews",
+				description:
+					"The company review runs after every statement or price change: analysis → risk → compliance → SWOT draft (docs/orchestrator.md). A company's (`company_id`), or, without it, every review of the companies of the caller's domains, newest first. Filter `state`.",
 				response: "Workflow",
 				list: true,
 			},
 			rest: "GET /workflows",
 			permission: ["read", "financial_data"],
-			params: { $$strict: true, company_id: idParam, state: { type: "enum", values: ["running", "succeeded", "failed"], optional: true }, ...listParams(["started_at"]) },
-			async handler(ctx: OrchestratorContext<{ company_id: string; state?: string; page?: number; page_size?: number; sort?: string }>) {
-				const company = await this.company(ctx, ctx.params.company_id);
-				const query: Doc = { company_id: company.id };
+			params: {
+				$$strict: true,
+				company_id: { ...idParam, optional: true },
+				state: { type: "enum", values: ["running", "succeeded", "failed"], optional: true },
+				...listParams(["started_at"]),
+			},
+			async handler(ctx: OrchestratorContext<{ company_id?: string; state?: string; page?: number; page_size?: number; sort?: string }>) {
+				const query: Doc = {};
+				if (ctx.params.company_id) query.company_id = (await this.company(ctx, ctx.params.company_id)).id;
+				else {
+					// every review of the companies of the caller's domains (the operations view's list)
+					const industries = visibleIndustries(principalOf(ctx));
+					if (industries) query.industry = { $in: industries };
+				}
 				if (ctx.params.state) query.state = ctx.params.state;
 				return this.findPage<Workflow>(query, ctx.params, "-started_at");
 			},

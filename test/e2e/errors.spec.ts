@@ -126,13 +126,20 @@ describe("what never leaves", () => {
 });
 
 describe("GET / (issue 21, item 11)", () => {
-	it("sends a person to the docs page and tells a program where the API is, instead of a 404", async () => {
+	it("sends a person to the web app and tells a program where the API is, instead of a 404", async () => {
 		const browser = await fetch(`${platform.url}/`, { headers: { accept: "text/html,application/xhtml+xml" }, redirect: "manual" });
 		expect(browser.status).toBe(302);
-		expect(browser.headers.get("location")).toBe("/api/v1/docs");
+		expect(browser.headers.get("location")).toBe("/app/");
 		const program = await fetch(`${platform.url}/`);
 		expect(program.status).toBe(200);
-		expect(await program.json()).toEqual({ name: "bizops", api: "/api/v1", docs: "/api/v1/docs", openapi: "/api/v1/openapi.json", health: "/api/v1/health/live" });
+		expect(await program.json()).toEqual({
+			name: "bizops",
+			app: "/app/",
+			api: "/api/v1",
+			docs: "/api/v1/docs",
+			openapi: "/api/v1/openapi.json",
+			health: "/api/v1/health/live",
+		});
 		// the docs page it points to is there
 		expect((await fetch(`${platform.url}/api/v1/docs`)).status).toBe(200);
 		const post = await fetch(`${platform.url}/`, { method: "POST" });

@@ -64,6 +64,10 @@ describe("the company review workflow", () => {
 		expect((await platform.request("GET", `/workflows/${wf.id}`, { token: analyst })).body.id).toBe(wf.id);
 		expect((await platform.request("GET", `/workflows/${wf.id}`, { token: outsider })).status).toBe(404);
 		expect((await platform.request("GET", `/workflows?company_id=${co}`, { token: outsider })).status).toBe(404);
+		// without a company: every review of the caller's domains (the web app's operations view), none of another's
+		expect((await platform.request("GET", "/workflows", { token: analyst })).body.rows.map((w: { id: string }) => w.id)).toContain(wf.id);
+		expect((await platform.request("GET", "/workflows", { token: admin })).body.rows.map((w: { id: string }) => w.id)).toContain(wf.id);
+		expect((await platform.request("GET", "/workflows", { token: outsider })).body.rows.map((w: { industry: string }) => w.industry)).not.toContain("manufacturing");
 	});
 
 	it("leaves the analysis with the company's name and ticker, whoever computed it first (issue 21, item 1)", async () => {

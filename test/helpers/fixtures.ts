@@ -124,3 +124,19 @@ export function bigFrameworkLibrary(requirements: number): string {
 		...nodes,
 	].join("\n");
 }
+
+/** A small separable data set: `distress` is 1 when leverage is high and margin low (with noise, and gaps). */
+export function syntheticCsv(rows = 400, seed = 7): string {
+	let s = seed;
+	const rnd = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+	const lines = ["leverage,margin,size,distress"];
+	for (let i = 0; i < rows; i++) {
+		const leverage = rnd() * 2;
+		const margin = rnd() * 0.4 - 0.1;
+		const risk = leverage - 4 * margin + (rnd() - 0.5) * 0.6;
+		const label = risk > 1.2 ? 1 : 0;
+		const size = i % 17 === 0 ? "?" : (rnd() * 100).toFixed(2);
+		lines.push(`${leverage.toFixed(4)},${i % 23 === 0 ? "" : margin.toFixed(4)},${size},${label}`);
+	}
+	return lines.join("\n");
+}

@@ -1,0 +1,212 @@
+/** The pieces every view uses: loading and error states, tables that sort, badges, small charts, the heat map. */
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { ComponentChildren } from "preact";
+import uPlot from "uplot";
+import { ApiError } from "./api";
+import { Link } from "./router";
+
+/** Loads `load()` when `deps` change: its value, or the error it threw. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data?: T; error?: ApiError | Error; loading: boolean; reload(): void } {
+	const [state, setState] = useState<{ data?: T; error?: ApiError | Error; loading: boolean }>({ loading: true });
+	const [tick, setTick] = useState(0);
+	useEffect(() => {
+		let live = true;
+		setState(s => ({ ...s, loading: true }));
+		load().then(
+			data => live && setState({ data, loading: false }),
+			error => live && setState({ error, loading: false }),
+		);
+		return () => {
+			live = false;
+		};
+	}, [...deps, tick]);
+	return { ...state, reload: () => setTick(t => t + 1) };
+}
+
+/** A request's state: loading, the API's message for an error (404 the not-found page), else the content. */
+export function Loaded<T>(props: { state: { data?: T; error?: Error; loading: boolean }; children: (data: T) => ComponentChildren; what?: string }) {
+	const { data, error, loading } = props.state;
+	if (error) return error instanceof ApiError && error.status === 404 ? <NotFound what={props.what} message={error.message} /> : <ErrorBox error={error} />;
+	if (loading && data === undefined)
+		return (
+			<p class="muted" aria-busy="true">
+				Loading…
+			</p>
+		);
+	return <>{props.children(data as T)}</>;
+}
+
+const STATUS_WORDS: Record<number, string> = {
+	401: "Signed out",
+	403: "Not allowed",
+	404: "Not found",
+	409: "Conflict",
+	422: "Not accepted",
+	429: "Too many requests",
+};
+
+export function ErrorBox({ error }: { error: Error }) {
+	const status = error instanceof ApiError ? error.status : 0;
+	return (
+		<div class="error" role="alert">
+			<strong>{STATUS_WORDS[status] ?? (status ? `Error ${status}` : "Error")}</strong>: {error.message}
+		</div>
+	);
+}
+
+export function NotFound({ what, message }: { what?: string; message?: string }) {
+	return (
+		<section class="not-found">
+			<h1>Not found</h1>
+			<p>{message ?? `There is no such ${what ?? "page"}, or it is not yours to see.`}</p>
+			<p>
+				<Link to="/">Back to the portfolio</Link>
+			</p>
+		</section>
+	);
+}
+
+export const fmt = {
+	num: (v: number | null | undefined, digits = 2) => (v == null ? "—" : v.toLocaleString("en-US", { maximumFractionDigits: digits })),
+	pct: (v: number | null | undefined, digits = 1) => (v == null ? "—" : `${(v * 100).toFixed(digits)} %`),
+	money: (v: number | null | undefined, currency = "USD") =>
+		v == null
+			? "—"
+			: Math.abs(v) >= 1e9
+				? `${(v / 1e9).toFixed(2)} bn ${currency}`
+				: Math.abs(v) >= 1e6
+					? `${(v / 1e6).toFixed(1)} M ${currency}`
+					: `${v.toLocaleString("en-US")} ${currency}`,
+	date: (v: string | null | undefined) => (v ? v.slice(0, 10) : "—"),
+	label: (v: string) => v.replace(/_/g, " "),
+};
+
+/** A status word as a coloured badge (zones, levels, compliance statuses, KPI statuses). */
+export function Badge({ value }: { value: string | null | undefined }) {
+	if (!value) return <span class="badge none">—</span>;
+	return <span class={`badge b-${value.replace(/[^a-z_]/gi, "")}`}>{fmt.label(value)}</span>;
+}
+
+export interface Column<T> {
+	key: string;
+	label: string;
+	value(row: T): string | number | null | undefined;
+	render?(row: T): ComponentChildren;
+	numeric?: boolean;
+}
+
+/** A table whose column headers sort it (a button each: keyboard and screen readers see the order). */
+export function SortableTable<T>(props: { rows: T[]; columns: Column<T>[]; initial?: string; label: string }) {
+	const [sort, setSort] = useState<{ key: string; dir: 1 | -1 }>({ key: props.initial ?? props.columns[0].key, dir: 1 });
+	const column = props.columns.find(c => c.key === sort.key) ?? props.columns[0];
+	const rows = [...props.rows].sort((a, b) => {
+		const [x, y] = [column.value(a), column.value(b)];
+		if (x == null) return 1;
+		if (y == null) return -1;
+		return (x < y ? -1 : x > y ? 1 : 0) * sort.dir;
+	});
+	return (
+		<table aria-label={props.label}>
+			<thead>
+				<tr>
+					{props.columns.map(c => (
+						<th key={c.key} class={c.numeric ? "num" : ""} aria-sort={c.key === sort.key ? (sort.dir === 1 ? "ascending" : "descending") : "none"}>
+							<button type="button" class="sort" onClick={() => setSort(s => ({ key: c.key, dir: s.key === c.key ? (-s.dir as 1 | -1) : 1 }))}>
+								{c.label}
+								{c.key === sort.key ? (sort.dir === 1 ? " ▲" : " ▼") : ""}
+							</button>
+						</th>
+					))}
+				</tr>
+			</thead>
+			<tbody>
+				{rows.map((row, i) => (
+					<tr key={i}>
+						{props.columns.map(c => (
+							<td key={c.key} class={c.numeric ? "num" : ""}>
+								{c.render ? c.render(row) : (c.value(row) ?? "—")}
+							</td>
+						))}
+					</tr>
+				))}
+			</tbody>
+		</table>
+	);
+}
+
+/** A small line chart of one series over dates (uPlot, drawn on a canvas). */
+export function TrendChart({ title, points, percent }: { title: string; points: Array<{ date: string; value: number | null }>; percent?: boolean }) {
+	const box = useRef<HTMLDivElement>(null);
+	useEffect(() => {
+		if (!box.current) return;
+		const xs = points.map(p => Date.parse(p.date) / 1000);
+		const ys = points.map(p => (p.value == null ? null : percent ? p.value * 100 : p.value));
+		const chart = new uPlot(
+			{
+				width: 300,
+				height: 140,
+				legend: { show: false },
+				cursor: { show: true },
+				scales: { x: { time: true } },
+				axes: [{ size: 30 }, { size: 58, values: (_u, vals) => vals.map(v => (percent ? `${v}%` : String(v))) }],
+				series: [{}, { label: title, stroke: "#1f5fa8", width: 2, points: { show: true, size: 5 } }],
+			},
+			[xs, ys as number[]],
+			box.current,
+		);
+		return () => chart.destroy();
+	}, [points, title, percent]);
+	return (
+		<figure class="chart">
+			<figcaption>{title}</figcaption>
+			<div ref={box} role="img" aria-label={`${title} over ${points.length} periods`} />
+		</figure>
+	);
+}
+
+/**
+ * The risk grid as CISO Assistant draws it: likelihood rows (highest on top) by impact columns, each cell the
+ * colour of its level and the count of risks in it; a cell with risks is a button that opens them.
+ */
+export function HeatMap(props: {
+	levels: string[][];
+	counts: number[][];
+	probability: string[];
+	impact: string[];
+	selected?: [number, number] | null;
+	onSelect(cell: [number, number]): void;
+}) {
+	const rows = props.levels.map((_, i) => props.levels.length - 1 - i);
+	return (
+		<div class="heatmap" style={{ gridTemplateColumns: `8rem repeat(${props.impact.length}, 1fr)` }} role="grid" aria-label="Risk heat map">
+			{rows.map(l => (
+				<>
+					<div class="axis" role="rowheader">
+						{props.probability[l]}
+					</div>
+					{props.impact.map((_, i) => {
+						const n = props.counts[l]?.[i] ?? 0;
+						const selected = props.selected?.[0] === l && props.selected?.[1] === i;
+						return (
+							<button
+								type="button"
+								class={`cell lvl-${props.levels[l][i].toLowerCase().replace(/[^a-z]/g, "")}${selected ? " selected" : ""}`}
+								disabled={n === 0}
+								aria-label={`likelihood ${props.probability[l]}, impact ${props.impact[i]}: ${n} risk${n === 1 ? "" : "s"} (${props.levels[l][i]})`}
+								onClick={() => props.onSelect([l, i])}
+							>
+								{n || ""}
+							</button>
+						);
+					})}
+				</>
+			))}
+			<div />
+			{props.impact.map(name => (
+				<div class="axis bottom" role="columnheader">
+					{name}
+				</div>
+			))}
+		</div>
+	);
+}

@@ -1,0 +1,242 @@
+/** Models: the registry's models; a model's versions with their metrics side by side, aliases and their history, deploy and rollback for those allowed, jobs with live progress, monitoring. */
+import { useEffect, useState } from "preact/hooks";
+import { atLeast, get, post } from "../api";
+import { Badge, ErrorBox, Loaded, fmt, useLoad } from "../components";
+import { Link } from "../router";
+
+export function MlModels() {
+	const state = useLoad(() => get<{ rows: any[] }>("/ml/models?page_size=100").then(p => p.rows), []);
+	return (
+		<section>
+			<h1>Models</h1>
+			<Loaded state={state}>
+				{models =>
+					models.length === 0 ? (
+						<p class="muted">No models yet.</p>
+					) : (
+						<table aria-label="Models">
+							<thead>
+								<tr>
+									<th>Model</th>
+									<th>Domain</th>
+									<th>Type</th>
+									<th class="num">Production</th>
+									<th class="num">Staging</th>
+									<th class="num">Latest</th>
+									<th>Status</th>
+								</tr>
+							</thead>
+							<tbody>
+								{models.map(m => (
+									<tr>
+										<td>
+											<Link to={`/ml/models/${m.id}`}>{m.name}</Link>
+										</td>
+										<td>{m.domain}</td>
+										<td>{fmt.label(m.model_type)}</td>
+										<td class="num">{m.aliases.production ?? "—"}</td>
+										<td class="num">{m.aliases.staging ?? "—"}</td>
+										<td class="num">{m.latest_version}</td>
+										<td>
+											<Badge value={m.status} />
+										</td>
+									</tr>
+								))}
+							</tbody>
+						</table>
+					)
+				}
+			</Loaded>
+		</section>
+	);
+}
+
+const METRICS = ["roc_auc", "pr_auc", "f1", "precision", "recall", "accuracy", "brier"] as const;
+
+export function MlModelPage({ id }: { id: string }) {
+	const state = useLoad(async () => {
+		const model = await get(`/ml/models/${id}`);
+		const [versions, history, jobs, monitoring] = await Promise.all([
+			get<{ rows: any[] }>(`/ml/models/${id}/versions?page_size=20`).then(p => p.rows),
+			get<{ rows: any[] }>(`/ml/models/${id}/history?page_size=20`).then(p => p.rows),
+			get<{ rows: any[] }>(`/ml/jobs?model_id=${id}&page_size=10`).then(p => p.rows),
+			// monitoring is of the production version: none before one is deployed
+			model.aliases.production == null ? null : get(`/ml/models/${id}/monitoring`).catch(() => null),
+		]);
+		return { model, versions, history, jobs, monitoring };
+	}, [id]);
+	// jobs still running are shown live: the page reloads every two seconds while one is
+	const running = state.data?.jobs.some(j => j.state === "queued" || j.state === "running");
+	useEffect(() => {
+		if (!running) return;
+		const timer = setInterval(state.reload, 2000);
+		return () => clearInterval(timer);
+	}, [running]);
+	return (
+		<Loaded state={state} what="model">
+			{({ model, versions, history, jobs, monitoring }) => (
+				<article>
+					<h1>
+						{model.name} <Badge value={model.status} />
+					</h1>
+					<p class="muted">
+						{fmt.label(model.model_type)} · domain {model.domain} · production <strong data-alias="production">{model.aliases.production ?? "none"}</strong> · staging{" "}
+						<strong data-alias="staging">{model.aliases.staging ?? "none"}</strong>
+					</p>
+					<Versions model={model} versions={versions} onChanged={state.reload} />
+					<section aria-labelledby="history">
+						<h2 id="history">Alias history</h2>
+						<ul class="history">
+							{history.map(t => (
+								<li>
+									{fmt.date(t.at)} {t.action} {t.alias}: {t.from_version ?? "none"} → {t.to_version ?? "none"} by {t.actor} — {t.reason}
+									{t.forced ? " (forced)" : ""}
+								</li>
+							))}
+						</ul>
+					</section>
+					{jobs.length > 0 && (
+						<section aria-labelledby="jobs">
+							<h2 id="jobs">Training jobs</h2>
+							<table aria-label="Jobs">
+								<thead>
+									<tr>
+										<th>Job</th>
+										<th>State</th>
+										<th>Progress</th>
+										<th class="num">Version</th>
+									</tr>
+								</thead>
+								<tbody>
+									{jobs.map(j => (
+										<tr>
+											<td>{fmt.date(j.created_at)}</td>
+											<td>
+												<Badge value={j.state} /> {j.error ?? ""}
+											</td>
+											<td>
+												<progress max={1} value={j.progress} aria-label="progress" /> {fmt.pct(j.progress, 0)}
+											</td>
+											<td class="num">{j.version ?? "—"}</td>
+										</tr>
+									))}
+								</tbody>
+							</table>
+						</section>
+					)}
+					{monitoring && <Monitoring monitoring={monitoring} />}
+				</article>
+			)}
+		</Loaded>
+	);
+}
+
+function Versions({ model, versions, onChanged }: { model: any; versions: any[]; onChanged(): void }) {
+	const [error, setError] = useState<Error | null>(null);
+	const move = async (path: string, body: object, what: string) => {
+		const reason = window.prompt(`Why ${what}?`);
+		if (!reason) return;
+		try {
+			await post(path, { ...body, reason });
+			setError(null);
+			onChanged();
+		} catch (err) {
+			setError(err as Error);
+		}
+	};
+	return (
+		<section aria-labelledby="versions">
+			<h2 id="versions">Versions</h2>
+			<div class="scroll">
+				<table aria-label="Versions">
+					<thead>
+						<tr>
+							<th>Version</th>
+							<th>Deployment</th>
+							{METRICS.map(m => (
+								<th class="num">{m.replace("_", " ")}</th>
+							))}
+							<th class="num">Test rows</th>
+							<th />
+						</tr>
+					</thead>
+					<tbody>
+						{versions.map(v => (
+							<tr data-version={v.version}>
+								<td>{v.version}</td>
+								<td>
+									<Badge value={v.deployment_status} />
+								</td>
+								{METRICS.map(m => (
+									<td class="num">{fmt.num(v.metrics.test[m], 3)}</td>
+								))}
+								<td class="num">{v.metrics.test.rows}</td>
+								<td class="actions">
+									{atLeast("domain_admin") && model.aliases.production !== v.version && model.status === "active" && (
+										<button
+											type="button"
+											class="deploy"
+											onClick={() =>
+												move(`/ml/models/${model.id}/versions/${v.version}/deploy`, { alias: "production" }, `deploy version ${v.version} to production`)
+											}
+										>
+											Deploy to production
+										</button>
+									)}
+									{atLeast("analyst") && model.aliases.staging !== v.version && model.aliases.production !== v.version && model.status === "active" && (
+										<button
+											type="button"
+											onClick={() => move(`/ml/models/${model.id}/versions/${v.version}/deploy`, { alias: "staging" }, `stage version ${v.version}`)}
+										>
+											Stage
+										</button>
+									)}
+								</td>
+							</tr>
+						))}
+					</tbody>
+				</table>
+			</div>
+			{atLeast("domain_admin") && model.previous_production != null && (
+				<button type="button" onClick={() => move(`/ml/models/${model.id}/rollback`, {}, `roll production back to version ${model.previous_production}`)}>
+					Roll back to version {model.previous_production}
+				</button>
+			)}
+			{error && <ErrorBox error={error} />}
+		</section>
+	);
+}
+
+function Monitoring({ monitoring }: { monitoring: any }) {
+	return (
+		<section aria-labelledby="monitoring">
+			<h2 id="monitoring">Monitoring</h2>
+			<p>
+				Realised: {monitoring.realised.companies_scored} companies scored, {monitoring.realised.with_outcome} with an outcome; ROC AUC{" "}
+				{monitoring.realised.roc_auc == null ? (monitoring.realised.reason ?? "—") : fmt.num(monitoring.realised.roc_auc, 3)}
+			</p>
+			{monitoring.drift.features.length > 0 && (
+				<table aria-label="Drift">
+					<thead>
+						<tr>
+							<th>Feature</th>
+							<th class="num">PSI</th>
+							<th>Level</th>
+						</tr>
+					</thead>
+					<tbody>
+						{monitoring.drift.features.map((f: any) => (
+							<tr>
+								<td>{f.feature}</td>
+								<td class="num">{fmt.num(f.psi, 3)}</td>
+								<td>
+									<Badge value={f.level} />
+								</td>
+							</tr>
+						))}
+					</tbody>
+				</table>
+			)}
+		</section>
+	);
+}
