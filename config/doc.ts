@@ -8,13 +8,18 @@ export const CONFIG_DOC_END = "<!-- /settings -->";
 const shown = (v: unknown): string => (v == null ? "unset" : Array.isArray(v) ? `\`${v.join(",")}\`` : `\`${String(v)}\``);
 const valueAt = (config: object, key: string): unknown => key.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], config);
 
+/** Settings that are paths, resolved against the working directory when read. */
+const PATH_SETTINGS = ["data_dir", "web_dir"];
+
 export function settingsMarkdown(): string {
 	// the production file's values (credentials given, as production requires them)
 	const production = loadConfig({ NODE_ENV: "production" });
 	const development = loadConfig({ NODE_ENV: "development" });
 	const rows = settings().map(({ key, setting }) => {
-		const embedded = key === "data_dir" ? setting.default : valueAt(development, key);
-		const prod = key === "data_dir" ? setting.default : valueAt(production, key);
+		// paths are shown as given, not as resolved on the machine that writes the doc
+		const relative = PATH_SETTINGS.includes(key);
+		const embedded = relative ? setting.default : valueAt(development, key);
+		const prod = relative ? setting.default : valueAt(production, key);
 		const name = setting.env ? `\`${setting.env}\`` : "—";
 		return `| ${name} | \`${key}\` | ${shown(embedded)} | ${JSON.stringify(prod) === JSON.stringify(embedded) ? "same" : shown(prod)} | ${setting.doc} |`;
 	});

@@ -653,6 +653,13 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			metrics: obj(
 				{ test: ref("MlMetrics"), validation: ref("MlMetrics"), training_seconds: num() },
 				{
+					curves: nullable(
+						obj(
+							{ roc: arr(arr(num()), "[false-positive rate, true-positive rate]"), pr: arr(arr(num()), "[recall, precision]") },
+							{},
+							"The hold-out's ROC and precision-recall curves, at most 101 points each (null without both classes)",
+						),
+					),
 					cross_validation: any("Per-fold metrics and their mean and sd"),
 					reference: any("A model on statement ratios: its labels for the FY2009 US 10-K filers beside Altman's zones (docs/ml.md)"),
 				},
@@ -885,6 +892,18 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		"A company's assessments counted on the matrix's grid",
 	),
 	RiskMatricesImported: obj({ imported: arr(obj({ urn: str(), name: str(), domain: str("Whose it is ('*': every domain's)"), size: str() })) }),
+	ClusterNodes: obj({
+		rows: arr(
+			obj({
+				id: str(),
+				available: bool(),
+				hostname: nullable(str()),
+				cpu: nullable(num("The CPU use it last reported, %")),
+				services: arr(str(), "The services it runs"),
+			}),
+		),
+		total: int(),
+	}),
 	AuditVerification: obj(
 		{
 			ok: bool(),

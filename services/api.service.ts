@@ -378,6 +378,37 @@ const ApiService = defineService<GatewayState>()({
 				return { status: ready ? "ready" : "unavailable", transporter, auth, services, missing_services: missing, warnings };
 			},
 		},
+
+		/** The cluster's nodes as this gateway's registry sees them (the web app's operations view). */
+		nodes: {
+			openapi: {
+				summary: "List the cluster's nodes",
+				description: "Every node the gateway's registry knows: whether it is available, its host, the last CPU use it reported and the services it runs.",
+				response: "ClusterNodes",
+			},
+			role: "super_admin",
+			rest: "GET /health/nodes",
+			handler() {
+				const nodes = this.broker.registry.getNodeList({ onlyAvailable: false, withServices: true }) as unknown as Array<{
+					id: string;
+					available: boolean;
+					hostname?: string;
+					cpu?: number | null;
+					lastHeartbeatTime?: number;
+					services?: Array<{ name: string }>;
+				}>;
+				const rows = nodes
+					.map(n => ({
+						id: n.id,
+						available: n.available,
+						hostname: n.hostname ?? null,
+						cpu: n.cpu ?? null,
+						services: [...new Set((n.services ?? []).map(s => s.name).filter(name => !name.startsWith("$")))].sort(),
+					}))
+					.sort((a, b) => a.id.localeCompare(b.id));
+				return { rows, total: rows.length };
+			},
+		},
 	},
 
 	events: {

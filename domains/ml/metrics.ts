@@ -98,6 +98,42 @@ export function prAuc(y: ArrayLike<number>, p: ArrayLike<number>): number | null
 	return ap;
 }
 
+/** A curve's points, thinned to at most `max` (the first and last kept), rounded to four decimals. */
+function thinned(points: Array<[number, number]>, max: number): Array<[number, number]> {
+	const r = (v: number) => Math.round(v * 1e4) / 1e4;
+	const step = Math.max(1, Math.ceil(points.length / max));
+	const kept = points.filter((_, i) => i % step === 0 || i === points.length - 1);
+	return kept.map(([x, y]) => [r(x), r(y)]);
+}
+
+/**
+ * The ROC curve (false-positive rate, true-positive rate) and the precision-recall curve (recall, precision) over
+ * the distinct scores, highest first (Fawcett, "An introduction to ROC analysis", 2006, algorithm 1), at most
+ * `max` points each; null without both classes.
+ */
+export function curves(y: ArrayLike<number>, p: ArrayLike<number>, max = 101): { roc: Array<[number, number]>; pr: Array<[number, number]> } | null {
+	let positives = 0;
+	for (let i = 0; i < y.length; i++) positives += y[i];
+	const negatives = y.length - positives;
+	if (!positives || !negatives) return null;
+	const order = Array.from({ length: y.length }, (_, i) => i).sort((a, b) => p[b] - p[a]);
+	const roc: Array<[number, number]> = [[0, 0]];
+	const pr: Array<[number, number]> = [];
+	let tp = 0;
+	let fp = 0;
+	for (let i = 0; i < order.length;) {
+		const score = p[order[i]];
+		while (i < order.length && p[order[i]] === score) {
+			if (y[order[i]] === 1) tp++;
+			else fp++;
+			i++;
+		}
+		roc.push([fp / negatives, tp / positives]);
+		pr.push([tp / positives, tp / (tp + fp)]);
+	}
+	return { roc: thinned(roc, max), pr: thinned(pr, max) };
+}
+
 export function brier(y: ArrayLike<number>, p: ArrayLike<number>): number {
 	let sum = 0;
 	for (let i = 0; i < y.length; i++) sum += (p[i] - y[i]) ** 2;

@@ -7,7 +7,7 @@
 import type { ParsedDataset } from "./dataset";
 import { sha256 } from "./dataset";
 import { driftReference, type DriftReference } from "./drift";
-import { bestF1Threshold, classificationMetrics, summariseFolds, type ClassificationMetrics } from "./metrics";
+import { bestF1Threshold, classificationMetrics, curves, summariseFolds, type ClassificationMetrics } from "./metrics";
 import { MODEL_TYPE_DEFINITIONS, type Hyperparameters, type ModelType, type TrainingProgress } from "./model-types";
 import { coverageFloor, missingShare } from "./coverage";
 import { referenceCheck, type ReferenceCheck, type ReferenceFiler } from "./reference";
@@ -34,6 +34,8 @@ export interface TrainingHooks {
 export interface VersionMetrics {
 	/** On the hold-out, at the validation-chosen threshold. */
 	test: ClassificationMetrics;
+	/** The hold-out's ROC and precision-recall curves (metrics.ts `curves`); null without both classes. */
+	curves?: ReturnType<typeof curves>;
 	validation: ClassificationMetrics;
 	cross_validation?: { k: number; folds: ClassificationMetrics[]; summary: Record<string, { mean: number | null; sd: number | null }> };
 	/** Models on statement ratios: their labels for the reference filers (reference.ts). */
@@ -110,7 +112,8 @@ export async function trainVersion(data: ParsedDataset, plan: TrainingPlan, hook
 	const mainShare = k ? 1 / (k + 1) : 1;
 	const fitted = await fit(data, rest, plan, seed, hooks, "training", [0, mainShare]);
 	const yTest = Uint8Array.from(test.map(i => data.y[i]));
-	const testMetrics = classificationMetrics(yTest, await fitted.predict(test), fitted.threshold);
+	const pTest = await fitted.predict(test);
+	const testMetrics = classificationMetrics(yTest, pTest, fitted.threshold);
 	let crossValidation: VersionMetrics["cross_validation"];
 	if (k >= 2) {
 		const folds: ClassificationMetrics[] = [];
@@ -141,6 +144,7 @@ export async function trainVersion(data: ParsedDataset, plan: TrainingPlan, hook
 		threshold: fitted.threshold,
 		metrics: {
 			test: testMetrics,
+			curves: curves(yTest, pTest),
 			validation: fitted.validation,
 			...(crossValidation ? { cross_validation: crossValidation } : {}),
 			training_seconds: Math.round(Number(process.hrtime.bigint() - started) / 1e7) / 100,

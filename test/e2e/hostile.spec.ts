@@ -122,7 +122,9 @@ describe("hostile bodies on every route that takes one, as every role", () => {
 				async (route, role, body) => {
 					// a valid name that the random values below must not make stick
 					const res = await platform.request(route.method, pathOf(route.path), { token: tokens[role], rawBody: JSON.stringify(body) });
-					if (res.status >= 500) throw new Error(`${route.method} ${route.path} as ${role}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+					// the one 5xx no input causes: a connector this platform is not configured for (the price provider) says so
+					const notConfigured = res.status === 503 && /connector is off: set /.test(String(res.body?.message));
+					if (res.status >= 500 && !notConfigured) throw new Error(`${route.method} ${route.path} as ${role}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
 					return true;
 				},
 			),

@@ -309,6 +309,7 @@ describe("the OpenAPI document", () => {
 		await call("POST", `/companies/${marvell.company.id}/prices/fetch`, { token, body: { from: "2017-09-01", to: "2017-09-30" } });
 		await call("GET", "/integration/prices/status", { token });
 		await call("GET", "/integration/prices/refresh-runs", { token });
+		await call("GET", "/health/nodes", { token });
 		if (process.env.DUMP_ANSWERS)
 			require("fs").writeFileSync(process.env.DUMP_ANSWERS, JSON.stringify(answered.map(a => ({ method: a.method, url: a.url, status: a.res.status, body: a.res.body }))));
 

@@ -116,7 +116,7 @@ describeBrowser("the web app in a browser", () => {
 		expect(page.url()).toBe(`${platform.url}/app/companies/${tesla.id}`);
 		const altman = page.locator('[data-score="altman"]');
 		await expect(altman.textContent()).resolves.toMatch(/z′/);
-		expect(await altman.locator(".value").textContent()).toBe("1.7");
+		expect(await altman.locator(".value").textContent()).toBe("1.70");
 		await expect(altman.textContent()).resolves.toMatch(/grey/);
 		await page.getByText("(2021-12-31, annual)").waitFor();
 		// a trend chart drawn: uPlot's canvas with a size
@@ -154,7 +154,7 @@ describeBrowser("the web app in a browser", () => {
 		expect(problems).toEqual([]);
 	});
 
-	it("shows an analyst no deploy button; a domain_admin deploys, and sees the alias move", async () => {
+	it("shows an analyst no deploy button; a domain_admin sees the version's curves, deploys, and sees the alias move", async () => {
 		const analyst = await signedIn("web-analyst");
 		await analyst.page.goto(`${platform.url}/app/ml/models/${modelId}`);
 		await analyst.page.getByRole("table", { name: "Versions" }).waitFor();
@@ -165,6 +165,10 @@ describeBrowser("the web app in a browser", () => {
 		await page.getByRole("link", { name: "web-lr" }).click();
 		await page.getByRole("table", { name: "Versions" }).waitFor();
 		expect(await page.locator('[data-alias="production"]').textContent()).toBe("none");
+		// the version's hold-out curves, drawn
+		await page.getByText("ROC, version 1").waitFor();
+		await page.getByText("Precision-recall, version 1").waitFor();
+		expect(await page.locator("figure.chart canvas").count()).toBe(2);
 		page.once("dialog", dialog => void dialog.accept("Passed its gates; reviewed"));
 		await page.getByRole("button", { name: "Deploy to production" }).click();
 		await page.locator('[data-alias="production"]', { hasText: "1" }).waitFor();
@@ -187,6 +191,8 @@ describeBrowser("the web app in a browser", () => {
 	it("shows a super_admin the operations view, and the audit chain verifies", async () => {
 		const { page, problems, foreign } = await signedIn("admin");
 		await page.getByRole("link", { name: "Operations" }).click();
+		// the one node of this platform, running every service
+		await page.getByRole("table", { name: "Nodes" }).getByText("integration").waitFor();
 		await page.getByRole("button", { name: "Verify the chain" }).click();
 		await page.getByRole("status").filter({ hasText: "The chain holds" }).waitFor();
 		await page.screenshot({ path: path.join(SHOTS, "operations.png"), fullPage: true });

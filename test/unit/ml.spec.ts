@@ -12,7 +12,7 @@ import type { Zone } from "../../domains/finance/scores";
 import { coverageFloor, INPUT_COVERAGE_MARGIN, inputCoverage, missingShare } from "../../domains/ml/coverage";
 import { failedGates, gateValues } from "../../domains/ml/gates";
 import { referenceCheck, type ReferenceCheck, type ReferenceFiler } from "../../domains/ml/reference";
-import { accuracy, bestF1Threshold, brier, classificationMetrics, confusionMatrix, f1, prAuc, precision, recall, rocAuc } from "../../domains/ml/metrics";
+import { accuracy, bestF1Threshold, brier, classificationMetrics, confusionMatrix, curves, f1, prAuc, precision, recall, rocAuc } from "../../domains/ml/metrics";
 import { fitPipeline, MISSING_SENTINEL, normalQuantile, transformRow } from "../../domains/ml/pipeline";
 import { stratifiedFolds, stratifiedSplit } from "../../domains/ml/split";
 import type { Statement } from "../../models/statement";
@@ -175,6 +175,41 @@ describe("drift", () => {
 		expect(driftLevel(psi)).toBe("action");
 		// by hand: two bins, 50/50 expected, 60/40 actual: 0.1·ln(1.2) + (−0.1)·ln(0.8) = 0.04055
 		expect(populationStabilityIndex([0.5, 0.5], [0.6, 0.4])).toBeCloseTo(0.1 * Math.log(1.2) - 0.1 * Math.log(0.8), 6);
+	});
+});
+
+describe("ROC and precision-recall curves", () => {
+	it("step through the scores from the highest, and the ROC curve's area is the ROC AUC", () => {
+		const y = [1, 0, 1, 0];
+		const p = [0.9, 0.1, 0.4, 0.6];
+		const c = curves(y, p)!;
+		// 0.9 (positive), 0.6 (negative), 0.4 (positive), 0.1 (negative)
+		expect(c.roc).toEqual([
+			[0, 0],
+			[0, 0.5],
+			[0.5, 0.5],
+			[0.5, 1],
+			[1, 1],
+		]);
+		expect(c.pr).toEqual([
+			[0.5, 1],
+			[0.5, 0.5],
+			[1, 0.6667],
+			[1, 0.5],
+		]);
+		const area = c.roc.slice(1).reduce((sum, [x, t], i) => sum + ((x - c.roc[i][0]) * (t + c.roc[i][1])) / 2, 0);
+		expect(area).toBeCloseTo(rocAuc(y, p)!, 10);
+		expect(curves([1, 1], [0.2, 0.3])).toBeNull();
+	});
+
+	it("keep at most the points asked for, the ends included", () => {
+		const n = 1000;
+		const y = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+		const p = Array.from({ length: n }, (_, i) => ((i * 7919) % n) / n);
+		const c = curves(y, p, 50)!;
+		expect(c.roc.length).toBeLessThanOrEqual(51);
+		expect(c.roc[0]).toEqual([0, 0]);
+		expect(c.roc[c.roc.length - 1]).toEqual([1, 1]);
 	});
 });
 

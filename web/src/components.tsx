@@ -68,6 +68,8 @@ export function NotFound({ what, message }: { what?: string; message?: string })
 
 export const fmt = {
 	num: (v: number | null | undefined, digits = 2) => (v == null ? "—" : v.toLocaleString("en-US", { maximumFractionDigits: digits })),
+	/** A score as scores are quoted: a fixed number of decimals (Altman's 1.70, Beneish's −2.65). */
+	score: (v: number | null | undefined, digits = 2) => (v == null ? "—" : v.toFixed(digits).replace("-", "−")),
 	pct: (v: number | null | undefined, digits = 1) => (v == null ? "—" : `${(v * 100).toFixed(digits)} %`),
 	money: (v: number | null | undefined, currency = "USD") =>
 		v == null
@@ -160,6 +162,36 @@ export function TrendChart({ title, points, percent }: { title: string; points: 
 		<figure class="chart">
 			<figcaption>{title}</figcaption>
 			<div ref={box} role="img" aria-label={`${title} over ${points.length} periods`} />
+		</figure>
+	);
+}
+
+/** A curve of points on 0–1 axes (a version's ROC or precision-recall curve), drawn with uPlot. */
+export function CurveChart({ title, x, y, points }: { title: string; x: string; y: string; points: Array<[number, number]> }) {
+	const box = useRef<HTMLDivElement>(null);
+	useEffect(() => {
+		if (!box.current) return;
+		const chart = new uPlot(
+			{
+				width: 300,
+				height: 260,
+				legend: { show: false },
+				scales: { x: { time: false, range: [0, 1] }, y: { range: [0, 1] } },
+				axes: [
+					{ label: x, size: 40 },
+					{ label: y, size: 50 },
+				],
+				series: [{}, { label: title, stroke: "#1f5fa8", width: 2 }],
+			},
+			[points.map(p => p[0]), points.map(p => p[1])],
+			box.current,
+		);
+		return () => chart.destroy();
+	}, [points, title, x, y]);
+	return (
+		<figure class="chart">
+			<figcaption>{title}</figcaption>
+			<div ref={box} role="img" aria-label={`${title}: ${y} against ${x}, ${points.length} points`} />
 		</figure>
 	);
 }

@@ -118,7 +118,7 @@ function Scores({ analysis }: { analysis: any }) {
 					{altman ? (
 						<>
 							<p class="big">
-								<span class="value">{fmt.num(altman[altman.primary])}</span> <Badge value={altman.zone} />
+								<span class="value">{fmt.score(altman[altman.primary])}</span> <Badge value={altman.zone} />
 							</p>
 							<p class="muted">{ALTMAN_VARIANTS[altman.primary] ?? altman.primary}</p>
 						</>
@@ -149,7 +149,7 @@ function Scores({ analysis }: { analysis: any }) {
 					<h3>Beneish M</h3>
 					{beneish ? (
 						<p class="big">
-							{fmt.num(beneish.m_score)}{" "}
+							{fmt.score(beneish.m_score)}{" "}
 							{beneish.likely_manipulator == null ? "" : beneish.likely_manipulator ? <Badge value="likely_manipulator" /> : <Badge value="unlikely" />}
 						</p>
 					) : (

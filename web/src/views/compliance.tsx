@@ -43,11 +43,13 @@ export function CompliancePage({ id }: { id: string }) {
 													<Badge value={q.status} />
 												</td>
 												<td>
-													{q.kind === "rule"
-														? `observed ${fmt.num(q.observed, 4)} against ${fmt.num(q.threshold, 4)}${q.reason ? ` (${q.reason})` : ""}`
-														: r.attestations[q.id]
-															? `${r.attestations[q.id].evidence} — ${r.attestations[q.id].by}, until ${fmt.date(r.attestations[q.id].expires_at)}${Date.parse(r.attestations[q.id].expires_at) < now ? " (expired)" : ""}`
-															: "attestation due"}
+													{q.kind === "rule" ? (
+														<Evidence requirement={q} />
+													) : r.attestations[q.id] ? (
+														`${r.attestations[q.id].evidence} — ${r.attestations[q.id].by}, until ${fmt.date(r.attestations[q.id].expires_at)}${Date.parse(r.attestations[q.id].expires_at) < now ? " (expired)" : ""}`
+													) : (
+														"attestation due"
+													)}
 												</td>
 											</tr>
 										))}
@@ -65,5 +67,36 @@ export function CompliancePage({ id }: { id: string }) {
 				</article>
 			)}
 		</Loaded>
+	);
+}
+
+/** A rule's evidence: the figure observed against the threshold, the computation (formula, inputs, period) and its hash. */
+function Evidence({ requirement: q }: { requirement: any }) {
+	const e = q.evidence;
+	return (
+		<>
+			observed {fmt.num(q.observed, 4)} against {fmt.num(q.threshold, 4)}
+			{q.reason ? ` (${q.reason})` : ""}
+			{e && (
+				<details>
+					<summary>computation</summary>
+					<p>
+						{e.figure} = {e.formula ?? e.figure} for {e.period_end ?? "—"} (rule {e.rule}, formulas {e.formula_version})
+					</p>
+					{e.inputs && (
+						<ul>
+							{Object.entries(e.inputs as Record<string, number | null>).map(([name, v]) => (
+								<li>
+									{fmt.label(name)}: {fmt.num(v, 0)}
+								</li>
+							))}
+						</ul>
+					)}
+					<p class="muted">
+						sha256 <code>{e.sha256}</code>
+					</p>
+				</details>
+			)}
+		</>
 	);
 }

@@ -1,7 +1,7 @@
 /** Models: the registry's models; a model's versions with their metrics side by side, aliases and their history, deploy and rollback for those allowed, jobs with live progress, monitoring. */
 import { useEffect, useState } from "preact/hooks";
 import { atLeast, get, post } from "../api";
-import { Badge, ErrorBox, Loaded, fmt, useLoad } from "../components";
+import { Badge, CurveChart, ErrorBox, Loaded, fmt, useLoad } from "../components";
 import { Link } from "../router";
 
 export function MlModels() {
@@ -133,6 +133,8 @@ export function MlModelPage({ id }: { id: string }) {
 
 function Versions({ model, versions, onChanged }: { model: any; versions: any[]; onChanged(): void }) {
 	const [error, setError] = useState<Error | null>(null);
+	const [shown, setShown] = useState<number | null>(model.aliases.production ?? versions[0]?.version ?? null);
+	const curves = versions.find(v => v.version === shown)?.metrics.curves;
 	const move = async (path: string, body: object, what: string) => {
 		const reason = window.prompt(`Why ${what}?`);
 		if (!reason) return;
@@ -163,7 +165,11 @@ function Versions({ model, versions, onChanged }: { model: any; versions: any[];
 					<tbody>
 						{versions.map(v => (
 							<tr data-version={v.version}>
-								<td>{v.version}</td>
+								<td>
+									<button type="button" class="link" aria-pressed={shown === v.version} onClick={() => setShown(v.version)}>
+										{v.version}
+									</button>
+								</td>
 								<td>
 									<Badge value={v.deployment_status} />
 								</td>
@@ -203,6 +209,18 @@ function Versions({ model, versions, onChanged }: { model: any; versions: any[];
 				</button>
 			)}
 			{error && <ErrorBox error={error} />}
+			{shown != null && (
+				<div class="charts" aria-label={`Curves of version ${shown}`}>
+					{curves ? (
+						<>
+							<CurveChart title={`ROC, version ${shown}`} x="false-positive rate" y="true-positive rate" points={curves.roc} />
+							<CurveChart title={`Precision-recall, version ${shown}`} x="recall" y="precision" points={curves.pr} />
+						</>
+					) : (
+						<p class="muted">Version {shown} has no curves (trained before they were kept, or its hold-out has one class).</p>
+					)}
+				</div>
+			)}
 		</section>
 	);
 }

@@ -1,16 +1,17 @@
-/** Operations (super_admin): the services and whether a node runs each, the latest workflows with their steps, the audit trail and its verification. */
+/** Operations (super_admin): the services and whether a node runs each, the nodes, the latest workflows with their steps, the audit trail and its verification. */
 import { useState } from "preact/hooks";
 import { get } from "../api";
 import { Badge, ErrorBox, Loaded, fmt, useLoad } from "../components";
 
 export function Operations() {
 	const state = useLoad(async () => {
-		const [ready, workflows, audit] = await Promise.all([
+		const [ready, nodes, workflows, audit] = await Promise.all([
 			get("/health/ready").catch(err => ({ error: err })),
+			get<{ rows: any[] }>("/health/nodes").then(p => p.rows),
 			get<{ rows: any[] }>("/workflows?page_size=20").then(p => p.rows),
 			get<{ rows: any[] }>("/audit?page_size=30").then(p => p.rows),
 		]);
-		return { ready, workflows, audit };
+		return { ready, nodes, workflows, audit };
 	}, []);
 	const [verification, setVerification] = useState<any>(null);
 	const [error, setError] = useState<Error | null>(null);
@@ -18,7 +19,7 @@ export function Operations() {
 		<section>
 			<h1>Operations</h1>
 			<Loaded state={state}>
-				{({ ready, workflows, audit }) => (
+				{({ ready, nodes, workflows, audit }) => (
 					<>
 						<section aria-labelledby="services">
 							<h2 id="services">
@@ -33,6 +34,33 @@ export function Operations() {
 									))}
 								</ul>
 							)}
+						</section>
+						<section aria-labelledby="nodes">
+							<h2 id="nodes">Nodes</h2>
+							<table aria-label="Nodes">
+								<thead>
+									<tr>
+										<th>Node</th>
+										<th>State</th>
+										<th>Host</th>
+										<th class="num">CPU</th>
+										<th>Services</th>
+									</tr>
+								</thead>
+								<tbody>
+									{nodes.map(n => (
+										<tr>
+											<td>{n.id}</td>
+											<td>
+												<Badge value={n.available ? "up" : "down"} />
+											</td>
+											<td>{n.hostname ?? "—"}</td>
+											<td class="num">{n.cpu == null ? "—" : `${n.cpu} %`}</td>
+											<td>{n.services.join(", ")}</td>
+										</tr>
+									))}
+								</tbody>
+							</table>
 						</section>
 						<section aria-labelledby="workflows">
 							<h2 id="workflows">Workflows</h2>

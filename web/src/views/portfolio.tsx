@@ -59,7 +59,7 @@ export function Portfolio() {
 			value: r => (r.overview?.analysis?.altman?.zone ? ZONES.indexOf(r.overview.analysis.altman.zone) : null),
 			render: r => (
 				<>
-					<Badge value={r.overview?.analysis?.altman?.zone} /> {fmt.num(r.overview?.analysis?.altman?.z)}
+					<Badge value={r.overview?.analysis?.altman?.zone} /> {fmt.score(r.overview?.analysis?.altman?.z)}
 				</>
 			),
 		},

@@ -74,6 +74,52 @@ export function RiskPage({ id }: { id: string }) {
 								</div>
 							)}
 						</section>
+						{manual.length > 0 && (
+							<section aria-labelledby="register">
+								<h2 id="register">Risk register</h2>
+								<table aria-label="Risk register">
+									<thead>
+										<tr>
+											<th>Risk</th>
+											<th>Type</th>
+											<th>Inherent</th>
+											<th>Residual</th>
+											<th>Treatment</th>
+											<th>Acceptance</th>
+										</tr>
+									</thead>
+									<tbody>
+										{manual.map(a => (
+											<tr>
+												<td>{a.title}</td>
+												<td>{fmt.label(a.risk_type)}</td>
+												<td>
+													<Badge value={a.inherent?.level} />
+												</td>
+												<td>
+													<Badge value={a.residual?.level} />
+												</td>
+												<td>
+													{a.treatment
+														? `${a.treatment.strategy}, ${a.treatment.owner}${a.treatment.due_date ? ` by ${a.treatment.due_date}` : ""}`
+														: "—"}
+												</td>
+												<td>
+													{a.acceptance ? (
+														<>
+															<Badge value={a.acceptance.status} /> by {a.acceptance.by} until {fmt.date(a.acceptance.expires_at)}
+															{a.acceptance.reason ? ` (${a.acceptance.reason})` : ""}
+														</>
+													) : (
+														"—"
+													)}
+												</td>
+											</tr>
+										))}
+									</tbody>
+								</table>
+							</section>
+						)}
 						<section aria-labelledby="automatic">
 							<h2 id="automatic">Automatic assessments</h2>
 							{automatic.length === 0 && <p class="muted">None yet: they follow the company's statements.</p>}
