@@ -2,7 +2,8 @@
  * The web app (/app) in a real headless browser (Debian's chromium through playwright-core) against a started
  * platform with real data (Tesla's imported 10-K figures): sign in, the portfolio, the Tesla page with its
  * Altman z′ and a drawn trend chart, the heat map opening its risk, the deploy button by role, the not-found
- * page for a viewer of another domain; nothing fetched from another origin, no console error. Screenshots of
+ * page for a viewer of another domain; nothing fetched from another origin, no console error, no WCAG 2.1 AA
+ * violation axe-core finds (contrast, names, roles, keyboard reachability). Screenshots of
  * each view are written to a temporary folder (its path is printed) for a person to look at.
  */
 import fs from "node:fs";
@@ -12,6 +13,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { syntheticCsv } from "../helpers/fixtures";
 import { ADMIN_PASSWORD, eventually, finishedJob, startPlatform, type Platform } from "../helpers/platform";
 
+const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const { buildWeb } = require("../../bin/build-web.js") as { buildWeb(outDir: string): Promise<Record<string, number>> };
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(f => fs.existsSync(f));
@@ -85,6 +87,18 @@ describeBrowser("the web app in a browser", () => {
 		await platform?.stop();
 	});
 
+	/**
+	 * WCAG 2.1 A and AA violations on the page as it is (axe-core, evaluated through the browser's debugging
+	 * protocol, so the page's content security policy stays as served), as "rule: the first offending element".
+	 */
+	async function accessibilityViolations(page: Page): Promise<string[]> {
+		await page.evaluate(AXE);
+		const violations = (await page.evaluate(
+			`axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }).then(r => r.violations.map(v => v.id + ": " + v.nodes[0].html.slice(0, 120)))`,
+		)) as string[];
+		return violations;
+	}
+
 	/** A page signed in as `username`, recording console errors, failed requests and requests to other origins. */
 	async function signedIn(username: string): Promise<{ page: Page; problems: string[]; foreign: string[] }> {
 		const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
@@ -110,6 +124,7 @@ describeBrowser("the web app in a browser", () => {
 		await row.waitFor();
 		await expect(row.textContent()).resolves.toMatch(/grey/);
 		await page.screenshot({ path: path.join(SHOTS, "portfolio.png"), fullPage: true });
+		expect(await accessibilityViolations(page)).toEqual([]);
 
 		await row.getByRole("link", { name: "Tesla, Inc." }).click();
 		await page.getByRole("heading", { name: "Tesla, Inc." }).waitFor();
@@ -125,10 +140,12 @@ describeBrowser("the web app in a browser", () => {
 		expect(await canvas.evaluate(c => (c as unknown as { width: number }).width)).toBeGreaterThan(100);
 		await page.getByText(/Against \d+ peers of manufacturing/).waitFor();
 		await page.screenshot({ path: path.join(SHOTS, "company.png"), fullPage: true });
+		expect(await accessibilityViolations(page)).toEqual([]);
 
 		await page.getByRole("link", { name: "Statements" }).click();
 		await page.getByRole("table", { name: "balance sheet" }).waitFor();
 		await page.screenshot({ path: path.join(SHOTS, "statements.png"), fullPage: true });
+		expect(await accessibilityViolations(page)).toEqual([]);
 
 		await page.getByRole("link", { name: "Risk" }).click();
 		const cell = page.getByRole("button", { name: /likelihood .*: 1 risk/ });
@@ -136,6 +153,7 @@ describeBrowser("the web app in a browser", () => {
 		await page.getByRole("region", { name: "Risks of the cell" }).getByText("Battery cell supply").waitFor();
 		await page.getByText("Automatic assessments").waitFor();
 		await page.screenshot({ path: path.join(SHOTS, "risk.png"), fullPage: true });
+		expect(await accessibilityViolations(page)).toEqual([]);
 
 		await page.getByRole("link", { name: "Compliance" }).click();
 		await page
@@ -143,9 +161,11 @@ describeBrowser("the web app in a browser", () => {
 			.first()
 			.waitFor();
 		await page.screenshot({ path: path.join(SHOTS, "compliance.png"), fullPage: true });
+		expect(await accessibilityViolations(page)).toEqual([]);
 		await page.getByRole("link", { name: "Plans" }).click();
 		await page.getByText("Strengths").first().waitFor();
 		await page.screenshot({ path: path.join(SHOTS, "plans.png"), fullPage: true });
+		expect(await accessibilityViolations(page)).toEqual([]);
 
 		// a deep link loads as is
 		await page.goto(`${platform.url}/app/companies/${tesla.id}/risk`);
@@ -174,6 +194,7 @@ describeBrowser("the web app in a browser", () => {
 		await page.locator('[data-alias="production"]', { hasText: "1" }).waitFor();
 		await page.getByText(/deploy production: none → 1 by web-admin — Passed its gates; reviewed/).waitFor();
 		await page.screenshot({ path: path.join(SHOTS, "ml-model.png"), fullPage: true });
+		expect(await accessibilityViolations(page)).toEqual([]);
 		expect(foreign).toEqual([]);
 		expect(problems).toEqual([]);
 	});
@@ -196,6 +217,7 @@ describeBrowser("the web app in a browser", () => {
 		await page.getByRole("button", { name: "Verify the chain" }).click();
 		await page.getByRole("status").filter({ hasText: "The chain holds" }).waitFor();
 		await page.screenshot({ path: path.join(SHOTS, "operations.png"), fullPage: true });
+		expect(await accessibilityViolations(page)).toEqual([]);
 		// signing out ends the session: a reload shows the sign-in form
 		await Promise.all([page.waitForResponse(res => res.url().endsWith("/api/v1/auth/logout")), page.getByRole("button", { name: "Sign out" }).click()]);
 		await page.reload();

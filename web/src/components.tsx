@@ -212,7 +212,7 @@ export function HeatMap(props: {
 	return (
 		<div class="heatmap" style={{ gridTemplateColumns: `8rem repeat(${props.impact.length}, 1fr)` }} role="grid" aria-label="Risk heat map">
 			{rows.map(l => (
-				<>
+				<div class="hm-row" role="row">
 					<div class="axis" role="rowheader">
 						{props.probability[l]}
 					</div>
@@ -220,25 +220,31 @@ export function HeatMap(props: {
 						const n = props.counts[l]?.[i] ?? 0;
 						const selected = props.selected?.[0] === l && props.selected?.[1] === i;
 						return (
-							<button
-								type="button"
-								class={`cell lvl-${props.levels[l][i].toLowerCase().replace(/[^a-z]/g, "")}${selected ? " selected" : ""}`}
-								disabled={n === 0}
-								aria-label={`likelihood ${props.probability[l]}, impact ${props.impact[i]}: ${n} risk${n === 1 ? "" : "s"} (${props.levels[l][i]})`}
-								onClick={() => props.onSelect([l, i])}
-							>
-								{n || ""}
-							</button>
+							<div class="hm-cell" role="gridcell">
+								<button
+									type="button"
+									class={`cell lvl-${props.levels[l][i].toLowerCase().replace(/[^a-z]/g, "")}${selected ? " selected" : ""}`}
+									disabled={n === 0}
+									aria-label={`likelihood ${props.probability[l]}, impact ${props.impact[i]}: ${n} risk${n === 1 ? "" : "s"} (${props.levels[l][i]})`}
+									onClick={() => props.onSelect([l, i])}
+								>
+									{n || ""}
+								</button>
+							</div>
 						);
 					})}
-				</>
-			))}
-			<div />
-			{props.impact.map(name => (
-				<div class="axis bottom" role="columnheader">
-					{name}
 				</div>
 			))}
+			<div class="hm-row" role="row">
+				<div role="columnheader" class="axis bottom">
+					<span class="visually-hidden">Likelihood by impact</span>
+				</div>
+				{props.impact.map(name => (
+					<div class="axis bottom" role="columnheader">
+						{name}
+					</div>
+				))}
+			</div>
 		</div>
 	);
 }

@@ -342,7 +342,7 @@ export function StatementsPage({ id }: { id: string }) {
 						return (
 							<section aria-labelledby={section}>
 								<h2 id={section}>{fmt.label(section)}</h2>
-								<div class="scroll">
+								<div class="scroll" tabIndex={0} role="region" aria-label={`${fmt.label(section)}, scrollable`}>
 									<table aria-label={fmt.label(section)}>
 										<thead>
 											<tr>

@@ -149,7 +149,7 @@ function Versions({ model, versions, onChanged }: { model: any; versions: any[];
 	return (
 		<section aria-labelledby="versions">
 			<h2 id="versions">Versions</h2>
-			<div class="scroll">
+			<div class="scroll" tabIndex={0} role="region" aria-label="Versions, scrollable">
 				<table aria-label="Versions">
 					<thead>
 						<tr>
