@@ -244,3 +244,34 @@ describeBrowser("the web app in a browser", () => {
 		expect((await fetch(`${platform.url}/app/`, { method: "POST" })).status).toBe(405);
 	});
 });
+
+describeBrowser("the web app's session", () => {
+	it("refreshes the access token before it expires, so a page open past its lifetime keeps working", async () => {
+		const webDir = fs.mkdtempSync(path.join(os.tmpdir(), "bizops-web-session-"));
+		await buildWeb(webDir);
+		// an 8-second access token: the app refreshes it after 5 s (its floor), before it expires
+		const platform = await startPlatform({ env: { WEB_DIR: webDir, JWT_EXPIRATION: "8" } });
+		const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"] });
+		try {
+			const page = await browser.newPage();
+			const failures: string[] = [];
+			page.on("response", res => res.status() >= 400 && failures.push(`${res.status()} ${res.url()}`));
+			await page.goto(`${platform.url}/app/`);
+			await page.getByLabel("Username").fill("admin");
+			await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+			await page.getByRole("button", { name: "Sign in" }).click();
+			await page.getByRole("heading", { name: "Portfolio" }).waitFor();
+			const signedInAt = Date.now();
+			// two refreshes: the second with the token the first gave
+			for (let i = 0; i < 2; i++) expect((await page.waitForResponse(res => res.url().endsWith("/api/v1/auth/refresh"), { timeout: 10_000 })).status()).toBe(200);
+			expect(Date.now() - signedInAt).toBeGreaterThan(8_000);
+			// past the first token's lifetime, the app still reads as the user
+			await page.getByRole("link", { name: "Models" }).click();
+			await page.getByRole("heading", { name: "Models" }).waitFor();
+			expect(failures).toEqual([]);
+		} finally {
+			await browser.close();
+			await platform.stop();
+		}
+	}, 60_000);
+});

@@ -89,6 +89,30 @@ export function Badge({ value }: { value: string | null | undefined }) {
 	return <span class={`badge b-${value.replace(/[^a-z_]/gi, "")}`}>{fmt.label(value)}</span>;
 }
 
+/** A plain table: a header per column, a row per item, numbers right-aligned. */
+export function Table<T>(props: { label: string; rows: T[]; columns: Array<{ label: string; numeric?: boolean; cell(row: T): ComponentChildren }>; rowClass?(row: T): string }) {
+	return (
+		<table aria-label={props.label}>
+			<thead>
+				<tr>
+					{props.columns.map(c => (
+						<th class={c.numeric ? "num" : ""}>{c.label}</th>
+					))}
+				</tr>
+			</thead>
+			<tbody>
+				{props.rows.map(row => (
+					<tr class={props.rowClass?.(row) ?? ""}>
+						{props.columns.map(c => (
+							<td class={c.numeric ? "num" : ""}>{c.cell(row)}</td>
+						))}
+					</tr>
+				))}
+			</tbody>
+		</table>
+	);
+}
+
 export interface Column<T> {
 	key: string;
 	label: string;

@@ -1,6 +1,6 @@
 /** A company: its header, scores and what drives them, ratio trends, benchmark, KPIs, market figures, latest review; and its statements. */
 import { atLeast, get, post } from "../api";
-import { Badge, ErrorBox, Loaded, TrendChart, fmt, useLoad } from "../components";
+import { Badge, ErrorBox, Loaded, Table, TrendChart, fmt, useLoad } from "../components";
 import { Link } from "../router";
 import { useState } from "preact/hooks";
 
@@ -193,26 +193,16 @@ function Benchmark({ benchmark }: { benchmark: any }) {
 				{benchmark.reference_set ? ` (${benchmark.reference_set.peers} of them ${benchmark.reference_set.source}, as of ${benchmark.reference_set.as_of})` : ""}; basis:{" "}
 				{benchmark.basis}.
 			</p>
-			<table aria-label="Benchmark">
-				<thead>
-					<tr>
-						<th>Ratio</th>
-						<th class="num">Company</th>
-						<th class="num">Median</th>
-						<th class="num">Percentile</th>
-					</tr>
-				</thead>
-				<tbody>
-					{Object.entries(benchmark.ratios as Record<string, { value: number | null; median: number | null; percentile: number | null }>).map(([name, r]) => (
-						<tr>
-							<td>{fmt.label(name.split(".")[1])}</td>
-							<td class="num">{fmt.num(r.value, 3)}</td>
-							<td class="num">{fmt.num(r.median, 3)}</td>
-							<td class="num">{fmt.pct(r.percentile, 0)}</td>
-						</tr>
-					))}
-				</tbody>
-			</table>
+			<Table
+				label="Benchmark"
+				rows={Object.entries(benchmark.ratios as Record<string, { value: number | null; median: number | null; percentile: number | null }>)}
+				columns={[
+					{ label: "Ratio", cell: ([name]) => fmt.label(name.split(".")[1]) },
+					{ label: "Company", numeric: true, cell: ([, r]) => fmt.num(r.value, 3) },
+					{ label: "Median", numeric: true, cell: ([, r]) => fmt.num(r.median, 3) },
+					{ label: "Percentile", numeric: true, cell: ([, r]) => fmt.pct(r.percentile, 0) },
+				]}
+			/>
 		</section>
 	);
 }
@@ -222,60 +212,37 @@ function Kpis({ kpis }: { kpis: any }) {
 	return (
 		<section aria-labelledby="kpis">
 			<h2 id="kpis">KPIs {kpis.period_end ? <span class="muted">({kpis.period_end})</span> : null}</h2>
-			<table aria-label="KPIs">
-				<thead>
-					<tr>
-						<th>KPI</th>
-						<th class="num">Value</th>
-						<th>Threshold</th>
-						<th>Status</th>
-					</tr>
-				</thead>
-				<tbody>
-					{kpis.kpis.map((k: any) => (
-						<tr>
-							<td>{fmt.label(k.name)}</td>
-							<td class="num">{k.display ?? fmt.num(k.value)}</td>
-							<td>{k.threshold_text ?? ""}</td>
-							<td>
-								<Badge value={k.status} />
-							</td>
-						</tr>
-					))}
-				</tbody>
-			</table>
+			<Table
+				label="KPIs"
+				rows={kpis.kpis as any[]}
+				columns={[
+					{ label: "KPI", cell: k => fmt.label(k.name) },
+					{ label: "Value", numeric: true, cell: k => k.display ?? fmt.num(k.value) },
+					{ label: "Threshold", cell: k => k.threshold_text ?? "" },
+					{ label: "Status", cell: k => <Badge value={k.status} /> },
+				]}
+			/>
 		</section>
 	);
 }
 
 function Market({ market, currency }: { market: any; currency?: string }) {
-	const priced = (market.periods ?? []).filter((p: any) => p.market_cap != null);
+	const priced: any[] = (market.periods ?? []).filter((p: any) => p.market_cap != null);
 	if (!priced.length) return null;
 	return (
 		<section aria-labelledby="market">
 			<h2 id="market">Market</h2>
-			<table aria-label="Market figures">
-				<thead>
-					<tr>
-						<th>Period end</th>
-						<th class="num">Close</th>
-						<th class="num">Market cap</th>
-						<th class="num">Volatility</th>
-						<th class="num">Distance to default</th>
-					</tr>
-				</thead>
-				<tbody>
-					{priced.map((p: any) => (
-						<tr>
-							<td>{p.period_end}</td>
-							<td class="num">{fmt.num(p.close)}</td>
-							<td class="num">{fmt.money(p.market_cap, currency)}</td>
-							<td class="num">{fmt.pct(p.volatility)}</td>
-							<td class="num">{fmt.num(p.distance_to_default)}</td>
-						</tr>
-					))}
-				</tbody>
-			</table>
+			<Table
+				label="Market figures"
+				rows={priced}
+				columns={[
+					{ label: "Period end", cell: p => p.period_end },
+					{ label: "Close", numeric: true, cell: p => fmt.num(p.close) },
+					{ label: "Market cap", numeric: true, cell: p => fmt.money(p.market_cap, currency) },
+					{ label: "Volatility", numeric: true, cell: p => fmt.pct(p.volatility) },
+					{ label: "Distance to default", numeric: true, cell: p => fmt.num(p.distance_to_default) },
+				]}
+			/>
 		</section>
 	);
 }

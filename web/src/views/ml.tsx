@@ -1,7 +1,7 @@
 /** Models: the registry's models; a model's versions with their metrics side by side, aliases and their history, deploy and rollback for those allowed, jobs with live progress, monitoring. */
 import { useEffect, useState } from "preact/hooks";
 import { atLeast, get, post } from "../api";
-import { Badge, CurveChart, ErrorBox, Loaded, fmt, useLoad } from "../components";
+import { Badge, CurveChart, ErrorBox, Loaded, Table, fmt, useLoad } from "../components";
 import { Link } from "../router";
 
 export function MlModels() {
@@ -14,36 +14,19 @@ export function MlModels() {
 					models.length === 0 ? (
 						<p class="muted">No models yet.</p>
 					) : (
-						<table aria-label="Models">
-							<thead>
-								<tr>
-									<th>Model</th>
-									<th>Domain</th>
-									<th>Type</th>
-									<th class="num">Production</th>
-									<th class="num">Staging</th>
-									<th class="num">Latest</th>
-									<th>Status</th>
-								</tr>
-							</thead>
-							<tbody>
-								{models.map(m => (
-									<tr>
-										<td>
-											<Link to={`/ml/models/${m.id}`}>{m.name}</Link>
-										</td>
-										<td>{m.domain}</td>
-										<td>{fmt.label(m.model_type)}</td>
-										<td class="num">{m.aliases.production ?? "—"}</td>
-										<td class="num">{m.aliases.staging ?? "—"}</td>
-										<td class="num">{m.latest_version}</td>
-										<td>
-											<Badge value={m.status} />
-										</td>
-									</tr>
-								))}
-							</tbody>
-						</table>
+						<Table
+							label="Models"
+							rows={models}
+							columns={[
+								{ label: "Model", cell: m => <Link to={`/ml/models/${m.id}`}>{m.name}</Link> },
+								{ label: "Domain", cell: m => m.domain },
+								{ label: "Type", cell: m => fmt.label(m.model_type) },
+								{ label: "Production", numeric: true, cell: m => m.aliases.production ?? "—" },
+								{ label: "Staging", numeric: true, cell: m => m.aliases.staging ?? "—" },
+								{ label: "Latest", numeric: true, cell: m => m.latest_version },
+								{ label: "Status", cell: m => <Badge value={m.status} /> },
+							]}
+						/>
 					)
 				}
 			</Loaded>
@@ -98,30 +81,30 @@ export function MlModelPage({ id }: { id: string }) {
 					{jobs.length > 0 && (
 						<section aria-labelledby="jobs">
 							<h2 id="jobs">Training jobs</h2>
-							<table aria-label="Jobs">
-								<thead>
-									<tr>
-										<th>Job</th>
-										<th>State</th>
-										<th>Progress</th>
-										<th class="num">Version</th>
-									</tr>
-								</thead>
-								<tbody>
-									{jobs.map(j => (
-										<tr>
-											<td>{fmt.date(j.created_at)}</td>
-											<td>
+							<Table
+								label="Jobs"
+								rows={jobs}
+								columns={[
+									{ label: "Job", cell: j => fmt.date(j.created_at) },
+									{
+										label: "State",
+										cell: j => (
+											<>
 												<Badge value={j.state} /> {j.error ?? ""}
-											</td>
-											<td>
+											</>
+										),
+									},
+									{
+										label: "Progress",
+										cell: j => (
+											<>
 												<progress max={1} value={j.progress} aria-label="progress" /> {fmt.pct(j.progress, 0)}
-											</td>
-											<td class="num">{j.version ?? "—"}</td>
-										</tr>
-									))}
-								</tbody>
-							</table>
+											</>
+										),
+									},
+									{ label: "Version", numeric: true, cell: j => j.version ?? "—" },
+								]}
+							/>
 						</section>
 					)}
 					{monitoring && <Monitoring monitoring={monitoring} />}
@@ -234,26 +217,15 @@ function Monitoring({ monitoring }: { monitoring: any }) {
 				{monitoring.realised.roc_auc == null ? (monitoring.realised.reason ?? "—") : fmt.num(monitoring.realised.roc_auc, 3)}
 			</p>
 			{monitoring.drift.features.length > 0 && (
-				<table aria-label="Drift">
-					<thead>
-						<tr>
-							<th>Feature</th>
-							<th class="num">PSI</th>
-							<th>Level</th>
-						</tr>
-					</thead>
-					<tbody>
-						{monitoring.drift.features.map((f: any) => (
-							<tr>
-								<td>{f.feature}</td>
-								<td class="num">{fmt.num(f.psi, 3)}</td>
-								<td>
-									<Badge value={f.level} />
-								</td>
-							</tr>
-						))}
-					</tbody>
-				</table>
+				<Table
+					label="Drift"
+					rows={monitoring.drift.features as any[]}
+					columns={[
+						{ label: "Feature", cell: f => f.feature },
+						{ label: "PSI", numeric: true, cell: f => fmt.num(f.psi, 3) },
+						{ label: "Level", cell: f => <Badge value={f.level} /> },
+					]}
+				/>
 			)}
 		</section>
 	);

@@ -1,7 +1,7 @@
 /** Operations (super_admin): the services and whether a node runs each, the nodes, the latest workflows with their steps, the audit trail and its verification. */
 import { useState } from "preact/hooks";
 import { get } from "../api";
-import { Badge, ErrorBox, Loaded, fmt, useLoad } from "../components";
+import { Badge, ErrorBox, Loaded, Table, fmt, useLoad } from "../components";
 
 export function Operations() {
 	const state = useLoad(async () => {
@@ -37,61 +37,38 @@ export function Operations() {
 						</section>
 						<section aria-labelledby="nodes">
 							<h2 id="nodes">Nodes</h2>
-							<table aria-label="Nodes">
-								<thead>
-									<tr>
-										<th>Node</th>
-										<th>State</th>
-										<th>Host</th>
-										<th class="num">CPU</th>
-										<th>Services</th>
-									</tr>
-								</thead>
-								<tbody>
-									{nodes.map(n => (
-										<tr>
-											<td>{n.id}</td>
-											<td>
-												<Badge value={n.available ? "up" : "down"} />
-											</td>
-											<td>{n.hostname ?? "—"}</td>
-											<td class="num">{n.cpu == null ? "—" : `${n.cpu} %`}</td>
-											<td>{n.services.join(", ")}</td>
-										</tr>
-									))}
-								</tbody>
-							</table>
+							<Table
+								label="Nodes"
+								rows={nodes}
+								columns={[
+									{ label: "Node", cell: n => n.id },
+									{ label: "State", cell: n => <Badge value={n.available ? "up" : "down"} /> },
+									{ label: "Host", cell: n => n.hostname ?? "—" },
+									{ label: "CPU", numeric: true, cell: n => (n.cpu == null ? "—" : `${n.cpu} %`) },
+									{ label: "Services", cell: n => n.services.join(", ") },
+								]}
+							/>
 						</section>
 						<section aria-labelledby="workflows">
 							<h2 id="workflows">Workflows</h2>
-							<table aria-label="Workflows">
-								<thead>
-									<tr>
-										<th>Started</th>
-										<th>Company</th>
-										<th>State</th>
-										<th>Steps</th>
-									</tr>
-								</thead>
-								<tbody>
-									{workflows.map(w => (
-										<tr>
-											<td>{fmt.date(w.started_at)}</td>
-											<td>{w.company_id}</td>
-											<td>
-												<Badge value={w.state} />
-											</td>
-											<td>
-												{w.steps.map((s: any) => (
-													<span class="step">
-														{s.name} <Badge value={s.state} />{" "}
-													</span>
-												))}
-											</td>
-										</tr>
-									))}
-								</tbody>
-							</table>
+							<Table
+								label="Workflows"
+								rows={workflows}
+								columns={[
+									{ label: "Started", cell: w => fmt.date(w.started_at) },
+									{ label: "Company", cell: w => w.company_id },
+									{ label: "State", cell: w => <Badge value={w.state} /> },
+									{
+										label: "Steps",
+										cell: w =>
+											w.steps.map((s: any) => (
+												<span class="step">
+													{s.name} <Badge value={s.state} />{" "}
+												</span>
+											)),
+									},
+								]}
+							/>
 						</section>
 						<section aria-labelledby="audit">
 							<h2 id="audit">Audit trail</h2>
@@ -114,26 +91,16 @@ export function Operations() {
 								</p>
 							)}
 							{error && <ErrorBox error={error} />}
-							<table aria-label="Audit entries">
-								<thead>
-									<tr>
-										<th class="num">Seq</th>
-										<th>At</th>
-										<th>Action</th>
-										<th>Actor</th>
-									</tr>
-								</thead>
-								<tbody>
-									{audit.map(e => (
-										<tr>
-											<td class="num">{e.seq}</td>
-											<td>{e.at ?? e.timestamp}</td>
-											<td>{e.action}</td>
-											<td>{e.actor?.username ?? e.actor ?? ""}</td>
-										</tr>
-									))}
-								</tbody>
-							</table>
+							<Table
+								label="Audit entries"
+								rows={audit}
+								columns={[
+									{ label: "Seq", numeric: true, cell: e => e.seq },
+									{ label: "At", cell: e => e.at ?? e.timestamp },
+									{ label: "Action", cell: e => e.action },
+									{ label: "Actor", cell: e => e.actor?.username ?? e.actor ?? "" },
+								]}
+							/>
 						</section>
 					</>
 				)}

@@ -1,7 +1,7 @@
 /** A company's strategic plans: SWOT with its evidence, OKRs with progress and grades, action items (overdue first), and the moves this user may make. */
 import { useState } from "preact/hooks";
 import { atLeast, get, post, user } from "../api";
-import { Badge, ErrorBox, Loaded, fmt, useLoad } from "../components";
+import { Badge, ErrorBox, Loaded, Table, fmt, useLoad } from "../components";
 import { CompanyHeader, CompanyNav } from "./company";
 import { PLAN_TRANSITIONS, proposersOf, type PlanStatus } from "../../../domains/strategy/plan";
 
@@ -93,30 +93,24 @@ function Plan({ plan, onMoved }: { plan: any; onMoved(): void }) {
 			{actions.length > 0 && (
 				<>
 					<h3>Action items</h3>
-					<table aria-label="Action items">
-						<thead>
-							<tr>
-								<th>Action</th>
-								<th>Owner</th>
-								<th>Due</th>
-								<th>Status</th>
-							</tr>
-						</thead>
-						<tbody>
-							{actions.map(a => (
-								<tr class={a.overdue ? "overdue" : ""}>
-									<td>{a.title}</td>
-									<td>{a.owner}</td>
-									<td>
+					<Table
+						label="Action items"
+						rows={actions}
+						rowClass={a => (a.overdue ? "overdue" : "")}
+						columns={[
+							{ label: "Action", cell: a => a.title },
+							{ label: "Owner", cell: a => a.owner },
+							{
+								label: "Due",
+								cell: a => (
+									<>
 										{fmt.date(a.due_date)} {a.overdue && <Badge value="overdue" />}
-									</td>
-									<td>
-										<Badge value={a.status} />
-									</td>
-								</tr>
-							))}
-						</tbody>
-					</table>
+									</>
+								),
+							},
+							{ label: "Status", cell: a => <Badge value={a.status} /> },
+						]}
+					/>
 				</>
 			)}
 			<div class="moves">

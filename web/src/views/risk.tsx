@@ -1,7 +1,7 @@
 /** A company's risks: the heat map (inherent or residual; a cell opens its risks), automatic assessments with their factors, acceptances, appetite. */
 import { useState } from "preact/hooks";
 import { get } from "../api";
-import { Badge, HeatMap, Loaded, fmt, useLoad } from "../components";
+import { Badge, HeatMap, Loaded, Table, fmt, useLoad } from "../components";
 import { CompanyHeader, CompanyNav } from "./company";
 
 export function RiskPage({ id }: { id: string }) {
@@ -77,47 +77,33 @@ export function RiskPage({ id }: { id: string }) {
 						{manual.length > 0 && (
 							<section aria-labelledby="register">
 								<h2 id="register">Risk register</h2>
-								<table aria-label="Risk register">
-									<thead>
-										<tr>
-											<th>Risk</th>
-											<th>Type</th>
-											<th>Inherent</th>
-											<th>Residual</th>
-											<th>Treatment</th>
-											<th>Acceptance</th>
-										</tr>
-									</thead>
-									<tbody>
-										{manual.map(a => (
-											<tr>
-												<td>{a.title}</td>
-												<td>{fmt.label(a.risk_type)}</td>
-												<td>
-													<Badge value={a.inherent?.level} />
-												</td>
-												<td>
-													<Badge value={a.residual?.level} />
-												</td>
-												<td>
-													{a.treatment
-														? `${a.treatment.strategy}, ${a.treatment.owner}${a.treatment.due_date ? ` by ${a.treatment.due_date}` : ""}`
-														: "—"}
-												</td>
-												<td>
-													{a.acceptance ? (
-														<>
-															<Badge value={a.acceptance.status} /> by {a.acceptance.by} until {fmt.date(a.acceptance.expires_at)}
-															{a.acceptance.reason ? ` (${a.acceptance.reason})` : ""}
-														</>
-													) : (
-														"—"
-													)}
-												</td>
-											</tr>
-										))}
-									</tbody>
-								</table>
+								<Table
+									label="Risk register"
+									rows={manual}
+									columns={[
+										{ label: "Risk", cell: a => a.title },
+										{ label: "Type", cell: a => fmt.label(a.risk_type) },
+										{ label: "Inherent", cell: a => <Badge value={a.inherent?.level} /> },
+										{ label: "Residual", cell: a => <Badge value={a.residual?.level} /> },
+										{
+											label: "Treatment",
+											cell: a =>
+												a.treatment ? `${a.treatment.strategy}, ${a.treatment.owner}${a.treatment.due_date ? ` by ${a.treatment.due_date}` : ""}` : "—",
+										},
+										{
+											label: "Acceptance",
+											cell: a =>
+												a.acceptance ? (
+													<>
+														<Badge value={a.acceptance.status} /> by {a.acceptance.by} until {fmt.date(a.acceptance.expires_at)}
+														{a.acceptance.reason ? ` (${a.acceptance.reason})` : ""}
+													</>
+												) : (
+													"—"
+												),
+										},
+									]}
+								/>
 							</section>
 						)}
 						<section aria-labelledby="automatic">
@@ -128,58 +114,34 @@ export function RiskPage({ id }: { id: string }) {
 									<summary>
 										{fmt.label(a.risk_type)}: {fmt.num(a.risk_score, 1)} <Badge value={a.level} />
 									</summary>
-									<table aria-label={`${a.risk_type} factors`}>
-										<thead>
-											<tr>
-												<th>Factor</th>
-												<th class="num">Value</th>
-												<th class="num">Safe → distress</th>
-												<th class="num">Weight</th>
-												<th class="num">Applied</th>
-												<th class="num">Contribution</th>
-											</tr>
-										</thead>
-										<tbody>
-											{a.risk_factors.map((f: any) => (
-												<tr title={f.reason ?? f.source}>
-													<td>{fmt.label(f.name)}</td>
-													<td class="num">{fmt.num(f.value, 4)}</td>
-													<td class="num">
-														{fmt.num(f.safe, 3)} → {fmt.num(f.distress, 3)}
-													</td>
-													<td class="num">{fmt.num(f.weight)}</td>
-													<td class="num">{fmt.pct(f.applied_weight, 0)}</td>
-													<td class="num">{f.contribution == null ? (f.reason ?? "—") : fmt.num(f.contribution, 1)}</td>
-												</tr>
-											))}
-										</tbody>
-									</table>
+									<Table
+										label={`${a.risk_type} factors`}
+										rows={a.risk_factors as any[]}
+										columns={[
+											{ label: "Factor", cell: f => <span title={f.reason ?? f.source}>{fmt.label(f.name)}</span> },
+											{ label: "Value", numeric: true, cell: f => fmt.num(f.value, 4) },
+											{ label: "Safe → distress", numeric: true, cell: f => `${fmt.num(f.safe, 3)} → ${fmt.num(f.distress, 3)}` },
+											{ label: "Weight", numeric: true, cell: f => fmt.num(f.weight) },
+											{ label: "Applied", numeric: true, cell: f => fmt.pct(f.applied_weight, 0) },
+											{ label: "Contribution", numeric: true, cell: f => (f.contribution == null ? (f.reason ?? "—") : fmt.num(f.contribution, 1)) },
+										]}
+									/>
 								</details>
 							))}
 						</section>
 						{appetite.length > 0 && (
 							<section aria-labelledby="appetite">
 								<h2 id="appetite">Appetite per KPI</h2>
-								<table aria-label="Appetite">
-									<thead>
-										<tr>
-											<th>KPI</th>
-											<th class="num">Regulatory minimum</th>
-											<th class="num">Internal limit</th>
-											<th class="num">Early warning</th>
-										</tr>
-									</thead>
-									<tbody>
-										{appetite.map(a => (
-											<tr>
-												<td>{fmt.label(a.kpi)}</td>
-												<td class="num">{fmt.num(a.regulatory_minimum)}</td>
-												<td class="num">{fmt.num(a.internal_limit)}</td>
-												<td class="num">{fmt.num(a.early_warning)}</td>
-											</tr>
-										))}
-									</tbody>
-								</table>
+								<Table
+									label="Appetite"
+									rows={appetite}
+									columns={[
+										{ label: "KPI", cell: a => fmt.label(a.kpi) },
+										{ label: "Regulatory minimum", numeric: true, cell: a => fmt.num(a.regulatory_minimum) },
+										{ label: "Internal limit", numeric: true, cell: a => fmt.num(a.internal_limit) },
+										{ label: "Early warning", numeric: true, cell: a => fmt.num(a.early_warning) },
+									]}
+								/>
 							</section>
 						)}
 					</article>
