@@ -105,7 +105,8 @@ describeBrowser("the web app in a browser", () => {
 		const problems: string[] = [];
 		const foreign: string[] = [];
 		page.on("pageerror", err => problems.push(`page error: ${err.message}`));
-		page.on("console", msg => msg.type() === "error" && !/status of 404/.test(msg.text()) && problems.push(`console: ${msg.text()}`));
+		// a failed request is logged by the browser too: it is counted once, by the response listener below
+		page.on("console", msg => msg.type() === "error" && !/^Failed to load resource/.test(msg.text()) && problems.push(`console: ${msg.text()}`));
 		// a 404 is a page's answer (not found) only where the test expects one; any other failed request is a problem
 		page.on("response", res => res.status() >= 400 && problems.push(`${res.status()} ${res.url().replace(platform.url, "")}`));
 		page.on("request", req => !req.url().startsWith(platform.url) && !req.url().startsWith("data:") && foreign.push(req.url()));
@@ -199,14 +200,19 @@ describeBrowser("the web app in a browser", () => {
 		expect(problems).toEqual([]);
 	});
 
-	it("shows a viewer of another domain the not-found page for Tesla, and no Operations", async () => {
+	it("shows a viewer of another domain the not-found page for Tesla, no Operations, and the API's message for a refused filter", async () => {
 		const { page, problems } = await signedIn("web-tech-viewer");
 		expect(await page.getByRole("link", { name: "Operations" }).count()).toBe(0);
 		await page.goto(`${platform.url}/app/companies/${tesla.id}`);
 		await page.getByRole("heading", { name: "Not found" }).waitFor();
 		await page.screenshot({ path: path.join(SHOTS, "not-found.png") });
-		// the API's 404 for Tesla is the page's answer, and the only failed request
-		expect(problems).toEqual([`404 /api/v1/companies/${tesla.id}`]);
+		// a refused filter is shown with the API's own message
+		await page.goto(`${platform.url}/app/`);
+		await page.getByLabel("Country").fill("1");
+		await page.getByRole("button", { name: "Filter" }).click();
+		await page.getByRole("alert").filter({ hasText: "Not accepted: country: an ISO 3166-1 alpha-2 code (e.g. US)" }).waitFor();
+		// the API's 404 for Tesla (the page's answer) and its 422 for the filter are the only failed requests
+		expect(problems.map(p => p.replace(/\?.*/, ""))).toEqual([`404 /api/v1/companies/${tesla.id}`, "422 /api/v1/companies"]);
 	});
 
 	it("shows a super_admin the operations view, and the audit chain verifies", async () => {
