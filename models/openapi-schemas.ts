@@ -246,6 +246,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		{},
 		"The company at a glance (docs/overview.md)",
 	),
+	Overviews: obj({ rows: arr(ref("Overview")), not_found: arr(str(), "Ids asked for that are not companies of the caller's domains") }),
 	OverviewRebuilt: obj({ entries_folded: int(), overview: ref("Overview") }),
 	AuditEntry: obj(
 		{

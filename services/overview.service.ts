@@ -14,6 +14,7 @@ import { defineService } from "../lib/service";
 import { createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin, naturalKey } from "../mixins/db.mixin";
 import { nowIso } from "../models/common";
+import { unprocessable } from "../models/errors";
 import { Audit, Overview } from "../contracts";
 import { call } from "../lib/contract-calls";
 
@@ -147,6 +148,48 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 				const overview = stored ?? emptyOverview(company.id);
 				// the company as it is now, also before its first entry is folded in
 				return overviewView({ ...overview, company: { name: company.name, industry: company.industry, ticker: company.ticker ?? null } }, nowIso().slice(0, 10));
+			},
+		},
+
+		list: {
+			openapi: {
+				summary: "Get many companies at a glance",
+				description:
+					"The overviews of up to 100 companies in one call (`company_ids`, a comma list), for a portfolio table: those the caller may see, in the order asked; an id that is not a company of the caller's domains is left out (`not_found` lists them).",
+				response: "Overviews",
+			},
+			rest: "GET /overviews",
+			permission: ["read", "financial_data"],
+			params: {
+				$$strict: true,
+				company_ids: {
+					type: "string",
+					min: 1,
+					max: 100 * 65,
+					pattern: /^[A-Za-z0-9_-]{1,64}(,[A-Za-z0-9_-]{1,64})*$/,
+					messages: { stringPattern: "{field}: a comma list of company ids" },
+				},
+			},
+			async handler(ctx: OverviewContext<{ company_ids: string }>) {
+				const ids = [...new Set(ctx.params.company_ids.split(","))];
+				if (ids.length > 100)
+					throw unprocessable("At most 100 companies per call", [{ field: "company_ids", message: `at most 100 ids, got ${ids.length}`, type: "arrayMax" }]);
+				const today = nowIso().slice(0, 10);
+				const found = await Promise.all(
+					ids.map(async id => {
+						const company = await this.company(ctx, id).catch(err => {
+							if ((err as { code?: number }).code === 404) return null;
+							throw err;
+						});
+						if (!company) return null;
+						const stored = await call(ctx, Overview.actions.projection, { company_id: company.id });
+						return overviewView(
+							{ ...(stored ?? emptyOverview(company.id)), company: { name: company.name, industry: company.industry, ticker: company.ticker ?? null } },
+							today,
+						);
+					}),
+				);
+				return { rows: found.filter(o => o != null), not_found: ids.filter((_, i) => found[i] == null) };
 			},
 		},
 

@@ -310,6 +310,7 @@ describe("the OpenAPI document", () => {
 		await call("GET", "/integration/prices/status", { token });
 		await call("GET", "/integration/prices/refresh-runs", { token });
 		await call("GET", "/health/nodes", { token });
+		await call("GET", `/overviews?company_ids=${tesla.id},${marvell.company.id}`, { token });
 		if (process.env.DUMP_ANSWERS)
 			require("fs").writeFileSync(process.env.DUMP_ANSWERS, JSON.stringify(answered.map(a => ({ method: a.method, url: a.url, status: a.res.status, body: a.res.body }))));
 

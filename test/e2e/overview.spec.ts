@@ -145,4 +145,19 @@ describe("the company overview", () => {
 		expect((await platform.request("POST", `/companies/${co}/overview/rebuild`, { token: analyst })).status).toBe(403);
 		expect((await platform.request("GET", `/companies/${co}/overview`)).status).toBe(401);
 	});
+
+	it("comes for many companies in one call, each as it comes alone, only those the caller may see", async () => {
+		const tech = (await platform.request("POST", "/companies", { token: admin, body: { name: "Elsewhere Tech", industry: "technology" } })).body.id;
+		const both = (await platform.request("GET", `/overviews?company_ids=${co},${tech},nosuchcompany`, { token: analyst })).body;
+		expect(both.rows).toEqual([await overview(co)]);
+		expect(both.not_found).toEqual([tech, "nosuchcompany"]);
+		expect((await platform.request("GET", `/overviews?company_ids=${co},${tech}`, { token: admin })).body.rows.map((o: { company_id: string }) => o.company_id)).toEqual([
+			co,
+			tech,
+		]);
+		const tooMany = await platform.request("GET", `/overviews?company_ids=${Array.from({ length: 101 }, (_, i) => `c${i}`).join(",")}`, { token: analyst });
+		expect(tooMany.status).toBe(422);
+		expect(tooMany.body.message).toBe("At most 100 companies per call");
+		expect((await platform.request("GET", "/overviews?company_ids=a;b", { token: analyst })).status).toBe(422);
+	});
 });

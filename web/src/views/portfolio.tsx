@@ -26,7 +26,7 @@ interface Row extends Company {
 const ZONES = ["distress", "grey", "safe"];
 const LEVELS = ["critical", "high", "medium", "low"];
 
-/** Every company matching the filters (pages of 100), each with its overview (a few at a time). */
+/** Every company matching the filters, a hundred per page, each page's overviews in one call. */
 async function loadPortfolio(q: string, industry: string, country: string): Promise<Row[]> {
 	const params = new URLSearchParams({ page_size: "100" });
 	if (q) params.set("q", q);
@@ -36,11 +36,13 @@ async function loadPortfolio(q: string, industry: string, country: string): Prom
 	for (let page = 1; page <= 10; page++) {
 		params.set("page", String(page));
 		const found = await get<{ rows: Company[]; total: number }>(`/companies?${params}`);
-		rows.push(...found.rows);
+		if (found.rows.length) {
+			const overviews = await get<{ rows: Overview[] }>(`/overviews?company_ids=${found.rows.map(r => r.id).join(",")}`);
+			const byCompany = new Map(overviews.rows.map(o => [o.company_id, o]));
+			rows.push(...found.rows.map(r => ({ ...r, overview: byCompany.get(r.id) })));
+		}
 		if (page * 100 >= found.total) break;
 	}
-	for (let i = 0; i < rows.length; i += 8)
-		await Promise.all(rows.slice(i, i + 8).map(async r => (r.overview = await get<Overview>(`/companies/${r.id}/overview`).catch(() => undefined))));
 	return rows;
 }
 
