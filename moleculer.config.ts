@@ -58,9 +58,9 @@ function brokerOptions(config: Config = getConfig()): BrokerOptions {
 		logger: platformLogger(config.log_level, !!process.stdout.isTTY) as never,
 		transporter: transporterOptions(config),
 		cacher: cacherOptions(config),
-		// CBOR (cbor-x): a stream's chunks (a 48 MB upload, an SEC document) travel as bytes, not as JSON arrays of
-		// numbers four times their size; with JSON, decoding them kept a node busy past the heartbeat timeout
-		serializer: "CBOR",
+		// MessagePack (notepack.io): a stream's chunks (a 48 MB upload, an SEC document) travel as bytes, not as JSON
+		// arrays of numbers four times their size; with JSON, decoding them kept a node busy past the heartbeat timeout
+		serializer: "Notepack",
 		requestTimeout: config.broker.request_timeout,
 		retryPolicy: {
 			// Only errors Moleculer marks retryable (a node gone, a timeout) are retried; write actions turn it off.
