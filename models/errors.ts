@@ -18,6 +18,9 @@ export const notFound = (entity: string, id?: string) => named(new MoleculerClie
 /** A 404 that says in its own words what is missing, with data that helps (e.g. what exists instead). */
 export const missing = (message: string, data?: unknown) => named(new MoleculerClientError(message, 404, "NOT_FOUND", data), "NotFoundError");
 
+/** 406: the answer cannot be given in the form asked for (a file of something that is not a list). */
+export const notAcceptable = (message: string) => named(new MoleculerClientError(message, 406, "NOT_ACCEPTABLE"), "NotAcceptableError");
+
 export const conflict = (message: string, data?: unknown) => named(new MoleculerClientError(message, 409, "CONFLICT", data), "ConflictError");
 
 /** 429 for a quota (not the rate limit): what the limit is and how much of it is used, in `data`. */

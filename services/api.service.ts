@@ -3,6 +3,7 @@
  * the rate limits, and publishes the REST aliases of every service's actions; access control itself runs
  * in each action (middlewares/authorization.middleware.ts), so it holds for calls between services too.
  */
+import { EXPORT_FORMATS, exportFormatOf, exportOf, listItemsOf, type ExportFormat } from "../lib/exports";
 import { APP_PATH, isWebAppPath, WebApp } from "../lib/web-app";
 import http, { type IncomingMessage, type ServerResponse } from "http";
 import type { Context, MetricRegistry } from "moleculer";
@@ -14,7 +15,7 @@ import { OPENAPI_SCHEMAS } from "../models/openapi-schemas";
 import type { DocumentExtras } from "../mixins/openapi.mixin";
 import { aliasesOf, operationDocsOf, restActionsOf, serviceDescriptionsOf, type RestAction, type RouteManifest } from "../mixins/rest-routes";
 import ROUTE_MANIFEST from "./routes.json";
-import { unsupportedMediaType } from "../models/errors";
+import { notAcceptable, unsupportedMediaType } from "../models/errors";
 import { HTTP_DURATION } from "../lib/metrics";
 import { LocalSocketTransporter } from "../lib/local-socket-transporter";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
@@ -235,22 +236,41 @@ const ApiService = defineService<GatewayState>()({
 		 * moleculer-web's, with the answer cache in front (lib/answer-cache.ts): a repeated read of a cached
 		 * action is answered here, after authentication and the rate limit, without a call.
 		 */
-		async callAction(route: { callOptions?: object }, _actionName: string, req: RoutedRequest, res: ServerResponse, params: object, isStream: boolean): Promise<boolean> {
+		async callAction(route: { callOptions?: object }, _actionName: string, req: RoutedRequest, res: ServerResponse, given: object, isStream: boolean): Promise<boolean> {
 			const ctx = req.$ctx;
 			const action = req.$endpoint.action;
+			// a list read asked for as a file (?format=csv|xlsx, or Accept): the same call, the answer written as one
+			const format = req.method === "GET" && !isStream ? exportFormatOf((req as { query?: Record<string, unknown> }).query, req.headers.accept) : null;
+			if (format === "unknown") throw notAcceptable("format: csv, xlsx or json");
+			const { format: _format, ...params } = given as Record<string, unknown>;
+			const send = (data: unknown) => (format ? this.sendExport(req, res, data, format, action.name) : this.sendResponse(req, res, data, action));
 			const key = isStream ? null : this.answers.keyFor(action, params, ctx.meta);
 			if (key) {
 				const answer = this.answers.get(key);
 				if (answer) {
-					this.sendResponse(req, res, answer, action);
+					await send(answer);
 					return true;
 				}
 			}
 			const generation = this.answers.generation;
 			const data = await ctx.call(req.$endpoint as never, params, isStream ? { ...route.callOptions, stream: req } : { ...route.callOptions });
 			if (key && !ANSWER_META.some(k => ctx.meta[k] !== undefined)) this.answers.set(key, data, generation, action);
-			this.sendResponse(req, res, data, action);
+			await send(data);
 			return true;
+		},
+
+		/** A list answer as a CSV or XLSX file (lib/exports.ts); 406 for an answer that is not a list. */
+		async sendExport(req: IncomingMessage, res: ServerResponse, data: unknown, format: ExportFormat, actionName: string) {
+			const items = listItemsOf(data);
+			if (!items) throw notAcceptable(`This answer is not a list: it comes as JSON only (CSV and XLSX are for lists)`);
+			const file = await exportOf(items, format, actionName.replace(/\./g, "-"));
+			res.writeHead(200, {
+				"Content-Type": file.type,
+				"Content-Length": file.body.length,
+				"Content-Disposition": `attachment; filename="${actionName.replace(/\./g, "-")}.${EXPORT_FORMATS[format].extension}"`,
+				"Cache-Control": "no-store",
+			});
+			res.end(req.method === "HEAD" ? undefined : file.body);
 		},
 
 		/**

@@ -31,11 +31,13 @@ afterAll(() => platform.stop());
 const post = (token: string, path: string, body: unknown) => platform.request("POST", path, { token, body });
 
 /** The longest the event loop stood still (this process runs the platform) while `fn` ran, ms. */
-async function longestStall<T>(fn: () => Promise<T>): Promise<{ value: T; stallMs: number }> {
+async function longestStall<T>(fn: () => Promise<T>): Promise<{ value: T; stallMs: number; elapsedMs: number }> {
 	const h = monitorEventLoopDelay({ resolution: 10 });
 	h.enable();
+	const started = performance.now();
 	try {
-		return { value: await fn(), stallMs: h.max / 1e6 };
+		const value = await fn();
+		return { value, stallMs: h.max / 1e6, elapsedMs: performance.now() - started };
 	} finally {
 		h.disable();
 	}
@@ -70,11 +72,12 @@ describe("YAML libraries", () => {
 	it("parses a large library off the main thread", async () => {
 		const content = bigFrameworkLibrary(6000);
 		expect(content.length).toBeGreaterThan(800_000);
-		const { value: res, stallMs } = await longestStall(() => post(t["health-admin"], "/frameworks", { content, industries: ["healthcare"] }));
+		const { value: res, stallMs, elapsedMs } = await longestStall(() => post(t["health-admin"], "/frameworks", { content, industries: ["healthcare"] }));
 		expect(res.status).toBe(200);
 		expect(res.body.requirements).toBe(6000);
-		// the parse takes most of a second; the loop went on meanwhile
-		expect(stallMs).toBeLessThan(300);
+		// the parse is most of the request's time; parsed inline, the loop would stand still for most of it. Off the
+		// main thread its longest stall is a fraction of it, however loaded the machine (a ratio, not a time)
+		expect(stallMs / elapsedMs).toBeLessThan(0.5);
 	});
 });
 

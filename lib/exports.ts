@@ -1,0 +1,65 @@
+/**
+ * Lists answered as files (docs/api.md, "Exports"): `?format=csv|xlsx` or an Accept header asking for CSV or
+ * XLSX on a GET whose answer is a list gives the same rows (the same filters, scoping and page) as a CSV
+ * (domains/presentation/table.ts) or an XLSX workbook written by exceljs with typed cells: numbers as numbers,
+ * fractions as numbers with a percentage format, dates and times as dates, booleans as booleans; the header row
+ * frozen and bold, columns as wide as their content.
+ */
+import ExcelJS from "exceljs";
+import { csvOf, isFractionField, ISO_DATE, ISO_DATE_TIME, neutralised, tableOf, type Table } from "../domains/presentation/table";
+
+export const EXPORT_FORMATS = {
+	csv: { type: "text/csv; charset=utf-8", extension: "csv" },
+	xlsx: { type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", extension: "xlsx" },
+} as const;
+export type ExportFormat = keyof typeof EXPORT_FORMATS;
+
+/** The export a request asks for: `?format=`, else its Accept header naming CSV or XLSX first; null for JSON. */
+export function exportFormatOf(query: Record<string, unknown> | undefined, accept: string | undefined): ExportFormat | "unknown" | null {
+	const asked = query?.format;
+	if (asked != null) return asked === "csv" || asked === "xlsx" ? asked : asked === "json" ? null : "unknown";
+	const first = (accept ?? "").split(",")[0].trim().split(";")[0].toLowerCase();
+	if (first === "text/csv") return "csv";
+	if (first === EXPORT_FORMATS.xlsx.type) return "xlsx";
+	return null;
+}
+
+/** The items of a list answer (a page's rows, or an array), or null for an answer that is not a list. */
+export function listItemsOf(data: unknown): unknown[] | null {
+	if (Array.isArray(data)) return data;
+	if (data && typeof data === "object" && Array.isArray((data as { rows?: unknown }).rows)) return (data as { rows: unknown[] }).rows;
+	return null;
+}
+
+async function xlsxOf(table: Table, sheetName: string): Promise<Buffer> {
+	const workbook = new ExcelJS.Workbook();
+	const sheet = workbook.addWorksheet(sheetName.slice(0, 31) || "export", { views: [{ state: "frozen", ySplit: 1 }] });
+	sheet.addRow(table.columns).font = { bold: true };
+	const widths = table.columns.map(c => c.length);
+	for (const row of table.rows) {
+		const cells = row.map(cell => {
+			if (typeof cell === "string") {
+				if (ISO_DATE.test(cell)) return new Date(`${cell}T00:00:00Z`);
+				if (ISO_DATE_TIME.test(cell)) return new Date(cell);
+				return neutralised(cell);
+			}
+			return cell ?? null;
+		});
+		const added = sheet.addRow(cells);
+		cells.forEach((cell, i) => {
+			const target = added.getCell(i + 1);
+			if (cell instanceof Date) target.numFmt = ISO_DATE.test(String(row[i])) ? "yyyy-mm-dd" : "yyyy-mm-dd hh:mm:ss";
+			else if (typeof cell === "number" && isFractionField(table.columns[i])) target.numFmt = "0.00%";
+			widths[i] = Math.max(widths[i], Math.min(60, String(row[i] ?? "").length));
+		});
+	}
+	sheet.columns.forEach((column, i) => (column.width = Math.max(8, widths[i] + 2)));
+	return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+/** The items as a file of the format: its bytes and content type. */
+export async function exportOf(items: unknown[], format: ExportFormat, sheetName: string): Promise<{ body: Buffer; type: string }> {
+	const table = tableOf(items);
+	const body = format === "csv" ? Buffer.from(csvOf(table), "utf8") : await xlsxOf(table, sheetName);
+	return { body, type: EXPORT_FORMATS[format].type };
+}
