@@ -1,6 +1,6 @@
 /**
- * Lists answered as files (docs/api.md, "Exports"): `?format=csv|xlsx` or an Accept header asking for CSV or
- * XLSX on a GET whose answer is a list gives the same rows (the same filters, scoping and page) as a CSV
+ * Tables answered as files (docs/api.md, "Exports"): `?format=csv|xlsx` or an Accept header asking for CSV or
+ * XLSX on a GET whose answer is a table (a list, KPIs, a history) gives the same rows (the same filters, scoping and page) as a CSV
  * (domains/presentation/table.ts) or an XLSX workbook written by exceljs with typed cells: numbers as numbers,
  * fractions as numbers with a percentage format, dates and times as dates, booleans as booleans; the header row
  * frozen and bold, columns as wide as their content.
@@ -24,10 +24,43 @@ export function exportFormatOf(query: Record<string, unknown> | undefined, accep
 	return null;
 }
 
-/** The items of a list answer (a page's rows, or an array), or null for an answer that is not a list. */
+interface SeriesPoint {
+	period_end: string;
+	statement_type?: string;
+	fiscal_period?: string;
+	value: unknown;
+}
+
+const isSeries = (v: unknown): v is Record<string, SeriesPoint[]> =>
+	!!v &&
+	typeof v === "object" &&
+	!Array.isArray(v) &&
+	Object.values(v).every(points => Array.isArray(points) && points.every(p => p && typeof p === "object" && "period_end" in p && "value" in p));
+
+/** Series by name (a line item's or a ratio's history) as one row per period, a column per series. */
+function periodsOf(series: Record<string, SeriesPoint[]>): Array<Record<string, unknown>> {
+	const rows = new Map<string, Record<string, unknown>>();
+	for (const [name, points] of Object.entries(series))
+		for (const p of points) {
+			const key = `${p.period_end}|${p.statement_type ?? ""}`;
+			if (!rows.has(key)) rows.set(key, { period_end: p.period_end, statement_type: p.statement_type ?? null, fiscal_period: p.fiscal_period ?? null });
+			rows.get(key)![name] = p.value;
+		}
+	return [...rows.values()];
+}
+
+/**
+ * The rows of an answer that is a table: a page's rows (or an array), a company's KPIs, and the histories of line
+ * items or ratios (one row per period); null for an answer that is not a table.
+ */
 export function listItemsOf(data: unknown): unknown[] | null {
 	if (Array.isArray(data)) return data;
-	if (data && typeof data === "object" && Array.isArray((data as { rows?: unknown }).rows)) return (data as { rows: unknown[] }).rows;
+	if (!data || typeof data !== "object") return null;
+	const d = data as { rows?: unknown; kpis?: unknown; items?: unknown; ratios?: unknown };
+	if (Array.isArray(d.rows)) return d.rows;
+	if (Array.isArray(d.kpis)) return d.kpis;
+	const series = d.items ?? d.ratios;
+	if (isSeries(series)) return periodsOf(series);
 	return null;
 }
 

@@ -262,7 +262,7 @@ const ApiService = defineService<GatewayState>()({
 		/** A list answer as a CSV or XLSX file (lib/exports.ts); 406 for an answer that is not a list. */
 		async sendExport(req: IncomingMessage, res: ServerResponse, data: unknown, format: ExportFormat, actionName: string) {
 			const items = listItemsOf(data);
-			if (!items) throw notAcceptable(`This answer is not a list: it comes as JSON only (CSV and XLSX are for lists)`);
+			if (!items) throw notAcceptable("This answer is not a table: it comes as JSON only (CSV and XLSX are for lists, KPIs and histories)");
 			const file = await exportOf(items, format, actionName.replace(/\./g, "-"));
 			res.writeHead(200, {
 				"Content-Type": file.type,

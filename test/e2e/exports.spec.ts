@@ -104,6 +104,29 @@ describe("exports of lists", () => {
 		expect(margin.numFmt).toBe("0.00%");
 	});
 
+	it("give a history as one row per period, a column per line item or ratio, and a company's KPIs as rows", async () => {
+		const json = (await platform.request("GET", `/companies/${co.id}/ratios/history?ratios=profitability.net_margin,liquidity.current_ratio`, { token: admin })).body;
+		const [header, ...rows] = parseCsv(
+			(await fetchFile(`/companies/${co.id}/ratios/history?ratios=profitability.net_margin,liquidity.current_ratio&format=csv`, admin)).body.toString("utf8"),
+		);
+		expect(header).toEqual(["period_end", "statement_type", "fiscal_period", "profitability.net_margin", "liquidity.current_ratio"]);
+		expect(rows).toEqual(
+			json.ratios["profitability.net_margin"].map((p: { period_end: string; statement_type: string; fiscal_period: string; value: number }, i: number) => [
+				p.period_end,
+				p.statement_type,
+				p.fiscal_period,
+				String(p.value),
+				String(json.ratios["liquidity.current_ratio"][i].value),
+			]),
+		);
+		const items = parseCsv((await fetchFile(`/companies/${co.id}/statements/history?items=revenue,net_income&format=csv`, admin)).body.toString("utf8"));
+		expect(items[0]).toEqual(["period_end", "statement_type", "fiscal_period", "revenue", "net_income"]);
+		expect(items.length).toBe(3);
+		const kpis = (await platform.request("GET", `/companies/${co.id}/kpis`, { token: admin })).body.kpis;
+		const kpiRows = parseCsv((await fetchFile(`/companies/${co.id}/kpis?format=csv`, admin)).body.toString("utf8"));
+		expect(kpiRows.slice(1).map(r => r[kpiRows[0].indexOf("name")])).toEqual(kpis.map((k: { name: string }) => k.name));
+	});
+
 	it("keep the caller's scope: a viewer of another domain exports none of these companies", async () => {
 		const file = await fetchFile("/companies?format=csv", viewer);
 		expect(file.status).toBe(200);
@@ -113,7 +136,7 @@ describe("exports of lists", () => {
 	it("answer 406 for what is not a list, and for a format there is none of", async () => {
 		const one = await platform.request("GET", `/companies/${co.id}?format=csv`, { token: admin });
 		expect(one.status).toBe(406);
-		expect(one.body.message).toBe("This answer is not a list: it comes as JSON only (CSV and XLSX are for lists)");
+		expect(one.body.message).toBe("This answer is not a table: it comes as JSON only (CSV and XLSX are for lists, KPIs and histories)");
 		const pdf = await platform.request("GET", "/companies?format=pdf", { token: admin });
 		expect(pdf.status).toBe(406);
 		expect(pdf.body.message).toBe("format: csv, xlsx or json");
