@@ -27,6 +27,12 @@ export const Finance = {
 			id: p => p.company_id,
 			company: p => p.company_id,
 		}),
+		/** Daily prices written (an upload or a provider's fetch): what changed, recorded like any other write. */
+		pricesUploaded: event<{ company_id: string; rows: number; from: string; to: string; created: number; updated: number; by: string }>()("finance.prices.uploaded", {
+			entity: "finance.prices",
+			id: p => p.company_id,
+			company: p => p.company_id,
+		}),
 		/** A read: not recorded. */
 		analysisCompleted: signal<{ company_id: string; period_end: string }>()("finance.analysis.completed"),
 	},

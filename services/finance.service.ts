@@ -319,7 +319,18 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 				});
 				const created = fresh.length;
 				const updated = changed.length;
-				if (created + updated) await announceCompanyDataChanged(this.broker, { company_id: company.id, source: "prices" });
+				if (created + updated) {
+					await announceCompanyDataChanged(this.broker, { company_id: company.id, source: "prices" });
+					emit(ctx, Finance.events.pricesUploaded, {
+						company_id: company.id,
+						rows: rows.length,
+						from: rows[0].date,
+						to: rows[rows.length - 1].date,
+						created,
+						updated,
+						by: principalOf(ctx).id,
+					});
+				}
 				return {
 					company_id: company.id,
 					rows: rows.length,

@@ -45,6 +45,15 @@ describe("daily prices", () => {
 			updated: 0,
 			unchanged: 1259,
 		});
+		// the write is in the audit trail like any other (the second, which changed nothing, is not)
+		const audited = await eventually(
+			"the price upload's audit entry",
+			async () => (await platform.request("GET", `/audit?company_id=${apple.id}&action=finance.prices.uploaded`, { token })).body.rows,
+			(rows: unknown[]) => rows.length > 0,
+			200,
+		);
+		expect(audited).toHaveLength(1);
+		expect(audited[0]).toMatchObject({ action: "finance.prices.uploaded", company_id: apple.id });
 		const days = (await platform.request("GET", `/companies/${apple.id}/prices?from=2017-09-25&to=2017-09-29`, { token })).body.rows;
 		expect(days.map((r: { date: string }) => r.date)).toEqual(["2017-09-25", "2017-09-26", "2017-09-27", "2017-09-28", "2017-09-29"]);
 		// a month's bar: first open, highest high, lowest low, last close, the volumes added
