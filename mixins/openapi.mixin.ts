@@ -119,6 +119,15 @@ export interface DocumentExtras {
 }
 
 const json = (schema: unknown) => ({ "application/json": { schema } });
+
+/** Tables that are not pages but export as files: a company's KPIs and the line-item and ratio histories. */
+const EXPORTABLE_RESPONSES = new Set(["Kpis", "LineItemHistory", "RatioHistory"]);
+/** A response schema whose answer has `rows` (a list that is not a page). */
+const isRowsSchema = (schema: unknown): boolean => (schema as { properties?: { rows?: { type?: string } } } | undefined)?.properties?.rows?.type === "array";
+const EXPORT_CONTENT = {
+	"text/csv": { schema: { type: "string" } },
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": { schema: { type: "string", format: "binary" } },
+};
 const ERROR_SCHEMA = { $ref: "#/components/schemas/Error" };
 const RATE_HEADERS = {
 	"X-RateLimit-Limit": { description: "Requests allowed in the window", schema: { type: "integer" } },
@@ -210,12 +219,19 @@ export function buildOpenApi(aliases: AliasInfo[], actions: Map<string, ActionIn
 		if (takesBody) rules.push(`Body: up to ${humanSize(doc?.body_limit ?? extras.limits?.body ?? "1mb")}${doc?.upload ? ` of \`${doc.upload}\`` : " of JSON"}.`);
 		if ("page_size" in params) rules.push("Pages: `page` 1–1,000, `page_size` 1–100 (default 20), `sort` a field, `-` first for descending.");
 		if (action.rateLimit === false) rules.push("Not rate limited.");
+		// a table read also comes as a file (lib/exports.ts): the same call, asked with ?format or Accept
+		const exportable = method === "get" && !!doc?.response && (!!doc.list || EXPORTABLE_RESPONSES.has(doc.response) || isRowsSchema(schemas[doc.response]));
+		if (exportable)
+			rules.push(
+				"Also as a file: `format=csv` or `format=xlsx` (or an `Accept` header naming CSV or XLSX) gives the same rows as RFC 4180 CSV or a typed XLSX sheet (docs/api.md, Exports).",
+			);
 
 		const status = doc?.status ?? 200;
 		const content = doc?.response ? json(doc.list ? { $ref: `#/components/schemas/${doc.response}Page` } : { $ref: `#/components/schemas/${doc.response}` }) : undefined;
 		if (doc?.response && doc.list && !schemas[`${doc.response}Page`]) schemas[`${doc.response}Page`] = pageSchema(doc.response);
 		const success: Record<string, unknown> = { description: status === 201 ? "Created" : status === 202 ? "Accepted" : status === 204 ? "Done, nothing to answer" : "OK" };
 		if (status !== 204) success.content = doc?.answers ? { [doc.answers]: { schema: { type: "string" } } } : (content ?? json({ type: "object" }));
+		if (exportable && success.content) success.content = { ...(success.content as object), ...EXPORT_CONTENT };
 		if (status === 201 || status === 202) success.headers = { Location: { description: "Where the new resource (or the job) is", schema: { type: "string" } } };
 		const responses: Record<string, unknown> = { [String(status)]: success };
 		if (doc?.alternate_status) responses[String(doc.alternate_status)] = { ...success, description: "OK (it replaced what was there)", headers: undefined };
@@ -236,6 +252,7 @@ export function buildOpenApi(aliases: AliasInfo[], actions: Map<string, ActionIn
 				const { schema, optional } = ruleToSchema(rule);
 				parameters.push({ name, in: "query", required: !optional, schema });
 			}
+			if (exportable) parameters.push({ name: "format", in: "query", required: false, schema: { type: "string", enum: ["json", "csv", "xlsx"] } });
 		} else if (doc?.upload) {
 			// a streamed body: read by the service as it is, described in words (and by its example)
 			const media: Record<string, unknown> = { schema: doc.upload === "application/json" ? { type: "object" } : { type: "string", format: "binary" } };

@@ -133,6 +133,18 @@ describe("exports of lists", () => {
 		expect(parseCsv(file.body.toString("utf8"))).toEqual([[""]]);
 	});
 
+	it("are in the OpenAPI document: a format parameter and the file types on table reads only", async () => {
+		const doc = (await platform.request("GET", "/openapi.json")).body;
+		const formatOf = (path: string) => doc.paths[`/api/v1${path}`].get.parameters?.find((p: { name: string }) => p.name === "format");
+		for (const path of ["/companies", "/companies/{id}/kpis", "/companies/{id}/ratios/history", "/overviews"]) {
+			expect(formatOf(path)).toMatchObject({ in: "query", schema: { enum: ["json", "csv", "xlsx"] } });
+			expect(Object.keys(doc.paths[`/api/v1${path}`].get.responses["200"].content)).toEqual(
+				expect.arrayContaining(["application/json", "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]),
+			);
+		}
+		expect(formatOf("/companies/{id}")).toBeUndefined();
+	});
+
 	it("answer 406 for what is not a list, and for a format there is none of", async () => {
 		const one = await platform.request("GET", `/companies/${co.id}?format=csv`, { token: admin });
 		expect(one.status).toBe(406);
