@@ -64,6 +64,9 @@ export function listItemsOf(data: unknown): unknown[] | null {
 	return null;
 }
 
+/** The most characters a cell may hold (Excel's specifications and limits). */
+export const XLSX_CELL_MAX = 32_767;
+
 async function xlsxOf(table: Table, sheetName: string): Promise<Buffer> {
 	const workbook = new ExcelJS.Workbook();
 	const sheet = workbook.addWorksheet(sheetName.slice(0, 31) || "export", { views: [{ state: "frozen", ySplit: 1 }] });
@@ -74,7 +77,9 @@ async function xlsxOf(table: Table, sheetName: string): Promise<Buffer> {
 			if (typeof cell === "string") {
 				if (ISO_DATE.test(cell)) return new Date(`${cell}T00:00:00Z`);
 				if (ISO_DATE_TIME.test(cell)) return new Date(cell);
-				return neutralised(cell);
+				const text = neutralised(cell);
+				// Excel opens no cell longer than this (a version's training history as JSON can be)
+				return text.length > XLSX_CELL_MAX ? `${text.slice(0, XLSX_CELL_MAX - 1)}…` : text;
 			}
 			return cell ?? null;
 		});

@@ -1,5 +1,7 @@
 /** Lists as tables and CSV: flattening, RFC 4180 quoting, formula neutralisation, which fields are fractions. */
+import ExcelJS from "exceljs";
 import { csvOf, isFractionField, neutralised, tableOf } from "../../domains/presentation/table";
+import { exportOf, XLSX_CELL_MAX } from "../../lib/exports";
 
 describe("a list as a table", () => {
 	it("flattens nested objects into dotted columns, joins lists of values, keeps deeper ones as JSON", () => {
@@ -33,5 +35,16 @@ describe("a list as a table", () => {
 	it("knows fractions by their name, not multiples", () => {
 		expect(["net_margin", "analysis.ratios.roe", "revenue_growth", "default_probability", "dividend_yield"].every(isFractionField)).toBe(true);
 		expect(["current_ratio", "debt_to_equity", "revenue", "z"].some(isFractionField)).toBe(false);
+	});
+});
+
+describe("an XLSX export", () => {
+	it("cuts a cell at the length Excel opens, and keeps the rest of the row", async () => {
+		const { body } = await exportOf([{ id: "v1", history: "x".repeat(40_000), rows: 80 }], "xlsx", "versions");
+		const book = new ExcelJS.Workbook();
+		await book.xlsx.load(body as never);
+		const row = book.worksheets[0].getRow(2);
+		expect(String(row.getCell(2).value).length).toBe(XLSX_CELL_MAX);
+		expect(row.getCell(3).value).toBe(80);
 	});
 });
