@@ -50,6 +50,8 @@ export const Finance = {
 		importSec: action<{ id: string }, unknown>()("finance.importSec"),
 		/** A price CSV stored for the company, as the caller may write it (`POST /companies/:id/prices`). */
 		uploadPrices: action<{ id: string; content: string }, PriceUpload>()("finance.uploadPrices"),
+		/** The same with the CSV as the call's stream (a provider's history can pass a transporter message's 1 MB). */
+		importPriceCsv: action<{ id: string }, PriceUpload>()("finance.importPriceCsv"),
 		/** The first and last day of the company's prices, as the caller may read them. */
 		priceSpan: action<{ id: string }, { company_id: string; first: string | null; last: string | null; rows: number }>()("finance.priceSpan"),
 	},

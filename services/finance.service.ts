@@ -17,7 +17,7 @@ import { announceCompanyDataChanged, ensureChannel } from "../lib/channels";
 import { Companies, Finance, Flags } from "../contracts";
 import type { PriceUpload } from "../contracts/finance";
 import { call, emit } from "../lib/contract-calls";
-import { readJsonBody } from "../lib/json-body";
+import { readBody, readJsonBody } from "../lib/json-body";
 import { KeyedLock } from "../lib/keyed-lock";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
@@ -100,6 +100,55 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 	],
 
 	methods: {
+		/** A price CSV stored for the company as the caller may write it: parsed (off the main thread when large), checked whole, then written; audited. */
+		async storePriceCsv(ctx: FinanceContext, companyId: string, content: string): Promise<PriceUpload> {
+			const company = await this.company(ctx, companyId);
+			const { rows, problems } = await inlineOrInWorker(content.length, "market.prices-csv", { text: content }, () => parsePriceCsv(content), {
+				memoryMb: this.config.ml.worker_memory_mb,
+				timeoutMs: this.config.ml.worker_timeout_ms,
+			}).catch(err => {
+				throw clientErrorOf(err, "content", "Parsing these prices");
+			});
+			if (problems.length) throw unprocessable(`Not a price CSV: ${problems[0].message}`, problems);
+			const existing = new Map<string, Doc>();
+			for (const d of await this.prices.find({ query: { company_id: company.id, date: { $gte: rows[0].date, $lte: rows[rows.length - 1].date } } }))
+				existing.set(String(d.date), d);
+			const fresh = rows.filter(row => !existing.has(row.date));
+			const changed = rows.filter(row => {
+				const seen = existing.get(row.date);
+				return seen && ["open", "high", "low", "close", "adj_close", "volume"].some(k => seen[k] !== (row as unknown as Doc)[k]);
+			});
+			await this.prices.batch(async () => {
+				// new days in one store call per thousand (a company's history is thousands of rows), changed ones one by one
+				for (let i = 0; i < fresh.length; i += 1000)
+					await this.prices.insertManyKeyed(fresh.slice(i, i + 1000).map(row => ({ key: naturalKey(company.id, row.date), doc: { company_id: company.id, ...row } })));
+				for (const row of changed) await this.prices.updateById(existing.get(row.date)!._id, { $set: { ...row } });
+			});
+			const created = fresh.length;
+			const updated = changed.length;
+			if (created + updated) {
+				await announceCompanyDataChanged(this.broker, { company_id: company.id, source: "prices" });
+				emit(ctx, Finance.events.pricesUploaded, {
+					company_id: company.id,
+					rows: rows.length,
+					from: rows[0].date,
+					to: rows[rows.length - 1].date,
+					created,
+					updated,
+					by: principalOf(ctx).id,
+				});
+			}
+			return {
+				company_id: company.id,
+				rows: rows.length,
+				from: rows[0].date,
+				to: rows[rows.length - 1].date,
+				created,
+				updated,
+				unchanged: rows.length - created - updated,
+			};
+		},
+
 		/** A company's daily prices, oldest first (from `from` on). */
 		async pricesOf(companyId: string, from?: string): Promise<PriceRow[]> {
 			const docs = await this.prices.find({ query: { company_id: companyId, ...(from ? { date: { $gte: from } } : {}) }, sort: ["date"] });
@@ -290,56 +339,22 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			permission: ["write", "financial_data"],
 			params: { $$strict: true, id: idParam, content: { type: "string", min: 1, max: MAX_PRICE_CSV_CHARS } },
 			async handler(ctx: FinanceContext<{ id: string; content: string }>): Promise<PriceUpload> {
-				const company = await this.company(ctx, ctx.params.id);
-				const { rows, problems } = await inlineOrInWorker(
-					ctx.params.content.length,
-					"market.prices-csv",
-					{ text: ctx.params.content },
-					() => parsePriceCsv(ctx.params.content),
-					{ memoryMb: this.config.ml.worker_memory_mb, timeoutMs: this.config.ml.worker_timeout_ms },
-				).catch(err => {
-					throw clientErrorOf(err, "content", "Parsing these prices");
-				});
-				if (problems.length) throw unprocessable(`Not a price CSV: ${problems[0].message}`, problems);
-				const existing = new Map<string, Doc>();
-				for (const d of await this.prices.find({ query: { company_id: company.id, date: { $gte: rows[0].date, $lte: rows[rows.length - 1].date } } }))
-					existing.set(String(d.date), d);
-				const fresh = rows.filter(row => !existing.has(row.date));
-				const changed = rows.filter(row => {
-					const seen = existing.get(row.date);
-					return seen && ["open", "high", "low", "close", "adj_close", "volume"].some(k => seen[k] !== (row as unknown as Doc)[k]);
-				});
-				await this.prices.batch(async () => {
-					// new days in one store call per thousand (a company's history is thousands of rows), changed ones one by one
-					for (let i = 0; i < fresh.length; i += 1000)
-						await this.prices.insertManyKeyed(
-							fresh.slice(i, i + 1000).map(row => ({ key: naturalKey(company.id, row.date), doc: { company_id: company.id, ...row } })),
-						);
-					for (const row of changed) await this.prices.updateById(existing.get(row.date)!._id, { $set: { ...row } });
-				});
-				const created = fresh.length;
-				const updated = changed.length;
-				if (created + updated) {
-					await announceCompanyDataChanged(this.broker, { company_id: company.id, source: "prices" });
-					emit(ctx, Finance.events.pricesUploaded, {
-						company_id: company.id,
-						rows: rows.length,
-						from: rows[0].date,
-						to: rows[rows.length - 1].date,
-						created,
-						updated,
-						by: principalOf(ctx).id,
-					});
-				}
-				return {
-					company_id: company.id,
-					rows: rows.length,
-					from: rows[0].date,
-					to: rows[rows.length - 1].date,
-					created,
-					updated,
-					unchanged: rows.length - created - updated,
-				};
+				return this.storePriceCsv(ctx, ctx.params.id, ctx.params.content);
+			},
+		},
+
+		/**
+		 * A provider's price CSV as the call's stream (integration's fetch), stored as an upload is: a stream, so a
+		 * long history is never one transporter message (NATS carries at most 1 MB by default).
+		 */
+		importPriceCsv: {
+			visibility: "public",
+			retryPolicy: NOT_RETRIED,
+			permission: ["write", "financial_data"],
+			params: { $$strict: true, id: idParam },
+			async handler(ctx: FinanceContext<{ id: string }>): Promise<PriceUpload> {
+				const content = (await readBody(ctx.stream as Readable | null, String(MAX_PRICE_CSV_CHARS))).toString("utf8");
+				return this.storePriceCsv(ctx, ctx.params.id, content);
 			},
 		},
 

@@ -143,7 +143,9 @@ const IntegrationService = defineService<{
 				refetched = true;
 			}
 			if (noPriceRows(csv)) return this.priceAnswer(fetched(), null, refetched);
-			return this.priceAnswer(fetched(), await call(from, Finance.actions.uploadPrices, { id: company.id, content: csv }, opts), refetched);
+			// the CSV as the call's stream: decades of daily rows can pass NATS's 1 MB message limit
+			const upload = await call(from, Finance.actions.importPriceCsv, { id: company.id }, { ...opts, stream: Readable.from([Buffer.from(csv)]) });
+			return this.priceAnswer(fetched(), upload, refetched);
 		},
 
 		priceAnswer(
