@@ -20,5 +20,7 @@ export const Gateway = {
 	},
 	actions: {
 		ready: action<Record<string, never>, Readiness>()("api.ready"),
+		/** Empties this gateway's answer cache: another gateway that took a write asks it before answering the writer. */
+		clearAnswers: action<Record<string, never>, { cleared: true }>()("api.clearAnswers"),
 	},
 } as const;

@@ -20,7 +20,8 @@ import { HTTP_DURATION } from "../lib/metrics";
 import { LocalSocketTransporter } from "../lib/local-socket-transporter";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
 import { methodNotAllowed, wireError } from "../lib/http-errors";
-import { cacheCleanEvent, Finance, MlDatasets, MlPrediction, Moleculer, storeHealthAction } from "../contracts";
+import { cacheCleanEvent, Finance, Gateway, MlDatasets, MlPrediction, Moleculer, storeHealthAction } from "../contracts";
+import { servicePrincipal } from "../lib/principal";
 import { call } from "../lib/contract-calls";
 import { AnswerCache, type CachedActionInfo, type CallerScope } from "../lib/answer-cache";
 import { defineMixin, defineService, NOT_RETRIED } from "../lib/service";
@@ -219,6 +220,19 @@ const ApiService = defineService<GatewayState>()({
 			res.end(JSON.stringify({ name: "bizops", app: `${APP_PATH}/`, api: API_PATH, docs, openapi: `${API_PATH}/openapi.json`, health: `${API_PATH}/health/live` }));
 		},
 
+		/** Asks every other live gateway to empty its answer cache (a second at most each; one that does not answer has its broadcast). */
+		async clearOtherGateways(): Promise<void> {
+			const nodes = this.broker.registry.getNodeList({ onlyAvailable: true, withServices: true }) as unknown as Array<{ id: string; services?: Array<{ name: string }> }>;
+			const others = nodes.filter(n => n.id !== this.broker.nodeID && n.services?.some(s => s.name === "api"));
+			await Promise.all(
+				others.map(n =>
+					call(this.broker, Gateway.actions.clearAnswers, {}, { nodeID: n.id, timeout: 1000, retries: 0, meta: { user: servicePrincipal("api") } }).catch(
+						() => undefined,
+					),
+				),
+			);
+		},
+
 		someNodeRuns(service: string): boolean {
 			// the typings require a node id that the registry treats as optional (any node)
 			return (this.broker.registry as unknown as { hasService(fullName: string): boolean }).hasService(service);
@@ -255,6 +269,9 @@ const ApiService = defineService<GatewayState>()({
 			const generation = this.answers.generation;
 			const data = await ctx.call(req.$endpoint as never, params, isStream ? { ...route.callOptions, stream: req } : { ...route.callOptions });
 			if (key && !ANSWER_META.some(k => ctx.meta[k] !== undefined)) this.answers.set(key, data, generation, action);
+			// a write: the other gateways drop what they kept before the writer hears back, so its next read, through
+			// whichever gateway, sees it (their cache.clean broadcast may come after that read)
+			if (req.method !== "GET" && req.method !== "HEAD") await this.clearOtherGateways();
 			await send(data);
 			return true;
 		},
@@ -396,6 +413,14 @@ const ApiService = defineService<GatewayState>()({
 				if (!ready) ctx.meta.$statusCode = 503;
 				// no node id: anyone may ask, and which node answered is the cluster's inside
 				return { status: ready ? "ready" : "unavailable", transporter, auth, services, missing_services: missing, warnings };
+			},
+		},
+
+		clearAnswers: {
+			visibility: "public",
+			handler() {
+				this.answers.clear();
+				return { cleared: true as const };
 			},
 		},
 
