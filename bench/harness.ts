@@ -86,6 +86,16 @@ export async function startPlatformProcess(env: Record<string, string> = {}): Pr
 	return { url, child, stop: stopper(child) };
 }
 
+/** Until the default ML model is in production (it trains on first start, as a user's first `npm start` does). */
+export async function waitForDefaultModel(api: string, headers: Record<string, string>): Promise<void> {
+	for (let waited = 0; ; waited += 2000) {
+		const models = await json("GET", `${api}/ml/models?page_size=100`, undefined, headers);
+		if (models.rows.some((m: { aliases: { production: number | null } }) => m.aliases.production != null)) return;
+		if (waited > 600_000) throw new Error("the default model was not in production after 10 minutes");
+		await new Promise(r => setTimeout(r, 2000));
+	}
+}
+
 /** A bare Node http server answering `body` (the hardware's floor). */
 export function startBareServer(body: string): Promise<Started> {
 	return startForked("bare-server.js", { BODY: body });

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { chromium } from "playwright-core";
-import { ADMIN_PASSWORD, json, machine, ROOT, save, startPlatformProcess } from "./harness";
+import { ADMIN_PASSWORD, json, machine, ROOT, save, startPlatformProcess, waitForDefaultModel } from "./harness";
 
 const { buildWeb } = require("../bin/build-web.js") as { buildWeb(outDir: string): Promise<Record<string, number>> };
 const RUNS = Number(process.env.RUNS ?? 10);
@@ -34,12 +34,7 @@ async function main() {
 		const api = `${platform.url}/api/v1`;
 		const { token } = await json("POST", `${api}/auth/login`, { username: "admin", password: ADMIN_PASSWORD });
 		const headers = { authorization: `Bearer ${token}` };
-		for (let waited = 0; ; waited += 2000) {
-			const models = await json("GET", `${api}/ml/models?page_size=100`, undefined, headers);
-			if (models.rows.some((m: { aliases: { production: number | null } }) => m.aliases.production != null)) break;
-			if (waited > 600_000) throw new Error("the default model was not in production after 10 minutes");
-			await new Promise(r => setTimeout(r, 2000));
-		}
+		await waitForDefaultModel(api, headers);
 		const tesla = await json("POST", `${api}/companies`, { name: "Tesla, Inc.", ticker: "TSLA", industry: "manufacturing" }, headers);
 		const facts = JSON.parse(fs.readFileSync(path.join(ROOT, "data/sec-companyfacts/tesla.json"), "utf8"));
 		await json("POST", `${api}/companies/${tesla.id}/import/sec`, facts, headers);

@@ -13,6 +13,11 @@ export function projectPath(...parts: string[]): string {
 	return path.join(PROJECT_ROOT, ...parts);
 }
 
+/** The platform's version: package.json's. */
+export function packageVersion(): string {
+	return JSON.parse(fs.readFileSync(projectPath("package.json"), "utf8")).version;
+}
+
 /** A YAML file of `config/` (feature_flags.yaml, workflows.yaml, environments/<env>.yaml) parsed; null when there is none. */
 export function readConfigYaml(name: string): unknown {
 	const file = projectPath("config", name);

@@ -141,6 +141,16 @@ export const SCHEMA = {
 		retry_base_ms: num("WORKFLOW_RETRY_BASE_MS", 200, "the first retry's delay, doubling"),
 		lease_ms: num("WORKFLOW_LEASE_MS", 30000, "how long a run's lease lasts before another orchestrator node takes it over"),
 	},
+	reports: {
+		retention_days: num("REPORTS_RETENTION_DAYS", 30, "days a report and its file are kept; then removed (checked hourly, [reports.md](reports.md#retention))"),
+		concurrency: num("REPORTS_CONCURRENCY", 1, "report jobs one `reports` node renders at once, each in a worker thread"),
+		job_lease_ms: num("REPORTS_JOB_LEASE_MS", 15000, "ms a running report job's lease lasts without a heartbeat (renewed every 2 s) before another node takes it over"),
+		job_max_attempts: num(null, 3, "starts of a report job before it is failed (a job that stops its node every time)"),
+		max_companies: num("REPORTS_MAX_COMPANIES", 1000, "companies a portfolio report may cover"),
+		render_memory_mb: num("REPORTS_RENDER_MEMORY_MB", 512, "heap of the worker thread that renders one report, MB"),
+		render_timeout_ms: num("REPORTS_RENDER_TIMEOUT_MS", 120000, "ms one report's rendering may take"),
+		max_schedules_per_user: num("REPORTS_MAX_SCHEDULES_PER_USER", 20, "report schedules one user may have"),
+	},
 	ml: {
 		training_concurrency: num("ML_TRAINING_CONCURRENCY", 1, "training jobs one `ml.training` node runs at once, each in a worker thread ([ml.md](ml.md#training))"),
 		job_lease_ms: num("ML_JOB_LEASE_MS", 30000, "ms a running training job's lease lasts without a heartbeat (renewed every 2 s) before another node takes the job over"),

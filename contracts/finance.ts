@@ -1,5 +1,6 @@
 /** finance (services/finance.service.ts): statements, SEC imports and the analysis. */
 import type { Analysis, PeerStats } from "../domains/finance/analysis";
+import type { HistoryPoint } from "../domains/finance/history";
 import type { Statement } from "../models/statement";
 import type { Page } from "../models/common";
 import { action, event, signal } from "./contract";
@@ -52,6 +53,10 @@ export const Finance = {
 		uploadPrices: action<{ id: string; content: string }, PriceUpload>()("finance.uploadPrices"),
 		/** The same with the CSV as the call's stream (a provider's history can pass a transporter message's 1 MB). */
 		importPriceCsv: action<{ id: string }, PriceUpload>()("finance.importPriceCsv"),
+		/** Ratios (`group.name`, a comma list) over every period, oldest first. */
+		ratioHistory: action<{ id: string; ratios?: string; statement_type?: "annual" | "quarterly" }, { company_id: string; ratios: Record<string, HistoryPoint[]> }>()(
+			"finance.ratioHistory",
+		),
 		/** The first and last day of the company's prices, as the caller may read them. */
 		priceSpan: action<{ id: string }, { company_id: string; first: string | null; last: string | null; rows: number }>()("finance.priceSpan"),
 	},

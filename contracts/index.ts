@@ -17,6 +17,7 @@ import { MlPrediction } from "./ml.prediction";
 import { MlRegistry } from "./ml.registry";
 import { MlTraining } from "./ml.training";
 import { Orchestrator } from "./orchestrator";
+import { Reports } from "./reports";
 import { Risk } from "./risk";
 import { Strategy } from "./strategy";
 
@@ -36,6 +37,7 @@ export const SERVICE_EVENTS = {
 	"ml.registry": MlRegistry.events,
 	"ml.training": MlTraining.events,
 	orchestrator: Orchestrator.events,
+	reports: Reports.events,
 	risk: Risk.events,
 	strategy: Strategy.events,
 } as const;
@@ -62,7 +64,25 @@ export const CHANNELS: ReadonlyMap<string, ChannelContract> = new Map(
 	Object.values(SERVICE_CHANNELS).flatMap(channels => Object.values(channels as Record<string, ChannelContract>).map(c => [c.name, c] as const)),
 );
 
-export { Gateway, Audit, Auth, Companies, Compliance, Domains, Finance, Flags, Integration, MlDatasets, MlPrediction, MlRegistry, MlTraining, Orchestrator, Risk, Strategy };
+export {
+	Gateway,
+	Audit,
+	Auth,
+	Companies,
+	Compliance,
+	Domains,
+	Finance,
+	Flags,
+	Integration,
+	MlDatasets,
+	MlPrediction,
+	MlRegistry,
+	MlTraining,
+	Orchestrator,
+	Reports,
+	Risk,
+	Strategy,
+};
 export { Overview } from "./overview";
 export { Moleculer, cacheCleanEvent, storeHealthAction } from "./moleculer";
 export type { ActionContract, ChannelContract, EventContract, EventSubject, PayloadOf, MessageOf, ParamsOf, AnswerOf } from "./contract";

@@ -14,6 +14,21 @@ export interface GridPosition {
 	level_index: number;
 }
 
+/** A company's risks counted per cell of a matrix's grid (rows: likelihood, columns: impact), each cell's level named. */
+export interface RiskMatrixView {
+	company_id: string;
+	matrix: { urn: string; name: string; impact_bands: RiskMatrix["impact_bands"] | null };
+	/** Automatic risks placed by their score and exposure (a matrix with impact bands); null otherwise. */
+	automatic: number[][] | null;
+	probability: RiskMatrix["probability"];
+	impact: RiskMatrix["impact"];
+	risk: RiskMatrix["risk"];
+	levels: string[][];
+	residual: number[][];
+	inherent: number[][];
+	count: number;
+}
+
 export interface RiskAssessment {
 	id: string;
 	company_id: string;
@@ -80,7 +95,9 @@ export const Risk = {
 	},
 	actions: {
 		/** A company's assessments as the caller may read them. */
-		list: action<{ id: string; page?: number; page_size?: number }, Page<RiskAssessment>>()("risk.list"),
+		list: action<{ id: string; page?: number; page_size?: number; sort?: string }, Page<RiskAssessment>>()("risk.list"),
+		/** The company's risks on a matrix's grid (`GET /companies/:id/risk-matrix`). */
+		matrix: action<{ id: string; matrix?: string }, RiskMatrixView>()("risk.matrix"),
 		/** The automatic assessments scored now (the company review's risk step). */
 		assessNow: action<{ id: string }, { rows: RiskAssessment[] }>()("risk.assessNow"),
 	},

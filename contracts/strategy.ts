@@ -1,6 +1,7 @@
 /** strategy (services/strategy.service.ts): strategic plans with their SWOT, OKRs, action items and approval flow. */
 import type { KeyResultBinding } from "../domains/strategy/bindings";
 import type { MarketAnalysis, PlanDigest, PlanStatus } from "../domains/strategy/plan";
+import type { Page } from "../models/common";
 import { action, event } from "./contract";
 
 export const ACTION_STATUSES = ["open", "in_progress", "done", "cancelled"] as const;
@@ -85,6 +86,8 @@ export const Strategy = {
 	},
 	actions: {
 		/** The company review's step: the company's review draft, its SWOT drafted again. */
+		/** A company's plans as the caller may read them. */
+		list: action<{ id: string; status?: PlanStatus; sort?: string; page?: number; page_size?: number }, Page<PlanView>>()("strategy.list"),
 		reviewDraft: action<{ company_id: string }, { plan_id: string; swot: Record<string, number>; drafted_from: StrategicPlan["drafted_from"] }>()("strategy.reviewDraft"),
 	},
 } as const;

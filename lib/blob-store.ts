@@ -1,5 +1,5 @@
 /**
- * Content-addressed storage for large immutable bytes (ML data sets and model artifacts): GridFS on MongoDB
+ * Content-addressed storage for large immutable bytes (ML data sets and model artifacts, report files): GridFS on MongoDB
  * when MONGO_URI is set, files under DATA_DIR/blobs otherwise. A blob is named by its SHA-256 and every read
  * checks it, so a corrupted or swapped artifact is refused, never served.
  */
@@ -27,6 +27,8 @@ export interface BlobStore {
 	put(bytes: Buffer, sha256?: string): Promise<{ sha256: string; size: number }>;
 	/** The bytes named `sha256`, verified; null when there is no such blob. */
 	get(sha256: string): Promise<Buffer | null>;
+	/** Removes the blob (nothing when there is none): the caller knows nothing refers to it any more. */
+	delete(sha256: string): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -62,6 +64,10 @@ export class FileBlobStore implements BlobStore {
 			throw err;
 		}
 	}
+	async delete(sha256: string) {
+		if (!SHA256.test(sha256)) return;
+		await fs.promises.rm(path.join(this.dir, sha256), { force: true });
+	}
 	async close() {}
 }
 
@@ -70,6 +76,7 @@ interface Bucket {
 	find(filter: object): { sort(s: object): { limit(n: number): { toArray(): Promise<Array<{ _id: unknown }>> } }; limit(n: number): { toArray(): Promise<unknown[]> } };
 	openUploadStream(name: string, opts: object): NodeJS.WritableStream;
 	openDownloadStream(id: unknown): NodeJS.ReadableStream;
+	delete(id: unknown): Promise<void>;
 }
 
 export class GridFsBlobStore implements BlobStore {
@@ -117,6 +124,12 @@ export class GridFsBlobStore implements BlobStore {
 			download.once("error", reject);
 		});
 		return verified(sha256, Buffer.concat(chunks));
+	}
+	async delete(sha256: string) {
+		if (!SHA256.test(sha256)) return;
+		const bucket = await this.open();
+		const files = (await bucket.find({ filename: sha256 }).limit(10).toArray()) as Array<{ _id: unknown }>;
+		for (const file of files) await bucket.delete(file._id).catch(() => undefined); // another node removed it first
 	}
 	async close() {
 		if (!this.bucket) return;

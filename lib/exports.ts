@@ -67,8 +67,12 @@ export function listItemsOf(data: unknown): unknown[] | null {
 /** The most characters a cell may hold (Excel's specifications and limits). */
 export const XLSX_CELL_MAX = 32_767;
 
-async function xlsxOf(table: Table, sheetName: string): Promise<Buffer> {
-	const workbook = new ExcelJS.Workbook();
+/**
+ * Adds a sheet of typed cells to the workbook: ISO dates and times as dates, formula-like text neutralised, text
+ * cut at XLSX_CELL_MAX; `numberFormat` gives a column's number format (a percentage, a multiple); the header row
+ * bold and frozen, columns as wide as their content (at most 60).
+ */
+export function addTableSheet(workbook: ExcelJS.Workbook, sheetName: string, table: Table, numberFormat: (column: number) => string | undefined): ExcelJS.Worksheet {
 	const sheet = workbook.addWorksheet(sheetName.slice(0, 31) || "export", { views: [{ state: "frozen", ySplit: 1 }] });
 	sheet.addRow(table.columns).font = { bold: true };
 	const widths = table.columns.map(c => c.length);
@@ -87,11 +91,20 @@ async function xlsxOf(table: Table, sheetName: string): Promise<Buffer> {
 		cells.forEach((cell, i) => {
 			const target = added.getCell(i + 1);
 			if (cell instanceof Date) target.numFmt = ISO_DATE.test(String(row[i])) ? "yyyy-mm-dd" : "yyyy-mm-dd hh:mm:ss";
-			else if (typeof cell === "number" && isFractionField(table.columns[i])) target.numFmt = "0.00%";
+			else if (typeof cell === "number") {
+				const format = numberFormat(i);
+				if (format) target.numFmt = format;
+			}
 			widths[i] = Math.max(widths[i], Math.min(60, String(row[i] ?? "").length));
 		});
 	}
 	sheet.columns.forEach((column, i) => (column.width = Math.max(8, widths[i] + 2)));
+	return sheet;
+}
+
+async function xlsxOf(table: Table, sheetName: string): Promise<Buffer> {
+	const workbook = new ExcelJS.Workbook();
+	addTableSheet(workbook, sheetName, table, i => (isFractionField(table.columns[i]) ? "0.00%" : undefined));
 	return Buffer.from(await workbook.xlsx.writeBuffer());
 }
 

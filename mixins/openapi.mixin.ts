@@ -3,7 +3,7 @@
  * fastest-validator `params` of the actions behind them, so it cannot drift from the code; and a
  * self-contained page that renders it at `/docs`.
  */
-import { projectPath } from "../config/files";
+import { packageVersion } from "../config/files";
 import fs from "fs";
 import path from "path";
 import type { Context } from "moleculer";
@@ -230,7 +230,11 @@ export function buildOpenApi(aliases: AliasInfo[], actions: Map<string, ActionIn
 		const content = doc?.response ? json(doc.list ? { $ref: `#/components/schemas/${doc.response}Page` } : { $ref: `#/components/schemas/${doc.response}` }) : undefined;
 		if (doc?.response && doc.list && !schemas[`${doc.response}Page`]) schemas[`${doc.response}Page`] = pageSchema(doc.response);
 		const success: Record<string, unknown> = { description: status === 201 ? "Created" : status === 202 ? "Accepted" : status === 204 ? "Done, nothing to answer" : "OK" };
-		if (status !== 204) success.content = doc?.answers ? { [doc.answers]: { schema: { type: "string" } } } : (content ?? json({ type: "object" }));
+		const answers = doc?.answers == null ? null : Array.isArray(doc.answers) ? doc.answers : [doc.answers];
+		if (status !== 204)
+			success.content = answers
+				? Object.fromEntries(answers.map(type => [type, { schema: type.startsWith("text/") ? { type: "string" } : { type: "string", format: "binary" } }]))
+				: (content ?? json({ type: "object" }));
 		if (exportable && success.content) success.content = { ...(success.content as object), ...EXPORT_CONTENT };
 		if (status === 201 || status === 202) success.headers = { Location: { description: "Where the new resource (or the job) is", schema: { type: "string" } } };
 		const responses: Record<string, unknown> = { [String(status)]: success };
@@ -351,11 +355,6 @@ export function renderDocs(title: string): string {
 <script src="docs/assets/init.js"></script>
 </body></html>
 `;
-}
-
-/** The version in package.json. */
-function packageVersion(): string {
-	return JSON.parse(fs.readFileSync(projectPath("package.json"), "utf8")).version;
 }
 
 /** moleculer-web's published aliases, as the document needs them. */

@@ -42,8 +42,8 @@ export interface OperationDoc {
 	flag?: string;
 	/** The request body's size limit when it is not the gateway's usual one, e.g. "50 MB". */
 	body_limit?: string;
-	/** The answer's media type when it is not JSON (a page, a file). */
-	answers?: string;
+	/** The answer's media type when it is not JSON (a page, a file), or the types it may be. */
+	answers?: string | string[];
 	/** Stream upload: the body is sent as it is (its media type), not as JSON. */
 	upload?: string;
 }

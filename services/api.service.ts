@@ -256,7 +256,9 @@ const ApiService = defineService<GatewayState>()({
 			// a list read asked for as a file (?format=csv|xlsx, or Accept): the same call, the answer written as one
 			const format = req.method === "GET" && !isStream ? exportFormatOf((req as { query?: Record<string, unknown> }).query, req.headers.accept) : null;
 			if (format === "unknown") throw notAcceptable("format: csv, xlsx or json");
-			const { format: _format, ...params } = given as Record<string, unknown>;
+			// on a read, `format` is the gateway's (the export's); a write's body may have a field of that name (a report's)
+			const { format: _format, ...read } = given as Record<string, unknown>;
+			const params = req.method === "GET" ? read : given;
 			const send = (data: unknown) => (format ? this.sendExport(req, res, data, format, action.name) : this.sendResponse(req, res, data, action));
 			const key = isStream ? null : this.answers.keyFor(action, params, ctx.meta);
 			if (key) {

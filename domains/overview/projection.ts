@@ -63,6 +63,8 @@ export function emptyOverview(companyId: string): CompanyOverview {
 const COMPLIANCE_ORDER = ["non_compliant", "partially_compliant", "not_assessed", "compliant"];
 const LIVE_PLAN_STATUSES = new Set(["draft", "under_review", "approved", "active"]);
 
+export type OverviewView = ReturnType<typeof overviewView>;
+
 /** What the API answers: the stored overview with what depends on the day (overdue actions) and the worst levels. */
 export function overviewView(o: CompanyOverview, today: string) {
 	const risks = Object.values(o.risks);

@@ -28,6 +28,7 @@ export const ALL_SERVICES = [
 	"overview",
 	"audit",
 	"integration",
+	"reports",
 	...ML_SERVICES,
 ];
 

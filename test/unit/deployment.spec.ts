@@ -81,8 +81,8 @@ describe("deployment files", () => {
 			return Number(m[1]) * { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, "": 1 }[m[2] ?? ""]!;
 		};
 
-		const GROUPS = ["api", "compliance", "core", "domains", "finance", "integration", "ml", "ml-training", "strategy"];
-		it("has all nine groups", () => {
+		const GROUPS = ["api", "compliance", "core", "domains", "finance", "integration", "ml", "ml-training", "reports", "strategy"];
+		it("has all ten groups", () => {
 			expect(deployments.map(d => d.metadata.labels.group).sort()).toEqual(GROUPS);
 		});
 
