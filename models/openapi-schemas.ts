@@ -24,7 +24,8 @@ const any = (description: string): Schema => ({ description });
 const obj = (required: Record<string, Schema>, optional: Record<string, Schema> = {}, description?: string): Schema => ({
 	type: "object",
 	...(description ? { description } : {}),
-	required: Object.keys(required),
+	// OpenAPI 3.0 refuses an empty `required`
+	...(Object.keys(required).length ? { required: Object.keys(required) } : {}),
 	properties: { ...required, ...optional },
 	additionalProperties: false,
 });

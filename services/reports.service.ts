@@ -493,15 +493,27 @@ const ReportsService = defineService<{
 				if (!owner) throw new Error(`its owner (${schedule.created_by}) no longer exists`);
 				coverage = await this.coverage({ meta: { user: owner } }, schedule.kind, schedule.company_id, schedule.scope);
 			} catch (err) {
-				// recorded as a failed run, once per firing, so the schedule's runs say why nothing came
-				const failed = await this.queueReport({ ...base, domains: schedule.domains, principal: owner ?? ({} as Principal) }, key).catch(() => null);
-				if (failed) {
-					await this.store.updateMany(
-						{ _id: this.storedId(failed.id), state: "queued" },
-						{ $set: { state: "failed", stage: "failed", error: `not run: ${(err as Error).message}`, finished_at: nowIso() } },
-					);
-					void emit(this.broker, Reports.events.reportFailed, { report_id: failed.id, company_id: schedule.company_id, error: (err as Error).message });
-				}
+				// recorded as a failed run, once per firing (stored failed: no node takes it), so the schedule's runs say why nothing came
+				const now = nowIso();
+				const error = `not run: ${(err as Error).message}`;
+				const failed = await this.store
+					.insertKeyed(key, {
+						...base,
+						...(schedule.company_id ? { company_id: schedule.company_id } : {}),
+						domains: schedule.domains,
+						domain_key: domainKey(schedule.domains),
+						state: "failed",
+						stage: "failed",
+						progress: 0,
+						attempts: 0,
+						error,
+						expires_at: new Date(Date.now() + this.config.reports.retention_days * 86_400_000).toISOString(),
+						created_at: now,
+						updated_at: now,
+						finished_at: now,
+					})
+					.catch(e => (isDuplicateKeyError(e) ? null : Promise.reject(e)));
+				if (failed) void emit(this.broker, Reports.events.reportFailed, { report_id: this.store.entity<Report>(failed)!.id, company_id: schedule.company_id, error });
 				return;
 			}
 			const queued = await this.queueReport({ ...base, ...coverage, principal: owner }, key);

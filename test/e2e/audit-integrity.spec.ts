@@ -85,7 +85,8 @@ describe("the audit trail under a flood", () => {
 		expect(denied.length).toBeLessThan(100);
 		const verify = (await platform.request("GET", "/audit/verify", { token: admin })).body;
 		expect(verify).toMatchObject({ ok: true, unappended: { count: 0 } });
-	});
+		// a flood on a machine shared with the other suites: what is checked is that nothing is lost, not how fast
+	}, 90_000);
 
 	it("turns a 429 flood into a bounded number of entries that carry the true count", async () => {
 		const analyst = (await platform.createUser(admin, { username: "flood-limited", role: "analyst", domains: ["technology"] })).token;
@@ -105,7 +106,7 @@ describe("the audit trail under a flood", () => {
 		// at most the first refusal and one summary per window
 		expect(rows.length).toBeLessThanOrEqual(2 * windows);
 		for (const row of rows) expect(row.payload).toMatchObject({ route: "/api/v1/companies", method: "GET", first_at: expect.any(String), last_at: expect.any(String) });
-	});
+	}, 90_000);
 });
 
 describe("records the store refuses", () => {

@@ -97,7 +97,7 @@ describeCluster("cluster on NATS, Redis and MongoDB", () => {
 		};
 		core = await startNode(
 			"core",
-			"auth,companies,flags,domains,compliance,risk,strategy,audit,orchestrator,overview,integration,ml.datasets,ml.registry,ml.evaluation,ml.prediction,ml.training",
+			"auth,companies,flags,domains,compliance,risk,strategy,audit,orchestrator,overview,integration,reports,ml.datasets,ml.registry,ml.evaluation,ml.prediction,ml.training",
 			env,
 		);
 		// a second core replica, so auth's races (refresh rotation, the last super_admin) cross processes

@@ -311,6 +311,22 @@ describe("the OpenAPI document", () => {
 		await call("GET", "/integration/prices/refresh-runs", { token });
 		await call("GET", "/health/nodes", { token });
 		await call("GET", `/overviews?company_ids=${tesla.id},${marvell.company.id}`, { token });
+		// reports: one made and listed; a schedule made, read with its runs, and deleted; the report deleted
+		const report = await call("POST", "/reports", { token, body: { kind: "company", company_id: tesla.id, format: "xlsx" } });
+		await eventually(
+			"the report",
+			() => platform.request("GET", `/reports/${report.id}`, { token }),
+			r => r.body.state === "succeeded",
+			600,
+			50,
+		);
+		await call("GET", `/reports/${report.id}`, { token });
+		await call("GET", `/reports?company_id=${tesla.id}`, { token });
+		const schedule = await call("POST", "/report-schedules", { token, body: { name: "Weekly", kind: "portfolio", scope: { industry: "manufacturing" }, cron: "0 0 7 * * 1" } });
+		await call("GET", "/report-schedules", { token });
+		await call("GET", `/report-schedules/${schedule.id}`, { token });
+		await call("DELETE", `/report-schedules/${schedule.id}`, { token });
+		await call("DELETE", `/reports/${report.id}`, { token });
 		if (process.env.DUMP_ANSWERS)
 			require("fs").writeFileSync(process.env.DUMP_ANSWERS, JSON.stringify(answered.map(a => ({ method: a.method, url: a.url, status: a.res.status, body: a.res.body }))));
 

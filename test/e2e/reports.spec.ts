@@ -12,10 +12,9 @@ import os from "node:os";
 import path from "node:path";
 import ExcelJS from "exceljs";
 import { annualStatement } from "../helpers/fixtures";
-import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
+import { ADMIN_PASSWORD, eventually, reviewedTesla, startPlatform, type Platform } from "../helpers/platform";
 import { formatCell } from "../../domains/reports/document";
 
-const TESLA_FACTS = fs.readFileSync(path.resolve(__dirname, "../../data/sec-companyfacts/tesla.json"), "utf8");
 const POPPLER = spawnSync("pdftotext", ["-v"]).status === 0 && spawnSync("pdftoppm", ["-v"]).status === 0;
 if (!POPPLER && process.env.CI) throw new Error("pdftotext and pdftoppm (Debian's poppler-utils) are needed: .ci/run installs them");
 if (!POPPLER) console.warn("\n\n*** reports.spec: poppler-utils (pdftotext, pdftoppm) not installed: the PDF checks are SKIPPED ***\n\n");
@@ -74,16 +73,7 @@ beforeAll(async () => {
 	analyst = (await platform.createUser(admin, { username: "report-analyst", role: "analyst", domains: ["manufacturing"] })).token;
 	mfgViewer = (await platform.createUser(admin, { username: "report-mfg-viewer", role: "viewer", domains: ["manufacturing"] })).token;
 	techViewer = (await platform.createUser(admin, { username: "report-tech-viewer", role: "viewer", domains: ["technology"] })).token;
-	tesla = (
-		await platform.request("POST", "/companies", { token: admin, body: { name: "Tesla, Inc.", ticker: "TSLA", cik: "1318605", industry: "manufacturing", country: "US" } })
-	).body;
-	expect((await platform.request("POST", `/companies/${tesla.id}/import/sec`, { token: admin, rawBody: TESLA_FACTS })).status).toBe(200);
-	await eventually(
-		"Tesla's review",
-		async () => (await platform.request("GET", `/companies/${tesla.id}/overview`, { token: admin })).body.workflow?.state,
-		state => state === "succeeded",
-		500,
-	);
+	tesla = await reviewedTesla(platform, admin);
 	expect(
 		(
 			await platform.request("POST", `/companies/${tesla.id}/risk-assessments`, {
@@ -244,6 +234,34 @@ describe("schedules", () => {
 		const reports = platform.broker.getLocalService("reports") as unknown as { crons: Map<string, unknown> };
 		expect(reports.crons.has(created.body.id)).toBe(false);
 		expect((await platform.request("GET", `/report-schedules/${created.body.id}`, { token: analyst })).status).toBe(404);
+	});
+});
+
+describe("a schedule's owner", () => {
+	it("is read at each firing: once the owner no longer sees the company, the runs fail saying why", async () => {
+		const owner = await platform.createUser(admin, { username: "schedule-owner", role: "analyst", domains: ["manufacturing"] });
+		const created = await platform.request("POST", "/report-schedules", {
+			token: owner.token,
+			body: { name: "Tesla each second", kind: "company", company_id: tesla.id, format: "xlsx", cron: "* * * * * *" },
+		});
+		expect(created.status).toBe(201);
+		await eventually(
+			"a run as the owner",
+			async () => (await platform.request("GET", `/report-schedules/${created.body.id}`, { token: admin })).body.runs ?? [],
+			runs => runs.some((r: { state: string }) => r.state === "succeeded"),
+			400,
+			50,
+		);
+		expect((await platform.request("PATCH", `/users/${owner.id}`, { token: admin, body: { domains: ["technology"] } })).status).toBe(200);
+		const failed = await eventually(
+			"a run refused",
+			async () => (await platform.request("GET", `/report-schedules/${created.body.id}`, { token: admin })).body.runs ?? [],
+			runs => runs.some((r: { state: string }) => r.state === "failed"),
+			400,
+			50,
+		);
+		expect(failed.find((r: { state: string }) => r.state === "failed").error).toMatch(/^not run: Company not found/);
+		expect((await platform.request("DELETE", `/report-schedules/${created.body.id}`, { token: admin })).status).toBe(200);
 	});
 });
 

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { syntheticCsv } from "../helpers/fixtures";
-import { ADMIN_PASSWORD, eventually, finishedJob, startPlatform, type Platform } from "../helpers/platform";
+import { ADMIN_PASSWORD, finishedJob, reviewedTesla, startPlatform, type Platform } from "../helpers/platform";
 
 const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const { buildWeb } = require("../../bin/build-web.js") as { buildWeb(outDir: string): Promise<Record<string, number>> };
@@ -24,7 +24,6 @@ const describeBrowser = missing ? describe.skip : describe;
 
 jest.setTimeout(90_000);
 
-const TESLA_FACTS = fs.readFileSync(path.resolve(__dirname, "../../data/sec-companyfacts/tesla.json"), "utf8");
 const SHOTS = fs.mkdtempSync(path.join(os.tmpdir(), "bizops-web-screenshots-"));
 const password = (username: string) => `${username}-password-123`;
 
@@ -43,16 +42,7 @@ describeBrowser("the web app in a browser", () => {
 		const mfgAdmin = (await platform.createUser(admin, { username: "web-admin", role: "domain_admin", domains: ["manufacturing"] })).token;
 		await platform.createUser(admin, { username: "web-tech-viewer", role: "viewer", domains: ["technology"] });
 
-		tesla = (
-			await platform.request("POST", "/companies", { token: admin, body: { name: "Tesla, Inc.", ticker: "TSLA", cik: "1318605", industry: "manufacturing", country: "US" } })
-		).body;
-		expect((await platform.request("POST", `/companies/${tesla.id}/import/sec`, { token: admin, rawBody: TESLA_FACTS })).status).toBe(200);
-		await eventually(
-			"Tesla's review",
-			async () => (await platform.request("GET", `/companies/${tesla.id}/overview`, { token: admin })).body.workflow?.state,
-			state => state === "succeeded",
-			500,
-		);
+		tesla = await reviewedTesla(platform, admin);
 		const risk = await platform.request("POST", `/companies/${tesla.id}/risk-assessments`, {
 			token: analyst,
 			body: { risk_type: "operational", title: "Battery cell supply", likelihood: 4, impact: 3 },
@@ -142,6 +132,18 @@ describeBrowser("the web app in a browser", () => {
 		await page.getByText(/Against \d+ peers of manufacturing/).waitFor();
 		await page.screenshot({ path: path.join(SHOTS, "company.png"), fullPage: true });
 		expect(await accessibilityViolations(page)).toEqual([]);
+
+		// a report made by a reports node and saved by the browser, with the token the page holds
+		const saved = page.waitForEvent("download", { timeout: 60_000 });
+		await page.getByRole("region", { name: "Reports of Tesla, Inc." }).getByRole("button", { name: "PDF report" }).click();
+		const download = await saved;
+		expect(download.suggestedFilename()).toMatch(/^tesla-inc-\d{4}-\d{2}-\d{2}\.pdf$/);
+		const pdf = fs.readFileSync((await download.path())!);
+		expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+		await page
+			.getByRole("status")
+			.filter({ hasText: `Saved ${download.suggestedFilename()}` })
+			.waitFor();
 
 		await page.getByRole("link", { name: "Statements" }).click();
 		await page.getByRole("table", { name: "balance sheet" }).waitFor();

@@ -158,3 +158,22 @@ export function finishedJob(platform: Platform, token: string, jobId: string, tr
 		100,
 	);
 }
+
+/** Tesla, Inc. created from its real SEC companyfacts (data/sec-companyfacts/tesla.json), once its company review has finished. */
+export async function reviewedTesla(platform: Platform, token: string): Promise<{ id: string; name: string }> {
+	const created = await platform.request("POST", "/companies", {
+		token,
+		body: { name: "Tesla, Inc.", ticker: "TSLA", cik: "1318605", industry: "manufacturing", country: "US" },
+	});
+	if (created.status !== 201) throw new Error(`Tesla not created: ${created.status} ${JSON.stringify(created.body)}`);
+	const facts = fs.readFileSync(path.resolve(__dirname, "../../data/sec-companyfacts/tesla.json"), "utf8");
+	const imported = await platform.request("POST", `/companies/${created.body.id}/import/sec`, { token, rawBody: facts });
+	if (imported.status !== 200) throw new Error(`Tesla's filing not imported: ${imported.status} ${JSON.stringify(imported.body)}`);
+	await eventually(
+		"Tesla's review",
+		async () => (await platform.request("GET", `/companies/${created.body.id}/overview`, { token })).body.workflow?.state,
+		state => state === "succeeded",
+		500,
+	);
+	return created.body;
+}

@@ -47,7 +47,7 @@ describe("deployment files", () => {
 		for (const { obj } of k8sDocs.filter(d => d.obj.metadata?.name?.startsWith("bizops-") && d.obj.kind === "Deployment")) {
 			for (const c of containersOf(obj)) for (const p of [c.livenessProbe, c.readinessProbe]) probes.push(p.httpGet);
 		}
-		expect(probes.length).toBe(18); // liveness and readiness of nine groups
+		expect(probes.length).toBe(20); // liveness and readiness of ten groups
 		const served = new Set(["3000 /api/v1/health/live", "3000 /api/v1/health/ready", "3001 /health/live", "3001 /health/ready"]);
 		for (const p of probes) expect(served.has(`${p.port} ${p.path}`)).toBe(true);
 		// and those paths are really what the code serves

@@ -30,6 +30,7 @@ describe("route manifest (services/routes.json)", () => {
 			"ml.training",
 			"orchestrator",
 			"overview",
+			"reports",
 			"risk",
 			"strategy",
 		]);

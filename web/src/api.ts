@@ -122,4 +122,12 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
 }
 
 export const get = <T = any>(path: string) => api<T>("GET", path);
+
+/** A file the API answers (a report's), as a blob; a 401 refreshes the session once. */
+export async function file(path: string): Promise<Blob> {
+	let res = await send("GET", path);
+	if (res.status === 401 && (await refresh())) res = await send("GET", path);
+	if (!res.ok) throw await failure(res);
+	return res.blob();
+}
 export const post = <T = any>(path: string, body?: unknown) => api<T>("POST", path, body ?? {});

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ComponentChildren } from "preact";
 import uPlot from "uplot";
-import { ApiError } from "./api";
+import { ApiError, file, get, post } from "./api";
 import { Link } from "./router";
 
 /** Loads `load()` when `deps` change: its value, or the error it threw. */
@@ -270,5 +270,55 @@ export function HeatMap(props: {
 				))}
 			</div>
 		</div>
+	);
+}
+
+interface ReportJob {
+	id: string;
+	state: "queued" | "running" | "succeeded" | "failed";
+	progress: number;
+	stage?: string;
+	error?: string;
+	file?: { filename: string };
+}
+
+/**
+ * Buttons that have a report made (docs/reports.md): the job is requested, its progress shown while a reports node
+ * makes it, and the file saved once it is done. `body` says which report (`kind`, `company_id` or `scope`).
+ */
+export function ReportButtons({ body, what }: { body: Record<string, unknown>; what: string }) {
+	const [state, setState] = useState<{ busy?: boolean; error?: Error; status?: string }>({});
+	const make = async (format: "pdf" | "xlsx") => {
+		setState({ busy: true, status: `Requesting the ${format.toUpperCase()} report…` });
+		try {
+			let job = await post<ReportJob>("/reports", { ...body, format });
+			while (job.state === "queued" || job.state === "running") {
+				setState({ busy: true, status: `Making the ${format.toUpperCase()} report: ${job.stage ?? job.state}, ${Math.round(job.progress * 100)} %` });
+				await new Promise(resolve => setTimeout(resolve, 500));
+				job = await get<ReportJob>(`/reports/${job.id}`);
+			}
+			if (job.state === "failed") throw new Error(`The report failed: ${job.error ?? "no reason given"}`);
+			const blob = await file(`/reports/${job.id}/file`);
+			const link = document.createElement("a");
+			link.href = URL.createObjectURL(blob);
+			link.download = job.file?.filename ?? `report.${format}`;
+			link.click();
+			setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+			setState({ status: `Saved ${link.download}` });
+		} catch (err) {
+			setState({ error: err as Error });
+		}
+	};
+	return (
+		<section class="reports" aria-label={`Reports of ${what}`}>
+			<button type="button" disabled={state.busy} onClick={() => void make("pdf")}>
+				PDF report
+			</button>{" "}
+			<button type="button" disabled={state.busy} onClick={() => void make("xlsx")}>
+				XLSX report
+			</button>
+			{state.status && <p role="status">{state.status}</p>}
+			{state.error && <ErrorBox error={state.error} />}
+		</section>
 	);
 }

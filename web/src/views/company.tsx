@@ -1,6 +1,6 @@
 /** A company: its header, scores and what drives them, ratio trends, benchmark, KPIs, market figures, latest review; and its statements. */
 import { atLeast, get, post } from "../api";
-import { Badge, ErrorBox, Loaded, Table, TrendChart, fmt, useLoad } from "../components";
+import { Badge, ErrorBox, Loaded, ReportButtons, Table, TrendChart, fmt, useLoad } from "../components";
 import { Link } from "../router";
 import { useState } from "preact/hooks";
 
@@ -95,6 +95,7 @@ export function CompanyPage({ id }: { id: string }) {
 					{kpis && <Kpis kpis={kpis} />}
 					{market && <Market market={market} currency={analysis?.currency} />}
 					{overview?.workflow && <Review workflow={overview.workflow} />}
+					{atLeast("analyst") && <ReportButtons body={{ kind: "company", company_id: id }} what={company.name} />}
 					{company.cik && atLeast("analyst") && <SecRefresh id={id} />}
 				</article>
 			)}

@@ -1,7 +1,7 @@
 /** The portfolio: the companies the user may see, with search and filters, their scores, risk and compliance, sortable. */
 import { useState } from "preact/hooks";
-import { get } from "../api";
-import { Badge, Loaded, SortableTable, fmt, useLoad, type Column } from "../components";
+import { atLeast, get } from "../api";
+import { Badge, Loaded, ReportButtons, SortableTable, fmt, useLoad, type Column } from "../components";
 import { Link } from "../router";
 
 interface Company {
@@ -84,6 +84,12 @@ export function Portfolio() {
 	return (
 		<section>
 			<h1>Portfolio</h1>
+			{atLeast("analyst") && (
+				<ReportButtons
+					body={{ kind: "portfolio", scope: filters.industry ? { industry: filters.industry } : {} }}
+					what={filters.industry ? `the ${filters.industry.replace(/_/g, " ")} companies` : "every company you see"}
+				/>
+			)}
 			<form
 				class="filters"
 				role="search"
