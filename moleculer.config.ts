@@ -6,6 +6,7 @@
 import os from "os";
 import { ServiceBroker, Validators, type BrokerOptions, type Errors } from "moleculer";
 import { ConfigurationMiddleware, getConfig, natsCredentials, type Config } from "./config";
+import { packageVersion } from "./config/files";
 import { AuditMiddleware } from "./middlewares/audit.middleware";
 import { AuthorizationMiddleware } from "./middlewares/authorization.middleware";
 import { DefinedParamsMiddleware } from "./middlewares/defined-params.middleware";
@@ -17,6 +18,7 @@ import { BizopsPrometheusReporter } from "./lib/prometheus-reporter";
 import { LocalSocketTransporter } from "./lib/local-socket-transporter";
 import { platformLogger } from "./lib/logger";
 import { NodeHealthMiddleware } from "./middlewares/node-health.middleware";
+import { LogContextMiddleware } from "./middlewares/log-context.middleware";
 import { StoreUnavailableMiddleware } from "./middlewares/store-unavailable.middleware";
 import { loadReplCommands, openRepl } from "./repl";
 
@@ -55,7 +57,7 @@ function brokerOptions(config: Config = getConfig()): BrokerOptions {
 		namespace: config.namespace,
 		nodeID: config.node_id ?? `${os.hostname().toLowerCase()}-${process.pid}`,
 		// Moleculer's console logger without the start-up chatter an operator does not read (lib/logger.ts)
-		logger: platformLogger(config.log_level, !!process.stdout.isTTY) as never,
+		logger: platformLogger(config.log_level, !!process.stdout.isTTY, config.log_format, { environment: config.env, version: packageVersion() }) as never,
 		transporter: transporterOptions(config),
 		cacher: cacherOptions(config),
 		// MessagePack (notepack.io): a stream's chunks (a 48 MB upload, an SEC document) travel as bytes, not as JSON
@@ -120,6 +122,8 @@ function brokerOptions(config: Config = getConfig()): BrokerOptions {
 		middlewares: [
 			// first: every service, mixin and middleware reads this broker's configuration through it (config/index.ts)
 			ConfigurationMiddleware(config),
+			// JSON logs: every handler runs inside its request's log fields (request id, action, user)
+			...(config.log_format === "json" ? [LogContextMiddleware()] : []),
 			ActionTimeoutsMiddleware({ read: config.broker.read_timeout, write: config.broker.write_timeout, import: config.broker.import_timeout }),
 			...ServiceBroker.INTERNAL_MIDDLEWARES.flatMap((name: string) => {
 				// wrapped just inside the validator, so it sees the validated params

@@ -83,6 +83,16 @@ export const SCHEMA = {
 	),
 	cacher: text("CACHER", "Memory", "Moleculer cacher: `Memory` (an LRU of 20,000 answers), or a Redis URL, which also shares rate-limit counts and revocations"),
 	log_level: text("LOG_LEVEL", "info", "`error`, `warn`, `info`, `debug`"),
+	log_format: setting<"text" | "json">(
+		"LOG_FORMAT",
+		"text",
+		"`text`: lines for a terminal; `json`: one JSON object per line with Elastic Common Schema fields and the request's id, for a log shipper or a SIEM ([operations.md](operations.md#logs)); production's default is `json`",
+		(v, name) => {
+			const s = String(v);
+			if (s !== "text" && s !== "json") throw new Error(`Configuration: ${name} must be text or json, got '${s}'`);
+			return s;
+		},
+	),
 	jwt: {
 		secret_key: optionalText("JWT_SECRET_KEY", "HS256 secret; unset: generated once into `DATA_DIR/jwt.secret` (production refuses to start without it)"),
 		expiration: num("JWT_EXPIRATION", 3600, "access-token lifetime, s"),
