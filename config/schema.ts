@@ -136,6 +136,14 @@ export const SCHEMA = {
 			10000,
 			"how often the audit service appends the records its channel gave up on ([audit.md](audit.md#nothing-acknowledged-is-lost))",
 		),
+		siem_url: optionalText(
+			"AUDIT_SIEM_URL",
+			"an HTTP(S) endpoint every audit entry is POSTed to as NDJSON in ECS, in chain order, once, resuming from its checkpoint after an outage (Elastic's `_bulk` needs an ingest pipeline; Splunk HEC, Vector, Fluent Bit, Logstash http inputs take it as it is); unset: no push ([audit.md](audit.md#export-to-a-siem))",
+		),
+		siem_authorization: optionalText("AUDIT_SIEM_AUTHORIZATION", "the `Authorization` header sent to `AUDIT_SIEM_URL` (e.g. `ApiKey …`, `Splunk …`): a secret"),
+		siem_batch: num("AUDIT_SIEM_BATCH", 500, "entries per POST to the SIEM"),
+		siem_interval_ms: num("AUDIT_SIEM_INTERVAL_MS", 2000, "how often the audit service looks for entries to push"),
+		siem_timeout_ms: num("AUDIT_SIEM_TIMEOUT_MS", 10000, "ms a POST to the SIEM may take before it counts as failed"),
 	},
 	channels: {
 		max_retries: num("CHANNEL_MAX_RETRIES", 10, "durable channels: redeliveries of a failed handler before its message goes to the dead-letter queue"),

@@ -954,6 +954,22 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		),
 		total: int(),
 	}),
+	AuditSiemStatus: obj(
+		{
+			enabled: bool("Whether entries are pushed (AUDIT_SIEM_URL)"),
+			endpoint: nullable(str("The SIEM's origin (scheme, host, port)")),
+			delivered_seq: int("The last entry the SIEM accepted"),
+			head_seq: int("The chain's head"),
+			behind: int("Entries not delivered yet"),
+			failures: int("Failed deliveries since the last success"),
+			last_error: nullable(str()),
+			next_attempt_at: nullable(dateTime("When the next try is, while backing off")),
+			delivered_at: nullable(dateTime("The last success")),
+			node: nullable(str("The audit replica holding the delivery")),
+		},
+		{},
+		"The audit trail's delivery to a SIEM",
+	),
 	AuditVerification: obj(
 		{
 			ok: bool(),

@@ -10,6 +10,10 @@
  * retries last) goes to the audit's own dead-letter queue, `audit.unappended`: kept in a ledger, appended again
  * every `audit.retry_unappended_ms`, and reported by `/audit/verify` (ok: false), the REPL's `audit-verify` and
  * the `bizops_audit_records_unappended` gauge until it is in the chain.
+ *
+ * For a SIEM: `GET /audit/export` reads the trail from a sequence number on as NDJSON in ECS with the chain head;
+ * with `AUDIT_SIEM_URL` set, one audit replica at a time (a lease on the delivery checkpoint) pushes every entry
+ * there in chain order, advancing the checkpoint only after the SIEM accepted a batch, backing off while it fails.
  */
 import type { Context } from "moleculer";
 import { chainEntry, firstBreak, GENESIS_HASH, type AuditEntry, type AuditRecord } from "../domains/audit/chain";
@@ -22,6 +26,10 @@ import { createDbMixin, createStoreMixin, type Doc } from "../mixins/db.mixin";
 import { ConfiguredMixin } from "../mixins/configured.mixin";
 import { isoDateTimeParam, listParams } from "../models/common";
 import { Audit, Companies } from "../contracts";
+import { ecsOfAuditEntry, ndjsonOf } from "../domains/audit/ecs";
+import { retryDelayMs } from "../domains/audit/delivery";
+import { Readable } from "node:stream";
+import { randomUUID } from "node:crypto";
 import { broadcast, call } from "../lib/contract-calls";
 
 type AuditContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
@@ -40,13 +48,30 @@ const UNAPPENDED_GAUGE = {
 	description: "Audit records the channel gave up on, kept in the ledger until they are appended (0 when the trail is complete)",
 } as const;
 
+/** Where the push to the SIEM stands: the last entry it accepted, and which replica holds the delivery's lease. */
+interface SiemCheckpoint {
+	seq: number;
+	node?: string;
+	lease?: string;
+	lease_until?: string;
+	failures: number;
+	next_attempt_at?: string | null;
+	last_error?: string | null;
+	delivered_at?: string | null;
+}
+const SIEM_KEY = "siem-checkpoint";
+/** Batches one delivery round pushes at most before it lets the timer run again. */
+const SIEM_BATCHES_PER_ROUND = 20;
+/** The most entries one export answers (a SIEM pages on with `after_seq`). */
+const EXPORT_MAX = 100_000;
+
 interface Head {
 	seq: number;
 	hash: string;
 	last: AuditEntry | null;
 }
 
-const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeout }>()({
+const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeout; siemTimer?: NodeJS.Timeout; shipping: boolean }>()({
 	name: "audit",
 	metadata: { description: "The audit trail and its hash chain" },
 	settings: { rest: "/" },
@@ -68,6 +93,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 		),
 		createStoreMixin("heads", "audit_head"),
 		createStoreMixin("unappended", "audit_unappended", [{ fields: { "record.at": 1 } }]),
+		createStoreMixin("siem", "audit_siem"),
 		createBusinessMetricsMixin([BUSINESS_COUNTERS.auditAppends]),
 	],
 
@@ -131,6 +157,94 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 				await this.unappended.removeById(doc._id);
 			}
 			return this.countUnappended();
+		},
+
+		/** The SIEM delivery's checkpoint (created at 0 on first use). */
+		async siemCheckpoint(): Promise<SiemCheckpoint & Doc> {
+			const id = this.idForKey(SIEM_KEY);
+			const found = await this.siem.findById(id);
+			if (found) return found as SiemCheckpoint & Doc;
+			await this.siem.insert({ _id: id, seq: 0, failures: 0, lease: null }).catch(() => undefined); // another replica made it
+			return (await this.siem.findById(id)) as SiemCheckpoint & Doc;
+		},
+
+		/**
+		 * One delivery round: take (or keep) the lease, then POST the entries after the checkpoint in batches, moving the
+		 * checkpoint after each batch the SIEM accepted (2xx). A failure counts, sets when to try again (backoff), and
+		 * ends the round; the same entries are sent again then, so none is skipped and none is sent twice unless the
+		 * SIEM accepted a batch but this replica died before recording it (each line carries `event.id` and
+		 * `event.sequence` for the SIEM to drop such a repeat).
+		 */
+		async shipToSiem(): Promise<void> {
+			const url = this.config.audit.siem_url;
+			if (!url || this.shipping) return;
+			this.shipping = true;
+			try {
+				const id = this.idForKey(SIEM_KEY);
+				const now = Date.now();
+				const cp = await this.siemCheckpoint();
+				if (cp.node !== this.broker.nodeID && cp.lease_until && Date.parse(cp.lease_until) > now) return; // another replica delivers
+				if (cp.next_attempt_at && Date.parse(cp.next_attempt_at) > now) return; // backing off
+				const lease = randomUUID();
+				const leaseUntil = () => new Date(Date.now() + Math.max(30_000, this.config.audit.siem_timeout_ms * 3)).toISOString();
+				const taken = await this.siem.updateMany(
+					{ _id: id, seq: cp.seq, lease: cp.lease ?? null },
+					{ $set: { node: this.broker.nodeID, lease, lease_until: leaseUntil() } },
+				);
+				if (taken !== 1) return;
+				let seq = cp.seq;
+				for (let round = 0; round < SIEM_BATCHES_PER_ROUND; round++) {
+					const docs = await this.store.find({ query: { seq: { $gt: seq } }, sort: ["seq"], limit: this.config.audit.siem_batch });
+					const entries = docs.map(d => this.publicEntry(d));
+					// only an unbroken run from the checkpoint: an entry still being written is sent next round, in order
+					const run = entries.filter((e, i) => e.seq === seq + 1 + i);
+					if (!run.length) return;
+					try {
+						const res = await fetch(url, {
+							method: "POST",
+							headers: {
+								"content-type": "application/x-ndjson",
+								"x-bizops-first-seq": String(run[0].seq),
+								"x-bizops-last-seq": String(run[run.length - 1].seq),
+								...(this.config.audit.siem_authorization ? { authorization: this.config.audit.siem_authorization } : {}),
+							},
+							body: ndjsonOf(run),
+							signal: AbortSignal.timeout(this.config.audit.siem_timeout_ms),
+						});
+						await res.body?.cancel().catch(() => undefined);
+						if (!res.ok) throw new Error(`the SIEM answered ${res.status} ${res.statusText}`);
+					} catch (err) {
+						const failures = (cp.failures ?? 0) + 1;
+						const message = (err as Error).name === "TimeoutError" ? `no answer within ${this.config.audit.siem_timeout_ms} ms` : (err as Error).message;
+						const next = new Date(Date.now() + retryDelayMs(failures)).toISOString();
+						await this.siem.updateMany({ _id: id, lease }, { $set: { failures, last_error: message, next_attempt_at: next } });
+						if (failures === 1 || failures % 10 === 0)
+							this.logger.warn(
+								`Audit entries ${run[0].seq}–${run[run.length - 1].seq} not delivered to the SIEM (${failures} failures): ${message}; next try at ${next}`,
+							);
+						return;
+					}
+					const moved = await this.siem.updateMany(
+						{ _id: id, lease, seq },
+						{
+							$set: {
+								seq: run[run.length - 1].seq,
+								failures: 0,
+								last_error: null,
+								next_attempt_at: null,
+								delivered_at: new Date().toISOString(),
+								lease_until: leaseUntil(),
+							},
+						},
+					);
+					if (moved !== 1) return; // the lease was lost (a pause past it): the holder goes on from the checkpoint
+					if (cp.failures) this.logger.info(`Audit delivery to the SIEM resumed after ${cp.failures} failures: up to entry ${run[run.length - 1].seq}`);
+					cp.failures = 0;
+					seq = run[run.length - 1].seq;
+				}
+			} finally {
+				this.shipping = false;
+			}
 		},
 
 		async countUnappended(): Promise<number> {
@@ -205,6 +319,80 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 				if (ctx.params.company_id) query.company_id = ctx.params.company_id;
 				const docs = await this.store.find({ query, sort: ["seq"], limit: ctx.params.limit ?? VERIFY_PAGE });
 				return docs.map(d => this.publicEntry(d));
+			},
+		},
+
+		export: {
+			openapi: {
+				summary: "Export the audit trail for a SIEM",
+				description:
+					"The entries after `after_seq` (0: from the first) in chain order, as NDJSON: one Elastic Common Schema object per line (`@timestamp`, `event.action`, `event.id`, `event.sequence`, `event.outcome`, `user.*`, `http.request.id`, and `bizops.*` with the entity, company, payload and the chain's `prev_hash` and `hash`). `X-Audit-Head-Seq` and `X-Audit-Head-Hash` give the chain's head as the export began; `X-Audit-Next-After-Seq` where the next page starts when `limit` cut it (docs/audit.md).",
+				answers: "application/x-ndjson",
+			},
+			rest: "GET /audit/export",
+			role: "super_admin",
+			timeout: 0,
+			params: {
+				$$strict: true,
+				after_seq: { type: "number", integer: true, min: 0, optional: true, convert: true },
+				limit: { type: "number", integer: true, min: 1, max: EXPORT_MAX, optional: true, convert: true },
+			},
+			async handler(ctx: AuditContext<{ after_seq?: number; limit?: number }> & { meta: { $responseType?: string; $responseHeaders?: Record<string, string> } }) {
+				const head = (await this.heads.findById(this.idForKey(HEAD_KEY))) as Head | null;
+				const headSeq = head?.seq ?? 0;
+				const after = ctx.params.after_seq ?? 0;
+				const limit = ctx.params.limit ?? EXPORT_MAX;
+				// what the head pointed to as the export began: a page never runs past it
+				const last = Math.min(headSeq, after + limit);
+				ctx.meta.$responseType = "application/x-ndjson";
+				ctx.meta.$responseHeaders = {
+					"X-Audit-Head-Seq": String(headSeq),
+					"X-Audit-Head-Hash": head?.hash ?? GENESIS_HASH,
+					...(last < headSeq ? { "X-Audit-Next-After-Seq": String(last) } : {}),
+				};
+				if (head?.last) await this.materialize(head.last);
+				const store = this.store;
+				const toEntry = (d: Doc) => this.publicEntry(d);
+				// read a page at a time as the client reads: a long trail never sits whole in memory
+				return Readable.from(
+					(async function* () {
+						for (let from = after; from < last;) {
+							const docs = await store.find({ query: { seq: { $gt: from, $lte: last } }, sort: ["seq"], limit: VERIFY_PAGE });
+							if (!docs.length) return;
+							yield Buffer.from(docs.map(d => `${JSON.stringify(ecsOfAuditEntry(toEntry(d)))}\n`).join(""));
+							from = docs[docs.length - 1].seq as number;
+						}
+					})(),
+				);
+			},
+		},
+
+		siemStatus: {
+			openapi: {
+				summary: "See the audit delivery to the SIEM",
+				description:
+					"Whether entries are pushed (`AUDIT_SIEM_URL`), to which host, up to which entry the SIEM accepted them, how far behind the chain's head that is, and the failures since the last success with when the next try is.",
+				response: "AuditSiemStatus",
+			},
+			rest: "GET /audit/siem",
+			role: "super_admin",
+			async handler() {
+				const url = this.config.audit.siem_url;
+				const head = (await this.heads.findById(this.idForKey(HEAD_KEY))) as Head | null;
+				const cp = await this.siemCheckpoint();
+				return {
+					enabled: !!url,
+					// the host only: a URL may carry a token in its query
+					endpoint: url ? new URL(url).origin : null,
+					delivered_seq: cp.seq,
+					head_seq: head?.seq ?? 0,
+					behind: Math.max(0, (head?.seq ?? 0) - cp.seq),
+					failures: cp.failures ?? 0,
+					last_error: cp.last_error ?? null,
+					next_attempt_at: cp.next_attempt_at ?? null,
+					delivered_at: cp.delivered_at ?? null,
+					node: cp.node ?? null,
+				};
 			},
 		},
 
@@ -291,6 +479,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 
 	created() {
 		this.locks = new KeyedLock();
+		this.shipping = false;
 		if (this.broker.isMetricsEnabled() && !this.broker.metrics.getMetric(UNAPPENDED_GAUGE.name)) this.broker.metrics.register({ ...UNAPPENDED_GAUGE });
 	},
 
@@ -301,10 +490,18 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 			this.config.audit.retry_unappended_ms,
 		);
 		this.retryTimer.unref();
+		if (this.config.audit.siem_url) {
+			this.siemTimer = setInterval(
+				() => void this.shipToSiem().catch(err => this.logger.warn(`Audit delivery to the SIEM: ${(err as Error).message}`)),
+				this.config.audit.siem_interval_ms,
+			);
+			this.siemTimer.unref();
+		}
 	},
 
 	stopped() {
 		clearInterval(this.retryTimer);
+		clearInterval(this.siemTimer);
 	},
 });
 

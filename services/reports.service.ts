@@ -27,7 +27,7 @@ import { defineService, NOT_RETRIED } from "../lib/service";
 import { ReportThreads } from "../lib/report-threads";
 import { WorkerLimitError } from "../lib/worker-thread";
 import { ConfiguredMixin } from "../mixins/configured.mixin";
-import { createDbMixin, isDuplicateKeyError, naturalKey, openStore, type Doc, type Repository } from "../mixins/db.mixin";
+import { createDbMixin, createStoreMixin, isDuplicateKeyError, naturalKey, type Doc } from "../mixins/db.mixin";
 import { industries } from "../models/industry";
 import { listParams, nowIso } from "../models/common";
 import { conflict, forbidden, notFound, quotaExceeded, unprocessable } from "../models/errors";
@@ -89,7 +89,6 @@ const ReportsService = defineService<{
 	stopping: boolean;
 	blobs: BlobStore;
 	renderers: ReportThreads;
-	schedules: Repository;
 	crons: Map<string, Cron>;
 }>()({
 	name: "reports",
@@ -104,6 +103,7 @@ const ReportsService = defineService<{
 			{ fields: { expires_at: 1 } },
 			{ fields: { "file.sha256": 1 } },
 		]),
+		createStoreMixin("schedules", "report_schedules", [{ fields: { owner_id: 1 } }, { fields: { domain_key: 1, created_at: -1 } }]),
 	],
 
 	methods: {
@@ -779,7 +779,6 @@ const ReportsService = defineService<{
 	async started() {
 		this.blobs = createBlobStore(this.config);
 		this.renderers = new ReportThreads(this.config.reports.concurrency, { memoryMb: this.config.reports.render_memory_mb, timeoutMs: this.config.reports.render_timeout_ms });
-		this.schedules = await openStore(this.broker, "report_schedules", [{ fields: { owner_id: 1 } }, { fields: { domain_key: 1, created_at: -1 } }]);
 		await this.loadSchedules();
 		let polls = 0;
 		this.pollTimer = setInterval(() => {
@@ -810,7 +809,6 @@ const ReportsService = defineService<{
 				.catch(() => undefined);
 		}
 		await this.renderers?.close();
-		await this.schedules?.disconnect();
 		await this.blobs?.close();
 	},
 });

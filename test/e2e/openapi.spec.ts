@@ -182,6 +182,8 @@ describe("the OpenAPI document", () => {
 		await call("POST", `/companies/${co.id}/overview/rebuild`, { token });
 		await call("GET", "/audit?page_size=100", { token });
 		await call("GET", "/audit/verify", { token });
+		await call("GET", "/audit/siem", { token });
+		await call("GET", "/audit/export?after_seq=0&limit=5", { token });
 		// analysis, GRC and strategy on the company
 		await call("GET", `/companies/${co.id}/analysis`, { token });
 		await call("POST", "/analysis/portfolio", { token, body: { company_ids: [co.id] } });
