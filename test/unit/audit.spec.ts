@@ -1,7 +1,9 @@
 /** The audit hash chain: canonical hashing, the chain's links, and tampering found at exactly the entry. */
-import { canonicalJson, chainEntry, entryHash, firstBreak, GENESIS_HASH, type AuditEntry, type AuditRecord } from "../../domains/audit/chain";
+import { auditHeadOf, canonicalJson, chainEntry, entryHash, firstBreak, GENESIS_HASH, type AuditEntry, type AuditRecord } from "../../domains/audit/chain";
 import { MAX_TRACKED_CALLERS, RefusalCoalescer, type Refusal } from "../../domains/audit/refusals";
 import { subjectOf } from "../../middlewares/audit.middleware";
+import { ecsOfAuditEntry } from "../../domains/audit/ecs";
+import { retryDelayMs, RETRY_MAX_MS } from "../../domains/audit/delivery";
 
 const record = (i: number): AuditRecord => ({
 	event_id: `e${i}`,
@@ -125,5 +127,60 @@ describe("refused requests coalesced for the audit trail", () => {
 		total += flushed.reduce((n, e) => n + e.count, 0);
 		expect(total).toBe(MAX_TRACKED_CALLERS + 600);
 		expect(flushed.find(e => e.ip === "*")).toBeDefined();
+	});
+});
+
+describe("the audit trail for a SIEM and for a backup", () => {
+	const record = (i: number, action = "companies.created"): AuditRecord => ({
+		event_id: `e${i}`,
+		action,
+		entity: { type: "companies", id: `c${i}` },
+		actor: { id: "u1", username: "ana", role: "analyst" },
+		request_id: `r${i}`,
+		at: `2026-12-07T10:00:0${i}.000Z`,
+		payload: { n: i },
+		company_id: `c${i}`,
+		domain: "technology",
+	});
+	const chain = (n: number) => {
+		const entries: AuditEntry[] = [];
+		for (let i = 1; i <= n; i++) entries.push(chainEntry(record(i), i, entries[i - 2]?.hash ?? GENESIS_HASH));
+		return entries;
+	};
+
+	it("maps an entry to ECS with every field its hash covers", () => {
+		const [entry] = chain(1);
+		expect(ecsOfAuditEntry(entry)).toMatchObject({
+			"@timestamp": entry.at,
+			"event.id": "e1",
+			"event.action": "companies.created",
+			"event.sequence": 1,
+			"event.outcome": "success",
+			"user.name": "ana",
+			"user.roles": ["analyst"],
+			"http.request.id": "r1",
+			"bizops.payload": { n: 1 },
+			"bizops.chain.prev_hash": GENESIS_HASH,
+			"bizops.chain.hash": entry.hash,
+		});
+		expect(ecsOfAuditEntry(chainEntry(record(2, "gateway.request.denied"), 1, GENESIS_HASH))["event.outcome"]).toBe("failure");
+	});
+
+	it("backs off from one second, doubling, to at most a minute, half of it random", () => {
+		expect(retryDelayMs(1, 0)).toBe(500);
+		expect(retryDelayMs(1, 0.999)).toBeLessThanOrEqual(1000);
+		expect(retryDelayMs(3, 0)).toBe(2000);
+		expect(retryDelayMs(30, 0.999)).toBeLessThanOrEqual(RETRY_MAX_MS);
+		expect(retryDelayMs(30, 0)).toBe(RETRY_MAX_MS / 2);
+	});
+
+	it("finds a backup's audit head, one past the log allowed, and names a gap or a change", () => {
+		const entries = chain(3);
+		expect(auditHeadOf(entries, { seq: 3, hash: entries[2].hash })).toEqual({ head_seq: 3, head_hash: entries[2].hash });
+		const next = chainEntry(record(4), 4, entries[2].hash);
+		expect(auditHeadOf(entries, { seq: 4, hash: next.hash, last: next }).problem).toBeUndefined();
+		expect(auditHeadOf(entries, { seq: 5, hash: "x", last: null }).problem).toBe("audit entry 4 is missing");
+		expect(auditHeadOf([entries[0], entries[2]], { seq: 3, hash: entries[2].hash }).problem).toBe("audit entry 2: entry 2 is missing");
+		expect(auditHeadOf([entries[0], { ...entries[1], payload: { n: 99 } }], null).problem).toMatch(/audit entry 2: its content does not match its hash/);
 	});
 });
