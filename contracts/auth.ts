@@ -14,6 +14,8 @@ export const Auth = {
 		userUpdated: event<{ user: User; by: string; fields: string[] }>()("auth.user.updated", ofUser),
 		userDeleted: event<{ user: User; by: string }>()("auth.user.deleted", ofUser),
 		apiKeyCreated: event<{ api_key: ApiKey; by: string }>()("auth.api_key.created", { entity: "auth.api_key", id: p => p.api_key.id }),
+		/** A person's data exported (GDPR Art. 15): who asked, for whom. */
+		personalDataExported: event<{ user_id: string; by: string }>()("auth.user.personal_data_exported", { entity: "auth.user", id: p => p.user_id }),
 		apiKeyDeleted: event<{ id: string; by: string }>()("auth.api_key.deleted", { entity: "auth.api_key", id: p => p.id }),
 		/**
 		 * An access token was revoked (exp in epoch seconds). A broadcast, not recorded: every gateway keeps the

@@ -954,6 +954,20 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		),
 		total: int(),
 	}),
+	PersonalData: obj(
+		{
+			generated_at: dateTime(),
+			user: ref("User"),
+			api_keys: arr(any("An API key the user issued, without its digest")),
+			sessions: arr(obj({ created_at: dateTime(), expires_at: dateTime(), used_at: nullable(dateTime()) }), "The user's sessions (refresh tokens), dates only"),
+			records: map(
+				obj({ kind: str("What the records are"), rows: arr(any("A record")), truncated: bool("More than the 1,000 shown") }),
+				"By service: the records it keeps under the user's name; `audit`: the trail's entries of the user's doing",
+			),
+		},
+		{},
+		"Everything the platform holds about a person (GDPR Art. 15)",
+	),
 	AuditSiemStatus: obj(
 		{
 			enabled: bool("Whether entries are pushed (AUDIT_SIEM_URL)"),

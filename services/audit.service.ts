@@ -27,6 +27,7 @@ import { ConfiguredMixin } from "../mixins/configured.mixin";
 import { isoDateTimeParam, listParams } from "../models/common";
 import { Audit, Companies } from "../contracts";
 import { ecsOfAuditEntry, ndjsonOf } from "../domains/audit/ecs";
+import { PERSONAL_DATA_LIMIT } from "../mixins/personal-data.mixin";
 import { retryDelayMs } from "../domains/audit/delivery";
 import { Readable } from "node:stream";
 import { randomUUID } from "node:crypto";
@@ -84,6 +85,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 				{ fields: { event_id: 1 } },
 				{ fields: { action: 1 } },
 				{ fields: { "actor.username": 1 } },
+				{ fields: { "actor.id": 1, seq: -1 } },
 				{ fields: { at: 1 } },
 				{ fields: { company_id: 1, seq: 1 } },
 				{ fields: { domain: 1 } },
@@ -393,6 +395,17 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 					delivered_at: cp.delivered_at ?? null,
 					node: cp.node ?? null,
 				};
+			},
+		},
+
+		/** What the trail records of a person's own doing (a GDPR access request: auth's `GET /users/:id/personal-data`). */
+		personalData: {
+			visibility: "public",
+			params: { $$strict: true, username: { type: "string", min: 1, max: 100 }, user_id: { type: "string", min: 1, max: 64 } },
+			async handler(ctx: AuditContext<{ username: string; user_id: string }>) {
+				const query = { "actor.id": ctx.params.user_id };
+				const [docs, total] = await Promise.all([this.store.find({ query, sort: ["-seq"], limit: PERSONAL_DATA_LIMIT }), this.store.count({ query })]);
+				return { kind: "audit entries (newest first)", rows: docs.map(d => this.publicEntry(d)), truncated: total > docs.length };
 			},
 		},
 

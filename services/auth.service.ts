@@ -14,11 +14,12 @@ import { createDbMixin, isDuplicateKeyError, openStore, type Doc, type Store } f
 import { KeyedLock } from "../lib/keyed-lock";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
-import { principalOf, type AuthMeta } from "../lib/principal";
+import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { listParams, nowIso, pageOf } from "../models/common";
 import { conflict, forbidden, notFound, unauthorized, unprocessable } from "../models/errors";
 import { Auth } from "../contracts";
-import { broadcast, emit } from "../lib/contract-calls";
+import { broadcast, call, emit } from "../lib/contract-calls";
+import { PersonalData } from "../contracts/personal-data";
 import { loadIndustryModules } from "../domains/industries/registry";
 import {
 	API_KEY_SORTABLE,
@@ -427,6 +428,44 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 					if (self) return this.publicUser(self);
 				}
 				return this.publicUser(await this.manageableUser(ctx, ctx.params.id));
+			},
+		},
+
+		exportPersonalData: {
+			openapi: {
+				summary: "Export a person's data",
+				description:
+					"Everything the platform holds about the user (GDPR Art. 15, right of access): the account (no password hash), the API keys the user issued (no digests), the sessions (dates only), the records every service keeps under the user's name (risk assessments, plans, ML models, data sets and jobs, reports and schedules) and the audit trail's entries of the user's own doing, each list at most 1,000 (`truncated` says when there are more). The user, or an admin who manages the account; the export is itself audited.",
+				response: "PersonalData",
+			},
+			rest: "GET /users/:id/personal-data",
+			timeout: 0,
+			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
+			async handler(ctx: AuthContext<{ id: string }>) {
+				const actor = principalOf(ctx);
+				const user =
+					ctx.params.id === actor.id && actor.kind === "user"
+						? ((await this.findEntityById(actor.id)) as UserRecord | null)
+						: await this.manageableUser(ctx, ctx.params.id);
+				if (!user) throw notFound("User", ctx.params.id);
+				const keys = (await this.apiKeys.find({ query: { created_by: user.id }, sort: ["created_at"] })).map(k => {
+					const { key_digest: _digest, _id, ...rest } = this.apiKeys.raw(k);
+					return { id: String(_id), ...rest };
+				});
+				const sessions = (await this.refreshTokens.find({ query: { user_id: user.id }, sort: ["created_at"] })).map(t => ({
+					created_at: t.created_at,
+					expires_at: t.expires_at,
+					used_at: t.used_at ?? null,
+				}));
+				// every service that keeps records under a person's name answers for its own (mixins/personal-data.mixin.ts)
+				const holders = (this.broker.registry.getServiceList({ onlyAvailable: true, withActions: true }) as Array<{ name: string; actions?: Record<string, unknown> }>)
+					.filter(s => s.actions?.[`${s.name}.personalData`])
+					.map(s => s.name);
+				const records: Record<string, unknown> = {};
+				for (const name of [...new Set(holders)].sort())
+					records[name] = await call(this.broker, PersonalData.of(name), { username: user.username, user_id: user.id }, { meta: { user: servicePrincipal("auth") } });
+				emit(ctx, Auth.events.personalDataExported, { user_id: user.id, by: actor.id });
+				return { generated_at: nowIso(), user: this.publicUser(user), api_keys: keys, sessions, records };
 			},
 		},
 

@@ -4,6 +4,7 @@
  * embedded) verified by SHA-256 on every read, and the Polish bankruptcy files shipped under data/ registered
  * on first start.
  */
+import { createPersonalDataMixin } from "../mixins/personal-data.mixin";
 import fs from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -54,7 +55,7 @@ const MlDatasetsService = defineService<{ blobs: BlobStore }>()({
 	name: "ml.datasets",
 	metadata: { description: "ML data sets" },
 	settings: { rest: "/" },
-	mixins: [ConfiguredMixin, createDbMixin("ml_datasets", [{ fields: { dataset_key: 1 }, unique: true }])],
+	mixins: [ConfiguredMixin, createDbMixin("ml_datasets", [{ fields: { dataset_key: 1 }, unique: true }]), createPersonalDataMixin("ML data sets", { username: ["created_by"] })],
 
 	methods: {
 		async dataset(ctx: MlContext, id: string): Promise<Dataset> {

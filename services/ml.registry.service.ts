@@ -5,6 +5,7 @@
  * Alias changes are stored first and then sent on a durable channel (the transition rows are the outbox,
  * re-sent until the channel takes them) and broadcast so every prediction node switches at once.
  */
+import { createPersonalDataMixin } from "../mixins/personal-data.mixin";
 import { Readable } from "node:stream";
 import type { Context } from "moleculer";
 import { canChangeOwned, canSeeOwnedOrShared, ownedOrSharedQuery } from "../domains/identity/rbac";
@@ -84,6 +85,7 @@ const MlRegistryService = defineService<{
 	settings: { rest: "/" },
 	mixins: [
 		createDbMixin("ml_models", [{ fields: { model_key: 1 }, unique: true }]),
+		createPersonalDataMixin("ML models", { username: ["created_by"] }),
 		createStoreMixin("versions", "ml_model_versions", [{ fields: { version_key: 1 }, unique: true }, { fields: { model_id: 1 } }], { cachedAnswers: true }),
 		createStoreMixin("transitions", "ml_alias_transitions", [{ fields: { model_id: 1 } }, { fields: { published_at: 1 } }]),
 		createBusinessMetricsMixin([BUSINESS_COUNTERS.mlAliasChanges]),

@@ -6,6 +6,7 @@
  * takes the job over from the start. On success the version goes to ml.registry (and, for the default
  * model, to production); nothing is stored for a failed or cancelled job.
  */
+import { createPersonalDataMixin } from "../mixins/personal-data.mixin";
 import { Readable } from "node:stream";
 import type { Worker } from "node:worker_threads";
 import type { Context } from "moleculer";
@@ -61,6 +62,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 	mixins: [
 		ConfiguredMixin,
 		createDbMixin("ml_training_jobs", [{ fields: { model_id: 1 } }, { fields: { state: 1 } }, { fields: { created_by: 1, state: 1 } }, { fields: { domain: 1, state: 1 } }]),
+		createPersonalDataMixin("ML training jobs", { username: ["created_by"] }),
 		createBusinessMetricsMixin([BUSINESS_COUNTERS.mlTrainingJobs]),
 	],
 

@@ -7,6 +7,7 @@
  * content-addressed blob (the ML registry's blob store) and removed with its report after the retention period.
  * Schedules fire on every reports node; the first to store a firing's report runs it.
  */
+import { createPersonalDataMixin } from "../mixins/personal-data.mixin";
 import { Readable } from "node:stream";
 import type { Context } from "moleculer";
 import { Cron } from "croner";
@@ -104,6 +105,7 @@ const ReportsService = defineService<{
 			{ fields: { "file.sha256": 1 } },
 		]),
 		createStoreMixin("schedules", "report_schedules", [{ fields: { owner_id: 1 } }, { fields: { domain_key: 1, created_at: -1 } }]),
+		createPersonalDataMixin("reports", { username: ["created_by"], user_id: ["owner_id"] }),
 	],
 
 	methods: {

@@ -5,6 +5,7 @@
  * on a 5×5 likelihood × impact grid, inherent and residual, with a treatment and an owner, accepted by a
  * domain_admin until a date or until the residual level rises.
  */
+import { createPersonalDataMixin } from "../mixins/personal-data.mixin";
 import type { Context } from "moleculer";
 import type { Analysis } from "../domains/finance/analysis";
 import { DEFAULT_MATRIX, impactOfExposure, likelihoodOfScore, matrixLevel, parseMatrixLibrary, positionsOutside, type RiskMatrix } from "../domains/risk/matrix";
@@ -90,6 +91,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 	mixins: [
 		createStoreMixin("matrices", "risk_matrices", [{ fields: { urn: 1 }, unique: true }], { cachedAnswers: true }),
 		createDbMixin("risk_assessments", [{ fields: { assessment_key: 1 }, unique: true, sparse: true }, { fields: { company_id: 1 } }]),
+		createPersonalDataMixin("risk assessments", { username: ["created_by"] }),
 		createCompanyScopedMixin("risk"),
 		// automatic assessments read the finance analysis; acceptances may hold until a KPI breaches
 		createCacheCleanerMixin(["finance", "domains"]),

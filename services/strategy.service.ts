@@ -5,6 +5,7 @@
  * who may make each move (an analyst drafts and submits, a domain_admin approves). Key results are checked in
  * with a history.
  */
+import { createPersonalDataMixin } from "../mixins/personal-data.mixin";
 import type { Context } from "moleculer";
 import { roleRank } from "../domains/identity/rbac";
 import { grade, keyResultProgress, objectiveScore } from "../domains/strategy/okr";
@@ -153,6 +154,7 @@ const StrategyService = defineService()({
 	settings: { rest: "/" },
 	mixins: [
 		createDbMixin("strategic_plans", [{ fields: { company_id: 1 } }]),
+		createPersonalDataMixin("strategic plans", { username: ["created_by"] }),
 		// each check-in a row of its own: a plan's document stays small however often its key results are checked in
 		createStoreMixin("checkIns", "strategic_plan_check_ins", [{ fields: { plan_id: 1, objective_id: 1, key_result_id: 1, at: -1 } }, { fields: { company_id: 1 } }]),
 		createCompanyScopedMixin("strategy"),

@@ -183,6 +183,7 @@ describe("the OpenAPI document", () => {
 		await call("GET", "/audit?page_size=100", { token });
 		await call("GET", "/audit/verify", { token });
 		await call("GET", "/audit/siem", { token });
+		await call("GET", `/users/${user.id}/personal-data`, { token });
 		await call("GET", "/audit/export?after_seq=0&limit=5", { token });
 		// analysis, GRC and strategy on the company
 		await call("GET", `/companies/${co.id}/analysis`, { token });
