@@ -159,6 +159,23 @@ export const SCHEMA = {
 		retry_base_ms: num("WORKFLOW_RETRY_BASE_MS", 200, "the first retry's delay, doubling"),
 		lease_ms: num("WORKFLOW_LEASE_MS", 30000, "how long a run's lease lasts before another orchestrator node takes it over"),
 	},
+	retention: {
+		drift_counts_days: num(
+			"RETENTION_DRIFT_COUNTS_DAYS",
+			90,
+			"days the ML drift counts (`ml_drift_counts`) are kept: monitoring's drift is over this window; 0 keeps them forever ([operations.md](operations.md#retention))",
+		),
+		company_scores_days: num(
+			"RETENTION_COMPANY_SCORES_DAYS",
+			365,
+			"days the scores a model gave companies (`ml_company_scores`, realised performance) are kept; 0 keeps them forever",
+		),
+		overview_tombstones_days: num(
+			"RETENTION_OVERVIEW_TOMBSTONES_DAYS",
+			30,
+			"days the overview of a deleted company (its tombstone: a late entry cannot bring the company back) is kept; 0 keeps them forever",
+		),
+	},
 	reports: {
 		retention_days: num("REPORTS_RETENTION_DAYS", 30, "days a report and its file are kept; then removed (checked hourly, [reports.md](reports.md#retention))"),
 		concurrency: num("REPORTS_CONCURRENCY", 1, "report jobs one `reports` node renders at once, each in a worker thread"),

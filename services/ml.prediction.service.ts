@@ -8,6 +8,7 @@
  */
 import type { Context } from "moleculer";
 import { ConfiguredMixin } from "../mixins/configured.mixin";
+import { retentionCutoff, scheduleRetention } from "../lib/retention";
 import { DISTRESS_FEATURES, OBSERVED_DISTRESS, observedDistress, statementFeatures } from "../domains/ml/distress";
 import { driftLevel, populationStabilityIndex, PSI_LEVELS } from "../domains/ml/drift";
 import { coverageFloor, inputCoverage } from "../domains/ml/coverage";
@@ -64,11 +65,24 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 		ConfiguredMixin,
 		createMlModelsMixin("ml.prediction"),
 		createBusinessMetricsMixin([BUSINESS_COUNTERS.mlPredictedRows]),
-		createStoreMixin("driftCounts", "ml_drift_counts", [{ fields: { model_id: 1, version: 1 } }]),
-		createStoreMixin("companyScores", "ml_company_scores", [{ fields: { model_id: 1, version: 1 } }]),
+		createStoreMixin("driftCounts", "ml_drift_counts", [{ fields: { model_id: 1, version: 1 } }, { fields: { at: 1 } }]),
+		createStoreMixin("companyScores", "ml_company_scores", [{ fields: { model_id: 1, version: 1 } }, { fields: { at: 1 } }]),
 	],
 
 	methods: {
+		/** Removes drift counts and company scores past their retention (RETENTION_DRIFT_COUNTS_DAYS, RETENTION_COMPANY_SCORES_DAYS). */
+		async sweepRetention(): Promise<{ drift_counts: number; company_scores: number }> {
+			const drift = retentionCutoff(this.config.retention.drift_counts_days);
+			const scores = retentionCutoff(this.config.retention.company_scores_days);
+			const removed = {
+				drift_counts: drift ? await this.driftCounts.removeMany({ at: { $lt: drift } }) : 0,
+				company_scores: scores ? await this.companyScores.removeMany({ at: { $lt: scores } }) : 0,
+			};
+			if (removed.drift_counts || removed.company_scores)
+				this.logger.info(`Retention: ${removed.drift_counts} drift counts and ${removed.company_scores} company scores past their retention removed`);
+			return removed;
+		},
+
 		/** Serves `production` for the model (null: none); the version it replaces stays loaded as the previous one. */
 		async switchTo(modelId: string, production: number | null, previous: number | null): Promise<void> {
 			// one switch per model at a time: a broadcast and a resync may arrive together
@@ -410,6 +424,12 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 		};
 		every(ML_ALIASES_RESYNC_MS, () => this.resync());
 		every(DRIFT_FLUSH_MS, () => this.flushDrift());
+		this.timers.push(
+			scheduleRetention(
+				() => this.sweepRetention(),
+				m => this.logger.warn(m),
+			),
+		);
 	},
 
 	async stopped() {

@@ -13,6 +13,8 @@ import { servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService } from "../lib/service";
 import { createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin, naturalKey } from "../mixins/db.mixin";
+import { ConfiguredMixin } from "../mixins/configured.mixin";
+import { retentionCutoff, scheduleRetention } from "../lib/retention";
 import { nowIso } from "../models/common";
 import { unprocessable } from "../models/errors";
 import { Audit, Overview } from "../contracts";
@@ -29,11 +31,16 @@ const MAX_ATTEMPTS = 50;
 
 type StoredOverview = CompanyOverview & { id: string; rebuilt_at?: string };
 
-const OverviewService = defineService<{ catchingUp: Promise<void> | null; again: boolean; timer?: NodeJS.Timeout }>()({
+const OverviewService = defineService<{ catchingUp: Promise<void> | null; again: boolean; timer?: NodeJS.Timeout; retentionTimer?: NodeJS.Timeout }>()({
 	name: "overview",
 	metadata: { description: "The company overview, a read model of the audit trail" },
 	settings: { rest: "/" },
-	mixins: [createDbMixin("company_overviews", [{ fields: { company_id: 1 } }]), createStoreMixin("checkpoints", "overview_checkpoint"), createCompanyScopedMixin("overview")],
+	mixins: [
+		ConfiguredMixin,
+		createDbMixin("company_overviews", [{ fields: { company_id: 1 } }, { fields: { deleted: 1, updated_at: 1 } }]),
+		createStoreMixin("checkpoints", "overview_checkpoint"),
+		createCompanyScopedMixin("overview"),
+	],
 
 	methods: {
 		async stored(companyId: string): Promise<StoredOverview | null> {
@@ -105,6 +112,15 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 				}
 			})();
 			return this.catchingUp;
+		},
+
+		/** Removes the tombstones of companies deleted longer ago than RETENTION_OVERVIEW_TOMBSTONES_DAYS. */
+		async sweepRetention(): Promise<number> {
+			const cutoff = retentionCutoff(this.config.retention.overview_tombstones_days);
+			if (!cutoff) return 0;
+			const removed = await this.store.removeMany({ deleted: true, updated_at: { $lt: cutoff } });
+			if (removed) this.logger.info(`Retention: ${removed} overviews of companies deleted before ${cutoff} removed`);
+			return removed;
 		},
 
 		/** The trail's `companies.deleted` entry leaves a small tombstone overview (a late entry cannot bring the company back): nothing to delete here. */
@@ -237,10 +253,15 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 	async started() {
 		this.timer = setInterval(() => void this.catchUp(), POLL_MS);
 		this.timer.unref();
+		this.retentionTimer = scheduleRetention(
+			() => this.sweepRetention(),
+			m => this.logger.warn(m),
+		);
 	},
 
 	async stopped() {
 		clearInterval(this.timer);
+		clearInterval(this.retentionTimer);
 		await this.catchingUp;
 	},
 });

@@ -26,6 +26,7 @@ import { principalOf, type AuthMeta } from "../lib/principal";
 import { REPORT_FORMATS } from "../lib/report-render";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { ReportThreads } from "../lib/report-threads";
+import { scheduleRetention } from "../lib/retention";
 import { WorkerLimitError } from "../lib/worker-thread";
 import { ConfiguredMixin } from "../mixins/configured.mixin";
 import { createDbMixin, createStoreMixin, isDuplicateKeyError, naturalKey, type Doc } from "../mixins/db.mixin";
@@ -38,7 +39,6 @@ type ReportsContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $resp
 const idParam = { type: "string", min: 1, max: 64 } as const;
 const POLL_MS = 2000;
 const HEARTBEAT_MS = 2000;
-const SWEEP_MS = 3600_000;
 /** Schedules are read again every this many polls (30 s). */
 const SCHEDULE_RELOAD_POLLS = 15;
 /** Plans in the order a report takes the current one from. */
@@ -789,9 +789,10 @@ const ReportsService = defineService<{
 			if (++polls % SCHEDULE_RELOAD_POLLS === 0) this.loadSchedules().catch(err => this.logger.warn(`Report schedules: ${(err as Error).message}`));
 		}, POLL_MS);
 		this.pollTimer.unref();
-		this.sweepTimer = setInterval(() => this.sweep().catch(err => this.logger.warn(`Report retention: ${(err as Error).message}`)), SWEEP_MS);
-		this.sweepTimer.unref();
-		setImmediate(() => this.sweep().catch(err => this.logger.warn(`Report retention: ${(err as Error).message}`)));
+		this.sweepTimer = scheduleRetention(
+			() => this.sweep(),
+			m => this.logger.warn(m),
+		);
 	},
 
 	async stopped() {
