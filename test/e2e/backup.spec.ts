@@ -59,10 +59,16 @@ async function answers(platform: Platform) {
 	};
 }
 
-/** The restored chain verifies, and holds the backed-up head (the sign-in that read it is one entry after). */
-async function sameChain(after: Awaited<ReturnType<typeof answers>>, before: Awaited<ReturnType<typeof answers>>) {
+/**
+ * The restored platform answers as the backed-up one did, its report file is the same bytes, and its chain verifies
+ * and holds the backed-up head (the sign-in that read it is one entry after).
+ */
+async function sameAnswers(after: Awaited<ReturnType<typeof answers>>, before: Awaited<ReturnType<typeof answers>>) {
 	expect(after.audit).toMatchObject({ ok: true, head_seq: before.audit.head_seq + 1 });
 	expect(await after.hashAt(before.audit.head_seq)).toBe(before.audit.head_hash);
+	expect(after.report).toEqual(before.report);
+	expect(after.report.sha256).toBe(before.report.listed);
+	for (const read of ["companies", "statements", "analysis", "overview"] as const) expect(after[read]).toEqual(before[read]);
 }
 
 /** A platform with a company, its statements reviewed and a report made. */
@@ -123,14 +129,7 @@ describe("backup and restore", () => {
 		expect(npm("restore", [out], env).status).toBe(0);
 		platform = await startPlatform({ dataDir, services: SERVICES, env: { ML_DEFAULT_MODEL: "false" } });
 		try {
-			const after = await answers(platform);
-			await sameChain(after, before);
-			expect(after.report).toEqual(before.report);
-			expect(after.report.sha256).toBe(before.report.listed);
-			expect(after.companies).toEqual(before.companies);
-			expect(after.statements).toEqual(before.statements);
-			expect(after.analysis).toEqual(before.analysis);
-			expect(after.overview).toEqual(before.overview);
+			await sameAnswers(await answers(platform), before);
 		} finally {
 			await platform.stop();
 		}
@@ -172,12 +171,7 @@ describe("backup and restore", () => {
 			expect(restored.out).toMatch(/^Restored/);
 			platform = await startPlatform({ services: SERVICES, env: { MONGO_URI: uri, ML_DEFAULT_MODEL: "false" } });
 			try {
-				const after = await answers(platform);
-				await sameChain(after, before);
-				expect(after.report).toEqual(before.report);
-				expect(after.companies).toEqual(before.companies);
-				expect(after.analysis).toEqual(before.analysis);
-				expect(after.overview).toEqual(before.overview);
+				await sameAnswers(await answers(platform), before);
 			} finally {
 				await platform.stop();
 			}
