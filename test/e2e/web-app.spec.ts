@@ -144,6 +144,19 @@ describeBrowser("the web app in a browser", () => {
 			.getByRole("status")
 			.filter({ hasText: `Saved ${download.suggestedFilename()}` })
 			.waitFor();
+		// the reports the analyst may read, the file downloaded again from there
+		await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Reports" }).click();
+		const made = page.getByRole("table", { name: "Reports" }).getByRole("row").filter({ hasText: "company (PDF)" });
+		await made.first().waitFor();
+		expect(await accessibilityViolations(page)).toEqual([]);
+		const again = page.waitForEvent("download", { timeout: 30_000 });
+		await made
+			.first()
+			.getByRole("button", { name: /Download/ })
+			.click();
+		expect((await again).suggestedFilename()).toBe(download.suggestedFilename());
+		await page.goBack();
+		await page.getByRole("heading", { name: "Tesla, Inc." }).waitFor();
 
 		await page.getByRole("link", { name: "Statements" }).click();
 		await page.getByRole("table", { name: "balance sheet" }).waitFor();

@@ -273,6 +273,16 @@ export function HeatMap(props: {
 	);
 }
 
+/** A file the API answers, saved by the browser under `name` (fetched with the session's token: a plain link has none). */
+export async function saveFile(apiPath: string, name: string): Promise<void> {
+	const blob = await file(apiPath);
+	const link = document.createElement("a");
+	link.href = URL.createObjectURL(blob);
+	link.download = name;
+	link.click();
+	setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+}
+
 interface ReportJob {
 	id: string;
 	state: "queued" | "running" | "succeeded" | "failed";
@@ -298,13 +308,9 @@ export function ReportButtons({ body, what }: { body: Record<string, unknown>; w
 				job = await get<ReportJob>(`/reports/${job.id}`);
 			}
 			if (job.state === "failed") throw new Error(`The report failed: ${job.error ?? "no reason given"}`);
-			const blob = await file(`/reports/${job.id}/file`);
-			const link = document.createElement("a");
-			link.href = URL.createObjectURL(blob);
-			link.download = job.file?.filename ?? `report.${format}`;
-			link.click();
-			setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
-			setState({ status: `Saved ${link.download}` });
+			const name = job.file?.filename ?? `report.${format}`;
+			await saveFile(`/reports/${job.id}/file`, name);
+			setState({ status: `Saved ${name}` });
 		} catch (err) {
 			setState({ error: err as Error });
 		}

@@ -13,6 +13,7 @@ import { CompliancePage } from "./views/compliance";
 import { PlansPage } from "./views/plans";
 import { MlModels, MlModelPage } from "./views/ml";
 import { Operations } from "./views/operations";
+import { ReportsPage } from "./views/reports";
 
 function Login() {
 	const [error, setError] = useState<Error | null>(null);
@@ -57,6 +58,7 @@ const ROUTES: Array<[string, (p: Record<string, string>) => JSX.Element]> = [
 	["/companies/:id/risk", p => <RiskPage id={p.id} />],
 	["/companies/:id/compliance", p => <CompliancePage id={p.id} />],
 	["/companies/:id/plans", p => <PlansPage id={p.id} />],
+	["/reports", () => <ReportsPage />],
 	["/ml", () => <MlModels />],
 	["/ml/models/:id", p => <MlModelPage id={p.id} />],
 	["/operations", () => (atLeast("super_admin") ? <Operations /> : <NotFound what="page" />)],
@@ -82,6 +84,7 @@ function App() {
 						bizops
 					</Link>
 					<Link to="/">Portfolio</Link>
+					<Link to="/reports">Reports</Link>
 					<Link to="/ml">Models</Link>
 					{atLeast("super_admin") && <Link to="/operations">Operations</Link>}
 				</nav>
