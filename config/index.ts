@@ -87,6 +87,12 @@ export function configOf(broker: object): Config {
 	return ofBroker.get(broker) ?? getConfig();
 }
 
+/** `view` (a proxy of `broker`, as the REPL's operator view is) reads the broker's configuration. */
+export function shareConfig(view: object, broker: object): void {
+	const config = ofBroker.get(broker);
+	if (config) ofBroker.set(view, config);
+}
+
 /** The middleware that ties `config` to the broker it is given to, before any service of it is created. */
 export function ConfigurationMiddleware(config: Config) {
 	return {

@@ -11,6 +11,7 @@ import type { Principal } from "../domains/identity/rbac";
 import type { Company } from "../models/company";
 import { keepLogsAbovePrompt } from "../lib/logger";
 import { oneLine } from "./format";
+import { shareConfig } from "../config";
 
 export interface ReplCommand {
 	command: string;
@@ -35,7 +36,7 @@ export function operatorView(broker: ServiceBroker): ServiceBroker {
 			fn.call(broker, action, params, { ...opts, meta: { user: OPERATOR, ...opts.meta } });
 	const call = asOperatorCall(broker.call);
 	const mcall = (def: unknown, opts: { meta?: Record<string, unknown> } = {}) => broker.mcall(def as any, { ...opts, meta: { user: OPERATOR, ...opts.meta } } as any);
-	return new Proxy(broker, {
+	const view = new Proxy(broker, {
 		get(target, prop) {
 			if (prop === "call") return call;
 			if (prop === "mcall") return mcall;
@@ -43,6 +44,9 @@ export function operatorView(broker: ServiceBroker): ServiceBroker {
 			return typeof value === "function" ? value.bind(target) : value;
 		},
 	});
+	// a command reads the node's configuration (a backup's store) through the view as through the broker
+	shareConfig(view, broker);
+	return view;
 }
 
 /**

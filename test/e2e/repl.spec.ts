@@ -109,6 +109,14 @@ describe("the operator commands", () => {
 		expect(await run("ml-jobs")).toMatch(new RegExp(`^${job.body.id}\\s+${created.body.id}\\s+`, "m"));
 	});
 
+	it("backup writes a backup that backup-verify accepts, and names the file changed in one that was altered", async () => {
+		const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bizops-repl-backup-")), "backup");
+		expect(await run("backup", { dir })).toMatch(/^backed up \d+ collections \(\d+ documents\) and \d+ blobs to .*; audit chain head \d+$/);
+		expect(await run("backup-verify", { dir })).toMatch(/^backup in .* verifies: \d+ collections, made .*, audit chain head \d+$/);
+		fs.appendFileSync(path.join(dir, "collections/companies.ndjson"), "{}\n");
+		expect(await run("backup-verify", { dir })).toMatch(/does NOT verify:\n- collections\/companies\.ndjson: its SHA-256 is not the manifest's/);
+	});
+
 	it("audit-verify says whether the chain is intact", async () => {
 		expect(await run("audit-verify")).toMatch(/^audit trail intact: \d+ entries checked, head at \d+$/);
 	});
