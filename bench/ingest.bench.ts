@@ -64,7 +64,7 @@ async function main() {
 			sec_rate_bound_per_minute: bound,
 			vs_sec_rate_bound: Math.round((perMinute / bound) * 100) / 100,
 			sec_requests: sec.requests.length,
-			sec_max_requests_in_any_second: sec.maxPerSecond(),
+			sec_max_requests_in_any_second: sec.maxWithin(1000),
 			latency_p50_ms: latencies[Math.floor(latencies.length / 2)],
 			latency_p99_ms: latencies[Math.floor(latencies.length * 0.99)],
 		};

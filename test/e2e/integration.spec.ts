@@ -287,10 +287,11 @@ describe("two replicas", () => {
 			);
 			expect(answers.map(a => a.status)).toEqual(Array(16).fill(404));
 			expect(fake.requests).toHaveLength(16);
-			// at most the rate, give or take two requests whose arrival the loaded test process (replicas and fake SEC
-			// share its event loop) recorded late, bunched with the next second's (the default of 8 keeps even that
-			// under SEC's 10); two replicas each on their own would give 8
-			expect(fake.maxPerSecond()).toBeLessThanOrEqual(4 + 2);
+			// at most the rate: arrivals are counted over two seconds, as the fake SEC shares the loaded test process's event
+			// loop with both replicas and can record a delayed request late, bunched with the next second's (seen: 7 in
+			// one second); two seconds at 4 a second, plus one such late arrival, is 9; two replicas each on their own
+			// would give 16
+			expect(fake.maxWithin(2000)).toBeLessThanOrEqual(2 * 4 + 1);
 			// the proof of one shared rate: at 4 a second, 16 requests span at least three seconds (two replicas each
 			// on their own, at 8 a second together, would take under two)
 			expect(fake.requests[15].at - fake.requests[0].at).toBeGreaterThanOrEqual(2900);

@@ -22,8 +22,8 @@ export interface FakeSec {
 	modeCount: number;
 	/** ms each answer is held back (to let concurrent importers overlap). */
 	delayMs: number;
-	/** The most requests seen in any 1-second window. */
-	maxPerSecond(): number;
+	/** The most requests seen in any window of `ms`. */
+	maxWithin(ms: number): number;
 	/**
 	 * Serves a recorded filer's answers under another CIK and ticker as well (its name suffixed), for load: the
 	 * platform's work per company is the same, and no more recorded filers are needed.
@@ -50,11 +50,11 @@ export async function startFakeSec(): Promise<FakeSec> {
 		mode: "normal",
 		modeCount: Infinity,
 		delayMs: 0,
-		maxPerSecond() {
+		maxWithin(ms: number) {
 			const times = this.requests.map(r => r.at).sort((a, b) => a - b);
 			let best = 0;
 			for (let i = 0, j = 0; i < times.length; i++) {
-				while (times[i] - times[j] >= 1000) j++;
+				while (times[i] - times[j] >= ms) j++;
 				best = Math.max(best, i - j + 1);
 			}
 			return best;
