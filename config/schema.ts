@@ -185,6 +185,7 @@ export const SCHEMA = {
 		render_memory_mb: num("REPORTS_RENDER_MEMORY_MB", 512, "heap of the worker thread that renders one report, MB"),
 		render_timeout_ms: num("REPORTS_RENDER_TIMEOUT_MS", 120000, "ms one report's rendering may take"),
 		max_schedules_per_user: num("REPORTS_MAX_SCHEDULES_PER_USER", 20, "report schedules one user may have"),
+		max_active_per_user: num("REPORTS_MAX_ACTIVE_PER_USER", 10, "reports one user may have queued or running at once (429 beyond: wait for one to finish)"),
 	},
 	ml: {
 		training_concurrency: num("ML_TRAINING_CONCURRENCY", 1, "training jobs one `ml.training` node runs at once, each in a worker thread ([ml.md](ml.md#training))"),

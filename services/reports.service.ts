@@ -103,6 +103,7 @@ const ReportsService = defineService<{
 			{ fields: { schedule_id: 1, created_at: -1 } },
 			{ fields: { expires_at: 1 } },
 			{ fields: { "file.sha256": 1 } },
+			{ fields: { owner_id: 1, state: 1 } },
 		]),
 		createStoreMixin("schedules", "report_schedules", [{ fields: { owner_id: 1 } }, { fields: { domain_key: 1, created_at: -1 } }]),
 		createPersonalDataMixin("reports", { username: ["created_by"], user_id: ["owner_id"] }),
@@ -538,6 +539,7 @@ const ReportsService = defineService<{
 					"Queues a company report (`company_id`) or a portfolio report (`scope`: an `industry`, `company_ids`, or neither for every company you see) as a PDF or an XLSX workbook: 202 with the job and its Location. The job runs on a reports node; `GET /reports/{id}` shows its progress, `GET /reports/{id}/file` downloads the file once it succeeded (docs/reports.md).",
 				status: 202,
 				response: "Report",
+				errors: [429],
 				example: { kind: "company", company_id: "<company id>", format: "pdf" },
 			},
 			retryPolicy: NOT_RETRIED,
@@ -552,6 +554,13 @@ const ReportsService = defineService<{
 			},
 			async handler(ctx: ReportsContext<{ kind: ReportKind; format: ReportFileFormat; company_id?: string; scope?: PortfolioScope }>) {
 				const user = principalOf(ctx);
+				// the queue is shared: one user's burst must not hold everyone's reports back for hours
+				const active = await this.store.count({ query: { owner_id: user.id, state: { $in: ["queued", "running"] } } });
+				if (active >= this.config.reports.max_active_per_user)
+					throw quotaExceeded(
+						`You have ${active} reports queued or being made: at most ${this.config.reports.max_active_per_user} at once (REPORTS_MAX_ACTIVE_PER_USER). Wait for one to finish`,
+						{ quota: "reports queued or running per user", limit: this.config.reports.max_active_per_user, current: active },
+					);
 				const coverage = await this.coverage({ meta: { user } }, ctx.params.kind, ctx.params.company_id, ctx.params.scope);
 				const report = (await this.queueReport({
 					kind: ctx.params.kind,

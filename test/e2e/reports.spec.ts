@@ -265,6 +265,30 @@ describe("a schedule's owner", () => {
 	});
 });
 
+describe("the queue", () => {
+	it("takes at most REPORTS_MAX_ACTIVE_PER_USER reports of one user queued or running: a 429 beyond, others unaffected", async () => {
+		// a node that renders nothing (REPORTS_CONCURRENCY=0): what is requested stays queued
+		const paused = await startPlatform({
+			env: { ML_DEFAULT_MODEL: "false", REPORTS_CONCURRENCY: "0", REPORTS_MAX_ACTIVE_PER_USER: "2" },
+			services: ["api", "auth", "companies", "flags", "finance", "domains", "risk", "compliance", "strategy", "overview", "audit", "reports"],
+		});
+		try {
+			const token = await paused.login("admin", ADMIN_PASSWORD);
+			const other = (await paused.createUser(token, { username: "queue-other", role: "analyst", domains: ["technology"] })).token;
+			const co = (await paused.request("POST", "/companies", { token, body: { name: "Queued Co", industry: "technology" } })).body;
+			const ask = (t: string) => paused.request("POST", "/reports", { token: t, body: { kind: "company", company_id: co.id, format: "xlsx" } });
+			expect((await ask(token)).status).toBe(202);
+			expect((await ask(token)).status).toBe(202);
+			const refused = await ask(token);
+			expect(refused.status).toBe(429);
+			expect(refused.body.message).toMatch(/You have 2 reports queued or being made: at most 2 at once/);
+			expect((await ask(other)).status).toBe(202);
+		} finally {
+			await paused.stop();
+		}
+	});
+});
+
 describe("retention", () => {
 	it("removes a report past its retention, and its file", async () => {
 		const short = await startPlatform({
