@@ -8,6 +8,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { startFakeSec, type FakeSec } from "../helpers/fake-sec";
+import Redis from "ioredis";
 import { ServiceBroker, type BrokerOptions } from "moleculer";
 import { loadConfig, type Config } from "../../config";
 import { ADMIN_PASSWORD, eventually, startPlatform, tempDataDir, type Platform } from "../helpers/platform";
@@ -267,13 +268,23 @@ function redisUp(): Promise<boolean> {
 }
 
 describe("two replicas", () => {
-	it("share one request rate through Redis: their lookups together take the time SEC_REQUESTS_PER_SECOND allows", async () => {
+	it("share one request rate through Redis: never more than SEC_REQUESTS_PER_SECOND in any window, on Redis's clock", async () => {
 		if (!(await redisUp())) {
 			if (process.env.CI) throw new Error("Redis is not running at 127.0.0.1:6379 (.ci/run starts it)");
 			console.warn("\n!!!!!!!! SKIPPING the shared SEC rate test: no Redis at 127.0.0.1:6379 (it runs, and must pass, in CI) !!!!!!!!\n");
 			return;
 		}
 		const fake = await startFakeSec();
+		// every grant of the shared window, as Redis timed it: the window's member just added, and its score (Redis's
+		// clock), read back as the grant is answered (both replicas run in this process, on ioredis)
+		const grants: number[] = [];
+		const evaluate = Redis.prototype.eval;
+		const spy = jest.spyOn(Redis.prototype, "eval").mockImplementation(async function (this: Redis, ...args: unknown[]) {
+			const answer = await (evaluate as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+			const [, , key, , member] = args as [string, number, string, number, string];
+			if (Number(answer) === 0 && String(key).endsWith(":sec:window")) grants.push(Number(await this.zscore(key, member)));
+			return answer;
+		} as never);
 		// one cluster's namespace: the rate window's key in Redis
 		const env = secEnv(fake, { SEC_REQUESTS_PER_SECOND: "4", CACHER: "redis://127.0.0.1:6379", NAMESPACE: `sec-rate-${process.pid}-${Date.now()}` });
 		const replicas = await Promise.all([startPlatform({ env }), startPlatform({ env })]);
@@ -293,7 +304,12 @@ describe("two replicas", () => {
 			// granted apart can arrive together (6, 7, then 10 within two seconds were recorded in CI), while a
 			// late arrival shortens a 3.3 s span by far less than the 2 s that separate the two cases.
 			expect(fake.requests[15].at - fake.requests[0].at).toBeGreaterThanOrEqual(2900);
+			// and the guarantee itself, on Redis's clock: never a fifth grant within 1.1 s of four others
+			grants.sort((a, b) => a - b);
+			expect(grants).toHaveLength(16);
+			for (let i = 4; i < grants.length; i++) expect(grants[i] - grants[i - 4]).toBeGreaterThanOrEqual(1100);
 		} finally {
+			spy.mockRestore();
 			await Promise.all(replicas.map(p => p.stop()));
 			await fake.close();
 		}
