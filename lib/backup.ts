@@ -52,11 +52,25 @@ async function nedbDocs(file: string): Promise<Array<Record<string, unknown>>> {
 	return [...docs.values()];
 }
 
-async function writeCollection(out: string, name: string, lines: string[], manifest: Manifest): Promise<void> {
+/** Writes a collection's lines as they come (a large collection is never whole in memory), hashing them on the way. */
+async function writeCollection(out: string, name: string, lines: AsyncIterable<string> | Iterable<string>, manifest: Manifest): Promise<void> {
 	const file = `collections/${name}.ndjson`;
-	const text = lines.map(l => `${l}\n`).join("");
-	await fs.promises.writeFile(path.join(out, file), text, { mode: 0o600 });
-	manifest.collections[name] = { file, count: lines.length, sha256: sha256Of(text) };
+	const stream = fs.createWriteStream(path.join(out, file), { mode: 0o600 });
+	const hash = createHash("sha256");
+	let count = 0;
+	for await (const line of lines) {
+		const text = `${line}\n`;
+		hash.update(text);
+		count++;
+		if (!stream.write(text)) await new Promise<void>(resolve => stream.once("drain", () => resolve()));
+	}
+	await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+	manifest.collections[name] = { file, count, sha256: hash.digest("hex") };
+}
+
+/** A backup file's lines, read as a stream. */
+function linesOf(file: string): AsyncIterable<string> {
+	return readline.createInterface({ input: fs.createReadStream(file, "utf8"), crlfDelay: Infinity });
 }
 
 /** Writes a backup of the store `where` names into `out` (a new or empty folder); its manifest. */
@@ -81,18 +95,23 @@ export async function backup(where: Where, out: string, platformVersion: string)
 			// the head first, then the trail up to it: an entry appended meanwhile is left out whole, never half in
 			const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map(c => c.name).sort((a, b) => order(a) - order(b) || a.localeCompare(b));
 			for (const name of names) {
-				const docs = await db
-					.collection(name)
-					.find(name === AUDIT_LOG ? { seq: { $lte: headSeqOf(head) } } : {})
-					.toArray();
+				const cursor = db.collection(name).find(name === AUDIT_LOG ? { seq: { $lte: headSeqOf(head) } } : {});
+				// the audit trail's entries are kept to check the chain; every other collection only passes through
+				const kept: Array<Record<string, unknown>> = [];
+				const keep = name === AUDIT_LOG || name === AUDIT_HEAD;
 				await writeCollection(
 					out,
 					name,
-					docs.map(d => BSON.EJSON.stringify(d, { relaxed: false })),
+					(async function* () {
+						for await (const d of cursor) {
+							if (keep) kept.push(d);
+							yield BSON.EJSON.stringify(d, { relaxed: false });
+						}
+					})(),
 					manifest,
 				);
-				if (name === AUDIT_LOG) entries = docs as unknown as AuditEntry[];
-				if (name === AUDIT_HEAD) head = (docs[0] as unknown as typeof head) ?? null;
+				if (name === AUDIT_LOG) entries = kept as unknown as AuditEntry[];
+				if (name === AUDIT_HEAD) head = (kept[0] as unknown as typeof head) ?? null;
 			}
 		} finally {
 			await client.close();
@@ -150,21 +169,26 @@ export async function verifyBackup(dir: string): Promise<{ manifest: Manifest | 
 	let entries: AuditEntry[] = [];
 	let head: { seq: number; hash: string; last?: AuditEntry | null } | null = null;
 	for (const [name, c] of Object.entries(manifest.collections ?? {})) {
-		let text: string;
-		try {
-			text = await fs.promises.readFile(path.join(dir, c.file), "utf8");
-		} catch {
+		const file = path.join(dir, c.file);
+		if (!fs.existsSync(file)) {
 			problems.push(`${c.file}: missing`);
 			continue;
 		}
-		if (sha256Of(text) !== c.sha256) problems.push(`${c.file}: its SHA-256 is not the manifest's (changed since the backup)`);
-		const lines = text.split("\n").filter(Boolean);
-		if (lines.length !== c.count) problems.push(`${c.file}: ${lines.length} documents, the manifest says ${c.count}`);
-		if (name === AUDIT_LOG || name === AUDIT_HEAD) {
-			const docs = lines.map(l => (manifest.store === "mongodb" ? BSON.EJSON.parse(l) : JSON.parse(l)) as Record<string, unknown>);
-			if (name === AUDIT_LOG) entries = docs as unknown as AuditEntry[];
-			else head = (docs[0] as unknown as typeof head) ?? null;
+		// read as a stream: hashed as it comes, only the audit trail's documents kept (to check the chain)
+		const hash = createHash("sha256");
+		const keep = name === AUDIT_LOG || name === AUDIT_HEAD;
+		const docs: Array<Record<string, unknown>> = [];
+		let count = 0;
+		for await (const line of linesOf(file)) {
+			hash.update(`${line}\n`);
+			if (!line) continue;
+			count++;
+			if (keep) docs.push((manifest.store === "mongodb" ? BSON.EJSON.parse(line) : JSON.parse(line)) as Record<string, unknown>);
 		}
+		if (hash.digest("hex") !== c.sha256) problems.push(`${c.file}: its SHA-256 is not the manifest's (changed since the backup)`);
+		if (count !== c.count) problems.push(`${c.file}: ${count} documents, the manifest says ${c.count}`);
+		if (name === AUDIT_LOG) entries = docs as unknown as AuditEntry[];
+		if (name === AUDIT_HEAD) head = (docs[0] as unknown as typeof head) ?? null;
 	}
 	for (const [sha, size] of Object.entries(manifest.blobs ?? {})) {
 		const file = path.join(dir, "blobs", sha);
@@ -198,11 +222,17 @@ export async function restore(dir: string, where: Where, options: { replace?: bo
 			if (holding.length && !options.replace) throw new Error(`The database holds data (${holding.slice(0, 5).join(", ")}): restore into an empty one, or pass --replace`);
 			for (const name of existing) await db.collection(name).drop();
 			for (const [name, c] of Object.entries(manifest.collections)) {
-				const lines = (await fs.promises.readFile(path.join(dir, c.file), "utf8")).split("\n").filter(Boolean);
-				for (let i = 0; i < lines.length; i += 1000) {
-					const docs = lines.slice(i, i + 1000).map(l => BSON.EJSON.parse(l, { relaxed: false }) as Record<string, unknown>);
-					if (docs.length) await db.collection(name).insertMany(docs, { ordered: true });
+				// a thousand documents at a time, as the file is read
+				let batch: Array<Record<string, unknown>> = [];
+				for await (const line of linesOf(path.join(dir, c.file))) {
+					if (!line) continue;
+					batch.push(BSON.EJSON.parse(line, { relaxed: false }) as Record<string, unknown>);
+					if (batch.length === 1000) {
+						await db.collection(name).insertMany(batch, { ordered: true });
+						batch = [];
+					}
 				}
+				if (batch.length) await db.collection(name).insertMany(batch, { ordered: true });
 			}
 		} finally {
 			await client.close();
@@ -217,17 +247,18 @@ export async function restore(dir: string, where: Where, options: { replace?: bo
 		await fs.promises.rm(path.join(dataDir, "channels"), { recursive: true, force: true });
 		for (const [name, c] of Object.entries(manifest.collections))
 			// written under a temporary name and renamed: a crash never leaves half a collection
-			await writeThenRename(path.join(dataDir, `${name}.db`), await fs.promises.readFile(path.join(dir, c.file)));
+			await copyThenRename(path.join(dir, c.file), path.join(dataDir, `${name}.db`));
 		if (Object.keys(manifest.blobs).length) {
 			await fs.promises.mkdir(path.join(dataDir, "blobs"), { mode: 0o700 });
-			for (const sha of Object.keys(manifest.blobs)) await writeThenRename(path.join(dataDir, "blobs", sha), await fs.promises.readFile(path.join(dir, "blobs", sha)));
+			for (const sha of Object.keys(manifest.blobs)) await copyThenRename(path.join(dir, "blobs", sha), path.join(dataDir, "blobs", sha));
 		}
 	}
 	return manifest;
 }
 
-async function writeThenRename(file: string, bytes: Buffer): Promise<void> {
-	const tmp = `${file}.${process.pid}.restore`;
-	await fs.promises.writeFile(tmp, bytes, { mode: 0o600 });
-	await fs.promises.rename(tmp, file);
+async function copyThenRename(from: string, to: string): Promise<void> {
+	const tmp = `${to}.${process.pid}.restore`;
+	await fs.promises.copyFile(from, tmp);
+	await fs.promises.chmod(tmp, 0o600);
+	await fs.promises.rename(tmp, to);
 }
