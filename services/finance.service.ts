@@ -126,27 +126,12 @@ const FinanceService = defineService<{ locks: KeyedLock }>()({
 			});
 			const created = fresh.length;
 			const updated = changed.length;
+			const written = { company_id: company.id, rows: rows.length, from: rows[0].date, to: rows[rows.length - 1].date, created, updated };
 			if (created + updated) {
 				await announceCompanyDataChanged(this.broker, { company_id: company.id, source: "prices" });
-				emit(ctx, Finance.events.pricesUploaded, {
-					company_id: company.id,
-					rows: rows.length,
-					from: rows[0].date,
-					to: rows[rows.length - 1].date,
-					created,
-					updated,
-					by: principalOf(ctx).id,
-				});
+				emit(ctx, Finance.events.pricesUploaded, { ...written, by: principalOf(ctx).id });
 			}
-			return {
-				company_id: company.id,
-				rows: rows.length,
-				from: rows[0].date,
-				to: rows[rows.length - 1].date,
-				created,
-				updated,
-				unchanged: rows.length - created - updated,
-			};
+			return { ...written, unchanged: rows.length - created - updated };
 		},
 
 		/** A company's daily prices, oldest first (from `from` on). */
