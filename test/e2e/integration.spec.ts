@@ -354,5 +354,6 @@ describe("the scheduled refresh", () => {
 			await Promise.all([first.stop(), second.stop()]);
 			await fake.close();
 		}
-	});
+		// two platforms on one store and cron firings to wait for: it timed out at 30 s on a loaded machine
+	}, 90_000);
 });
