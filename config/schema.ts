@@ -159,6 +159,19 @@ export const SCHEMA = {
 		retry_base_ms: num("WORKFLOW_RETRY_BASE_MS", 200, "the first retry's delay, doubling"),
 		lease_ms: num("WORKFLOW_LEASE_MS", 30000, "how long a run's lease lasts before another orchestrator node takes it over"),
 	},
+	encryption: {
+		key_file: setting(
+			"ENCRYPTION_KEY_FILE",
+			"./secrets/encryption-keys.json",
+			"the key-encryption keys of encryption at rest (JSON `{keys: [{id, key, created_at}]}`, the last wraps; production: a mounted Secret). The embedded store makes it at first start; with `MONGO_URI` it must exist ([security.md](security.md#encryption-at-rest))",
+			v => path.resolve(String(v)),
+		),
+		key_rotation_days: num(
+			"ENCRYPTION_KEY_ROTATION_DAYS",
+			90,
+			"days a data key encrypts new values before a new one takes over (old values re-encrypted in the background), and the age at which the key-encryption key is reported due for rotation; 0: never by age",
+		),
+	},
 	retention: {
 		drift_counts_days: num(
 			"RETENTION_DRIFT_COUNTS_DAYS",

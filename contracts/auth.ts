@@ -26,6 +26,8 @@ export const Auth = {
 	},
 	actions: {
 		resolveUser: action<{ id: string }, Principal | null>()("auth.resolveUser"),
+		/** A user's id by username (null when there is none): the audit trail finds an actor's entries by it. */
+		userIdOf: action<{ username: string }, string | null>()("auth.userIdOf"),
 		resolveApiKey: action<{ key_id: string; key_digest: string }, Principal | null>()("auth.resolveApiKey"),
 		isRevoked: action<{ jti: string }, boolean>()("auth.isRevoked"),
 		revocations: action<Record<string, never>, Array<{ jti: string; exp: number }>>()("auth.revocations"),

@@ -32,6 +32,8 @@ export interface RiskMatrixView {
 export interface RiskAssessment {
 	id: string;
 	company_id: string;
+	/** The company's industry when assessed: the domain key its encrypted fields are under. */
+	industry?: string;
 	risk_type: string;
 	method: "automatic" | "manual";
 	title?: string;

@@ -42,6 +42,8 @@ export interface ActionItem {
 export interface StrategicPlan {
 	id: string;
 	company_id: string;
+	/** The company's industry when the plan was made: the domain key its encrypted fields are under. */
+	industry?: string;
 	title: string;
 	status: PlanStatus;
 	swot_analysis: Record<"strengths" | "weaknesses" | "opportunities" | "threats", Array<Record<string, unknown>>>;

@@ -1,9 +1,13 @@
 /**
  * Content-addressed storage for large immutable bytes (ML data sets and model artifacts, report files): GridFS on MongoDB
  * when MONGO_URI is set, files under DATA_DIR/blobs otherwise. A blob is named by its SHA-256 and every read
- * checks it, so a corrupted or swapped artifact is refused, never served.
+ * checks it, so a corrupted or swapped artifact is refused, never served. Its bytes are stored encrypted
+ * (AES-256-GCM under the platform's data key, bound to its name: docs/security.md, "Encryption at rest").
  */
 import { createHash } from "node:crypto";
+import { open, seal } from "./envelope";
+import { scopeOfKid, type KeyringLease } from "./keyring";
+import { BLOB_SCOPE } from "../models/encrypted-fields";
 import fs from "node:fs";
 import path from "node:path";
 import { acquireMongoClient, mongoClientOptions, mongodb, releaseMongoClient } from "./mongo-client";
@@ -41,10 +45,64 @@ function verified(sha256: string, bytes: Buffer): Buffer {
 	return bytes;
 }
 
-export class FileBlobStore implements BlobStore {
-	constructor(private readonly dir: string) {}
+/** Where blobs' stored bytes are kept, by name: files or GridFS. */
+interface RawBlobs {
+	write(sha256: string, stored: Buffer): Promise<void>;
+	read(sha256: string): Promise<Buffer | null>;
+	delete(sha256: string): Promise<void>;
+	close(): Promise<void>;
+}
+
+/** An encrypted blob: magic, key id length and key id, IV, tag, ciphertext. */
+const MAGIC = Buffer.from("BZE1");
+const blobAad = (sha256: string, kid: string) => `blob|${sha256}|${kid}`;
+
+export class EncryptedBlobStore implements BlobStore {
+	constructor(
+		private readonly raw: RawBlobs,
+		private readonly keys: KeyringLease,
+	) {}
 	async put(bytes: Buffer, known?: string) {
 		const sha256 = known && SHA256.test(known) ? known : hashOf(bytes);
+		const active = await (await this.keys.get()).activeKey(BLOB_SCOPE);
+		if (!active) throw new Error("the platform's data key was destroyed: blobs cannot be stored");
+		const kid = Buffer.from(active.kid, "utf8");
+		const { iv, ct, tag } = seal(active.key, bytes, blobAad(sha256, active.kid));
+		const length = Buffer.alloc(2);
+		length.writeUInt16BE(kid.length);
+		await this.raw.write(sha256, Buffer.concat([MAGIC, length, kid, iv, tag, ct]));
+		return { sha256, size: bytes.length };
+	}
+	async get(sha256: string) {
+		if (!SHA256.test(sha256)) return null;
+		const stored = await this.raw.read(sha256);
+		if (!stored) return null;
+		if (!stored.subarray(0, 4).equals(MAGIC)) return verified(sha256, stored); // written before encryption was on
+		const kidLength = stored.readUInt16BE(4);
+		const kid = stored.subarray(6, 6 + kidLength).toString("utf8");
+		const at = 6 + kidLength;
+		const key = await (await this.keys.get()).key(kid);
+		if (!key) throw new Error(`Blob ${sha256} is under data key ${kid}, which was destroyed (${scopeOfKid(kid)})`);
+		let plain: Buffer;
+		try {
+			plain = open(key, { iv: stored.subarray(at, at + 12), tag: stored.subarray(at + 12, at + 28), ct: stored.subarray(at + 28) }, blobAad(sha256, kid));
+		} catch {
+			throw new BlobIntegrityError(sha256, "bytes that fail decryption");
+		}
+		return verified(sha256, plain);
+	}
+	delete(sha256: string) {
+		return this.raw.delete(sha256);
+	}
+	async close() {
+		await this.raw.close();
+		await this.keys.release();
+	}
+}
+
+export class FileBlobStore implements RawBlobs {
+	constructor(private readonly dir: string) {}
+	async write(sha256: string, bytes: Buffer) {
 		const file = path.join(this.dir, sha256);
 		await fs.promises.mkdir(this.dir, { recursive: true, mode: 0o700 });
 		if (!fs.existsSync(file)) {
@@ -53,12 +111,10 @@ export class FileBlobStore implements BlobStore {
 			await fs.promises.writeFile(tmp, bytes, { mode: 0o600 });
 			await fs.promises.rename(tmp, file);
 		}
-		return { sha256, size: bytes.length };
 	}
-	async get(sha256: string) {
-		if (!SHA256.test(sha256)) return null;
+	async read(sha256: string) {
 		try {
-			return verified(sha256, await fs.promises.readFile(path.join(this.dir, sha256)));
+			return await fs.promises.readFile(path.join(this.dir, sha256));
 		} catch (err) {
 			if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
 			throw err;
@@ -79,7 +135,7 @@ interface Bucket {
 	delete(id: unknown): Promise<void>;
 }
 
-export class GridFsBlobStore implements BlobStore {
+export class GridFsBlobStore implements RawBlobs {
 	private bucket: Promise<Bucket> | undefined;
 	constructor(
 		private readonly uri: string,
@@ -96,8 +152,7 @@ export class GridFsBlobStore implements BlobStore {
 		);
 		return this.bucket;
 	}
-	async put(bytes: Buffer, known?: string) {
-		const sha256 = known && SHA256.test(known) ? known : hashOf(bytes);
+	async write(sha256: string, bytes: Buffer) {
 		const bucket = await this.open();
 		const existing = await bucket.find({ filename: sha256 }).limit(1).toArray();
 		if (!existing.length)
@@ -107,10 +162,8 @@ export class GridFsBlobStore implements BlobStore {
 				upload.once("error", reject);
 				upload.end(bytes);
 			});
-		return { sha256, size: bytes.length };
 	}
-	async get(sha256: string) {
-		if (!SHA256.test(sha256)) return null;
+	async read(sha256: string) {
 		const bucket = await this.open();
 		const [file] = await bucket.find({ filename: sha256 }).sort({ uploadDate: 1 }).limit(1).toArray();
 		if (!file) return null;
@@ -123,7 +176,7 @@ export class GridFsBlobStore implements BlobStore {
 			download.once("end", resolve);
 			download.once("error", reject);
 		});
-		return verified(sha256, Buffer.concat(chunks));
+		return Buffer.concat(chunks);
 	}
 	async delete(sha256: string) {
 		if (!SHA256.test(sha256)) return;
@@ -143,6 +196,7 @@ export class GridFsBlobStore implements BlobStore {
 }
 
 /** The blob store of a broker configured with `config` (configOf(broker)): GridFS on MongoDB, else files under DATA_DIR. */
-export function createBlobStore(config: Config): BlobStore {
-	return config.mongo_uri ? new GridFsBlobStore(config.mongo_uri, config.mongo_timeout) : new FileBlobStore(path.join(config.data_dir, "blobs"));
+export function createBlobStore(config: Config, keys: KeyringLease): BlobStore {
+	const raw = config.mongo_uri ? new GridFsBlobStore(config.mongo_uri, config.mongo_timeout) : new FileBlobStore(path.join(config.data_dir, "blobs"));
+	return new EncryptedBlobStore(raw, keys);
 }

@@ -9,6 +9,9 @@ import fs from "fs";
 import path from "path";
 import { acquireMongoClient, mongoClientOptions, releaseMongoClient, type MongoClientLike } from "../lib/mongo-client";
 import { atStartup } from "../lib/startup";
+import { FieldCipher, newRecordId } from "../lib/field-cipher";
+import { Keyring, newKekEntry, readKekFile, writeKekFile, type KeyringLease } from "../lib/keyring";
+import { ENCRYPTED_COLLECTIONS } from "../models/encrypted-fields";
 import { defineMixin, type MembersOf } from "../lib/service";
 // moleculer-db ships no usable types for 0.15; it is typed once here.
 
@@ -142,6 +145,93 @@ export function idForKey(adapter: DbAdapter, key: string): unknown {
 		.slice(0, 16);
 }
 
+/** Records a repository sorts in memory when the sort field is encrypted. */
+const IN_MEMORY_SORT_LIMIT = 10_000;
+
+type Logger = { info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void };
+
+/** The process's keyring per store and key file, shared by every repository that encrypts and the blob store. */
+const keyrings = new Map<string, { ring: Promise<{ keyring: Keyring; store: Repository }>; users: number }>();
+const keyringId = (config: Config) => `${config.mongo_uri ?? config.data_dir}|${config.encryption.key_file}`;
+
+/**
+ * The key-encryption keys of ENCRYPTION_KEY_FILE. The embedded store makes the file at first start (one process,
+ * one disk: back it up apart from the data); with MongoDB every node must read the same keys, so it must exist.
+ */
+function loadKeks(config: Config, logger: Logger) {
+	const file = config.encryption.key_file;
+	if (fs.existsSync(file)) return readKekFile(file);
+	if (config.mongo_uri)
+		throw new Error(`ENCRYPTION_KEY_FILE ${file} does not exist: with MONGO_URI every node reads the same key-encryption keys from it (npm run keys -- new; docs/security.md)`);
+	const keys = [newKekEntry()];
+	writeKekFile(file, keys);
+	logger.warn(`Encryption at rest: a key-encryption key was made in ${file}; back it up apart from ${config.data_dir} (without it nothing encrypted can be read)`);
+	return keys;
+}
+
+export async function acquireKeyring(config: Config, logger: Logger): Promise<Keyring> {
+	const id = keyringId(config);
+	let entry = keyrings.get(id);
+	if (!entry) {
+		const ring = (async () => {
+			const keks = loadKeks(config, logger);
+			const store = await openCollection(config, logger, KEY_COLLECTION, [{ fields: { scope: 1 } }, { fields: { state: 1 } }]);
+			return { keyring: new Keyring(store, keks), store };
+		})();
+		entry = { ring, users: 0 };
+		keyrings.set(id, entry);
+		const created = entry;
+		ring.catch(() => keyrings.get(id) === created && keyrings.delete(id));
+	}
+	entry.users++;
+	try {
+		return (await entry.ring).keyring;
+	} catch (err) {
+		entry.users--;
+		throw err;
+	}
+}
+
+export async function releaseKeyring(config: Config): Promise<void> {
+	const id = keyringId(config);
+	const entry = keyrings.get(id);
+	if (!entry || --entry.users > 0) return;
+	keyrings.delete(id);
+	await (await entry.ring.catch(() => null))?.store.disconnect();
+}
+
+export const KEY_COLLECTION = "encryption_keys";
+
+/** A repository's or blob store's hold on the process's keyring: taken at first use, let go when it closes. */
+export class SharedKeyringLease implements KeyringLease {
+	private held: Promise<Keyring> | null = null;
+	constructor(
+		private readonly config: Config,
+		private readonly logger: Logger,
+	) {}
+	get(): Promise<Keyring> {
+		if (!this.held) {
+			this.held = acquireKeyring(this.config, this.logger);
+			this.held.catch(() => (this.held = null));
+		}
+		return this.held;
+	}
+	async release(): Promise<void> {
+		if (!this.held) return;
+		const held = this.held.catch(() => null);
+		this.held = null;
+		if (await held) await releaseKeyring(this.config);
+	}
+}
+
+/** The cipher of a collection with declared encrypted fields, and its keyring lease; nulls for any other. */
+function cipherOf(config: Config, logger: Logger, collection: string): { cipher: FieldCipher | null; lease: KeyringLease | null } {
+	const spec = ENCRYPTED_COLLECTIONS[collection];
+	if (!spec) return { cipher: null, lease: null };
+	const lease = new SharedKeyringLease(config, logger);
+	return { cipher: new FieldCipher(collection, spec, () => lease.get()), lease };
+}
+
 /**
  * A service's cache cleaning: once per write, or once per batch of writes to any of its repositories (an
  * import, a review's assessments, an alias move and its versions).
@@ -179,38 +269,65 @@ export class Repository {
 	constructor(
 		private readonly adapter: DbAdapter,
 		private readonly cleaning: CacheCleaning | null,
+		/** The collection's declared encrypted fields (models/encrypted-fields.ts), applied on every read and write unless explicit. */
+		readonly cipher: FieldCipher | null = null,
+		private readonly lease: KeyringLease | null = null,
 	) {}
+
+	/** The cipher when the repository applies it itself (an explicit one is the service's to apply). */
+	private get auto(): FieldCipher | null {
+		return this.cipher && !this.cipher.spec.explicit ? this.cipher : null;
+	}
 
 	/**
 	 * The same collection, its writes cleaning no cache: for what no cached answer shows (leases, heartbeats,
 	 * an audit append) or a write whose cleaning the caller does itself.
 	 */
 	uncached(): Repository {
-		return new Repository(this.adapter, null);
+		return new Repository(this.adapter, null, this.cipher, this.lease);
 	}
 
 	/** The same collection, its writes cleaning the given service's cache. */
 	withCleaning(cleaning: CacheCleaning): Repository {
-		return new Repository(this.adapter, cleaning);
+		return new Repository(this.adapter, cleaning, this.cipher, this.lease);
 	}
 
 	/** Closes a second store's connection (lib/mongo-client.ts keeps the process's client until its last user). */
 	async disconnect(): Promise<void> {
 		await (this.adapter as DbAdapter & { disconnect?(): Promise<void> }).disconnect?.();
+		await this.releaseKeys();
 	}
 
-	find(params: FindParams): Promise<Doc[]> {
-		return this.adapter.find(params);
+	/** Lets go of the keyring (the service's own collection is closed by moleculer-db). */
+	async releaseKeys(): Promise<void> {
+		await this.lease?.release();
 	}
-	findOne(query: Doc): Promise<Doc | null> {
-		return this.adapter.findOne(query);
+
+	async find(params: FindParams): Promise<Doc[]> {
+		const cipher = this.auto;
+		if (!cipher) return this.adapter.find(params);
+		cipher.checkQuery(params.query);
+		for (const s of params.sort ?? []) if (cipher.isEncrypted(s.replace(/^-/, ""))) throw new Error(`${cipher.collection}.${s} is encrypted at rest: it cannot be sorted on in the store`);
+		return cipher.decryptMany(await this.adapter.find(params));
 	}
-	findById(id: unknown): Promise<Doc | null> {
-		return this.adapter.findById(id);
+	async findOne(query: Doc): Promise<Doc | null> {
+		this.auto?.checkQuery(query);
+		return this.decrypted(await this.adapter.findOne(query));
+	}
+	async findById(id: unknown): Promise<Doc | null> {
+		return this.decrypted(await this.adapter.findById(id));
 	}
 	/** The document stored under a natural key (inserted with `insertKeyed`). */
 	findByKey(key: string): Promise<Doc | null> {
-		return this.adapter.findById(this.idForKey(key));
+		return this.findById(this.idForKey(key));
+	}
+	/** The document as stored (encrypted values as their envelopes): for re-encryption and backups. */
+	findStored(params: FindParams): Promise<Doc[]> {
+		return this.adapter.find(params);
+	}
+	private async decrypted(doc: Doc | null): Promise<Doc | null> {
+		const cipher = this.auto;
+		return cipher && doc ? cipher.decryptDoc(doc) : doc;
 	}
 	count(params: { query?: Doc } = {}): Promise<number> {
 		return this.adapter.count(params);
@@ -223,8 +340,31 @@ export class Repository {
 	entity<T = Doc>(doc: Doc | null): T | null {
 		return entityFrom<T>(this.adapter, doc);
 	}
-	page<T = Doc>(query: Doc, list: ListArgs, defaultSort: string): Promise<Page<T>> {
-		return findPage<T>(this.adapter, query, list, defaultSort);
+	async page<T = Doc>(query: Doc, list: ListArgs, defaultSort: string): Promise<Page<T>> {
+		const cipher = this.auto;
+		if (!cipher) return findPage<T>(this.adapter, query, list, defaultSort);
+		const { page = 1, page_size: pageSize = 20, sort = defaultSort } = list;
+		const field = sort.replace(/^-/, "");
+		if (!cipher.isEncrypted(field)) {
+			const [docs, total] = await Promise.all([this.find({ query, sort: [sort], limit: pageSize, offset: (page - 1) * pageSize }), this.count({ query })]);
+			return pageOf(
+				docs.map(d => this.entity<T>(d)!),
+				total,
+				page,
+				pageSize,
+			);
+		}
+		// an encrypted field sorts once decrypted: in memory, for collections that stay small (API keys)
+		const all = await this.find({ query, limit: IN_MEMORY_SORT_LIMIT + 1 });
+		if (all.length > IN_MEMORY_SORT_LIMIT) throw new Error(`${cipher.collection}: more than ${IN_MEMORY_SORT_LIMIT} records to sort on encrypted ${field}`);
+		const dir = sort.startsWith("-") ? -1 : 1;
+		all.sort((a, b) => dir * String(a[field] ?? "").localeCompare(String(b[field] ?? "")));
+		return pageOf(
+			all.slice((page - 1) * pageSize, page * pageSize).map(d => this.entity<T>(d)!),
+			all.length,
+			page,
+			pageSize,
+		);
 	}
 	idForKey(key: string): unknown {
 		return idForKey(this.adapter, key);
@@ -235,30 +375,73 @@ export class Repository {
 		return mongo.stringToObjectID ? mongo.stringToObjectID(id) : id;
 	}
 
-	insert(doc: Doc): Promise<Doc> {
-		return this.write(() => this.adapter.insert(doc));
+	async insert(doc: Doc): Promise<Doc> {
+		const cipher = this.auto;
+		if (!cipher || !cipher.touches(doc)) return this.write(() => this.adapter.insert(doc));
+		// the id is made before the insert: each value's associated data binds it
+		const withId = doc._id === undefined ? { _id: newRecordId(this.objectIdOf()), ...doc } : doc;
+		const stored = await this.write(async () => this.adapter.insert(await this.sealed(cipher, withId)));
+		return this.decrypted(stored) as Promise<Doc>;
 	}
 	/** Inserted under the _id of its natural key: a second insert of the same key, by any replica, fails as a duplicate. */
 	insertKeyed(key: string, doc: Doc): Promise<Doc> {
-		return this.write(() => this.adapter.insert({ _id: this.idForKey(key), ...doc }));
+		return this.insert({ _id: this.idForKey(key), ...doc });
 	}
 	/** Many documents under their natural keys in one store call (NeDB: all or none; MongoDB: in order, up to a duplicate). */
-	insertManyKeyed(docs: Array<{ key: string; doc: Doc }>): Promise<Doc[]> {
-		if (!docs.length) return Promise.resolve([]);
-		return this.write(() => this.adapter.insertMany(docs.map(({ key, doc }) => ({ _id: this.idForKey(key), ...doc }))));
+	async insertManyKeyed(docs: Array<{ key: string; doc: Doc }>): Promise<Doc[]> {
+		if (!docs.length) return [];
+		const cipher = this.auto;
+		const keyed = docs.map(({ key, doc }) => ({ _id: this.idForKey(key), ...doc }));
+		if (!cipher) return this.write(() => this.adapter.insertMany(keyed));
+		const sealed = await Promise.all(keyed.map(d => (cipher.touches(d) ? this.sealed(cipher, d) : d)));
+		return cipher.decryptMany(await this.write(() => this.adapter.insertMany(sealed)));
 	}
-	updateById(id: unknown, update: Doc): Promise<Doc | null> {
-		return this.write(() => this.adapter.updateById(id, update));
+	async updateById(id: unknown, update: Doc): Promise<Doc | null> {
+		const cipher = this.auto;
+		const encrypted = cipher?.touches(update) ? await cipher.encryptUpdate(update, String(id), await this.scopeFor(cipher, id, update)) : update;
+		return this.decrypted(await this.write(() => this.adapter.updateById(id, encrypted)));
 	}
 	/** Compare-and-set as much as an update: the count of documents that matched `query` and changed. */
-	updateMany(query: Doc, update: Doc): Promise<number> {
-		return this.write(() => this.adapter.updateMany(query, update));
+	async updateMany(query: Doc, update: Doc): Promise<number> {
+		const cipher = this.auto;
+		if (!cipher) return this.write(() => this.adapter.updateMany(query, update));
+		cipher.checkQuery(query);
+		if (!cipher.touches(update)) return this.write(() => this.adapter.updateMany(query, update));
+		// an encrypted value is bound to its record: written one record at a time
+		if (query._id === undefined || typeof query._id === "object" && query._id !== null && Object.keys(query._id).some(k => k.startsWith("$")))
+			throw new Error(`${cipher.collection}: an update writing encrypted fields must name one record by _id`);
+		const encrypted = await cipher.encryptUpdate(update, String(query._id), await this.scopeFor(cipher, query._id, update));
+		return this.write(() => this.adapter.updateMany(query, encrypted));
 	}
 	removeById(id: unknown): Promise<Doc | null> {
 		return this.write(() => this.adapter.removeById(id));
 	}
 	removeMany(query: Doc): Promise<number> {
 		return this.write(() => this.adapter.removeMany(query));
+	}
+
+	/** Re-encrypts, compare-and-set, the stored values of one document that are under a retired key; true when it wrote. */
+	async reencrypt(stored: Doc): Promise<boolean> {
+		const cipher = this.auto;
+		const change = cipher && (await cipher.reencrypted(stored));
+		if (!change) return false;
+		return (await this.adapter.updateMany({ _id: stored._id, ...change.was }, { $set: change.set })) === 1;
+	}
+
+	private async sealed(cipher: FieldCipher, doc: Doc): Promise<Doc> {
+		return cipher.encryptDoc(doc, String(doc._id), cipher.scopeOf(doc));
+	}
+
+	/** The key scope of the record an update writes: from the update when it sets the scope's fields, else from the stored record. */
+	private async scopeFor(cipher: FieldCipher, id: unknown, update: Doc) {
+		const set = (update.$set ?? (Object.keys(update).some(k => k.startsWith("$")) ? {} : update)) as Doc;
+		if (cipher.spec.scopeFields.every(f => f in set)) return cipher.scopeOf(set);
+		return cipher.scopeOf((await this.adapter.findById(id)) ?? {});
+	}
+
+	private objectIdOf(): ((hex: string) => unknown) | undefined {
+		const mongo = this.adapter as DbAdapter & { stringToObjectID?(id: string): unknown };
+		return mongo.collection && mongo.stringToObjectID ? (hex: string) => mongo.stringToObjectID!(hex) : undefined;
 	}
 
 	/** Writes made inside, to this or any repository of the service, clean its cache once, at the end, if any changed something. */
@@ -345,7 +528,11 @@ export function createDbMixin(collection: string, indexes: IndexSpec[] = [], opt
 		created() {
 			// moleculer-db set the adapter in its own `created`, which runs first (a mixin's mixins before it)
 			this.cacheCleaning = new CacheCleaning(() => this.clearCache());
-			this.store = new Repository(this.adapter, options.cachedAnswers === false ? null : this.cacheCleaning);
+			const { cipher, lease } = cipherOf(configOf(this.broker), this.logger, collection);
+			this.store = new Repository(this.adapter, options.cachedAnswers === false ? null : this.cacheCleaning, cipher, lease);
+		},
+		async stopped() {
+			await this.store.releaseKeys();
 		},
 		// moleculer-db's generic CRUD actions bypass validation and access control: services define their own.
 		actions: {
@@ -375,11 +562,15 @@ export function createDbMixin(collection: string, indexes: IndexSpec[] = [], opt
  * store as the service's own. Connect it in `started` and close it in `stopped`.
  */
 export async function openStore(broker: object, collection: string, indexes: IndexSpec[] = []): Promise<Repository> {
-	const adapter = createAdapter(configOf(broker), collection);
-	adapter.init(broker, { schema: { collection }, logger: (broker as any).logger });
+	return openCollection(configOf(broker), (broker as { logger: Logger }).logger, collection, indexes);
+}
+
+async function openCollection(config: Config, logger: Logger, collection: string, indexes: IndexSpec[] = []): Promise<Repository> {
+	const adapter = createAdapter(config, collection);
+	adapter.init({ logger }, { schema: { collection }, logger });
 	try {
 		await adapter.connect();
-		await ensureIndexes(adapter, indexes, (broker as any).logger);
+		await ensureIndexes(adapter, indexes, logger);
 	} catch (err) {
 		// a client left open by a failed attempt would outlive it (the caller may try again)
 		try {
@@ -389,7 +580,8 @@ export async function openStore(broker: object, collection: string, indexes: Ind
 		}
 		throw err;
 	}
-	return new Repository(adapter, null);
+	const { cipher, lease } = cipherOf(config, logger, collection);
+	return new Repository(adapter, null, cipher, lease);
 }
 
 async function ensureIndexes(adapter: DbAdapter, indexes: IndexSpec[], logger?: { error(...args: unknown[]): void }): Promise<void> {

@@ -556,6 +556,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			expires_at: dateTime(),
 		},
 		{
+			industry: str("The company's industry when assessed"),
 			title: str(),
 			matrix: str("The matrix's URN (manual)"),
 			inherent: obj({ likelihood: int(), impact: int(), level: str(), level_index: int() }),
@@ -591,7 +592,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			summary: obj({ score: value, grade: nullable(str()), open_actions: int(), overdue_actions: int() }),
 			next_statuses: arr(str(), "Where it may go from here"),
 		},
-		{ review: bool("The company review's draft"), drafted_from: any("What the SWOT was drafted from") },
+		{ industry: str("The company's industry when the plan was made"), review: bool("The company review's draft"), drafted_from: any("What the SWOT was drafted from") },
 		"A strategic plan (docs/strategy.md)",
 	),
 	MlModel: entity(

@@ -25,7 +25,7 @@ import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/busines
 import { createDbMixin, createStoreMixin, type Doc } from "../mixins/db.mixin";
 import { ConfiguredMixin } from "../mixins/configured.mixin";
 import { isoDateTimeParam, listParams } from "../models/common";
-import { Audit, Companies } from "../contracts";
+import { Audit, Auth, Companies } from "../contracts";
 import { ecsOfAuditEntry, ndjsonOf } from "../domains/audit/ecs";
 import { PERSONAL_DATA_LIMIT } from "../mixins/personal-data.mixin";
 import { retryDelayMs } from "../domains/audit/delivery";
@@ -100,9 +100,29 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 	],
 
 	methods: {
+		/** An entry as stored (its actor's name sealed): what the chain's hashes cover. */
 		publicEntry(doc: Doc): AuditEntry & { id: string } {
 			const { _id: _stored, id: _id, ...entry } = doc;
 			return { id: String(entry.seq), ...(entry as AuditEntry) };
+		},
+
+		/** Entries as a reader sees them: the actor's name decrypted (`[erased]` once the person was erased). */
+		async readable(docs: Doc[]): Promise<Array<AuditEntry & { id: string }>> {
+			const cipher = this.store.cipher!;
+			return Promise.all(docs.map(async d => this.publicEntry((await cipher.decryptDoc(d, String(d.event_id)))!)));
+		},
+
+		/**
+		 * The record with its actor's name, and every place its payload repeats it, encrypted under the actor's own
+		 * key (models/encrypted-fields.ts): the chain hashes the ciphertext, so erasing the person leaves it verifiable.
+		 */
+		async sealed(record: AuditRecord): Promise<AuditRecord> {
+			if (!record.actor?.username) return record;
+			const cipher = this.store.cipher!;
+			const scope = cipher.scopeOf(record);
+			const name = record.actor.username;
+			const withActor = await cipher.encryptDoc(record, record.event_id, scope);
+			return (await cipher.sealWhere(withActor, record.event_id, scope, "payload", s => s === name)) as AuditRecord;
 		},
 
 		/** The entry the head points to, written to the log if it is not there yet (idempotent). */
@@ -124,7 +144,8 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 		},
 
 		/** Appends the record once (a record whose event_id is in the log already is skipped); the entry, or null if it was there. */
-		async append(record: AuditRecord): Promise<AuditEntry | null> {
+		async append(plain: AuditRecord): Promise<AuditEntry | null> {
+			const record = await this.sealed(plain);
 			return this.locks.run("chain", async () => {
 				const headId = this.idForKey(HEAD_KEY);
 				for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -198,6 +219,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 				for (let round = 0; round < SIEM_BATCHES_PER_ROUND; round++) {
 					const docs = await this.store.find({ query: { seq: { $gt: seq } }, sort: ["seq"], limit: this.config.audit.siem_batch });
 					const entries = docs.map(d => this.publicEntry(d));
+					const readable = await this.readable(docs);
 					// only an unbroken run from the checkpoint: an entry still being written is sent next round, in order
 					const run = entries.filter((e, i) => e.seq === seq + 1 + i);
 					if (!run.length) return;
@@ -210,7 +232,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 								"x-bizops-last-seq": String(run[run.length - 1].seq),
 								...(this.config.audit.siem_authorization ? { authorization: this.config.audit.siem_authorization } : {}),
 							},
-							body: ndjsonOf(run),
+							body: ndjsonOf(run, readable),
 							signal: AbortSignal.timeout(this.config.audit.siem_timeout_ms),
 						});
 						await res.body?.cancel().catch(() => undefined);
@@ -298,12 +320,13 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 				if (company_id) query.company_id = company_id;
 				if (entity_type) query["entity.type"] = entity_type;
 				if (entity_id) query["entity.id"] = entity_id;
-				if (actor) query["actor.username"] = actor;
+				// the actor's name is encrypted: found through the account's id
+				if (actor) query["actor.id"] = (await call(this.broker, Auth.actions.userIdOf, { username: actor }, AS_AUDIT)) ?? "";
 				if (action) query.action = action;
 				if (from || to) query.at = { ...(from ? { $gte: new Date(from).toISOString() } : {}), ...(to ? { $lte: new Date(to).toISOString() } : {}) };
 				// newest first
 				const page = await this.store.page<Doc>(query, ctx.params, "-seq");
-				return { ...page, rows: page.rows.map(({ id: _id, ...entry }) => this.publicEntry(entry)) };
+				return { ...page, rows: await this.readable(page.rows.map(({ id: _id, ...entry }) => entry)) };
 			},
 		},
 
@@ -320,7 +343,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 				const query: Doc = { seq: { $gt: ctx.params.after_seq } };
 				if (ctx.params.company_id) query.company_id = ctx.params.company_id;
 				const docs = await this.store.find({ query, sort: ["seq"], limit: ctx.params.limit ?? VERIFY_PAGE });
-				return docs.map(d => this.publicEntry(d));
+				return this.readable(docs);
 			},
 		},
 
@@ -355,13 +378,15 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 				if (head?.last) await this.materialize(head.last);
 				const store = this.store;
 				const toEntry = (d: Doc) => this.publicEntry(d);
+				const readable = (docs: Doc[]) => this.readable(docs);
 				// read a page at a time as the client reads: a long trail never sits whole in memory
 				return Readable.from(
 					(async function* () {
 						for (let from = after; from < last;) {
 							const docs = await store.find({ query: { seq: { $gt: from, $lte: last } }, sort: ["seq"], limit: VERIFY_PAGE });
 							if (!docs.length) return;
-							yield Buffer.from(docs.map(d => `${JSON.stringify(ecsOfAuditEntry(toEntry(d)))}\n`).join(""));
+							const read = await readable(docs);
+							yield Buffer.from(docs.map((d, i) => `${JSON.stringify(ecsOfAuditEntry(toEntry(d), read[i]))}\n`).join(""));
 							from = docs[docs.length - 1].seq as number;
 						}
 					})(),
@@ -405,7 +430,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 			async handler(ctx: AuditContext<{ username: string; user_id: string }>) {
 				const query = { "actor.id": ctx.params.user_id };
 				const [docs, total] = await Promise.all([this.store.find({ query, sort: ["-seq"], limit: PERSONAL_DATA_LIMIT }), this.store.count({ query })]);
-				return { kind: "audit entries (newest first)", rows: docs.map(d => this.publicEntry(d)), truncated: total > docs.length };
+				return { kind: "audit entries (newest first)", rows: await this.readable(docs), truncated: total > docs.length };
 			},
 		},
 

@@ -317,6 +317,14 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 			},
 		},
 
+		userIdOf: {
+			visibility: "public",
+			params: { $$strict: true, username: { type: "string", min: 1, max: 100 } },
+			async handler(ctx: Context<{ username: string }>): Promise<string | null> {
+				return (await this.findEntity<UserRecord>({ username: ctx.params.username }))?.id ?? null;
+			},
+		},
+
 		/** Whether an access token was revoked, from the store (the gateway asks while the cacher is down). */
 		isRevoked: {
 			visibility: "public",

@@ -23,7 +23,7 @@ import { defineService, NOT_RETRIED } from "../lib/service";
 import { atStartup } from "../lib/startup";
 import type { UploadResult } from "../lib/worker-tasks";
 import { clientErrorOf, ownBuffer, runInWorker } from "../lib/worker-thread";
-import { createDbMixin, isDuplicateKeyError, naturalKey } from "../mixins/db.mixin";
+import { createDbMixin, isDuplicateKeyError, naturalKey, SharedKeyringLease } from "../mixins/db.mixin";
 import { listParams } from "../models/common";
 import { conflict, notFound, serviceUnavailable } from "../models/errors";
 import { ALL_DOMAINS } from "../models/ml";
@@ -224,7 +224,7 @@ const MlDatasetsService = defineService<{ blobs: BlobStore }>()({
 	},
 
 	created() {
-		this.blobs = createBlobStore(this.config);
+		this.blobs = createBlobStore(this.config, new SharedKeyringLease(this.config, this.logger));
 	},
 
 	async started() {

@@ -22,7 +22,7 @@ import { KeyedLock } from "../lib/keyed-lock";
 import { ownerDomainOrThrow, principalOf, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
-import { createDbMixin, createStoreMixin, isDuplicateKeyError, naturalKey, type Doc } from "../mixins/db.mixin";
+import { createDbMixin, createStoreMixin, isDuplicateKeyError, naturalKey, SharedKeyringLease, type Doc } from "../mixins/db.mixin";
 import { listParams, nowIso, pageParams } from "../models/common";
 import { conflict, forbidden, missing, notFound, serviceUnavailable, unprocessable } from "../models/errors";
 import { MlRegistry } from "../contracts";
@@ -600,7 +600,7 @@ const MlRegistryService = defineService<{
 	},
 
 	async started() {
-		this.blobs = createBlobStore(configOf(this.broker));
+		this.blobs = createBlobStore(configOf(this.broker), new SharedKeyringLease(configOf(this.broker), this.logger));
 		await atStartup(this, "ml.registry: the channel's stream", () => ensureChannel(this.broker, MlRegistry.channels.aliasChanged));
 		// the first GridFS write of a node: on a busy machine MongoDB may take longer than a request may wait
 		this.outboxTimer = setInterval(() => this.flushOutbox().catch(err => this.logger.warn(`Outbox: ${(err as Error).message}`)), OUTBOX_INTERVAL_MS);

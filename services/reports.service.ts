@@ -29,7 +29,7 @@ import { ReportThreads } from "../lib/report-threads";
 import { scheduleRetention } from "../lib/retention";
 import { WorkerLimitError } from "../lib/worker-thread";
 import { ConfiguredMixin } from "../mixins/configured.mixin";
-import { createDbMixin, createStoreMixin, isDuplicateKeyError, naturalKey, type Doc } from "../mixins/db.mixin";
+import { createDbMixin, createStoreMixin, isDuplicateKeyError, naturalKey, SharedKeyringLease, type Doc } from "../mixins/db.mixin";
 import { industries } from "../models/industry";
 import { listParams, nowIso } from "../models/common";
 import { conflict, forbidden, notFound, quotaExceeded, unprocessable } from "../models/errors";
@@ -788,7 +788,7 @@ const ReportsService = defineService<{
 	},
 
 	async started() {
-		this.blobs = createBlobStore(this.config);
+		this.blobs = createBlobStore(this.config, new SharedKeyringLease(this.config, this.logger));
 		this.renderers = new ReportThreads(this.config.reports.concurrency, { memoryMb: this.config.reports.render_memory_mb, timeoutMs: this.config.reports.render_timeout_ms });
 		await this.loadSchedules();
 		let polls = 0;

@@ -197,6 +197,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 					const key = automaticKey(analysis.company_id, riskType);
 					const fields = {
 						company_id: analysis.company_id,
+						industry: analysis.company.industry,
 						risk_type: riskType,
 						method: "automatic",
 						risk_score: result.risk_score,
@@ -308,6 +309,7 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 				const now = new Date();
 				const saved = await this.insertEntity<RiskAssessment>({
 					company_id: company.id,
+					industry: company.industry,
 					risk_type: input.risk_type,
 					method: "manual",
 					title: input.title,

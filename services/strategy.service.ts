@@ -203,7 +203,7 @@ const StrategyService = defineService()({
 		 * the caller cannot read, or no node serves, is left out and named. `review`: the company review's own
 		 * draft, updated in place.
 		 */
-		async draftPlan(ctx: StrategyContext, companyId: string, options: { title: string; market_analysis?: MarketAnalysis; review?: boolean }): Promise<StrategicPlan> {
+		async draftPlan(ctx: StrategyContext, companyId: string, options: { title: string; industry: string; market_analysis?: MarketAnalysis; review?: boolean }): Promise<StrategicPlan> {
 			const missingSources: string[] = [];
 			const read = async <P, A>(source: string, action: ActionContract<string, P, A>, params: P): Promise<A | null> => {
 				try {
@@ -238,6 +238,7 @@ const StrategyService = defineService()({
 			if (existing) return (await this.updateEntity<StrategicPlan>(existing.id, { swot_analysis: swot, drafted_from, updated_at: now }))!;
 			return this.insertEntity<StrategicPlan>({
 				company_id: companyId,
+				industry: options.industry,
 				title: options.title,
 				status: "draft",
 				swot_analysis: swot,
@@ -310,6 +311,7 @@ const StrategyService = defineService()({
 			const row = (c: CheckIn) => ({
 				plan_id: plan.id,
 				company_id: plan.company_id,
+				...(plan.industry ? { industry: plan.industry } : {}),
 				objective_id: objectiveId,
 				key_result_id: kr.id,
 				value: c.value,
@@ -393,6 +395,7 @@ const StrategyService = defineService()({
 				const now = nowIso();
 				const plan = await this.insertEntity<StrategicPlan>({
 					company_id: company.id,
+					industry: company.industry,
 					title: input.title,
 					status: "draft",
 					swot_analysis: { strengths: [], weaknesses: [], opportunities: [], threats: [], ...input.swot_analysis },
@@ -437,6 +440,7 @@ const StrategyService = defineService()({
 				if (issues.length) throw unprocessable(issues[0].message, issues);
 				const plan = await this.draftPlan(ctx, company.id, {
 					title: ctx.params.title ?? `Draft plan ${nowIso().slice(0, 10)}`,
+					industry: company.industry,
 					market_analysis: ctx.params.market_analysis,
 				});
 				emit(ctx, Strategy.events.planCreated, { id: plan.id, company_id: company.id, drafted: true, by: principalOf(ctx).id, plan: this.planDigest(plan) });
@@ -454,7 +458,7 @@ const StrategyService = defineService()({
 			params: { $$strict: true, company_id: idParam },
 			async handler(ctx: StrategyContext<{ company_id: string }>) {
 				const company = await this.company(ctx, ctx.params.company_id);
-				const plan = await this.draftPlan(ctx, company.id, { title: "Company review draft", review: true });
+				const plan = await this.draftPlan(ctx, company.id, { title: "Company review draft", industry: company.industry, review: true });
 				const event = plan.created_at === plan.updated_at ? Strategy.events.planCreated : Strategy.events.planUpdated;
 				emit(ctx, event, { id: plan.id, company_id: company.id, drafted: true, changed: ["swot_analysis"], plan: this.planDigest(plan) });
 				const counts = Object.fromEntries(Object.entries(plan.swot_analysis).map(([k, v]) => [k, v.length]));

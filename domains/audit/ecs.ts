@@ -11,7 +11,12 @@ export const ECS_VERSION = "8.11.0";
 /** Actions that record a refusal or a failure (a denied request, a failed job): `event.outcome` failure. */
 const FAILURE = /(\.denied|\.failed|\.refused|\.rejected)$/;
 
-export function ecsOfAuditEntry(entry: AuditEntry): Record<string, unknown> {
+/**
+ * `entry` as stored (what the chain hashes: an actor's name and its repetitions in the payload encrypted) and
+ * `readable`, the same entry decrypted: `user.name` is the name, `bizops.actor.username` and `bizops.payload` the
+ * stored values the receiver recomputes the hash from.
+ */
+export function ecsOfAuditEntry(entry: AuditEntry, readable: AuditEntry = entry): Record<string, unknown> {
 	return {
 		"@timestamp": entry.at,
 		"ecs.version": ECS_VERSION,
@@ -21,7 +26,8 @@ export function ecsOfAuditEntry(entry: AuditEntry): Record<string, unknown> {
 		"event.action": entry.action,
 		"event.sequence": entry.seq,
 		"event.outcome": FAILURE.test(entry.action) ? "failure" : "success",
-		...(entry.actor ? { "user.id": entry.actor.id, "user.name": entry.actor.username, "user.roles": [entry.actor.role] } : {}),
+		...(entry.actor ? { "user.id": entry.actor.id, "user.name": readable.actor?.username, "user.roles": [entry.actor.role] } : {}),
+		...(entry.actor && entry.actor.username !== readable.actor?.username ? { "bizops.actor.username": entry.actor.username } : {}),
 		...(entry.request_id ? { "http.request.id": entry.request_id, "trace.id": entry.request_id } : {}),
 		"bizops.entity.type": entry.entity.type,
 		"bizops.entity.id": entry.entity.id,
@@ -34,6 +40,6 @@ export function ecsOfAuditEntry(entry: AuditEntry): Record<string, unknown> {
 }
 
 /** Entries as NDJSON: one ECS object per line, in chain order. */
-export function ndjsonOf(entries: AuditEntry[]): string {
-	return entries.map(e => `${JSON.stringify(ecsOfAuditEntry(e))}\n`).join("");
+export function ndjsonOf(entries: AuditEntry[], readable: AuditEntry[] = entries): string {
+	return entries.map((e, i) => `${JSON.stringify(ecsOfAuditEntry(e, readable[i]))}\n`).join("");
 }

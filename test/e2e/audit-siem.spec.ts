@@ -51,7 +51,8 @@ function entryOf(line: Record<string, any>): AuditEntry {
 		event_id: line["event.id"],
 		action: line["event.action"],
 		entity: { type: line["bizops.entity.type"], id: line["bizops.entity.id"] },
-		actor: line["user.id"] ? { id: line["user.id"], username: line["user.name"], role: line["user.roles"][0] } : null,
+		// the name as stored (encrypted at rest) is what the hash covers; user.name is the readable one
+		actor: line["user.id"] ? { id: line["user.id"], username: line["bizops.actor.username"] ?? line["user.name"], role: line["user.roles"][0] } : null,
 		request_id: line["http.request.id"] ?? null,
 		at: line["@timestamp"],
 		payload: line["bizops.payload"],

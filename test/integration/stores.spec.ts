@@ -9,7 +9,8 @@ import { Readable } from "stream";
 import path from "path";
 import type { ServiceBroker } from "moleculer";
 import type { Principal } from "../../domains/identity/rbac";
-import { FileBlobStore, GridFsBlobStore } from "../../lib/blob-store";
+import { BlobIntegrityError, EncryptedBlobStore, FileBlobStore, GridFsBlobStore } from "../../lib/blob-store";
+import { memoryKeyring } from "../helpers/keyring";
 import { openMongoClients } from "../../lib/mongo-client";
 import { startPlatform, type Platform } from "../helpers/platform";
 
@@ -165,14 +166,26 @@ describe("blob store (ML data sets and artifacts)", () => {
 	it.each([
 		["files under DATA_DIR", () => new FileBlobStore(fs.mkdtempSync(path.join(os.tmpdir(), "bizops-blobs-")))],
 		["GridFS", () => new GridFsBlobStore(mongoUri(), 2000)],
-	])("on %s keeps blobs of one chunk and of several, read back verified", async (_name, open) => {
-		const store = open();
+	])("on %s keeps blobs of one chunk and of several, encrypted, read back verified", async (_name, open) => {
+		const raw = open();
+		const store = new EncryptedBlobStore(raw, (await memoryKeyring()).lease);
 		try {
 			for (const size of sizes) {
 				const bytes = blobs(size);
 				const { sha256 } = await store.put(bytes);
 				expect((await store.get(sha256))?.equals(bytes)).toBe(true);
 			}
+			// what is stored is not the plaintext: a marker written in a blob is nowhere in its stored bytes
+			const marker = Buffer.from("blob-marker-7f3a9c plaintext that must not be stored");
+			const { sha256 } = await store.put(marker);
+			const stored = (await raw.read(sha256))!;
+			expect(stored.includes(Buffer.from("blob-marker-7f3a9c"))).toBe(false);
+			expect((await store.get(sha256))?.equals(marker)).toBe(true);
+			// one byte changed in the ciphertext: refused, never served
+			stored[stored.length - 1] ^= 1;
+			await raw.delete(sha256);
+			await raw.write(sha256, stored);
+			await expect(store.get(sha256)).rejects.toBeInstanceOf(BlobIntegrityError);
 			expect(await store.get("0".repeat(64))).toBeNull();
 		} finally {
 			await store.close();
@@ -183,8 +196,8 @@ describe("blob store (ML data sets and artifacts)", () => {
 		const uri = mongoUri();
 		const [a, b] = [new GridFsBlobStore(uri, 2000), new GridFsBlobStore(uri, 2000)];
 		const before = openMongoClients();
-		await a.put(blobs(3));
-		await b.put(blobs(4));
+		await a.write("a".repeat(64), blobs(3));
+		await b.write("b".repeat(64), blobs(4));
 		expect(openMongoClients()).toBe(before + 1);
 		await a.close();
 		expect(openMongoClients()).toBe(before + 1);

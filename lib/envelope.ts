@@ -1,0 +1,54 @@
+/**
+ * Authenticated encryption of one value (docs/security.md, "Encryption at rest"): AES-256-GCM from node:crypto
+ * with a random 96-bit IV per value (NIST SP 800-38D, §8.2.2) and associated data binding the ciphertext to where
+ * it belongs, so a value copied to another record, field or key id fails to decrypt.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+
+/** A stored encrypted value: format version, data key id, IV, ciphertext and GCM tag (base64). */
+export interface Envelope {
+	v: 1;
+	kid: string;
+	iv: string;
+	ct: string;
+	tag: string;
+}
+
+export const KEY_BYTES = 32;
+const IV_BYTES = 12;
+
+export function isEnvelope(value: unknown): value is Envelope {
+	const e = value as Envelope;
+	return !!e && typeof e === "object" && e.v === 1 && typeof e.kid === "string" && typeof e.iv === "string" && typeof e.ct === "string" && typeof e.tag === "string";
+}
+
+/** Raw AES-256-GCM: IV, ciphertext and tag of `plaintext` under `key` with `aad`. */
+export function seal(key: Buffer, plaintext: Buffer, aad: string): { iv: Buffer; ct: Buffer; tag: Buffer } {
+	const iv = randomBytes(IV_BYTES);
+	const cipher = createCipheriv("aes-256-gcm", key, iv);
+	cipher.setAAD(Buffer.from(aad, "utf8"));
+	const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+	return { iv, ct, tag: cipher.getAuthTag() };
+}
+
+/** The plaintext of `seal`'s output; throws when the key, the associated data or any byte is not what sealed it. */
+export function open(key: Buffer, sealed: { iv: Buffer; ct: Buffer; tag: Buffer }, aad: string): Buffer {
+	const decipher = createDecipheriv("aes-256-gcm", key, sealed.iv);
+	decipher.setAAD(Buffer.from(aad, "utf8"));
+	decipher.setAuthTag(sealed.tag);
+	return Buffer.concat([decipher.update(sealed.ct), decipher.final()]);
+}
+
+/** The associated data of a field value: collection, record id, field (its declared path) and key id. */
+export const fieldAad = (collection: string, recordId: string, field: string, kid: string) => `${collection}|${recordId}|${field}|${kid}`;
+
+/** A JSON value encrypted as an envelope. */
+export function encryptValue(key: Buffer, kid: string, value: unknown, aad: string): Envelope {
+	const { iv, ct, tag } = seal(key, Buffer.from(JSON.stringify(value), "utf8"), aad);
+	return { v: 1, kid, iv: iv.toString("base64"), ct: ct.toString("base64"), tag: tag.toString("base64") };
+}
+
+export function decryptValue(key: Buffer, envelope: Envelope, aad: string): unknown {
+	const plain = open(key, { iv: Buffer.from(envelope.iv, "base64"), ct: Buffer.from(envelope.ct, "base64"), tag: Buffer.from(envelope.tag, "base64") }, aad);
+	return JSON.parse(plain.toString("utf8"));
+}

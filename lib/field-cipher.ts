@@ -1,0 +1,231 @@
+/**
+ * The declared fields of one collection (models/encrypted-fields.ts) encrypted on their way into the store and
+ * decrypted on their way out: whole documents, `$set`/`$push` updates, and the re-encryption of values under a
+ * retired key. The associated data binds each value to the collection, the record's id, the declared path and
+ * the key id (lib/envelope.ts).
+ */
+import { randomBytes } from "node:crypto";
+import { decryptValue, encryptValue, fieldAad, isEnvelope, type Envelope } from "./envelope";
+import { ERASED, scopeOfKid, type Keyring } from "./keyring";
+import type { EncryptedCollection, KeyScope } from "../models/encrypted-fields";
+
+type Doc = Record<string, any>;
+type Leaf = (value: unknown, pattern: string) => unknown;
+
+const isObject = (v: unknown): v is Doc => !!v && typeof v === "object" && !Array.isArray(v) && !Buffer.isBuffer(v) && !(v instanceof Date) && !isEnvelope(v);
+
+/** `value` with `fn` applied to what `segments` reach in it (a copy where anything changed). */
+function mapPath(value: unknown, segments: string[], fn: (leaf: unknown) => unknown): unknown {
+	if (!segments.length) return value === undefined || value === null ? value : fn(value);
+	const [head, ...rest] = segments;
+	if (head === "[]") return Array.isArray(value) ? value.map(v => mapPath(v, rest, fn)) : value;
+	if (!isObject(value)) return value;
+	if (head === "*") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapPath(v, rest, fn)]));
+	if (!(head in value)) return value;
+	return { ...value, [head]: mapPath(value[head], rest, fn) };
+}
+
+/** `value` with `fn` applied to every string and envelope in it, at any depth. */
+function mapDeep(value: unknown, fn: (leaf: unknown) => unknown): unknown {
+	if (typeof value === "string" || isEnvelope(value)) return fn(value);
+	if (Array.isArray(value)) return value.map(v => mapDeep(v, fn));
+	if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapDeep(v, fn)]));
+	return value;
+}
+
+/** Each value `segments` reach in `value`. */
+function eachLeaf(value: unknown, segments: string[], fn: (leaf: unknown) => void): void {
+	mapPath(value, segments, leaf => (fn(leaf), leaf));
+}
+
+/** What of `pattern` remains below an update's key (`a.b`, `a.3`, `a.$`), or null when the key is not on its path. */
+function below(keySegments: string[], pattern: string[]): string[] | null {
+	for (let i = 0; i < keySegments.length; i++) {
+		const p = pattern[i];
+		const s = keySegments[i];
+		if (p === undefined) return null; // the key goes inside an encrypted value: refused by the caller's check
+		const match = p === "*" || (p === "[]" && (/^\d+$/.test(s) || s === "$" || s.startsWith("$["))) || p === s;
+		if (!match) return null;
+	}
+	return pattern.slice(keySegments.length);
+}
+
+/** A new record id as the store makes them: an ObjectId's 12 bytes (time first) on MongoDB, 16 letters and digits on NeDB. */
+export function newRecordId(toObjectId?: (hex: string) => unknown): unknown {
+	if (toObjectId) {
+		const time = Math.floor(Date.now() / 1000)
+			.toString(16)
+			.padStart(8, "0");
+		return toObjectId(time + randomBytes(8).toString("hex"));
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	return Array.from(randomBytes(16), b => alphabet[b % 62]).join("");
+}
+
+export class EncryptedPathError extends Error {}
+
+export class FieldCipher {
+	private readonly patterns: Array<{ text: string; segments: string[] }>;
+
+	constructor(
+		readonly collection: string,
+		readonly spec: EncryptedCollection,
+		private readonly keyring: () => Promise<Keyring>,
+	) {
+		this.patterns = spec.fields.map(text => ({ text, segments: text.replace(/\[\]/g, ".[]").split(".") }));
+	}
+
+	/** True when `path` (a query or sort field) is or lies inside an encrypted field. */
+	isEncrypted(path: string): boolean {
+		const segs = path.split(".");
+		return this.patterns.some(p => segs.length >= p.segments.length && below(segs.slice(0, p.segments.length), p.segments) !== null);
+	}
+
+	/** Refuses a query that filters on an encrypted field (it would match nothing): a programming error, found by tests. */
+	checkQuery(query: Doc | undefined): void {
+		if (!query) return;
+		for (const [k, v] of Object.entries(query)) {
+			if (k === "$or" || k === "$and" || k === "$nor") (v as Doc[]).forEach(q => this.checkQuery(q));
+			else if (!k.startsWith("$") && this.isEncrypted(k)) throw new EncryptedPathError(`${this.collection}.${k} is encrypted at rest: it cannot be queried`);
+		}
+	}
+
+	/** True when an insert or update (its operators' keys) writes an encrypted field. */
+	touches(doc: Doc): boolean {
+		const keys = Object.keys(doc).some(k => k.startsWith("$")) ? Object.values(doc).flatMap(v => (isObject(v) ? Object.keys(v) : [])) : Object.keys(doc);
+		return keys.some(k => this.patterns.some(p => below(k.split("."), p.segments) !== null));
+	}
+
+	/** The key scope of a record from its plain fields. */
+	scopeOf(doc: Doc): KeyScope {
+		return this.spec.scope(doc);
+	}
+
+	/** A whole document with its declared fields encrypted under `scope`'s active key (erased when the scope was). */
+	async encryptDoc(doc: Doc, recordId: string, scope: KeyScope): Promise<Doc> {
+		const leaf = await this.encrypter(recordId, scope);
+		let out: unknown = doc;
+		for (const p of this.patterns) out = mapPath(out, p.segments, v => leaf(v, p.text));
+		return out as Doc;
+	}
+
+	/** An update's `$set`, `$push` and `$addToSet` values encrypted where they write declared fields; a replacement like a document. */
+	async encryptUpdate(update: Doc, recordId: string, scope: KeyScope): Promise<Doc> {
+		if (!Object.keys(update).some(k => k.startsWith("$"))) return this.encryptDoc(update, recordId, scope);
+		const leaf = await this.encrypter(recordId, scope);
+		const out: Doc = { ...update };
+		for (const [op, fields] of Object.entries(update)) {
+			if (!isObject(fields)) continue;
+			const pushing = op === "$push" || op === "$addToSet";
+			if (op !== "$set" && !pushing) {
+				if (op !== "$unset" && this.touches({ [op]: fields })) throw new EncryptedPathError(`${op} on an encrypted field of ${this.collection}`);
+				continue;
+			}
+			out[op] = Object.fromEntries(
+				Object.entries(fields).map(([key, value]) => {
+					let v = value;
+					for (const p of this.patterns) {
+						const keySegs = pushing ? [...key.split("."), "[]"] : key.split(".");
+						const rest = below(keySegs, p.segments);
+						if (rest === null) {
+							if (keySegs.length > p.segments.length && below(keySegs.slice(0, p.segments.length), p.segments) !== null)
+								throw new EncryptedPathError(`${this.collection}.${key} writes inside an encrypted value`);
+							continue;
+						}
+						const each = (x: unknown) => mapPath(x, rest, y => leaf(y, p.text));
+						v = pushing && isObject(v) && Array.isArray((v as Doc).$each) ? { ...(v as Doc), $each: (v as Doc).$each.map(each) } : each(v);
+					}
+					return [key, v];
+				}),
+			);
+		}
+		return out;
+	}
+
+	/** The strings below `root` for which `match` holds sealed on their own (found again wherever they are by `deep`). */
+	async sealWhere(doc: Doc, recordId: string, scope: KeyScope, root: string, match: (s: string) => boolean): Promise<Doc> {
+		if (!(root in doc)) return doc;
+		const leaf = await this.encrypter(recordId, scope);
+		return { ...doc, [root]: mapDeep(doc[root], v => (typeof v === "string" && match(v) ? leaf(v, `${root}.*`) : v)) };
+	}
+
+	/** A stored document with its envelopes decrypted (an erased person's values read as `[erased]`); `recordId` as sealed. */
+	async decryptDoc(doc: Doc | null, recordId = String(doc?._id)): Promise<Doc | null> {
+		if (!doc) return doc;
+		const keys = await this.keysOf([doc]);
+		const open = (v: unknown, field: string) => {
+			if (!isEnvelope(v)) return v; // written before encryption was on: read as stored
+			const key = keys.get(v.kid);
+			return key ? decryptValue(key, v, fieldAad(this.collection, recordId, field, v.kid)) : ERASED;
+		};
+		let out: unknown = doc;
+		for (const p of this.patterns) out = mapPath(out, p.segments, v => open(v, p.text));
+		for (const root of this.spec.deep ?? []) if (root in (out as Doc)) out = { ...(out as Doc), [root]: mapDeep((out as Doc)[root], v => open(v, `${root}.*`)) };
+		return out as Doc;
+	}
+
+	async decryptMany(docs: Doc[]): Promise<Doc[]> {
+		await this.keysOf(docs); // fetched once for the page, then from the cache
+		return Promise.all(docs.map(d => this.decryptDoc(d) as Promise<Doc>));
+	}
+
+	/**
+	 * The top-level fields of a stored document whose values are under a key that is no longer its scope's active
+	 * one, re-encrypted under the active key: `{set, was}` (was: the stored values, to compare-and-set on), or null.
+	 */
+	async reencrypted(doc: Doc): Promise<{ set: Doc; was: Doc } | null> {
+		const ring = await this.keyring();
+		const kids = this.kidsOf([doc]);
+		const stale = new Set<string>();
+		for (const kid of kids) {
+			const active = await ring.activeKey(scopeOfKid(kid));
+			if (active && active.kid !== kid) stale.add(kid);
+		}
+		if (!stale.size) return null;
+		const plain = (await this.decryptDoc(doc))!;
+		const set: Doc = {};
+		const was: Doc = {};
+		for (const p of this.patterns) {
+			const top = p.segments[0];
+			let hasStale = false;
+			eachLeaf(doc, p.segments, v => {
+				if (isEnvelope(v) && stale.has(v.kid)) hasStale = true;
+			});
+			if (!hasStale || top in set) continue;
+			was[top] = doc[top];
+			set[top] = plain[top];
+		}
+		const scope = scopeOfKid([...stale][0]);
+		const encrypted = await this.encryptDoc(set, String(doc._id), scope);
+		return { set: encrypted, was };
+	}
+
+	/** Every key id the documents' encrypted values are under. */
+	kidsOf(docs: Doc[]): Set<string> {
+		const kids = new Set<string>();
+		const add = (v: unknown) => (isEnvelope(v) && kids.add(v.kid), v);
+		for (const doc of docs) {
+			for (const p of this.patterns) eachLeaf(doc, p.segments, add);
+			for (const root of this.spec.deep ?? []) mapDeep(doc[root], add);
+		}
+		return kids;
+	}
+
+	private async keysOf(docs: Doc[]): Promise<Map<string, Buffer | null>> {
+		const kids = this.kidsOf(docs);
+		const keys = new Map<string, Buffer | null>();
+		if (!kids.size) return keys;
+		const ring = await this.keyring();
+		for (const kid of kids) keys.set(kid, await ring.key(kid));
+		return keys;
+	}
+
+	private async encrypter(recordId: string, scope: KeyScope): Promise<Leaf> {
+		const active = await (await this.keyring()).activeKey(scope);
+		return (value, pattern) => {
+			if (isEnvelope(value)) return value;
+			if (!active) return ERASED; // the scope's keys were destroyed: nothing of it is written again
+			return encryptValue(active.key, active.kid, value, fieldAad(this.collection, recordId, pattern, active.kid));
+		};
+	}
+}
