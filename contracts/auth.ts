@@ -7,7 +7,8 @@ const ofUser = { entity: "auth.user", id: (p: { user: User }) => p.user.id };
 
 export const Auth = {
 	events: {
-		loginFailed: event<{ username: string }>()("auth.login.failed", { entity: "auth.login", id: p => p.username }),
+		/** A known account's id, or the name typed when there is no such account (no person's name is recorded for one). */
+		loginFailed: event<{ user_id?: string; username?: string }>()("auth.login.failed", { entity: "auth.login", id: p => p.user_id ?? p.username ?? "" }),
 		loginSucceeded: event<{ user_id: string }>()("auth.login.succeeded", { entity: "auth.login", id: p => p.user_id }),
 		loggedOut: event<{ user_id: string }>()("auth.logged_out", { entity: "auth", id: p => p.user_id }),
 		userCreated: event<{ user: User; by: string }>()("auth.user.created", ofUser),
@@ -17,6 +18,12 @@ export const Auth = {
 		/** A person's data exported (GDPR Art. 15): who asked, for whom. */
 		personalDataExported: event<{ user_id: string; by: string }>()("auth.user.personal_data_exported", { entity: "auth.user", id: p => p.user_id }),
 		apiKeyDeleted: event<{ id: string; by: string }>()("auth.api_key.deleted", { entity: "auth.api_key", id: p => p.id }),
+		/** A person erased (GDPR Art. 17): their key destroyed, their name replaced; the entry holds no personal data. */
+		userErased: event<{ user_id: string; by: string; records: Record<string, number> }>()("auth.user.erased", { entity: "auth.user", id: p => p.user_id }),
+		/** New data keys took over (by age or by an administrator); values under the old ones are re-encrypted in the background. */
+		keysRotated: event<{ kids: string[]; by: string; reason: string }>()("auth.keys.rotated", { entity: "auth.keys", id: () => "data-keys" }),
+		/** The background re-encryption ended: done, or failed (a failure stops it whole; the next rotation check resumes it). */
+		reencryptionEnded: event<{ state: string; rewritten: number; error: string | null }>()("auth.keys.reencryption_ended", { entity: "auth.keys", id: () => "reencryption" }),
 		/**
 		 * An access token was revoked (exp in epoch seconds). A broadcast, not recorded: every gateway keeps the
 		 * revocations in memory from these, and reloads the whole list (`revocations`) on start, on reconnect and

@@ -12,6 +12,7 @@ import type { ServiceBroker } from "moleculer";
 import path from "node:path";
 import { natsCredentials, type Config } from "../config";
 import { EmbeddedChannelAdapter } from "./embedded-channel-adapter";
+import { journalSealing, loadKeks } from "./keyring";
 import { Companies } from "../contracts";
 import type { ChannelContract } from "../contracts/contract";
 import type { CompanyDataChanged } from "../contracts/companies";
@@ -32,6 +33,8 @@ export function channelAdapterOptions(config: Config): Record<string, unknown> |
 	return new EmbeddedChannelAdapter({
 		...common,
 		journalDir: path.join(config.data_dir, "channels"),
+		// what events carry (names, free text) is in the journal until it is compacted: sealed like the store
+		sealing: journalSealing(loadKeks(config, console)),
 		retryBaseMs: config.channels.retry_base_ms,
 		retryMaxMs: config.channels.retry_max_ms,
 	});

@@ -19,6 +19,7 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { ServiceBroker } from "moleculer";
+import type { JournalSealing } from "./keyring";
 
 const BaseAdapter: BaseAdapterClass = require("@moleculer/channels/src/adapters/base");
 const C: Record<string, string> = require("@moleculer/channels/src/constants");
@@ -60,6 +61,8 @@ interface BaseAdapterInstance {
 type BaseAdapterClass = new (opts?: Record<string, unknown>) => BaseAdapterInstance;
 
 export interface EmbeddedAdapterOptions {
+	/** How each message's payload is sealed in the journal (encryption at rest); none: as it is. */
+	sealing?: JournalSealing;
 	/** Folder of the journal; null keeps messages in memory only (lost with the process). */
 	journalDir: string | null;
 	maxRetries?: number;
@@ -172,11 +175,13 @@ function write(fd: number, bytes: Buffer): Promise<void> {
 	});
 }
 
-const messageLine = (m: Message) => `{"t":"m","id":${JSON.stringify(m.id)},"c":${JSON.stringify(m.channel)},"at":${m.at},"h":${JSON.stringify(m.headers)},"p":${m.payload}}`;
+const messageLine = (m: Message, sealing?: JournalSealing) =>
+	`{"t":"m","id":${JSON.stringify(m.id)},"c":${JSON.stringify(m.channel)},"at":${m.at},"h":${JSON.stringify(m.headers)},${sealing ? `"s":${JSON.stringify(sealing.seal(m.payload))}` : `"p":${m.payload}`}}`;
 const markLine = (t: "a" | "d", id: string, group: string) => `{"t":"${t}","id":${JSON.stringify(id)},"g":${JSON.stringify(group)}}`;
 
 export class EmbeddedChannelAdapter extends BaseAdapter {
-	private readonly settings: Required<Omit<EmbeddedAdapterOptions, "deadLettering" | "journalDir">> & { journalDir: string | null };
+	private readonly settings: Required<Omit<EmbeddedAdapterOptions, "deadLettering" | "journalDir" | "sealing">> & { journalDir: string | null };
+	private readonly sealing?: JournalSealing;
 	/** Messages not yet handled by every group, in the order they were sent. */
 	private readonly messages = new Map<string, Message>();
 	/** channel name → group → consumer. */
@@ -187,8 +192,9 @@ export class EmbeddedChannelAdapter extends BaseAdapter {
 	private backlogTimer?: NodeJS.Timeout;
 
 	constructor(opts: EmbeddedAdapterOptions) {
-		const { journalDir, retryBaseMs, retryMaxMs, compactAfterLines, ...base } = opts;
+		const { journalDir, retryBaseMs, retryMaxMs, compactAfterLines, sealing, ...base } = opts;
 		super(base as Record<string, unknown>);
+		this.sealing = sealing;
 		this.settings = {
 			journalDir,
 			maxRetries: this.opts.maxRetries,
@@ -223,7 +229,7 @@ export class EmbeddedChannelAdapter extends BaseAdapter {
 	private replay(text: string): void {
 		for (const line of text.split("\n")) {
 			if (!line) continue;
-			let entry: { t: string; id: string; c?: string; at?: number; h?: Record<string, string>; p?: unknown; g?: string };
+			let entry: { t: string; id: string; c?: string; at?: number; h?: Record<string, string>; p?: unknown; s?: Parameters<JournalSealing["open"]>[0]; g?: string };
 			try {
 				entry = JSON.parse(line);
 			} catch {
@@ -233,7 +239,7 @@ export class EmbeddedChannelAdapter extends BaseAdapter {
 				this.messages.set(entry.id, {
 					id: entry.id,
 					channel: entry.c!,
-					payload: JSON.stringify(entry.p ?? null),
+					payload: entry.s && this.sealing ? this.sealing.open(entry.s) : JSON.stringify(entry.p ?? null),
 					headers: entry.h ?? {},
 					at: entry.at ?? 0,
 					done: new Set(),
@@ -246,7 +252,7 @@ export class EmbeddedChannelAdapter extends BaseAdapter {
 	private pendingLines(): string[] {
 		const lines: string[] = [];
 		for (const m of this.messages.values()) {
-			lines.push(messageLine(m));
+			lines.push(messageLine(m, this.sealing));
 			for (const g of m.done) lines.push(markLine("a", m.id, g));
 		}
 		return lines;
@@ -305,7 +311,7 @@ export class EmbeddedChannelAdapter extends BaseAdapter {
 	async publish(channelName: string, payload: unknown, opts: { headers?: Record<string, string> } = {}): Promise<void> {
 		const message: Message = { id: randomUUID(), channel: channelName, payload: JSON.stringify(payload ?? null), headers: opts.headers ?? {}, at: Date.now(), done: new Set() };
 		// kept before anyone is told: what sendToChannel acknowledged survives the process
-		await this.journal?.append(messageLine(message));
+		await this.journal?.append(messageLine(message, this.sealing));
 		this.messages.set(message.id, message);
 		for (const consumer of this.consumers.get(channelName)?.values() ?? []) {
 			if (consumer.stopped) continue;

@@ -5,7 +5,7 @@
  * the key id (lib/envelope.ts).
  */
 import { randomBytes } from "node:crypto";
-import { decryptValue, encryptValue, fieldAad, isEnvelope, type Envelope } from "./envelope";
+import { decryptValue, encryptValue, fieldAad, isEnvelope } from "./envelope";
 import { ERASED, scopeOfKid, type Keyring } from "./keyring";
 import type { EncryptedCollection, KeyScope } from "../models/encrypted-fields";
 
@@ -13,6 +13,11 @@ type Doc = Record<string, any>;
 type Leaf = (value: unknown, pattern: string) => unknown;
 
 const isObject = (v: unknown): v is Doc => !!v && typeof v === "object" && !Array.isArray(v) && !Buffer.isBuffer(v) && !(v instanceof Date) && !isEnvelope(v);
+
+/** `value` with `fn` applied to what `path` (`a.b`, `a[].b`, `a.*.b`) reaches in it: a copy where anything changed. */
+export function mapAtPath(value: unknown, path: string, fn: (leaf: unknown) => unknown): unknown {
+	return mapPath(value, path.replace(/\[\]/g, ".[]").split("."), fn);
+}
 
 /** `value` with `fn` applied to what `segments` reach in it (a copy where anything changed). */
 function mapPath(value: unknown, segments: string[], fn: (leaf: unknown) => unknown): unknown {

@@ -5,11 +5,12 @@
  * scope and version (`<scope>/v<n>`), in the `encryption_keys` collection. Unwrapped keys are kept in memory for
  * `CACHE_MS`, so a key rotated or destroyed on another node is seen here within that time.
  */
-import { randomBytes } from "node:crypto";
+import { hkdfSync, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { KEY_BYTES, open, seal } from "./envelope";
 import type { KeyScope } from "../models/encrypted-fields";
+import type { Config } from "../config";
 
 /** A key-encryption key as its file holds it (base64 key); the last of the file's keys wraps, every one unwraps. */
 export interface KekEntry {
@@ -69,16 +70,18 @@ export function readKekFile(file: string): KekEntry[] {
 	try {
 		parsed = JSON.parse(fs.readFileSync(file, "utf8"));
 	} catch (err) {
-		throw new Error(`ENCRYPTION_KEY_FILE ${file} cannot be read as JSON: ${(err as Error).message}`);
+		throw new Error(`ENCRYPTION_KEY_FILE ${file} cannot be read as JSON: ${(err as Error).message}`, { cause: err });
 	}
 	const keys = parsed?.keys;
 	if (!Array.isArray(keys) || !keys.length) throw new Error(`ENCRYPTION_KEY_FILE ${file}: no keys (expected {"keys": [{"id", "key", "created_at"}]})`);
 	const ids = new Set<string>();
 	for (const k of keys) {
-		if (typeof k?.id !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(k.id)) throw new Error(`ENCRYPTION_KEY_FILE ${file}: a key's id must be 1–64 letters, digits, '_', '.' or '-'`);
+		if (typeof k?.id !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(k.id))
+			throw new Error(`ENCRYPTION_KEY_FILE ${file}: a key's id must be 1–64 letters, digits, '_', '.' or '-'`);
 		if (ids.has(k.id)) throw new Error(`ENCRYPTION_KEY_FILE ${file}: key id ${k.id} appears twice`);
 		ids.add(k.id);
-		if (typeof k.key !== "string" || Buffer.from(k.key, "base64").length !== KEY_BYTES) throw new Error(`ENCRYPTION_KEY_FILE ${file}: key ${k.id} is not ${KEY_BYTES} bytes of base64`);
+		if (typeof k.key !== "string" || Buffer.from(k.key, "base64").length !== KEY_BYTES)
+			throw new Error(`ENCRYPTION_KEY_FILE ${file}: key ${k.id} is not ${KEY_BYTES} bytes of base64`);
 		if (typeof k.created_at !== "string" || Number.isNaN(Date.parse(k.created_at))) throw new Error(`ENCRYPTION_KEY_FILE ${file}: key ${k.id} has no ISO created_at`);
 	}
 	return keys;
@@ -96,6 +99,47 @@ export function writeKekFile(file: string, keys: KekEntry[]): void {
 export interface KeyringLease {
 	get(): Promise<Keyring>;
 	release(): Promise<void>;
+}
+
+/**
+ * The key-encryption keys of ENCRYPTION_KEY_FILE. The embedded store makes the file at first start (one process,
+ * one disk: back it up apart from the data); with MongoDB every node must read the same keys, so it must exist.
+ */
+export function loadKeks(config: Pick<Config, "encryption" | "mongo_uri" | "data_dir">, logger: { warn(msg: string): void }) {
+	const file = config.encryption.key_file;
+	if (fs.existsSync(file)) return readKekFile(file);
+	if (config.mongo_uri)
+		throw new Error(`ENCRYPTION_KEY_FILE ${file} does not exist: with MONGO_URI every node reads the same key-encryption keys from it (npm run keys -- new; docs/security.md)`);
+	const keys = [newKekEntry()];
+	writeKekFile(file, keys);
+	logger.warn(`Encryption at rest: a key-encryption key was made in ${file}; back it up apart from ${config.data_dir} (without it nothing encrypted can be read)`);
+	return keys;
+}
+
+/** How the embedded channel journal seals each message's payload (lib/embedded-channel-adapter.ts). */
+export interface JournalSealing {
+	seal(payload: string): { k: string; iv: string; ct: string; tag: string };
+	open(sealed: { k: string; iv: string; ct: string; tag: string }): string;
+}
+
+/**
+ * The channel journal's sealing: AES-256-GCM under a key derived from each key-encryption key (HKDF-SHA256, RFC
+ * 5869), so the journal is readable at start, before any store is open; its lines name the key-encryption key.
+ */
+export function journalSealing(keks: KekEntry[]): JournalSealing {
+	const keys = new Map(keks.map(k => [k.id, Buffer.from(hkdfSync("sha256", Buffer.from(k.key, "base64"), Buffer.alloc(0), "bizops channel journal", KEY_BYTES))]));
+	const current = keks[keks.length - 1].id;
+	return {
+		seal(payload) {
+			const { iv, ct, tag } = seal(keys.get(current)!, Buffer.from(payload, "utf8"), `journal|${current}`);
+			return { k: current, iv: iv.toString("base64"), ct: ct.toString("base64"), tag: tag.toString("base64") };
+		},
+		open(s) {
+			const key = keys.get(s.k);
+			if (!key) throw new Error(`channel journal line under key-encryption key ${s.k}, which ENCRYPTION_KEY_FILE does not hold`);
+			return open(key, { iv: Buffer.from(s.iv, "base64"), ct: Buffer.from(s.ct, "base64"), tag: Buffer.from(s.tag, "base64") }, `journal|${s.k}`).toString("utf8");
+		},
+	};
 }
 
 interface Cached<T> {

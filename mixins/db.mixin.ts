@@ -10,7 +10,7 @@ import path from "path";
 import { acquireMongoClient, mongoClientOptions, releaseMongoClient, type MongoClientLike } from "../lib/mongo-client";
 import { atStartup } from "../lib/startup";
 import { FieldCipher, newRecordId } from "../lib/field-cipher";
-import { Keyring, newKekEntry, readKekFile, writeKekFile, type KeyringLease } from "../lib/keyring";
+import { Keyring, loadKeks, type KeyringLease } from "../lib/keyring";
 import { ENCRYPTED_COLLECTIONS } from "../models/encrypted-fields";
 import { defineMixin, type MembersOf } from "../lib/service";
 // moleculer-db ships no usable types for 0.15; it is typed once here.
@@ -154,21 +154,6 @@ type Logger = { info(...args: unknown[]): void; warn(...args: unknown[]): void; 
 const keyrings = new Map<string, { ring: Promise<{ keyring: Keyring; store: Repository }>; users: number }>();
 const keyringId = (config: Config) => `${config.mongo_uri ?? config.data_dir}|${config.encryption.key_file}`;
 
-/**
- * The key-encryption keys of ENCRYPTION_KEY_FILE. The embedded store makes the file at first start (one process,
- * one disk: back it up apart from the data); with MongoDB every node must read the same keys, so it must exist.
- */
-function loadKeks(config: Config, logger: Logger) {
-	const file = config.encryption.key_file;
-	if (fs.existsSync(file)) return readKekFile(file);
-	if (config.mongo_uri)
-		throw new Error(`ENCRYPTION_KEY_FILE ${file} does not exist: with MONGO_URI every node reads the same key-encryption keys from it (npm run keys -- new; docs/security.md)`);
-	const keys = [newKekEntry()];
-	writeKekFile(file, keys);
-	logger.warn(`Encryption at rest: a key-encryption key was made in ${file}; back it up apart from ${config.data_dir} (without it nothing encrypted can be read)`);
-	return keys;
-}
-
 export async function acquireKeyring(config: Config, logger: Logger): Promise<Keyring> {
 	const id = keyringId(config);
 	let entry = keyrings.get(id);
@@ -307,7 +292,8 @@ export class Repository {
 		const cipher = this.auto;
 		if (!cipher) return this.adapter.find(params);
 		cipher.checkQuery(params.query);
-		for (const s of params.sort ?? []) if (cipher.isEncrypted(s.replace(/^-/, ""))) throw new Error(`${cipher.collection}.${s} is encrypted at rest: it cannot be sorted on in the store`);
+		for (const s of params.sort ?? [])
+			if (cipher.isEncrypted(s.replace(/^-/, ""))) throw new Error(`${cipher.collection}.${s} is encrypted at rest: it cannot be sorted on in the store`);
 		return cipher.decryptMany(await this.adapter.find(params));
 	}
 	async findOne(query: Doc): Promise<Doc | null> {
@@ -408,7 +394,7 @@ export class Repository {
 		cipher.checkQuery(query);
 		if (!cipher.touches(update)) return this.write(() => this.adapter.updateMany(query, update));
 		// an encrypted value is bound to its record: written one record at a time
-		if (query._id === undefined || typeof query._id === "object" && query._id !== null && Object.keys(query._id).some(k => k.startsWith("$")))
+		if (query._id === undefined || (typeof query._id === "object" && query._id !== null && Object.keys(query._id).some(k => k.startsWith("$"))))
 			throw new Error(`${cipher.collection}: an update writing encrypted fields must name one record by _id`);
 		const encrypted = await cipher.encryptUpdate(update, String(query._id), await this.scopeFor(cipher, query._id, update));
 		return this.write(() => this.adapter.updateMany(query, encrypted));
@@ -418,6 +404,19 @@ export class Repository {
 	}
 	removeMany(query: Doc): Promise<number> {
 		return this.write(() => this.adapter.removeMany(query));
+	}
+
+	/**
+	 * Rewrites the embedded store's file with only the live documents (NeDB appends every write: an erased or
+	 * replaced value stays in the file until then); nothing on MongoDB, which keeps no such history.
+	 */
+	async compact(): Promise<void> {
+		const db = (this.adapter as DbAdapter & { db?: { persistence?: { compactDatafile(): void }; once?(e: string, fn: () => void): void } }).db;
+		if (!db?.persistence || !db.once) return;
+		await new Promise<void>(resolve => {
+			db.once!("compaction.done", resolve);
+			db.persistence!.compactDatafile();
+		});
 	}
 
 	/** Re-encrypts, compare-and-set, the stored values of one document that are under a retired key; true when it wrote. */

@@ -140,6 +140,28 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		{ expires_at: dateTime() },
 	),
 	Deleted: obj({ id: str(), deleted: bool() }),
+	Erased: obj({ id: str(), erased: bool(), records: map(int(), "Records that named the person, now `[erased]`, per service (api_keys: keys removed)") }),
+	EncryptionStatus: obj(
+		{
+			kek: obj({ id: str(), created_at: dateTime(), age_days: int(), rotation_due: bool(), keys_in_file: int() }, {}, "The key-encryption key that wraps the data keys"),
+			key_rotation_days: int(),
+			data_keys: obj({ by_state: map(int()), by_kek: map(int()), scopes: int(), oldest_active_days: nullable(int()) }),
+			reencryption: obj(
+				{
+					state: oneOf(["none", "waiting", "running", "done", "failed"]),
+					kids: arr(str()),
+					started_at: nullable(dateTime()),
+					ended_at: nullable(dateTime()),
+					error: nullable(str()),
+					progress: map(any("scanned, rewritten, last, done")),
+				},
+				{},
+				"The background re-encryption after the last rotation, per `<service>/<collection>`",
+			),
+		},
+		{ rotated: arr(str(), "The key ids that took over (POST /encryption/rotate)") },
+		"Encryption at rest (docs/security.md)",
+	),
 	Company: entity(
 		{ name: str(), industry: oneOf(INDUSTRIES) },
 		{ ticker: str("Unique, upper-case"), cik: str("SEC Central Index Key, unique"), country: str("ISO 3166-1 alpha-2"), currency: str("ISO 4217") },

@@ -32,6 +32,7 @@ import { retryDelayMs } from "../domains/audit/delivery";
 import { Readable } from "node:stream";
 import { randomUUID } from "node:crypto";
 import { broadcast, call } from "../lib/contract-calls";
+import { personScope } from "../models/encrypted-fields";
 
 type AuditContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
@@ -117,12 +118,18 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 		 * key (models/encrypted-fields.ts): the chain hashes the ciphertext, so erasing the person leaves it verifiable.
 		 */
 		async sealed(record: AuditRecord): Promise<AuditRecord> {
-			if (!record.actor?.username) return record;
 			const cipher = this.store.cipher!;
-			const scope = cipher.scopeOf(record);
-			const name = record.actor.username;
-			const withActor = await cipher.encryptDoc(record, record.event_id, scope);
-			return (await cipher.sealWhere(withActor, record.event_id, scope, "payload", s => s === name)) as AuditRecord;
+			let out: Doc = record;
+			const name = record.actor?.username;
+			if (name) {
+				const scope = cipher.scopeOf(record);
+				out = await cipher.encryptDoc(out, record.event_id, scope);
+				out = await cipher.sealWhere(out, record.event_id, scope, "payload", s => s === name);
+			}
+			// an account's own entries name it in the payload (its user): under that person's key too
+			const subject = record.entity.type === "auth.user" && record.entity.id ? (record.payload as { user?: { username?: unknown } } | null)?.user?.username : undefined;
+			if (typeof subject === "string") out = await cipher.sealWhere(out, record.event_id, personScope(record.entity.id!), "payload", s => s === subject);
+			return out as AuditRecord;
 		},
 
 		/** The entry the head points to, written to the log if it is not there yet (idempotent). */

@@ -11,6 +11,9 @@ import { canGrantTier, canManageAccount, isUserAdmin, loginLockMs, ROLES, type P
 import { digest, hashPassword, randomSecret, verifyPassword } from "../domains/identity/passwords";
 import { API_KEY_PREFIX, revokedTokenKey, signAccessToken } from "../domains/identity/tokens";
 import { createDbMixin, isDuplicateKeyError, openStore, type Doc, type Store } from "../mixins/db.mixin";
+import { KeyAdministrationMixin } from "../mixins/key-administration.mixin";
+import { createEncryptedStoresMixin } from "../mixins/encrypted-stores.mixin";
+import { personScope } from "../models/encrypted-fields";
 import { KeyedLock } from "../lib/keyed-lock";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
@@ -71,9 +74,17 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		createDbMixin("users", [{ fields: { username: 1 }, unique: true }]),
 		createCacheCleanerMixin(["auth"]),
 		createBusinessMetricsMixin([BUSINESS_COUNTERS.loginsFailed]),
+		KeyAdministrationMixin,
+		createEncryptedStoresMixin({ api_keys: "apiKeys" }),
 	],
 
 	methods: {
+		/** The services (by name, sorted) that have the action `<name>.<action>`: those keeping records under a person's name. */
+		servicesWith(action: string): string[] {
+			const services = this.broker.registry.getServiceList({ onlyAvailable: true, withActions: true }) as Array<{ name: string; actions?: Record<string, unknown> }>;
+			return [...new Set(services.filter(s => s.actions?.[`${s.name}.${action}`]).map(s => s.name))].sort();
+		},
+
 		publicUser(record: UserRecord): User {
 			const { password_hash: _hash, ...user } = record;
 			return user;
@@ -229,7 +240,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 				const ok = await verifyPassword(ctx.params.password, record?.password_hash ?? (await DUMMY_HASH_PROMISE));
 				if (!record || !ok) {
 					this.countMetric(BUSINESS_COUNTERS.loginsFailed);
-					emit(ctx, Auth.events.loginFailed, { username: ctx.params.username });
+					emit(ctx, Auth.events.loginFailed, record ? { user_id: record.id } : { username: ctx.params.username });
 					const count = failures.count + 1;
 					const lockMs = loginLockMs(count);
 					await this.broker.cacher?.set(throttleKey, { count, locked_until: lockMs ? Date.now() + lockMs : 0 }, LOGIN_FAILURES_TTL_S);
@@ -466,11 +477,8 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 					used_at: t.used_at ?? null,
 				}));
 				// every service that keeps records under a person's name answers for its own (mixins/personal-data.mixin.ts)
-				const holders = (this.broker.registry.getServiceList({ onlyAvailable: true, withActions: true }) as Array<{ name: string; actions?: Record<string, unknown> }>)
-					.filter(s => s.actions?.[`${s.name}.personalData`])
-					.map(s => s.name);
 				const records: Record<string, unknown> = {};
-				for (const name of [...new Set(holders)].sort())
+				for (const name of this.servicesWith("personalData"))
 					records[name] = await call(this.broker, PersonalData.of(name), { username: user.username, user_id: user.id }, { meta: { user: servicePrincipal("auth") } });
 				emit(ctx, Auth.events.personalDataExported, { user_id: user.id, by: actor.id });
 				return { generated_at: nowIso(), user: this.publicUser(user), api_keys: keys, sessions, records };
@@ -558,6 +566,44 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 				this.clearCacheAgainSoon();
 				emit(ctx, Auth.events.userDeleted, { user: this.publicUser(target), by: actor.id });
 				return { id: target.id, deleted: true };
+			},
+		},
+
+		eraseUser: {
+			openapi: {
+				summary: "Erase a person (GDPR Art. 17)",
+				description:
+					"The account is removed and its sessions end; every record that names the person names `[erased]` instead; the person's data key is destroyed, so what the audit trail holds of them (encrypted under it) reads as `[erased]` while the chain still verifies. The trail records the erasure without any personal data.",
+				response: "Erased",
+				errors: [409],
+			},
+			retryPolicy: NOT_RETRIED,
+			rest: "POST /users/:id/erase",
+			role: "super_admin",
+			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
+			async handler(ctx: AuthContext<{ id: string }>) {
+				const actor = principalOf(ctx);
+				if (actor.kind === "user" && ctx.params.id === actor.id) throw forbidden("You may not erase your own account");
+				const target = await this.manageableUser(ctx, ctx.params.id);
+				const removed = await this.keepingASuperAdmin(
+					target,
+					() => this.removeEntity(target.id),
+					async () => undefined,
+				);
+				if (!removed) throw notFound("User", target.id);
+				await this.endSessions({ user_id: target.id });
+				// every service that keeps records under a person's name replaces it (mixins/personal-data.mixin.ts)
+				const person = { username: target.username, user_id: target.id };
+				const records: Record<string, number> = {};
+				for (const name of this.servicesWith("erasePersonalData"))
+					records[name] = (await call(this.broker, PersonalData.eraseOf(name), person, { meta: { user: servicePrincipal("auth") } })).records;
+				records.api_keys = await this.apiKeys.removeMany({ created_by: target.id });
+				// crypto-shredding: what was encrypted under the person's key (their name in the audit trail) is gone for good
+				await (await this.keyring()).destroy(personScope(target.id));
+				await Promise.all([this.store.compact(), this.refreshTokens.compact(), this.apiKeys.compact()]);
+				this.clearCacheAgainSoon();
+				emit(ctx, Auth.events.userErased, { user_id: target.id, by: actor.id, records });
+				return { id: target.id, erased: true, records };
 			},
 		},
 

@@ -18,6 +18,7 @@ import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin, naturalKey } from "../mixins/db.mixin";
+import { createEncryptedStoresMixin } from "../mixins/encrypted-stores.mixin";
 import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOf, pageOfAll, pageParams } from "../models/common";
 import { conflict, forbidden, missing, notFound, unprocessable } from "../models/errors";
 import { Companies, Compliance, Domains, Finance } from "../contracts";
@@ -42,6 +43,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 	mixins: [
 		createStoreMixin("frameworks", "compliance_frameworks", [{ fields: { id: 1 }, unique: true }], { cachedAnswers: true }),
 		createDbMixin("compliance_records", [{ fields: { record_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
+		createEncryptedStoresMixin({ compliance_records: "store" }),
 		createCompanyScopedMixin("compliance"),
 		// records read the company's KPIs and analysis
 		createCacheCleanerMixin(["domains", "finance"]),

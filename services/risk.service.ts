@@ -30,6 +30,7 @@ import { defineService, NOT_RETRIED } from "../lib/service";
 import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin, naturalKey } from "../mixins/db.mixin";
+import { createEncryptedStoresMixin } from "../mixins/encrypted-stores.mixin";
 import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOfAll, pageParams } from "../models/common";
 import { conflict, forbidden, unprocessable } from "../models/errors";
 import { Companies, Domains, Finance, MlPrediction, MlRegistry, Risk } from "../contracts";
@@ -91,7 +92,8 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 	mixins: [
 		createStoreMixin("matrices", "risk_matrices", [{ fields: { urn: 1 }, unique: true }], { cachedAnswers: true }),
 		createDbMixin("risk_assessments", [{ fields: { assessment_key: 1 }, unique: true, sparse: true }, { fields: { company_id: 1 } }]),
-		createPersonalDataMixin("risk assessments", { username: ["created_by"] }),
+		createEncryptedStoresMixin({ risk_assessments: "store" }),
+		createPersonalDataMixin("risk assessments", { username: ["created_by"], mentions: { store: ["treatment.owner", "acceptance.by", "acceptance_history[].by"] } }),
 		createCompanyScopedMixin("risk"),
 		// automatic assessments read the finance analysis; acceptances may hold until a KPI breaches
 		createCacheCleanerMixin(["finance", "domains"]),

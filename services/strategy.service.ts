@@ -27,6 +27,7 @@ import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
 import { defineService, NOT_RETRIED } from "../lib/service";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin, type Doc } from "../mixins/db.mixin";
+import { createEncryptedStoresMixin } from "../mixins/encrypted-stores.mixin";
 import { isoDateParam, listParams, nowIso, pageParams } from "../models/common";
 import { conflict, forbidden, missing, notFound, unprocessable } from "../models/errors";
 import { Companies, Compliance, Domains, Finance, Risk, Strategy } from "../contracts";
@@ -154,7 +155,11 @@ const StrategyService = defineService()({
 	settings: { rest: "/" },
 	mixins: [
 		createDbMixin("strategic_plans", [{ fields: { company_id: 1 } }]),
-		createPersonalDataMixin("strategic plans", { username: ["created_by"] }),
+		createEncryptedStoresMixin({ strategic_plans: "store", strategic_plan_check_ins: "checkIns" }),
+		createPersonalDataMixin("strategic plans", {
+			username: ["created_by"],
+			mentions: { store: ["transitions[].by", "action_plan[].owner", "objectives[].key_results[].check_ins[].by"], checkIns: ["by"] },
+		}),
 		// each check-in a row of its own: a plan's document stays small however often its key results are checked in
 		createStoreMixin("checkIns", "strategic_plan_check_ins", [{ fields: { plan_id: 1, objective_id: 1, key_result_id: 1, at: -1 } }, { fields: { company_id: 1 } }]),
 		createCompanyScopedMixin("strategy"),
@@ -203,7 +208,11 @@ const StrategyService = defineService()({
 		 * the caller cannot read, or no node serves, is left out and named. `review`: the company review's own
 		 * draft, updated in place.
 		 */
-		async draftPlan(ctx: StrategyContext, companyId: string, options: { title: string; industry: string; market_analysis?: MarketAnalysis; review?: boolean }): Promise<StrategicPlan> {
+		async draftPlan(
+			ctx: StrategyContext,
+			companyId: string,
+			options: { title: string; industry: string; market_analysis?: MarketAnalysis; review?: boolean },
+		): Promise<StrategicPlan> {
 			const missingSources: string[] = [];
 			const read = async <P, A>(source: string, action: ActionContract<string, P, A>, params: P): Promise<A | null> => {
 				try {
