@@ -55,6 +55,8 @@ interface RawBlobs {
 
 /** An encrypted blob: magic, key id length and key id, IV, tag, ciphertext. */
 const MAGIC = Buffer.from("BZE1");
+/** True when stored blob bytes are encrypted (written since encryption at rest). */
+export const isEncryptedBlob = (stored: Buffer) => stored.subarray(0, 4).equals(MAGIC);
 const blobAad = (sha256: string, kid: string) => `blob|${sha256}|${kid}`;
 
 export class EncryptedBlobStore implements BlobStore {
@@ -77,7 +79,7 @@ export class EncryptedBlobStore implements BlobStore {
 		if (!SHA256.test(sha256)) return null;
 		const stored = await this.raw.read(sha256);
 		if (!stored) return null;
-		if (!stored.subarray(0, 4).equals(MAGIC)) return verified(sha256, stored); // written before encryption was on
+		if (!isEncryptedBlob(stored)) return verified(sha256, stored); // written before encryption was on
 		const kidLength = stored.readUInt16BE(4);
 		const kid = stored.subarray(6, 6 + kidLength).toString("utf8");
 		const at = 6 + kidLength;

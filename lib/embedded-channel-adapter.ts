@@ -61,8 +61,8 @@ interface BaseAdapterInstance {
 type BaseAdapterClass = new (opts?: Record<string, unknown>) => BaseAdapterInstance;
 
 export interface EmbeddedAdapterOptions {
-	/** How each message's payload is sealed in the journal (encryption at rest); none: as it is. */
-	sealing?: JournalSealing;
+	/** How each message's payload is sealed in the journal (encryption at rest), made when the journal opens; none: as it is. */
+	sealing?: () => JournalSealing;
 	/** Folder of the journal; null keeps messages in memory only (lost with the process). */
 	journalDir: string | null;
 	maxRetries?: number;
@@ -181,7 +181,8 @@ const markLine = (t: "a" | "d", id: string, group: string) => `{"t":"${t}","id":
 
 export class EmbeddedChannelAdapter extends BaseAdapter {
 	private readonly settings: Required<Omit<EmbeddedAdapterOptions, "deadLettering" | "journalDir" | "sealing">> & { journalDir: string | null };
-	private readonly sealing?: JournalSealing;
+	private readonly makeSealing?: () => JournalSealing;
+	private sealing?: JournalSealing;
 	/** Messages not yet handled by every group, in the order they were sent. */
 	private readonly messages = new Map<string, Message>();
 	/** channel name → group → consumer. */
@@ -194,7 +195,7 @@ export class EmbeddedChannelAdapter extends BaseAdapter {
 	constructor(opts: EmbeddedAdapterOptions) {
 		const { journalDir, retryBaseMs, retryMaxMs, compactAfterLines, sealing, ...base } = opts;
 		super(base as Record<string, unknown>);
-		this.sealing = sealing;
+		this.makeSealing = sealing;
 		this.settings = {
 			journalDir,
 			maxRetries: this.opts.maxRetries,
@@ -218,6 +219,7 @@ export class EmbeddedChannelAdapter extends BaseAdapter {
 		const dir = this.settings.journalDir;
 		if (!dir) return;
 		fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+		this.sealing = this.makeSealing?.();
 		const file = path.join(dir, "journal.jsonl");
 		if (fs.existsSync(file)) this.replay(fs.readFileSync(file, "utf8"));
 		this.journal = new Journal(file);

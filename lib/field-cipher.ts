@@ -38,6 +38,22 @@ function mapDeep(value: unknown, fn: (leaf: unknown) => unknown): unknown {
 	return value;
 }
 
+/** Each value `segments` reach in `value`, with its concrete dotted path (array indices and object keys filled in). */
+function eachLeafAt(value: unknown, segments: string[], trail: string[], fn: (leaf: unknown, path: string) => void): void {
+	if (!segments.length) {
+		if (value !== undefined && value !== null) fn(value, trail.join("."));
+		return;
+	}
+	const [head, ...rest] = segments;
+	if (head === "[]") {
+		if (Array.isArray(value)) value.forEach((v, i) => eachLeafAt(v, rest, [...trail, String(i)], fn));
+		return;
+	}
+	if (!isObject(value)) return;
+	if (head === "*") for (const [k, v] of Object.entries(value)) eachLeafAt(v, rest, [...trail, k], fn);
+	else if (head in value) eachLeafAt(value[head], rest, [...trail, head], fn);
+}
+
 /** Each value `segments` reach in `value`. */
 function eachLeaf(value: unknown, segments: string[], fn: (leaf: unknown) => void): void {
 	mapPath(value, segments, leaf => (fn(leaf), leaf));
@@ -53,6 +69,15 @@ function below(keySegments: string[], pattern: string[]): string[] | null {
 		if (!match) return null;
 	}
 	return pattern.slice(keySegments.length);
+}
+
+/** True when a query path (`a.b`, `a.3.b`: an array's elements matched with or without their index) reaches the pattern or inside it. */
+function reaches(segs: string[], i: number, pattern: string[], j: number): boolean {
+	if (j === pattern.length) return true;
+	if (i === segs.length) return false;
+	const p = pattern[j];
+	if (p === "[]") return (/^\d+$/.test(segs[i]) && reaches(segs, i + 1, pattern, j + 1)) || reaches(segs, i, pattern, j + 1);
+	return (p === "*" || p === segs[i]) && reaches(segs, i + 1, pattern, j + 1);
 }
 
 /** A new record id as the store makes them: an ObjectId's 12 bytes (time first) on MongoDB, 16 letters and digits on NeDB. */
@@ -83,7 +108,7 @@ export class FieldCipher {
 	/** True when `path` (a query or sort field) is or lies inside an encrypted field. */
 	isEncrypted(path: string): boolean {
 		const segs = path.split(".");
-		return this.patterns.some(p => segs.length >= p.segments.length && below(segs.slice(0, p.segments.length), p.segments) !== null);
+		return this.patterns.some(p => reaches(segs, 0, p.segments, 0));
 	}
 
 	/** Refuses a query that filters on an encrypted field (it would match nothing): a programming error, found by tests. */
@@ -106,11 +131,11 @@ export class FieldCipher {
 		return this.spec.scope(doc);
 	}
 
-	/** A whole document with its declared fields encrypted under `scope`'s active key (erased when the scope was). */
-	async encryptDoc(doc: Doc, recordId: string, scope: KeyScope): Promise<Doc> {
+	/** A whole document with its declared fields (or the `only` ones) encrypted under `scope`'s active key (erased when the scope was). */
+	async encryptDoc(doc: Doc, recordId: string, scope: KeyScope, only?: string[]): Promise<Doc> {
 		const leaf = await this.encrypter(recordId, scope);
 		let out: unknown = doc;
-		for (const p of this.patterns) out = mapPath(out, p.segments, v => leaf(v, p.text));
+		for (const p of this.patterns) if (!only || only.includes(p.text)) out = mapPath(out, p.segments, v => leaf(v, p.text));
 		return out as Doc;
 	}
 
@@ -176,7 +201,8 @@ export class FieldCipher {
 
 	/**
 	 * The top-level fields of a stored document whose values are under a key that is no longer its scope's active
-	 * one, re-encrypted under the active key: `{set, was}` (was: the stored values, to compare-and-set on), or null.
+	 * one, re-encrypted under the active key: `{set, was}`, or null. `was` holds each encrypted value's IV by its
+	 * dotted path (unique per encryption): the write is made only if none of them changed meanwhile.
 	 */
 	async reencrypted(doc: Doc): Promise<{ set: Doc; was: Doc } | null> {
 		const ring = await this.keyring();
@@ -197,9 +223,10 @@ export class FieldCipher {
 				if (isEnvelope(v) && stale.has(v.kid)) hasStale = true;
 			});
 			if (!hasStale || top in set) continue;
-			was[top] = doc[top];
 			set[top] = plain[top];
 		}
+		// every envelope of the fields rewritten, by its IV
+		for (const p of this.patterns) if (p.segments[0] in set) eachLeafAt(doc, p.segments, [], (v, at) => isEnvelope(v) && (was[`${at}.iv`] = v.iv));
 		const scope = scopeOfKid([...stale][0]);
 		const encrypted = await this.encryptDoc(set, String(doc._id), scope);
 		return { set: encrypted, was };

@@ -16,7 +16,6 @@ export interface CollectionProgress {
 }
 
 export interface ReencryptionJob {
-	_id: string;
 	state: "waiting" | "running" | "done" | "failed";
 	kids: string[];
 	/** Nodes may write with the key before for up to the keyring's cache time: the pass starts after it. */
@@ -51,10 +50,10 @@ export async function startJob(jobs: Repository, kids: string[], waitMs: number)
 		lease: null,
 		lease_until: null,
 	};
-	const existing = (await jobs.findById(JOB_ID)) as ReencryptionJob | null;
-	if (!existing) await jobs.insert({ _id: JOB_ID, ...job }).catch(() => jobs.updateMany({ _id: JOB_ID }, { $set: job }));
+	const existing = (await jobs.findByKey(JOB_ID)) as ReencryptionJob | null;
+	if (!existing) await jobs.insertKeyed(JOB_ID, job).catch(() => jobs.updateMany({ _id: jobs.idForKey(JOB_ID) }, { $set: job }));
 	// a pass already under way restarts from the beginning: records it passed may hold values under the newest old key
-	else await jobs.updateMany({ _id: JOB_ID }, { $set: { ...job, kids: [...new Set([...existing.kids, ...kids])] } });
+	else await jobs.updateMany({ _id: jobs.idForKey(JOB_ID) }, { $set: { ...job, kids: [...new Set([...existing.kids, ...kids])] } });
 }
 
 /**
@@ -66,19 +65,19 @@ export async function runJob(
 	targets: Target[],
 	batch: (t: Target, after: string | null, limit: number) => Promise<ReencryptBatch>,
 ): Promise<ReencryptionJob | null> {
-	const job = (await jobs.findById(JOB_ID)) as ReencryptionJob | null;
+	const job = (await jobs.findByKey(JOB_ID)) as ReencryptionJob | null;
 	const now = Date.now();
 	if (!job || (job.state !== "waiting" && job.state !== "running") || Date.parse(job.not_before) > now) return null;
 	if (job.lease && job.lease_until && Date.parse(job.lease_until) > now) return null;
 	const lease = randomUUID();
 	const taken = await jobs.updateMany(
-		{ _id: JOB_ID, lease: job.lease, started_at: job.started_at },
+		{ _id: jobs.idForKey(JOB_ID), lease: job.lease, started_at: job.started_at },
 		{ $set: { lease, lease_until: new Date(now + LEASE_MS).toISOString(), state: "running" } },
 	);
 	if (taken !== 1) return null;
 	const progress = { ...job.progress };
 	const save = async (set: Partial<ReencryptionJob>) => {
-		const saved = await jobs.updateMany({ _id: JOB_ID, lease }, { $set: { ...set, lease_until: new Date(Date.now() + LEASE_MS).toISOString() } });
+		const saved = await jobs.updateMany({ _id: jobs.idForKey(JOB_ID), lease }, { $set: { ...set, lease_until: new Date(Date.now() + LEASE_MS).toISOString() } });
 		if (saved !== 1) throw new LeaseLost();
 	};
 	try {
@@ -96,11 +95,11 @@ export async function runJob(
 	} catch (err) {
 		if (err instanceof LeaseLost) return null; // a newer rotation restarted the job: its holder goes on
 		await jobs.updateMany(
-			{ _id: JOB_ID, lease },
+			{ _id: jobs.idForKey(JOB_ID), lease },
 			{ $set: { state: "failed", error: (err as Error).message, ended_at: new Date().toISOString(), lease: null, lease_until: null } },
 		);
 	}
-	return (await jobs.findById(JOB_ID)) as ReencryptionJob;
+	return (await jobs.findByKey(JOB_ID)) as ReencryptionJob;
 }
 
 class LeaseLost extends Error {}

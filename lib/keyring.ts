@@ -22,7 +22,8 @@ export interface KekEntry {
 export type DataKeyState = "active" | "retired" | "destroyed";
 
 export interface DataKeyDoc {
-	_id: string;
+	/** `<scope>/v<version>` (unique): what an envelope names. */
+	kid: string;
 	scope: KeyScope;
 	version: number;
 	state: DataKeyState;
@@ -39,7 +40,6 @@ export interface DataKeyDoc {
 /** The part of a repository the keyring stores its keys through. */
 export interface KeyStore {
 	find(params: { query?: Record<string, unknown>; sort?: string[]; limit?: number }): Promise<Record<string, any>[]>;
-	findById(id: unknown): Promise<Record<string, any> | null>;
 	insert(doc: Record<string, unknown>): Promise<Record<string, any>>;
 	updateMany(query: Record<string, unknown>, update: Record<string, unknown>): Promise<number>;
 }
@@ -180,7 +180,7 @@ export class Keyring {
 	async key(kid: string): Promise<Buffer | null> {
 		const hit = this.keys.get(kid);
 		if (hit && hit.until > Date.now()) return hit.value;
-		const doc = (await this.store.findById(kid)) as DataKeyDoc | null;
+		const doc = await this.doc(kid);
 		if (!doc) throw new Error(`Data key ${kid} is not in encryption_keys: restore the key store with the data (docs/operations.md)`);
 		const value = doc.state === "destroyed" ? null : this.unwrap(doc);
 		this.keys.set(kid, { value, until: Date.now() + CACHE_MS });
@@ -189,8 +189,13 @@ export class Keyring {
 
 	/** Every key document (wrapped material left out). */
 	async list(): Promise<Array<Omit<DataKeyDoc, "iv" | "ct" | "tag">>> {
-		const docs = (await this.store.find({ sort: ["_id"] })) as DataKeyDoc[];
-		return docs.map(({ iv: _iv, ct: _ct, tag: _tag, ...rest }) => rest);
+		const docs = (await this.store.find({ sort: ["kid"] })) as Array<DataKeyDoc & { _id?: unknown }>;
+		return docs.map(({ iv: _iv, ct: _ct, tag: _tag, _id, ...rest }) => rest);
+	}
+
+	/** The stored document of key `kid`. */
+	private async doc(kid: string): Promise<DataKeyDoc | null> {
+		return ((await this.store.find({ query: { kid }, limit: 1 }))[0] as DataKeyDoc | undefined) ?? null;
 	}
 
 	/**
@@ -218,8 +223,8 @@ export class Keyring {
 		for (const doc of stale) {
 			if (!doc.kek_id) continue;
 			const key = this.unwrap(doc);
-			const wrapped = this.wrap(doc._id, key);
-			moved += await this.store.updateMany({ _id: doc._id, kek_id: doc.kek_id }, { $set: wrapped });
+			const wrapped = this.wrap(doc.kid, key);
+			moved += await this.store.updateMany({ kid: doc.kid, kek_id: doc.kek_id }, { $set: wrapped });
 		}
 		return moved;
 	}
@@ -229,7 +234,7 @@ export class Keyring {
 		const now = new Date().toISOString();
 		// a tombstone stays, so the scope is known erased (not missing) and never gets a key again
 		const existing = await this.store.find({ query: { scope } });
-		if (!existing.length) await this.store.insert({ _id: kidOf(scope, 0), scope, version: 0, state: "destroyed", created_at: now, destroyed_at: now }).catch(() => undefined);
+		if (!existing.length) await this.store.insert({ kid: kidOf(scope, 0), scope, version: 0, state: "destroyed", created_at: now, destroyed_at: now }).catch(() => undefined);
 		const n = await this.store.updateMany({ scope }, { $set: { state: "destroyed", destroyed_at: now }, $unset: { kek_id: "", iv: "", ct: "", tag: "" } });
 		this.forget(scope);
 		return n;
@@ -246,7 +251,7 @@ export class Keyring {
 		const docs = (await this.store.find({ query: { scope } })) as DataKeyDoc[];
 		if (docs.some(d => d.state === "destroyed")) return null;
 		const current = docs.filter(d => d.state === "active").sort((a, b) => b.version - a.version)[0];
-		if (current) return { kid: current._id, key: this.unwrap(current) };
+		if (current) return { kid: current.kid, key: this.unwrap(current) };
 		return this.createVersion(scope, Math.max(0, ...docs.map(d => d.version)) + 1);
 	}
 
@@ -256,9 +261,9 @@ export class Keyring {
 		const key = randomBytes(KEY_BYTES);
 		const now = new Date().toISOString();
 		try {
-			await this.store.insert({ _id: kid, scope, version, state: "active", created_at: now, ...this.wrap(kid, key) });
+			await this.store.insert({ kid, scope, version, state: "active", created_at: now, ...this.wrap(kid, key) });
 		} catch {
-			const theirs = (await this.store.findById(kid)) as DataKeyDoc | null;
+			const theirs = await this.doc(kid);
 			if (!theirs) throw new Error(`Data key ${kid} could not be stored`);
 			if (theirs.state === "destroyed") return null;
 			return { kid, key: this.unwrap(theirs) };
@@ -276,7 +281,7 @@ export class Keyring {
 
 	private unwrap(doc: DataKeyDoc): Buffer {
 		const kek = doc.kek_id ? this.keks.get(doc.kek_id) : undefined;
-		if (!kek) throw new Error(`Data key ${doc._id} is wrapped by key-encryption key ${doc.kek_id}, which ENCRYPTION_KEY_FILE does not hold`);
-		return open(kek, { iv: Buffer.from(doc.iv!, "base64"), ct: Buffer.from(doc.ct!, "base64"), tag: Buffer.from(doc.tag!, "base64") }, wrapAad(doc.kek_id!, doc._id));
+		if (!kek) throw new Error(`Data key ${doc.kid} is wrapped by key-encryption key ${doc.kek_id}, which ENCRYPTION_KEY_FILE does not hold`);
+		return open(kek, { iv: Buffer.from(doc.iv!, "base64"), ct: Buffer.from(doc.ct!, "base64"), tag: Buffer.from(doc.tag!, "base64") }, wrapAad(doc.kek_id!, doc.kid));
 	}
 }

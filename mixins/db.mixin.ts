@@ -160,7 +160,7 @@ export async function acquireKeyring(config: Config, logger: Logger): Promise<Ke
 	if (!entry) {
 		const ring = (async () => {
 			const keks = loadKeks(config, logger);
-			const store = await openCollection(config, logger, KEY_COLLECTION, [{ fields: { scope: 1 } }, { fields: { state: 1 } }]);
+			const store = await openCollection(config, logger, KEY_COLLECTION, [{ fields: { kid: 1 }, unique: true }, { fields: { scope: 1 } }, { fields: { state: 1 } }]);
 			return { keyring: new Keyring(store, keks), store };
 		})();
 		entry = { ring, users: 0 };
@@ -411,12 +411,8 @@ export class Repository {
 	 * replaced value stays in the file until then); nothing on MongoDB, which keeps no such history.
 	 */
 	async compact(): Promise<void> {
-		const db = (this.adapter as DbAdapter & { db?: { persistence?: { compactDatafile(): void }; once?(e: string, fn: () => void): void } }).db;
-		if (!db?.persistence || !db.once) return;
-		await new Promise<void>(resolve => {
-			db.once!("compaction.done", resolve);
-			db.persistence!.compactDatafile();
-		});
+		const db = (this.adapter as DbAdapter & { db?: { compactDatafileAsync?(): Promise<void> } }).db;
+		await db?.compactDatafileAsync?.();
 	}
 
 	/** Re-encrypts, compare-and-set, the stored values of one document that are under a retired key; true when it wrote. */

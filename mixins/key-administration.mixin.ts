@@ -25,6 +25,8 @@ type This = {
 	keyLease: SharedKeyringLease;
 	keyJobs: Repository;
 	keyTimer?: NodeJS.Timeout;
+	keyCheckSoon?: NodeJS.Timeout;
+	keyChecksStopped?: boolean;
 	keyCheckRunning?: Promise<unknown>;
 	keyring(): Promise<Keyring>;
 	rotateDataKeys(scopes: KeyScope[] | undefined, by: string, reason: string): Promise<string[]>;
@@ -47,7 +49,7 @@ async function statusOf(ring: Keyring, jobs: Repository, days: number) {
 			return acc;
 		}, {});
 	const active = keys.filter(k => k.state === "active");
-	const job = (await jobs.findById(JOB_ID)) as ReencryptionJob | null;
+	const job = (await jobs.findByKey(JOB_ID)) as ReencryptionJob | null;
 	return {
 		kek: {
 			id: kek.id,
@@ -154,12 +156,14 @@ export const KeyAdministrationMixin = defineMixin<This, { config: Config }>()({
 		},
 
 		scheduleKeyCheck(delayMs: number): void {
-			setTimeout(() => this.runKeyCheck(), delayMs).unref();
+			clearTimeout(this.keyCheckSoon);
+			this.keyCheckSoon = setTimeout(() => this.runKeyCheck(), delayMs);
+			this.keyCheckSoon.unref();
 		},
 
-		/** One check at a time on this node (a timer and a rotation may both ask). */
+		/** One check at a time on this node (a timer and a rotation may both ask), none once the service stops. */
 		runKeyCheck(): void {
-			if (this.keyCheckRunning) return;
+			if (this.keyCheckRunning || this.keyChecksStopped) return;
 			this.keyCheckRunning = this.keyCheck()
 				.catch((err: Error) => this.logger.warn(`Encryption at rest: key check failed: ${err.message}`))
 				.finally(() => (this.keyCheckRunning = undefined));
@@ -179,7 +183,9 @@ export const KeyAdministrationMixin = defineMixin<This, { config: Config }>()({
 		this.scheduleKeyCheck(1000);
 	},
 	async stopped() {
+		this.keyChecksStopped = true;
 		clearInterval(this.keyTimer);
+		clearTimeout(this.keyCheckSoon);
 		await this.keyCheckRunning;
 		await this.keyJobs?.disconnect();
 		await this.keyLease?.release();

@@ -43,16 +43,23 @@ export const ENCRYPTED_COLLECTIONS: Record<string, EncryptedCollection> = {
 	},
 	strategic_plan_check_ins: { fields: ["note"], ...byDomain },
 	api_keys: { fields: ["name"], scope: () => PLATFORM_SCOPE, scopeFields: [] },
-	// the actor's name, and wherever the payload repeats it (created_by, by, owner), under the actor's own key
+	// the actor's name, and wherever the payload repeats it (created_by, by, owner), under the actor's own key; the
+	// payload as a whole (copies of the fields above) under its domain's key (services/audit.service.ts seals them)
 	audit_log: {
-		fields: ["actor.username"],
+		fields: ["actor.username", "payload"],
 		deep: ["payload"],
 		scope: doc => (doc.actor?.id ? personScope(String(doc.actor.id)) : PLATFORM_SCOPE),
 		scopeFields: ["actor"],
 		explicit: true,
 	},
+	// the read model folded from the trail holds copies of risk titles and action items
+	company_overviews: {
+		fields: ["risks.*.title", "plans.*.open_actions[].title", "plans.*.open_actions[].owner"],
+		scope: doc => domainScope(doc.company?.industry),
+		scopeFields: ["company"],
+	},
 	audit_unappended: {
-		fields: ["record.actor.username"],
+		fields: ["record.actor.username", "record.payload"],
 		scope: doc => (doc.record?.actor?.id ? personScope(String(doc.record.actor.id)) : PLATFORM_SCOPE),
 		scopeFields: ["record"],
 	},

@@ -597,7 +597,7 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 	RiskAssessments: obj({ rows: arr(ref("RiskAssessment")) }),
 	CheckIn: obj(
 		{ value: num(), by: str("Who checked it in ('system' for a bound key result)"), at: dateTime() },
-		{ id: str(), note: str(), objective_id: str(), key_result_id: str() },
+		{ id: str(), note: str(), objective_id: str(), key_result_id: str(), industry: str("The plan's company's industry (the domain key its note is under)") },
 		"A key result's check-in",
 	),
 	StrategicPlan: entity(

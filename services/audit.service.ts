@@ -32,7 +32,7 @@ import { retryDelayMs } from "../domains/audit/delivery";
 import { Readable } from "node:stream";
 import { randomUUID } from "node:crypto";
 import { broadcast, call } from "../lib/contract-calls";
-import { personScope } from "../models/encrypted-fields";
+import { domainScope, personScope } from "../models/encrypted-fields";
 
 type AuditContext<P = Record<string, unknown>> = Context<P, AuthMeta>;
 
@@ -123,12 +123,14 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 			const name = record.actor?.username;
 			if (name) {
 				const scope = cipher.scopeOf(record);
-				out = await cipher.encryptDoc(out, record.event_id, scope);
+				out = await cipher.encryptDoc(out, record.event_id, scope, ["actor.username"]);
 				out = await cipher.sealWhere(out, record.event_id, scope, "payload", s => s === name);
 			}
 			// an account's own entries name it in the payload (its user): under that person's key too
 			const subject = record.entity.type === "auth.user" && record.entity.id ? (record.payload as { user?: { username?: unknown } } | null)?.user?.username : undefined;
 			if (typeof subject === "string") out = await cipher.sealWhere(out, record.event_id, personScope(record.entity.id!), "payload", s => s === subject);
+			// the payload as a whole (titles, notes, owners it copies from the records) under its domain's key
+			if (out.payload != null) out = await cipher.encryptDoc(out, record.event_id, domainScope(record.domain), ["payload"]);
 			return out as AuditRecord;
 		},
 

@@ -571,7 +571,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 
 		eraseUser: {
 			openapi: {
-				summary: "Erase a person (GDPR Art. 17)",
+				summary: "Erase a person, GDPR Art 17",
 				description:
 					"The account is removed and its sessions end; every record that names the person names `[erased]` instead; the person's data key is destroyed, so what the audit trail holds of them (encrypted under it) reads as `[erased]` while the chain still verifies. The trail records the erasure without any personal data.",
 				response: "Erased",

@@ -13,8 +13,8 @@ const FAILURE = /(\.denied|\.failed|\.refused|\.rejected)$/;
 
 /**
  * `entry` as stored (what the chain hashes: an actor's name and its repetitions in the payload encrypted) and
- * `readable`, the same entry decrypted: `user.name` is the name, `bizops.actor.username` and `bizops.payload` the
- * stored values the receiver recomputes the hash from.
+ * `readable`, the same entry decrypted: `user.name` and `bizops.payload` are what it says, `bizops.sealed.*` the
+ * stored (encrypted) values the receiver recomputes the hash from.
  */
 export function ecsOfAuditEntry(entry: AuditEntry, readable: AuditEntry = entry): Record<string, unknown> {
 	return {
@@ -27,13 +27,14 @@ export function ecsOfAuditEntry(entry: AuditEntry, readable: AuditEntry = entry)
 		"event.sequence": entry.seq,
 		"event.outcome": FAILURE.test(entry.action) ? "failure" : "success",
 		...(entry.actor ? { "user.id": entry.actor.id, "user.name": readable.actor?.username, "user.roles": [entry.actor.role] } : {}),
-		...(entry.actor && entry.actor.username !== readable.actor?.username ? { "bizops.actor.username": entry.actor.username } : {}),
+		...(entry.actor && entry.actor.username !== readable.actor?.username ? { "bizops.sealed.actor.username": entry.actor.username } : {}),
 		...(entry.request_id ? { "http.request.id": entry.request_id, "trace.id": entry.request_id } : {}),
 		"bizops.entity.type": entry.entity.type,
 		"bizops.entity.id": entry.entity.id,
 		"bizops.company_id": entry.company_id ?? null,
 		"bizops.domain": entry.domain ?? null,
-		"bizops.payload": entry.payload ?? null,
+		"bizops.payload": readable.payload ?? null,
+		...(entry.payload !== readable.payload ? { "bizops.sealed.payload": entry.payload ?? null } : {}),
 		"bizops.chain.prev_hash": entry.prev_hash,
 		"bizops.chain.hash": entry.hash,
 	};

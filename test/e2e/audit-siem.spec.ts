@@ -52,10 +52,10 @@ function entryOf(line: Record<string, any>): AuditEntry {
 		action: line["event.action"],
 		entity: { type: line["bizops.entity.type"], id: line["bizops.entity.id"] },
 		// the name as stored (encrypted at rest) is what the hash covers; user.name is the readable one
-		actor: line["user.id"] ? { id: line["user.id"], username: line["bizops.actor.username"] ?? line["user.name"], role: line["user.roles"][0] } : null,
+		actor: line["user.id"] ? { id: line["user.id"], username: line["bizops.sealed.actor.username"] ?? line["user.name"], role: line["user.roles"][0] } : null,
 		request_id: line["http.request.id"] ?? null,
 		at: line["@timestamp"],
-		payload: line["bizops.payload"],
+		payload: line["bizops.sealed.payload"] ?? line["bizops.payload"],
 		company_id: line["bizops.company_id"],
 		domain: line["bizops.domain"],
 		prev_hash: line["bizops.chain.prev_hash"],

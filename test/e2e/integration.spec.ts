@@ -247,7 +247,7 @@ describe("the SEC connector without SEC_USER_AGENT", () => {
 
 	it("in production, keeps a node running the connector from starting, naming the setting", async () => {
 		// the configuration a production node reads, its servers left out: only the environment's name matters here
-		const config = { ...loadConfig({ NODE_ENV: "test", DATA_DIR: tempDataDir() }), env: "production" };
+		const config = { ...loadConfig({ NODE_ENV: "test", DATA_DIR: tempDataDir(), ENCRYPTION_KEY_FILE: process.env.ENCRYPTION_KEY_FILE }), env: "production" };
 		const broker = new ServiceBroker({ ...brokerOptionsOf(config), logger: false, nodeID: `sec-prod-${process.pid}` });
 		broker.createService(require("../../services/integration.service").default);
 		try {

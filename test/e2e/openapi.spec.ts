@@ -342,6 +342,13 @@ describe("the OpenAPI document", () => {
 		await call("POST", "/auth/logout", { token });
 		const other = await platform.login("admin", ADMIN_PASSWORD);
 		await call("DELETE", `/users/${user.id}`, { token: other });
+		await call("GET", "/encryption", { token: other });
+		await call("POST", "/encryption/rotate", { token: other, body: { scopes: ["platform"] } });
+		const erased = await call("POST", "/users", {
+			token: other,
+			body: { username: "openapi-erased", password: "a-long-passphrase", role: "viewer", domains: ["manufacturing"] },
+		});
+		await call("POST", `/users/${erased.id}/erase`, { token: other });
 
 		const problems: string[] = [];
 		const exercised = new Set<string>();
