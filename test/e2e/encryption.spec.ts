@@ -5,8 +5,10 @@
  * no marker on disk and a chain that still verifies.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
+import { newKekEntry, readKekFile, writeKekFile } from "../../lib/keyring";
+import { ADMIN_PASSWORD, eventually, startPlatform, tempDataDir, type Platform } from "../helpers/platform";
 
 let platform: Platform;
 let admin: string;
@@ -194,5 +196,55 @@ describe("encryption at rest", () => {
 		expect(theirs.every((e: { actor: { username: string } }) => e.actor.username === "[erased]")).toBe(true);
 		expect((await platform.request("GET", "/audit/verify", { token: admin })).body).toMatchObject({ ok: true });
 		expect((await platform.request("POST", "/auth/login", { body: { username: name, password: "irrelevant-password" } })).status).toBe(401);
+	});
+});
+
+describe("a new key-encryption key", () => {
+	it("rewraps every data key when the nodes restart with it; the old one can then go, and everything still reads", async () => {
+		const keyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bizops-kek-")), "encryption-keys.json");
+		writeKekFile(keyFile, [newKekEntry()]);
+		const dataDir = tempDataDir();
+		const start = () =>
+			startPlatform({
+				dataDir,
+				services: ["api", "auth", "companies", "flags", "finance", "domains", "risk", "audit"],
+				env: { ENCRYPTION_KEY_FILE: keyFile, ML_DEFAULT_MODEL: "false", ML_SHIPPED_DATASETS: "false" },
+			});
+		let p = await start();
+		try {
+			let token = await p.login("admin", ADMIN_PASSWORD);
+			const co = (await p.request("POST", "/companies", { token, body: { name: "Kek Co", industry: "manufacturing" } })).body;
+			const r = await p.request("POST", `/companies/${co.id}/risk-assessments`, { token, body: { risk_type: "operational", title: "kek-title", likelihood: 1, impact: 1 } });
+			expect(r.status).toBe(201);
+			const [first] = readKekFile(keyFile);
+			const before = (await p.request("GET", "/encryption", { token })).body;
+			expect(before.kek).toMatchObject({ id: first.id, keys_in_file: 1, rotation_due: false });
+			expect(Object.keys(before.data_keys.by_kek)).toEqual([first.id]);
+			await p.stop();
+
+			// a second key in the file (npm run keys -- add): the restarted nodes rewrap by it
+			const second = newKekEntry();
+			writeKekFile(keyFile, [first, second]);
+			p = await start();
+			token = await p.login("admin", ADMIN_PASSWORD);
+			const after = await eventually(
+				"the data keys rewrapped",
+				async () => (await p.request("GET", "/encryption", { token })).body,
+				s => Object.keys(s.data_keys.by_kek).join() === second.id,
+				200,
+				50,
+			);
+			expect(after.kek).toMatchObject({ id: second.id, keys_in_file: 2 });
+			await p.stop();
+
+			// the first key retired (npm run keys -- retire): nothing needs it any more
+			writeKekFile(keyFile, [second]);
+			p = await start();
+			token = await p.login("admin", ADMIN_PASSWORD);
+			expect((await p.request("GET", `/risk-assessments/${r.body.id}`, { token })).body.title).toBe("kek-title");
+			expect((await p.request("GET", "/audit/verify", { token })).body).toMatchObject({ ok: true });
+		} finally {
+			await p.stop();
+		}
 	});
 });

@@ -61,7 +61,8 @@ describe("deployment files", () => {
 		const names = new Set<string>();
 		for (const { obj } of k8sDocs) {
 			if (obj.kind === "ConfigMap") Object.keys(obj.data).forEach(k => names.add(k));
-			if (obj.kind === "Secret") Object.keys(obj.stringData).forEach(k => names.add(k));
+			// a Secret read as environment variables (envFrom); the key file's Secret is mounted as a file
+			if (obj.kind === "Secret" && obj.metadata.name === "bizops-secrets") Object.keys(obj.stringData).forEach(k => names.add(k));
 			for (const c of containersOf(obj)) for (const e of c.env ?? []) names.add(e.name);
 		}
 		for (const line of read(".env.example").split("\n")) if (/^[A-Z_]+=/.test(line)) names.add(line.split("=")[0]);
@@ -132,6 +133,22 @@ describe("deployment files", () => {
 			}, 0);
 			const workerHeap = Number(envOf("ml", "ML_WORKER_MEMORY_MB")) * 1024 ** 2;
 			expect(limitOf("ml")).toBeGreaterThanOrEqual(512 * 1024 ** 2 + threads * (workerHeap + 3 * importLimit));
+		});
+
+		it("every node reads the key-encryption keys from their own Secret, mounted read-only where ENCRYPTION_KEY_FILE points", () => {
+			const configMap = k8sDocs.find(x => x.obj.kind === "ConfigMap" && x.obj.metadata.name === "bizops-config")!.obj;
+			const keyFile = configMap.data.ENCRYPTION_KEY_FILE as string;
+			expect(keyFile).toMatch(/^\/etc\/bizops\/keys\//);
+			expect(deployments.length).toBeGreaterThanOrEqual(8);
+			for (const d of deployments) {
+				const volume = d.spec.template.spec.volumes.find((v: { secret?: { secretName: string } }) => v.secret?.secretName === "bizops-encryption-keys");
+				expect([d.metadata.name, volume?.secret.defaultMode]).toEqual([d.metadata.name, 0o440]);
+				expect(d.spec.template.spec.securityContext.fsGroup).toBeDefined();
+				const mount = d.spec.template.spec.containers[0].volumeMounts.find((m: { name: string }) => m.name === volume.name);
+				expect(mount).toMatchObject({ mountPath: path.dirname(keyFile), readOnly: true });
+			}
+			const secret = k8sDocs.find(x => x.obj.kind === "Secret" && x.obj.metadata.name === "bizops-encryption-keys")!.obj;
+			expect(Object.keys(secret.stringData)).toEqual([path.basename(keyFile)]);
 		});
 
 		it("NATS requires credentials from the Secret, and only bizops pods reach it", () => {
