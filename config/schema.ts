@@ -144,6 +144,12 @@ export const SCHEMA = {
 		siem_batch: num("AUDIT_SIEM_BATCH", 500, "entries per POST to the SIEM"),
 		siem_interval_ms: num("AUDIT_SIEM_INTERVAL_MS", 2000, "how often the audit service looks for entries to push"),
 		siem_timeout_ms: num("AUDIT_SIEM_TIMEOUT_MS", 10000, "ms a POST to the SIEM may take before it counts as failed"),
+		archive_dir: setting<string | null>(
+			"AUDIT_ARCHIVE_DIR",
+			null,
+			"where the audit trail's entries past `RETENTION_AUDIT_DAYS` are archived (NDJSON and a manifest per file, verified before anything is removed); unset: `DATA_DIR/audit-archive` on the embedded store, and with `MONGO_URI` nothing is archived or removed ([audit.md](audit.md#retention-and-archive))",
+			v => (v == null || v === "" ? null : path.resolve(String(v))),
+		),
 	},
 	channels: {
 		max_retries: num("CHANNEL_MAX_RETRIES", 10, "durable channels: redeliveries of a failed handler before its message goes to the dead-letter queue"),
@@ -182,6 +188,11 @@ export const SCHEMA = {
 			"RETENTION_COMPANY_SCORES_DAYS",
 			365,
 			"days the scores a model gave companies (`ml_company_scores`, realised performance) are kept; 0 keeps them forever",
+		),
+		audit_days: num(
+			"RETENTION_AUDIT_DAYS",
+			0,
+			"days audit entries are kept in the store (refusals among them: the chain is pruned only from its start); older ones are archived to `AUDIT_ARCHIVE_DIR` and verified, then removed; 0 keeps the whole trail ([audit.md](audit.md#retention-and-archive))",
 		),
 		overview_tombstones_days: num(
 			"RETENTION_OVERVIEW_TOMBSTONES_DAYS",

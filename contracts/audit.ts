@@ -14,6 +14,8 @@ export interface AuditVerification {
 	/** The chain head's hash, when the chain was walked to its end. */
 	head_hash?: string;
 	first_broken?: { seq: number; reason: string };
+	/** The last entry archived and removed: the chain is checked from its hash on. */
+	archived_through?: number;
 	unappended: { count: number; oldest: Array<{ event_id: string; action: string; at: string; failed_at?: string }> };
 }
 

@@ -1014,6 +1014,10 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 			head_seq: int(),
 			unappended: obj({ count: int(), oldest: arr(obj({ event_id: str(), action: str(), at: str(), failed_at: str() })) }),
 		},
-		{ head_hash: str(), first_broken: obj({ seq: int(), reason: str() }) },
+		{
+			head_hash: str(),
+			first_broken: obj({ seq: int(), reason: str() }),
+			archived_through: int("The last entry archived and removed (RETENTION_AUDIT_DAYS): the check starts after it, from its hash"),
+		},
 	),
 };

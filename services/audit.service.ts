@@ -16,7 +16,10 @@
  * there in chain order, advancing the checkpoint only after the SIEM accepted a batch, backing off while it fails.
  */
 import type { Context } from "moleculer";
-import { chainEntry, firstBreak, GENESIS_HASH, type AuditEntry, type AuditRecord } from "../domains/audit/chain";
+import { archivedAnchor, chainEntry, firstBreak, GENESIS_HASH, type AuditEntry, type AuditRecord } from "../domains/audit/chain";
+import path from "node:path";
+import { writeArchive } from "../lib/audit-archive";
+import { retentionCutoff, scheduleRetention } from "../lib/retention";
 import { KeyedLock } from "../lib/keyed-lock";
 import { visibleIndustries } from "../domains/identity/rbac";
 import { principalOf, servicePrincipal, type AuthMeta } from "../lib/principal";
@@ -71,9 +74,15 @@ interface Head {
 	seq: number;
 	hash: string;
 	last: AuditEntry | null;
+	/** The last entry archived and removed (docs/audit.md, "Retention and archive"). */
+	archived_seq?: number;
+	archived_hash?: string;
 }
 
-const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeout; siemTimer?: NodeJS.Timeout; shipping: boolean }>()({
+/** Entries per archive file. */
+const ARCHIVE_BATCH = 10_000;
+
+const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeout; siemTimer?: NodeJS.Timeout; archiveTimer?: NodeJS.Timeout; shipping: boolean }>()({
 	name: "audit",
 	metadata: { description: "The audit trail and its hash chain" },
 	settings: { rest: "/" },
@@ -176,6 +185,49 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 					await new Promise(resolve => setTimeout(resolve, Math.random() * 10));
 				}
 				throw new Error("the audit chain's head kept moving: the message is delivered again");
+			});
+		},
+
+		/**
+		 * Archives the entries older than RETENTION_AUDIT_DAYS from the start of the chain (never past what the SIEM
+		 * has received), each file verified before its entries leave the store; the number removed.
+		 */
+		async archiveOld(): Promise<number> {
+			const cutoff = retentionCutoff(this.config.retention.audit_days);
+			if (!cutoff) return 0;
+			const dir = this.config.audit.archive_dir ?? (this.config.mongo_uri ? null : path.join(this.config.data_dir, "audit-archive"));
+			if (!dir) {
+				this.logger.error("RETENTION_AUDIT_DAYS is set but AUDIT_ARCHIVE_DIR is not: nothing of the trail is removed before it is archived");
+				return 0;
+			}
+			return this.locks.run("archive", async () => {
+				const headId = this.idForKey(HEAD_KEY);
+				let removed = 0;
+				for (let round = 0; round < 10; round++) {
+					const head = (await this.heads.findById(headId)) as Head | null;
+					if (!head) return removed;
+					const anchor = archivedAnchor(head);
+					// a removal cut short (the node stopped) is finished first
+					if (anchor) removed += await this.store.removeMany({ seq: { $lte: anchor.seq } });
+					const upTo = this.config.audit.siem_url ? (await this.siemCheckpoint()).seq : head.seq;
+					const docs = await this.store.find({ query: { seq: { $gt: anchor?.seq ?? 0, $lte: upTo } }, sort: ["seq"], limit: ARCHIVE_BATCH });
+					const entries: AuditEntry[] = [];
+					for (const d of docs.map(x => this.publicEntry(x))) {
+						if (d.at >= cutoff || d.seq !== (anchor?.seq ?? 0) + entries.length + 1) break;
+						const { id: _id, ...entry } = d;
+						entries.push(entry);
+					}
+					if (!entries.length) return removed;
+					const manifest = await writeArchive(dir, entries, anchor);
+					const moved = await this.heads.updateMany(
+						{ _id: headId, ...(anchor ? { archived_seq: anchor.seq } : { archived_seq: { $exists: false } }) },
+						{ $set: { archived_seq: manifest.to_seq, archived_hash: manifest.last_hash } },
+					);
+					if (moved !== 1) return removed; // another replica archived meanwhile: it removes them
+					removed += await this.store.removeMany({ seq: { $lte: manifest.to_seq } });
+					this.logger.info(`Audit trail: entries ${manifest.from_seq}–${manifest.to_seq} archived to ${path.join(dir, manifest.file)} and removed from the store`);
+				}
+				return removed;
 			});
 		},
 
@@ -466,7 +518,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 							})
 						: [],
 				};
-				let previous: { seq: number; hash: string } | null = null;
+				let previous: { seq: number; hash: string } | null = archivedAnchor(head);
 				let checked = 0;
 				for (;;) {
 					const docs: Array<AuditEntry & { id: string }> = (
@@ -480,10 +532,11 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 					if (docs.length < VERIFY_PAGE) break;
 				}
 				const logEnd = previous?.seq ?? 0;
+				const archived = head?.archived_seq ? { archived_through: head.archived_seq } : {};
 				// the head may point one entry past the log (the next append writes it): that is not a break
 				if (head && head.seq > logEnd + 1)
 					return { ok: false, entries_checked: checked, first_broken: { seq: logEnd + 1, reason: `entry ${logEnd + 1} is missing` }, head_seq: head.seq, unappended };
-				return { ok: waiting === 0, entries_checked: checked, head_seq: head?.seq ?? 0, head_hash: head?.hash ?? GENESIS_HASH, unappended };
+				return { ok: waiting === 0, entries_checked: checked, head_seq: head?.seq ?? 0, head_hash: head?.hash ?? GENESIS_HASH, ...archived, unappended };
 			},
 		},
 	},
@@ -532,6 +585,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 
 	async started() {
 		await this.countUnappended().catch(() => undefined);
+		if (this.config.retention.audit_days > 0) this.archiveTimer = scheduleRetention(() => this.archiveOld(), msg => this.logger.warn(msg));
 		this.retryTimer = setInterval(
 			() => void this.appendUnappended().catch(err => this.logger.warn(`Unappended audit records: ${(err as Error).message}`)),
 			this.config.audit.retry_unappended_ms,
@@ -547,6 +601,7 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 	},
 
 	stopped() {
+		clearInterval(this.archiveTimer);
 		clearInterval(this.retryTimer);
 		clearInterval(this.siemTimer);
 	},

@@ -75,13 +75,19 @@ export function firstBreak(entries: AuditEntry[], previous: { seq: number; hash:
 	return null;
 }
 
+/** Where the trail's archived part ends (the head's `archived_seq` and `archived_hash`), null when nothing is archived. */
+export function archivedAnchor(head: { archived_seq?: number; archived_hash?: string } | null): { seq: number; hash: string } | null {
+	return head?.archived_seq ? { seq: head.archived_seq, hash: head.archived_hash! } : null;
+}
+
 /** The audit chain in a collection's documents: its head (from the head document) and whether the entries hold it. */
 export function auditHeadOf(
 	entries: AuditEntry[],
-	head: { seq: number; hash: string; last?: AuditEntry | null } | null,
+	head: { seq: number; hash: string; last?: AuditEntry | null; archived_seq?: number; archived_hash?: string } | null,
 ): { head_seq: number; head_hash: string; problem?: string } {
 	const sorted = [...entries].sort((a, b) => a.seq - b.seq);
-	const broken = firstBreak(sorted, null);
+	// entries archived and removed (docs/audit.md, "Retention and archive"): the chain goes on from the last of them
+	const broken = firstBreak(sorted, archivedAnchor(head));
 	if (broken) return { head_seq: head?.seq ?? 0, head_hash: head?.hash ?? GENESIS_HASH, problem: `audit entry ${broken.seq}: ${broken.reason}` };
 	const end = sorted[sorted.length - 1];
 	if (!head) return { head_seq: end?.seq ?? 0, head_hash: end?.hash ?? GENESIS_HASH };

@@ -3,7 +3,13 @@
  * overviews of deleted companies are removed once older than their setting, by the owning service's sweep; what is
  * younger stays, and 0 keeps everything.
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
+import { verifyArchives } from "../../lib/audit-archive";
+import { sendToChannel } from "../../lib/contract-calls";
+import { Audit } from "../../contracts";
 import type { Repository } from "../../mixins/db.mixin";
 
 const SERVICES = ["api", "auth", "companies", "flags", "audit", "overview", "ml.registry", "ml.datasets", "ml.prediction"];
@@ -59,5 +65,42 @@ describe("retention", () => {
 		expect(await overview.sweepRetention()).toBe(1);
 		expect(await overview.store.findOne({ company_id: gone.id })).toBeNull();
 		expect((await platform.request("GET", `/companies/${kept.id}/overview`, { token })).status).toBe(200);
+	});
+
+	it("archives the trail's entries past RETENTION_AUDIT_DAYS (verified before they leave the store); the chain still verifies from the archive", async () => {
+		const archiveDir = fs.mkdtempSync(path.join(os.tmpdir(), "bizops-audit-archive-"));
+		platform = await startPlatform({ services: SERVICES, env: { ML_DEFAULT_MODEL: "false", ML_SHIPPED_DATASETS: "false", RETENTION_AUDIT_DAYS: "30", AUDIT_ARCHIVE_DIR: archiveDir } });
+		const audit = platform.broker.getLocalService("audit") as unknown as { archiveOld(): Promise<number>; store: Repository };
+		// records of 40 days ago, as the audit channel delivers them (events of an earlier time), then today's
+		const old = Array.from({ length: 25 }, (_, i) => ({
+			event_id: `old-${i}-${Date.now()}`,
+			action: "companies.created",
+			entity: { type: "companies", id: `c${i}` },
+			actor: { id: "u-old", username: "old-analyst", role: "analyst" },
+			request_id: null,
+			at: new Date(Date.now() - 40 * DAY + i * 1000).toISOString(),
+			payload: { n: i },
+			company_id: null,
+			domain: "technology",
+		}));
+		for (const record of old) await sendToChannel(platform.broker, Audit.channels.events, record);
+		await eventually("the old records appended", () => audit.store.count({ query: {} }), n => n >= 25, 200, 50);
+		const token = await platform.login("admin", ADMIN_PASSWORD);
+		await platform.request("POST", "/companies", { token, body: { name: "Recent Co", industry: "technology" } });
+		// old again after today's: the chain is archived from its start only, so these stay
+		for (const record of old.slice(0, 3)) await sendToChannel(platform.broker, Audit.channels.events, { ...record, event_id: `${record.event_id}-late` });
+		const before = await eventually("every record appended", async () => (await platform.request("GET", "/audit/verify", { token })).body, v => v.ok && v.entries_checked >= 29, 200, 50);
+		expect(fs.readdirSync(archiveDir)).toEqual([]);
+		expect(await audit.archiveOld()).toBe(25);
+		expect(await audit.archiveOld()).toBe(0);
+		const verified = await verifyArchives(archiveDir);
+		expect(verified).toEqual({ anchor: { seq: 25, hash: expect.any(String) }, files: 1, problem: null });
+		expect(await audit.store.count({ query: { seq: { $lte: 25 } } })).toBe(0);
+		const after = (await platform.request("GET", "/audit/verify", { token })).body;
+		expect(after).toMatchObject({ ok: true, archived_through: 25, head_seq: before.head_seq, entries_checked: before.entries_checked - 25 });
+		// the archive is the stored entries: their chain checks from the genesis, and a changed line is named
+		const file = path.join(archiveDir, fs.readdirSync(archiveDir).find(f => f.endsWith(".ndjson"))!);
+		fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('"action":"companies.created"', '"action":"companies.deleted"'));
+		expect((await verifyArchives(archiveDir)).problem).toMatch(/SHA-256 is not the manifest's/);
 	});
 });
