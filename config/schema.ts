@@ -52,6 +52,12 @@ export const SCHEMA = {
 		"every node's own `GET /health/live` and `/health/ready` (services started, transporter connected, its stores answering), for probes of nodes without the gateway; unset: off",
 	),
 	data_dir: setting("DATA_DIR", "./data", "NeDB files, the channel journal, blobs and the generated JWT secret", v => path.resolve(String(v))),
+	backup_dir: setting<string | null>(
+		"BACKUP_DIR",
+		null,
+		"where `POST /backups` writes backups (a folder per backup); unset: `./backups` with the embedded store, and none with `MONGO_URI` ([operations.md](operations.md#backup-and-restore))",
+		v => (v == null || v === "" ? null : path.resolve(String(v))),
+	),
 	web_dir: setting(
 		"WEB_DIR",
 		"./dist/web",

@@ -20,6 +20,8 @@ export const Auth = {
 		apiKeyDeleted: event<{ id: string; by: string }>()("auth.api_key.deleted", { entity: "auth.api_key", id: p => p.id }),
 		/** A person erased (GDPR Art. 17): their key destroyed, their name replaced; the entry holds no personal data. */
 		userErased: event<{ user_id: string; by: string; records: Record<string, number> }>()("auth.user.erased", { entity: "auth.user", id: p => p.user_id }),
+		/** A backup was written under BACKUP_DIR (POST /backups). */
+		backupCreated: event<{ name: string; by: string; audit_head_seq: number }>()("auth.backup.created", { entity: "auth.backup", id: p => p.name }),
 		/** New data keys took over (by age or by an administrator); values under the old ones are re-encrypted in the background. */
 		keysRotated: event<{ kids: string[]; by: string; reason: string }>()("auth.keys.rotated", { entity: "auth.keys", id: () => "data-keys" }),
 		/** The background re-encryption ended: done, or failed (a failure stops it whole; the next rotation check resumes it). */

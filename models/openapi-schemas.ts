@@ -140,6 +140,22 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
 		{ expires_at: dateTime() },
 	),
 	Deleted: obj({ id: str(), deleted: bool() }),
+	Backup: obj(
+		{
+			name: str(),
+			created_at: dateTime(),
+			store: oneOf(["embedded", "mongodb"]),
+			platform_version: str(),
+			collections: int(),
+			documents: int(),
+			blobs: int(),
+			audit_head_seq: int("The audit chain's head it holds"),
+		},
+		{},
+		"A backup under BACKUP_DIR (docs/operations.md)",
+	),
+	Backups: obj({ rows: arr(ref("Backup")), folder: nullable(str("BACKUP_DIR, or null when backups are off")) }),
+	BackupVerification: obj({ name: str(), ok: bool(), problems: arr(str(), "What does not verify: a file, a count, a hash, the audit chain") }),
 	Erased: obj({ id: str(), erased: bool(), records: map(int(), "Records that named the person, now `[erased]`, per service (api_keys: keys removed)") }),
 	EncryptionStatus: obj(
 		{

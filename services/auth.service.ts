@@ -12,6 +12,7 @@ import { digest, hashPassword, randomSecret, verifyPassword } from "../domains/i
 import { API_KEY_PREFIX, revokedTokenKey, signAccessToken } from "../domains/identity/tokens";
 import { createDbMixin, isDuplicateKeyError, openStore, type Doc, type Store } from "../mixins/db.mixin";
 import { KeyAdministrationMixin } from "../mixins/key-administration.mixin";
+import { BackupsMixin } from "../mixins/backups.mixin";
 import { createEncryptedStoresMixin } from "../mixins/encrypted-stores.mixin";
 import { personScope } from "../models/encrypted-fields";
 import { KeyedLock } from "../lib/keyed-lock";
@@ -75,6 +76,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 		createCacheCleanerMixin(["auth"]),
 		createBusinessMetricsMixin([BUSINESS_COUNTERS.loginsFailed]),
 		KeyAdministrationMixin,
+		BackupsMixin,
 		createEncryptedStoresMixin({ api_keys: "apiKeys" }),
 	],
 

@@ -177,4 +177,45 @@ describe("backup and restore", () => {
 			}
 		});
 	});
+
+	it("over the API: a super_admin writes one under BACKUP_DIR, lists it, verifies it; a changed file is named; nobody else may", async () => {
+		const platform = await startPlatform({ services: SERVICES, env: { ML_DEFAULT_MODEL: "false" } });
+		try {
+			const token = await platform.login("admin", ADMIN_PASSWORD);
+			await platform.request("POST", "/companies", { token, body: { name: "Backed Up Co", industry: "technology" } });
+			const analyst = await platform.createUser(token, { username: "backup-analyst", role: "analyst", domains: ["technology"] });
+			expect((await platform.request("POST", "/backups", { token: analyst.token, body: {} })).status).toBe(403);
+			const made = await platform.request("POST", "/backups", { token, body: {} });
+			expect(made.status).toBe(201);
+			expect(made.headers.get("location")).toBe(`/api/v1/backups/${made.body.name}`);
+			expect((await platform.request("GET", `/backups/${made.body.name}`, { token })).body).toEqual(made.body);
+			expect(made.body).toMatchObject({
+				name: expect.stringMatching(/^backup-\d{8}T\d{6}Z$/),
+				store: "embedded",
+				documents: expect.any(Number),
+				audit_head_seq: expect.any(Number),
+			});
+			const listed = (await platform.request("GET", "/backups", { token })).body;
+			expect(listed.rows.map((b: { name: string }) => b.name)).toEqual([made.body.name]);
+			expect(listed.folder).toBe(`${platform.dataDir}-backups`);
+			expect((await platform.request("POST", `/backups/${made.body.name}/verify`, { token })).body).toEqual({ name: made.body.name, ok: true, problems: [] });
+			fs.appendFileSync(path.join(listed.folder, made.body.name, "collections", "companies.ndjson"), "{}\n");
+			const changed = (await platform.request("POST", `/backups/${made.body.name}/verify`, { token })).body;
+			expect(changed.ok).toBe(false);
+			expect(changed.problems.join("\n")).toMatch(/companies\.ndjson: its SHA-256 is not the manifest's/);
+			// a name is a backup's name, never a path
+			expect((await platform.request("POST", "/backups/..%2F..%2Fetc/verify", { token })).status).toBe(422);
+			expect((await platform.request("POST", "/backups/backup-20000101T000000Z/verify", { token })).status).toBe(404);
+			// the backup is in the trail
+			await eventually(
+				"the backup's entry",
+				async () => (await platform.request("GET", "/audit?action=auth.backup.created", { token })).body.rows as Array<{ entity: { id: string } }>,
+				rows => rows.some(r => r.entity.id === made.body.name),
+				100,
+				50,
+			);
+		} finally {
+			await platform.stop();
+		}
+	});
 });

@@ -349,6 +349,10 @@ describe("the OpenAPI document", () => {
 			body: { username: "openapi-erased", password: "a-long-passphrase", role: "viewer", domains: ["manufacturing"] },
 		});
 		await call("POST", `/users/${erased.id}/erase`, { token: other });
+		const made = await call("POST", "/backups", { token: other, body: {} });
+		await call("GET", "/backups", { token: other });
+		await call("GET", `/backups/${made.name}`, { token: other });
+		await call("POST", `/backups/${made.name}/verify`, { token: other });
 
 		const problems: string[] = [];
 		const exercised = new Set<string>();

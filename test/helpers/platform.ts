@@ -71,6 +71,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 		NODE_ENV: "test",
 		PORT: "0",
 		DATA_DIR: dataDir,
+		// POST /backups writes beside the data folder, never into the checkout
+		BACKUP_DIR: `${dataDir}-backups`,
 		BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD,
 		LOG_LEVEL: "warn",
 		MONGO_URI: undefined,
