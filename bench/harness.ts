@@ -118,9 +118,12 @@ async function startForked(script: string, env: Record<string, string>): Promise
 export async function run(
 	name: string,
 	url: string,
-	opts: { headers?: Record<string, string>; connections?: number; duration?: number; method?: string; body?: string } = {},
+	opts: { headers?: Record<string, string>; connections?: number; duration?: number; method?: string; body?: string; paths?: string[] } = {},
 ): Promise<LoadResult> {
-	const options = { url, connections: opts.connections ?? 50, headers: opts.headers, method: opts.method ?? "GET", body: opts.body };
+	// `paths`: each request goes to the next of them in turn (many companies rather than one)
+	let next = 0;
+	const requests = opts.paths ? [{ setupRequest: (req: { path: string }) => ({ ...req, path: opts.paths![next++ % opts.paths!.length] }) }] : undefined;
+	const options = { url, connections: opts.connections ?? 50, headers: opts.headers, method: opts.method ?? "GET", body: opts.body, requests };
 	await autocannon({ ...options, duration: 5 }); // warm-up: JIT, caches, keep-alive sockets
 	const r = await autocannon({ ...options, duration: opts.duration ?? 10 });
 	return {

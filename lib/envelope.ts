@@ -3,7 +3,7 @@
  * with a random 96-bit IV per value (NIST SP 800-38D, §8.2.2) and associated data binding the ciphertext to where
  * it belongs, so a value copied to another record, field or key id fails to decrypt.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomFillSync } from "node:crypto";
 
 /** A stored encrypted value: format version, data key id, IV, ciphertext and GCM tag (base64). */
 export interface Envelope {
@@ -22,9 +22,23 @@ export function isEnvelope(value: unknown): value is Envelope {
 	return !!e && typeof e === "object" && e.v === 1 && typeof e.kid === "string" && typeof e.iv === "string" && typeof e.ct === "string" && typeof e.tag === "string";
 }
 
+/** Random IVs drawn from a pool filled a few KB at a time: one call to the system's generator per 1,024 values. */
+const ivPool = Buffer.alloc(IV_BYTES * 1024);
+let ivAt = ivPool.length;
+function nextIv(): Buffer {
+	if (ivAt + IV_BYTES > ivPool.length) {
+		randomFillSync(ivPool);
+		ivAt = 0;
+	}
+	const iv = Buffer.from(ivPool.subarray(ivAt, ivAt + IV_BYTES));
+	ivPool.fill(0, ivAt, ivAt + IV_BYTES); // never handed out twice
+	ivAt += IV_BYTES;
+	return iv;
+}
+
 /** Raw AES-256-GCM: IV, ciphertext and tag of `plaintext` under `key` with `aad`. */
 export function seal(key: Buffer, plaintext: Buffer, aad: string): { iv: Buffer; ct: Buffer; tag: Buffer } {
-	const iv = randomBytes(IV_BYTES);
+	const iv = nextIv();
 	const cipher = createCipheriv("aes-256-gcm", key, iv);
 	cipher.setAAD(Buffer.from(aad, "utf8"));
 	const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -44,11 +58,20 @@ export const fieldAad = (collection: string, recordId: string, field: string, ki
 
 /** A JSON value encrypted as an envelope. */
 export function encryptValue(key: Buffer, kid: string, value: unknown, aad: string): Envelope {
-	const { iv, ct, tag } = seal(key, Buffer.from(JSON.stringify(value), "utf8"), aad);
+	return encryptJson(key, kid, JSON.stringify(value), aad);
+}
+
+/** A value's JSON text encrypted as an envelope. */
+export function encryptJson(key: Buffer, kid: string, json: string, aad: string): Envelope {
+	const { iv, ct, tag } = seal(key, Buffer.from(json, "utf8"), aad);
 	return { v: 1, kid, iv: iv.toString("base64"), ct: ct.toString("base64"), tag: tag.toString("base64") };
 }
 
 export function decryptValue(key: Buffer, envelope: Envelope, aad: string): unknown {
-	const plain = open(key, { iv: Buffer.from(envelope.iv, "base64"), ct: Buffer.from(envelope.ct, "base64"), tag: Buffer.from(envelope.tag, "base64") }, aad);
-	return JSON.parse(plain.toString("utf8"));
+	return JSON.parse(decryptJson(key, envelope, aad));
+}
+
+/** The JSON text an envelope holds. */
+export function decryptJson(key: Buffer, envelope: Envelope, aad: string): string {
+	return open(key, { iv: Buffer.from(envelope.iv, "base64"), ct: Buffer.from(envelope.ct, "base64"), tag: Buffer.from(envelope.tag, "base64") }, aad).toString("utf8");
 }

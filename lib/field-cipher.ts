@@ -4,8 +4,8 @@
  * retired key. The associated data binds each value to the collection, the record's id, the declared path and
  * the key id (lib/envelope.ts).
  */
-import { randomBytes } from "node:crypto";
-import { decryptValue, encryptValue, fieldAad, isEnvelope } from "./envelope";
+import { randomUUID } from "node:crypto";
+import { decryptJson, encryptJson, fieldAad, isEnvelope, type Envelope } from "./envelope";
 import { ERASED, scopeOfKid, type Keyring } from "./keyring";
 import type { EncryptedCollection, KeyScope } from "../models/encrypted-fields";
 
@@ -82,20 +82,51 @@ function reaches(segs: string[], i: number, pattern: string[], j: number): boole
 
 /** A new record id as the store makes them: an ObjectId's 12 bytes (time first) on MongoDB, 16 letters and digits on NeDB. */
 export function newRecordId(toObjectId?: (hex: string) => unknown): unknown {
+	// randomUUID draws from Node's buffered generator: no system call per id
+	const random = randomUUID().replace(/-/g, "");
 	if (toObjectId) {
 		const time = Math.floor(Date.now() / 1000)
 			.toString(16)
 			.padStart(8, "0");
-		return toObjectId(time + randomBytes(8).toString("hex"));
+		return toObjectId(time + random.slice(0, 16));
 	}
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	return Array.from(randomBytes(16), b => alphabet[b % 62]).join("");
+	return random.slice(0, 16);
 }
 
 export class EncryptedPathError extends Error {}
 
+/** A map that forgets its least recently used entries past `max`. */
+class Lru<V> {
+	private readonly map = new Map<string, V>();
+	constructor(private readonly max: number) {}
+	get(key: string): V | undefined {
+		const v = this.map.get(key);
+		if (v !== undefined) {
+			this.map.delete(key);
+			this.map.set(key, v);
+		}
+		return v;
+	}
+	set(key: string, value: V): void {
+		this.map.delete(key);
+		this.map.set(key, value);
+		if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+	}
+}
+
+/**
+ * Values decrypted or encrypted lately, per collection: a value read and written back unchanged (an overview folded
+ * again, a record updated in one field) keeps its envelope, and one read again is not decrypted again. Consulted
+ * only once its key is known live, so an erased person's values read as erased as soon as the keyring says so.
+ */
+const CACHED_VALUES = 20_000;
+
 export class FieldCipher {
 	private readonly patterns: Array<{ text: string; segments: string[] }>;
+	/** (record, field, kid, JSON) → its envelope. */
+	private readonly sealedValues = new Lru<Envelope>(CACHED_VALUES);
+	/** (associated data, envelope) → the JSON it holds. */
+	private readonly openedValues = new Lru<string>(CACHED_VALUES);
 
 	constructor(
 		readonly collection: string,
@@ -186,7 +217,16 @@ export class FieldCipher {
 		const open = (v: unknown, field: string) => {
 			if (!isEnvelope(v)) return v; // written before encryption was on: read as stored
 			const key = keys.get(v.kid);
-			return key ? decryptValue(key, v, fieldAad(this.collection, recordId, field, v.kid)) : ERASED;
+			if (!key) return ERASED;
+			const aad = fieldAad(this.collection, recordId, field, v.kid);
+			const cacheKey = `${aad}\u0000${v.iv}\u0000${v.tag}\u0000${v.ct}`;
+			let json = this.openedValues.get(cacheKey);
+			if (json === undefined) {
+				json = decryptJson(key, v, aad);
+				this.openedValues.set(cacheKey, json);
+				this.sealedValues.set(`${recordId}\u0000${field}\u0000${v.kid}\u0000${json}`, v);
+			}
+			return JSON.parse(json);
 		};
 		let out: unknown = doc;
 		for (const p of this.patterns) out = mapPath(out, p.segments, v => open(v, p.text));
@@ -257,7 +297,17 @@ export class FieldCipher {
 		return (value, pattern) => {
 			if (isEnvelope(value)) return value;
 			if (!active) return ERASED; // the scope's keys were destroyed: nothing of it is written again
-			return encryptValue(active.key, active.kid, value, fieldAad(this.collection, recordId, pattern, active.kid));
+			const json = JSON.stringify(value);
+			// the same value of the same field of the same record under the same key: the same envelope (nothing new to hide)
+			const cacheKey = `${recordId}\u0000${pattern}\u0000${active.kid}\u0000${json}`;
+			const known = this.sealedValues.get(cacheKey);
+			if (known) return { ...known };
+			const aad = fieldAad(this.collection, recordId, pattern, active.kid);
+			const sealed = encryptJson(active.key, active.kid, json, aad);
+			this.sealedValues.set(cacheKey, sealed);
+			// what a write answers (the stored record) reads back without decrypting it again
+			this.openedValues.set(`${aad}\u0000${sealed.iv}\u0000${sealed.tag}\u0000${sealed.ct}`, json);
+			return sealed;
 		};
 	}
 }

@@ -367,7 +367,8 @@ export class Repository {
 		// the id is made before the insert: each value's associated data binds it
 		const withId = doc._id === undefined ? { _id: newRecordId(this.objectIdOf()), ...doc } : doc;
 		const stored = await this.write(async () => this.adapter.insert(await this.sealed(cipher, withId)));
-		return this.decrypted(stored) as Promise<Doc>;
+		// what was stored, with the values as the caller gave them (nothing to decrypt)
+		return { ...stored, ...withId };
 	}
 	/** Inserted under the _id of its natural key: a second insert of the same key, by any replica, fails as a duplicate. */
 	insertKeyed(key: string, doc: Doc): Promise<Doc> {
