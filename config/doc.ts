@@ -9,7 +9,7 @@ const shown = (v: unknown): string => (v == null ? "unset" : Array.isArray(v) ? 
 const valueAt = (config: object, key: string): unknown => key.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], config);
 
 /** Settings that are paths, resolved against the working directory when read. */
-const PATH_SETTINGS = ["data_dir", "web_dir"];
+const PATH_SETTINGS = ["data_dir", "web_dir", "encryption.key_file"];
 
 export function settingsMarkdown(): string {
 	// the production file's values (credentials given, as production requires them)

@@ -2,6 +2,7 @@
 import type { Principal } from "../models/principal";
 import type { ApiKey, User } from "../models/user";
 import { action, event, signal } from "./contract";
+import type { EncryptionStatus } from "./encryption";
 
 const ofUser = { entity: "auth.user", id: (p: { user: User }) => p.user.id };
 
@@ -37,6 +38,8 @@ export const Auth = {
 		resolveUser: action<{ id: string }, Principal | null>()("auth.resolveUser"),
 		/** A user's id by username (null when there is none): the audit trail finds an actor's entries by it. */
 		userIdOf: action<{ username: string }, string | null>()("auth.userIdOf"),
+		encryptionStatus: action<Record<string, never>, EncryptionStatus>()("auth.encryptionStatus"),
+		rotateKeys: action<{ scopes?: string[] }, EncryptionStatus>()("auth.rotateKeys"),
 		resolveApiKey: action<{ key_id: string; key_digest: string }, Principal | null>()("auth.resolveApiKey"),
 		isRevoked: action<{ jti: string }, boolean>()("auth.isRevoked"),
 		revocations: action<Record<string, never>, Array<{ jti: string; exp: number }>>()("auth.revocations"),

@@ -13,14 +13,13 @@ import { call, emit } from "../lib/contract-calls";
 import { principalOf, servicePrincipal } from "../lib/principal";
 import { configOf, type Config } from "../config";
 import { Auth } from "../contracts";
-import { EncryptedStores } from "../contracts/encryption";
+import { EncryptedStores, type EncryptionStatus } from "../contracts/encryption";
 import type { KeyScope } from "../models/encrypted-fields";
 
 /** How often each auth node checks key ages, a changed key file and a re-encryption to run. */
 export const KEY_CHECK_MS = 60_000;
 const DAY_MS = 86_400_000;
 
-type EncryptionStatus = Awaited<ReturnType<typeof statusOf>>;
 type This = {
 	keyLease: SharedKeyringLease;
 	keyJobs: Repository;
@@ -38,7 +37,7 @@ type This = {
 };
 
 /** What GET /encryption answers. */
-async function statusOf(ring: Keyring, jobs: Repository, days: number) {
+async function statusOf(ring: Keyring, jobs: Repository, days: number): Promise<EncryptionStatus> {
 	const keys = await ring.list();
 	const kek = ring.currentKek;
 	const ageDays = (iso: string) => Math.floor((Date.now() - Date.parse(iso)) / DAY_MS);

@@ -117,6 +117,15 @@ describe("the operator commands", () => {
 		expect(await run("backup-verify", { dir })).toMatch(/does NOT verify:\n- collections\/companies\.ndjson: its SHA-256 is not the manifest's/);
 	});
 
+	it("encryption shows the keys and the re-encryption; encryption-rotate makes new data keys", async () => {
+		expect(await run("encryption")).toMatch(
+			/^key-encryption key \S+: 0 days old, 1 in the key file\ndata keys: \d+ active over \d+ scopes; wrapped by \S+\nre-encryption: none/,
+		);
+		const rotated = await run("encryption-rotate", { scope: "platform" });
+		expect(rotated).toMatch(/^rotated: platform\/v2\n/);
+		expect(rotated).toMatch(/re-encryption: waiting/);
+	});
+
 	it("audit-verify says whether the chain is intact", async () => {
 		expect(await run("audit-verify")).toMatch(/^audit trail intact: \d+ entries checked, head at \d+$/);
 	});
