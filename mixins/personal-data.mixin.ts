@@ -10,24 +10,37 @@ import { mapAtPath } from "../lib/field-cipher";
 import { ERASED } from "../lib/keyring";
 import type { PersonalDataRecords } from "../contracts/personal-data";
 
-/** Every record of `repo` (a page at a time) with `username` at one of `paths` replaced by `[erased]`; how many changed. */
-async function eraseMentions(repo: Repository, paths: string[], username: string): Promise<number> {
-	let changed = 0;
+/**
+ * Every record of `repo`, a page at a time (the paths may be nested or encrypted: not queryable), whose `paths` hold
+ * the person's username or id, given to `visit` with the top-level fields as they read with it replaced by `[erased]`; stops when
+ * `visit` answers false.
+ */
+async function scanMentions(repo: Repository, paths: string[], person: { username: string; user_id: string }, visit: (doc: Doc, erased: Doc) => Promise<boolean>): Promise<void> {
 	let after: unknown = undefined;
 	for (;;) {
 		const docs = await repo.find({ query: after === undefined ? {} : { _id: { $gt: after } }, sort: ["_id"], limit: 500 });
 		for (const doc of docs) {
-			const set: Doc = {};
+			const erased: Doc = {};
 			for (const path of paths) {
 				const top = path.split(/[.[]/)[0];
-				const replaced = mapAtPath({ [top]: set[top] ?? doc[top] }, path, v => (v === username ? ERASED : v)) as Doc;
-				if (JSON.stringify(replaced[top]) !== JSON.stringify(doc[top])) set[top] = replaced[top];
+				const replaced = mapAtPath({ [top]: erased[top] ?? doc[top] }, path, v => (v === person.username || v === person.user_id ? ERASED : v)) as Doc;
+				if (JSON.stringify(replaced[top]) !== JSON.stringify(doc[top])) erased[top] = replaced[top];
 			}
-			if (Object.keys(set).length && (await repo.updateById(doc._id, { $set: set }))) changed++;
+			if (Object.keys(erased).length && !(await visit(doc, erased))) return;
 		}
-		if (docs.length < 500) return changed;
+		if (docs.length < 500) return;
 		after = docs[docs.length - 1]._id;
 	}
+}
+
+/** Every record of `repo` naming the person (username or id) at one of `paths` made to name `[erased]`; how many changed. */
+async function eraseMentions(repo: Repository, paths: string[], person: { username: string; user_id: string }): Promise<number> {
+	let changed = 0;
+	await scanMentions(repo, paths, person, async (doc, erased) => {
+		if (await repo.updateById(doc._id, { $set: erased })) changed++;
+		return true;
+	});
+	return changed;
 }
 
 /** Records one service answers at most: the answer says when there were more. */
@@ -35,8 +48,8 @@ export const PERSONAL_DATA_LIMIT = 1000;
 
 /**
  * `kind`: what the records are (plural noun); `fields`: where they name a person, by username or by user id
- * (queried); `mentions`: per repository of the service, further paths (nested, or encrypted) where a username may
- * stand, replaced on erasure by a scan of the collection.
+ * (queried); `mentions`: per repository of the service, further paths (nested, or encrypted) where a username or a
+ * user id may stand, found for an access request and replaced on erasure by a scan of the collection.
  */
 export function createPersonalDataMixin(kind: string, fields: { username?: string[]; user_id?: string[]; mentions?: Record<string, string[]> }) {
 	return defineMixin<{ store: Repository }, DbMethods>()({
@@ -46,7 +59,18 @@ export function createPersonalDataMixin(kind: string, fields: { username?: strin
 				params: { $$strict: true, username: { type: "string", min: 1, max: 100 }, user_id: { type: "string", min: 1, max: 64 } },
 				async handler(ctx: Context<{ username: string; user_id: string }>): Promise<PersonalDataRecords> {
 					const or = [...(fields.username ?? []).map(f => ({ [f]: ctx.params.username })), ...(fields.user_id ?? []).map(f => ({ [f]: ctx.params.user_id }))];
-					const rows = await this.findEntities({ query: or.length === 1 ? or[0] : { $or: or }, sort: ["created_at"], limit: PERSONAL_DATA_LIMIT + 1 });
+					const rows: Array<Doc & { id: string }> = or.length
+						? await this.findEntities({ query: or.length === 1 ? or[0] : { $or: or }, sort: ["created_at"], limit: PERSONAL_DATA_LIMIT + 1 })
+						: [];
+					// the records that name them only where no query reaches (nested, or encrypted): found by a scan
+					const found = new Set(rows.map(r => r.id));
+					const mentions = fields.mentions?.store;
+					if (mentions && rows.length <= PERSONAL_DATA_LIMIT)
+						await scanMentions(this.store, mentions, ctx.params, async doc => {
+							const entity = this.toEntity<Doc & { id: string }>(doc)!;
+							if (!found.has(entity.id)) rows.push(entity);
+							return rows.length <= PERSONAL_DATA_LIMIT;
+						});
 					return { kind, rows: rows.slice(0, PERSONAL_DATA_LIMIT), truncated: rows.length > PERSONAL_DATA_LIMIT };
 				},
 			},
@@ -64,7 +88,7 @@ export function createPersonalDataMixin(kind: string, fields: { username?: strin
 					const touched = new Set<Repository>(records ? [this.store] : []);
 					for (const [field, paths] of Object.entries(fields.mentions ?? {})) {
 						const repo = (this as unknown as Record<string, Repository>)[field];
-						const n = await eraseMentions(repo, paths, ctx.params.username);
+						const n = await eraseMentions(repo, paths, ctx.params);
 						if (n) touched.add(repo);
 						records += n;
 					}

@@ -36,7 +36,8 @@ const byDomain = { scope: (doc: Record<string, any>) => domainScope(doc.industry
 
 export const ENCRYPTED_COLLECTIONS: Record<string, EncryptedCollection> = {
 	risk_assessments: { fields: ["title", "mitigation_strategies", "treatment.owner", "acceptance.rationale", "acceptance.reason", "acceptance_history[].rationale"], ...byDomain },
-	compliance_records: { fields: ["attestations.*.evidence", "attestations.*.by"], ...byDomain },
+	// the evaluation repeats each requirement's attestation beside its result
+	compliance_records: { fields: ["attestations.*.evidence", "attestations.*.by", "requirements[].attestation.evidence", "requirements[].attestation.by"], ...byDomain },
 	strategic_plans: {
 		fields: ["action_plan[].title", "action_plan[].owner", "objectives[].key_results[].check_ins[].note", "transitions[].reason"],
 		...byDomain,

@@ -19,6 +19,7 @@ import { createCacheCleanerMixin } from "../mixins/cache-cleaner.mixin";
 import { COMPANY_SCOPE_KEYS, createCompanyScopedMixin } from "../mixins/company-scoped.mixin";
 import { createDbMixin, createStoreMixin, naturalKey } from "../mixins/db.mixin";
 import { createEncryptedStoresMixin } from "../mixins/encrypted-stores.mixin";
+import { createPersonalDataMixin } from "../mixins/personal-data.mixin";
 import { isoDateParam, isoDateTimeParam, listParams, nowIso, pageOf, pageOfAll, pageParams } from "../models/common";
 import { conflict, forbidden, missing, notFound, unprocessable } from "../models/errors";
 import { Companies, Compliance, Domains, Finance } from "../contracts";
@@ -44,6 +45,8 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 		createStoreMixin("frameworks", "compliance_frameworks", [{ fields: { id: 1 }, unique: true }], { cachedAnswers: true }),
 		createDbMixin("compliance_records", [{ fields: { record_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
 		createEncryptedStoresMixin({ compliance_records: "store" }),
+		// who attested (their id) is in the (encrypted) attestations: found and erased by a scan
+		createPersonalDataMixin("compliance records", { mentions: { store: ["attestations.*.by", "requirements[].attestation.by"] } }),
 		createCompanyScopedMixin("compliance"),
 		// records read the company's KPIs and analysis
 		createCacheCleanerMixin(["domains", "finance"]),

@@ -35,6 +35,25 @@ function filesHolding(dir: string, marker: string): string[] {
 	return found;
 }
 
+/** The company's SOC 2 record, attested by `token`'s user with `evidence`. */
+async function attest(token: string, evidence: string): Promise<string> {
+	const record = await platform.request("POST", `/companies/${companyId}/compliance/evaluate`, { token, body: { regulation_type: "soc2" } });
+	expect(record.status).toBe(200);
+	const today = new Date().toISOString().slice(0, 10);
+	const attested = await platform.request("PATCH", `/compliance-records/${record.body.id}/attestations/type2_report`, {
+		token,
+		body: { answer: true, evidence, effective_date: today },
+	});
+	expect(attested.status).toBe(200);
+	return record.body.id;
+}
+
+/** A compliance record of the company as `token`'s user reads it. */
+const recordOf = async (token: string, id: string) =>
+	((await platform.request("GET", `/companies/${companyId}/compliance-records`, { token })).body.rows as Array<{ id: string; attestations: Record<string, unknown> }>).find(
+		r => r.id === id,
+	)!;
+
 const risk = (token: string, title: string, extra: Record<string, unknown> = {}) =>
 	platform.request("POST", `/companies/${companyId}/risk-assessments`, { token, body: { risk_type: "operational", title, likelihood: 2, impact: 3, ...extra } });
 
@@ -59,6 +78,7 @@ describe("encryption at rest", () => {
 			body: { value: 0.5, note: `note-${m}` },
 		});
 		expect(checkIn.status).toBe(201);
+		const recordId = await attest(person.token, `evidence-${m}`);
 		const key = await platform.request("POST", "/auth/api-keys", { token: admin, body: { name: `keyname-${m}`, role: "viewer", domains: ["technology"] } });
 		expect(key.status).toBe(201);
 		// a report file (a blob) holding the risk's title
@@ -85,11 +105,13 @@ describe("encryption at rest", () => {
 		expect(planRead.action_plan[0]).toMatchObject({ title: `action-${m}`, owner: `actionowner-${m}` });
 		expect(planRead.objectives[0].key_results[0].check_ins[0]).toMatchObject({ note: `note-${m}` });
 		expect((await platform.request("GET", "/auth/api-keys", { token: admin })).body.rows.map((k: { name: string }) => k.name)).toContain(`keyname-${m}`);
+		const record = await recordOf(person.token, recordId);
+		expect(record.attestations.type2_report).toMatchObject({ evidence: `evidence-${m}`, by: person.id });
 		const trail = (await platform.request("GET", `/audit?actor=enc-${m}-person`, { token: admin })).body.rows;
 		expect(trail.every((e: { actor: { username: string } }) => e.actor.username === `enc-${m}-person`)).toBe(true);
 
 		// on disk: none of them, in any file: the records, the audit trail's payloads, the overview, blobs, the channel journal
-		for (const field of ["title", "mitigation", "owner", "action", "actionowner", "note", "keyname"])
+		for (const field of ["title", "mitigation", "owner", "action", "actionowner", "note", "keyname", "evidence"])
 			expect([field, filesHolding(platform.dataDir, `${field}-${m}`)]).toEqual([field, []]);
 		// the actor's name is sealed in the trail (usernames stay as account identifiers in created_by, docs/security.md)
 		expect(filesHolding(platform.dataDir, `enc-${m}-person`)).not.toContain("audit_log.db");
@@ -160,6 +182,10 @@ describe("encryption at rest", () => {
 		const plan = await platform.request("POST", `/companies/${companyId}/strategic-plans`, { token: person.token, body: { title: "Erasure plan" } });
 		expect(plan.status).toBe(201);
 		await platform.request("POST", `/strategic-plans/${plan.body.id}/transitions`, { token: person.token, body: { to: "under_review", reason: "ready" } });
+		const recordId = await attest(person.token, "Auditor's report of 2026");
+		// an access request finds the attestation, though who attested is encrypted (a scan)
+		const mine = (await platform.request("GET", `/users/${person.id}/personal-data`, { token: person.token })).body;
+		expect(mine.records.compliance.rows.map((r: { id: string }) => r.id)).toEqual([recordId]);
 		await eventually(
 			"their entries",
 			async () => (await platform.request("GET", `/audit?actor=${name}`, { token: admin })).body.total,
@@ -177,6 +203,10 @@ describe("encryption at rest", () => {
 		// what named them names [erased]; the trail's entries of their doing are there, their name unreadable
 		const r = (await platform.request("GET", `/risk-assessments/${assessed.body.id}`, { token: admin })).body;
 		expect(r).toMatchObject({ created_by: "[erased]", treatment: { owner: "[erased]" } });
+		expect((await recordOf(admin, recordId)).attestations.type2_report).toMatchObject({
+			by: "[erased]",
+			evidence: "Auditor's report of 2026",
+		});
 		const p = (await platform.request("GET", `/strategic-plans/${plan.body.id}`, { token: admin })).body;
 		expect(p.created_by).toBe("[erased]");
 		expect(p.transitions.map((t: { by: string }) => t.by)).toEqual(["[erased]"]);
