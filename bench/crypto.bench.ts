@@ -152,8 +152,16 @@ async function main() {
 	const startOnly = await profiled(keyFile, null);
 	const writes = await profiled(keyFile, async (api, headers) => {
 		const paths: string[] = [];
-		for (let i = 0; i < COMPANIES; i++) paths.push(`/api/v1/companies/${(await json("POST", `${api}/companies`, { name: `Crypto Bench Co ${i}`, industry: "technology" }, headers)).id}/risk-assessments`);
-		const body = JSON.stringify({ risk_type: "operational", title: "Key supplier fails to deliver", likelihood: 3, impact: 4, mitigation_strategies: ["second source"], treatment: { strategy: "mitigate", owner: "coo" } });
+		for (let i = 0; i < COMPANIES; i++)
+			paths.push(`/api/v1/companies/${(await json("POST", `${api}/companies`, { name: `Crypto Bench Co ${i}`, industry: "technology" }, headers)).id}/risk-assessments`);
+		const body = JSON.stringify({
+			risk_type: "operational",
+			title: "Key supplier fails to deliver",
+			likelihood: 3,
+			impact: 4,
+			mitigation_strategies: ["second source"],
+			treatment: { strategy: "mitigate", owner: "coo" },
+		});
 		return [await run(`POST manual risk assessment, ${COMPANIES} companies (stored, audited, folded)`, api, { method: "POST", body, headers, connections: 8, paths })];
 	});
 	const reads = await profiled(keyFile, async (api, headers) => {

@@ -585,7 +585,11 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 
 	async started() {
 		await this.countUnappended().catch(() => undefined);
-		if (this.config.retention.audit_days > 0) this.archiveTimer = scheduleRetention(() => this.archiveOld(), msg => this.logger.warn(msg));
+		if (this.config.retention.audit_days > 0)
+			this.archiveTimer = scheduleRetention(
+				() => this.archiveOld(),
+				msg => this.logger.warn(msg),
+			);
 		this.retryTimer = setInterval(
 			() => void this.appendUnappended().catch(err => this.logger.warn(`Unappended audit records: ${(err as Error).message}`)),
 			this.config.audit.retry_unappended_ms,

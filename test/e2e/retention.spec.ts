@@ -69,7 +69,10 @@ describe("retention", () => {
 
 	it("archives the trail's entries past RETENTION_AUDIT_DAYS (verified before they leave the store); the chain still verifies from the archive", async () => {
 		const archiveDir = fs.mkdtempSync(path.join(os.tmpdir(), "bizops-audit-archive-"));
-		platform = await startPlatform({ services: SERVICES, env: { ML_DEFAULT_MODEL: "false", ML_SHIPPED_DATASETS: "false", RETENTION_AUDIT_DAYS: "30", AUDIT_ARCHIVE_DIR: archiveDir } });
+		platform = await startPlatform({
+			services: SERVICES,
+			env: { ML_DEFAULT_MODEL: "false", ML_SHIPPED_DATASETS: "false", RETENTION_AUDIT_DAYS: "30", AUDIT_ARCHIVE_DIR: archiveDir },
+		});
 		const audit = platform.broker.getLocalService("audit") as unknown as { archiveOld(): Promise<number>; store: Repository };
 		// records of 40 days ago, as the audit channel delivers them (events of an earlier time), then today's
 		const old = Array.from({ length: 25 }, (_, i) => ({
@@ -84,12 +87,24 @@ describe("retention", () => {
 			domain: "technology",
 		}));
 		for (const record of old) await sendToChannel(platform.broker, Audit.channels.events, record);
-		await eventually("the old records appended", () => audit.store.count({ query: {} }), n => n >= 25, 200, 50);
+		await eventually(
+			"the old records appended",
+			() => audit.store.count({ query: {} }),
+			n => n >= 25,
+			200,
+			50,
+		);
 		const token = await platform.login("admin", ADMIN_PASSWORD);
 		await platform.request("POST", "/companies", { token, body: { name: "Recent Co", industry: "technology" } });
 		// old again after today's: the chain is archived from its start only, so these stay
 		for (const record of old.slice(0, 3)) await sendToChannel(platform.broker, Audit.channels.events, { ...record, event_id: `${record.event_id}-late` });
-		const before = await eventually("every record appended", async () => (await platform.request("GET", "/audit/verify", { token })).body, v => v.ok && v.entries_checked >= 29, 200, 50);
+		const before = await eventually(
+			"every record appended",
+			async () => (await platform.request("GET", "/audit/verify", { token })).body,
+			v => v.ok && v.entries_checked >= 29,
+			200,
+			50,
+		);
 		expect(fs.readdirSync(archiveDir)).toEqual([]);
 		expect(await audit.archiveOld()).toBe(25);
 		expect(await audit.archiveOld()).toBe(0);
@@ -99,7 +114,10 @@ describe("retention", () => {
 		const after = (await platform.request("GET", "/audit/verify", { token })).body;
 		expect(after).toMatchObject({ ok: true, archived_through: 25, head_seq: before.head_seq, entries_checked: before.entries_checked - 25 });
 		// the archive is the stored entries: their chain checks from the genesis, and a changed line is named
-		const file = path.join(archiveDir, fs.readdirSync(archiveDir).find(f => f.endsWith(".ndjson"))!);
+		const file = path.join(
+			archiveDir,
+			fs.readdirSync(archiveDir).find(f => f.endsWith(".ndjson"))!,
+		);
 		fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('"action":"companies.created"', '"action":"companies.deleted"'));
 		expect((await verifyArchives(archiveDir)).problem).toMatch(/SHA-256 is not the manifest's/);
 	});
