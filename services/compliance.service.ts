@@ -46,7 +46,7 @@ const ComplianceService = defineService<{ locks: KeyedLock }>()({
 		createDbMixin("compliance_records", [{ fields: { record_key: 1 }, unique: true }, { fields: { company_id: 1 } }]),
 		createEncryptedStoresMixin({ compliance_records: "store" }),
 		// who attested (their id) is in the (encrypted) attestations: found and erased by a scan
-		createPersonalDataMixin("compliance records", { mentions: { store: ["attestations.*.by", "requirements[].attestation.by"] } }),
+		createPersonalDataMixin("compliance records", { mentions: { store: ["attestations.*.by", "requirements[].attestation.by"], frameworks: ["imported_by"] } }),
 		createCompanyScopedMixin("compliance"),
 		// records read the company's KPIs and analysis
 		createCacheCleanerMixin(["domains", "finance"]),
