@@ -93,7 +93,10 @@ const RiskService = defineService<{ locks: KeyedLock }>()({
 		createStoreMixin("matrices", "risk_matrices", [{ fields: { urn: 1 }, unique: true }], { cachedAnswers: true }),
 		createDbMixin("risk_assessments", [{ fields: { assessment_key: 1 }, unique: true, sparse: true }, { fields: { company_id: 1 } }]),
 		createEncryptedStoresMixin({ risk_assessments: "store" }),
-		createPersonalDataMixin("risk assessments", { username: ["created_by"], mentions: { store: ["treatment.owner", "acceptance.by", "acceptance_history[].by"], matrices: ["imported_by"] } }),
+		createPersonalDataMixin("risk assessments", {
+			username: ["created_by"],
+			mentions: { store: ["treatment.owner", "acceptance.by", "acceptance_history[].by"], matrices: ["imported_by"] },
+		}),
 		createCompanyScopedMixin("risk"),
 		// automatic assessments read the finance analysis; acceptances may hold until a KPI breaches
 		createCacheCleanerMixin(["finance", "domains"]),
