@@ -44,6 +44,10 @@ const HEAD_KEY = "audit-chain-head";
 const entryKey = (seq: number) => `audit-entry-${seq}`;
 const VERIFY_PAGE = 1000;
 const MAX_ATTEMPTS = 100;
+/** Records appended under one move of the head (the records waiting on this node when the chain is free). */
+const APPEND_BATCH = 500;
+/** The audit channel's handlers at once on one node: what waits while a batch is written forms the next batch. */
+const APPEND_IN_FLIGHT = 1000;
 const AS_AUDIT = { meta: { user: servicePrincipal("audit") } };
 /** Records of the ledger shown by verify. */
 const UNAPPENDED_SHOWN = 20;
@@ -73,7 +77,8 @@ const EXPORT_MAX = 100_000;
 interface Head {
 	seq: number;
 	hash: string;
-	last: AuditEntry | null;
+	/** The entries the head moved over last (one batch), written to the log by whoever reads the head next if not yet there. */
+	last: AuditEntry | AuditEntry[] | null;
 	/** The last entry archived and removed (docs/audit.md, "Retention and archive"). */
 	archived_seq?: number;
 	archived_hash?: string;
@@ -82,7 +87,20 @@ interface Head {
 /** Entries per archive file. */
 const ARCHIVE_BATCH = 10_000;
 
-const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeout; siemTimer?: NodeJS.Timeout; archiveTimer?: NodeJS.Timeout; shipping: boolean }>()({
+/** How many entries the head's last batch holds. */
+const lastCount = (last: Head["last"]) => (Array.isArray(last) ? last.length : last ? 1 : 0);
+
+type Waiting = { record: AuditRecord; resolve(entry: AuditEntry | null): void; reject(err: Error): void };
+
+const AuditService = defineService<{
+	waiting: Waiting[];
+	appending: Promise<void> | null;
+	locks: KeyedLock;
+	retryTimer?: NodeJS.Timeout;
+	siemTimer?: NodeJS.Timeout;
+	archiveTimer?: NodeJS.Timeout;
+	shipping: boolean;
+}>()({
 	name: "audit",
 	metadata: { description: "The audit trail and its hash chain" },
 	settings: { rest: "/" },
@@ -143,14 +161,24 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 			return out as AuditRecord;
 		},
 
-		/** The entry the head points to, written to the log if it is not there yet (idempotent). */
-		async materialize(entry: AuditEntry): Promise<void> {
-			if (await this.store.findOne({ seq: entry.seq })) return;
+		/** The entries the head moved over (one, or a batch), written to the log where they are not yet (idempotent). */
+		async materialize(last: AuditEntry | AuditEntry[]): Promise<void> {
+			const entries = Array.isArray(last) ? last : [last];
+			if (!entries.length) return;
+			const there = new Set((await this.store.find({ query: { seq: { $gte: entries[0].seq, $lte: entries[entries.length - 1].seq } } })).map(d => d.seq as number));
+			const missing = entries.filter(e => !there.has(e.seq));
+			if (!missing.length) return;
 			try {
-				await this.store.insertKeyed(entryKey(entry.seq), entry);
+				await this.store.insertManyKeyed(missing.map(entry => ({ key: entryKey(entry.seq), doc: entry })));
 			} catch (err) {
-				// another replica wrote it at the same moment (same _id): it is there
-				if (!(await this.store.findOne({ seq: entry.seq }))) throw err;
+				// another replica wrote some at the same moment (same _ids): each is written alone, those there left
+				for (const entry of missing) {
+					try {
+						await this.store.insertKeyed(entryKey(entry.seq), entry);
+					} catch (one) {
+						if (!(await this.store.findOne({ seq: entry.seq }))) throw err;
+					}
+				}
 			}
 		},
 
@@ -161,31 +189,70 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 			return { ...record, domain: company?.industry ?? null };
 		},
 
-		/** Appends the record once (a record whose event_id is in the log already is skipped); the entry, or null if it was there. */
+		/**
+		 * Appends the record once (a record whose event_id is in the log already is skipped); the entry, or null if
+		 * it was there. Records that arrive while a batch is being written wait and go together in the next one: one
+		 * move of the head for the batch, each entry still chained to the one before it.
+		 */
 		async append(plain: AuditRecord): Promise<AuditEntry | null> {
 			const record = await this.sealed(plain);
-			return this.locks.run("chain", async () => {
-				const headId = this.idForKey(HEAD_KEY);
-				for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-					const head = (await this.heads.findById(headId)) as (Head & Doc) | null;
-					if (!head) {
-						await this.heads.insert({ _id: headId, seq: 0, hash: GENESIS_HASH, last: null }).catch(() => undefined);
-						continue;
-					}
-					if (head.last) await this.materialize(head.last);
-					if (await this.store.findOne({ event_id: record.event_id })) return null;
-					const entry = chainEntry(record, head.seq + 1, head.hash);
-					const moved = await this.heads.updateMany({ _id: headId, seq: head.seq }, { $set: { seq: entry.seq, hash: entry.hash, last: entry } });
-					if (moved === 1) {
-						this.countMetric(BUSINESS_COUNTERS.auditAppends);
-						await this.materialize(entry);
-						return entry;
-					}
-					// another replica appended first: read the head again
-					await new Promise(resolve => setTimeout(resolve, Math.random() * 10));
-				}
-				throw new Error("the audit chain's head kept moving: the message is delivered again");
+			return new Promise<AuditEntry | null>((resolve, reject) => {
+				this.waiting.push({ record, resolve, reject });
+				this.appendWaiting();
 			});
+		},
+
+		/** Writes what waits, a batch at a time, until nothing does (one writer per node; replicas race on the head). */
+		appendWaiting(): void {
+			if (this.appending) return;
+			this.appending = (async () => {
+				while (this.waiting.length) {
+					const batch = this.waiting.splice(0, APPEND_BATCH);
+					try {
+						const entries = await this.locks.run("chain", () => this.appendBatch(batch.map(b => b.record)));
+						batch.forEach((b, i) => b.resolve(entries[i]));
+					} catch (err) {
+						batch.forEach(b => b.reject(err as Error));
+					}
+				}
+			})().finally(() => {
+				this.appending = null;
+				if (this.waiting.length) this.appendWaiting();
+			});
+		},
+
+		/** The records chained after the head in one compare-and-set of it; for each, its entry, or null when its event was in the log. */
+		async appendBatch(records: AuditRecord[]): Promise<Array<AuditEntry | null>> {
+			const headId = this.idForKey(HEAD_KEY);
+			for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+				const head = (await this.heads.findById(headId)) as (Head & Doc) | null;
+				if (!head) {
+					await this.heads.insert({ _id: headId, seq: 0, hash: GENESIS_HASH, last: null }).catch(() => undefined);
+					continue;
+				}
+				if (head.last) await this.materialize(head.last);
+				const ids = records.map(r => r.event_id);
+				const logged = new Set((await this.store.find({ query: { event_id: { $in: ids } } })).map(d => d.event_id as string));
+				// a record delivered twice in one batch is appended once
+				const fresh = records.filter((r, i) => !logged.has(r.event_id) && ids.indexOf(r.event_id) === i);
+				if (!fresh.length) return records.map(() => null);
+				const entries: AuditEntry[] = [];
+				for (const r of fresh) {
+					const before = entries[entries.length - 1] ?? head;
+					entries.push(chainEntry(r, before.seq + 1, before.hash));
+				}
+				const end = entries[entries.length - 1];
+				const moved = await this.heads.updateMany({ _id: headId, seq: head.seq }, { $set: { seq: end.seq, hash: end.hash, last: entries } });
+				if (moved === 1) {
+					this.countMetric(BUSINESS_COUNTERS.auditAppends, undefined, entries.length);
+					await this.materialize(entries);
+					const byEvent = new Map(entries.map(e => [e.event_id, e]));
+					return records.map((r, i) => (ids.indexOf(r.event_id) === i ? (byEvent.get(r.event_id) ?? null) : null));
+				}
+				// another replica appended first: read the head again
+				await new Promise(resolve => setTimeout(resolve, Math.random() * 10));
+			}
+			throw new Error("the audit chain's head kept moving: the message is delivered again");
 		},
 
 		/**
@@ -534,7 +601,8 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 				const logEnd = previous?.seq ?? 0;
 				const archived = head?.archived_seq ? { archived_through: head.archived_seq } : {};
 				// the head may point one entry past the log (the next append writes it): that is not a break
-				if (head && head.seq > logEnd + 1)
+				// the head may point past the log by the batch it moved over last (the next append writes it): not a break
+				if (head && head.seq > logEnd + lastCount(head.last))
 					return { ok: false, entries_checked: checked, first_broken: { seq: logEnd + 1, reason: `entry ${logEnd + 1} is missing` }, head_seq: head.seq, unappended };
 				return { ok: waiting === 0, entries_checked: checked, head_seq: head?.seq ?? 0, head_hash: head?.hash ?? GENESIS_HASH, ...archived, unappended };
 			},
@@ -544,6 +612,8 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 	channels: {
 		[Audit.channels.events.name]: {
 			group: "audit",
+			// many at once: those that arrive while a batch is written go together in the next (methods.append)
+			maxInFlight: APPEND_IN_FLIGHT,
 			// given up after the channel's redeliveries: to the ledger below, not to the shared dead-letter queue
 			deadLettering: { enabled: true, queueName: Audit.channels.unappended.name },
 			async handler(record) {
@@ -579,6 +649,8 @@ const AuditService = defineService<{ locks: KeyedLock; retryTimer?: NodeJS.Timeo
 
 	created() {
 		this.locks = new KeyedLock();
+		this.waiting = [];
+		this.appending = null;
 		this.shipping = false;
 		if (this.broker.isMetricsEnabled() && !this.broker.metrics.getMetric(UNAPPENDED_GAUGE.name)) this.broker.metrics.register({ ...UNAPPENDED_GAUGE });
 	},

@@ -83,7 +83,7 @@ export function archivedAnchor(head: { archived_seq?: number; archived_hash?: st
 /** The audit chain in a collection's documents: its head (from the head document) and whether the entries hold it. */
 export function auditHeadOf(
 	entries: AuditEntry[],
-	head: { seq: number; hash: string; last?: AuditEntry | null; archived_seq?: number; archived_hash?: string } | null,
+	head: { seq: number; hash: string; last?: AuditEntry | AuditEntry[] | null; archived_seq?: number; archived_hash?: string } | null,
 ): { head_seq: number; head_hash: string; problem?: string } {
 	const sorted = [...entries].sort((a, b) => a.seq - b.seq);
 	// entries archived and removed (docs/audit.md, "Retention and archive"): the chain goes on from the last of them
@@ -91,7 +91,7 @@ export function auditHeadOf(
 	if (broken) return { head_seq: head?.seq ?? 0, head_hash: head?.hash ?? GENESIS_HASH, problem: `audit entry ${broken.seq}: ${broken.reason}` };
 	const end = sorted[sorted.length - 1];
 	if (!head) return { head_seq: end?.seq ?? 0, head_hash: end?.hash ?? GENESIS_HASH };
-	// the head may point one entry past the log (its next append writes it from the head): not a break
-	if (head.seq > (end?.seq ?? 0) + (head.last ? 1 : 0)) return { head_seq: head.seq, head_hash: head.hash, problem: `audit entry ${(end?.seq ?? 0) + 1} is missing` };
+	// the head may point past the log by the batch it moved over last (its next append writes it from the head): not a break
+	if (head.seq > (end?.seq ?? 0) + (Array.isArray(head.last) ? head.last.length : head.last ? 1 : 0)) return { head_seq: head.seq, head_hash: head.hash, problem: `audit entry ${(end?.seq ?? 0) + 1} is missing` };
 	return { head_seq: head.seq, head_hash: head.hash };
 }

@@ -5,6 +5,8 @@
  * `/audit/verify` (and the REPL) until it is appended, then is in the chain.
  */
 import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
+import { sendToChannel } from "../../lib/contract-calls";
+import { Audit } from "../../contracts";
 
 let platform: Platform;
 let admin: string;
@@ -114,12 +116,15 @@ describe("the audit trail under a flood", () => {
 
 describe("records the store refuses", () => {
 	it("shows them in /audit/verify and the REPL until they are appended, then they are in the chain", async () => {
-		const audit = platform.broker.getLocalService("audit") as unknown as { heads: { updateMany(q: object, u: { $set?: { last?: { action?: string } } }): Promise<number> } };
+		const audit = platform.broker.getLocalService("audit") as unknown as {
+			heads: { updateMany(q: object, u: { $set?: { last?: Array<{ action?: string }> } }): Promise<number> };
+		};
 		const updateMany = audit.heads.updateMany.bind(audit.heads);
 		let refusing = true;
 		// the store refuses to move the chain's head for this action, on every redelivery
 		audit.heads.updateMany = async (q, u) => {
-			if (refusing && u.$set?.last?.action === "companies.created") throw new Error("store unavailable");
+			// (the head moves over a batch of entries: refused when the batch holds the creation)
+			if (refusing && u.$set?.last?.some(e => e.action === "companies.created")) throw new Error("store unavailable");
 			return updateMany(q, u);
 		};
 		try {
@@ -163,4 +168,56 @@ describe("records the store refuses", () => {
 			audit.heads.updateMany = updateMany;
 		}
 	});
+});
+
+describe("a burst of records", () => {
+	it("is appended in batches — far fewer moves of the head than records —, each event once, in one chain that verifies", async () => {
+		const audit = platform.broker.getLocalService("audit") as unknown as { heads: { updateMany(q: object, u: object): Promise<number> } };
+		const updateMany = audit.heads.updateMany.bind(audit.heads);
+		let moves = 0;
+		audit.heads.updateMany = async (q, u) => {
+			const n = await updateMany(q, u);
+			if ((u as { $set?: { last?: unknown } }).$set?.last) moves += n;
+			return n;
+		};
+		try {
+			const before = (await platform.request("GET", "/audit/verify", { token: admin })).body;
+			const run = `burst-${Date.now()}`;
+			const record = (i: number) => ({
+				event_id: `${run}-${i}`,
+				action: "companies.updated",
+				entity: { type: "companies", id: `c${i}` },
+				actor: { id: "u-burst", username: "burst-analyst", role: "analyst" },
+				request_id: null,
+				at: new Date().toISOString(),
+				payload: { i },
+				company_id: null,
+				domain: "technology",
+			});
+			// 2,000 records, and 200 of them delivered a second time within the burst (a redelivery)
+			await Promise.all(
+				[...Array.from({ length: 2000 }, (_, i) => record(i)), ...Array.from({ length: 200 }, (_, i) => record(i * 10))].map(r =>
+					sendToChannel(platform.broker, Audit.channels.events, r),
+				),
+			);
+			const after = await eventually(
+				"the burst appended",
+				async () => (await platform.request("GET", "/audit/verify", { token: admin })).body,
+				v => v.head_seq >= before.head_seq + 2000 && v.unappended.count === 0,
+				400,
+				50,
+			);
+			expect(after).toMatchObject({ ok: true, head_seq: before.head_seq + 2000, entries_checked: before.entries_checked + 2000 });
+			// each event once
+			const rows = (await platform.request("GET", `/audit?entity_type=companies&entity_id=c10&action=companies.updated`, { token: admin })).body.rows as Array<{
+				event_id: string;
+			}>;
+			expect(rows.filter(r => r.event_id === `${run}-10`)).toHaveLength(1);
+			// in batches: one head move carried many records
+			expect(moves).toBeGreaterThan(0);
+			expect(moves).toBeLessThan(2000 / 5);
+		} finally {
+			audit.heads.updateMany = updateMany;
+		}
+	}, 60_000);
 });
