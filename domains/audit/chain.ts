@@ -92,6 +92,7 @@ export function auditHeadOf(
 	const end = sorted[sorted.length - 1];
 	if (!head) return { head_seq: end?.seq ?? 0, head_hash: end?.hash ?? GENESIS_HASH };
 	// the head may point past the log by the batch it moved over last (its next append writes it from the head): not a break
-	if (head.seq > (end?.seq ?? 0) + (Array.isArray(head.last) ? head.last.length : head.last ? 1 : 0)) return { head_seq: head.seq, head_hash: head.hash, problem: `audit entry ${(end?.seq ?? 0) + 1} is missing` };
+	if (head.seq > (end?.seq ?? 0) + (Array.isArray(head.last) ? head.last.length : head.last ? 1 : 0))
+		return { head_seq: head.seq, head_hash: head.hash, problem: `audit entry ${(end?.seq ?? 0) + 1} is missing` };
 	return { head_seq: head.seq, head_hash: head.hash };
 }
