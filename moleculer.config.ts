@@ -20,6 +20,7 @@ import { platformLogger } from "./lib/logger";
 import { NodeHealthMiddleware } from "./middlewares/node-health.middleware";
 import { LogContextMiddleware } from "./middlewares/log-context.middleware";
 import { StoreUnavailableMiddleware } from "./middlewares/store-unavailable.middleware";
+import { IndexedMemoryCacher } from "./lib/indexed-memory-cacher";
 import { loadReplCommands, openRepl } from "./repl";
 
 /**
@@ -44,8 +45,8 @@ function cacherOptions(config: Config): BrokerOptions["cacher"] {
 			options: { prefix: `bizops-${config.namespace}`, redis: config.cacher as unknown as Record<string, any>, ttl: 300, maxParamsLength: 80 },
 		};
 	}
-	// bounded: the least recently used answers go first
-	return { type: "MemoryLRU", options: { max: 20000, ttl: 300, maxParamsLength: 80, clone: false } };
+	// bounded: the least recently used answers go first; indexed by action, so a service's cleaning is not a scan
+	return new IndexedMemoryCacher({ max: 20000, ttl: 300, maxParamsLength: 80, clone: false }) as never;
 }
 
 /**

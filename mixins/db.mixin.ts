@@ -596,6 +596,12 @@ async function ensureIndexes(adapter: DbAdapter, indexes: IndexSpec[], logger?: 
 		}
 	}
 	if (adapter.db?.filename) protectStoreFile(adapter.db);
+	if (adapter.db?.updateAsync) {
+		// moleculer-db wraps NeDB's update in util.promisify around a function that returns a promise: Node emits (and
+		// builds a stack trace for) a DEP0174 warning on every update. NeDB's own promise API gives the same results.
+		const db = adapter.db as { updateAsync(q: Doc, u: Doc, o: Doc): Promise<{ numAffected: number; affectedDocuments: unknown; upsert: boolean }>; update: unknown };
+		db.update = (query: Doc, update: Doc, options: Doc) => db.updateAsync(query, update, options).then(r => [r.numAffected, r.affectedDocuments, r.upsert]);
+	}
 	if (adapter.db?.setAutocompactionInterval) {
 		// NeDB appends every write; compact the file now and then so it does not grow without bound.
 		adapter.db.setAutocompactionInterval(10 * 60 * 1000);
