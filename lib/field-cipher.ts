@@ -119,7 +119,9 @@ class Lru<V> {
  * again, a record updated in one field) keeps its envelope, and one read again is not decrypted again. Consulted
  * only once its key is known live, so an erased person's values read as erased as soon as the keyring says so.
  */
-const CACHED_VALUES = 20_000;
+const CACHED_VALUES = 10_000;
+/** Values longer than this (as JSON: an audit payload, a long note) are not kept: each is large and seldom read twice. */
+const CACHED_JSON_MAX = 512;
 
 export class FieldCipher {
 	private readonly patterns: Array<{ text: string; segments: string[] }>;
@@ -223,8 +225,10 @@ export class FieldCipher {
 			let json = this.openedValues.get(cacheKey);
 			if (json === undefined) {
 				json = decryptJson(key, v, aad);
-				this.openedValues.set(cacheKey, json);
-				this.sealedValues.set(`${recordId}\u0000${field}\u0000${v.kid}\u0000${json}`, v);
+				if (json.length <= CACHED_JSON_MAX) {
+					this.openedValues.set(cacheKey, json);
+					this.sealedValues.set(`${recordId}\u0000${field}\u0000${v.kid}\u0000${json}`, v);
+				}
 			}
 			return JSON.parse(json);
 		};
@@ -298,11 +302,12 @@ export class FieldCipher {
 			if (isEnvelope(value)) return value;
 			if (!active) return ERASED; // the scope's keys were destroyed: nothing of it is written again
 			const json = JSON.stringify(value);
+			const aad = fieldAad(this.collection, recordId, pattern, active.kid);
+			if (json.length > CACHED_JSON_MAX) return encryptJson(active.key, active.kid, json, aad);
 			// the same value of the same field of the same record under the same key: the same envelope (nothing new to hide)
 			const cacheKey = `${recordId}\u0000${pattern}\u0000${active.kid}\u0000${json}`;
 			const known = this.sealedValues.get(cacheKey);
 			if (known) return { ...known };
-			const aad = fieldAad(this.collection, recordId, pattern, active.kid);
 			const sealed = encryptJson(active.key, active.kid, json, aad);
 			this.sealedValues.set(cacheKey, sealed);
 			// what a write answers (the stored record) reads back without decrypting it again
