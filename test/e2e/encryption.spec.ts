@@ -8,17 +8,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { newKekEntry, readKekFile, writeKekFile } from "../../lib/keyring";
-import { ADMIN_PASSWORD, eventually, startPlatform, tempDataDir, type Platform } from "../helpers/platform";
+import { ADMIN_PASSWORD, eventually, PERSON_RECORD_SERVICES, startPlatform, tempDataDir, type Platform } from "../helpers/platform";
 
 let platform: Platform;
 let admin: string;
 let companyId: string;
 
 beforeAll(async () => {
-	platform = await startPlatform({
-		services: ["api", "auth", "companies", "flags", "finance", "domains", "risk", "compliance", "strategy", "overview", "audit", "reports", "ml.datasets", "ml.registry"],
-		env: { ML_DEFAULT_MODEL: "false", ML_SHIPPED_DATASETS: "false" },
-	});
+	platform = await startPlatform({ services: PERSON_RECORD_SERVICES, env: { ML_DEFAULT_MODEL: "false", ML_SHIPPED_DATASETS: "false" } });
 	admin = await platform.login("admin", ADMIN_PASSWORD);
 	companyId = (await platform.request("POST", "/companies", { token: admin, body: { name: "Cipher Co", industry: "technology" } })).body.id;
 });

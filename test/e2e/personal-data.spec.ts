@@ -3,16 +3,13 @@
  * gathers what every service keeps under the user's name and the audit trail's entries of their doing, without a
  * secret; the user or an admin of the account gets it, nobody else; the export is itself audited.
  */
-import { ADMIN_PASSWORD, eventually, startPlatform, type Platform } from "../helpers/platform";
+import { ADMIN_PASSWORD, eventually, PERSON_RECORD_SERVICES, startPlatform, type Platform } from "../helpers/platform";
 
 let platform: Platform;
 let admin: string;
 
 beforeAll(async () => {
-	platform = await startPlatform({
-		services: ["api", "auth", "companies", "flags", "finance", "domains", "risk", "compliance", "strategy", "overview", "audit", "reports", "ml.datasets", "ml.registry"],
-		env: { ML_DEFAULT_MODEL: "false", ML_SHIPPED_DATASETS: "false" },
-	});
+	platform = await startPlatform({ services: PERSON_RECORD_SERVICES, env: { ML_DEFAULT_MODEL: "false", ML_SHIPPED_DATASETS: "false" } });
 	admin = await platform.login("admin", ADMIN_PASSWORD);
 });
 afterAll(() => platform.stop());

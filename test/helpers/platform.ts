@@ -63,6 +63,9 @@ export function tempDataDir(): string {
 	return fs.mkdtempSync(path.join(os.tmpdir(), "bizops-test-"));
 }
 
+/** Every service that keeps records under a person's name or in encrypted fields, and what they need to run. */
+export const PERSON_RECORD_SERVICES = ALL_SERVICES.filter(s => !["orchestrator", "integration", "ml.training", "ml.evaluation", "ml.prediction"].includes(s));
+
 export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
 	const dataDir = opts.dataDir ?? tempDataDir();
 	// the environment this platform is configured from, as `npm start` would read it; the process's is left alone
