@@ -87,6 +87,27 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 			return [...new Set(services.filter(s => s.actions?.[`${s.name}.${action}`]).map(s => s.name))].sort();
 		},
 
+		/**
+		 * Removes an account the caller manages (not their own), keeping a super_admin (the removal is undone if it
+		 * took the last one), and ends its sessions: a deletion's and an erasure's first steps. The account as it was.
+		 */
+		async removeAccount(ctx: AuthContext, id: string, verb: "delete" | "erase"): Promise<UserRecord> {
+			const actor = principalOf(ctx);
+			if (actor.kind === "user" && id === actor.id) throw forbidden(`You may not ${verb} your own account`);
+			const target = await this.manageableUser(ctx, id);
+			const stored = await this.store.findById(target.id);
+			const removed = await this.keepingASuperAdmin(
+				target,
+				() => this.removeEntity(target.id),
+				async () => {
+					if (stored) await this.store.insert(stored);
+				},
+			);
+			if (!removed) throw notFound("User", target.id); // removed meanwhile by someone else
+			await this.endSessions({ user_id: target.id });
+			return target;
+		},
+
 		publicUser(record: UserRecord): User {
 			const { password_hash: _hash, ...user } = record;
 			return user;
@@ -553,18 +574,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
 			async handler(ctx: AuthContext<{ id: string }>) {
 				const actor = principalOf(ctx);
-				if (actor.kind === "user" && ctx.params.id === actor.id) throw forbidden("You may not delete your own account");
-				const target = await this.manageableUser(ctx, ctx.params.id);
-				const stored = await this.store.findById(target.id);
-				const removed = await this.keepingASuperAdmin(
-					target,
-					() => this.removeEntity(target.id),
-					async () => {
-						if (stored) await this.store.insert(stored);
-					},
-				);
-				if (!removed) throw notFound("User", target.id); // deleted meanwhile by someone else
-				await this.endSessions({ user_id: target.id });
+				const target = await this.removeAccount(ctx, ctx.params.id, "delete");
 				this.clearCacheAgainSoon();
 				emit(ctx, Auth.events.userDeleted, { user: this.publicUser(target), by: actor.id });
 				return { id: target.id, deleted: true };
@@ -585,15 +595,7 @@ const AuthService = defineService<{ locks: KeyedLock; refreshTokens: Store; revo
 			params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
 			async handler(ctx: AuthContext<{ id: string }>) {
 				const actor = principalOf(ctx);
-				if (actor.kind === "user" && ctx.params.id === actor.id) throw forbidden("You may not erase your own account");
-				const target = await this.manageableUser(ctx, ctx.params.id);
-				const removed = await this.keepingASuperAdmin(
-					target,
-					() => this.removeEntity(target.id),
-					async () => undefined,
-				);
-				if (!removed) throw notFound("User", target.id);
-				await this.endSessions({ user_id: target.id });
+				const target = await this.removeAccount(ctx, ctx.params.id, "erase");
 				// every service that keeps records under a person's name replaces it (mixins/personal-data.mixin.ts)
 				const person = { username: target.username, user_id: target.id };
 				const records: Record<string, number> = {};
