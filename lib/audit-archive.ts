@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { firstBreak, GENESIS_HASH, type AuditEntry } from "../domains/audit/chain";
+import { writeFileAtomic } from "./atomic-file";
 
 export interface ArchiveManifest {
 	file: string;
@@ -45,8 +46,8 @@ export async function writeArchive(dir: string, entries: AuditEntry[], anchor: A
 		sha256: createHash("sha256").update(text).digest("hex"),
 		created_at: new Date().toISOString(),
 	};
-	await writeThenRename(path.join(dir, manifest.file), text);
-	await writeThenRename(path.join(dir, `${base}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
+	await writeFileAtomic(path.join(dir, manifest.file), text);
+	await writeFileAtomic(path.join(dir, `${base}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
 	const problem = await verifyArchiveFile(dir, manifest, anchor);
 	if (problem) throw new Error(`the archive ${manifest.file} does not verify after writing (${problem}): nothing removed`);
 	return manifest;
@@ -82,10 +83,4 @@ export async function verifyArchives(dir: string): Promise<{ anchor: ArchiveAnch
 		anchor = { seq: m.to_seq, hash: m.last_hash };
 	}
 	return { anchor, files: manifests.length, problem: null };
-}
-
-async function writeThenRename(file: string, text: string): Promise<void> {
-	const tmp = `${file}.${process.pid}.tmp`;
-	await fs.promises.writeFile(tmp, text, { mode: 0o600 });
-	await fs.promises.rename(tmp, file);
 }

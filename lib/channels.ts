@@ -34,7 +34,7 @@ export function channelAdapterOptions(config: Config): Record<string, unknown> |
 		...common,
 		journalDir: path.join(config.data_dir, "channels"),
 		// what events carry (names, free text) is in the journal until it is compacted: sealed like the store
-		sealing: () => journalSealing(loadKeks(config, console)),
+		sealing: logger => journalSealing(loadKeks(config, logger)),
 		retryBaseMs: config.channels.retry_base_ms,
 		retryMaxMs: config.channels.retry_max_ms,
 	});

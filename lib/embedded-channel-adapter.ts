@@ -20,6 +20,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ServiceBroker } from "moleculer";
 import type { JournalSealing } from "./keyring";
+import { writeFileAtomic } from "./atomic-file";
 
 const BaseAdapter: BaseAdapterClass = require("@moleculer/channels/src/adapters/base");
 const C: Record<string, string> = require("@moleculer/channels/src/constants");
@@ -62,7 +63,7 @@ type BaseAdapterClass = new (opts?: Record<string, unknown>) => BaseAdapterInsta
 
 export interface EmbeddedAdapterOptions {
 	/** How each message's payload is sealed in the journal (encryption at rest), made when the journal opens; none: as it is. */
-	sealing?: () => JournalSealing;
+	sealing?: (logger: { warn(message: string): void }) => JournalSealing;
 	/** Folder of the journal; null keeps messages in memory only (lost with the process). */
 	journalDir: string | null;
 	maxRetries?: number;
@@ -149,9 +150,7 @@ class Journal {
 
 	/** A new file with the given lines, renamed over the old one (a crash leaves one or the other, whole). */
 	private async rewrite(lines: string[]): Promise<void> {
-		const tmp = `${this.file}.${process.pid}.tmp`;
-		await fs.promises.writeFile(tmp, lines.length ? lines.join("\n") + "\n" : "", { mode: 0o600 });
-		await fs.promises.rename(tmp, this.file);
+		await writeFileAtomic(this.file, lines.length ? lines.join("\n") + "\n" : "");
 		fs.closeSync(this.fd);
 		this.fd = fs.openSync(this.file, "a", 0o600);
 		this.linesSinceCompaction = lines.length;
@@ -181,7 +180,7 @@ const markLine = (t: "a" | "d", id: string, group: string) => `{"t":"${t}","id":
 
 export class EmbeddedChannelAdapter extends BaseAdapter {
 	private readonly settings: Required<Omit<EmbeddedAdapterOptions, "deadLettering" | "journalDir" | "sealing">> & { journalDir: string | null };
-	private readonly makeSealing?: () => JournalSealing;
+	private readonly makeSealing?: (logger: { warn(message: string): void }) => JournalSealing;
 	private sealing?: JournalSealing;
 	/** Messages not yet handled by every group, in the order they were sent. */
 	private readonly messages = new Map<string, Message>();
@@ -219,7 +218,7 @@ export class EmbeddedChannelAdapter extends BaseAdapter {
 		const dir = this.settings.journalDir;
 		if (!dir) return;
 		fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-		this.sealing = this.makeSealing?.();
+		this.sealing = this.makeSealing?.(logger);
 		const file = path.join(dir, "journal.jsonl");
 		if (fs.existsSync(file)) this.replay(fs.readFileSync(file, "utf8"));
 		this.journal = new Journal(file);

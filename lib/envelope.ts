@@ -53,6 +53,38 @@ export function open(key: Buffer, sealed: { iv: Buffer; ct: Buffer; tag: Buffer 
 	return Buffer.concat([decipher.update(sealed.ct), decipher.final()]);
 }
 
+/** Bytes per step of `sealLarge` / `openLarge`: about 2 ms of AES-GCM each, the event loop free between. */
+const STEP = 1024 * 1024;
+const yieldToLoop = () => new Promise<void>(resolve => setImmediate(resolve));
+
+/** `seal` for large bytes (a 50 MB data set takes ~90 ms in one piece): a megabyte at a time, other work running between. */
+export async function sealLarge(key: Buffer, plaintext: Buffer, aad: string): Promise<{ iv: Buffer; ct: Buffer; tag: Buffer }> {
+	const iv = nextIv();
+	const cipher = createCipheriv("aes-256-gcm", key, iv);
+	cipher.setAAD(Buffer.from(aad, "utf8"));
+	const parts: Buffer[] = [];
+	for (let at = 0; at < plaintext.length; at += STEP) {
+		parts.push(cipher.update(plaintext.subarray(at, at + STEP)));
+		if (at + STEP < plaintext.length) await yieldToLoop();
+	}
+	parts.push(cipher.final());
+	return { iv, ct: Buffer.concat(parts), tag: cipher.getAuthTag() };
+}
+
+/** `open` for large bytes, a megabyte at a time; throws as `open` does. */
+export async function openLarge(key: Buffer, sealed: { iv: Buffer; ct: Buffer; tag: Buffer }, aad: string): Promise<Buffer> {
+	const decipher = createDecipheriv("aes-256-gcm", key, sealed.iv);
+	decipher.setAAD(Buffer.from(aad, "utf8"));
+	decipher.setAuthTag(sealed.tag);
+	const parts: Buffer[] = [];
+	for (let at = 0; at < sealed.ct.length; at += STEP) {
+		parts.push(decipher.update(sealed.ct.subarray(at, at + STEP)));
+		if (at + STEP < sealed.ct.length) await yieldToLoop();
+	}
+	parts.push(decipher.final());
+	return Buffer.concat(parts);
+}
+
 /** The associated data of a field value: collection, record id, field (its declared path) and key id. */
 export const fieldAad = (collection: string, recordId: string, field: string, kid: string) => `${collection}|${recordId}|${field}|${kid}`;
 

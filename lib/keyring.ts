@@ -9,6 +9,7 @@ import { hkdfSync, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { KEY_BYTES, open, seal } from "./envelope";
+import { writeFileAtomicSync } from "./atomic-file";
 import type { KeyScope } from "../models/encrypted-fields";
 import type { Config } from "../config";
 
@@ -90,9 +91,7 @@ export function readKekFile(file: string): KekEntry[] {
 /** Writes a key file readable by its owner only (0600 in a 0700 folder), through a temporary file. */
 export function writeKekFile(file: string, keys: KekEntry[]): void {
 	fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-	const tmp = `${file}.${process.pid}.tmp`;
-	fs.writeFileSync(tmp, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o600 });
-	fs.renameSync(tmp, file);
+	writeFileAtomicSync(file, `${JSON.stringify({ keys }, null, 2)}\n`);
 }
 
 /** A hold on the process's keyring: taken at first use, let go when its holder closes. */
