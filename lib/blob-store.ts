@@ -37,7 +37,7 @@ export interface BlobStore {
 	close(): Promise<void>;
 }
 
-/** SHA-256 of the bytes a megabyte at a time, the event loop free between (a 50 MB blob is ~100 ms of hashing). */
+/** SHA-256 of the bytes a megabyte at a time, the event loop free between (a 50 MB blob is ~30 ms of hashing in one piece). */
 async function hashOf(bytes: Buffer): Promise<string> {
 	const hash = createHash("sha256");
 	for (let at = 0; at < bytes.length; at += 1024 * 1024) {
