@@ -38,4 +38,4 @@ COPY data/polish-bankruptcy ./data/polish-bankruptcy
 COPY data/sec-fsds/*.tsv ./data/sec-fsds/
 USER node
 EXPOSE 3000 3001 3030
-CMD ["node", "--disable-warning=DEP0174", "dist/bin/runner.js", "--config", "dist/moleculer.config.js"]
+CMD ["node", "--disable-warning=DEP0174", "--experimental-async-context-frame", "dist/bin/runner.js", "--config", "dist/moleculer.config.js"]

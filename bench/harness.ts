@@ -63,7 +63,18 @@ export async function startPlatformProcess(env: Record<string, string> = {}): Pr
 	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bizops-bench-"));
 	const child = spawn(
 		process.execPath,
-		["--disable-warning=DEP0174", "-r", "@swc-node/register", "bin/runner.ts", "--config", "moleculer.config.ts", "--mask", "**/*.service.ts", "services"],
+		[
+			"--disable-warning=DEP0174",
+			"--experimental-async-context-frame",
+			"-r",
+			"@swc-node/register",
+			"bin/runner.ts",
+			"--config",
+			"moleculer.config.ts",
+			"--mask",
+			"**/*.service.ts",
+			"services",
+		],
 		{
 			cwd: ROOT,
 			env: {

@@ -150,17 +150,23 @@ export function AuditMiddleware(): Middleware {
 			};
 		},
 		localAction(next: (ctx: Context) => Promise<unknown>) {
-			return async (ctx: Context) => {
-				try {
-					return await next(ctx);
-				} finally {
-					const pending = sending.get(ctx);
-					if (pending) {
-						sending.delete(ctx);
-						await Promise.all(pending);
-					}
-				}
+			// one link on the handler's promise, not an async function's three: every call pays for it
+			const settled = async (ctx: Context, pending: Array<Promise<unknown>>) => {
+				sending.delete(ctx);
+				await Promise.all(pending);
 			};
+			return (ctx: Context) =>
+				next(ctx).then(
+					result => {
+						const pending = sending.get(ctx);
+						return pending ? settled(ctx, pending).then(() => result) : result;
+					},
+					err => {
+						const pending = sending.get(ctx);
+						if (!pending) throw err;
+						return settled(ctx, pending).then(() => Promise.reject(err));
+					},
+				);
 		},
 	} as unknown as Middleware;
 }

@@ -16,7 +16,7 @@ import type { DocumentExtras } from "../mixins/openapi.mixin";
 import { aliasesOf, operationDocsOf, restActionsOf, serviceDescriptionsOf, type RestAction, type RouteManifest } from "../mixins/rest-routes";
 import ROUTE_MANIFEST from "./routes.json";
 import { notAcceptable, unsupportedMediaType } from "../models/errors";
-import { HTTP_DURATION } from "../lib/metrics";
+import { DurationSeries, HTTP_DURATION } from "../lib/metrics";
 import { LocalSocketTransporter } from "../lib/local-socket-transporter";
 import { assertJsonDepth, parseByteSize, payloadTooLarge } from "../lib/json-body";
 import { methodNotAllowed, wireError } from "../lib/http-errors";
@@ -42,7 +42,7 @@ const SERVICE_AVAILABLE_GAUGE: MetricRegistry.GaugeMetricOptions = {
 
 /** What the gateway keeps on itself (set in `created`/`started`), and moleculer-web's members it uses. */
 interface GatewayState {
-	httpDuration: { observe(value: number, labels: Record<string, string>): void } | null;
+	httpDuration: DurationSeries | null;
 	encoded: WeakMap<object, Buffer>;
 	/** The REST routes this gateway publishes, for the OpenAPI document. */
 	restActions: RestAction[];
@@ -65,6 +65,9 @@ const ANSWER_META = ["$statusCode", "$location", "$responseType", "$responseHead
 const ANSWERS_MAX = 10000;
 
 const HEADERS_TIMEOUT_MS = 10000;
+/** The liveness answer: one object, so its JSON is encoded once (encodeResponse keeps it). */
+const LIVE = Object.freeze({ status: "ok" });
+
 /** Where the API lives on the gateway. */
 const API_PATH = "/api/v1";
 
@@ -330,13 +333,13 @@ const ApiService = defineService<GatewayState>()({
 			const metric = this.httpDuration;
 			if (metric) {
 				const started = performance.now();
-				res.once("finish", () =>
-					metric.observe(performance.now() - started, {
-						method: req.method ?? "",
-						route: req.$alias ? req.$alias.fullPath : "unmatched",
-						status: String(res.statusCode),
-					}),
-				);
+				res.once("finish", () => {
+					const method = req.method ?? "";
+					const route = req.$alias ? req.$alias.fullPath : "unmatched";
+					const status = res.statusCode;
+					const series = metric.series(`${method} ${route} ${status}`, () => ({ method, route, status: String(status) }));
+					metric.observe(series, performance.now() - started);
+				});
 			}
 			const given = req.headers["x-request-id"] ?? req.headers["x-correlation-id"];
 			options.requestID = typeof given === "string" && SAFE_REQUEST_ID.test(given) ? given : undefined;
@@ -372,7 +375,7 @@ const ApiService = defineService<GatewayState>()({
 			bulkhead: { enabled: false },
 			rest: "GET /health/live",
 			handler() {
-				return { status: "ok" };
+				return LIVE;
 			},
 		},
 
@@ -479,7 +482,7 @@ const ApiService = defineService<GatewayState>()({
 	started() {
 		// registered by the LeanMetrics middleware when metrics are on
 		const metric = this.broker.isMetricsEnabled() ? this.broker.metrics.getMetric(HTTP_DURATION.name) : null;
-		this.httpDuration = metric && "observe" in metric ? metric : null;
+		this.httpDuration = metric && "observe" in metric ? new DurationSeries(metric as never) : null;
 	},
 
 	created() {
