@@ -18,6 +18,7 @@ import { BizopsPrometheusReporter } from "./lib/prometheus-reporter";
 import { LocalSocketTransporter } from "./lib/local-socket-transporter";
 import { platformLogger } from "./lib/logger";
 import { NodeHealthMiddleware } from "./middlewares/node-health.middleware";
+import { EventLoopDelayMiddleware } from "./middlewares/event-loop-delay.middleware";
 import { LogContextMiddleware } from "./middlewares/log-context.middleware";
 import { StoreUnavailableMiddleware } from "./middlewares/store-unavailable.middleware";
 import { IndexedMemoryCacher } from "./lib/indexed-memory-cacher";
@@ -136,6 +137,7 @@ function brokerOptions(config: Config = getConfig()): BrokerOptions {
 				return [name];
 			}),
 			NodeHealthMiddleware(config.health_port),
+			EventLoopDelayMiddleware(),
 			createChannelsMiddleware(config),
 			// every domain event also goes to the audit trail (middlewares/audit.middleware.ts)
 			AuditMiddleware(),

@@ -25,6 +25,8 @@ export interface LoadResult {
 
 export interface Started {
 	url: string;
+	/** The platform's DATA_DIR (startPlatformProcess). */
+	dataDir?: string;
 	child: ChildProcess;
 	stop(): Promise<void>;
 }
@@ -94,7 +96,7 @@ export async function startPlatformProcess(env: Record<string, string> = {}): Pr
 	);
 	const url = `http://127.0.0.1:${port}`;
 	await waitFor(`${url}/api/v1/health/ready`);
-	return { url, child, stop: stopper(child) };
+	return { url, dataDir, child, stop: stopper(child) };
 }
 
 /** Until the default ML model is in production (it trains on first start, as a user's first `npm start` does). */

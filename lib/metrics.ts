@@ -86,3 +86,10 @@ export class DurationSeries {
 		this.metric.dirty = true;
 	}
 }
+
+export const EVENT_LOOP_DELAY = {
+	name: "bizops.event_loop.delay.ms",
+	type: "gauge",
+	labelNames: ["quantile"],
+	description: "How late this node's event loop ran over the last 10 s (ms): quantile 0.5, 0.99 and 1 (the maximum)",
+} as const;
