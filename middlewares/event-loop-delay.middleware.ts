@@ -30,7 +30,7 @@ export function EventLoopDelayMiddleware(): Middleware {
 			const h = histogram;
 			timer = setInterval(() => {
 				// nanoseconds between ticks, less the period; a window without samples reads 0
-				const ms = (ns: number) => (h.count ? Math.max(0, Math.round(ns / 1e4) / 100 - RESOLUTION_MS) : 0);
+				const ms = (ns: number) => (h.count ? Math.max(0, Math.round(ns / 1e4 - RESOLUTION_MS * 100) / 100) : 0);
 				broker.metrics.set(EVENT_LOOP_DELAY.name, ms(h.percentile(50)), { quantile: "0.5" });
 				broker.metrics.set(EVENT_LOOP_DELAY.name, ms(h.percentile(99)), { quantile: "0.99" });
 				broker.metrics.set(EVENT_LOOP_DELAY.name, ms(h.max), { quantile: "1" });

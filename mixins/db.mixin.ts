@@ -599,14 +599,63 @@ async function ensureIndexes(adapter: DbAdapter, indexes: IndexSpec[], logger?: 
 	if (adapter.db?.updateAsync) {
 		// moleculer-db wraps NeDB's update in util.promisify around a function that returns a promise: Node emits (and
 		// builds a stack trace for) a DEP0174 warning on every update. NeDB's own promise API gives the same results.
-		const db = adapter.db as { updateAsync(q: Doc, u: Doc, o: Doc): Promise<{ numAffected: number; affectedDocuments: unknown; upsert: boolean }>; update: unknown };
-		db.update = (query: Doc, update: Doc, options: Doc) => db.updateAsync(query, update, options).then(r => [r.numAffected, r.affectedDocuments, r.upsert]);
+		const db = adapter.db as NedbFile & { updateAsync(q: Doc, u: Doc, o: Doc): Promise<{ numAffected: number; affectedDocuments: unknown; upsert: boolean }>; update: unknown };
+		const waste = compactWhenWasteful(db);
+		const closable = adapter as DbAdapter & { disconnect?(): Promise<unknown> };
+		const disconnect = closable.disconnect?.bind(adapter);
+		closable.disconnect = async () => {
+			waste.stop();
+			return disconnect?.();
+		};
+		db.update = (query: Doc, update: Doc, options: Doc) =>
+			db.updateAsync(query, update, options).then(r => {
+				waste.replaced(r.numAffected);
+				return [r.numAffected, r.affectedDocuments, r.upsert];
+			});
+		const remove = (db as unknown as { remove(q: Doc, o?: Doc): Promise<number> }).remove.bind(db);
+		(db as unknown as { remove(q: Doc, o?: Doc): Promise<number> }).remove = (query: Doc, options?: Doc) =>
+			remove(query, options).then(n => {
+				waste.replaced(n);
+				return n;
+			});
 	}
-	if (adapter.db?.setAutocompactionInterval) {
-		// NeDB appends every write; compact the file now and then so it does not grow without bound.
-		adapter.db.setAutocompactionInterval(10 * 60 * 1000);
-		adapter.db._autocompactionIntervalId?.unref?.(); // never the reason a process stays up
-	}
+}
+
+export interface NedbFile {
+	getAllData(): unknown[];
+	compactDatafileAsync(): Promise<void>;
+}
+
+/** How often the embedded store's files are checked for replaced and removed documents. */
+const COMPACTION_CHECK_MS = 60_000;
+
+/**
+ * NeDB appends every write, so a replaced or removed document stays in the file until it is compacted (rewritten
+ * with the live documents only, synchronously serialising every one of them). A file is compacted once the
+ * documents replaced or removed since its last compaction reach half its live ones (a third of the file), checked
+ * every minute; an append-only collection such as the audit trail is left alone. Compacting every collection
+ * every ten minutes stalled the process for up to half a second at a time as the stores grew (bench/README.md,
+ * the soak).
+ */
+export function compactWhenWasteful(db: NedbFile): { replaced(n: number): void; check(): Promise<boolean>; stop(): void } {
+	let replaced = 0;
+	let compacting = false;
+	/** Compacts when due; true when it did. */
+	const check = async () => {
+		if (compacting || replaced < 1000 || replaced < db.getAllData().length / 2) return false;
+		compacting = true;
+		const counted = replaced;
+		try {
+			await db.compactDatafileAsync();
+			replaced -= counted;
+			return true;
+		} finally {
+			compacting = false;
+		}
+	};
+	const timer = setInterval(() => void check().catch(() => undefined), COMPACTION_CHECK_MS);
+	timer.unref(); // never the reason a process stays up
+	return { replaced: n => (replaced += n), check, stop: () => clearInterval(timer) };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * What a training job will cost, estimated before it is queued from the data set's size, the model type and its
  * hyper-parameters, so a job that would run for hours is refused up front (docs/ml.md, "Limits"). Work counted
- * as each trainer does it — mini-batch steps and multiply-adds for the neural types (about 6 flops per
+ * as each trainer does it — Newton iterations over rows × columns² for logistic regression's IRLS, mini-batch
+ * steps and multiply-adds for the neural network (about 6 flops per
  * parameter and row for a forward and backward pass: Kaplan et al. 2020, "Scaling Laws for Neural Language
  * Models", §2.1), boosting rounds over rows × features for XGBoost (Chen & Guestrin 2016, §4's exact greedy
  * split finding), rows·log(rows) per feature tried and level for CART trees (Breiman et al. 1984) — times
@@ -12,6 +13,8 @@ import type { Hyperparameters, ModelType } from "./model-types";
 
 /** Seconds per unit of work on the reference machine (measured on the Polish 5year file: bench/README.md). */
 export const COST_RATES = {
+	/** A multiply-add in this project's own numeric loops (IRLS; measured on the Polish 5year file). */
+	js_multiply_add: 0.7e-9,
 	/** A tfjs (wasm) mini-batch step, per dense layer. */
 	tf_step_per_layer: 0.0008,
 	/** Floating-point operations per second of tfjs on wasm. */
@@ -47,9 +50,18 @@ function fitSeconds(input: CostInput, rows: number): { seconds: number; basis: s
 	const h = input.hyperparameters;
 	const d = input.features;
 	switch (input.model_type) {
-		case "logistic_regression":
+		case "logistic_regression": {
+			// each IRLS iteration: the Hessian's lower triangle over every row (width²/2 multiply-adds a row), then the
+			// objective at the step (width a row, once or more when halved); width: a feature and its missing indicator
+			const iterations = n(h, "max_iterations", 50);
+			const width = 2 * d + 1;
+			return {
+				seconds: iterations * rows * (width * width * 0.5 + 4 * width) * COST_RATES.js_multiply_add,
+				basis: `at most ${iterations} Newton iterations over ${rows} rows × ${width} columns`,
+			};
+		}
 		case "dense": {
-			const hidden = input.model_type === "dense" ? ((h.hidden_units as number[] | undefined) ?? [64, 32]) : [];
+			const hidden = (h.hidden_units as number[] | undefined) ?? [64, 32];
 			const widths = [d, ...hidden, 1];
 			let params = 0;
 			for (let i = 1; i < widths.length; i++) params += widths[i - 1] * widths[i] + widths[i];

@@ -2,14 +2,17 @@
  * The model types a version can be trained as (docs/ml.md). Each trains on pipeline-transformed rows with a
  * validation split for early stopping, and saves itself as a JSON text artifact that loads back to the very
  * same predictions:
- * - logistic_regression and dense: TensorFlow.js (wasm backend), Adam, binary cross-entropy, balanced class
- *   weights (King & Zeng 2001's re-weighting for rare events), rows shuffled each epoch from the seed, early
- *   stopping on validation ROC AUC keeping the best epoch's weights;
+ * - logistic_regression: IRLS (Newton's method on the ridge-penalised log-likelihood, ./logistic-regression.ts),
+ *   balanced class weights (King & Zeng 2001's re-weighting for rare events); a version trained before it (a
+ *   tfjs model) still loads;
+ * - dense: TensorFlow.js (wasm backend), Adam, binary cross-entropy, balanced class weights, rows shuffled each
+ *   epoch from the seed, early stopping on validation ROC AUC keeping the best epoch's weights;
  * - gradient_boosted_trees: XGBoost (Chen & Guestrin 2016) compiled to WebAssembly (ml-xgboost), the
  *   iteration count chosen on the validation split;
  * - random_forest: Breiman (2001) with CART trees (ml-random-forest), probability = share of trees voting 1.
  */
 import Validator, { type SyncCheckFunction } from "fastest-validator";
+import { fitLogistic, predictLogistic } from "./logistic-regression";
 import { rocAuc } from "./metrics";
 import type { PipelineKind } from "./pipeline";
 import { seededRandom, shuffled } from "./split";
@@ -209,7 +212,8 @@ const TF_RULES = {
 };
 const TF_DEFAULTS = { learning_rate: 0.001, batch_size: 32, epochs: 100, patience: 10, class_weight: "balanced", l2: 0.0001 };
 
-const logisticRegression = tfModelType(
+/** A version trained before logistic regression was fitted by IRLS: a tfjs model of one sigmoid unit. */
+export const tfLogisticRegression = tfModelType(
 	(tf, width, h, seed) =>
 		tf.sequential({
 			layers: [
@@ -225,6 +229,60 @@ const logisticRegression = tfModelType(
 	TF_DEFAULTS,
 	TF_RULES,
 );
+
+/** What a logistic regression version stores: its coefficients (per pipeline column) and intercept. */
+interface LogisticArtifact {
+	format: "irls";
+	coefficients: number[];
+	intercept: number;
+}
+
+const logisticRegression: ModelTypeDefinition = {
+	pipeline: "quantile_normal",
+	defaults: { l2: 0.001, max_iterations: 50, tolerance: 1e-6, class_weight: "balanced" },
+	rules: {
+		l2: { type: "number", min: 0, max: 10, optional: true },
+		max_iterations: { type: "number", integer: true, min: 1, max: 500, optional: true },
+		tolerance: { type: "number", positive: true, max: 1, optional: true },
+		class_weight: { type: "enum", values: ["balanced", "none"], optional: true },
+	},
+	async train(input) {
+		const h = { ...this.defaults, ...input.hyperparameters };
+		const n = input.y.length;
+		const positives = input.y.reduce((a, b) => a + b, 0);
+		// Balanced weights: each class counts as much as the other in the loss (King & Zeng 2001's re-weighting).
+		const weights =
+			h.class_weight === "balanced" && positives > 0 && positives < n ? Float64Array.from(input.y, v => (v ? n / (2 * positives) : n / (2 * (n - positives)))) : undefined;
+		const maxIterations = num(h, "max_iterations");
+		const history: TrainingProgress[] = [];
+		const fit = await fitLogistic(input.x, input.y, {
+			l2: num(h, "l2"),
+			weights,
+			maxIterations,
+			tolerance: num(h, "tolerance"),
+			stop: () => input.cancelled(),
+			pause: () => new Promise(resolve => setImmediate(resolve)),
+			onIteration(iteration, objective, beta) {
+				const coefficients = beta.subarray(0, beta.length - 1);
+				const auc = rocAuc(input.yVal, predictLogistic({ coefficients, intercept: beta[beta.length - 1] }, input.xVal));
+				const entry = { progress: iteration / maxIterations, epoch: iteration, loss: objective, val_roc_auc: auc };
+				history.push(entry);
+				input.onProgress(entry);
+			},
+		});
+		if (input.cancelled()) throw new CancelledError();
+		const done = history.at(-1);
+		if (done) input.onProgress({ ...done, progress: 1 });
+		const artifact: LogisticArtifact = { format: "irls", coefficients: Array.from(fit.coefficients), intercept: fit.intercept };
+		return { artifact: JSON.stringify(artifact), hyperparameters: { ...h, iterations: fit.iterations, converged: fit.converged }, history };
+	},
+	async load(artifact) {
+		const saved = JSON.parse(artifact) as LogisticArtifact | { modelTopology: object };
+		if ("modelTopology" in saved) return tfLogisticRegression.load(artifact);
+		const fit = { coefficients: Float64Array.from(saved.coefficients), intercept: saved.intercept };
+		return { predict: rows => predictLogistic(fit, rows), free: () => undefined };
+	},
+};
 
 const dense = tfModelType(
 	(tf, width, h, seed) => {

@@ -106,9 +106,10 @@ describeCluster("ML services on NATS, Redis and MongoDB", () => {
 		const model = await http(gw.url!, "POST", "/ml/models", {
 			token: admin,
 			body: {
-				name: "cluster-lr",
+				name: "cluster-net",
 				domain: "technology",
-				model_type: "logistic_regression",
+				// a network: its jobs can be made to run long enough to kill the node training one
+				model_type: "dense",
 				// a row may lack one of its two inputs (the third row does)
 				configuration: { hyperparameters: { epochs: 30, learning_rate: 0.05, batch_size: 32 }, min_input_coverage: 0.5 },
 			},

@@ -146,7 +146,7 @@ describe("parsing and scoring within a heap and a cost limit", () => {
 			.body;
 		const job = await platform.request("POST", `/ml/models/${model.id}/train`, {
 			token: admin,
-			body: { dataset_id: large.id, hyperparameters: { epochs: 2, batch_size: 64 } },
+			body: { dataset_id: large.id, hyperparameters: { max_iterations: 2 } },
 		});
 		expect((await finishedJob(platform, admin, job.body.id)).state).toBe("succeeded");
 		// its own hold-out is a fifth of 800 rows: 160, past the limit of 100
@@ -191,7 +191,7 @@ describe("training quotas, cost, fairness and run time", () => {
 	const train = (who: string, model: string, body: object = {}) =>
 		platform.request("POST", `/ml/models/${models[model]}/train`, {
 			token: users[who],
-			body: { dataset_id: datasets[model], hyperparameters: { epochs: 1, batch_size: 4096 }, ...body },
+			body: { dataset_id: datasets[model], hyperparameters: { max_iterations: 1 }, ...body },
 		});
 
 	beforeAll(async () => {
@@ -304,11 +304,11 @@ describe("gates, archived models and prediction bodies", () => {
 		domainAdmin = (await platform.createUser(admin, { username: "gates-admin", role: "domain_admin", domains: ["manufacturing"] })).token;
 		const dataset = (await platform.request("POST", "/ml/datasets", { token: domainAdmin, body: { name: "gated", format: "csv", label: "distress", content: smallCsv() } }))
 			.body;
-		// gates no version of a one-epoch regression reaches
+		// gates no version of a network trained one epoch reaches
 		model = (
 			await platform.request("POST", "/ml/models", {
 				token: domainAdmin,
-				body: { name: "gated", model_type: "logistic_regression", configuration: { gates: { roc_auc: 0.999, precision: 0.999 } } },
+				body: { name: "gated", model_type: "dense", configuration: { gates: { roc_auc: 0.999, precision: 0.999 } } },
 			})
 		).body;
 		const job = await platform.request("POST", `/ml/models/${model.id}/train`, {

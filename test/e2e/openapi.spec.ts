@@ -253,10 +253,10 @@ describe("the OpenAPI document", () => {
 		await call("GET", `/ml/datasets/${dataset.id}`, { token });
 		const model = await call("POST", "/ml/models", {
 			token,
-			body: { name: "documented-lr", domain: "manufacturing", model_type: "logistic_regression", configuration: { hyperparameters: { epochs: 20 } } },
+			body: { name: "documented-lr", domain: "manufacturing", model_type: "logistic_regression", configuration: { hyperparameters: { max_iterations: 20 } } },
 		});
 		await call("GET", "/ml/models", { token });
-		await call("PATCH", `/ml/models/${model.id}`, { token, body: { configuration: { hyperparameters: { epochs: 20, learning_rate: 0.05 } } } });
+		await call("PATCH", `/ml/models/${model.id}`, { token, body: { configuration: { hyperparameters: { max_iterations: 20, l2: 0.01 } } } });
 		for (const seed of [1, 2]) {
 			const job = await call("POST", `/ml/models/${model.id}/train`, { token, body: { dataset_id: dataset.id, seed } });
 			await eventually(

@@ -104,7 +104,10 @@ describe("the operator commands", () => {
 			token: admin,
 			body: { name: "console-set", domain: "manufacturing", format: "csv", label: "y", content: "a,y\n1,0\n2,1\n3,0\n4,1\n5,0\n6,1\n7,0\n8,1\n9,0\n10,1\n" },
 		});
-		const job = await platform.request("POST", `/ml/models/${created.body.id}/train`, { token: admin, body: { dataset_id: dataset.body.id, hyperparameters: { epochs: 1 } } });
+		const job = await platform.request("POST", `/ml/models/${created.body.id}/train`, {
+			token: admin,
+			body: { dataset_id: dataset.body.id, hyperparameters: { max_iterations: 1 } },
+		});
 		expect(job.status).toBe(202);
 		expect(await run("ml-jobs")).toMatch(new RegExp(`^${job.body.id}\\s+${created.body.id}\\s+`, "m"));
 	});

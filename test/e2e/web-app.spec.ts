@@ -59,7 +59,7 @@ describeBrowser("the web app in a browser", () => {
 				name: "web-lr",
 				domain: "manufacturing",
 				model_type: "logistic_regression",
-				configuration: { hyperparameters: { epochs: 20, batch_size: 64, learning_rate: 0.01 }, min_input_coverage: 0.6 },
+				configuration: { min_input_coverage: 0.6 },
 			},
 		});
 		modelId = model.body.id;

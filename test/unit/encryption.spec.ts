@@ -49,7 +49,8 @@ describe("field cipher", () => {
 		const cipher = new FieldCipher("strategic_plans", ENCRYPTED_COLLECTIONS.strategic_plans, async () => keyring);
 		const stored = await cipher.encryptDoc(plan, "p1", cipher.scopeOf(plan));
 		const text = JSON.stringify(stored);
-		for (const plain of ["Refinance", "CFO", "COO", "Q1"]) expect(text).not.toContain(plain);
+		// whole JSON string values: a short one such as Q1 turns up inside base64 ciphertext by chance (a test that failed now and then)
+		for (const plain of ["Refinance", "CFO", "COO", "Q1"]) expect(text).not.toContain(`"${plain}"`);
 		// what is not declared stays as it is: queryable
 		expect(stored).toMatchObject({ title: "Plan", industry: "technology", action_plan: [{ id: "a1", status: "open" }, { id: "a2" }] });
 		expect(stored.action_plan[0].owner.kid).toBe("domain:technology/v1");
