@@ -172,10 +172,15 @@ describe("train → evaluate → deploy → predict → second version → rollb
 	}, 120_000);
 
 	it("refuses production below the model's gates unless a super_admin forces it, and records the force", async () => {
-		await platform.request("PATCH", `/ml/models/${modelId}`, { token: domainAdmin, body: { configuration: { gates: { roc_auc: 0.9999 } } } });
+		// the second version's strong penalty keeps its probabilities near the base rate: it ranks well, its Brier score does not pass
+		const second = (await platform.request("GET", `/ml/models/${modelId}/versions/2`, { token: viewer })).body;
+		expect(second.metrics.test.brier).toBeGreaterThan(0.02);
+		// with versions to deploy, moving the gates is a super_admin's move
+		const gated = await platform.request("PATCH", `/ml/models/${modelId}`, { token: admin, body: { configuration: { gates: { roc_auc: 0.8, brier: 0.02 } } } });
+		expect(gated.status).toBe(200);
 		const refused = await platform.request("POST", `/ml/models/${modelId}/versions/2/deploy`, { token: domainAdmin, body: { reason: "try" } });
 		expect(refused.status).toBe(409);
-		expect(refused.body.message).toMatch(/below the model's metric gates: roc_auc/);
+		expect(refused.body.message).toMatch(/below the model's metric gates: brier/);
 		expect((await platform.request("POST", `/ml/models/${modelId}/versions/2/deploy`, { token: domainAdmin, body: { reason: "try", force: true } })).status).toBe(403);
 		const forced = await platform.request("POST", `/ml/models/${modelId}/versions/2/deploy`, { token: admin, body: { reason: "accepted by the risk committee", force: true } });
 		expect(forced.status).toBe(200);
