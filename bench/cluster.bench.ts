@@ -55,7 +55,11 @@ async function main() {
 		RATE_LIMIT_PREMIUM: "100000000",
 	};
 	const nodes = [
-		await startNode("core", "auth,companies,flags,domains,compliance,risk,strategy,audit,orchestrator,overview,ml.registry,ml.evaluation,ml.prediction,ml.training", env),
+		await startNode(
+			"core",
+			"auth,companies,flags,domains,compliance,risk,strategy,audit,orchestrator,overview,ml.registry,ml.datasets,ml.evaluation,ml.prediction,ml.training,integration,reports",
+			env,
+		),
 		await startNode("finance", "finance", env),
 		await startNode("gateway", "api", env),
 	];
