@@ -155,8 +155,16 @@ export function AuditMiddleware(): Middleware {
 				sending.delete(ctx);
 				await Promise.all(pending);
 			};
+			const started = (ctx: Context): Promise<unknown> => {
+				// an inner middleware may throw rather than reject: a caller is always handed a promise
+				try {
+					return next(ctx);
+				} catch (err) {
+					return Promise.reject(err);
+				}
+			};
 			return (ctx: Context) =>
-				next(ctx).then(
+				started(ctx).then(
 					result => {
 						const pending = sending.get(ctx);
 						return pending ? settled(ctx, pending).then(() => result) : result;
