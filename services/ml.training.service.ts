@@ -106,7 +106,7 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			});
 			if (estimate.seconds > this.config.ml.job_max_seconds)
 				throw unprocessable(
-					`This job would train for about ${Math.round(estimate.seconds)} s (${estimate.basis}): past the limit of ${this.config.ml.job_max_seconds} s per job. Fewer epochs or rounds, a larger batch_size, or fewer folds`,
+					`This job would train for about ${Math.round(estimate.seconds)} s (${estimate.basis}): past the limit of ${this.config.ml.job_max_seconds} s per job. Fewer epochs, Newton iterations or rounds, a larger batch_size, or fewer folds`,
 					[{ field: "hyperparameters", message: `estimated ${Math.round(estimate.seconds)} s, over the ${this.config.ml.job_max_seconds} s limit`, type: "costLimit" }],
 				);
 			if (createdBy !== "system") await this.checkQuotas(createdBy, model.domain);
