@@ -11,6 +11,7 @@ import { acquireMongoClient, mongoClientOptions, releaseMongoClient, type MongoC
 import { atStartup } from "../lib/startup";
 import { FieldCipher, newRecordId } from "../lib/field-cipher";
 import { Keyring, loadKeks, type KeyringLease } from "../lib/keyring";
+import { appendThroughOpenFile } from "../lib/nedb-append-file";
 import { ENCRYPTED_COLLECTIONS } from "../models/encrypted-fields";
 import { defineMixin, type MembersOf } from "../lib/service";
 // moleculer-db ships no usable types for 0.15; it is typed once here.
@@ -601,10 +602,12 @@ async function ensureIndexes(adapter: DbAdapter, indexes: IndexSpec[], logger?: 
 		// builds a stack trace for) a DEP0174 warning on every update. NeDB's own promise API gives the same results.
 		const db = adapter.db as NedbFile & { updateAsync(q: Doc, u: Doc, o: Doc): Promise<{ numAffected: number; affectedDocuments: unknown; upsert: boolean }>; update: unknown };
 		const waste = compactWhenWasteful(db);
+		const appends = appendThroughOpenFile(adapter.db);
 		const closable = adapter as DbAdapter & { disconnect?(): Promise<unknown> };
 		const disconnect = closable.disconnect?.bind(adapter);
 		closable.disconnect = async () => {
 			waste.stop();
+			await appends.close();
 			return disconnect?.();
 		};
 		db.update = (query: Doc, update: Doc, options: Doc) =>
