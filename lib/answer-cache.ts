@@ -59,7 +59,8 @@ export class AnswerCache {
 
 	clear(): void {
 		this.generation++;
-		this.entries.clear();
+		// lru-cache's clear fills its arrays of `max` slots whatever it holds: every write on any node clears this
+		if (this.entries.size) this.entries.clear();
 	}
 
 	get size(): number {
