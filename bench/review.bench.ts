@@ -28,6 +28,13 @@ async function reviews(n: number) {
 			}),
 		);
 		const posted = performance.now();
+		// the review runs are counted with one cheap call a poll (reading N overviews every 100 ms would load the
+		// platform more than the reviews do); then their overviews are awaited
+		const total = async (state: string) => (await json("GET", `${api}/workflows?state=${state}&page_size=1`, undefined, headers)).total as number;
+		while ((await total("succeeded")) + (await total("failed")) < n) {
+			if (performance.now() - started > 600_000) throw new Error(`not all ${n} reviews ran after 10 minutes`);
+			await new Promise(r => setTimeout(r, 100));
+		}
 		const done = new Set<string>();
 		let failed = 0;
 		while (done.size + failed < n) {
