@@ -2,7 +2,8 @@
  * overview: the company overview (docs/overview.md), a read model (CQRS) folded from the audit trail. It reads
  * the trail's entries in chain order from its checkpoint (on every `audit.appended` broadcast, and every few
  * seconds in case one was missed) and folds each company's into that company's stored overview, moved by
- * compare-and-set on the last entry folded in, so replicas and re-reads apply each entry once. Answers are
+ * compare-and-set on the last entry folded in, so replicas and re-reads apply each entry once. The broadcasts of
+ * one tick (FOLD_TICK_MS) lead to one read. Answers are
  * served from the cache, cleaned whenever an overview moves. `POST …/overview/rebuild` folds the company's
  * whole trail again from nothing.
  */
@@ -28,10 +29,21 @@ const CHECKPOINT_KEY = "overview-checkpoint";
 const BATCH = 500;
 const POLL_MS = 2000;
 const MAX_ATTEMPTS = 50;
+/**
+ * How long after an append is announced the trail is read on: the appends of that moment are folded together, one
+ * fold per company, not one for each of a review's dozen entries (bench/README.md, "Company reviews").
+ */
+const FOLD_TICK_MS = 50;
 
 type StoredOverview = CompanyOverview & { id: string; rebuilt_at?: string };
 
-const OverviewService = defineService<{ catchingUp: Promise<void> | null; again: boolean; timer?: NodeJS.Timeout; retentionTimer?: NodeJS.Timeout }>()({
+const OverviewService = defineService<{
+	catchingUp: Promise<void> | null;
+	again: boolean;
+	timer?: NodeJS.Timeout;
+	tick?: NodeJS.Timeout;
+	retentionTimer?: NodeJS.Timeout;
+}>()({
 	name: "overview",
 	metadata: { description: "The company overview, a read model of the audit trail" },
 	settings: { rest: "/" },
@@ -241,7 +253,10 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 
 	events: {
 		[Audit.events.appended.name]() {
-			void this.catchUp();
+			this.tick ??= setTimeout(() => {
+				this.tick = undefined;
+				void this.catchUp();
+			}, FOLD_TICK_MS);
 		},
 	},
 
@@ -261,6 +276,7 @@ const OverviewService = defineService<{ catchingUp: Promise<void> | null; again:
 
 	async stopped() {
 		clearInterval(this.timer);
+		clearTimeout(this.tick);
 		clearInterval(this.retentionTimer);
 		await this.catchingUp;
 	},
