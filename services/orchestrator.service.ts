@@ -3,7 +3,8 @@
  * changed, deleted, imported; the durable `companies.data.changed` channel) starts one workflow per change
  * (keyed by its change id, however often the message is delivered): analysis, then automatic risk
  * re-assessment, then compliance re-evaluation, then a refreshed SWOT draft — the steps for the company's
- * industry from config/workflows.yaml. Each step's state is stored before and after it runs; a step is retried
+ * industry from config/workflows.yaml. Each step's state is stored before it runs, its success with the next
+ * step's start (one write per transition); a step is retried
  * with backoff, then fails the workflow (naming it; the steps before keep their results, those after are
  * skipped). A workflow whose node stops is taken over once its lease lapses and resumes at its first
  * unfinished step: a finished step never runs twice.
@@ -146,10 +147,28 @@ const OrchestratorService = defineService<{ workflows: WorkflowConfig; running: 
 			}
 		},
 
-		/** Runs the workflow from its first unfinished step to the end (or its failure). */
+		/** What follows a step's success once its state is stored: its count and its event. */
+		stepStored(wf: Workflow, step: Workflow["steps"][number]): void {
+			this.countMetric(BUSINESS_COUNTERS.workflowSteps, { step: step.name, outcome: "succeeded" });
+			emit(this.broker, Orchestrator.events.stepSucceeded, {
+				workflow_id: wf.id,
+				started_at: wf.started_at,
+				company_id: wf.company_id,
+				attempts: step.attempts,
+				// runStep's analysis result is an AnalysisStepResult (checked where it is made)
+				...({ step: step.name, result: step.result } as StepOutcome),
+			});
+		},
+
+		/**
+		 * Runs the workflow from its first unfinished step to the end (or its failure). One write per transition: a
+		 * step's success is stored with the next step's start (or the workflow's end), not in a write of its own.
+		 */
 		async run(wf: Workflow): Promise<void> {
 			if (wf.state !== "running" || this.running.has(wf.id) || !(await this.claim(wf))) return;
 			this.running.add(wf.id);
+			/** The step that succeeded last, its state not stored yet. */
+			let succeeded: Workflow["steps"][number] | null = null;
 			try {
 				for (let step = nextStep(wf.steps); step && !this.stopping; step = nextStep(wf.steps)) {
 					const started = Date.now();
@@ -159,20 +178,13 @@ const OrchestratorService = defineService<{ workflows: WorkflowConfig; running: 
 						step.state = "running";
 						step.started_at ??= nowIso();
 						await this.save(wf, { steps: wf.steps });
+						if (succeeded) this.stepStored(wf, succeeded);
+						succeeded = null;
 						try {
 							step.result = await this.runStep(wf, step.name);
 							Object.assign(step, { state: "succeeded", finished_at: nowIso(), duration_ms: Date.now() - started });
 							delete step.error;
-							await this.save(wf, { steps: wf.steps });
-							this.countMetric(BUSINESS_COUNTERS.workflowSteps, { step: step.name, outcome: "succeeded" });
-							emit(this.broker, Orchestrator.events.stepSucceeded, {
-								workflow_id: wf.id,
-								started_at: wf.started_at,
-								company_id: wf.company_id,
-								attempts: step.attempts,
-								// runStep's analysis result is an AnalysisStepResult (checked where it is made)
-								...({ step: step.name, result: step.result } as StepOutcome),
-							});
+							succeeded = step;
 							done = true;
 						} catch (err) {
 							step.error = (err as Error).message;
@@ -199,15 +211,18 @@ const OrchestratorService = defineService<{ workflows: WorkflowConfig; running: 
 						}
 					}
 				}
-				if (!this.stopping && !nextStep(wf.steps)) {
-					await this.save(wf, { state: "succeeded", finished_at: nowIso() });
+				const finished = !this.stopping && !nextStep(wf.steps);
+				// the last step's success with the workflow's end; stopping, it is stored so that it does not run again
+				if (finished) await this.save(wf, { state: "succeeded", finished_at: nowIso() });
+				else if (succeeded) await this.save(wf, { steps: wf.steps });
+				if (succeeded) this.stepStored(wf, succeeded);
+				if (finished)
 					emit(this.broker, Orchestrator.events.workflowCompleted, {
 						workflow_id: wf.id,
 						started_at: wf.started_at,
 						company_id: wf.company_id,
 						steps: wf.steps.map(s => s.name),
 					});
-				}
 			} finally {
 				this.running.delete(wf.id);
 			}
