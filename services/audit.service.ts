@@ -167,12 +167,19 @@ const AuditService = defineService<{
 		},
 
 		/** The entries the head moved over (one, or a batch), written to the log where they are not yet (idempotent). */
-		async materialize(last: AuditEntry | AuditEntry[]): Promise<void> {
+		async materialize(last: AuditEntry | AuditEntry[], fresh = false): Promise<void> {
 			const entries = Array.isArray(last) ? last : [last];
 			if (!entries.length) return;
-			const there = new Set((await this.store.find({ query: { seq: { $gte: entries[0].seq, $lte: entries[entries.length - 1].seq } } })).map(d => d.seq as number));
-			const missing = entries.filter(e => !there.has(e.seq));
-			if (!missing.length) return;
+			let missing = entries;
+			// fresh: the head moved over them just now, so they are not in the log unless another replica read the head
+			// meanwhile and wrote them (the insert collides: handled below); else counted first, read only when some lack
+			if (!fresh) {
+				const range = { seq: { $gte: entries[0].seq, $lte: entries[entries.length - 1].seq } };
+				if ((await this.store.count({ query: range })) === entries.length) return;
+				const there = new Set((await this.store.find({ query: range })).map(d => d.seq as number));
+				missing = entries.filter(e => !there.has(e.seq));
+				if (!missing.length) return;
+			}
 			try {
 				await this.store.insertManyKeyed(missing.map(entry => ({ key: entryKey(entry.seq), doc: entry })));
 			} catch (err) {
@@ -251,7 +258,7 @@ const AuditService = defineService<{
 				const moved = await this.heads.updateMany({ _id: headId, seq: head.seq }, { $set: { seq: end.seq, hash: end.hash, last: entries } });
 				if (moved === 1) {
 					this.countMetric(BUSINESS_COUNTERS.auditAppends, undefined, entries.length);
-					await this.materialize(entries);
+					await this.materialize(entries, true);
 					const byEvent = new Map(entries.map(e => [e.event_id, e]));
 					return records.map((r, i) => (ids.indexOf(r.event_id) === i ? (byEvent.get(r.event_id) ?? null) : null));
 				}

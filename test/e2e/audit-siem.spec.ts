@@ -107,7 +107,8 @@ describe("the audit trail for a SIEM", () => {
 		for (let i = 0; i < 6; i++)
 			expect((await platform.request("POST", "/companies", { token: admin, body: { name: `Siem Co ${i}`, industry: "technology" } })).status).toBe(201);
 		// the first two POSTs answered 503: delivered after the backoff, from the checkpoint
-		const before = await head();
+		// (the records reach the trail through its channel, a batch at a time: the six creations at least)
+		const before = await eventually("the creations in the trail", head, h => h.head_seq >= 6, 400, 20);
 		await eventually(
 			"the entries delivered",
 			async () => siem.received.length,
