@@ -224,27 +224,34 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 		 */
 		async realisedPerformance(modelId: string, version: number): Promise<Record<string, unknown>> {
 			const scores: Doc[] = await this.companyScores.find({ query: { model_id: modelId, version }, sort: ["-at"], limit: 20 * REALISED_SAMPLE });
-			const latest = new Map<string, Doc>();
-			for (const s of scores) if (!latest.has(s.company_id)) latest.set(s.company_id, s);
+			// each company's scores, newest first: the newest with a later annual statement is judged by it (a statement
+			// that arrives is scored in its turn, by its review: that newer score has no outcome yet, the one before has)
+			const byCompany = new Map<string, Doc[]>();
+			for (const s of scores) byCompany.set(s.company_id, [...(byCompany.get(s.company_id) ?? []), s]);
+			const dayAfter = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 			const y: number[] = [];
 			const p: number[] = [];
-			for (const s of [...latest.values()].slice(0, REALISED_SAMPLE)) {
-				const after = new Date(Date.parse(`${s.period_end}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+			for (const [companyId, own] of [...byCompany].slice(0, REALISED_SAMPLE)) {
+				const earliest = own.reduce((min, s) => (s.period_end < min ? s.period_end : min), own[0].period_end as string);
 				const later = await call(
 					this.broker,
 					Finance.actions.listStatements,
-					{ id: s.company_id, statement_type: "annual", from: after, sort: "period_end", page_size: 1 },
+					{ id: companyId, statement_type: "annual", from: dayAfter(earliest), sort: "period_end", page_size: 100 },
 					AS_PREDICTION,
 				).catch(() => ({ rows: [] as Statement[] }));
-				const outcome = later.rows.length ? observedDistress(later.rows[0]) : null;
-				if (outcome == null) continue;
-				y.push(outcome ? 1 : 0);
-				p.push(s.probability);
+				for (const s of own) {
+					const next = later.rows.find(r => r.period_end > s.period_end);
+					const outcome = next ? observedDistress(next) : null;
+					if (outcome == null) continue;
+					y.push(outcome ? 1 : 0);
+					p.push(s.probability);
+					break;
+				}
 			}
 			const distressed = y.reduce((a, b) => a + b, 0);
 			const auc = rocAuc(y, p);
 			return {
-				companies_scored: latest.size,
+				companies_scored: byCompany.size,
 				with_outcome: y.length,
 				observed_distress: distressed,
 				roc_auc: auc == null ? null : Math.round(auc * 10000) / 10000,

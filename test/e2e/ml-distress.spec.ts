@@ -30,6 +30,25 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => platform.stop());
 
+/** Until no company review runs: each scores the statement that started it, which moves what monitoring counts. */
+const reviewsSettled = () =>
+	eventually(
+		"the company reviews finished",
+		async () => (await platform.request("GET", "/workflows?state=running&page_size=1", { token: admin })).body.total,
+		n => n === 0,
+		600,
+		50,
+	);
+/** Until the company's `n` reviews (one per statement posted) have finished. */
+const reviewed = (companyId: string, n: number) =>
+	eventually(
+		`${n} reviews of ${companyId}`,
+		async () => (await platform.request("GET", `/workflows?company_id=${companyId}&page_size=100`, { token: admin })).body.rows,
+		(rows: Array<{ state: string }>) => rows.filter(w => w.state !== "running").length >= n,
+		600,
+		50,
+	);
+
 describe("the default distress model", () => {
 	it("counts the rows it scores, its series exported from the moment it is served", async () => {
 		const predicted = async () => {
@@ -161,6 +180,7 @@ describe("the default distress model", () => {
 	it("monitors the companies the shared model scores (PSI per feature against its training rows); rows any caller sends do not move it", async () => {
 		const version = (await platform.request("GET", `/ml/models/${distress.id}/versions/1`, { token: analyst })).body;
 		const monitoring = async () => (await platform.request("GET", `/ml/models/${distress.id}/monitoring`, { token: analyst })).body;
+		await reviewsSettled();
 		const before = await monitoring();
 		expect(before.drift.counted).toBe("scored companies");
 		// an analyst floods the shared model with absurd rows: 6 × 500 rows of 1e9
@@ -175,6 +195,7 @@ describe("the default distress model", () => {
 		const company = (await platform.request("POST", "/companies", { token: admin, body: { name: "Windfall Ltd", industry: "manufacturing" } })).body;
 		await platform.request("POST", `/companies/${company.id}/statements`, { token: analyst, body: annualStatement("2023-12-31", { net_income: 75_000 }) });
 		expect((await platform.request("POST", `/ml/models/${distress.id}/predict`, { token: analyst, body: { company_id: company.id } })).status).toBe(200);
+		await reviewed(company.id, 1);
 		const drifted = await monitoring();
 		expect(drifted.model_version).toBe(version.version);
 		// scored here, and by the review its statement started (risk asks for the distress probability)
@@ -182,10 +203,14 @@ describe("the default distress model", () => {
 		expect(drifted.drift.features.find((f: { feature: string }) => f.feature === "net profit / total assets").psi).toBeGreaterThan(0.25);
 		expect(drifted.drift.features[0].level).toBe("action");
 		// one company more scored (Windfall), none with a later statement yet
-		expect(drifted.realised).toMatchObject({ companies_scored: before.realised.companies_scored + 1, with_outcome: 0, roc_auc: null });
+		expect(drifted.realised).toMatchObject({ companies_scored: before.realised.companies_scored + 1, with_outcome: before.realised.with_outcome, roc_auc: null });
 	});
 
 	it("judges the scores by what the companies' next annual statements show: realised ROC AUC", async () => {
+		// the companies before, judged by the statement after the one their review scored: none distressed
+		await reviewsSettled();
+		const before = (await platform.request("GET", `/ml/models/${distress.id}/monitoring`, { token: analyst })).body.realised;
+		expect(before.observed_distress).toBe(0);
 		const scored: Record<string, number> = {};
 		for (const name of ["Sinking Ltd", "Steady Ltd"]) {
 			const company = (await platform.request("POST", "/companies", { token: admin, body: { name, industry: "manufacturing" } })).body;
@@ -200,11 +225,18 @@ describe("the default distress model", () => {
 			const next = annualStatement("2024-12-31");
 			if (name === "Sinking Ltd") Object.assign(next.balance_sheet, { total_equity: -100, total_liabilities: 1600 });
 			await platform.request("POST", `/companies/${company.id}/statements`, { token: analyst, body: next });
+			await reviewed(company.id, 2);
 		}
+		// each review scores its statement: the 2024 scores wait for a 2025 statement, the 2023 ones are judged
 		const realised = (await platform.request("GET", `/ml/models/${distress.id}/monitoring`, { token: analyst })).body.realised;
-		expect(realised).toMatchObject({ with_outcome: 2, observed_distress: 1 });
-		const expected = scored["Sinking Ltd"] > scored["Steady Ltd"] ? 1 : scored["Sinking Ltd"] === scored["Steady Ltd"] ? 0.5 : 0;
-		expect(realised.roc_auc).toBe(expected);
+		expect(realised).toMatchObject({ with_outcome: before.with_outcome + 2, observed_distress: 1 });
+		// one distressed company against n healthy ones: the AUC is the share of them scored below it (ties half)
+		const healthy = before.with_outcome + 1;
+		const below = realised.roc_auc * healthy;
+		expect(Math.abs(below * 2 - Math.round(below * 2))).toBeLessThan(0.01 * healthy);
+		if (healthy === 1) expect(realised.roc_auc).toBe(scored["Sinking Ltd"] > scored["Steady Ltd"] ? 1 : scored["Sinking Ltd"] === scored["Steady Ltd"] ? 0.5 : 0);
+		else if (scored["Sinking Ltd"] > scored["Steady Ltd"]) expect(realised.roc_auc).toBeGreaterThanOrEqual(1 / healthy - 1e-4);
+		else expect(realised.roc_auc).toBeLessThanOrEqual(1 - 1 / healthy + 1e-4);
 	});
 });
 
