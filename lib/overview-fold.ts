@@ -46,8 +46,12 @@ type FoldedEntry = EntryOf<(typeof FOLDED)[number]>;
 
 /** The overview after one entry (a new object; the one given is not changed). */
 export function applyEntry(current: CompanyOverview, entry: OverviewEntry): CompanyOverview {
-	if (entry.seq <= current.seq) return current;
-	const o: CompanyOverview = structuredClone(current);
+	return entry.seq <= current.seq ? current : applyOwned(structuredClone(current), entry);
+}
+
+/** The overview after one entry, changing `o` (a copy the caller owns) where it can. */
+function applyOwned(o: CompanyOverview, entry: OverviewEntry): CompanyOverview {
+	if (entry.seq <= o.seq) return o;
 	o.seq = entry.seq;
 	if (o.deleted || !FOLDED_NAMES.has(entry.action)) return o;
 	// the trail holds each event's payload as its contract declared it when it was recorded
@@ -146,5 +150,7 @@ function workflowOf(o: CompanyOverview, p: { workflow_id: string; started_at: st
 
 /** Folds entries (in `seq` order) into an overview. */
 export function foldEntries(current: CompanyOverview, entries: OverviewEntry[]): CompanyOverview {
-	return [...entries].sort((a, b) => a.seq - b.seq).reduce(applyEntry, current);
+	const sorted = [...entries].sort((a, b) => a.seq - b.seq);
+	// one copy for the whole batch, not one per entry
+	return sorted.some(e => e.seq > current.seq) ? sorted.reduce(applyOwned, structuredClone(current)) : current;
 }
