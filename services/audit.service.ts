@@ -47,8 +47,9 @@ const MAX_ATTEMPTS = 100;
 /** Records appended under one move of the head (the records waiting on this node when the chain is free). */
 const APPEND_BATCH = 500;
 /**
- * How long the first record waits for others before a batch is written (unless APPEND_BATCH are there first): a
- * review's dozen records, and those of the reviews beside it, take one move of the head instead of one each.
+ * How long the first record of a batch waits for others when the last batch was written less than this ago (records
+ * keep coming: a review's dozen, and those of the reviews beside it, take one move of the head instead of one each);
+ * a record after a quiet spell is written at once.
  */
 const APPEND_LINGER_MS = 20;
 /** The audit channel's handlers at once on one node: what waits while a batch is written forms the next batch. */
@@ -100,6 +101,8 @@ type Waiting = { record: AuditRecord; resolve(entry: AuditEntry | null): void; r
 const AuditService = defineService<{
 	waiting: Waiting[];
 	appending: Promise<void> | null;
+	/** When the last batch was written (ms): records that follow closely wait for company. */
+	lastAppendAt: number;
 	locks: KeyedLock;
 	retryTimer?: NodeJS.Timeout;
 	siemTimer?: NodeJS.Timeout;
@@ -218,7 +221,7 @@ const AuditService = defineService<{
 		appendWaiting(): void {
 			if (this.appending) return;
 			this.appending = (async () => {
-				if (this.waiting.length < APPEND_BATCH) await new Promise(resolve => setTimeout(resolve, APPEND_LINGER_MS));
+				if (this.waiting.length < APPEND_BATCH && Date.now() - this.lastAppendAt < APPEND_LINGER_MS) await new Promise(resolve => setTimeout(resolve, APPEND_LINGER_MS));
 				while (this.waiting.length) {
 					const batch = this.waiting.splice(0, APPEND_BATCH);
 					try {
@@ -227,6 +230,7 @@ const AuditService = defineService<{
 					} catch (err) {
 						batch.forEach(b => b.reject(err as Error));
 					}
+					this.lastAppendAt = Date.now();
 				}
 			})().finally(() => {
 				this.appending = null;
@@ -664,6 +668,7 @@ const AuditService = defineService<{
 		this.locks = new KeyedLock();
 		this.waiting = [];
 		this.appending = null;
+		this.lastAppendAt = 0;
 		this.shipping = false;
 		if (this.broker.isMetricsEnabled() && !this.broker.metrics.getMetric(UNAPPENDED_GAUGE.name)) this.broker.metrics.register({ ...UNAPPENDED_GAUGE });
 	},

@@ -3,7 +3,7 @@
  * the trail's entries in chain order from its checkpoint (on every `audit.appended` broadcast, and every few
  * seconds in case one was missed) and folds each company's into that company's stored overview, moved by
  * compare-and-set on the last entry folded in, so replicas and re-reads apply each entry once. The broadcasts of
- * one tick (FOLD_TICK_MS) lead to one read. Answers are
+ * one tick (FOLD_TICK_MS) lead to one read while appends keep coming. Answers are
  * served from the cache, cleaned whenever an overview moves. `POST …/overview/rebuild` folds the company's
  * whole trail again from nothing.
  */
@@ -30,8 +30,9 @@ const BATCH = 500;
 const POLL_MS = 2000;
 const MAX_ATTEMPTS = 50;
 /**
- * How long after an append is announced the trail is read on: the appends of that moment are folded together, one
- * fold per company, not one for each of a review's dozen entries (bench/README.md, "Company reviews").
+ * How long after an append is announced the trail is read on when the last read was less than this ago: the appends
+ * of that moment are folded together, one fold per company, not one for each of a review's dozen entries
+ * (bench/README.md, "Company reviews"). After a quiet spell it is read at once.
  */
 const FOLD_TICK_MS = 50;
 
@@ -40,6 +41,8 @@ type StoredOverview = CompanyOverview & { id: string; rebuilt_at?: string };
 const OverviewService = defineService<{
 	catchingUp: Promise<void> | null;
 	again: boolean;
+	/** When the trail was last read on (ms). */
+	lastReadAt: number;
 	timer?: NodeJS.Timeout;
 	tick?: NodeJS.Timeout;
 	retentionTimer?: NodeJS.Timeout;
@@ -116,6 +119,7 @@ const OverviewService = defineService<{
 					do {
 						this.again = false;
 						await this.readOn();
+						this.lastReadAt = Date.now();
 					} while (this.again);
 				} catch (err) {
 					this.logger.warn(`Company overviews: reading the audit trail failed, retried: ${(err as Error).message}`);
@@ -253,16 +257,23 @@ const OverviewService = defineService<{
 
 	events: {
 		[Audit.events.appended.name]() {
-			this.tick ??= setTimeout(() => {
-				this.tick = undefined;
-				void this.catchUp();
-			}, FOLD_TICK_MS);
+			if (this.tick) return;
+			const wait = this.lastReadAt + FOLD_TICK_MS - Date.now();
+			if (wait <= 0 && !this.catchingUp) return void this.catchUp();
+			this.tick = setTimeout(
+				() => {
+					this.tick = undefined;
+					void this.catchUp();
+				},
+				Math.max(0, wait),
+			);
 		},
 	},
 
 	created() {
 		this.catchingUp = null;
 		this.again = false;
+		this.lastReadAt = 0;
 	},
 
 	async started() {
