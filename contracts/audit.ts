@@ -21,8 +21,8 @@ export interface AuditVerification {
 
 export const Audit = {
 	events: {
-		/** An entry was appended (a broadcast, not recorded): projections read on from their checkpoint. */
-		appended: signal<{ seq: number; company_id: string | null }>()("audit.appended"),
+		/** A batch of entries was appended, up to `seq`, of these companies (a broadcast, not recorded): projections read on from their checkpoint. */
+		appended: signal<{ seq: number; company_ids: string[] }>()("audit.appended"),
 	},
 	channels: {
 		/**

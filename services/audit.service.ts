@@ -227,6 +227,13 @@ const AuditService = defineService<{
 					try {
 						const entries = await this.locks.run("chain", () => this.appendBatch(batch.map(b => b.record)));
 						batch.forEach((b, i) => b.resolve(entries[i]));
+						// projections (the company overview) read on from their checkpoint: once a batch, not an audited event
+						const appended = entries.filter((e): e is AuditEntry => e != null);
+						if (appended.length)
+							void broadcast(this.broker, Audit.events.appended, {
+								seq: Math.max(...appended.map(e => e.seq)),
+								company_ids: [...new Set(appended.map(e => e.company_id).filter((id): id is string => !!id))],
+							});
 					} catch (err) {
 						batch.forEach(b => b.reject(err as Error));
 					}
@@ -320,8 +327,7 @@ const AuditService = defineService<{
 			const docs = await this.unappended.find({ sort: ["record.at"], limit: 100 });
 			for (const doc of docs) {
 				const record = doc.record as AuditRecord;
-				const entry = await this.append(await this.withDomain(record));
-				if (entry) void broadcast(this.broker, Audit.events.appended, { seq: entry.seq, company_id: entry.company_id ?? null });
+				await this.append(await this.withDomain(record));
 				await this.unappended.removeById(doc._id);
 			}
 			return this.countUnappended();
@@ -635,9 +641,7 @@ const AuditService = defineService<{
 			deadLettering: { enabled: true, queueName: Audit.channels.unappended.name },
 			async handler(record) {
 				try {
-					const entry = await this.append(await this.withDomain(record));
-					// projections (the company overview) read on from their checkpoint: not an audited event
-					if (entry) void broadcast(this.broker, Audit.events.appended, { seq: entry.seq, company_id: entry.company_id ?? null });
+					await this.append(await this.withDomain(record));
 				} catch (err) {
 					// redelivered (up to the channel's retries, then parked in the dead-letter queue): say why
 					this.logger.error(`Audit record ${record?.event_id} (${record?.action}) not appended: ${(err as Error).message}`);
