@@ -9,10 +9,12 @@
  *   epoch from the seed, early stopping on validation ROC AUC keeping the best epoch's weights;
  * - gradient_boosted_trees: XGBoost (Chen & Guestrin 2016) compiled to WebAssembly (ml-xgboost), the
  *   iteration count chosen on the validation split;
- * - random_forest: Breiman (2001) with CART trees (ml-random-forest), probability = share of trees voting 1.
+ * - random_forest: Breiman (2001) grown on histograms (random-forest.ts), probability = the trees' mean leaf share
+ *   of the positive class; versions trained with ml-random-forest before issue 27 still load.
  */
 import Validator, { type SyncCheckFunction } from "fastest-validator";
 import { fitLogistic, predictLogistic } from "./logistic-regression";
+import { forestTrainer, predictForest, type HistogramForest } from "./random-forest";
 import { rocAuc } from "./metrics";
 import type { PipelineKind } from "./pipeline";
 import { seededRandom, shuffled } from "./split";
@@ -400,17 +402,14 @@ const gradientBoostedTrees: ModelTypeDefinition = {
 
 /* ---------- Random forest ---------- */
 
-interface Forest {
-	train(x: number[][], y: number[]): void;
+/** A forest stored by ml-random-forest (versions trained before issue 27). */
+interface CartForest {
 	predictProbability(x: number[][], label: number): number[];
-	toJSON(): object;
 }
 
 const randomForest: ModelTypeDefinition = {
 	pipeline: "sentinel",
-	// ml-cart tries every label change of every sampled feature at each node (about 1.5 s a tree on the Polish
-	// 5year training rows); its maxSamples takes the first rows rather than a sample, so it is not offered
-	defaults: { n_estimators: 30, max_features: 0.3, max_depth: 10, min_samples_leaf: 3 },
+	defaults: { n_estimators: 200, max_features: 0.5, max_depth: 16, min_samples_leaf: 3 },
 	rules: {
 		n_estimators: { type: "number", integer: true, min: 1, max: 1000, optional: true },
 		max_features: { type: "number", positive: true, max: 1, optional: true },
@@ -418,25 +417,34 @@ const randomForest: ModelTypeDefinition = {
 		min_samples_leaf: { type: "number", integer: true, min: 1, max: 1000, optional: true },
 	},
 	async train(input) {
-		const { RandomForestClassifier } = require("ml-random-forest") as { RandomForestClassifier: new (o: object) => Forest };
 		const h = { ...this.defaults, ...input.hyperparameters };
-		if (input.cancelled()) throw new CancelledError();
-		const forest = new RandomForestClassifier({
-			nEstimators: h.n_estimators,
-			maxFeatures: h.max_features,
-			seed: input.seed,
-			noOOB: true,
-			treeOptions: { maxDepth: h.max_depth, minNumSamples: h.min_samples_leaf },
-		});
-		forest.train(plainRows(input.x), Array.from(input.y));
-		const auc = rocAuc(input.yVal, forest.predictProbability(plainRows(input.xVal), 1));
-		const entry = { progress: 1, val_roc_auc: auc };
+		const trees = h.n_estimators as number;
+		const trainer = forestTrainer(
+			input.x,
+			input.y,
+			{ trees, maxFeatures: h.max_features as number, maxDepth: h.max_depth as number, minSamplesLeaf: h.min_samples_leaf as number },
+			input.seed,
+		);
+		const forest: HistogramForest = { kind: "histogram_forest", trees: [] };
+		for (let i = 0; i < trees; i++) {
+			if (input.cancelled()) throw new CancelledError();
+			forest.trees.push(trainer.growTree());
+			if ((i + 1) % 10 === 0 || i + 1 === trees) {
+				input.onProgress({ progress: (i + 1) / trees, epoch: i + 1 });
+				await new Promise(resolve => setImmediate(resolve)); // a worker reads its cancel message between trees
+			}
+		}
+		const auc = rocAuc(input.yVal, predictForest(forest, input.xVal));
+		const entry = { progress: 1, epoch: trees, val_roc_auc: auc };
 		input.onProgress(entry);
 		return { artifact: JSON.stringify(forest), hyperparameters: h, history: [entry] };
 	},
 	async load(artifact) {
-		const { RandomForestClassifier } = require("ml-random-forest") as { RandomForestClassifier: { load(m: object): Forest } };
-		const forest = RandomForestClassifier.load(JSON.parse(artifact));
+		const stored = JSON.parse(artifact) as HistogramForest | object;
+		if ("kind" in stored && stored.kind === "histogram_forest") return { predict: rows => predictForest(stored, rows), free: () => undefined };
+		// a version trained before issue 27 by ml-random-forest (CART trees): loaded by it, as it was
+		const { RandomForestClassifier } = require("ml-random-forest") as { RandomForestClassifier: { load(m: object): CartForest } };
+		const forest = RandomForestClassifier.load(stored);
 		return { predict: rows => (rows.length ? Float64Array.from(forest.predictProbability(plainRows(rows), 1)) : new Float64Array(0)), free: () => undefined };
 	},
 };

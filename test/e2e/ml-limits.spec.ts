@@ -169,7 +169,11 @@ describe("a job's memory", () => {
 			const polish = (await platform.request("GET", "/ml/datasets?page_size=100", { token: admin })).body.rows.find(
 				(d: { name: string }) => d.name === "polish-bankruptcy-5year",
 			);
-			const job = await platform.request("POST", `/ml/models/${model.id}/train`, { token: admin, body: { dataset_id: polish.id } });
+			// a thousand unpruned trees of single-row leaves: some 300 MB of nodes
+			const job = await platform.request("POST", `/ml/models/${model.id}/train`, {
+				token: admin,
+				body: { dataset_id: polish.id, hyperparameters: { n_estimators: 1000, max_features: 1, max_depth: 64, min_samples_leaf: 1 } },
+			});
 			expect(job.status).toBe(202);
 			const failed = await finishedJob(platform, admin, job.body.id);
 			// the thread's heap limit, or the node's memory watch when it sees the growth first (a busy machine): either names the limit

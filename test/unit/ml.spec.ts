@@ -355,8 +355,9 @@ describe("a training job's cost estimate", () => {
 			["dense", { epochs: 10 }, 3.86],
 			["dense", { epochs: 5, hidden_units: [512, 512] }, 25.3],
 			["gradient_boosted_trees", { iterations: [100] }, 3.14],
-			["random_forest", { n_estimators: 5 }, 6.6],
-			["random_forest", { n_estimators: 5, max_depth: 20, max_features: 0.6 }, 14.2],
+			["random_forest", {}, 0.89],
+			["random_forest", { n_estimators: 50, max_features: 1, max_depth: 32, min_samples_leaf: 1 }, 0.44],
+			["random_forest", { n_estimators: 500, max_features: 0.1 }, 0.74],
 		];
 		for (const [model_type, h, seconds] of measured) {
 			const estimate = estimateTrainingCost({ model_type, hyperparameters: { ...MODEL_TYPE_DEFINITIONS[model_type].defaults, ...h }, ...base }).seconds;
