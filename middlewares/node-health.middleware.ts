@@ -14,6 +14,11 @@ export async function nodeReadiness(broker: ServiceBroker, accepting: boolean) {
 	const stores: Record<string, string> = {};
 	for (const svc of broker.services) {
 		if (!(svc.schema.actions as Record<string, unknown> | undefined)?.storeHealth) continue;
+		// not started yet: said so, without the broker's warning of an unknown action
+		if (!broker.registry.actions.isAvailable(storeHealthAction(svc.name).name)) {
+			stores[svc.name] = "unavailable: not started yet";
+			continue;
+		}
 		try {
 			await call(broker, storeHealthAction(svc.name), {}, { nodeID: broker.nodeID, timeout: 2000, retries: 0 });
 			stores[svc.name] = "ok";

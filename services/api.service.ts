@@ -6,7 +6,7 @@
 import { EXPORT_FORMATS, exportFormatOf, exportOf, listItemsOf, type ExportFormat } from "../lib/exports";
 import { APP_PATH, isWebAppPath, WebApp } from "../lib/web-app";
 import http, { type IncomingMessage, type ServerResponse } from "http";
-import type { Context, MetricRegistry } from "moleculer";
+import { Errors, type Context, type MetricRegistry } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { configOf, type Config } from "../config";
 import { BUSINESS_COUNTERS, createBusinessMetricsMixin } from "../mixins/business-metrics.mixin";
@@ -404,6 +404,9 @@ const ApiService = defineService<GatewayState>()({
 				const transporter = !transit ? "none" : transit.tx instanceof LocalSocketTransporter ? "local" : transit.connected ? "connected" : "disconnected";
 				let auth: string;
 				try {
+					// not yet started (a probe while the node starts): said so, without the broker's warning of an unknown action
+					if (!this.broker.registry.actions.isAvailable(storeHealthAction("auth").name))
+						throw new Errors.ServiceNotFoundError({ action: storeHealthAction("auth").name });
 					await call(ctx, storeHealthAction("auth"), {}, { timeout: 2000, retries: 0 });
 					auth = "ok";
 				} catch (err) {
