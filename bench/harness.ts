@@ -84,6 +84,8 @@ export async function startPlatformProcess(env: Record<string, string> = {}): Pr
 				NODE_ENV: "development",
 				PORT: String(port),
 				DATA_DIR: dataDir,
+				// its key-encryption key beside its data, not in the checkout's ./secrets
+				ENCRYPTION_KEY_FILE: path.join(dataDir, "secrets", "encryption-keys.json"),
 				BIZOPS_ADMIN_PASSWORD: ADMIN_PASSWORD,
 				LOG_LEVEL: "warn",
 				METRICS_PORT: String(port + 1),

@@ -129,7 +129,7 @@ describe("the embedded store's files", () => {
 			const users: any = platform.broker.getLocalService("auth");
 			await new Promise<void>(resolve => {
 				users.adapter.db.once("compaction.done", () => resolve());
-				users.adapter.db.persistence.compactDatafile();
+				void users.adapter.db.compactDatafileAsync();
 			});
 			await new Promise(r => setTimeout(r, 50));
 			expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
