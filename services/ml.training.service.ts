@@ -32,7 +32,7 @@ import { ALL_DOMAINS, JOB_STATES } from "../models/ml";
 import type { Dataset } from "../contracts/ml.datasets";
 import type { MlModel } from "../contracts/ml.registry";
 import type { TrainingJob } from "../contracts/ml.training";
-import { hyperparameterIssues } from "../domains/ml/model-types";
+import { hyperparameterIssues, withoutRetired } from "../domains/ml/model-types";
 
 type MlContext<P = Record<string, unknown>> = Context<P, AuthMeta & { $statusCode?: number; $responseHeaders?: Record<string, string> }>;
 
@@ -87,7 +87,8 @@ const MlTrainingService = defineService<{ running: Map<string, Running>; pollTim
 			options: { hyperparameters?: Hyperparameters; k_folds?: number; seed?: number; deploy_to?: "production" },
 			createdBy: string,
 		): Promise<TrainingJob> {
-			const hyperparameters = { ...(model.configuration.hyperparameters ?? {}), ...(options.hyperparameters ?? {}) };
+			// a configuration stored before its model type changed keeps names the type no longer has: left out
+			const hyperparameters = { ...withoutRetired(model.model_type, model.configuration.hyperparameters ?? {}), ...(options.hyperparameters ?? {}) };
 			const issues = hyperparameterIssues(model.model_type, hyperparameters);
 			const features = model.configuration.features;
 			if (features) {

@@ -456,6 +456,19 @@ export const MODEL_TYPE_DEFINITIONS: Record<ModelType, ModelTypeDefinition> = {
 	random_forest: randomForest,
 };
 
+/**
+ * Hyper-parameters a model type had before and has no more (logistic regression was a tfjs network until issue 27):
+ * left out of a model's stored configuration when it trains; named in a request they are still refused.
+ */
+const RETIRED_HYPERPARAMETERS: Partial<Record<ModelType, readonly string[]>> = { logistic_regression: ["epochs", "batch_size", "learning_rate", "patience"] };
+
+/** A stored configuration's hyper-parameters without those its model type no longer has. */
+export function withoutRetired(modelType: ModelType, hyperparameters: Hyperparameters): Hyperparameters {
+	const retired = RETIRED_HYPERPARAMETERS[modelType];
+	if (!retired) return hyperparameters;
+	return Object.fromEntries(Object.entries(hyperparameters).filter(([name]) => !retired.includes(name)));
+}
+
 const validator = new Validator();
 const hyperparameterChecks = new Map<ModelType, SyncCheckFunction>();
 

@@ -258,6 +258,24 @@ describe("train → evaluate → deploy → predict → second version → rollb
 	});
 });
 
+describe("a logistic regression configured before IRLS", () => {
+	it("trains without the tfjs hyper-parameters its stored configuration still names, and refuses them in a request", async () => {
+		const ds = await upload(domainAdmin, { name: "retired-names", format: "csv", label: "distress", content: syntheticCsv(), domain: "manufacturing" });
+		const model = (await platform.request("POST", "/ml/models", { token: domainAdmin, body: { name: "old-lr", domain: "manufacturing", model_type: "logistic_regression" } }))
+			.body;
+		// as a release before issue 27 stored it (its API refuses these names now)
+		const registry: any = platform.broker.getLocalService("ml.registry");
+		await registry.store.updateById(model.id, { $set: { configuration: { hyperparameters: { epochs: 20, batch_size: 32, learning_rate: 0.01, patience: 5, l2: 0.01 } } } });
+		const job = await platform.request("POST", `/ml/models/${model.id}/train`, { token: domainAdmin, body: { dataset_id: ds.body.id } });
+		expect(job.status).toBe(202);
+		expect(job.body.hyperparameters).toEqual({ l2: 0.01 });
+		expect((await finishedJob(platform, domainAdmin, job.body.id)).state).toBe("succeeded");
+		const named = await platform.request("POST", `/ml/models/${model.id}/train`, { token: domainAdmin, body: { dataset_id: ds.body.id, hyperparameters: { epochs: 10 } } });
+		expect(named.status).toBe(422);
+		expect(named.body.data.map((d: { field: string }) => d.field)).toEqual(["hyperparameters.epochs"]);
+	});
+});
+
 describe("cross-validation, the outbox and artifact integrity", () => {
 	let modelId: string;
 	let datasetId: string;
