@@ -227,7 +227,11 @@ const MlPredictionService = defineService<{ served: Map<string, Served>; switchi
 			// each company's scores, newest first: the newest with a later annual statement is judged by it (a statement
 			// that arrives is scored in its turn, by its review: that newer score has no outcome yet, the one before has)
 			const byCompany = new Map<string, Doc[]>();
-			for (const s of scores) byCompany.set(s.company_id, [...(byCompany.get(s.company_id) ?? []), s]);
+			for (const s of scores) {
+				const own = byCompany.get(s.company_id);
+				if (own) own.push(s);
+				else byCompany.set(s.company_id, [s]);
+			}
 			const dayAfter = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 			const y: number[] = [];
 			const p: number[] = [];
